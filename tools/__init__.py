@@ -1,0 +1,1 @@
+"""mlintern's capabilities as plain, typed Python. No protocol imports here."""
