@@ -1,0 +1,45 @@
+# The README's commands. Each target creates ./.venv on first use.
+#
+#   make demo   the main job: the autonomous loop on the bundled example paper
+#   make test   the whole test suite (what CI runs)
+#
+# torch: an installed torch in the venv is kept. Otherwise TORCH_SPEC is
+# installed first; the default is the pinned release (on PyPI, Linux gets the
+# CUDA build). For a CPU-only laptop: make demo TORCH_SPEC="torch==2.13.0
+# --index-url https://download.pytorch.org/whl/cpu"
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+DEMO_WORKSPACE ?= demo-workspace
+
+.PHONY: install demo test bench e2e-vscode vscode clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q $(TORCH_SPEC)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+demo: install
+	mkdir -p $(DEMO_WORKSPACE)
+	$(BIN)/mlintern-server --auto --once --brain offline --yes \
+		--paper examples/digits-mlp/paper.pdf --workspace $(DEMO_WORKSPACE)
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+vscode:
+	cd vscode-client && npm ci && npm run compile && npm test && npx vsce package --no-dependencies -o mlintern.vsix
+
+e2e-vscode: install vscode
+	PATH="$(abspath $(BIN)):$$PATH" bash vscode-client/e2e/run.sh
+
+clean:
+	rm -rf $(VENV) $(DEMO_WORKSPACE) build dist *.egg-info
