@@ -28,8 +28,9 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 # --------------------------------------------------------------------------- mlintern
-def _first_line(text: str) -> str:
-    return text.strip().split("\n\n")[0].replace("\n", " ")
+def _first_sentence(text: str) -> str:
+    paragraph = " ".join(text.strip().split("\n\n")[0].split())
+    return paragraph.split(". ")[0].rstrip(".") + "."
 
 
 def _add_option(parser: argparse.ArgumentParser, tool: registry.Tool, name: str, prop: dict, required: bool) -> None:
@@ -41,6 +42,7 @@ def _add_option(parser: argparse.ArgumentParser, tool: registry.Tool, name: str,
         help_text += f" One of: {', '.join(map(str, prop['enum']))}."
     if "default" in prop and prop["default"] is not None:
         help_text += f" Default: {json.dumps(prop['default'])}."
+    help_text = help_text.replace("%", "%%")  # argparse formats help with %
     dest = name
     if name in tool.cli_positional:
         parser.add_argument(dest, metavar=name.upper(), nargs=None if required else "?",
@@ -85,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlintern {__version__}")
     sub = parser.add_subparsers(dest="tool", metavar="TOOL")
     for tool in registry.tools().values():
-        tp = sub.add_parser(tool.name, help=_first_line(tool.description), description=tool.description,
+        tp = sub.add_parser(tool.name, help=_first_sentence(tool.description).replace("%", "%%"),
+                            description=tool.description.replace("%", "%%"),
                             formatter_class=argparse.RawDescriptionHelpFormatter)
         required = set(tool.input_schema.get("required", []))
         for name, prop in tool.input_schema.get("properties", {}).items():

@@ -32,6 +32,7 @@ SPEC_MODULES = (
     "mlintern.tools.training.spec",
     "mlintern.tools.diagnose.spec",
     "mlintern.server.agent.spec",
+    "mlintern.tools.workspace_spec",
 )
 
 ProgressFn = Callable[[float, "float | None", "str | None"], None]
