@@ -1,0 +1,90 @@
+"""The command line for each launcher. No home-made scheduler: local, torchrun, SLURM.
+
+The train script contract (CONTRIBUTING.md): ``train.py`` takes ``--pilot``,
+``--max-steps N``, ``--out-dir DIR``, ``--resume`` and ``--ckpt-every N``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from mlintern.tools.errors import ToolError
+
+RDZV_FLAGS = {  # run-training argument -> torchrun flag
+    "nnodes": "--nnodes", "node_rank": "--node-rank", "rdzv_endpoint": "--rdzv-endpoint",
+    "rdzv_backend": "--rdzv-backend", "rdzv_id": "--rdzv-id", "master_addr": "--master-addr",
+    "master_port": "--master-port",
+}
+
+
+def train_args(*, out_dir: Path, pilot: bool, max_steps: int | None, resume: bool,
+               ckpt_every: int | None) -> list[str]:
+    args = ["--out-dir", str(out_dir)]
+    if pilot:
+        args.append("--pilot")
+    if max_steps:
+        args += ["--max-steps", str(max_steps)]
+    if resume:
+        args.append("--resume")
+    if ckpt_every:
+        args += ["--ckpt-every", str(ckpt_every)]
+    return args
+
+
+def local_command(script: Path, args: list[str]) -> list[str]:
+    return [sys.executable, "-u", str(script), *args]
+
+
+def torchrun_command(script: Path, args: list[str], *, nproc_per_node: int, rendezvous: dict) -> list[str]:
+    """``python -m torch.distributed.run``: the same torchrun, without relying on PATH shims."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={nproc_per_node}"]
+    if not rendezvous.get("nnodes") or int(rendezvous["nnodes"]) == 1:
+        cmd.append("--standalone")
+    for key, flag in RDZV_FLAGS.items():
+        value = rendezvous.get(key)
+        if value not in (None, ""):
+            text = str(value)
+            if text.startswith("-"):
+                raise ToolError(f"Rendezvous value {key}={text!r} looks like an option.",
+                                hint="Pass a host:port, a number or an id.")
+            cmd.append(f"{flag}={text}")
+    return [*cmd, str(script), *args]
+
+
+def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path, job_name: str,
+                  max_minutes: float | None, nproc_per_node: int, nnodes: int) -> str:
+    """A plain SLURM batch script: one srun task per node, torchrun inside with c10d rendezvous."""
+    minutes = max(1, int(round(max_minutes))) if max_minutes else 60
+    torchrun = (f"{shlex.quote(sys.executable)} -m torch.distributed.run --nnodes={nnodes} "
+                f"--nproc-per-node={nproc_per_node} --rdzv-backend=c10d "
+                f'--rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:29500"')
+    return "\n".join([
+        "#!/bin/bash",
+        f"# Written by mlintern run-training for {project.name}. Submit with: sbatch {script.parent.name}/mlintern_job.sbatch",
+        f"#SBATCH --job-name={job_name}",
+        f"#SBATCH --nodes={nnodes}",
+        "#SBATCH --ntasks-per-node=1",
+        f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00",
+        f"#SBATCH --output={run_dir}/slurm-%j.out",
+        f"#SBATCH --chdir={project}",
+        "set -euo pipefail",
+        'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
+        f"srun {torchrun} {shlex.quote(str(script))} {' '.join(shlex.quote(a) for a in args)}",
+        "",
+    ])
+
+
+def submit_sbatch(path: Path) -> str | None:
+    """Submit with ``sbatch --parsable``; the job id, or ``None`` when SLURM is not installed here."""
+    exe = shutil.which("sbatch")
+    if exe is None:
+        return None
+    done = subprocess.run([exe, "--parsable", "--", str(path)], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise ToolError(f"sbatch refused the job: {done.stderr.strip() or done.stdout.strip()}",
+                        hint=f"Check the script {path} and your SLURM account/partition.")
+    return done.stdout.strip().split(";")[0]
