@@ -36,10 +36,10 @@ bench: install
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 vscode:
-	cd vscode-client && npm ci && npm run compile && npm test && npx vsce package --no-dependencies -o mlintern.vsix
+	cd vscode-client && npm ci && npm run compile && npm test && npx vsce package --out mlintern.vsix
 
 e2e-vscode: install vscode
-	PATH="$(abspath $(BIN)):$$PATH" bash vscode-client/e2e/run.sh
+	PATH="$(abspath $(BIN)):$$PATH" vscode-client/e2e/run.sh
 
 clean:
 	rm -rf $(VENV) $(DEMO_WORKSPACE) build dist *.egg-info

@@ -65,6 +65,7 @@ class Options:
     brain: str = "offline"  # offline | anthropic | auto
     budget_minutes: float = 30.0  # wall-clock budget for training and autonomous runs
     max_usd: float = 0.0  # LLM spend cap; 0 = no paid calls
+    max_repairs: int = 3  # repair attempts the autonomous loop may make
     python_path: str = ""  # interpreter the client launched us with (informational)
     auto_parse_papers: bool = True  # parse PDFs dropped into papers/
     diagnostics: bool = True  # publish diagnostics for failed runs and opened logs
@@ -74,7 +75,7 @@ class Options:
     BRAINS = ("offline", "anthropic", "auto")
     # option -> the tool arguments it fills
     TOOL_ARGUMENTS = {"sandbox": ("sandbox",), "brain": ("brain",), "budget_minutes": ("budget_minutes", "max_minutes"),
-                      "max_usd": ("max_usd",)}
+                      "max_usd": ("max_usd",), "max_repairs": ("max_repairs",)}
 
     def tool_defaults(self) -> dict[str, Any]:
         return {argument: getattr(self, name) for name, arguments in self.TOOL_ARGUMENTS.items()
@@ -106,6 +107,8 @@ def options_from_json(raw: Any) -> tuple[Options, list[str]]:
         default = fields[name].default
         if isinstance(default, bool):
             ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10
         elif isinstance(default, float):
             ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and (
                 value > 0 if name == "budget_minutes" else value >= 0)

@@ -187,6 +187,13 @@ def test_invalid_options_fall_back_to_defaults_with_a_reason():
         assert conv.options_from_json({"budgetMinutes": budget})[0].budget_minutes == 30.0
 
 
+def test_max_repairs_is_a_small_whole_number():
+    assert conv.options_from_json({"maxRepairs": 5}) == (conv.Options(max_repairs=5, given=frozenset({"max_repairs"})), [])
+    for bad in (2.5, -1, 11, True, "3"):
+        options, problems = conv.options_from_json({"max_repairs": bad})
+        assert options.max_repairs == 3 and len(problems) == 1
+
+
 def test_options_fill_only_what_a_tool_accepts_and_the_user_set():
     schema = {"properties": {"sandbox": {"type": "boolean"}, "max_minutes": {"type": "number"},
                              "project": {"type": "string"}}}
