@@ -1,0 +1,199 @@
+"""Document -> PaperSpec: families, variants, cited hyperparameters, settings, what is missing."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from mlintern.tools.paper.document import Document
+from mlintern.tools.paper.extract import candidates, choose, make_quote, sentences
+from mlintern.tools.paper.family import detect_family
+from mlintern.tools.paper.variants import default_variant, find_variants
+
+DATASETS = re.compile(
+    r"\b(ImageNet(?:-1K|-21[kK]|-22K)?|JFT-300M|CIFAR-10{1,2}|SVHN|MNIST|Fashion-MNIST|MS ?COCO|COCO|PASCAL VOC(?: 20\d\d)?|"
+    r"WMT ?(?:20)?1\d(?: English-(?:German|French))?|BooksCorpus|Penn Treebank|WikiText-\d+|C4|The Pile|"
+    r"Common ?Crawl|SQuAD|GLUE|LibriSpeech|Toronto Face Database|TFD|CelebA|LSUN)\b"
+)
+NEEDED = {
+    "common": ["optimizer", "learning_rate", "lr_schedule", "batch_size", "epochs", "weight_decay", "dropout"],
+    "transformer": ["num_layers", "d_model", "num_heads", "d_ff", "vocab_size", "context_length"],
+    "vision": ["image_size", "num_classes"],
+}
+ALTERNATIVES = {"batch_size": ["batch_tokens"], "epochs": ["train_steps"],
+                "num_layers": ["num_encoder_layers", "num_decoder_layers"]}
+_RESULT = re.compile(r"(?P<v>\d{1,3}(?:\.\d+)?)\s?(?P<u>%|percent)?\s?(?P<m>BLEU|top-1|top-5|mAP|perplexity|accuracy|"
+                     r"error(?: rate)?|F1)", re.I)
+
+
+def looks_garbled(document: Document) -> bool:
+    """A scan with a bad OCR layer: few common English words, or words broken into letters ("solv e",
+    "arc hitecture"). Typeset papers have under 10% single-letter tokens (math variables); such scans over 15%."""
+    words = re.findall(r"[A-Za-z]+", " ".join(p.text for p in document.pages[:10]))
+    if len(words) < 200:
+        return len(words) < 50 and len(document.pages) > 1
+    common = sum(1 for w in words if w.lower() in {"the", "of", "and", "to", "in", "a", "is", "we", "that", "for"})
+    broken = sum(1 for w in words if len(w) == 1 and w not in "aAI")
+    return common / len(words) < 0.08 or broken / len(words) > 0.15
+
+
+def main_dataset(document: Document) -> str | None:
+    counts = Counter(m.group(1) for p in document.body_pages() for m in DATASETS.finditer(p.text))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
+    warnings = list(document.warnings)
+    family = detect_family(document)
+    spec: dict = {
+        "paper_id": paper_id,
+        "source": source,
+        "title": document.title,
+        "authors": _authors(document),
+        "arxiv_id": _arxiv_id(document),
+        "abstract": _abstract(document),
+        "page_count": document.page_count,
+        "sections": [{"title": s.title, "page": s.page, "number": s.number} for s in document.sections],
+        "captions": [{"label": c.label, "page": c.page, "text": c.text} for c in document.captions],
+        "tables": [],
+        "family": family,
+        "hyperparameters": {},
+        "variants": {},
+        "default_variant": None,
+        "settings": {},
+        "datasets": [],
+        "results": [],
+        "missing": [],
+        "warnings": warnings,
+    }
+    if looks_garbled(document):
+        warnings.append("The text layer looks garbled (a scan with poor OCR); no values were extracted from it. "
+                        "Pass a text PDF or the LaTeX sources for a full spec.")
+        spec["family"] = {"value": "other", "evidence": []}
+        spec["missing"] = _missing({}, {}, "other")
+        return spec
+    variants, tables = find_variants(document)
+    spec["tables"] = tables
+    dataset = main_dataset(document)
+    cands = candidates(document, list(variants), dataset)
+    paper_wide = [c for c in cands if c.scope is None]
+    chosen, conflicts = choose(paper_wide)
+    warnings.extend(conflicts)
+    spec["hyperparameters"] = {k: c.fact() for k, c in sorted(chosen.items())}
+    for c in cands:  # parts of a model contrasted in one sentence (generator / discriminator)
+        if c.scope and c.scope[0] == "variant" and c.scope[1] not in variants:
+            variants[c.scope[1]] = {}
+    for name in variants:
+        scoped, _ = choose([c for c in cands if c.scope == ("variant", name)])
+        for key, c in scoped.items():
+            variants[name].setdefault(key, c.fact())
+    settings: dict[str, dict] = {}
+    for c in cands:
+        if c.scope and c.scope[0] == "setting":
+            settings.setdefault(c.scope[1], []).append(c)
+    for name, cs in settings.items():
+        facts, _ = choose(cs)
+        spec["settings"][name] = {"description": f"statements about {name}", "facts": {k: c.fact() for k, c in facts.items()}}
+    spec["variants"] = variants
+    spec["default_variant"] = default_variant(variants)
+    spec["datasets"] = _datasets(document, dataset)
+    spec["results"] = _results(document)
+    spec["missing"] = _missing(spec["hyperparameters"], variants.get(spec["default_variant"] or "", {}),
+                               family["value"])
+    return spec
+
+
+def _missing(hp: dict, variant: dict, family: str) -> list[str]:
+    needed = list(NEEDED["common"])
+    if family.startswith("transformer") or family in ("vit", "rnn_seq2seq"):
+        needed += NEEDED["transformer"] if family != "vit" else ["num_layers", "d_model", "num_heads", "d_ff"]
+    if family not in ("other", "gan", "word2vec") and not family.startswith("transformer") and family != "rnn_seq2seq":
+        needed += NEEDED["vision"]
+    if family == "vit":
+        needed.append("patch_size")
+    have = set(hp) | set(variant)
+    return [k for k in needed if k not in have and not any(a in have for a in ALTERNATIVES.get(k, []))]
+
+
+_ORG = re.compile(r"univ|institut|google|research|department|dept|lab|inc\b|corp|school|college|brain|deepmind|openai|"
+                  r"facebook|meta|microsoft|center|centre|academy|@|\d|http|abstract|arxiv|conference|proceedings|"
+                  r"equal contribution|work done", re.I)
+_NAME = re.compile(r"^(?:[A-Z][a-zà-ÿ'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-zà-ÿ'’\-]+|[A-Z]\.|van|von|de|der|da|del|le|la))*"
+                   r"\s+[A-Z][A-Za-zà-ÿ'’\-]+$")
+_NOT_NAME = re.compile(r"\b(?:Paper|Networks?|Learning|Shift|Member|Fellow|Street|Road|Bank)\b")
+
+
+def _authors(document: Document) -> list[str]:
+    """Names between the title and the abstract on page 1; an empty list rather than affiliations."""
+    if not document.pages or not document.title:
+        return []
+    title = " ".join(document.title.split()).lower()
+    out: list[str] = []
+    started = False
+    for block in document.pages[0].blocks[:15]:
+        text = " ".join(block.split()).lower()
+        if text in title or title in text or text[:40] == title[:40]:
+            started = True
+            continue
+        if re.match(r"^abstract", block, re.I):
+            break
+        if not started:
+            continue
+        for part in re.split(r",|\band\b|\n|;|\s{2,}|·|∗|\*|†|‡", block):
+            part = re.sub(r"[\d∗*†‡§¶]+$", "", part.strip()).strip()
+            if (2 <= len(part.split()) <= 4 and _NAME.match(part) and not _ORG.search(part) and not part.isupper()
+                    and not _NOT_NAME.search(part)):
+                out.append(part)
+    return out[:40]
+
+
+def _arxiv_id(document: Document) -> str | None:
+    for page in document.pages[:2]:
+        m = re.search(r"arXiv:\s?(\d{4}\.\d{4,5})(v\d+)?", page.text)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _abstract(document: Document) -> str:
+    for page in document.pages[:2]:
+        for i, block in enumerate(page.blocks):
+            if re.match(r"^abstract\b", block, re.I):
+                rest = block[len("abstract"):].strip(" .:—-\n")
+                if len(rest) > 200:
+                    return rest[:3000]
+                if i + 1 < len(page.blocks):
+                    return page.blocks[i + 1][:3000]
+    return ""
+
+
+def _datasets(document: Document, main: str | None) -> list[dict]:
+    out: dict[str, dict] = {}
+    for s in sentences(document):
+        for m in DATASETS.finditer(s.text):
+            name = m.group(1)
+            if name in out:
+                continue
+            quote = make_quote(document, s.page, s.text, m.start(), m.end())
+            if quote:
+                out[name] = {"name": name, "page": s.page, "quote": quote, "main": name == main}
+    return list(out.values())[:20]
+
+
+def _results(document: Document) -> list[dict]:
+    out = []
+    for s in sentences(document)[:400]:
+        if not re.search(r"\b(?:achiev|obtain|reach|establish|attain|outperform)", s.text, re.I):
+            continue
+        for m in _RESULT.finditer(s.text):
+            if re.search(r"\b(?:by|over|than|of up to)(?: over| more than| about)?\s*$", s.text[:m.start()]):
+                continue  # "improving ... by over 2 BLEU" is a margin, not a result
+            quote = make_quote(document, s.page, s.text, m.start(), m.end())
+            if not quote:
+                continue
+            ds = DATASETS.search(s.text)
+            out.append({"metric": m.group("m"), "value": float(m.group("v")), "unit": "%" if m.group("u") else None,
+                        "dataset": ds.group(1) if ds else None, "page": s.page, "quote": quote})
+            if len(out) >= 12:
+                return out
+    return out

@@ -1,0 +1,323 @@
+"""Prose extraction: sentences in reading order -> cited candidate facts -> one value per key.
+
+Candidates carry the sentence they came from, so the choice between two
+statements of one key can prefer the main configuration: a statement about
+fine-tuning goes to ``settings``, one about a named variant ("for the big
+model") goes to that variant, one inside an ablation or about a secondary
+dataset loses to a plain statement. Every quote is checked verbatim against
+the cited page before it is kept; a fact whose quote cannot be verified is
+dropped, never emitted with a paraphrase.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mlintern.tools.paper.document import CAPTION_RE, Document, _heading
+from mlintern.tools.paper.patterns import ABLATION_RE, FINETUNE_RE, KEY_HINTS, PATTERNS, Pattern
+from mlintern.tools.paper.text import NUMBER_RE, as_json_number, parse_number
+
+_ABBREV = re.compile(r"\b(?:et al|e\.g|i\.e|Fig|Figs|Eq|Eqs|Sec|Secs|Tab|vs|cf|approx|resp|No|Ref|Refs)\.$", re.I)
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[“\"])|(?<=[.!?][”\"])\s+")
+MAX_QUOTE = 300
+STRICT_KEYS = {"num_params"}  # stated in comparisons so often that only plain statements count
+# datasets whose mention marks a secondary regime when the paper's main dataset is another one
+ASIDE_SECTIONS = re.compile(r"intro|related|background|prior work|conclu|discussion|front matter|abstract", re.I)
+COMPONENT_RE = re.compile(r"\b(generator|discriminator|critic|actor)s?\b", re.I)
+SMALL_DATASETS = re.compile(r"\b(CIFAR|SVHN|MNIST|PASCAL|VOC|COCO|Penn Treebank|PTB|WikiText|GLUE|SQuAD)\b")
+
+
+@dataclass
+class Sentence:
+    text: str
+    page: int
+    index: int  # position in the document, for "first statement wins"
+    block: str
+    section: str = ""  # title of the section the sentence sits in
+    caption: bool = False  # inside a figure or table caption
+
+
+@dataclass
+class Candidate:
+    key: str
+    value: object
+    page: int
+    quote: str
+    rank: int
+    penalty: int
+    index: int
+    scope: tuple[str, str] | None = None  # ("variant", name) | ("setting", name) | None = paper-wide
+    source: str = "paper"
+    aside: bool = False  # the sentence is an ablation, a comparison or an example, not the configuration
+
+    def fact(self) -> dict:
+        return {"value": self.value, "page": self.page, "quote": self.quote, "source": self.source}
+
+
+def sentences(document: Document) -> list[Sentence]:
+    """Split every body block into sentences, keeping abbreviations ("et al.") inside (computed once)."""
+    if "sentences" not in document.cache:
+        document.cache["sentences"] = _split_sentences(document)
+    return document.cache["sentences"]
+
+
+def _split_sentences(document: Document) -> list[Sentence]:
+    out: list[Sentence] = []
+    n = 0
+    section = "front matter"
+    for page in document.body_pages():
+        for block in page.blocks:
+            head = _heading(block.split("\n")[0][:80])
+            if head is not None and len(block) < 90:
+                section = head[1]
+            caption = bool(CAPTION_RE.match(block))
+            parts = _SPLIT.split(block)
+            merged: list[str] = []
+            for part in parts:
+                if merged and _ABBREV.search(merged[-1]):
+                    merged[-1] += " " + part
+                else:
+                    merged.append(part)
+            for s in merged:
+                s = s.strip()
+                if len(s) >= 8:
+                    out.append(Sentence(s, page.number, n, block, section, caption))
+                    n += 1
+    return out
+
+
+def make_quote(document: Document, page: int, sentence: str, start: int, end: int) -> str | None:
+    """The shortest honest quote for a match: the sentence, else its clause, else a word window.
+
+    Every choice is verified on the page; ``None`` when nothing verifies (the
+    sentence was reassembled across blocks that the PDF stores apart).
+    """
+    options: list[str] = []
+    if len(sentence) <= MAX_QUOTE:
+        options.append(sentence)
+    # the clause around the match: cut at ; and at commas that are not inside numbers
+    lo = max((m.end() for m in re.finditer(r"[;:]\s|,\s(?!\d{3}\b)", sentence[:start])), default=0)
+    hi_m = re.search(r"[;]\s|,\s(?!\d{3}\b)|\.\s", sentence[end:])
+    hi = end + hi_m.start() if hi_m else len(sentence)
+    options.append(sentence[lo:hi])
+    # word windows of shrinking width
+    for pad in (60, 30, 12):
+        a = sentence.rfind(" ", 0, max(0, start - pad)) + 1 if start - pad > 0 else 0
+        b = sentence.find(" ", min(len(sentence), end + pad))
+        options.append(sentence[a: b if b != -1 else len(sentence)])
+    options.append(sentence[start:end])
+    seen = set()
+    for q in options:
+        q = q.strip(" ,;")
+        if len(q) < 4 or q in seen:
+            continue
+        seen.add(q)
+        if len(q) <= MAX_QUOTE and document.verify(page, q):
+            return q
+    return None
+
+
+def _value(pattern: Pattern, m: re.Match):
+    if pattern.value is not None:
+        return pattern.value
+    raw = m.group(pattern.group)
+    if pattern.key == "image_size":  # "224²" comes out of PDFs as "2242"
+        raw = _unsquare(raw)
+    x = parse_number(raw)
+    if x is None:
+        return None
+    if "v2" in m.groupdict() and m.group("v2") is not None:
+        y = parse_number(_unsquare(m.group("v2")) if pattern.key == "image_size" else m.group("v2"))
+        if y != x:  # 224×224: both sides must agree
+            return None
+    if pattern.check and not pattern.check(x):
+        return None
+    return as_json_number(x)
+
+
+_LIST = re.compile(r",\s*\d[\d.]*(?:[eE][-−]?\d+)?(?:\s*,|,?\s+(?:and|or)\s+\d)")
+
+
+def _cut_number(text: str, m: re.Match, pattern: Pattern) -> bool:
+    """True when the number is not one stated value: the regex stopped inside a longer token ("0" of
+    "0.1/0.4"), it is one end of a range ("between two and three"), or the first cell of a flattened
+    table row holding several different values ("Batch Size 32 16 1"), or one of a "respectively" list."""
+    if pattern.value is not None or pattern.group not in m.groupdict() or m.group(pattern.group) is None:
+        return False
+    after = text[m.end(pattern.group):]
+    if re.match(r"[./]\d|\d", after) or (m.end() == m.end(pattern.group) and _LIST.match(after)):
+        return True  # inside a longer token, or the first of a list ("batch sizes of 64, 128 and 256")
+    if re.search(r"\bbetween\s+\S+\s+and\s+$|(?:\d|\b(?:one|two|three|four|five|six|ten))\s+or\s+$",
+                 text[:m.start(pattern.group)], re.I):
+        return True
+    if "respectively" in text and (re.match(r"\s*(?:,|and)\s*\d", after)
+                                   or re.search(r"\d\s*(?:,|and)\s*$", text[:m.start(pattern.group)])):
+        return True  # "A and B are 0.1 and 0.9, respectively": which is which needs the sentence's order
+    row = re.match(r"(?:\s+[\d.]+(?:[eE][-−]?\d+)?){2,}", after)
+    return bool(row and len(set(row.group(0).split()) | {m.group(pattern.group)}) > 1)
+
+
+def _replaced(text: str, m: re.Match, pattern: Pattern) -> bool:
+    """"sigmoid instead of ReLU", "replacing BN": the named thing is what the paper moved away from."""
+    return isinstance(pattern.value, str) and bool(
+        re.search(r"(?:instead of|rather than|replac\w*|substitut\w*)\s+(?:the\s+)?$", text[max(0, m.start() - 30):m.start()],
+                  re.I))
+
+
+def _unsquare(raw: str) -> str:
+    digits = raw.strip()
+    if re.fullmatch(r"\d{3,4}2", digits) and int(digits[:-1]) % 16 == 0:
+        return digits[:-1]
+    return raw
+
+
+def candidates(document: Document, variant_names: list[str], main_dataset: str | None) -> list[Candidate]:
+    """Every statement of a canonical key in the body, with its scope and a quote verified on its page."""
+    out: list[Candidate] = []
+    variant_res = [(name, _variant_mention(name)) for name in variant_names]
+    for s in sentences(document):
+        text = s.text
+        finetune = bool(FINETUNE_RE.search(text))
+        aside = bool(ABLATION_RE.search(text))
+        penalty = int(aside or bool(ASIDE_SECTIONS.search(s.section))) + 2 * int(s.caption)
+        stated_with_numbers = bool(re.search(r"\d", re.sub(r"\[[^\]]*\]|\([^()]*\d{4}[a-z]?\)", "", text)))
+        # a secondary dataset named in the sentence, or heading its section ("4.2 CIFAR-10 and Analysis")
+        other = SMALL_DATASETS.search(text) or SMALL_DATASETS.search(s.section)
+        secondary = bool(main_dataset and other and main_dataset.lower() not in (text + s.section).lower())
+        scope = None
+        for name, rx in variant_res:
+            if rx.search(text):
+                scope = ("variant", name)
+                break
+        if finetune:
+            scope = ("setting", "fine-tuning")
+        elif secondary and scope is None:
+            scope = ("setting", other.group(1))
+        found: list[Candidate] = []
+        for clause, clause_scope, offset in _clauses(text):
+            found.extend(_match(document, s, clause, offset, clause_scope or scope, penalty, stated_with_numbers))
+        if "respectively" in text:
+            have = {c.key for c in found}
+            found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
+        for c in found:
+            c.aside = aside
+        for c in found:  # "SGD, or Adagrad": a sentence naming alternatives states neither
+            if isinstance(c.value, str) and len({f.value for f in found if f.key == c.key and f.scope == c.scope}) > 1:
+                c.penalty += 1
+        out.extend(found)
+    return out
+
+
+_RESPECTIVE_KEYS = [
+    (r"learning rates?", "learning_rate"), (r"weight decay", "weight_decay"), (r"momentum", "momentum"),
+    (r"(?:mini-?)?batch sizes?", "batch_size"), (r"dropout(?: rates?)?", "dropout"), (r"warm-?up steps", "warmup_steps"),
+    (r"label smoothing", "label_smoothing"), (r"(?:FFN|feed-?forward|inner|MLP)(?: hidden)? (?:size|dimension)", "d_ff"),
+    (r"(?:model|hidden|embedding) (?:size|dimension)", "d_model"), (r"(?:number of )?(?:attention )?heads", "num_heads"),
+    (r"(?:number of )?layers", "num_layers"), (r"epochs", "epochs"), (r"β1", "adam_beta1"), (r"β2", "adam_beta2"),
+]
+_RESPECTIVE_RE = re.compile(r"(?P<keys>[^.;:]*?)\b(?:are|were|is|of|to be|set to|as|=)\s+(?P<values>[^;]*?),?\s+respectively",
+                            re.I)
+
+
+def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[Candidate]:
+    """"We set the model size and FFN hidden size to be 512 and 2048, respectively": keys and values in order."""
+    m = _RESPECTIVE_RE.search(s.text)
+    if not m:
+        return []
+    keys_text = m.group("keys")
+    spans = sorted(((k.start(), -k.end(), key) for rx, key in _RESPECTIVE_KEYS
+                    for k in re.finditer(rf"\b{rx}\b", keys_text, re.I)))
+    keys, end = [], -1
+    for start, neg_end, key in spans:  # "FFN hidden size" is one key, not also "hidden size"
+        if start >= end:
+            keys.append(key)
+            end = -neg_end
+    numbers = [parse_number(v.group(0)) for v in NUMBER_RE.finditer(m.group("values"))]
+    if len(keys) < 2 or len(keys) != len(set(keys)) or len(numbers) != len(keys) or None in numbers:
+        return []
+    quote = make_quote(document, s.page, s.text, m.start(), m.end())
+    if quote is None:
+        return []
+    by_key = {p.key: p for p in PATTERNS if p.check is not None}
+    out = []
+    for key, x in zip(keys, numbers, strict=True):
+        bound = by_key.get(key)
+        if bound is not None and bound.check and not bound.check(x):
+            return []  # one implausible value means the reading is wrong: take none
+        out.append(Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, scope))
+    return out
+
+
+def _clauses(text: str) -> list[tuple[str, tuple[str, str] | None, int]]:
+    """A sentence, or its clauses when it contrasts two parts of a model ("the generator used X, while the
+    discriminator used Y"): each clause is then scoped to the part it is about."""
+    parts = {m.group(1).lower() for m in COMPONENT_RE.finditer(text)}
+    if len(parts) < 2 or not re.search(r",? (?:while|whereas) |; ", text):
+        return [(text, None, 0)]
+    out = []
+    start = 0
+    for m in list(re.finditer(r",? (?:while|whereas) |; ", text)) + [None]:
+        end = m.start() if m else len(text)
+        clause = text[start:end]
+        comp = COMPONENT_RE.search(clause)
+        out.append((clause, ("variant", comp.group(1).lower()) if comp else None, start))
+        start = m.end() if m else end
+    return out
+
+
+def _match(document: Document, s: Sentence, text: str, offset: int, scope, penalty: int,
+           stated_with_numbers: bool) -> list[Candidate]:
+    found: list[Candidate] = []
+    low = text.lower()
+    live = {key for key, hints in KEY_HINTS.items() if any(h in low for h in hints)}
+    for pattern in PATTERNS:
+        if pattern.key not in live:
+            continue
+        if pattern.need is not None and not pattern.need.search(s.text):
+            continue
+        for m in pattern.regex.finditer(text):
+            value = _value(pattern, m)
+            if value is None or _cut_number(text, m, pattern) or _replaced(text, m, pattern):
+                continue
+            quote = make_quote(document, s.page, s.text, offset + m.start(), offset + m.end())
+            if quote is None:
+                continue
+            rank = pattern.rank + (1 if pattern.value is not None and not stated_with_numbers else 0)
+            found.append(Candidate(pattern.key, value, s.page, quote, rank, penalty, s.index, scope))
+            break  # one value per pattern and sentence
+    return found
+
+
+def _variant_mention(name: str) -> re.Pattern:
+    word = re.escape(name)
+    return re.compile(rf"\b(?:for|of|the|our)\s+(?:the\s+)?{word}\s+models?\b|\b{word}\s+models?\s+(?:were|was|is|are)\b"
+                      rf"|^{word}\s*:", re.I)
+
+
+def choose(cands: list[Candidate]) -> tuple[dict[str, Candidate], list[str]]:
+    """One candidate per key: most explicit pattern, then outside ablations, then first in the paper.
+
+    A different value stated elsewhere becomes a warning, so nothing is silently dropped.
+    """
+    by_key: dict[str, list[Candidate]] = {}
+    for c in cands:
+        if c.key in STRICT_KEYS and c.aside:
+            continue  # "a DenseNet-201 with 20M parameters yields similar error as ...": an example, not the model
+        by_key.setdefault(c.key, []).append(c)
+    chosen: dict[str, Candidate] = {}
+    warnings: list[str] = []
+    for key, cs in by_key.items():
+        cs.sort(key=lambda c: (c.penalty, c.rank, c.index))
+        best = cs[0]
+        chosen[key] = best
+        others = sorted({_fmt(c.value) + f" (p. {c.page})" for c in cs[1:] if c.value != best.value and c.penalty == 0
+                         and c.rank <= best.rank})
+        if others:
+            warnings.append(f"{key}: kept {_fmt(best.value)} (p. {best.page}); the paper also states "
+                            + ", ".join(others[:3]))
+    return chosen, warnings
+
+
+def _fmt(v) -> str:
+    return repr(v) if isinstance(v, str) else str(v)

@@ -1,0 +1,88 @@
+"""The architecture family, decided from what the paper says about its own model.
+
+Evidence counts three times in the title and abstract (where a paper names
+what it proposes) and once in the body; the family with the most weight
+wins, and its evidence sentences are returned with their pages. A plain deep
+CNN with no named architecture falls back to ``alexnet`` (the generic
+conv-stack template); fewer than ``MIN_SCORE`` points of evidence is ``other``
+(a method paper such as a normaliser that names architectures only in passing).
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlintern.tools.paper.document import Document
+from mlintern.tools.paper.extract import make_quote, sentences
+
+FAMILY_CUES: list[tuple[str, str]] = [
+    ("vit", r"vision transformers? \(ViT\)|\bViT\b"),
+    ("swin", r"\bSwin Transformer"),
+    ("convnext", r"\bConvNeXts?\b"),
+    ("mlp_mixer", r"\bMLP-Mixer\b"),
+    ("transformer_decoder", r"decoder-only|\bGPT\b|Transformer decoder|autoregressive|left-to-right|"
+     r"(?<!masked )language model(?:s|ing)?\b"),
+    ("transformer_encoder", r"\bBERT\b|bidirectional encoder|encoder-only|masked language model"),
+    ("transformer_seq2seq", r"\bTransformer\b[^.]{0,80}(?:encoder|decoder\b|translation)|(?:encoder|decoder|translation)"
+     r"[^.]{0,80}\bTransformer\b|sequence transduction"),
+    ("transformer_seq2seq", r"encoder-decoder Transformer|Transformer encoder-decoder|sequence-to-sequence Transformer"),
+    ("resnet", r"residual learning|residual networks?|\bResNets?\b"),
+    ("densenet", r"\bDenseNets?\b|dense convolutional network"),
+    ("mobilenet", r"\bMobileNet(?:V\d)?\b"),
+    ("efficientnet", r"\bEfficientNets?\b"),
+    ("googlenet", r"\bInception\b|\bGoogLeNet\b"),
+    ("vgg", r"\bVGG(?:Net|-?\d+)?\b|very deep convolutional networks|very small \(3\s?×\s?3\) convolution filters"),
+    ("unet", r"\bU-Net\b"),
+    ("yolo", r"\bYOLO\b"),
+    ("gan", r"generative adversarial|adversarial (?:nets|networks|process)"),
+    ("vae", r"variational auto-?encoder"),
+    ("word2vec", r"\bword2vec\b|skip-gram|continuous bag-of-words"),
+    ("lenet", r"\bLeNet(?:-\d)?\b"),
+    ("rnn_seq2seq", r"(?:LSTM|recurrent neural network|RNN)s?[^.]{0,120}(?:encoder|decode|sequence to sequence|"
+     r"sequence-to-sequence|target sequence)"),
+    ("alexnet", r"(?:large|deep) convolutional neural network"),
+]
+_CUES = [(fam, re.compile(rx, re.I)) for fam, rx in FAMILY_CUES]
+_OWN = re.compile(r"\b(?:we|our|this paper|this work)\b", re.I)
+MIN_SCORE = 4.0  # a couple of passing mentions (related work) do not make a family
+
+
+def detect_family(document: Document) -> dict:
+    """``{"value", "evidence": [{"page", "quote"}]}`` for the paper's own architecture."""
+    scores: dict[str, float] = {}
+    evidence: dict[str, list[dict]] = {}
+    sents = sentences(document)
+    front = _front_matter_end(document, sents)
+    for s in sents:
+        weight = 3.0 if s.index < front else 1.0
+        for fam, rx in _CUES:
+            m = rx.search(s.text)
+            if not m:
+                continue
+            scores[fam] = scores.get(fam, 0.0) + weight
+            if len(evidence.setdefault(fam, [])) < 8:
+                quote = make_quote(document, s.page, s.text, m.start(), m.end())
+                if quote:
+                    evidence[fam].append({"page": s.page, "quote": quote})
+    title = document.title or ""
+    for fam, rx in _CUES:
+        if title and rx.search(title):
+            scores[fam] = scores.get(fam, 0.0) + 6.0
+    scores = {f: v for f, v in scores.items() if evidence.get(f)}
+    if not scores or max(scores.values()) < MIN_SCORE:
+        return {"value": "other", "evidence": []}
+    best = max(scores, key=lambda f: (scores[f], -[c[0] for c in FAMILY_CUES].index(f)))
+    # the paper's own words about its model make the best evidence: "we propose", "our network"
+    ranked = sorted(evidence[best], key=lambda e: (not _OWN.search(e["quote"]), len(e["quote"]) < 40))
+    return {"value": best, "evidence": ranked[:3]}
+
+
+def _front_matter_end(document: Document, sents) -> int:
+    """Index of the first sentence after the abstract (the introduction's heading page or the 12th sentence)."""
+    intro = next((s for s in document.sections if s.title.lower().startswith("intro")), None)
+    for s in sents:
+        if intro and (s.page > intro.page or s.text.lower().startswith(("1 introduction", "introduction"))):
+            return s.index
+        if s.index >= 25:
+            return s.index
+    return len(sents)

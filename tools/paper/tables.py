@@ -1,0 +1,308 @@
+"""Tables read from word positions: rows, header columns, and the variant rows in them.
+
+Most papers draw tables without rules, so rows come from words that share a
+line and columns from the x positions of the most complete row; a header
+word belongs to the column under which it sits. A header maps to a canonical
+key through ``HEADER_KEYS``. A row is a *variant* (base/big, ViT-B/L/H, 7B)
+when its label is a model name, not an ablation marker such as "(A)", and it
+fills at least two canonical columns. A value from a row cites the row.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from mlintern.tools.paper.document import Document, Line, Page, Word
+from mlintern.tools.paper.text import as_json_number, parse_number
+
+# header text (lowercase, letters and digits only) -> canonical key; first match wins
+HEADER_KEYS: list[tuple[str, str]] = [
+    (r"^(?:#|n)?params?\.?|^parameters|^#param", "num_params"),
+    (r"^(?:n\s?)?layers$|^depth$|^n$|^l$|^#layers$|^num layers$", "num_layers"),
+    (r"^hidden size|^dmodel$|^d model$|^dimension$|^width$|^d$|^embed(?:ding)? dim|^hidden dim", "d_model"),
+    (r"^mlp size|^dff$|^d ff$|^ffn|^feed ?forward|^intermediate", "d_ff"),
+    (r"^(?:n\s?)?heads$|^h$|^#heads$|^attention heads$|^num heads$", "num_heads"),
+    (r"^dk$|^d head$|^head dim", "d_head"),
+    (r"^p ?drop$|^dropout", "dropout"),
+    (r"^[ϵε]\s?ls$|^label smoothing", "label_smoothing"),
+    (r"^(?:train(?:ing)? )?steps|^train steps|^iterations$", "train_steps"),
+    (r"^(?:base |peak |max )?(?:learning rate|lr)$", "learning_rate"),
+    (r"^lr decay$|^lr schedule$|^schedule$", "lr_schedule"),
+    (r"^batch(?: size)?$", "batch_size"),
+    (r"^epochs?$", "epochs"),
+    (r"^weight decay$|^wd$", "weight_decay"),
+    (r"^patch(?: size)?$", "patch_size"),
+    (r"^image size|^resolution$|^input size|^img size", "image_size"),
+    (r"^growth rate$|^k$", "growth_rate"),
+]
+_HEADER_RES = [(re.compile(rx), key) for rx, key in HEADER_KEYS]
+_SCHEDULES = {"linear", "cosine", "constant", "step", "exponential", "polynomial"}
+_NOT_NAMES = re.compile(r"^(?:total|average|mean|ours|avg|sum|model|method|none|all)$", re.I)
+_LABEL_RE = re.compile(r"^(?![(\[])[A-Za-z][\w\-./{},+∗*]*$|^\d+(?:\.\d+)?[BMK]$")
+SIZE_LABEL = re.compile(r"^(\d+(?:\.\d+)?)([BMK])$")
+
+
+@dataclass
+class Cell:
+    x0: float
+    x1: float
+    text: str
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass
+class Row:
+    page: int
+    y: float
+    cells: list[Cell]
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells)
+
+
+@dataclass
+class Table:
+    page: int
+    caption: str
+    header: list[str]  # one entry per column, "" when unknown
+    keys: list[str | None]
+    rows: list[Row] = field(default_factory=list)
+
+
+def _cells(words: list[Word], gap: float = 4.5) -> list[Cell]:
+    cells: list[Cell] = []
+    for w in words:
+        if re.fullmatch(r"\[\d+(?:,\s?\d+)*\]", w.text):
+            continue  # a citation next to a model name is not a cell
+        if cells and w.x0 - cells[-1].x1 < gap:
+            cells[-1] = Cell(cells[-1].x0, w.x1, cells[-1].text + " " + w.text)
+        else:
+            cells.append(Cell(w.x0, w.x1, w.text))
+    return cells
+
+
+def _lines(page: Page) -> list[Line]:
+    """Rows by vertical overlap; a raised power of ten (the "10−4" of "8 · 10−4") rejoins its mantissa."""
+    powers = [w for w in page.words if _POWER.match(w.text)]
+    rows: list[tuple[float, float, list[Word]]] = []
+    for w in sorted((w for w in page.words if not _POWER.match(w.text)), key=lambda w: (w.y0 + w.y1) / 2):
+        h = max(w.y1 - w.y0, 0.1)
+        best, best_ov = None, 0.0
+        for i in range(max(0, len(rows) - 4), len(rows)):
+            a, b, _ = rows[i]
+            ov = (min(b, w.y1) - max(a, w.y0)) / min(h, b - a or 0.1)
+            if ov > best_ov:
+                best, best_ov = i, ov
+        if best is not None and best_ov >= 0.5:
+            rows[best][2].append(w)
+        else:
+            rows.append((w.y0, w.y1, [w]))
+    lines = [Line((a + b) / 2, sorted(ws, key=lambda w: w.x0)) for a, b, ws in rows]
+    for w in powers:
+        yc = (w.y0 + w.y1) / 2
+        hosts = [ln for ln in lines if abs(ln.y - yc) < 12 and any(
+            v.text in "·×⋅" and 0 <= w.x0 - v.x1 < 8 and not any(0 <= u.x0 - v.x1 < 30 for u in ln.words if u is not v)
+            for v in ln.words)]
+        host = min(hosts, key=lambda ln: abs(ln.y - yc)) if hosts else None
+        if host is None:
+            lines.append(Line(yc, [w]))
+        else:
+            host.words.append(w)
+            host.words.sort(key=lambda v: v.x0)
+    lines.sort(key=lambda ln: ln.y)
+    return lines
+
+
+_POWER = re.compile(r"^10[−-]\d{1,2}$")
+
+
+def _is_number(text: str) -> bool:
+    t = text.replace("²", "").strip()
+    return parse_number(t) is not None or bool(re.fullmatch(r"[\d.]+(?:/[\d.]+)+", t))
+
+
+def _data_row(cells: list[Cell]) -> bool:
+    numeric = sum(1 for c in cells[1:] if _is_number(c.text))
+    return len(cells) >= 3 and numeric >= max(2, 0.6 * (len(cells) - 1))
+
+
+def header_key(text: str) -> str | None:
+    t = re.sub(r"\(.*?\)|×10\d+|\[.*?\]", "", text.lower())
+    t = re.sub(r"[^a-z0-9ϵε# ]+", " ", t)
+    t = re.sub(r"\s+", " ", t).strip()
+    for rx, key in _HEADER_RES:
+        if rx.search(t):
+            return key
+    return None
+
+
+def _scale(header: str) -> float:
+    m = re.search(r"×\s?10\s?(\d)", header)
+    if m:
+        return 10.0 ** int(m.group(1))
+    if re.search(r"\((?:in )?m(?:illions?)?\)|\bm$", header.lower()):
+        return 1e6
+    return 1.0
+
+
+def page_tables(document: Document, page: Page) -> list[Table]:
+    """Tables on one page: runs of numeric rows with the header above them (keys where a header names one)."""
+    lines = _lines(page)
+    mid = page.width / 2 if page.width and page.two_column else 1e9
+    caption = next((c.text for c in document.captions if c.page == page.number and c.kind == "table"), "")
+    tables: list[Table] = []
+    i = 0
+    while i < len(lines):
+        cells = _cells(_column_words(lines[i].words, mid))
+        if not _data_row(cells):
+            i += 1
+            continue
+        run = [(lines[i], cells)]
+        j = i + 1
+        while j < len(lines) and lines[j].y - run[-1][0].y < 30:
+            c = _cells(_column_words(lines[j].words, mid))
+            if not c or (run[0][1][0].x1 < mid and c[0].x0 >= mid - 10):  # only the other column's prose
+                j += 1
+                continue
+            if _data_row(c) or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c)):
+                run.append((lines[j], c))
+                j += 1
+            else:
+                break
+        table = _build(page, lines, i, run, caption)
+        if table is not None:
+            tables.append(table)
+        i = j
+    return tables
+
+
+def _column_words(words: list[Word], mid: float) -> list[Word]:
+    """Drop the other column's prose from a row of a table set in the left column of a two-column page."""
+    if words and words[0].x1 < mid and any(w.x0 >= mid - 2 and re.fullmatch(r"[A-Za-z]{3,}[,.]?|[a-z]{2}", w.text)
+                                           for w in words):
+        return [w for w in words if w.x0 < mid - 2]
+    return words
+
+
+def _build(page: Page, lines: list[Line], first: int, run: list, caption: str) -> Table | None:
+    ref = max(run, key=lambda r: len(r[1]))[1]
+    columns = [(c.x0, c.x1) for c in ref]
+    header_words: list[list[str]] = [[] for _ in columns]
+    top = run[0][0].y
+    left, right = columns[0][0] - 25, columns[-1][1] + 25
+    for k in range(first - 1, max(-1, first - 5), -1):
+        words = [w for w in lines[k].words if left <= w.x0 and w.x1 <= right]  # not the other column's prose
+        text = " ".join(w.text for w in words)
+        prose = any(sum(1 for t in c.text.split() if re.fullmatch(r"[a-z]{2,}[,.;]?", t)) >= 4 for c in _cells(words))
+        if top - lines[k].y > 40 or prose or _data_row(_cells(words)) or re.match(r"(?:Table|Figure)\s*\d", text):
+            break
+        if len(_cells(words)) == 1 and len(words) >= 2:
+            if k == first - 1:
+                continue  # a group label over the rows ("ImageNet-1K trained models"), not a header
+            break  # a running head or a title above the table
+        above: list[list[str]] = [[] for _ in columns]
+        for w in words:
+            col = _column_of(columns, (w.x0 + w.x1) / 2, loose=True)
+            if col is not None:
+                above[col].append(w.text)
+        header_words = [a + h for a, h in zip(above, header_words, strict=True)]
+    header = [" ".join(ws) for ws in header_words]
+    keys = [header_key(h) if h else None for h in header]
+    if len(run) < 2 and sum(1 for k in keys[1:] if k) < 2:
+        return None  # one numeric line under no known header is not a table
+    table = Table(page.number, caption, header, keys)
+    for line, cells in run:
+        table.rows.append(Row(page.number, line.y, cells))
+    return table
+
+
+def _column_of(columns: list[tuple[float, float]], xc: float, loose: bool = False) -> int | None:
+    best, dist = None, math.inf
+    for i, (a, b) in enumerate(columns):
+        d = 0.0 if a - 3 <= xc <= b + 3 else min(abs(xc - a), abs(xc - b))
+        if d < dist:
+            best, dist = i, d
+    return best if dist <= (25 if loose else 12) else None
+
+
+@dataclass
+class VariantRow:
+    name: str
+    page: int
+    quote: str
+    facts: dict[str, object]
+    config_table: bool  # the table has architecture/training columns beyond size and resolution
+
+
+def variant_rows(document: Document, table: Table) -> list[VariantRow]:
+    """Rows of a table whose label is a model name, with their canonical values."""
+    out: list[VariantRow] = []
+    if sum(1 for k in table.keys[1:] if k) < 2:
+        return out  # a results table: no canonical columns to read
+    columns = [(c.x0, c.x1) for c in max((r.cells for r in table.rows), key=len)]
+    label_key = table.keys[0]
+    config = any(k not in (None, "num_params", "image_size") for k in table.keys[1:])
+    for row in table.rows:
+        label = row.cells[0].text.strip().lstrip("•◦·∙ ").strip()
+        if not _LABEL_RE.match(label) or _NOT_NAMES.match(label) or _is_number(label) and not SIZE_LABEL.match(label):
+            continue
+        facts: dict[str, object] = {}
+        for cell in row.cells[1:]:
+            col = _column_of(columns, cell.xc)
+            if col is None or col == 0:
+                continue
+            key = table.keys[col]
+            value = _cell_value(key, cell.text, table.header[col])
+            if key and value is not None:
+                facts[key] = value
+        if label_key == "num_params" and SIZE_LABEL.match(label):
+            facts["num_params"] = as_json_number(parse_number(label))
+        if len(facts) < 2 and not (facts and not config):
+            continue
+        quote = row.text
+        if not document.verify(row.page, quote):
+            quote = _verified_prefix(document, row)
+            if quote is None:
+                continue
+        out.append(VariantRow(label, row.page, quote, facts, config))
+    return out
+
+
+def _verified_prefix(document: Document, row: Row) -> str | None:
+    cells = [c.text for c in row.cells]
+    for n in range(len(cells) - 1, 1, -1):
+        q = " ".join(cells[:n])
+        if document.verify(row.page, q):
+            return q
+    return None
+
+
+def _cell_value(key: str | None, text: str, header: str):
+    if key is None:
+        return None
+    t = text.strip().rstrip("*†‡∗")
+    if key == "lr_schedule":
+        return t.lower() if t.lower() in _SCHEDULES else None
+    if key == "image_size":
+        t = t.replace("²", "")
+        if re.fullmatch(r"\d{3,4}2", t) and int(t[:-1]) % 16 == 0:
+            t = t[:-1]
+    if "/" in t and key not in ("patch_size",):
+        return None  # "7/14": two regimes in one cell; not one value
+    x = parse_number(t)
+    if x is None:
+        return None
+    if key == "num_params":
+        if not re.search(r"[kKMBT]$|million|billion", t):
+            x *= _scale(header)
+        if x < 1000:
+            return None
+    if key == "batch_size" and x >= 1e5:
+        return None
+    return as_json_number(x)

@@ -1,0 +1,111 @@
+"""Model variants: which table rows and prose lines describe the paper's own model sizes.
+
+The first table with architecture or training columns and model-name rows
+creates the variants (Transformer base/big, ViT-Base/Large/Huge, LLaMA 7B..65B);
+later tables only add values to variants that already exist, matched by name
+or abbreviation (ViT-B/16 is ViT-Base), so baseline rows of other papers'
+models (Swin-T in a ConvNeXt results table) never become variants. Prose of
+the form "Name-T: C = (96, 192, 384, 768), B = (3, 3, 9, 3)" states stage widths
+and depths per variant.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from mlintern.tools.paper.document import Document
+from mlintern.tools.paper.extract import sentences
+from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, variant_rows
+
+# "BN-x30: Like BN-x5, but with ...": a list of named model variants defined in prose
+_DEFINITION = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]*-(?:[A-Z0-9][\w]*|[a-z]\d+)(?:-[\w]+)*)\s*:\s+\S")
+_STAGES = re.compile(r"(?P<name>[A-Z][\w]*-[A-Z]{1,2})\s*:\s*C\s*=\s*\((?P<c>[\d,\s]+)\)\s*,\s*B\s*=\s*\((?P<b>[\d,\s]+)\)")
+
+
+def _base(label: str) -> tuple[str, str]:
+    """("ViT", "B") for ViT-B/{16,32}; ("ViT", "Base") for ViT-Base; ("", "base") for base."""
+    core = label.split("/")[0]
+    m = re.match(r"^(.*?)[-_ ]([A-Za-z]+\d*)$", core)
+    return (m.group(1).lower(), m.group(2)) if m else ("", core)
+
+
+def same_variant(a: str, b: str) -> bool:
+    if a.lower() == b.lower():
+        return True
+    pa, sa = _base(a)
+    pb, sb = _base(b)
+    if pa != pb:
+        return False
+    sa, sb = sa.lower(), sb.lower()
+    return sa == sb or (len(sa) == 1 and sb.startswith(sa)) or (len(sb) == 1 and sa.startswith(sb))
+
+
+def _nominal(label: str, text: str) -> str:
+    """6.7B -> 7B when the paper calls the model "7B" elsewhere (models are named by nominal size)."""
+    m = SIZE_LABEL.match(label)
+    if not m:
+        return label
+    nominal = f"{math.floor(float(m.group(1)) + 0.5)}{m.group(2)}"
+    return nominal if nominal != label and re.search(rf"\b{re.escape(nominal)}\b", text) else label
+
+
+def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
+    """``({name: {key: fact}}, tables)``; tables are returned for the spec's table list."""
+    variants: dict[str, dict] = {}
+    tables_out: list[dict] = []
+    full_text = "\n".join(p.text for p in document.body_pages())
+    for s in sentences(document):
+        for m in _STAGES.finditer(s.text):
+            quote = m.group(0)
+            if not document.verify(s.page, quote):
+                continue
+            widths = [int(x) for x in re.findall(r"\d+", m.group("c"))]
+            depths = [int(x) for x in re.findall(r"\d+", m.group("b"))]
+            facts = variants.setdefault(m.group("name"), {})
+            facts.setdefault("d_model", _fact(widths, s.page, quote))
+            facts.setdefault("num_layers", _fact(depths, s.page, quote))
+    for s in sentences(document):
+        m = _DEFINITION.match(s.text)
+        if m and m.group("name") not in variants and len(re.findall(re.escape(m.group("name")) + r"\b", full_text)) >= 2:
+            variants[m.group("name")] = {}
+    created_by_table = False
+    for page in document.body_pages():
+        if not page.words or not re.search(r"\bTable\s*[A-Z]?\d", page.text):
+            continue
+        for table in page_tables(document, page):
+            tables_out.append({"page": table.page, "caption": table.caption[:300], "header": table.header,
+                               "rows": [[c.text for c in r.cells] for r in table.rows][:60]})
+            rows = variant_rows(document, table)
+            create = not created_by_table and not any(variants.values()) and any(r.config_table for r in rows) and len(rows) >= 2
+            seen: set[str] = set()
+            for row in rows:
+                name = _nominal(row.name, full_text)
+                if name in seen:
+                    continue  # a label repeated lower in a table is another regime (dataset, resolution)
+                seen.add(name)
+                target = next((v for v in variants if same_variant(v, name)), None)
+                if target is None and create:
+                    target = name
+                    variants[target] = {}
+                if target is None:
+                    continue
+                for key, value in row.facts.items():
+                    variants[target].setdefault(key, {"value": value, "page": row.page, "quote": row.quote,
+                                                      "source": "table"})
+            created_by_table = created_by_table or create
+    return variants, tables_out
+
+
+def _fact(value, page: int, quote: str) -> dict:
+    return {"value": value, "page": page, "quote": quote, "source": "paper"}
+
+
+def default_variant(variants: dict[str, dict]) -> str | None:
+    """The variant a paper calls base (its reference model), else the first one it lists."""
+    if not variants:
+        return None
+    for name in variants:
+        if re.search(r"\bbase\b", name, re.I) or _base(name)[1].lower() == "base":
+            return name
+    return next(iter(variants))
