@@ -1,0 +1,564 @@
+"""One entry per architecture family: its template, its config fields and their conventions.
+
+Values the paper states come from the spec; everything else is the family's
+published convention (the original paper of the family or its reference
+implementation), marked ``default`` with the reason. Layouts that follow from a
+stated value by a published table (ResNet-50's blocks per stage, DenseNet-121's
+block sizes) are ``inferred`` with the table named.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mlintern.tools.errors import ToolError
+from mlintern.tools.scaffold.fields import DERIVE, Field, scale
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    template: str  # templates/<template>.py.tmpl
+    task: str  # classify | lm | mlm | seq2seq | segment | gan | vae
+    fields: tuple[Field, ...]
+    train: dict[str, Any]  # training conventions when the paper is silent
+    summary: str  # one line for README.md: what the generated model is
+    mismatch: str  # likely causes when the count differs from the paper's
+    label: str | None = None  # said loudly when the template is only the closest honest option
+
+
+def _round_up(x: float, multiple: int) -> int:
+    return int(multiple * math.ceil(x / multiple))
+
+
+def _heads(v: dict) -> int:
+    return max(1, v["d_model"] // 64)
+
+
+# ------------------------------------------------------------------------------------ conventions
+TRANSFORMER_TRAIN = dict(optimizer="adamw", lr_schedule="cosine", learning_rate=3e-4, batch_size=64,
+                         train_steps=100_000, micro_batch=8, grad_clip=1.0,
+                         why="not stated; the common Transformer recipe (AdamW, cosine)",
+                         lr_reason="not stated; the common Transformer learning rate")
+CNN_TRAIN = dict(optimizer="sgd", lr_schedule="step", learning_rate=0.1, batch_size=256, train_steps=100_000,
+                 micro_batch=32, weight_decay=1e-4,
+                 why="not stated; the common ConvNet recipe (SGD with momentum, step decay)",
+                 lr_reason="not stated; the common ConvNet learning rate for batch 256")
+SMALL_TRAIN = dict(optimizer="adam", lr_schedule="constant", learning_rate=1e-3, batch_size=128,
+                   train_steps=10_000, micro_batch=128, why="not stated; Adam with a constant rate",
+                   lr_reason="not stated; Adam's usual 1e-3")
+
+
+def _is_modern(v: dict) -> bool:
+    return v.get("norm") == "rmsnorm" or v.get("activation") == "swiglu"
+
+
+def _d_ff(v: dict) -> int:
+    if v["activation"] == "swiglu":
+        return _round_up(2 * 4 * v["d_model"] / 3, 256)
+    return 4 * v["d_model"]
+
+
+def _d_ff_reason(v: dict) -> str:
+    if v["activation"] == "swiglu":
+        return "SwiGLU convention: 2/3 * 4 * d_model rounded up to a multiple of 256 (as in LLaMA)"
+    return "not stated; 4 * d_model, the Transformer convention"
+
+
+def _d_head(v: dict) -> int:
+    if v["d_model"] % v["num_heads"]:
+        raise ToolError(f"d_model {v['d_model']} does not split into {v['num_heads']} heads.",
+                        hint="Check d_model and num_heads in the spec (or state d_head); then scaffold again.",
+                        code="inconsistent_spec")
+    return v["d_model"] // v["num_heads"]
+
+
+def _transformer_core(layers: int, d_model: int, *, pilot_layers: int = 2, pilot_d: int = 64) -> tuple[Field, ...]:
+    return (
+        Field("num_layers", layers, f"not stated; {layers} layers (the base-size convention)", pilot=pilot_layers,
+              kind=int),
+        Field("d_model", d_model, f"not stated; width {d_model} (the base-size convention)", pilot=pilot_d, kind=int),
+        Field("num_heads", _heads, "not stated; d_model / 64 heads (head size 64, the usual convention)", pilot=4,
+              kind=int),
+        Field("d_head", _d_head, "d_model / num_heads", pilot=DERIVE, kind=int, inferred=True),
+    )
+
+
+def _transformer_tail(*, activation: str, norm_position: str, dropout: float, tie: bool | None) -> tuple:
+    return (
+        Field("activation", activation, f"not stated; {activation} (the family's usual non-linearity)", kind=str),
+        Field("norm", "layernorm", "not stated; LayerNorm, the Transformer convention", kind=str),
+        Field("norm_position", norm_position, f"not stated; {norm_position}-norm residual blocks", kind=str),
+        Field("d_ff", _d_ff, _d_ff_reason, pilot=scale("d_ff", "d_model"), kind=int),
+        Field("dropout", dropout, f"not stated; {dropout} (the family's usual rate)", kind=float),
+        Field("attention_dropout", lambda v: v["dropout"], "not stated; same as dropout", kind=float),
+        Field("rotary", _is_modern,
+              lambda v: ("RMSNorm/SwiGLU decoder: rotary positions as in LLaMA-style models" if _is_modern(v)
+                         else "learned absolute positions (GPT convention)"), keys=None, inferred=_is_modern),
+        Field("bias", lambda v: not _is_modern(v),
+              lambda v: ("no biases, as in LLaMA-style models" if _is_modern(v) else "linear layers keep biases"),
+              keys=None, inferred=_is_modern),
+        Field("tie_embeddings", tie if tie is not None else (lambda v: not _is_modern(v)),
+              lambda v: ("shared input/output embedding (the family convention)" if (tie if tie is not None
+                         else not _is_modern(v)) else "separate output projection (LLaMA-style)"), keys=None),
+    )
+
+
+def _init_std() -> Field:
+    return Field("init_std", 0.02, "not stated; normal(0, 0.02) initialisation (GPT/BERT convention)", kind=float)
+
+
+TRANSFORMER_DECODER = Family(
+    "transformer_decoder", "transformer_decoder", "lm",
+    (Field("vocab_size", 32000, "not stated; a typical BPE/SentencePiece vocabulary of 32000", pilot=256, kind=int),
+     Field("context_length", 1024, "not stated; 1024 tokens", pilot=64, kind=int),
+     *_transformer_core(12, 768),
+     *_transformer_tail(activation="gelu", norm_position="pre", dropout=0.1, tie=None),
+     Field("causal", True, "decoder-only: each position attends to earlier ones", keys=None),
+     _init_std()),
+    TRANSFORMER_TRAIN, "decoder-only Transformer language model (masked self-attention)",
+    "vocabulary size (often unstated), tied vs untied output embedding, or biases",
+)
+
+TRANSFORMER_ENCODER = Family(
+    "transformer_encoder", "transformer_decoder", "mlm",
+    (Field("vocab_size", 30522, "not stated; BERT's WordPiece vocabulary of 30522", pilot=256, kind=int),
+     Field("context_length", 512, "not stated; 512 tokens (BERT)", pilot=64, kind=int),
+     *_transformer_core(12, 768),
+     *_transformer_tail(activation="gelu", norm_position="post", dropout=0.1, tie=True),
+     Field("causal", False, "encoder: every position attends to every other", keys=None),
+     _init_std()),
+    TRANSFORMER_TRAIN, "bidirectional Transformer encoder trained by masked-token prediction",
+    "vocabulary size, segment/position embeddings, or the pooler and MLM transform (not generated)",
+)
+
+TRANSFORMER_SEQ2SEQ = Family(
+    "transformer_seq2seq", "transformer_seq2seq", "seq2seq",
+    (Field("vocab_size", 32000, "not stated; a shared source/target vocabulary of 32000", pilot=64, kind=int),
+     Field("context_length", 512, "not stated; longest sequence for the positional table", pilot=16, kind=int),
+     Field("num_encoder_layers", 6, "not stated; 6 (the base Transformer)", keys=("num_encoder_layers", "num_layers"),
+           pilot=2, kind=int),
+     Field("num_decoder_layers", 6, "not stated; 6 (the base Transformer)", keys=("num_decoder_layers", "num_layers"),
+           pilot=2, kind=int),
+     *_transformer_core(6, 512)[1:],
+     *_transformer_tail(activation="relu", norm_position="post", dropout=0.1, tie=True)),
+    TRANSFORMER_TRAIN, "encoder-decoder Transformer (self-attention, cross-attention, sinusoidal positions)",
+    "vocabulary size (papers often state it approximately) or how embeddings are shared",
+)
+
+VIT = Family(
+    "vit", "vit", "classify",
+    (Field("image_size", 224, "not stated; 224x224 inputs (ImageNet convention)", pilot=16, kind=int),
+     Field("patch_size", 16, "not stated; 16x16 patches (the /16 models)", pilot=4, kind=int),
+     Field("in_channels", 3, "RGB images", kind=int),
+     Field("num_classes", 1000, "not stated; 1000 classes (ImageNet-1k head)", kind=int, pilot=10),
+     *_transformer_core(12, 768),
+     *_transformer_tail(activation="gelu", norm_position="pre", dropout=0.0, tie=False)[:6],
+     Field("rotary", False, "ViT uses learned 1D position embeddings", keys=None),
+     Field("bias", True, "linear layers keep biases", keys=None)),
+    dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
+    "Vision Transformer: patches -> linear embedding + [class] token -> Transformer encoder -> head",
+    "patch size or number of classes of the head (pre-training datasets have more classes)",
+)
+
+
+# ------------------------------------------------------------------------------------ ConvNets
+def _image(size: int = 224, classes: int = 1000, channels: int = 3, pilot_size: int = 32) -> tuple[Field, ...]:
+    return (
+        Field("image_size", size, f"not stated; {size}x{size} inputs", pilot=pilot_size, kind=int),
+        Field("in_channels", channels, "RGB images" if channels == 3 else "single-channel images", kind=int),
+        Field("num_classes", classes, f"not stated; {classes} classes", kind=int, pilot=10),
+    )
+
+
+RESNET_IMAGENET = {18: ("basic", [2, 2, 2, 2]), 34: ("basic", [3, 4, 6, 3]), 50: ("bottleneck", [3, 4, 6, 3]),
+                   101: ("bottleneck", [3, 4, 23, 3]), 152: ("bottleneck", [3, 8, 36, 3])}
+
+
+def _resnet_cifar(v: dict) -> bool:
+    """He et al. Sec. 4.2: 6n+2 layers on 32x32 inputs, three stages of 16/32/64 filters."""
+    return v["num_layers"] not in RESNET_IMAGENET and (v["num_layers"] - 2) % 6 == 0 and v["image_size"] <= 64
+
+
+def _resnet_layout(v: dict) -> tuple[str, list[int]]:
+    if _resnet_cifar(v):
+        return "basic", [(v["num_layers"] - 2) // 6] * 3
+    depth = min(RESNET_IMAGENET, key=lambda d: abs(d - v["num_layers"]))
+    return RESNET_IMAGENET[depth]
+
+
+def _resnet_reason(v: dict) -> str:
+    if _resnet_cifar(v):
+        return f"CIFAR ResNet (He et al. Sec. 4.2): {v['num_layers']} = 6n+2 layers, n = {(v['num_layers'] - 2) // 6}"
+    depth = min(RESNET_IMAGENET, key=lambda d: abs(d - v["num_layers"]))
+    exact = "" if depth == v["num_layers"] else f" (nearest to the stated {v['num_layers']})"
+    return f"ResNet-{depth} row of He et al. Table 1{exact}"
+
+
+RESNET = Family(
+    "resnet", "resnet", "classify",
+    (*_image(),
+     Field("num_layers", 50, "not stated; ResNet-50", kind=int),
+     Field("block", lambda v: _resnet_layout(v)[0], _resnet_reason, keys=None, inferred=True),
+     Field("depths", lambda v: _resnet_layout(v)[1], _resnet_reason, keys=None, inferred=True,
+           pilot=lambda full, p: [1] * len(full["depths"])),
+     Field("widths", lambda v: [16, 32, 64] if _resnet_cifar(v) else [64, 128, 256, 512], _resnet_reason,
+           keys=None, inferred=True, pilot=lambda full, p: [max(16, w // 4) for w in full["widths"]]),
+     Field("stem", lambda v: "cifar" if _resnet_cifar(v) else "imagenet", _resnet_reason, keys=None, inferred=True),
+     Field("shortcut", lambda v: "zero_pad" if _resnet_cifar(v) else "projection",
+           lambda v: ("option A: identity shortcuts, zero-padded when widths grow (Sec. 4.2)" if _resnet_cifar(v)
+                      else "option B: 1x1 projections only where the shape changes (Sec. 3.3)"), keys=None,
+           inferred=True)),
+    CNN_TRAIN, "residual network (He et al. 2016): stem, four (or three) stages of residual blocks, head",
+    "the shortcut option (A: zero-padding, B: projection) or the classifier size",
+)
+
+DENSENET_IMAGENET = {121: [6, 12, 24, 16], 169: [6, 12, 32, 32], 201: [6, 12, 48, 32], 264: [6, 12, 64, 48]}
+
+
+def _densenet_cifar(v: dict) -> bool:
+    return v["num_layers"] not in DENSENET_IMAGENET and (v["num_layers"] - 4) % 6 == 0
+
+
+def _densenet_reason(v: dict) -> str:
+    if _densenet_cifar(v):
+        n = (v["num_layers"] - 4) // 6
+        return f"DenseNet-BC on CIFAR (Huang et al. Sec. 3): L = 6n+4 = {v['num_layers']}, n = {n} per block"
+    return f"DenseNet-{v['num_layers']} row of Huang et al. Table 1"
+
+
+DENSENET = Family(
+    "densenet", "densenet", "classify",
+    (Field("num_layers", 121, "not stated; DenseNet-121", kind=int),
+     Field("image_size", lambda v: 32 if _densenet_cifar(v) else 224, _densenet_reason, inferred=True, pilot=32,
+           kind=int),
+     Field("in_channels", 3, "RGB images", kind=int),
+     Field("num_classes", lambda v: 10 if _densenet_cifar(v) else 1000,
+           lambda v: "CIFAR-10 classes" if _densenet_cifar(v) else "ImageNet-1k classes", inferred=True, kind=int),
+     Field("growth_rate", lambda v: 12 if _densenet_cifar(v) else 32, "not stated; k = 32 (ImageNet) or 12 (CIFAR)",
+           pilot=8, kind=int),
+     Field("block_config", lambda v: [(v["num_layers"] - 4) // 6] * 3 if _densenet_cifar(v)
+           else DENSENET_IMAGENET.get(v["num_layers"], DENSENET_IMAGENET[121]), _densenet_reason, keys=None,
+           inferred=True, pilot=[2, 2, 2]),
+     Field("stem", lambda v: "cifar" if _densenet_cifar(v) else "imagenet", _densenet_reason, keys=None,
+           inferred=True, pilot="cifar"),
+     Field("bn_size", 4, "DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)", keys=None),
+     Field("compression", 0.5, "DenseNet-C: transitions halve the channels, theta = 0.5 (Sec. 3)", keys=None),
+     Field("dropout", 0.0, "not stated; no dropout", kind=float)),
+    dict(CNN_TRAIN, batch_size=64), "densely connected network (Huang et al. 2017): dense blocks and transitions",
+    "the compression factor, the classifier size, or counting BN parameters",
+)
+
+CONVNEXT = Family(
+    "convnext", "convnext", "classify",
+    (*_image(),
+     Field("d_model", [96, 192, 384, 768], "not stated; ConvNeXt-T widths", keys=("d_model",), kind=list,
+           pilot=[16, 32, 64, 128]),
+     Field("num_layers", [3, 3, 9, 3], "not stated; ConvNeXt-T depths", kind=list, pilot=[1, 1, 1, 1]),
+     Field("kernel_size", 7, "not stated; 7x7 depthwise convolutions", kind=int),
+     Field("patch_size", 4, "not stated; 4x4 patchify stem", kind=int),
+     Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float),
+     Field("layer_scale_init", 1e-6, "Layer Scale initialised to 1e-6 (ConvNeXt's published setting)", keys=None)),
+    dict(CNN_TRAIN, optimizer="adamw", lr_schedule="cosine", learning_rate=4e-3, batch_size=4096, weight_decay=0.05,
+         why="not stated; the ConvNeXt/DeiT recipe (AdamW, cosine)", lr_reason="not stated; 4e-3 for batch 4096"),
+    "ConvNeXt (Liu et al. 2022): patchify stem, four stages of 7x7 depthwise blocks with LayerNorm",
+    "the number of classes or Layer Scale parameters",
+)
+
+
+def _mobilenet_version(spec_text: str) -> str:
+    text = spec_text.lower()
+    if "efficientnet" in text:
+        return "efficientnet"
+    if "v2" in text or "inverted residual" in text or "linear bottleneck" in text:
+        return "v2"
+    return "v1"
+
+
+def mobilenet_family(version: str) -> Family:
+    defaults = {"v1": (0.001, "MobileNet v1 (Howard et al. 2017, Table 1)"),
+                "v2": (0.2, "MobileNetV2 (Sandler et al. 2018, Table 2)"),
+                "efficientnet": (0.2, "EfficientNet-B0 (Tan & Le 2019, Table 1)")}
+    dropout, source = defaults[version]
+    return Family(
+        "mobilenet" if version != "efficientnet" else "efficientnet", "mobilenet", "classify",
+        (*_image(pilot_size=64),
+         Field("version", version, f"layout of {source}, read from the spec's title and evidence", keys=None,
+               inferred=True),
+         Field("width_multiplier", 1.0, "not stated; width multiplier 1.0", kind=float,
+               pilot=0.25),
+         Field("depth_multiplier", 1.0, "not stated; depth multiplier 1.0 (EfficientNet scaling)", keys=None,
+               pilot=lambda full, p: 0.34),
+         Field("dropout", dropout, f"not stated; {dropout} before the classifier ({source.split(' (')[0]})",
+               kind=float),
+         Field("stochastic_depth", 0.2 if version == "efficientnet" else 0.0, "not stated", kind=float)),
+        dict(CNN_TRAIN, optimizer="rmsprop", lr_schedule="exponential", learning_rate=0.045, batch_size=96,
+             weight_decay=4e-5, why="not stated; the MobileNet recipe (RMSprop, exponential decay)",
+             lr_reason="not stated; 0.045 (MobileNet recipe)"),
+        f"{source}: depthwise-separable convolutions" + (", inverted residuals" if version != "v1" else ""),
+        "papers round small counts; BN parameters and the classifier are often counted differently",
+    )
+
+
+def _inception_layout(spec_text: str) -> str:
+    return "bn_inception" if "batch norm" in spec_text.lower() or "batchnorm" in spec_text.lower() else "v1"
+
+
+def googlenet_family(layout: str) -> Family:
+    source = ("Inception with batch normalisation (Ioffe & Szegedy 2015, Fig. 5)" if layout == "bn_inception"
+              else "GoogLeNet (Szegedy et al. 2015, Table 1)")
+    return Family(
+        "googlenet", "googlenet", "classify",
+        (*_image(pilot_size=64),
+         Field("layout", layout, f"{source}; chosen because the paper "
+               + ("discusses batch normalisation" if layout == "bn_inception" else "does not use batch normalisation"),
+               keys=None, inferred=True),
+         Field("norm", "none", "not stated; no normalisation", kind=str),
+         Field("activation", "relu", "not stated; ReLU", kind=str),
+         Field("dropout", 0.4 if layout == "v1" else 0.0, "not stated; the layout's published rate", kind=float),
+         Field("width", 1.0, "channel counts of the published table (1.0 = as published)", keys=None, pilot=0.125)),
+        dict(CNN_TRAIN, learning_rate=0.045, batch_size=32, lr_schedule="exponential"),
+        f"{source}: stacked Inception modules (parallel 1x1, 3x3, 5x5/double-3x3 and pooling branches)",
+        "the published module table gives this count (re-implementations of the table agree); a paper's "
+        "figure may count layers its table does not list, such as auxiliary classifiers (not generated here)",
+    )
+
+
+ALEXNET = Family(
+    "alexnet", "alexnet", "classify",
+    (*_image(pilot_size=64),
+     Field("widths", [96, 256, 384, 384, 256], "the five convolutional layers of Krizhevsky et al. Fig. 2",
+           keys=None, pilot=[16, 32, 48, 48, 32]),
+     Field("fc_width", 4096, "4096 neurons in each fully-connected layer (Krizhevsky et al. Sec. 3.5)", keys=None,
+           pilot=128),
+     Field("groups", 2, "two-GPU split: conv2, conv4, conv5 see only their GPU's half (Sec. 3.5)", keys=None),
+     Field("norm", "localresponsenorm", "not stated; local response normalisation after conv1 and conv2", kind=str),
+     Field("dropout", 0.5, "not stated; 0.5 in the first two fully-connected layers", kind=float),
+     Field("init_std", 0.01, "not stated; normal(0, 0.01) weights", kind=float, pilot=0.05)),
+    dict(CNN_TRAIN, learning_rate=0.01, batch_size=128, weight_decay=5e-4, lr_schedule="plateau"),
+    "AlexNet (Krizhevsky et al. 2012): five convolutional and three fully-connected layers",
+    "the two-GPU grouping (kept here) or the input size",
+)
+
+LENET = Family(
+    "lenet", "lenet", "classify",
+    (Field("image_size", 32, "not stated; 32x32 inputs", kind=int),
+     Field("in_channels", 1, "single-channel images", kind=int),
+     Field("num_classes", 10, "not stated; 10 digit classes", kind=int),
+     Field("kernel_size", 5, "not stated; 5x5 convolutions", kind=int),
+     Field("widths", [6, 16, 120, 84], "C1, C3, C5 feature maps and F6 units of LeNet-5 (LeCun et al. 1998)",
+           keys=None),
+     Field("c3_table", True, "C3's partial connection table (LeCun et al. 1998, Table I)", keys=None),
+     Field("activation", "tanh", "not stated; scaled tanh", kind=str)),
+    dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.01, lr_schedule="step"),
+    "LeNet-5 (LeCun et al. 1998): C1-S2-C3-S4-C5-F6 with trainable subsampling and an output layer",
+    "the output RBF layer (a linear layer here) or how subsampling coefficients are counted",
+)
+
+VGG_CONFIGS = {11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+               13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+               16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+               19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
+                    512, 512, 512, 512, "M"]}
+# YOLO (Redmon et al. 2016, Fig. 3): [out, kernel, stride] convolutions and "M" 2x2 max-pools.
+YOLO_LAYERS = [[64, 7, 2], "M", [192, 3, 1], "M", [128, 1, 1], [256, 3, 1], [256, 1, 1], [512, 3, 1], "M",
+               *([[256, 1, 1], [512, 3, 1]] * 4), [512, 1, 1], [1024, 3, 1], "M",
+               *([[512, 1, 1], [1024, 3, 1]] * 2), [1024, 3, 1], [1024, 3, 2], [1024, 3, 1], [1024, 3, 1]]
+
+
+def _shrink_layers(full: dict, p: dict) -> list:
+    """Pilot: one convolution per pooling stage (like one block per ResNet stage), widths / 8."""
+    out, last = [], None
+    for x in full["layers"]:
+        if x == "M":
+            out += ([last] if last is not None else []) + ["M"]
+            last = None
+        else:
+            last = [max(8, x[0] // 8), *x[1:]] if isinstance(x, list) else max(8, x // 8)
+    return out + ([last] if last is not None else [])
+
+
+def _vgg(v: dict) -> list:
+    return VGG_CONFIGS.get(v["num_layers"], VGG_CONFIGS[16])
+
+
+VGG = Family(
+    "vgg", "convnet", "classify",
+    (*_image(),
+     Field("num_layers", 16, "not stated; VGG-16 (configuration D)", kind=int),
+     Field("layers", _vgg, lambda v: f"VGG configuration with {v['num_layers']} weight layers (Simonyan & "
+           "Zisserman 2015, Table 1)", keys=None, inferred=True, pilot=_shrink_layers),
+     Field("fc_widths", [4096, 4096], "two hidden fully-connected layers of 4096", keys=None, pilot=[64, 64]),
+     Field("activation", "relu", "not stated; ReLU", kind=str),
+     Field("norm", "none", "not stated; no normalisation", kind=str),
+     Field("dropout", 0.5, "not stated; 0.5 in the hidden fully-connected layers", kind=float)),
+    dict(CNN_TRAIN, learning_rate=0.01, batch_size=256, weight_decay=5e-4, lr_schedule="plateau", pilot_lr=3e-4),
+    "VGG (Simonyan & Zisserman 2015): stacks of 3x3 convolutions and max-pooling, three FC layers",
+    "the classifier size or input resolution",
+)
+
+YOLO = Family(
+    "yolo", "convnet", "classify",
+    (*_image(448, 20, pilot_size=64),
+     Field("layers", YOLO_LAYERS, "the 24 convolutional layers of YOLO (Redmon et al. 2016, Fig. 3)", keys=None,
+           pilot=_shrink_layers),
+     Field("fc_widths", [4096], "one hidden fully-connected layer of 4096 (Fig. 3)", keys=None, pilot=[64]),
+     Field("activation", "leaky_relu", "not stated; leaky ReLU", kind=str),
+     Field("norm", "none", "not stated; no normalisation", kind=str),
+     Field("dropout", 0.5, "not stated; dropout after the first FC layer", kind=float)),
+    dict(CNN_TRAIN, learning_rate=0.01, batch_size=64, weight_decay=5e-4, pilot_lr=3e-4),
+    "YOLO's convolutional network, trained here as an image classifier",
+    "the detection head (S x S x (5B + C) outputs) is replaced by a classifier",
+    label=("CLOSEST HONEST OPTION: mlintern has no detection template. This project builds YOLO's 24-layer "
+           "network and trains it as a classifier (as in the paper's ImageNet pre-training, Sec. 2.2); the "
+           "detection head, loss and box data are not scaffolded."),
+)
+
+UNET = Family(
+    "unet", "unet", "segment",
+    (Field("image_size", 572, "not stated; 572x572 tiles (Ronneberger et al. 2015)", pilot=32, kind=int),
+     Field("in_channels", 1, "single-channel microscopy images", kind=int),
+     Field("num_classes", 2, "not stated; two classes (foreground/background)", kind=int),
+     Field("widths", [64, 128, 256, 512, 1024], "U-Net's five levels (Ronneberger et al. 2015, Fig. 1)", keys=None,
+           pilot=[8, 16, 32]),
+     Field("dropout", 0.0, "not stated; no dropout", kind=float)),
+    dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.01, lr_schedule="constant", batch_size=1),
+    "U-Net: a contracting path and an expanding path joined by skip connections",
+    "padded (same-size) convolutions are used here; the count is the same as with valid convolutions",
+)
+
+
+# ------------------------------------------------------------------------------------ other families
+_TARGET_VOCAB = re.compile(r"(?:output|target)\s+vocabular(?:y|ies)\s+(?:size\s+)?(?:of\s+)?(\d[\d,]*)", re.I)
+
+
+def _target_vocab(v: dict) -> int | None:
+    """An output vocabulary the vocab_size fact's own quote states ("... and an output vocabulary of 80,000")."""
+    fact = v.get("_spec", {}).get("vocab_size") or {}
+    found = _TARGET_VOCAB.search(str(fact.get("quote") or ""))
+    return int(found.group(1).replace(",", "")) if found else None
+
+
+def _target_vocab_reason(v: dict) -> str:
+    if _target_vocab(v):
+        page = (v.get("_spec", {}).get("vocab_size") or {}).get("page")
+        return f"the vocab_size quote (p.{page}) states the output vocabulary separately"
+    return "not stated separately; the source vocabulary size"
+
+
+SWIN = Family(
+    "swin", "swin", "classify",
+    (*_image(pilot_size=32),
+     Field("patch_size", 4, "not stated; 4x4 patches (Swin-T)", pilot=2, kind=int),
+     Field("d_model", 96, "not stated; C = 96 (Swin-T)", pilot=16, kind=int),
+     Field("num_layers", [2, 2, 6, 2], "not stated; Swin-T's {2, 2, 6, 2} blocks per stage", kind=list,
+           pilot=[2, 2]),
+     Field("stage_heads", lambda v: [max(1, v["d_model"] * 2**i // 32) for i in range(len(v["num_layers"]))],
+           "head size 32 in every stage (Swin's convention: 3, 6, 12, 24 heads for C = 96)", keys=None,
+           inferred=True, pilot=DERIVE),
+     Field("window_size", 7, "not stated; 7x7 windows (Swin-T)", keys=None, pilot=4),
+     Field("stochastic_depth", 0.2, "not stated; 0.2 (Swin-T)", kind=float)),
+    dict(CNN_TRAIN, optimizer="adamw", lr_schedule="cosine", learning_rate=1e-3, batch_size=1024, weight_decay=0.05,
+         why="not stated; the Swin/DeiT recipe (AdamW, cosine)", lr_reason="not stated; 1e-3 for batch 1024"),
+    "Swin Transformer: shifted-window self-attention in four stages joined by patch merging",
+    "the relative-position tables, the head, or the stage layout",
+)
+
+RNN_SEQ2SEQ = Family(
+    "rnn_seq2seq", "rnn_seq2seq", "seq2seq",
+    (Field("vocab_size", 32000, "not stated; a source vocabulary of 32000", pilot=64, kind=int),
+     Field("tgt_vocab_size", lambda v: _target_vocab(v) or v["vocab_size"], _target_vocab_reason,
+           keys=("tgt_vocab_size", "target_vocab_size"), pilot=lambda full, p: p["vocab_size"], kind=int,
+           inferred=lambda v: bool(_target_vocab(v))),
+     Field("num_layers", 4, "not stated; 4 layers", pilot=2, kind=int),
+     Field("d_model", 1000, "not stated; 1000 cells per layer", pilot=64, kind=int),
+     Field("cell", "lstm", "not stated; LSTM cells", keys=None),
+     Field("dropout", 0.0, "not stated; no dropout", kind=float),
+     Field("reverse_source", True, "read the source reversed (Sutskever et al. 2014, Sec. 3.3)", keys=None)),
+    dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.7, batch_size=128, lr_schedule="step", grad_clip=5.0,
+         micro_batch=64),
+    "encoder-decoder recurrent network: the encoder's final state starts the decoder",
+    "the target vocabulary (often smaller than the source's), or the embedding size",
+)
+
+MLP_MIXER = Family(
+    "mlp_mixer", "mlp_mixer", "classify",
+    (*_image(pilot_size=16),
+     Field("patch_size", 16, "not stated; 16x16 patches", pilot=4, kind=int),
+     Field("num_layers", 8, "not stated; Mixer-S (8 layers)", pilot=2, kind=int),
+     Field("d_model", 512, "not stated; Mixer-S hidden size 512", pilot=64, kind=int),
+     Field("d_token", lambda v: v["d_model"] // 2, "token-mixing MLP width d_model / 2 (Tolstikhin et al. Table 1)",
+           keys=None, pilot=DERIVE),
+     Field("d_ff", lambda v: 4 * v["d_model"], "channel-mixing MLP width 4 * d_model (Table 1)", pilot=DERIVE,
+           kind=int),
+     Field("dropout", 0.0, "not stated; no dropout", kind=float)),
+    dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
+    "MLP-Mixer: per-patch linear embedding, token-mixing and channel-mixing MLPs",
+    "the head size or patch size",
+)
+
+MLP = Family(
+    "mlp", "mlp", "classify",
+    (*_image(28, 10, 1, pilot_size=8),
+     Field("num_layers", 2, "not stated; two hidden layers", kind=int),
+     Field("d_model", 512, "not stated; 512 hidden units", pilot=64, kind=int),
+     Field("activation", "relu", "not stated; ReLU", kind=str),
+     Field("dropout", 0.0, "not stated; no dropout", kind=float)),
+    SMALL_TRAIN, "multi-layer perceptron on flattened inputs", "hidden widths (often unstated)",
+)
+
+OTHER = Family(
+    "other", "mlp", "classify", MLP.fields, SMALL_TRAIN,
+    "multi-layer perceptron baseline (NOT the paper's architecture)", "this is a baseline, not the paper's model",
+    label=("CLOSEST HONEST OPTION: mlintern has no template for this paper's architecture. This project is an "
+           "MLP BASELINE on the paper's stated sizes, so the training pipeline (data, optimizer, schedule) can be "
+           "exercised; replace Model in model.py with the paper's architecture."),
+)
+
+GAN = Family(
+    "gan", "gan", "gan",
+    (Field("image_size", 28, "not stated; 28x28 images (MNIST)", pilot=8, kind=int),
+     Field("in_channels", 1, "single-channel images", kind=int),
+     Field("latent_dim", 100, "not stated; 100-dimensional uniform/normal noise", keys=None, pilot=16),
+     Field("g_hidden", [1200, 1200], "generator: two ReLU layers of 1200 (Goodfellow et al.'s released MNIST setup)",
+           keys=None, pilot=[64, 64]),
+     Field("d_hidden", [240, 240], "discriminator: two maxout layers of 240 units (released MNIST setup)", keys=None,
+           pilot=[32, 32]),
+     Field("maxout_pieces", 5, "maxout with 5 pieces (released MNIST setup)", keys=None, pilot=2),
+     Field("dropout", 0.5, "not stated; dropout in the discriminator (rate from the released code)", kind=float)),
+    dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.1, batch_size=100, lr_schedule="exponential",
+         why="not stated; SGD with momentum (the released MNIST setup)"),
+    "generative adversarial nets: an MLP generator and a maxout MLP discriminator",
+    "layer sizes are rarely stated for GANs",
+)
+
+VAE = Family(
+    "vae", "vae", "vae",
+    (Field("image_size", 28, "not stated; 28x28 images (MNIST)", pilot=8, kind=int),
+     Field("in_channels", 1, "single-channel images", kind=int),
+     Field("d_model", 500, "not stated; 500 hidden units (Kingma & Welling 2014, Sec. 5)", pilot=64, kind=int),
+     Field("latent_dim", 20, "not stated; a 20-dimensional latent space", keys=None, pilot=8),
+     Field("activation", "tanh", "not stated; tanh hidden units", kind=str)),
+    dict(SMALL_TRAIN, optimizer="adagrad", learning_rate=0.01, batch_size=100),
+    "variational auto-encoder: Gaussian MLP encoder, Bernoulli MLP decoder",
+    "hidden and latent sizes are rarely stated",
+)
+
+_FAMILIES = {f.name: f for f in (TRANSFORMER_DECODER, TRANSFORMER_ENCODER, TRANSFORMER_SEQ2SEQ, VIT, SWIN, RESNET,
+                                 DENSENET, CONVNEXT, ALEXNET, LENET, VGG, YOLO, UNET, RNN_SEQ2SEQ, MLP_MIXER,
+                                 MLP, OTHER, GAN, VAE)}
+KNOWN = sorted([*_FAMILIES, "mobilenet", "efficientnet", "googlenet"])
+
+
+def family_for(name: str, spec_text: str) -> Family:
+    """The family for ``name``; unknown names (and word2vec) get the labelled MLP baseline."""
+    if name == "mobilenet":
+        return mobilenet_family(_mobilenet_version(spec_text))
+    if name == "efficientnet":
+        return mobilenet_family("efficientnet")
+    if name == "googlenet":
+        return googlenet_family(_inception_layout(spec_text))
+    return _FAMILIES.get(name, OTHER)

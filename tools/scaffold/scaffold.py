@@ -1,0 +1,267 @@
+"""scaffold-model: a PaperSpec becomes a runnable, readable PyTorch project.
+
+The pipeline: load the spec (a spec.json, a paper id of the workspace, or a PDF
+parsed first) -> pick the variant -> resolve every model and training value
+(the paper's, or the family's convention marked ``default``) -> render
+model.py / train.py / data.py from the family's template -> count parameters of
+the full and pilot configurations on the meta device -> write config.json,
+README.md and mlintern.json, refusing to clobber files the user has edited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from mlintern.tools.errors import ToolError
+from mlintern.tools.scaffold import facts as F
+from mlintern.tools.scaffold import render
+from mlintern.tools.scaffold.families import Family, family_for
+from mlintern.tools.scaffold.fields import pilot
+from mlintern.tools.scaffold.fields import resolve as resolve_fields
+from mlintern.tools.scaffold.project import write_project
+from mlintern.tools.scaffold.readme import readme
+from mlintern.tools.scaffold.training_fields import dataset_name, resolve_training, training_fields
+
+PILOT_SCALE = {"tiny": 1, "small": 4, "medium": 16}  # multiplies the pilot's steps
+TOLERANCE = 0.03
+PILOT_NO_REGULARISATION = ("dropout", "attention_dropout", "stochastic_depth")  # |ours - paper| / paper above this is reported with its likely cause
+
+
+def load_spec(ctx: Any, source: str) -> tuple[dict, str]:
+    """The spec from a spec.json path, a workspace paper id, or a PDF (parsed first)."""
+    ws = ctx.workspace
+    if source.lower().endswith(".pdf"):
+        from mlintern.tools import registry
+
+        ctx.log(f"parsing {source} first")
+        result = registry.call("parse-paper", {"paper": str(ws.path(source, must_exist=True))}, ctx)
+        return _read_json(Path(result["spec_path"])), result["spec_path"]
+    path = ws.path(source)
+    if path.is_file():
+        return _read_json(path), str(path)
+    paper = ws.get_paper(source) if "/" not in source else None
+    if paper and paper.get("spec_path"):
+        return _read_json(Path(paper["spec_path"])), paper["spec_path"]
+    raise ToolError(f"No spec at {source!r}: not a file, and no paper with that id in the workspace.",
+                    hint="Pass a spec.json made by `mlintern parse-paper`, a paper id it printed, or a PDF.",
+                    code="not_found")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ToolError(f"Cannot read the spec {path}: {err}.", hint="Pass a JSON file written by parse-paper.") \
+            from err
+    if not isinstance(spec, dict) or not isinstance(spec.get("family"), dict):
+        raise ToolError(f"{path} is not a PaperSpec: it has no 'family' object.",
+                        hint="A PaperSpec has family: {value, evidence}, hyperparameters, variants, ...; "
+                             "make one with `mlintern parse-paper PAPER.pdf`.")
+    return spec
+
+
+def choose_variant(spec: dict, variant: str | None) -> str | None:
+    variants = spec.get("variants") or {}
+    if not isinstance(variants, dict):
+        raise ToolError("The spec's 'variants' is not an object.", hint="Fix the spec: variants is {name: {key: fact}}.")
+    if variant is not None:
+        if variant not in variants:
+            names = ", ".join(variants) or "(none)"
+            raise ToolError(f"The spec has no variant {variant!r}.", hint=f"Variants in this spec: {names}.")
+        return variant
+    default = spec.get("default_variant")
+    return default if default in variants else None
+
+
+def spec_text(spec: dict) -> str:
+    """Title and family evidence: where a layout choice (MobileNet v1/v2, Inception-BN) may be read."""
+    parts = [str(spec.get("title") or ""), str(spec["family"].get("value") or "")]
+    for ev in spec["family"].get("evidence") or []:
+        if isinstance(ev, dict):
+            parts.append(str(ev.get("quote") or ""))
+    for fact in list((spec.get("hyperparameters") or {}).values()) + [
+        f for v in (spec.get("variants") or {}).values() if isinstance(v, dict) for f in v.values()
+    ]:
+        if isinstance(fact, dict):
+            parts.append(f"{fact.get('value')} {fact.get('quote') or ''}")
+    return " ".join(parts)
+
+
+def load_model_module(path: Path):
+    """Import a generated model.py under a private name (it imports only torch and the stdlib)."""
+    name = f"_mlintern_model_{hashlib.sha1(str(path).encode()).hexdigest()[:10]}"
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    try:
+        module_spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
+    return module
+
+
+def count(model_py: Path, pilot_values: dict) -> tuple[int, int]:
+    """Parameters of the full and the pilot configuration, built on the meta device."""
+    module = load_model_module(model_py)
+    try:
+        full = module.count_params(module.ModelConfig())
+        small = module.count_params(module.ModelConfig(**pilot_values))
+    except (AssertionError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError) as err:
+        raise ToolError(f"The model cannot be built from these values: {type(err).__name__}: {err}.",
+                        hint="Check the spec's architecture values (e.g. d_model divisible by num_heads); "
+                             "fix spec.json and scaffold again.", code="model_build_failed") from err
+    return full, small
+
+
+def params_check(family: Family, ours: int, paper: int | None, model: dict[str, dict]) -> dict:
+    if not paper:
+        return {"delta": None, "note": "The paper states no parameter count for this configuration."}
+    delta = (ours - paper) / paper
+    if abs(delta) <= TOLERANCE:
+        return {"delta": delta, "note": f"Within {TOLERANCE:.0%} of the paper's count."}
+    unstated = [f"{k}={fact['value']!r}" for k, fact in model.items() if fact.get("source") == "default"]
+    note = (f"Off by {delta:+.1%} from the paper's {paper:,}. Likely cause: {family.mismatch}. "
+            f"The architecture follows the spec and is not adjusted to hit the number.")
+    if unstated:
+        note += " Values the paper does not state (conventions used): " + ", ".join(unstated[:8]) + "."
+    return {"delta": delta, "note": note}
+
+
+def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None, pilot_size: str = "tiny",
+                   launcher: str = "local", overwrite: bool = False) -> dict:
+    paper_spec, spec_source = load_spec(ctx, spec)
+    chosen = choose_variant(paper_spec, variant)
+    out_dir = ctx.workspace.path(output, write=True)
+    ctx.progress(1, 5, "resolving values")
+
+    family_name = str(paper_spec["family"].get("value") or "other")
+    family = family_for(family_name, spec_text(paper_spec))
+    stated = F.spec_facts(paper_spec, chosen)
+    notes: list[str] = []
+    model = resolve_fields(family.fields, stated, notes, seed={"_spec": stated})
+    model_values = {k: f["value"] for k, f in model.items()}
+    dataset = dataset_name(paper_spec, family.task, model_values)
+    train = resolve_training(family.train, stated, model_values, dataset and dataset["value"], notes)
+    scale = PILOT_SCALE[pilot_size]
+    pilot_values = pilot(family.fields, model_values)
+    for key in PILOT_NO_REGULARISATION:  # tiny models for a few steps: regularisation only hides progress
+        if key in pilot_values:
+            pilot_values[key] = 0.0
+    pilot_model = {k: v for k, v in pilot_values.items() if v != model_values[k]}
+    pilot_train_all = pilot(training_fields(family.train), {k: f["value"] for k, f in train.items()})
+    pilot_train_all["train_steps"] *= scale
+    pilot_train = {k: v for k, v in pilot_train_all.items() if v != train[k]["value"]}
+
+    sections = paper_spec.get("sections") or []
+    paper = {
+        "title": F.one_line(paper_spec.get("title") or "untitled paper", 200),
+        "arxiv_id": paper_spec.get("arxiv_id"),
+        "family": {"value": family_name, "evidence": (paper_spec["family"].get("evidence") or [])[:3]},
+        "dataset": dataset,
+    }
+    config = {"paper": paper, "variant": chosen, "model": model, "train": train,
+              "pilot": {"model": pilot_model, "train": pilot_train}}
+    ctx.progress(2, 5, "rendering the project")
+    files = _render_files(family, paper, model, sections, dataset)
+    files["config.json"] = json.dumps(config, indent=2) + "\n"
+
+    ctx.check_cancelled()
+    ctx.progress(3, 5, "counting parameters on the meta device")
+    with tempfile.TemporaryDirectory(prefix="mlintern-scaffold-") as staging:  # nothing lands in out_dir yet
+        (Path(staging) / "model.py").write_text(files["model.py"])
+        params_full, params_pilot = count(Path(staging) / "model.py", {**model_values, **pilot_model})
+
+    paper_count = (stated.get("num_params") or {}).get("value")
+    paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
+    check = params_check(family, params_full, paper_count, model)
+    assumptions = ([family.label] if family.label else []) + [
+        f"{k} = {f['value']!r}: {f['reason']}" for part in (model, train) for k, f in part.items()
+        if f.get("source") == "default"] + notes
+    meta = {
+        "generator": "mlintern scaffold-model",
+        "spec_digest": hashlib.sha256(json.dumps(paper_spec, sort_keys=True).encode()).hexdigest(),
+        "spec_source": spec_source,
+        "title": paper["title"],
+        "family": family_name,
+        "template": family.template,
+        "task": family.task,
+        "variant": chosen,
+        "label": family.label,
+        "params_full": params_full,
+        "params_pilot": params_pilot,
+        "params_paper": paper_count,
+        "params_delta": check["delta"],
+        "params_note": check["note"],
+        "dataset": dataset and dataset["value"],
+        "launcher": launcher,
+        "pilot_size": pilot_size,
+    }
+    files["README.md"] = readme(family, config, meta, assumptions, paper_spec, launcher)
+    ctx.progress(4, 5, "writing files")
+    written = write_project(out_dir, files, meta, overwrite=overwrite)
+    ctx.progress(5, 5, "done")
+
+    delta_text = "" if check["delta"] is None else f" ({check['delta']:+.1%} vs the paper's {paper_count:,})"
+    summary = "\n".join(filter(None, [
+        f"Scaffolded {family_name}{' / ' + chosen if chosen else ''} into {ctx.workspace.relative(out_dir)}",
+        family.label,
+        f"Parameters: {params_full:,} full{delta_text}; {params_pilot:,} pilot.",
+        f"{sum(1 for p in (model, train) for f in p.values() if f.get('source') != 'default')} values from the "
+        f"paper, {len(assumptions)} assumptions (see README.md).",
+        f"Try: cd {ctx.workspace.relative(out_dir)} && python train.py --pilot",
+    ]))
+    return {
+        "project": str(out_dir),
+        "family": family_name,
+        "variant": chosen,
+        "params_full": params_full,
+        "params_pilot": params_pilot,
+        "params_paper": paper_count,
+        "params_delta": check["delta"],
+        "files": written,
+        "assumptions": assumptions,
+        "summary": summary,
+    }
+
+
+def _render_files(family: Family, paper: dict, model: dict, sections: list, dataset: dict | None) -> dict[str, str]:
+    title = F.doc_safe(paper["title"])
+    arxiv = f" (arXiv {F.doc_safe(str(paper['arxiv_id']))})" if paper.get("arxiv_id") else ""
+    label = "\n\n" + textwrap.fill(family.label, 100) if family.label else ""
+    doc = (textwrap.fill(f"{family.summary[0].upper()}{family.summary[1:]}.", 100) + "\n\n"
+           f"{textwrap.fill('Implements: ' + title + arxiv + '.', 100)}{label}\n\n"
+           "Generated by mlintern. Comments marked `Paper` quote the page they cite; comments marked `mlintern`\n"
+           "are mlintern's own choices (the family's published conventions), never the paper's words.\n"
+           "`python model.py --count-params` prints the full configuration's parameter count as its last line.\n")
+    values = {"DOC": doc, "NAME": family.name, "TITLE": title, "TASK": family.task}
+    standin = STANDINS[family.task]
+    data_values = {
+        **values,
+        "DATASET": repr(dataset["value"]) if dataset else "None",
+        "DATASET_TEXT": f"the paper's {dataset['value']}" if dataset else "the paper's dataset is not named",
+        "STANDIN_TEXT": standin,
+        "STANDIN": standin.replace('"', "'"),
+    }
+    return {
+        "model.py": render.render(family.template, family.task, values, model, sections),
+        "train.py": render.render("train", family.task, values),
+        "data.py": render.render("data", family.task, data_values),
+    }
+
+
+STANDINS = {
+    "classify": "scikit-learn's bundled 8x8 digits, resized to the model's input size",
+    "segment": "scikit-learn's bundled digits, resized; the mask marks ink pixels",
+    "gan": "scikit-learn's bundled 8x8 digits, resized and flattened",
+    "vae": "scikit-learn's bundled 8x8 digits, resized and flattened",
+    "lm": "Python's own pydoc_data topics text as byte-level tokens",
+    "mlm": "Python's own pydoc_data topics text as byte-level tokens, 15% masked",
+    "seq2seq": "a synthetic task: the target is the source sequence reversed",
+}

@@ -1,0 +1,134 @@
+"""The training half of config.json: optimizer, schedule, batch, steps, regularisation.
+
+Every family shares these fields; a family only changes the conventions used
+when the paper is silent (SGD with momentum for ConvNets, AdamW for
+Transformers, ...). Derived values name their rule (``train_steps = epochs x
+steps_per_epoch``, ``batch_size = batch_tokens / context_length``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mlintern.tools.scaffold import facts as F
+from mlintern.tools.scaffold.fields import Field, resolve
+
+# Training-set sizes of datasets mlintern can name (examples, or tokens for text corpora).
+DATASET_SIZES = {
+    "imagenet": 1_281_167, "cifar-10": 50_000, "cifar-100": 50_000, "mnist": 60_000, "fashion-mnist": 60_000,
+    "svhn": 73_257, "wmt14": 4_500_000, "wikitext-103": 103_000_000, "pascal-voc": 16_551, "coco": 118_287,
+}
+_ALIASES = {"ilsvrc": "imagenet", "imagenet-1k": "imagenet", "cifar10": "cifar-10", "cifar100": "cifar-100",
+            "fashionmnist": "fashion-mnist", "wmt": "wmt14", "wikitext": "wikitext-103", "voc": "pascal-voc"}
+
+
+def dataset_name(spec: dict, family_task: str, model: dict[str, Any]) -> dict | None:
+    """The paper's dataset as a fact: from the spec's ``datasets`` when named, else inferred from shapes."""
+    for entry in spec.get("datasets") or []:
+        text = entry if isinstance(entry, str) else (entry.get("name") or entry.get("value") or "") \
+            if isinstance(entry, dict) else ""
+        key = str(text).lower().replace(" ", "-").replace("_", "-")
+        for name in sorted(DATASET_SIZES, key=len, reverse=True):
+            if name in key or any(a in key for a, target in _ALIASES.items() if target == name):
+                fact = {"value": name, "source": "paper"}
+                if isinstance(entry, dict):
+                    fact.update({k: entry[k] for k in ("page", "quote") if entry.get(k) is not None})
+                return fact
+    if family_task == "classify":
+        classes, size = model.get("num_classes"), model.get("image_size")
+        if classes == 1000:
+            return F.inferred("imagenet", "1000 classes: the ImageNet-1k (ILSVRC) convention")
+        if classes == 10 and size == 32 and model.get("in_channels", 3) == 3:
+            return F.inferred("cifar-10", "10 classes of 32x32 colour images: CIFAR-10")
+        if classes == 10 and size in (28, 32):
+            return F.inferred("mnist", "10 classes of small single-channel images: MNIST")
+    return None
+
+
+# The pilot trains tiny models for a few dozen steps on a CPU, where large-batch recipes (SGD at 0.1,
+# RMSprop, no batch norm) often show no progress yet. mlintern's pilot therefore uses Adam(W) at 1e-3
+# (the paper's Adam variant when it uses one); the full run always uses the paper's optimizer.
+PILOT_OPTIMIZER_LR = 1e-3
+
+
+def _pilot_optimizer(full: dict, pilot: dict) -> str:
+    return full["optimizer"] if full["optimizer"] in ("adam", "adamw") else "adamw"
+
+
+def _steps_per_epoch(v: dict) -> int:
+    size = DATASET_SIZES.get(v.get("_dataset") or "", 0)
+    return max(1, math.ceil(size / v["batch_size"])) if size else 1000
+
+
+def training_fields(conv: dict[str, Any]) -> tuple[Field, ...]:
+    """Training fields with the family's conventions ``conv`` (optimizer, learning_rate, batch_size, ...)."""
+
+    def lr_default(v):
+        if v["lr_schedule"] == "inverse_sqrt" and v.get("_d_model"):
+            return round(v["_d_model"] ** -0.5 * max(v["warmup_steps"], 1) ** -0.5, 8)
+        return conv["learning_rate"]
+
+    def lr_reason(v):
+        if v["lr_schedule"] == "inverse_sqrt" and v.get("_d_model"):
+            return "peak of the inverse-sqrt (Noam) schedule: d_model^-0.5 * warmup_steps^-0.5"
+        return conv["lr_reason"]
+
+    return (
+        Field("optimizer", conv["optimizer"], conv["why"], pilot=_pilot_optimizer),
+        Field("lr_schedule", conv["lr_schedule"], conv["why"]),
+        Field("batch_size", lambda v: v["_batch_from_tokens"] or conv["batch_size"],
+              lambda v: ("batch_tokens / context_length" if v["_batch_from_tokens"] else conv["why"]),
+              inferred=lambda v: bool(v["_batch_from_tokens"]), kind=int, pilot=16),
+        Field("epochs", None, "not stated; train_steps decides the length", kind=float, pilot=None),
+        Field("steps_per_epoch", _steps_per_epoch,
+              lambda v: (f"ceil({v.get('_dataset')} training set / batch_size)" if v.get("_dataset") in DATASET_SIZES
+                         else "dataset size unknown; a nominal 1000"), keys=None, pilot=10,
+              inferred=True),
+        Field("warmup_steps", lambda v: round(v["_warmup_epochs"] * v["steps_per_epoch"]) if v["_warmup_epochs"] else 0,
+              lambda v: ("warmup_epochs x steps_per_epoch" if v["_warmup_epochs"] else "no warmup stated"),
+              pilot=lambda full, p: min(full["warmup_steps"], 3), kind=int, inferred=lambda v: bool(v["_warmup_epochs"])),
+        Field("train_steps", lambda v: round(v["epochs"] * v["steps_per_epoch"]) if v["epochs"] else conv["train_steps"],
+              lambda v: ("epochs x steps_per_epoch" if v["epochs"] else "not stated; a nominal length"),
+              pilot=conv.get("pilot_steps", 40), kind=int, inferred=lambda v: bool(v["epochs"])),
+        Field("learning_rate", lr_default, lr_reason, kind=float, pilot=conv.get("pilot_lr", PILOT_OPTIMIZER_LR)),
+        Field("weight_decay", conv.get("weight_decay", 0.0), "not stated; no weight decay", kind=float),
+        Field("momentum", 0.9, "not stated; the common SGD/RMSprop momentum", kind=float),
+        Field("adam_beta1", 0.9, "not stated; Adam's default (Kingma & Ba, 2015)", kind=float),
+        Field("adam_beta2", 0.999, "not stated; Adam's default (Kingma & Ba, 2015)", kind=float),
+        Field("adam_eps", 1e-8, "not stated; Adam's default (Kingma & Ba, 2015)", kind=float),
+        Field("label_smoothing", 0.0, "not stated; no label smoothing", kind=float),
+        Field("grad_clip", conv.get("grad_clip", 0.0), "not stated; no gradient clipping (0 = off)", kind=float),
+        Field("lr_min_ratio", 0.0, "cosine schedules decay to 0 unless the paper says otherwise", keys=None),
+        Field("lr_gamma", lambda v: 0.97 if v["lr_schedule"] == "exponential" else 0.1,
+              lambda v: ("decay factor per epoch (mlintern's choice)" if v["lr_schedule"] == "exponential"
+                         else "divide by 10 at each milestone (the common step decay)"), keys=None),
+        Field("lr_milestones", [0.5, 0.75], "step decay at 50% and 75% of training (mlintern's choice)", keys=None),
+        Field("lr_power", 1.0, "polynomial decay power (mlintern's choice)", keys=None),
+        Field("plateau_factor", 0.1, "plateau: divide the learning rate by 10", keys=None),
+        Field("plateau_patience", 5, "plateau: after 5 epochs without improvement of the training loss "
+              "(mlintern's choice; no validation metric here)", keys=None),
+        Field("micro_batch_size", lambda v: min(v["batch_size"], conv["micro_batch"]),
+              "examples per forward pass on one device; gradient accumulation reaches batch_size", keys=None,
+              pilot=16),
+        Field("log_every", 10, "write a metrics line every 10 steps", keys=None, pilot=1),
+        Field("ckpt_every", 1000, "checkpoint every 1000 steps (and at the end)", keys=None, pilot=10),
+        Field("seed", 1337, "fixed seed for reproducibility", keys=None),
+    )
+
+
+def resolve_training(conv: dict[str, Any], spec: dict[str, dict], model: dict[str, Any], dataset: str | None,
+                     notes: list[str]) -> dict[str, dict]:
+    """Training facts; the helpers (``_d_model`` ...) feed the conventions but are not written out."""
+    tokens = (spec.get("batch_tokens") or {}).get("value")
+    context = model.get("context_length")
+    from_tokens = None
+    if isinstance(tokens, (int, float)) and isinstance(context, int) and context > 0:
+        from_tokens = max(1, round(tokens / context))
+    seed = {
+        "_d_model": model.get("d_model") if isinstance(model.get("d_model"), int) else None,
+        "_dataset": dataset,
+        "_warmup_epochs": (spec.get("warmup_epochs") or {}).get("value"),
+        "_batch_from_tokens": from_tokens,
+    }
+    return resolve(training_fields(conv), spec, notes, seed)
