@@ -167,5 +167,7 @@ def test_a_scan_with_a_garbled_text_layer_gives_a_warning_not_values(workspace, 
     result = parse(workspace, scan)
     spec = result["spec"]
     assert any("garbled" in w for w in spec["warnings"])
-    assert spec["hyperparameters"] == {} and spec["variants"] == {}
+    assert spec["hyperparameters"] == {} and spec["variants"] == {} and spec["settings"] == {}
     assert "learning_rate" in spec["missing"]
+    # letters the OCR split off are rejoined in the title; the garbled abstract is not shown as one
+    assert spec["title"] == "LONG SHORT-TERM MEMORY" and spec["abstract"] == ""

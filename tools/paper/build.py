@@ -7,7 +7,7 @@ from collections import Counter
 
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import candidates, choose, make_quote, sentences
-from mlintern.tools.paper.family import detect_family
+from mlintern.tools.paper.family import detect_family, family_warning
 from mlintern.tools.paper.variants import default_variant, find_variants
 
 DATASETS = re.compile(
@@ -35,6 +35,11 @@ def looks_garbled(document: Document) -> bool:
     common = sum(1 for w in words if w.lower() in {"the", "of", "and", "to", "in", "a", "is", "we", "that", "for"})
     broken = sum(1 for w in words if len(w) == 1 and w not in "aAI")
     return common / len(words) < 0.08 or broken / len(words) > 0.15
+
+
+def _rejoin_letters(title: str) -> str:
+    """"LONG SHOR T-TERM MEMOR Y" -> "LONG SHORT-TERM MEMORY": a bad OCR layer splits a capital off its word."""
+    return re.sub(r"\b([A-Z]{2,}) ([B-HJ-Z])(?=\b)", r"\1\2", title)
 
 
 def main_dataset(document: Document) -> str | None:
@@ -71,7 +76,12 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
                         "Pass a text PDF or the LaTeX sources for a full spec.")
         spec["family"] = {"value": "other", "evidence": []}
         spec["missing"] = _missing({}, {}, "other")
+        spec["title"] = _rejoin_letters(spec["title"])
+        spec["abstract"] = ""  # garbled words ("o v er extended time in terv als") are no abstract to show
         return spec
+    also = family_warning(document, family["value"])
+    if also:
+        warnings.append(also)
     variants, tables = find_variants(document)
     spec["tables"] = tables
     dataset = main_dataset(document)

@@ -36,6 +36,9 @@ class Sentence:
     block: str
     section: str = ""  # title of the section the sentence sits in
     caption: bool = False  # inside a figure or table caption
+    lead: str = ""  # the block's opening "For <Name>," subject, which scopes the whole paragraph
+    table_caption: str = ""  # for a flattened table row: the caption of the table it belongs to
+    section_number: str = ""  # "A.2" for the subsection the sentence sits in
 
 
 @dataclass
@@ -65,13 +68,15 @@ def sentences(document: Document) -> list[Sentence]:
 def _split_sentences(document: Document) -> list[Sentence]:
     out: list[Sentence] = []
     n = 0
-    section = "front matter"
+    section, number = "front matter", ""
     for page in document.body_pages():
-        for block in page.blocks:
+        for i, block in enumerate(page.blocks):
             head = _heading(block.split("\n")[0][:80])
             if head is not None and len(block) < 90:
-                section = head[1]
+                number, section = head[0] or "", head[1]
             caption = bool(CAPTION_RE.match(block))
+            lead = _LEAD.match(block)
+            table_caption = "" if caption else _table_caption(page.blocks, i)
             parts = _SPLIT.split(block)
             merged: list[str] = []
             for part in parts:
@@ -82,9 +87,38 @@ def _split_sentences(document: Document) -> list[Sentence]:
             for s in merged:
                 s = s.strip()
                 if len(s) >= 8:
-                    out.append(Sentence(s, page.number, n, block, section, caption))
+                    out.append(Sentence(s, page.number, n, block, section, caption, (lead.group(1) or lead.group(2)) if lead else "",
+                                        table_caption if table_like(s) else "", number))
                     n += 1
     return out
+
+
+# "For RNNSearch, we select ...", "We also experiment with Transformer, ...": a paragraph that opens by naming
+# a model or regime is about that one only
+_LEAD = re.compile(r"(?:For (?:all |each )?(?:the |our )?([A-Z][\w.-]*[\w])(?: (?:models?|experiments?|runs?|networks?))?,"
+                   r"|We (?:first |also |then |next )?experiment with (?:the |an? )?([A-Z][\w.-]*[\w])\b)")
+_FUNCTION_WORDS = re.compile(r"\b(?:we|is|are|was|were|the|our|this|be|has|have)\b", re.I)
+
+
+def table_like(text: str) -> bool:
+    """A table flattened into text ("Batch Size 256 Warmup Updates 2048 ..."): labels and numbers, no prose."""
+    return len(NUMBER_RE.findall(text)) >= 2 and not _FUNCTION_WORDS.search(text) and not CAPTION_RE.match(text)
+
+
+def _table_caption(blocks: list[str], i: int) -> str:
+    """The table caption a flattened table block belongs to: the next caption when only table text lies between
+    (captions set below tables), else the one just before (captions set above)."""
+    for j in range(i + 1, min(len(blocks), i + 4)):
+        if CAPTION_RE.match(blocks[j]):
+            return blocks[j] if blocks[j].lower().startswith("table") else ""
+        if not (table_like(blocks[j]) or len(blocks[j]) < 60):
+            break
+    for j in range(i - 1, max(-1, i - 4), -1):
+        if CAPTION_RE.match(blocks[j]):
+            return blocks[j] if blocks[j].lower().startswith("table") else ""
+        if not (table_like(blocks[j]) or len(blocks[j]) < 60):
+            break
+    return ""
 
 
 def make_quote(document: Document, page: int, sentence: str, start: int, end: int) -> str | None:
@@ -176,9 +210,10 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     """Every statement of a canonical key in the body, with its scope and a quote verified on its page."""
     out: list[Candidate] = []
     variant_res = [(name, _variant_mention(name)) for name in variant_names]
+    generic_sgd = False  # the paper called its adaptive optimizer "SGD together with Adadelta"
     for s in sentences(document):
         text = s.text
-        finetune = bool(FINETUNE_RE.search(text))
+        finetune = bool(FINETUNE_RE.search(text) or FINETUNE_RE.search(s.section))  # or a "B.1.1 Fine-tuning" section
         aside = bool(ABLATION_RE.search(text))
         penalty = int(aside or bool(ASIDE_SECTIONS.search(s.section))) + 2 * int(s.caption)
         stated_with_numbers = bool(re.search(r"\d", re.sub(r"\[[^\]]*\]|\([^()]*\d{4}[a-z]?\)", "", text)))
@@ -190,23 +225,170 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             if rx.search(text):
                 scope = ("variant", name)
                 break
-        if finetune:
+        regime = _regime(document, s, variant_names, main_dataset)
+        if finetune or (regime and FINETUNE_RE.search(regime)):
             scope = ("setting", "fine-tuning")
         elif secondary and scope is None:
             scope = ("setting", other.group(1))
+        elif regime and scope is None:
+            scope = ("setting", regime)
+        if _OTHERS_WORK.search(text):
+            continue  # "Wang et al. (2020b) proposed a model with 3×3 kernels": their configuration, not this paper's
         found: list[Candidate] = []
         for clause, clause_scope, offset in _clauses(text):
             found.extend(_match(document, s, clause, offset, clause_scope or scope, penalty, stated_with_numbers))
         if "respectively" in text:
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
+            found.extend(_per_variant(document, s, variant_names, penalty))
         for c in found:
             c.aside = aside
+        kept = _generic_sgd_dropped(text, found)
+        generic_sgd |= len(kept) < len(found)
+        found = kept
         for c in found:  # "SGD, or Adagrad": a sentence naming alternatives states neither
             if isinstance(c.value, str) and len({f.value for f in found if f.key == c.key and f.scope == c.scope}) > 1:
                 c.penalty += 1
         out.extend(found)
+    _split_sibling_experiments(document, out)
+    if generic_sgd:  # then its "each SGD update" elsewhere names the same procedure, not a plain-SGD optimizer
+        for c in out:
+            if c.key == "optimizer" and c.value == "sgd":
+                c.penalty += 1
     return out
+
+
+_OTHERS_WORK = re.compile(r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*)\b", re.I)
+_CHANGED = re.compile(r"\b(?:changed|modified|overrid\w*)\b", re.I)
+
+
+def _regime(document: Document, s: Sentence, variant_names: list[str], main_dataset: str | None) -> str | None:
+    """The other regime a sentence is about, or None for the main configuration.
+
+    A flattened table whose caption says its values were changed for something ("Hyperparameters changed for
+    X Large V2") or are for fine-tuning describes that regime; a paragraph opening "For RNNSearch," or a
+    subsection in a run of subsections each titled by a model ("D.3 GPT-2", "D.4 GPT-3") describes a model the
+    paper trains besides (or instead of) one main configuration, when that name is neither a variant, the
+    paper's title model nor its main dataset. Once such a model is known, a section title or a table caption
+    naming it ("5.5 Scaling up to GPT-3 175B", "Table 12: ... for GPT-3 adaptation methods") is about it too.
+    """
+    if s.table_caption:
+        label = CAPTION_RE.match(s.table_caption)
+        if FINETUNE_RE.search(s.table_caption):
+            return "fine-tuning"
+        if _CHANGED.search(s.table_caption):
+            about = re.search(r"\bfor (?:the )?([^.;:]{2,40})", s.table_caption)
+            return about.group(1).strip() if about else f"{label.group(1).title()} {label.group(2)}"
+    own = _model_regime(document, s, variant_names, main_dataset)
+    if own:
+        return own
+    names = _regime_names(document, variant_names, main_dataset)
+    for where in (s.section, s.table_caption):
+        for name in names:
+            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", where, re.I):
+                return name
+    return None
+
+
+def _model_regime(document: Document, s: Sentence, variant_names: list[str], main_dataset: str | None) -> str | None:
+    for name in (s.lead, _named_section(document, s.section)):
+        if not name or any(name.lower() == v.lower() for v in variant_names):
+            continue
+        if main_dataset and name.lower() in main_dataset.lower():
+            continue
+        if name.lower() in document.title.lower() or name not in _proper_names(document):
+            continue
+        return name
+    return None
+
+
+def _regime_names(document: Document, variant_names: list[str], main_dataset: str | None) -> list[str]:
+    """Every model the paper sets apart by a "For X," paragraph or an "X" subsection, longest first."""
+    if "regime_names" not in document.cache:
+        found = {_model_regime(document, s, variant_names, main_dataset) for s in sentences(document)} - {None}
+        document.cache["regime_names"] = sorted(found, key=len, reverse=True)
+    return document.cache["regime_names"]
+
+
+def _split_sibling_experiments(document: Document, cands: list[Candidate]) -> None:
+    """Sibling subsections that state keys with different values ("A.2 Reading Comprehension: batch size 64,
+    learning rate 8e-5", "A.3 Image-Caption Retrieval: batch size 128, learning rate 1e-3") describe separate
+    experiments: the first sibling's values stay the paper's, the others become settings named after their
+    subsection. Two keys must differ: one differing key is a design step ("2.5 Large Kernel Sizes"), not an
+    experiment of its own."""
+    by_index = {s.index: s for s in sentences(document)}
+    numbers = [sec.number for sec in document.sections if sec.number]
+    by_key: dict[str, list[Candidate]] = {}
+    for c in cands:
+        if c.scope is None and by_index[c.index].section_number.rpartition(".")[0]:
+            by_key.setdefault(c.key, []).append(c)
+    differing: dict[str, list[str]] = {}  # parent section -> keys its subsections state differently
+    for key, cs in by_key.items():
+        seen: dict[str, set] = {}
+        for c in cs:
+            number = by_index[c.index].section_number
+            if c.penalty == 0:  # plain statements decide that the siblings differ; all of them then move
+                seen.setdefault(number.rpartition(".")[0], set()).add((number, repr(c.value)))
+        for parent, pairs in seen.items():
+            if len({n for n, _ in pairs}) >= 2 and len({v for _, v in pairs}) >= 2:
+                differing.setdefault(parent, []).append(key)
+    for parent, keys in differing.items():
+        if len(keys) < 2:
+            continue
+        first = next(n for n in numbers if n.rpartition(".")[0] == parent)
+        for c in (c for key in keys for c in by_key[key]):
+            s = by_index[c.index]
+            if s.section_number.rpartition(".")[0] == parent and s.section_number != first:
+                c.scope = ("setting", s.section)
+
+
+def _named_section(document: Document, title: str) -> str:
+    """The name titling a subsection when the paper splits a part by model: sibling subsections each titled by
+    one name the paper uses ("D.1 ROBERTA", "D.2 DEBERTA", "D.3 GPT-2"); "" otherwise, so a paper's section
+    about its own method ("3 DenseNets") or a topical title ("5.3 Optimizer") names no regime."""
+    named = _named_sections(document)
+    for number, name in named.items():
+        parent = number.rpartition(".")[0]
+        if name.lower() == title.lower() and parent and sum(n.rpartition(".")[0] == parent for n in named) >= 2:
+            return name
+    return ""
+
+
+def _named_sections(document: Document) -> dict[str, str]:
+    """{section number: name} for numbered sections titled by one proper name of the paper."""
+    if "named_sections" not in document.cache:
+        names = {n.lower(): n for n in _proper_names(document)}
+        document.cache["named_sections"] = {
+            sec.number: names[sec.title.lower()] for sec in document.sections
+            if sec.number and len(sec.title.split()) == 1 and sec.title.lower() in names}
+    return document.cache["named_sections"]
+
+
+def _proper_names(document: Document) -> set[str]:
+    """Capitalised words the paper uses mid-sentence ("a GRU-based RNNSearch"): names, not "For example,"."""
+    if "proper_names" not in document.cache:
+        counts: dict[str, int] = {}
+        for page in document.body_pages():
+            for m in re.finditer(r"(?<=[a-z,] )([A-Z][\w.-]*[\w])", page.text):
+                counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+        document.cache["proper_names"] = {w for w, k in counts.items() if k >= 2}
+    return document.cache["proper_names"]
+
+
+_JOINED = re.compile(r"\b(?:together|combined|along|in combination|in conjunction|coupled) with\b", re.I)
+_ADAPTIVE = {"adam", "adamw", "adadelta", "adagrad", "rmsprop", "adafactor", "lamb", "lars"}
+
+
+def _generic_sgd_dropped(text: str, found: list[Candidate]) -> list[Candidate]:
+    """"minibatch SGD together with Adadelta": SGD is the generic method, the adaptive rule is the optimizer.
+
+    Only when the sentence joins them ("together with", "combined with"), never when it offers them as
+    alternatives, examples or a comparison ("SGD or Adam", "SGD variants such as Adagrad", "instead of")."""
+    values = {c.value for c in found if c.key == "optimizer"}
+    if ("sgd" not in values or not values & _ADAPTIVE or not _JOINED.search(text)
+            or re.search(r"\b(?:or|versus|vs|instead|rather|compar\w*|such as|variants?)\b", text)):
+        return found
+    return [c for c in found if not (c.key == "optimizer" and c.value == "sgd")]
 
 
 _RESPECTIVE_KEYS = [
@@ -249,6 +431,38 @@ def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[
     return out
 
 
+_SLASHED_VALUES = re.compile(r"(?<![\w./])(\d*\.?\d+(?:/\d*\.?\d+)+)(?![\w/])")
+_SLASHED_NAMES = re.compile(r"\b([A-Z][\w]*)-([\w.]+(?:/[\w.]+)+)")
+
+
+def _per_variant(document: Document, s: Sentence, variant_names: list[str], penalty: int) -> list[Candidate]:
+    """"Stochastic depth rates (e.g., 0.1/0.4/0.5/0.5) are for each model (e.g., ConvNeXt-T/S/B/L) respectively":
+    one value per named variant, in order. Only with one key named, as many values as names, every name a
+    variant of the paper, and every value within the key's bounds."""
+    values_m, names_m = _SLASHED_VALUES.search(s.text), _SLASHED_NAMES.search(s.text)
+    if not values_m or not names_m:
+        return []
+    keys = {key for rx, key in _RESPECTIVE_KEYS + _PER_VARIANT_KEYS if re.search(rf"\b{rx}\b", s.text, re.I)}
+    values = [parse_number(v) for v in values_m.group(1).split("/")]
+    by_lower = {v.lower(): v for v in variant_names}
+    names = [by_lower.get(n.lower()) or by_lower.get(f"{names_m.group(1)}-{n}".lower())
+             for n in names_m.group(2).split("/")]
+    if len(keys) != 1 or len(values) != len(names) or None in names or None in values:
+        return []
+    key = keys.pop()
+    bound = next((p.check for p in PATTERNS if p.key == key and p.check is not None), None)
+    if bound is not None and not all(bound(x) for x in values):
+        return []
+    quote = make_quote(document, s.page, s.text, values_m.start(), names_m.end())
+    if quote is None:
+        return []
+    return [Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, ("variant", name))
+            for name, x in zip(names, values, strict=True)]
+
+
+_PER_VARIANT_KEYS = [(r"stochastic depth(?: rates?)?", "stochastic_depth")]
+
+
 def _clauses(text: str) -> list[tuple[str, tuple[str, str] | None, int]]:
     """A sentence, or its clauses when it contrasts two parts of a model ("the generator used X, while the
     discriminator used Y"): each clause is then scoped to the part it is about."""
@@ -266,14 +480,23 @@ def _clauses(text: str) -> list[tuple[str, tuple[str, str] | None, int]]:
     return out
 
 
+# a table flattened into text with one column per task or model ("# Epochs 10 10 20 20 10"): which number
+# belongs to the main configuration cannot be told, so no number is read from it
+_GRID = re.compile(r"(?<![\w.])" + NUMBER_RE.pattern + r"(?:\s+" + NUMBER_RE.pattern + r"){2,}(?![\w.])", re.I)
+
+
 def _match(document: Document, s: Sentence, text: str, offset: int, scope, penalty: int,
            stated_with_numbers: bool) -> list[Candidate]:
     found: list[Candidate] = []
     low = text.lower()
     live = {key for key, hints in KEY_HINTS.items() if any(h in low for h in hints)}
+    grid = bool(_GRID.search(text))
+    table = table_like(text)
     for pattern in PATTERNS:
-        if pattern.key not in live:
+        if pattern.key not in live or (grid and pattern.value is None):
             continue
+        if table and pattern.regex.pattern.startswith("(?P<v>"):
+            continue  # "Batch Size 256 Warmup Updates 2048": a number before a label is the previous cell's
         if pattern.need is not None and not pattern.need.search(s.text):
             continue
         for m in pattern.regex.finditer(text):
@@ -302,8 +525,9 @@ def choose(cands: list[Candidate]) -> tuple[dict[str, Candidate], list[str]]:
     """
     by_key: dict[str, list[Candidate]] = {}
     for c in cands:
-        if c.key in STRICT_KEYS and c.aside:
-            continue  # "a DenseNet-201 with 20M parameters yields similar error as ...": an example, not the model
+        if c.key in STRICT_KEYS and (c.aside or c.penalty):
+            continue  # "a DenseNet-201 with 20M parameters yields similar error as ...", or the introduction's
+            # "a challenge for GPT-3 with 175 billion parameters": an example, not the model
         by_key.setdefault(c.key, []).append(c)
     chosen: dict[str, Candidate] = {}
     warnings: list[str] = []

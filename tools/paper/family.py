@@ -20,9 +20,9 @@ FAMILY_CUES: list[tuple[str, str]] = [
     ("swin", r"\bSwin Transformer"),
     ("convnext", r"\bConvNeXts?\b"),
     ("mlp_mixer", r"\bMLP-Mixer\b"),
-    ("transformer_decoder", r"decoder-only|\bGPT\b|Transformer decoder|autoregressive|left-to-right|"
-     r"(?<!masked )language model(?:s|ing)?\b"),
-    ("transformer_encoder", r"\bBERT\b|bidirectional encoder|encoder-only|masked language model"),
+    ("transformer_decoder", r"decoder-only|\bGPT\b|autoregressive|left-to-right|(?<!masked )language model(?:s|ing)?\b"),
+    ("transformer_decoder", r"Transformer decoder"),  # not when the sentence also names an encoder (_UNLESS)
+    ("transformer_encoder", r"\b(?:Ro|De)?BERT(?:a)?\b|bidirectional encoder|encoder-only|masked language model"),
     ("transformer_seq2seq", r"\bTransformer\b[^.]{0,80}(?:encoder|decoder\b|translation)|(?:encoder|decoder|translation)"
      r"[^.]{0,80}\bTransformer\b|sequence transduction"),
     ("transformer_seq2seq", r"encoder-decoder Transformer|Transformer encoder-decoder|sequence-to-sequence Transformer"),
@@ -43,6 +43,12 @@ FAMILY_CUES: list[tuple[str, str]] = [
     ("alexnet", r"(?:large|deep) convolutional neural network"),
 ]
 _CUES = [(fam, re.compile(rx, re.I)) for fam, rx in FAMILY_CUES]
+# a Transformer decoder next to an encoder is one half of an encoder-decoder, not a decoder-only model
+_UNLESS = {r"Transformer decoder": re.compile(r"\bencoder", re.I)}
+# cues that name the architecture's structure outright count double: "an encoder-decoder Transformer" says more
+# than a passing "language model" (which an encoder-decoder's decoder also is)
+_EXPLICIT = re.compile(r"decoder-only|encoder-only|encoder-decoder Transformer|Transformer encoder-decoder|"
+                       r"sequence-to-sequence Transformer", re.I)
 _OWN = re.compile(r"\b(?:we|our|this paper|this work)\b", re.I)
 MIN_SCORE = 4.0  # a couple of passing mentions (related work) do not make a family
 
@@ -57,9 +63,10 @@ def detect_family(document: Document) -> dict:
         weight = 3.0 if s.index < front else 1.0
         for fam, rx in _CUES:
             m = rx.search(s.text)
-            if not m:
+            unless = _UNLESS.get(rx.pattern)
+            if not m or (unless and unless.search(s.text)):
                 continue
-            scores[fam] = scores.get(fam, 0.0) + weight
+            scores[fam] = scores.get(fam, 0.0) + weight * (2 if _EXPLICIT.fullmatch(m.group(0)) else 1)
             if len(evidence.setdefault(fam, [])) < 8:
                 quote = make_quote(document, s.page, s.text, m.start(), m.end())
                 if quote:
@@ -69,6 +76,7 @@ def detect_family(document: Document) -> dict:
         if title and rx.search(title):
             scores[fam] = scores.get(fam, 0.0) + 6.0
     scores = {f: v for f, v in scores.items() if evidence.get(f)}
+    document.cache["family_scores"] = scores
     if not scores or max(scores.values()) < MIN_SCORE:
         return {"value": "other", "evidence": []}
     best = max(scores, key=lambda f: (scores[f], -[c[0] for c in FAMILY_CUES].index(f)))
@@ -86,3 +94,18 @@ def _front_matter_end(document: Document, sents) -> int:
         if s.index >= 25:
             return s.index
     return len(sents)
+
+
+def family_warning(document: Document, family: str) -> str | None:
+    """A second architecture of the same kind with real weight (a method applied to both GPT and RoBERTa
+    models): the single family is then a simplification, and the spec says so."""
+    scores = document.cache.get("family_scores", {})
+    pair = {"transformer_encoder", "transformer_decoder"}  # an encoder-decoder's decoder is no second model
+    if family not in pair or family not in scores:
+        return None
+    other = (pair - {family}).pop()
+    score = scores.get(other, 0.0)
+    if score < MIN_SCORE or score < scores[family] / 4:
+        return None
+    return (f"family: the paper also uses {other} models (evidence {score:.0f} against {scores[family]:.0f} for "
+            f"{family}); {family} is the main one, not the only one.")

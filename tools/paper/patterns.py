@@ -83,7 +83,8 @@ PATTERNS: list[Pattern] = [
     _p("learning_rate", V + r" for the first (?:\w+ )?(?:passes|epochs|iterations)", 2, need=r"learning rate",
        check=between(1e-7, 1)),
     # --------------------------------------------------------------- schedule
-    _p("lr_schedule", r"inverse square root|inverse[- ]sqrt|rsqrt", 0, "inverse_sqrt"),
+    _p("lr_schedule", r"inverse square root|inverse[- ]sqrt|rsqrt", 0, "inverse_sqrt",
+       need=r"learning rate|\blr\b|schedul|warm-?up|step"),  # not the inverse square root of a covariance
     _p("lr_schedule", r"cosine (?:learning rate )?(?:schedule|decay|annealing|decaying)|cosine learning rate|"
        r"annealed to \S+ using a cosine|cosine schedule", 0, "cosine"),
     _p("lr_schedule", r"when the (?:validation )?(?:error|loss|accuracy)(?: rate)? (?:plateaus|stopped improving|"
@@ -118,7 +119,8 @@ PATTERNS: list[Pattern] = [
        + r" (?:source )?tokens", 1, check=between(1000, 1e9)),
     _p("batch_size", r"(?:mini-?batch|batch)(?:es)? sizes? (?:of |is |was |= |to |set to |:)?(?:about )?" + V
        + r"(?!\s*(?:tokens|[kKMB]\b|GPUs?|machines))", 0, check=positive_int(1, 1e6)),
-    _p("warmup_steps", r"warm-?up steps (?:of|=|is|to|was)\s*" + V, 0, check=positive_int(10, 1e6)),
+    _p("warmup_steps", r"warm-?up (?:steps|updates|iterations)\s*(?:of|=|is|to|was|:)?\s*" + V, 0,
+       check=positive_int(10, 1e6)),
     _p("batch_size", r"(?:mini-?batch|batch)(?:es)? of (?:size )?" + V + r" (?:\w+ ){0,4}?(?:sequences|examples|images|samples"
        r"|sentences|pairs|randomly)", 1, check=positive_int(1, 1e6)),
     # ------------------------------------------------------------ durations
@@ -157,17 +159,19 @@ PATTERNS: list[Pattern] = [
     _p("grad_clip", r"clip(?:ped|ping)? (?:the )?(?:global )?(?:gradient|grad)s?(?: norms?)? (?:at|to) (?:a |the )?"
        r"(?:max(?:imum)? )?(?:global )?(?:norm )?(?:of )?" + V, 0, check=between(0.01, 1000)),
     _p("grad_clip", r"\bif\s+\S{1,4}\s*>\s*" + V + r",?\s*(?:we\s+)?set\s+\S{1,3}\s*=", 1, need=r".", check=between(0.01, 1000)),
+    _p("grad_clip", r"max(?:imum)? grad(?:ient)? norm\s*(?:of|=|:|is)?\s*" + V, 0, check=between(0.01, 1000)),
+    _p("grad_clip", r"norm of the gradients?\b[^.;]{0,80}?\bthreshold (?:of )?" + V, 1, check=between(0.01, 1000)),
     _p("init_std", r"N\s*\(\s*0\s*,\s*" + V + r"\s*\)", 0, need=r"initiali", check=between(1e-5, 1)),
     _p("init_std", r"initiali[sz]\w*[^.]{0,120}?(?:standard deviation|std)\s*(?:of\s*|=\s*|σ\s*=\s*)?" + V, 0,
        check=between(1e-5, 1)),
     # ----------------------------------------------------------------- Adam
-    _p("adam_beta1", r"β\s?_?1\s*=\s*" + V, 0, check=small),
-    _p("adam_beta2", r"β\s?_?2\s*=\s*" + V, 0, check=small),
+    _p("adam_beta1", r"β\s?_?1\s*[=:]?\s*" + V, 0, check=small),  # "β1 = 0.9", or a table's "β1 0.9"
+    _p("adam_beta2", r"β\s?_?2\s*[=:]?\s*" + V, 0, check=small),
     _p("adam_beta1", r"β\s?_?1\s*,\s*β\s?_?2\s*=\s*\(?" + V + r"\s*,\s*" + NUMBER, -1, check=small),
     _p("adam_beta2", r"β\s?_?1\s*,\s*β\s?_?2\s*=\s*\(?" + NUMBER + r"\s*,\s*" + V, -1, check=small),
     _p("adam_beta1", r"\(β\s?_?1\s*,\s*β\s?_?2\)\s*=\s*\(" + V + r"\s*,\s*" + NUMBER, 0, check=small),
     _p("adam_beta2", r"\(β\s?_?1\s*,\s*β\s?_?2\)\s*=\s*\(" + NUMBER + r"\s*,\s*" + V, 0, check=small),
-    _p("adam_eps", r"(?:ϵ|ε|\bepsilon|\beps)(?![a-z])\s*=\s*" + V, 0, need=r"adam|β", check=between(1e-12, 1e-3)),
+    _p("adam_eps", r"(?:ϵ|ε|\bepsilon|\beps)(?![a-z])\s*[=:]?\s*" + V, 0, need=r"adam|β", check=between(1e-12, 1e-3)),
     # ------------------------------------------------------- architecture
     _p("num_encoder_layers", r"encoder is (?:also )?composed of a stack of (?:N\s*=\s*)?" + V, 0, check=positive_int(1, 200)),
     _p("num_decoder_layers", r"decoder is (?:also )?composed of a stack of (?:N\s*=\s*)?" + V, 0, check=positive_int(1, 200)),
@@ -183,6 +187,9 @@ PATTERNS: list[Pattern] = [
     _p("d_model", V + r" cells (?:at|in) each layer", 0, check=positive_int(8, 100000)),
     _p("d_model", r"(?:hidden|model|embedding) (?:size|dimension|dimensionality|width)\s*(?:of|=|is)?\s*(?:d\s*=\s*)?" + V,
        1, check=positive_int(8, 100000)),
+    _p("d_model", r"(?:size of (?:a|the|each) hidden layer|hidden layer size|number of hidden units)(?: [a-z]\W?)?"
+       r" (?:is|of|=)\s*" + V, 1, check=positive_int(8, 100000)),
+    _p("d_model", V + r" hidden units\b", 2, need=r"recurrent|\bRNN|LSTM|GRU|encoder|decoder", check=positive_int(8, 100000)),
     _p("num_heads", r"\bh\s*=\s*" + V + r" (?:parallel )?(?:attention )?(?:layers|heads)", 0, check=positive_int(1, 512)),
     _p("num_heads", V + r" (?:parallel )?(?:self-)?attention heads", 0, check=positive_int(1, 512)),
     _p("num_heads", r"(?:number of (?:attention )?heads|attention heads)\s*(?:of|=|is|to)?\s*(?:h\s*=\s*)?" + V, 1,
@@ -195,6 +202,8 @@ PATTERNS: list[Pattern] = [
     _p("vocab_size", r"vocabulary (?:size )?of (?:about |approximately |around )?" + V, 0, check=positive_int(50, 1e7)),
     _p("vocab_size", V + r"[- ](?:word-?piece|token|word|BPE|subword|sub-word) vocabulary", 0, check=positive_int(50, 1e7)),
     _p("vocab_size", r"vocab(?:ulary)? size (?:of |= |is )?" + V, 0, check=positive_int(50, 1e7)),
+    _p("vocab_size", r"(?:shortlist|vocabulary|list) of (?:the )?" + V + r" most frequent (?:words|tokens)", 1,
+       check=positive_int(50, 1e7)),
     _p("context_length", r"(?:sequences|contexts?|windows?) of " + V + r" tokens", 0, check=positive_int(8, 1e7)),
     _p("context_length", r"(?:context (?:length|window|size)|sequence length|max(?:imum)? (?:sequence )?length)"
        r"\s*(?:of|=|is|to)?\s*" + V + r"(?! ?%)", 1, check=positive_int(8, 1e7)),
@@ -237,7 +246,7 @@ PATTERNS: list[Pattern] = [
     _p("norm", r"(?:use|apply|employ|adopt)\w* group normali[sz]ation", 1, "groupnorm"),
     _p("norm_position", r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)|\bpost-(?:norm|LN)\b", 0, "post"),
     _p("norm_position", r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|\bpre-(?:normali[sz]ation|norm|LN)\b|"
-       r"normali[sz]e the input of each (?:transformer )?sub-?layer", 0, "pre"),
+       r"normali[sz]e the input of each (?:transformer )?sub-?layer|\bpre-activation residual (?:blocks|units)", 0, "pre"),
     _p("activation", r"replace the \w+ non-?linearity (?:by|with) the SwiGLU|\bSwiGLU\b", 0, "swiglu",
        need=r"activation|non-?linearity|use|replace"),
     _p("activation", r"Gaussian Error Linear Unit|\bGELU\b", 1, "gelu", need=r"activation|non-?linearity|use|MLP"),
@@ -269,7 +278,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "attention_dropout": ("dropout",),
     "label_smoothing": ("smoothing", "ls"),
     "stochastic_depth": ("stochastic depth",),
-    "grad_clip": ("clip", "if "),
+    "grad_clip": ("clip", "if ", "threshold", "grad norm", "gradient norm"),
     "init_std": ("initiali",),
     "adam_beta1": ("β",), "adam_beta2": ("β",), "adam_eps": ("ϵ", "ε", "eps"),
     "num_encoder_layers": ("encoder",), "num_decoder_layers": ("decoder",),
@@ -277,7 +286,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "d_model": ("model", "dimensional", "cells", "hidden", "embedding"),
     "num_heads": ("head",), "d_head": ("dk", "d_k"),
     "d_ff": ("dff", "d_ff", "inner", "feed", "ffn", "mlp"),
-    "vocab_size": ("vocab",),
+    "vocab_size": ("vocab", "most frequent"),
     "context_length": ("token", "context", "sequence", "length", "window"),
     "image_size": ("×", "x", "pixel", "resolution"), "in_channels": ("×", "x"),
     "patch_size": ("patch", "non-overlapping"),
@@ -286,7 +295,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "num_params": ("parameters",),
     "growth_rate": ("growth",), "width_multiplier": ("width multiplier",),
     "norm": ("norm", "bn"),
-    "norm_position": ("norm", "ln", "sublayer", "sub-layer"),
+    "norm_position": ("norm", "ln", "sublayer", "sub-layer", "pre-activation"),
     "activation": ("relu", "gelu", "swiglu", "leaky", "tanh", "tangent", "maxout", "rectif", "sigmoid", "gaussian error"),
 }
 
@@ -294,4 +303,5 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
 FINETUNE_RE = re.compile(r"fine-?tun|finetun|transfer(?:red)? to|downstream task", re.I)
 ABLATION_RE = re.compile(r"\bablat|instead of|rather than|we vary|varying|in contrast to|compared (?:to|with)|unlike|"
                          r"baseline|prior work|previous work|(?:larger|smaller|higher|lower) than the|for example|for instance|"
-                         r"similar [^.]{0,30} as a|(?:they|He et al\.|et al\.) (?:use|used|train)", re.I)
+                         r"similar [^.]{0,30} as a|(?:they|He et al\.|et al\.) (?:use|used|train)|"
+                         r"\b(?:smallest|largest|biggest|tiniest)\b[^.,;]{0,40}\bmodels?\b", re.I)
