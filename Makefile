@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	mkdir -p $(DEMO_WORKSPACE)
-	$(BIN)/mlintern-server --auto --once --brain offline --yes \
+	$(BIN)/mlintern-server --auto --once --brain offline --yes --budget-minutes 3 \
 		--paper examples/digits-mlp/paper.pdf --workspace $(DEMO_WORKSPACE)
 
 test: install

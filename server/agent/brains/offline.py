@@ -1,0 +1,9 @@
+"""The offline brain: deterministic rules, no network, always available."""
+
+from __future__ import annotations
+
+from mlintern.server.agent.brains.base import OfflineRules
+
+
+class OfflineBrain(OfflineRules):
+    """Decides by rule (see ``OfflineRules``); ``ctx.brain`` stays None so tools skip LLM paths."""

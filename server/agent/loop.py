@@ -1,0 +1,544 @@
+"""The autonomous loop for one paper.
+
+parse -> plan -> scaffold -> pilot (sandboxed) -> [diagnose -> fix -> pilot]* ->
+full run within the budget -> evaluate -> export -> report.
+
+Every step is a registry tool call (the same tools MCP, LSP and the CLI
+expose), and after each one the loop's state is appended to the workspace
+event log, so a killed loop, run again, continues where it stopped (a training
+run that was in flight is found again through ``training-status``). The
+guardrails live here, outside the brain: wall-clock and training budgets,
+repair attempts, the LLM dollar budget (in the brain's spend, checked before
+each call), the doom-loop guard and approvals. Whatever stops the loop, a
+report is written that says why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlintern.server.agent import state as st
+from mlintern.server.agent.brains.base import OfflineRules
+from mlintern.server.agent.budget import Budget, BudgetExhausted
+from mlintern.server.agent.display import Display
+from mlintern.server.agent.edits import apply_edits
+from mlintern.server.agent.guards import Approver, DoomLoop, DoomLoopGuard
+from mlintern.tools import registry
+from mlintern.tools.errors import Cancelled, ToolError
+
+TERMINAL = {"succeeded", "failed", "cancelled", "lost", "stopped", "timeout"}
+PILOT_SECONDS = 90.0  # a pilot is meant to take seconds; this caps a slow one
+
+
+@dataclass
+class Options:
+    """What the user chose on the command line (or the MCP tool's arguments)."""
+
+    budget_minutes: float = 10.0
+    train_minutes: float | None = None
+    max_repairs: int = 3
+    max_usd: float = 1.0
+    yes: bool = False
+    sandbox: bool = True
+    restart: bool = False
+    push_to_hub: str | None = None
+    nproc: int = 1  # > 1: the full run under torchrun, after approval
+
+
+class Stop(Exception):
+    """The loop ends early for a reason that is not a failure of mlintern (no fix, declined, ...)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def paper_key(source: str) -> str:
+    """A folder-safe name for a paper: the PDF's stem or the arXiv id."""
+    stem = Path(source).stem if source.lower().endswith(".pdf") else source
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "paper"
+
+
+class Agent:
+    """Runs the loop on one paper inside one workspace."""
+
+    def __init__(self, workspace, source: str, *, brain: OfflineRules, options: Options,
+                 display: Display | None = None, approver: Approver | None = None,
+                 cancel_event: threading.Event | None = None) -> None:
+        self.ws = workspace
+        self.source = source
+        self.key = paper_key(source)
+        self.brain = brain
+        self.opts = options
+        self.display = display or Display(quiet=True)
+        self.approver = approver or Approver(pre_approved=options.yes)
+        # The user's cancel (Ctrl-C, MCP cancellation) and this paper's deadline both end up in
+        # ``cancel_event``; the user's event is only read, so a deadline never leaks to the next paper.
+        self.user_cancel = cancel_event or threading.Event()
+        self.cancel_event = threading.Event()
+        self.out_dir = workspace.path(Path("auto") / self.key, write=True)
+        self.project = self.out_dir / "project"
+        self._step = "start"
+
+    # ----------------------------------------------------------- plumbing
+    def emit(self, kind: str, message: str = "", **data) -> None:
+        self.display.event(kind, paper=self.key, step=self._step, message=message, **data)
+
+    def save(self, step: str) -> None:
+        self.s["elapsed_s"] = round(self.budget.elapsed, 2)
+        self.s["train_spent_s"] = round(self.budget.train_spent_s, 2)
+        self.s["llm"] = self.brain.usage()
+        self.s["approvals"] = self.approver.decisions
+        st.save_state(self.ws, self.key, step, self.s)
+
+    def ctx(self, cancel_event: threading.Event | None = None) -> registry.ToolContext:
+        def progress(done, total, message):
+            self.emit("progress", message or (f"{done:g}/{total:g}" if total else f"{done:g}"))
+
+        return registry.ToolContext(
+            self.ws, face="agent", progress=progress, log=lambda m: self.emit("log", m),
+            cancel_event=cancel_event or self.cancel_event, brain=self.brain if self.brain.uses_llm else None,
+        )
+
+    def call(self, name: str, args: dict, *, cancel_event: threading.Event | None = None) -> dict:
+        return registry.call(name, args, self.ctx(cancel_event))
+
+    def run_tool_for_brain(self, name: str, args: dict) -> dict:
+        """What an LLM brain may call: read-only registry tools, through the same logging."""
+        tool = registry.get(name)
+        if not tool.read_only:
+            raise ToolError(f"{name} is not read-only; the brain may only look, the loop acts.")
+        return self.call(name, args)
+
+    # -------------------------------------------------------------- the loop
+    def run(self) -> dict:
+        """Run (or resume) the loop; always ends with a report. Returns the final state."""
+        if self.opts.restart:
+            st.reset_state(self.ws, self.key)
+        saved = st.load_state(self.ws, self.key)
+        self.s: dict = saved or {"paper": self.key, "source": self.source, "brain": self.brain.name,
+                                 "pilots": [], "repairs": [], "installs": [], "steps": {}}
+        resumed = saved is not None
+        self.budget = Budget(wall_minutes=self.opts.budget_minutes, train_minutes=self.opts.train_minutes,
+                             max_repairs=self.opts.max_repairs, spent_before=self.s.get("elapsed_s", 0.0))
+        self.budget.train_spent_s = self.s.get("train_spent_s", 0.0)
+        self.budget.repairs = len(self.s["repairs"]) + len(self.s["installs"])
+        self.guard = DoomLoopGuard(self.s.get("seen_diagnoses"), self.s.get("seen_edits"))
+        self.s.setdefault("resumes", 0)
+        if resumed and "report" not in self.s["steps"]:
+            self.s["resumes"] += 1
+            self.emit("step", f"resuming after {self.s.get('elapsed_s', 0):.0f} s already spent", resumed=True)
+        if resumed and "report" not in self.s["steps"]:
+            self.s.pop("stop", None)  # a killed session's stop (if any) is history now
+        self.s.setdefault("started", time.time())
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        finished = threading.Event()
+        watchdog = threading.Thread(target=self._watch_limits, args=(finished,), daemon=True)
+        watchdog.start()
+        try:
+            if "report" not in self.s["steps"]:
+                self._run_steps()
+        except BudgetExhausted as err:
+            self._stopped(f"budget_{err.kind}", str(err))
+        except DoomLoop as err:
+            self._stopped("doom_loop", str(err))
+        except Stop as err:
+            self._stopped(err.kind, str(err))
+        except Cancelled:
+            if self.user_cancel.is_set():
+                self._stop_pending("cancelled by the user")
+                self._stopped("cancelled", "cancelled by the user")
+            else:
+                self._stopped("budget_wall", f"wall-clock budget of {self.opts.budget_minutes:g} min spent.")
+        except ToolError as err:
+            self._stopped("tool_error", f"{self._step} failed: {err}")
+        except Exception as err:  # a bug in a tool or here: still leave an honest report behind
+            self._stopped("internal_error", f"{self._step} crashed: {type(err).__name__}: {err} "
+                                            f"({_where(err)}); please report this as a bug")
+        except KeyboardInterrupt:
+            self._stop_pending("interrupted by the user (Ctrl-C); rerun to resume")
+            raise
+        finally:
+            finished.set()
+            watchdog.join(timeout=2)
+        self._step = "report"
+        self._report()
+        return self.s
+
+    def _watch_limits(self, finished: threading.Event) -> None:
+        """Set the cancel event at the wall-clock deadline or when the user cancels."""
+        while not finished.wait(0.25):
+            if self.user_cancel.is_set() or self.budget.wall_left <= 0:
+                self.cancel_event.set()
+                return
+
+    def _stop_pending(self, reason: str) -> None:
+        pending = self.s.get("pending")
+        if pending:
+            try:
+                self.call("stop-training", {"run_id": pending["run_id"]}, cancel_event=threading.Event())
+            except ToolError:
+                pass
+            self.save(self._step)
+
+    def _stopped(self, kind: str, message: str) -> None:
+        self.s["stop"] = {"kind": kind, "step": self._step, "message": message}
+        self.emit("stop", message, reason=kind)
+        self.save(self._step)
+
+    def _once(self, step: str, fn) -> dict:
+        """Run ``fn`` unless a previous session finished this step; record its result."""
+        if step in self.s["steps"]:
+            return self.s["steps"][step]
+        self._step = step
+        self.budget.check_wall()
+        self.emit("step", "started")
+        started = time.monotonic()
+        result = fn()
+        result = {**result, "seconds": round(time.monotonic() - started, 2)}
+        self.s["steps"][step] = result
+        self.save(step)
+        self.emit("done", result.get("summary_line", ""))
+        return result
+
+    def _run_steps(self) -> None:
+        self._once("parse", self._parse)
+        self._once("plan", self._plan)
+        self._once("scaffold", self._scaffold)
+        self._pilot_until_it_trains()
+        self._once("full", self._full_run)
+        self._once("evaluate", self._evaluate)
+        self._once("export", self._export)
+        if self.brain.uses_llm:
+            self._once("review", self._review)
+
+    # ---------------------------------------------------------------- steps
+    def _parse(self) -> dict:
+        # An LLM brain may add values the rules missed (each verified verbatim on its page).
+        res = self.call("parse-paper", {"paper": self.source, "refine": self.brain.uses_llm})
+        spec = res.get("spec") or {}
+        family = res.get("family")
+        if isinstance(family, dict):
+            family = family.get("value")
+        return {
+            "paper_id": res.get("paper_id"), "spec_path": res.get("spec_path"), "family": family,
+            "title": spec.get("title"), "warnings": list(res.get("warnings") or [])[:20],
+            "summary_line": f"{spec.get('title') or self.key} ({family})",
+        }
+
+    def _plan(self) -> dict:
+        from mlintern.server.agent.plan import write_plan
+
+        path, assumptions, estimates = write_plan(self)
+        self.emit("plan", f"wrote {self.ws.relative(path)} ({len(assumptions)} assumptions)")
+        return {"path": str(path), "assumptions": assumptions, "estimates": estimates,
+                "summary_line": self.ws.relative(path)}
+
+    def _scaffold(self) -> dict:
+        res = self.call("scaffold-model", {"spec": self.s["steps"]["parse"]["spec_path"],
+                                            "output": str(self.project)})
+        keep = {k: res.get(k) for k in ("project", "family", "params_full", "params_pilot", "params_paper",
+                                        "params_delta", "variant", "assumptions")}
+        keep["summary_line"] = f"{res.get('family')} project, {_fmt_params(res.get('params_full'))} parameters"
+        return keep
+
+    def _pilot_until_it_trains(self) -> None:
+        while True:
+            last = self.s["pilots"][-1] if self.s["pilots"] else None
+            if last is None or (last.get("repaired") and not last.get("ok")):
+                self._step = f"pilot {len(self.s['pilots']) + 1}"
+                run = self._train("pilot", PILOT_SECONDS, None)
+                self.s["pilots"].append(run)
+                self.save(self._step)
+                last = run
+                kind = "done" if run["ok"] else "warning"
+                self.emit(kind, f"{run['status']}; loss {_fmt_loss(run)}", ok=run["ok"], run_id=run["run_id"])
+            if last["ok"]:
+                return
+            if last["status"] == "succeeded" or last["stopped_by_budget"]:
+                # It ran but did not learn: honest, and not something a traceback can fix.
+                self.s.setdefault("notes", []).append(
+                    f"The pilot ended ({last['status']}: {last.get('reason') or 'ok'}) but its loss did not fall.")
+                return
+            self._repair(last)
+            last["repaired"] = True
+            self.save(self._step)
+
+    def _expected_full_steps(self, seconds: float) -> int | None:
+        """Full-run steps that fit in ``seconds``, from the pilot's speed scaled by model and batch size."""
+        pilot = self.s["pilots"][-1] if self.s["pilots"] else None
+        rows = st.read_metrics(pilot.get("run_dir")) if pilot else []
+        timed = [r for r in rows if isinstance(r.get("time"), (int, float)) and isinstance(r.get("step"), int)]
+        if len(timed) < 3:
+            return None
+        a, b = timed[len(timed) // 3], timed[-1]  # skip the warm-up steps
+        if b["step"] <= a["step"] or b["time"] <= a["time"]:
+            return None
+        pilot_step_s = (b["time"] - a["time"]) / (b["step"] - a["step"])
+        scaffold = self.s["steps"]["scaffold"]
+        ratio = (scaffold.get("params_full") or 1) / max(scaffold.get("params_pilot") or 1, 1)
+        try:
+            cfg = json.loads((self.project / "config.json").read_text(encoding="utf-8"))
+            full_batch = (cfg["train"]["batch_size"] or {}).get("value")
+            pilot_batch = cfg["pilot"]["train"].get("batch_size")
+            ratio *= full_batch / pilot_batch if full_batch and pilot_batch else 1
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        return max(1, int(seconds / (pilot_step_s * max(ratio, 1.0))))
+
+    def _train(self, mode: str, wanted_s: float, max_steps: int | None, *, ckpt_every: int | None = None) -> dict:
+        """Start (or find again) a run of ``mode`` and follow it to the end."""
+        pending = self.s.get("pending")
+        run_id = None
+        if pending and pending["mode"] == mode:
+            run_id = pending["run_id"]
+            status = self.ws.get_run(run_id)
+            if status is None or status["status"] in {"lost", "cancelled"}:
+                run_id = None  # killed with us: start again (a full run from its checkpoint, below)
+        seconds = self.budget.training_seconds(wanted_s)
+        if run_id is None:
+            args = {"project": str(self.project), "pilot": mode == "pilot", "wait": False,
+                    "max_minutes": round(seconds / 60.0, 4), "sandbox": self.opts.sandbox}
+            if max_steps:
+                args["max_steps"] = int(max_steps)
+            if ckpt_every:
+                args["ckpt_every"] = int(ckpt_every)
+            if mode == "full" and self.opts.nproc > 1 and self._approved_processes():
+                args.update(launcher="torchrun", nproc_per_node=self.opts.nproc)
+            if pending and pending["mode"] == mode == "full":
+                args["resume"] = True
+            res = self.call("run-training", args)
+            run_id = res["run_id"]
+            self.s["pending"] = {"mode": mode, "run_id": run_id}
+            self.save(self._step)
+        started = time.monotonic()
+        run = self._follow(run_id, seconds)
+        self.budget.train_spent_s += time.monotonic() - started
+        self.s.pop("pending", None)
+        metrics_dir = (run.get("meta") or {}).get("out_dir") or run.get("run_dir")
+        summary = st.loss_summary(st.read_losses(metrics_dir))
+        trained = run["status"] == "succeeded" or run["stopped_by_budget"]
+        return {
+            "mode": mode, "run_id": run_id, "status": run["status"], "reason": run.get("reason"),
+            "run_dir": metrics_dir, "seconds": round(time.monotonic() - started, 2),
+            "loss": summary, "ok": trained and summary["fell"],
+            "stopped_by_budget": run.get("stopped_by_budget", False), "max_seconds": round(seconds, 1),
+        }
+
+    def _approved_processes(self) -> bool:
+        ok = self.approver.approve("launch several training processes",
+                                   f"torchrun with {self.opts.nproc} processes for the full run")
+        if not ok:
+            self.s.setdefault("notes", []).append(
+                f"A {self.opts.nproc}-process launch was not approved; the full run used one process.")
+        return ok
+
+    def _follow(self, run_id: str, seconds: float) -> dict:
+        """Poll the run until it ends; stop it when the budget runs out."""
+        limit = time.monotonic() + seconds + 15  # the run enforces its own limit; this is the backstop
+        last_report = 0.0
+        stopped_by_budget = False
+        while True:
+            run = self.ws.require_run(run_id)
+            if run["status"] in TERMINAL:
+                break
+            now = time.monotonic()
+            if now - last_report > 3:
+                last_report = now
+                meta = run.get("meta") or {}
+                loss = (meta.get("last_metrics") or {}).get("loss")
+                if meta.get("step") is not None:
+                    self.emit("progress", f"step {meta['step']}/{meta.get('total_steps') or '?'}"
+                              + (f", loss {loss:.4f}" if isinstance(loss, (int, float)) else ""), run_id=run_id)
+            if self.cancel_event.is_set() or now > limit:
+                stopped_by_budget = not self.user_cancel.is_set()
+                self.call("stop-training", {"run_id": run_id}, cancel_event=threading.Event())
+                self._wait_terminal(run_id)
+                if not stopped_by_budget:
+                    raise Cancelled("cancelled by the user")
+                run = self.ws.require_run(run_id)
+                break
+            time.sleep(0.3)
+        self._refresh_status(run_id)
+        run = self.ws.require_run(run_id)
+        run["stopped_by_budget"] = stopped_by_budget or "time budget" in (run.get("reason") or "")
+        return run
+
+    def _wait_terminal(self, run_id: str, timeout: float = 30.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and self.ws.require_run(run_id)["status"] not in TERMINAL:
+            time.sleep(0.2)
+
+    def _refresh_status(self, run_id: str) -> None:
+        try:  # training-status also refreshes the run's loss plot
+            self.call("training-status", {"run_id": run_id}, cancel_event=threading.Event())
+        except ToolError:
+            pass
+
+    def _repair(self, failed: dict) -> None:
+        self._step = f"repair {self.budget.repairs + 1}"
+        self.budget.take_repair()
+        self.emit("step", f"diagnosing {failed['run_id']}")
+        diag = self.call("diagnose-traceback", {"run_id": failed["run_id"], "project": str(self.project)})
+        self.guard.see_diagnosis(diag)
+        self.s["seen_diagnoses"] = self.guard.diagnoses
+        record = {"run_id": failed["run_id"], "diagnosis_id": diag.get("diagnosis_id"),
+                  "category": diag.get("category"), "explanation": diag.get("explanation"),
+                  "error": diag.get("error"), "location": diag.get("location")}
+        package = _missing_package(diag)
+        if package:
+            self._install(package, record)
+            return
+        decision = self.brain.choose_fix(diag, tried=self.guard.edits, tool_runner=self.run_tool_for_brain)
+        record["decision"] = decision
+        if decision["fix"] is None:
+            self.s["repairs"].append({**record, "applied": False})
+            raise Stop("no_fix", f"no fix to apply for {diag.get('category')}: {decision['reason']}")
+        fix = diag["fixes"][decision["fix"]]
+        self.guard.see_edit(fix.get("edits") or [])
+        self.s["seen_edits"] = self.guard.edits
+        diff = apply_edits(self.project, self.ws.root, fix.get("edits") or [])
+        self.s["repairs"].append({**record, "fix": fix.get("title"), "confidence": fix.get("confidence"),
+                                  "diff": diff, "applied": True})
+        failed["repaired"] = True
+        self.save(self._step)
+        self.emit("repair", f"{diag.get('category')}: applied '{fix.get('title')}' ({decision.get('by', self.brain.name)})")
+
+    def _install(self, package: str, record: dict) -> None:
+        """Install a missing package outside the sandbox, only with approval."""
+        ok = self.approver.approve("install a package outside the sandbox", f"pip install {package}")
+        entry = {**record, "package": package, "approved": ok}
+        if not ok:
+            self.s["installs"].append({**entry, "installed": False})
+            raise Stop("declined", f"{package} is missing and installing it was not approved (pass --yes).")
+        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--", package],
+                              capture_output=True, text=True, timeout=600, check=False)
+        entry.update(installed=proc.returncode == 0, output=(proc.stdout + proc.stderr)[-2000:])
+        self.s["installs"].append(entry)
+        self.emit("repair", f"pip install {package}: {'ok' if entry['installed'] else 'failed'}")
+        if not entry["installed"]:
+            raise Stop("install_failed", f"pip install {package} failed.")
+
+    def _full_run(self) -> dict:
+        self._step = "full"
+        available = self.budget.training_seconds(float("inf"))
+        facts = {"train_seconds_available": available, "paper_steps": _paper_steps(self),
+                 "pilot": self.s["pilots"][-1] if self.s["pilots"] else None,
+                 "params_full": self.s["steps"]["scaffold"].get("params_full")}
+        plan = self.brain.plan_full_run(facts, tool_runner=self.run_tool_for_brain)
+        seconds = min(plan["minutes"] * 60.0, available)
+        expected = self._expected_full_steps(seconds)
+        # Checkpoint often enough that a run the budget stops still leaves a model to export (train.py
+        # saves at the end anyway when it finishes). The speed estimate from the pilot is rough (tiny
+        # models are dominated by per-step overhead), so aim for ~20 saves and never fewer than one
+        # per 200 steps.
+        ckpt_every = min(max(1, int(expected // 20)), 200) if expected else 200
+        plan = {**plan, "expected_steps": expected, "ckpt_every": ckpt_every}
+        run = self._train("full", seconds, plan.get("max_steps"), ckpt_every=ckpt_every)
+        run["plan"] = plan
+        how = "stopped by the budget" if run["stopped_by_budget"] else run["status"]
+        run["summary_line"] = f"{how} after {run['seconds']:.0f} s; loss {_fmt_loss(run)}"
+        if run["stopped_by_budget"]:
+            self.s.setdefault("notes", []).append(
+                f"The full run was stopped by the budget after {run['seconds']:.0f} s (limit {run['max_seconds']:.0f} s).")
+        return run
+
+    def _evaluate(self) -> dict:
+        full = self.s["steps"]["full"]
+        status = self.call("training-status", {"run_id": full["run_id"]})
+        metrics = status.get("last_metrics") or status.get("metrics") or {}
+        evals = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and
+                 any(t in k for t in ("val", "eval", "acc", "test", "ppl", "bleu", "error"))}
+        loss = full["loss"]
+        return {"final_loss": loss.get("last"), "first_loss": loss.get("first"), "eval": evals,
+                "loss_plot": status.get("loss_plot"),
+                "summary_line": f"loss {_fmt_loss(full)}" + "".join(f", {k} {v:.4g}" for k, v in evals.items())}
+
+    def _export(self) -> dict:
+        args: dict = {"run_id": self.s["steps"]["full"]["run_id"]}
+        if self.opts.push_to_hub:
+            if self.approver.approve("push the model to the Hugging Face Hub", self.opts.push_to_hub):
+                args["push_to_hub"] = self.opts.push_to_hub
+            else:
+                self.s.setdefault("notes", []).append("Pushing to the hub was not approved; nothing was sent.")
+        full = self.s["steps"]["full"]
+        try:
+            res = self.call("export-model", args)
+        except ToolError as err:
+            if full.get("ok") and not full.get("stopped_by_budget"):
+                raise  # a finished run that cannot be exported is a real failure
+            why = f"nothing exported: the full run ended before it saved a checkpoint ({err.message})"
+            self.s.setdefault("notes", []).append(why[0].upper() + why[1:])
+            return {"path": None, "skipped": why, "summary_line": why}
+        return {"path": res.get("path") or res.get("export_dir") or res.get("output"),
+                "files": res.get("files"), "pushed": res.get("pushed") or res.get("hub_url"),
+                "summary_line": str(res.get("path") or res.get("export_dir") or "")}
+
+    def _review(self) -> dict:
+        facts = {k: self.s.get(k) for k in ("paper", "pilots", "repairs", "notes")}
+        facts["steps"] = {k: v for k, v in self.s["steps"].items() if k in {"parse", "scaffold", "full", "evaluate"}}
+        return {"note": self.brain.review(facts), "summary_line": "reviewer's note written"}
+
+    def _report(self) -> None:
+        from mlintern.server.agent.report import write_report
+
+        md, html = write_report(self)
+        self.s["steps"]["report"] = {"markdown": str(md), "html": str(html)}
+        self.save("report")
+        self.emit("report", f"{self.ws.relative(md)} and {self.ws.relative(html)}", path=str(md))
+
+
+def _where(err: BaseException) -> str:
+    tb = traceback.extract_tb(err.__traceback__)
+    return f"{Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else "?"
+
+
+def _missing_package(diag: dict) -> str | None:
+    """The distribution to install for a ModuleNotFoundError, from the diagnosis's fix text."""
+    error = diag.get("error") or {}
+    if error.get("type") not in {"ModuleNotFoundError", "ImportError"} and diag.get("category") not in {
+            "missing_module", "module_not_found", "missing_package"}:
+        return None
+    texts = [diag.get("explanation") or ""] + [
+        " ".join([f.get("title") or "", f.get("command") or ""] + [e.get("new_text", "") for e in f.get("edits") or []])
+        for f in diag.get("fixes") or []]
+    for text in texts:
+        match = re.search(r"pip install\s+([A-Za-z0-9][A-Za-z0-9._\-\[\]]*)", text)
+        if match:
+            return match.group(1)
+    match = re.search(r"No module named '([A-Za-z0-9_]+)", error.get("message", ""))
+    return match.group(1) if match else None
+
+
+def _paper_steps(agent: Agent) -> int | None:
+    try:
+        spec = json.loads(Path(agent.s["steps"]["parse"]["spec_path"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return None
+    fact = (spec.get("hyperparameters") or {}).get("train_steps")
+    value = fact.get("value") if isinstance(fact, dict) else None
+    return int(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def _fmt_params(n) -> str:
+    if not isinstance(n, (int, float)):
+        return "?"
+    for unit, div in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= div:
+            return f"{n / div:.3g}{unit}"
+    return str(int(n))
+
+
+def _fmt_loss(run: dict) -> str:
+    loss = run.get("loss") or {}
+    if loss.get("first") is None:
+        return "n/a"
+    return f"{loss['first']:.4f} -> {loss['last']:.4f}"

@@ -1,0 +1,92 @@
+"""PLAN.md: what the loop will do, what it should cost, and what it must assume.
+
+Written right after parsing, before anything is built or run, so a person can
+read what is about to happen. The assumptions are the keys the paper leaves
+unstated (the spec's ``missing``) and the values mlintern had to choose
+(facts whose source is ``default``); the report later compares plan and outcome.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mlintern.server.agent.doc import Doc
+
+PARSE_S, SCAFFOLD_S, EXPORT_S = 5, 5, 5
+
+
+def load_spec(agent) -> dict:
+    path = (agent.s["steps"].get("parse") or {}).get("spec_path")
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def assumptions(spec: dict) -> list[dict]:
+    """One entry per unstated or defaulted key: ``{key, value, why}``."""
+    out: list[dict] = []
+    seen = set()
+    facts = dict(spec.get("hyperparameters") or {})
+    for key, fact in facts.items():
+        if isinstance(fact, dict) and fact.get("source") == "default":
+            out.append({"key": key, "value": fact.get("value"),
+                        "why": fact.get("rule") or fact.get("quote") or "not stated in the paper; mlintern's default"})
+            seen.add(key)
+    for item in spec.get("missing") or []:
+        key = item.get("key") if isinstance(item, dict) else str(item)
+        if key in seen:
+            continue
+        why = (item.get("reason") or item.get("why")) if isinstance(item, dict) else None
+        out.append({"key": key, "value": item.get("default") if isinstance(item, dict) else None,
+                    "why": why or "the paper does not state it; the scaffold will use the family's convention"})
+    return out
+
+
+def write_plan(agent) -> tuple[Path, list[dict], dict]:
+    spec = load_spec(agent)
+    parsed = agent.s["steps"]["parse"]
+    opts, budget = agent.opts, agent.budget
+    assumed = assumptions(spec)
+    train_min = opts.train_minutes if opts.train_minutes is not None else max(
+        (budget.wall_left - budget.reserve_s - PARSE_S - SCAFFOLD_S - EXPORT_S) / 60.0, 0)
+    llm = "0 (offline rules)" if not agent.brain.uses_llm else f"at most ${opts.max_usd:.2f}"
+    doc = Doc(f"Plan: {parsed.get('title') or agent.key}")
+    doc.p(f"Paper: {agent.source} · family: {parsed.get('family')} · brain: {agent.brain.name} · "
+          f"spec: {parsed.get('spec_path')}")
+    doc.h("Steps")
+    doc.table(["#", "step", "what", "estimated time", "estimated cost"], [
+        [1, "parse", "read the PDF into a cited spec (done)", f"{parsed.get('seconds', PARSE_S)} s", "-"],
+        [2, "scaffold", "generate model.py, train.py, data.py, config.json", f"~{SCAFFOLD_S} s", "-"],
+        [3, "pilot", "tiny config, a few steps, in the sandbox; the loss must fall", "~10-60 s", "CPU only"],
+        [4, "repair", f"on failure: diagnose, apply the best fix, pilot again (at most {opts.max_repairs})",
+         f"up to {opts.max_repairs} x pilot", f"LLM: {llm}"],
+        [5, "full run", "the paper's config, as long as the budget allows", f"up to {train_min:.1f} min", "CPU only"],
+        [6, "evaluate + export", "final metrics, safetensors + model card", f"~{EXPORT_S} s", "-"],
+        [7, "report", "REPORT.md and REPORT.html with curves, repairs, cost, full-scale estimate", "~1 s", "-"],
+    ])
+    doc.h("Budget (hard limits)")
+    doc.bullets([
+        f"wall clock: {opts.budget_minutes:g} min for the whole loop",
+        f"training time: {'whatever the wall budget leaves' if opts.train_minutes is None else f'{opts.train_minutes:g} min'}",
+        f"repair attempts: {opts.max_repairs}",
+        f"LLM spend: {llm}",
+        f"approvals: {'pre-approved (--yes)' if opts.yes else 'asked before installs, hub pushes and multi-process launches'}",
+    ])
+    doc.h("Assumptions (the paper is silent)")
+    if assumed:
+        doc.table(["key", "value", "why"], [[a["key"], a["value"], a["why"]] for a in assumed])
+    else:
+        doc.p("The paper states every key the spec requires.")
+    doc.p("The scaffold will fill secondary settings the paper does not state (e.g. Adam's epsilon, the seed) "
+          "with its family's published conventions, each marked `default` with its reason in config.json; the "
+          "report lists them.")
+    if parsed.get("warnings"):
+        doc.h("Parser warnings")
+        doc.bullets([str(w) for w in parsed["warnings"]])
+    path = agent.out_dir / "PLAN.md"
+    path.write_text(doc.markdown(agent.out_dir), encoding="utf-8")
+    estimates = {"parse": "done", "scaffold": f"~{SCAFFOLD_S} s", "pilot": "~10-60 s",
+                 "full": f"<= {train_min:.1f} min", "evaluate": "~1 s", "export": f"~{EXPORT_S} s"}
+    return path, assumed, estimates

@@ -1,0 +1,64 @@
+"""``reproduce-paper``: the autonomous loop as a registry tool (MCP, LSP, CLI).
+
+The brain is chosen by ``brain``; ``host`` uses ``ctx.brain`` when the face put
+one there (the MCP server passes a ``SamplingBrain`` wrapping the client's
+sampling), and falls back to the offline rules otherwise; ``auto`` prefers
+Claude when ``ANTHROPIC_API_KEY`` is set, then the host's model, then the rules. Progress and
+cancellation flow through the ToolContext like any tool's.
+"""
+
+from __future__ import annotations
+
+import os
+
+from mlintern.server.agent.brains import OfflineBrain, make_brain
+from mlintern.server.agent.display import Display
+from mlintern.server.agent.guards import Approver
+from mlintern.server.agent.loop import Agent, Options
+from mlintern.server.agent.report import outcome as describe_outcome
+
+
+class _ContextDisplay(Display):
+    """Routes loop events to the calling face's progress and log."""
+
+    def __init__(self, ctx) -> None:
+        super().__init__(quiet=True)
+        self.ctx = ctx
+        self.n = 0
+
+    def event(self, kind: str, **data) -> None:
+        self.n += 1
+        text = f"{data.get('step', '')}: {data.get('message', '')}".strip(": ")
+        if kind in {"step", "done", "repair", "stop", "report"}:
+            self.ctx.progress(self.n, None, text)
+        self.ctx.log(f"[{kind}] {text}")
+
+
+def reproduce_paper_tool(ctx, *, paper: str, budget_minutes: float = 10, train_minutes: float | None = None,
+                         max_repairs: int = 3, max_usd: float = 1.0, brain: str = "auto", yes: bool = False,
+                         restart: bool = False) -> dict:
+    host = ctx.brain if getattr(ctx.brain, "uses_llm", False) else None
+    if brain == "host" or (brain == "auto" and host is not None and not os.environ.get("ANTHROPIC_API_KEY")):
+        chosen = host or OfflineBrain()
+    else:
+        chosen = make_brain(brain, max_usd=max_usd)
+    options = Options(budget_minutes=budget_minutes, train_minutes=train_minutes, max_repairs=max_repairs,
+                      max_usd=max_usd, yes=yes, restart=restart)
+    approver = Approver(pre_approved=yes, ask=getattr(ctx, "ask_approval", None))
+    source = paper if "/" not in paper and not paper.lower().endswith(".pdf") else str(ctx.workspace.path(paper, must_exist=True))
+    agent = Agent(ctx.workspace, source, brain=chosen, options=options, display=_ContextDisplay(ctx),
+                  approver=approver, cancel_event=ctx.cancel_event)
+    s = agent.run()
+    steps = s.get("steps") or {}
+    report = steps.get("report") or {}
+    pilots = s.get("pilots") or []
+    outcome = describe_outcome(s)
+    return {
+        "paper": agent.key, "outcome": outcome, "stopped": (s.get("stop") or {}).get("kind"),
+        "report": report.get("markdown", ""), "report_html": report.get("html", ""),
+        "plan": (steps.get("plan") or {}).get("path"), "project": (steps.get("scaffold") or {}).get("project"),
+        "pilot_loss_fell": any(p.get("ok") for p in pilots), "full_run": steps.get("full"),
+        "repairs": len(s.get("repairs") or []), "seconds": float(s.get("elapsed_s", 0.0)),
+        "llm_usd": float((s.get("llm") or {}).get("usd", 0.0)),
+        "summary": f"{agent.key}: {outcome}\nReport: {report.get('markdown', '')}",
+    }
