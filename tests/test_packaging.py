@@ -49,7 +49,9 @@ def test_every_source_module_and_data_file_is_in_the_wheel(repo_dir, names):
     missing = []
     for folder, target in MAPPED.items():
         for path in (repo_dir / folder).rglob("*"):
-            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+            rel_parts = path.relative_to(repo_dir / folder).parts
+            if not path.is_file() or path.suffix == ".pyc" or any(
+                    p == "__pycache__" or p.startswith(".") for p in rel_parts):  # caches, not sources
                 continue
             rel = path.relative_to(repo_dir / folder).as_posix()
             if f"{target}/{rel}" not in shipped:
