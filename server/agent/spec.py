@@ -19,11 +19,15 @@ TOOLS = [
             "type": "object",
             "properties": {
                 "paper": {"type": "string", "minLength": 1, "description": "PDF path (in the workspace) or arXiv id"},
-                "budget_minutes": {"type": "number", "exclusiveMinimum": 0, "maximum": 1440, "default": 10},
+                "budget_minutes": {"type": "number", "exclusiveMinimum": 0, "maximum": 1440, "default": 10,
+                                   "description": "wall-clock budget for the whole loop, in minutes; no brain can "
+                                                  "raise it"},
                 "train_minutes": {"type": "number", "exclusiveMinimum": 0,
                                   "description": "training-time budget (default: what the wall budget leaves)"},
-                "max_repairs": {"type": "integer", "minimum": 0, "maximum": 10, "default": 3},
-                "max_usd": {"type": "number", "minimum": 0, "default": 1.0},
+                "max_repairs": {"type": "integer", "minimum": 0, "maximum": 10, "default": 3,
+                                "description": "repair attempts (diagnose, fix, pilot again) before giving up"},
+                "max_usd": {"type": "number", "minimum": 0, "default": 1.0,
+                            "description": "LLM spend cap in US dollars; no API call is made once it is spent"},
                 "brain": {"type": "string", "enum": ["offline", "anthropic", "auto", "host"], "default": "auto",
                           "description": "host: the MCP client's own model through sampling, when offered"},
                 "yes": {"type": "boolean", "default": False,
