@@ -113,10 +113,13 @@ def analyse(parsed: ParsedLog, sources: Sources) -> tuple[ExceptionRecord | None
                         f"{where}{truncated} No fix is offered rather than a guess.", location), analysis
 
 
-def diagnose_text(text: str, root: Path, project: Path | None = None) -> dict:
-    """The Diagnosis for a log or traceback, reading source from ``root`` (paths relative to it)."""
+def diagnose_text(text: str, root: Path, project: Path | None = None, mode: str | None = None) -> dict:
+    """The Diagnosis for a log or traceback, reading source from ``root`` (paths relative to it).
+
+    ``mode`` is the run's (pilot or full) when known: fixes size layers by the config values that run used.
+    """
     parsed = parse_log(text)
-    sources = Sources(root, project)
+    sources = Sources(root, project, mode)
     exc, finding, analysis = analyse(parsed, sources)
     frames = []
     if exc is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 
+from mlintern.tools.diagnose.scope import expression_for
 from mlintern.tools.diagnose.source import (
     Patch,
     SourceFile,
@@ -73,28 +74,45 @@ def product_form(node: ast.AST | None, value: int) -> str | None:
     return None
 
 
-def set_value(sources: Sources, sf: SourceFile, node: ast.AST, value: int, patches: dict) -> None:
-    """Make the expression ``node`` evaluate to ``value``: edit the constant it names, or the node itself."""
+def set_value(sources: Sources, sf: SourceFile, node: ast.AST, value: int, patches: dict) -> str:
+    """Make the expression ``node`` evaluate to ``value``; return the text that now states the size.
+
+    In order: an expression in scope that equals ``value`` in this run (right for every configuration), an
+    edit of the constant or config default that ``node`` names, and last the literal, which is right for
+    this configuration only (``is_literal`` tells callers to say so).
+    """
+    expression = expression_for(sources, sf, node, value)
+    if expression is not None:
+        _patch(patches, sf).replace_node(node, expression)
+        return expression
     if isinstance(node, ast.Name):
         found = module_constant(sources, sf, node.id)
         if found and const_value(found[0], found[1].value, sources) is not None:
             f, stmt = found
             _patch(patches, f).replace_node(stmt.value, str(value))
-            return
+            return f"{node.id} = {value}"
     if isinstance(node, ast.Attribute):
         field = config_field(sources, node.attr)
         if field and const_value(field[0], field[1].value, sources) is not None:
             _patch(patches, field[0]).replace_node(field[1].value, str(value))
-            return
-    # a parameter of the enclosing function whose default already has this value
-    fn = sf.enclosing(node, (ast.FunctionDef,))
-    if fn is not None:
-        args = fn.args.args[-len(fn.args.defaults):] if fn.args.defaults else []
-        for arg, default in zip(args, fn.args.defaults, strict=False):
-            if const_value(sf, default, sources) == value:
-                _patch(patches, sf).replace_node(node, arg.arg)
-                return
-    _patch(patches, sf).replace_node(node, product_form(node, value) or str(value))
+            return f"{sf.segment(node)} = {value}"
+    text = product_form(node, value) or str(value)
+    _patch(patches, sf).replace_node(node, text)
+    return text
+
+
+def is_literal(text: str) -> bool:
+    """Is a size written by ``set_value`` a bare number (``8``, ``16 * 5 * 5``), right for this configuration only?"""
+    return all(part.strip().isdigit() for part in text.split("*"))
+
+
+def size_title(text: str, value: int) -> str:
+    """How a fix title states a new size: the expression, or the number marked as this configuration's."""
+    if is_literal(text):
+        return f"{text} (the value for this configuration only)"
+    if "=" in text:  # the constant or config default the layer already names was edited
+        return f"{value} (where it is defined: `{text}`)"
+    return f"`{text}` (= {value} in this run)"
 
 
 def _patch(patches: dict, sf: SourceFile) -> Patch:

@@ -6,7 +6,7 @@ import ast
 import re
 
 from mlintern.tools.diagnose.engine import Analysis, Finding, Fix, rule
-from mlintern.tools.diagnose.follow import loss_call_on_sites, set_value, wrap
+from mlintern.tools.diagnose.follow import is_literal, loss_call_on_sites, set_value, size_title, wrap
 from mlintern.tools.diagnose.source import Patch, SourceFile, call_arg, call_name, const_value
 
 PAD_COLLATE = '''def pad_collate(batch):
@@ -180,10 +180,11 @@ def embedding_index(a: Analysis, m) -> Finding | None:
         highs = [h for h in _randint_highs(a) if size is not None and h > size]
         if highs:
             patches: dict = {}
-            set_value(a.sources, sf, size_node, max(highs), patches)
+            size = set_value(a.sources, sf, size_node, max(highs), patches)
             return Finding("embedding_index", explanation + f" The data uses ids up to {max(highs) - 1} but "
                            f"`{sf.segment(call)}` ({sf.rel}:{call.lineno}) has {size} rows.", (sf, call.lineno),
-                           [Fix(f"Set num_embeddings to {max(highs)}", 0.8, list(patches.values()))])
+                           [Fix(f"Set num_embeddings to {size_title(size, max(highs))}", 0.8 - 0.05 * is_literal(size),
+                                list(patches.values()))])
     sf, call = embeddings[0]
     return Finding("embedding_index", explanation + " Compare the largest id in your data with "
                    f"`{sf.segment(call)}` ({sf.rel}:{call.lineno}).", (sf, call.lineno))
@@ -228,11 +229,12 @@ def target_bounds(a: Analysis, m) -> Finding | None:
     sf, call, out_node, out = heads[-1]
     needed = max([h for h in highs if h > out] + [floor])
     patches: dict = {}
-    set_value(a.sources, sf, out_node, needed, patches)
+    size = set_value(a.sources, sf, out_node, needed, patches)
     seen = f"Label {target}" if target is not None else "A label"
     return Finding("target_out_of_bounds", explanation + f" {seen} reached `{sf.segment(call)}` "
                    f"({sf.rel}:{call.lineno}), which has {out} outputs; the labels need {needed}.",
-                   (sf, call.lineno), [Fix(f"Give the output layer {needed} classes", 0.8, list(patches.values()))])
+                   (sf, call.lineno), [Fix(f"Set the output layer's number of classes to {size_title(size, needed)}", 0.8 - 0.05 * is_literal(size),
+                        list(patches.values()))])
 
 
 def _top_statement(sf: SourceFile, node: ast.AST) -> ast.stmt:

@@ -8,15 +8,18 @@ from mlintern.tools.diagnose.engine import Analysis, Finding, Fix, rule
 from mlintern.tools.diagnose.follow import (
     assigned_attr,
     batch_sizes,
+    is_literal,
     loss_call_on_sites,
     nn_prefix,
     receiver,
     self_attrs,
     set_value,
     site_calls,
+    size_title,
     used_on_sites,
     wrap,
 )
+from mlintern.tools.diagnose.scope import is_output_size, possible_values
 from mlintern.tools.diagnose.source import Patch, SourceFile, call_arg, call_name, const_value
 
 
@@ -30,15 +33,15 @@ def _layer_candidates(a: Analysis, names: tuple[str, ...], index: int, keyword: 
         node = call_arg(call, index, keyword)
         if node is None:
             continue
-        value = const_value(sf, node, a.sources)
-        if value is not None and value != want:
+        values = possible_values(a.sources, sf, node)  # as this run had them: config.json over the defaults
+        if values and want not in values:
             continue
-        score = 2 if value == want else 0
+        score = 2 if values else 0
         for idx, kw, expected in others:
-            other = const_value(sf, call_arg(call, idx, kw), a.sources)
-            if other is not None and other != expected:
+            other = possible_values(a.sources, sf, call_arg(call, idx, kw))
+            if other and expected not in other:
                 score -= 3
-            elif other == expected:
+            elif other:
                 score += 1
         if used_on_sites(a, sf, call):
             score += 2
@@ -47,10 +50,18 @@ def _layer_candidates(a: Analysis, names: tuple[str, ...], index: int, keyword: 
     return [(sf, call, node) for score, sf, call, node in scored if score >= 0]
 
 
-def _resize(a: Analysis, sf: SourceFile, node: ast.AST, value: int) -> list[Patch]:
+def _sized(a: Analysis, sf: SourceFile, node: ast.AST, value: int) -> tuple[list[Patch], str]:
+    """Patches making ``node`` equal ``value`` and the text that now states it (see ``set_value``)."""
     patches: dict = {}
-    set_value(a.sources, sf, node, value, patches)
-    return list(patches.values())
+    text = set_value(a.sources, sf, node, value, patches)
+    return list(patches.values()), text
+
+
+def _resize(a: Analysis, sf: SourceFile, node: ast.AST, value: int, what: str, confidence: float) -> Fix:
+    """A fix "<what> to <size>": an expression in scope when one holds ``value``, else the literal (ranked lower)."""
+    patches, text = _sized(a, sf, node, value)
+    penalty = 0.05 if is_literal(text) else 0.0
+    return Fix(f"{what} to {size_title(text, value)}", confidence - penalty, patches)
 
 
 def _insert_reshape(a: Analysis, layer_attrs: set[str], template: str) -> Patch | None:
@@ -81,6 +92,10 @@ def linear_in_features(a: Analysis, m) -> Finding | None:
         flatten_likely = flatten_likely and not _flattened_before(a, sf, call)
         finding.location = (sf, call.lineno)
         layer = sf.segment(call)
+        patches, size = _sized(a, sf, node, got)
+        # A name that another layer here outputs (cfg.d_model) and that equals the width: the wrong size, not
+        # a missing flatten, even when the numbers happen to divide.
+        flatten_likely = flatten_likely and not is_output_size(sf, node, size)
         finding.explanation = (
             f"`{layer}` ({sf.rel}:{call.lineno}) expects {want} input features, but the tensor reaching it has "
             f"{got} features per row ({rows} rows). The layer's in_features must equal the size of the last "
@@ -97,8 +112,8 @@ def linear_in_features(a: Analysis, m) -> Finding | None:
                 patch = _insert_reshape(a, attrs, "{x}.flatten(1)")
             if patch:
                 finding.fixes.append(Fix(f"Flatten the input to (batch, {want}) before the layer", 0.85, [patch]))
-        finding.fixes.append(Fix(f"Set in_features of `{layer}` to {got}", 0.35 if flatten_likely else 0.9,
-                                 _resize(a, sf, node, got)))
+        confidence = (0.35 if flatten_likely else 0.9) - (0.05 if is_literal(size) else 0.0)
+        finding.fixes.append(Fix(f"Set in_features of `{layer}` to {size_title(size, got)}", confidence, patches))
         return finding
     finding.explanation = (f"A linear layer expects {want} input features but receives {got} "
                            f"(mat1 is {rows}x{got}, the weight is {out}x{want}); no nn.Linear with "
@@ -157,8 +172,7 @@ def conv_channels(a: Analysis, m) -> Finding | None:
                 finding.explanation += (f" The input's last dimension is {expected}: the data is channels-last "
                                         f"(N, H, W, C) and must be permuted to (N, C, H, W).")
                 finding.fixes.append(Fix("Move channels first (the data is channels-last)", 0.85, [patch]))
-        finding.fixes.append(Fix(f"Set in_channels to {got}", 0.3 if channels_last else 0.9,
-                                 _resize(a, sf, node, got)))
+        finding.fixes.append(_resize(a, sf, node, got, "Set in_channels", 0.3 if channels_last else 0.9))
         return finding
     return None
 
@@ -173,7 +187,7 @@ def batchnorm_features(a: Analysis, m) -> Finding | None:
     return Finding("shape_mismatch_norm",
                    f"`{sf.segment(call)}` ({sf.rel}:{call.lineno}) normalises {have} channels but its input has "
                    f"{got}. num_features must equal the channels of the layer before it.",
-                   (sf, call.lineno), [Fix(f"Set num_features to {got}", 0.9, _resize(a, sf, node, got))])
+                   (sf, call.lineno), [_resize(a, sf, node, got, "Set num_features", 0.9)])
 
 
 @rule("shape_mismatch_norm", r"Given normalized_shape=\[(\d+)\], expected input with shape \[\*, \d+\], "
@@ -187,8 +201,7 @@ def layernorm_shape(a: Analysis, m) -> Finding | None:
     return Finding("shape_mismatch_norm",
                    f"`{sf.segment(call)}` ({sf.rel}:{call.lineno}) normalises a last dimension of {have}, but its "
                    f"input is {shape}: the normalized shape must be the input's last dimension, {shape[-1]}.",
-                   (sf, call.lineno), [Fix(f"Set the LayerNorm size to {shape[-1]}", 0.9,
-                                           _resize(a, sf, node, shape[-1]))])
+                   (sf, call.lineno), [_resize(a, sf, node, shape[-1], "Set the LayerNorm size", 0.9)])
 
 
 @rule("shape_mismatch_rnn", r"input.size\(-1\) must be equal to input_size. Expected (\d+), got (\d+)")
@@ -201,18 +214,24 @@ def rnn_input_size(a: Analysis, m) -> Finding | None:
     return Finding("shape_mismatch_rnn",
                    f"`{sf.segment(call)}` ({sf.rel}:{call.lineno}) expects {have} features per time step but the "
                    f"sequence has {got}. input_size must equal the last dimension of the input.",
-                   (sf, call.lineno), [Fix(f"Set input_size to {got}", 0.9, _resize(a, sf, node, got))])
+                   (sf, call.lineno), [_resize(a, sf, node, got, "Set input_size", 0.9)])
 
 
-def _flat_view_fix(a: Analysis, view_calls, old_features: int, new_features: int | None) -> list[Patch]:
+def _flat_view_fix(a: Analysis, view_calls, old_features: int, new_features: int | None, title: str,
+                   confidence: float) -> Fix:
+    """Flatten with ``view(x.size(0), -1)`` and size the next layer (by an expression in scope when one fits)."""
     patches: dict = {}
+    size = None
     for sf, call in view_calls:
         recv = receiver(sf, call)
         patches.setdefault(sf.rel, Patch(sf)).replace_node(call, f"{recv}.view({recv}.size(0), -1)")
     if new_features:
         for sf, _call, node in _layer_candidates(a, ("Linear",), 0, "in_features", old_features)[:1]:
-            set_value(a.sources, sf, node, new_features, patches)
-    return list(patches.values())
+            size = set_value(a.sources, sf, node, new_features, patches)
+    if size is not None:
+        title += f" and make the next layer take {size_title(size, new_features)} features"
+        confidence -= 0.05 if is_literal(size) else 0.0
+    return Fix(title, confidence, list(patches.values()))
 
 
 @rule("batch_size_mismatch", r"Expected input batch_size \((\d+)\) to match target batch_size \((\d+)\)")
@@ -232,8 +251,7 @@ def batch_mismatch(a: Analysis, m) -> Finding | None:
             f"longer matches the {tb} targets. Keep the batch dimension and flatten the rest; the next layer "
             f"must then take {actual} features.",
             (sf, call.lineno),
-            [Fix(f"Flatten with view(x.size(0), -1) and make the next layer take {actual} features", 0.85,
-                 _flat_view_fix(a, [(sf, call)], n, actual))])
+            [_flat_view_fix(a, [(sf, call)], n, actual, "Flatten with view(x.size(0), -1)", 0.85)])
     return None
 
 
@@ -251,9 +269,8 @@ def view_invalid(a: Analysis, m) -> Finding | None:
     if actual:
         explanation += f" With the batch size of {total // actual}, each sample has {actual} features."
     return Finding("view_size_mismatch", explanation, (sf, call.lineno),
-                   [Fix("Flatten with view(x.size(0), -1)" + (f" and make the next layer take {actual} features"
-                                                              if actual else ""),
-                        0.8 if actual else 0.4, _flat_view_fix(a, [(sf, call)], n, actual))])
+                   [_flat_view_fix(a, [(sf, call)], n, actual, "Flatten with view(x.size(0), -1)",
+                                   0.8 if actual else 0.4)])
 
 
 @rule("view_non_contiguous", r"view size is not compatible with input tensor's size and stride")
@@ -359,5 +376,5 @@ def attention_heads(a: Analysis, m) -> Finding | None:
                        f"`{sf.segment(call)}` ({sf.rel}:{call.lineno}): the embedding size {dim} must split evenly "
                        f"across the {heads} heads. {best} heads divide it ({dim // best} dimensions each); changing "
                        f"the embedding size instead would change every layer around it.", (sf, call.lineno),
-                       [Fix(f"Use {best} attention heads", 0.8, _resize(a, sf, heads_node, best))])
+                       [_resize(a, sf, heads_node, best, "Set the number of attention heads", 0.8)])
     return None

@@ -88,9 +88,10 @@ class SourceFile:
 class Sources:
     """The workspace's Python files, resolved from frame paths and indexed for searches."""
 
-    def __init__(self, root: Path, project: Path | None = None) -> None:
+    def __init__(self, root: Path, project: Path | None = None, mode: str | None = None) -> None:
         self.root = root.resolve()
         self.project = (project or root).resolve()
+        self.mode = mode  # "pilot" or "full" when the log is a run's: which config.json values it used
         self._cache: dict[Path, SourceFile | None] = {}
         self._extra_dirs: list[Path] = []
 

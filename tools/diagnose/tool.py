@@ -126,7 +126,7 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
     project = project or (run or {}).get("project")
     project_path = ws.path(project, must_exist=True) if project else None
     ctx.progress(0, 3, "diagnosing")
-    diagnosis = diagnose_text(text, ws.root, project_path)
+    diagnosis = diagnose_text(text, ws.root, project_path, (run or {}).get("mode"))
     if diagnosis["category"] == "unrecognised" and ctx.brain is not None:
         from mlintern.tools.diagnose.llm import llm_fixes
 
