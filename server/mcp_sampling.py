@@ -1,4 +1,5 @@
-"""MCP sampling as a brain: the host's own LLM, reachable from a tool's worker thread.
+"""MCP sampling as a brain, and elicitation as approval: the host's model and the
+person behind it, reachable from a tool's worker thread.
 
 When the connected client declared the ``sampling`` capability and the
 connection can carry server-initiated requests (the ``initialize`` era; the
@@ -52,3 +53,30 @@ def sampling_brain(ctx: ServerRequestContext):
     from mlintern.server.agent.brains.sampling import SamplingBrain
 
     return SamplingBrain(sampler(ctx))
+
+
+APPROVAL_SCHEMA = {
+    "type": "object",
+    "properties": {"approve": {"type": "boolean", "title": "Approve",
+                               "description": "Let mlintern go ahead with this step."}},
+    "required": ["approve"],
+}
+
+
+def approver(ctx: ServerRequestContext) -> Callable[[str], bool] | None:
+    """``ask(question) -> bool`` through elicitation when the client offers it, else ``None``.
+
+    Only an explicit "accept" with ``approve: true`` approves; decline, cancel or
+    an error mean no.
+    """
+    if not client_supports(ctx, "elicitation"):
+        return None
+
+    async def ask(question: str) -> mt.ElicitResult:
+        return await ctx.session.elicit_form(question, APPROVAL_SCHEMA, related_request_id=ctx.request_id)
+
+    def approve(question: str) -> bool:
+        result = anyio.from_thread.run(ask, question)
+        return result.action == "accept" and bool((result.content or {}).get("approve"))
+
+    return approve

@@ -39,7 +39,7 @@ from mcp import MCPError
 from mcp import types as mt
 from mcp.server import Server, ServerRequestContext
 from mlintern.server import __version__, mcp_prompts, mcp_resources
-from mlintern.server.mcp_sampling import sampling_brain
+from mlintern.server.mcp_sampling import approver, sampling_brain
 from mlintern.tools import registry
 from mlintern.tools.errors import Cancelled, ToolError
 from mlintern.tools.workspace import Workspace
@@ -167,6 +167,7 @@ class McpFace:
             log=lambda message: log.info("%s: %s", params.name, message),
             cancel_event=cancel,
             brain=sampling_brain(ctx),
+            ask_approval=approver(ctx),
         )
 
         def run() -> dict:

@@ -74,3 +74,32 @@ async def test_a_client_offering_sampling_becomes_the_tools_brain(face, monkeypa
     assert with_sampling.structured_content["summary"] == "four"
     assert asked == [("Be brief.", "2+2?")]
     assert without.structured_content["summary"] == "no brain"
+
+
+async def test_a_client_offering_elicitation_is_asked_for_approval(face, monkeypatch):
+    """ctx.ask_approval asks the person through elicitation; only an explicit yes approves."""
+    questions = []
+
+    def answering(action: str, approve: bool):
+        async def elicit(context, params: types.ElicitRequestParams) -> types.ElicitResult:
+            questions.append(params.message)
+            return types.ElicitResult(action=action, content={"approve": approve} if action == "accept" else None)
+        return elicit
+
+    def asks_approval(ctx, **arguments):
+        result = real_status(ctx, **arguments)
+        if ctx.ask_approval is None:
+            return {**result, "summary": "nobody to ask"}
+        return {**result, "summary": str(ctx.ask_approval("Install scikit-learn?"))}
+
+    real_status = workspace_tools.workspace_status
+    monkeypatch.setattr(workspace_tools, "workspace_status", asks_approval)
+    answers = {}
+    for label, callback in {"yes": answering("accept", True), "no": answering("accept", False),
+                            "declined": answering("decline", False)}.items():
+        async with Client(face.server, mode="legacy", elicitation_callback=callback) as client:
+            answers[label] = (await client.call_tool("workspace-status", {})).structured_content["summary"]
+    async with Client(face.server, mode="legacy") as client:
+        answers["no client support"] = (await client.call_tool("workspace-status", {})).structured_content["summary"]
+    assert answers == {"yes": "True", "no": "False", "declined": "False", "no client support": "nobody to ask"}
+    assert questions == ["Install scikit-learn?"] * 3

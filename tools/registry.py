@@ -73,6 +73,9 @@ class ToolContext:
     work-done progress and the CLI's progress line. ``cancel_event`` is set by the
     face when the caller cancels; long tools call ``check_cancelled()`` between
     steps (and stop child processes) so cancellation really stops the work.
+    ``brain`` is an LLM with ``complete(system, prompt) -> str`` or ``None``;
+    ``ask_approval(question) -> bool`` asks the person behind the face (MCP
+    elicitation) or is ``None`` when nobody can be asked.
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class ToolContext:
         log: Callable[[str], None] | None = None,
         cancel_event: threading.Event | None = None,
         brain: Any = None,
+        ask_approval: Callable[[str], bool] | None = None,
     ) -> None:
         self.workspace = workspace
         self.face = face
@@ -91,6 +95,7 @@ class ToolContext:
         self._log = log
         self.cancel_event = cancel_event or threading.Event()
         self.brain = brain
+        self.ask_approval = ask_approval
         self._last_progress = -1.0
 
     def progress(self, done: float, total: float | None = None, message: str | None = None) -> None:

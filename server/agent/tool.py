@@ -44,7 +44,7 @@ def reproduce_paper_tool(ctx, *, paper: str, budget_minutes: float = 10, train_m
         chosen = make_brain(brain, max_usd=max_usd)
     options = Options(budget_minutes=budget_minutes, train_minutes=train_minutes, max_repairs=max_repairs,
                       max_usd=max_usd, yes=yes, restart=restart)
-    approver = Approver(pre_approved=yes, ask=getattr(ctx, "ask_approval", None))
+    approver = Approver(pre_approved=yes, ask=ctx.ask_approval)
     source = paper if "/" not in paper and not paper.lower().endswith(".pdf") else str(ctx.workspace.path(paper, must_exist=True))
     agent = Agent(ctx.workspace, source, brain=chosen, options=options, display=_ContextDisplay(ctx),
                   approver=approver, cancel_event=ctx.cancel_event)
