@@ -8,6 +8,7 @@ from collections import Counter
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import candidates, choose, make_quote, sentences
 from mlintern.tools.paper.family import detect_family, family_warning
+from mlintern.tools.paper.regimes import dataset_variants
 from mlintern.tools.paper.variants import default_variant, find_variants
 
 DATASETS = re.compile(
@@ -104,8 +105,11 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
     for name, cs in settings.items():
         facts, _ = choose(cs)
         spec["settings"][name] = {"description": f"statements about {name}", "facts": {k: c.fact() for k, c in facts.items()}}
+    default = default_variant(variants)
+    for name, facts in dataset_variants(document, spec["settings"], family["value"]).items():
+        variants.setdefault(name, facts)  # after the default: the main dataset's model stays the default
     spec["variants"] = variants
-    spec["default_variant"] = default_variant(variants)
+    spec["default_variant"] = default
     spec["datasets"] = _datasets(document, dataset)
     spec["results"] = _results(document)
     spec["missing"] = _missing(spec["hyperparameters"], variants.get(spec["default_variant"] or "", {}),

@@ -230,6 +230,10 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             scope = ("setting", "fine-tuning")
         elif secondary and scope is None:
             scope = ("setting", other.group(1))
+        elif (hybrid := _OTHER_SYSTEM.search(text)) and scope is None:
+            scope = ("setting", hybrid.group(1).lower().rstrip("s"))
+        elif _ABLATION_BASE.search(text) and scope is None:
+            scope = ("setting", "ablation base model")
         elif regime and scope is None:
             scope = ("setting", regime)
         if _OTHERS_WORK.search(text):
@@ -243,6 +247,10 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             found.extend(_per_variant(document, s, variant_names, penalty))
         for c in found:
             c.aside = aside
+            if c.key == "num_classes" and c.scope is None and _later_other_task(document, s, main_dataset):
+                c.scope = ("setting", s.section or f"page {s.page}")
+            if c.key in ("epochs", "train_steps") and c.scope is None and _PART_OF_DATA.search(text):
+                c.scope = ("setting", "part of the data")
         kept = _generic_sgd_dropped(text, found)
         generic_sgd |= len(kept) < len(found)
         found = kept
@@ -258,7 +266,29 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     return out
 
 
-_OTHERS_WORK = re.compile(r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*)\b", re.I)
+# "For the hybrids, we feed ... into ViT with patch size of one pixel": values of a combined/other system
+_OTHER_SYSTEM = re.compile(r"\b(?:for|in|of) (?:the |our |these )?(hybrids?)\b(?! of)", re.I)
+# "All configurations are based on a ViT model with 8 layers ... and a patch size of 32": the small model an
+# ablation grid varies, not the paper's configuration
+_ABLATION_BASE = re.compile(r"\b(?:all|these|the|our) (?:configurations|runs|experiments|ablations|models) "
+                            r"(?:are|were) based on\b", re.I)
+
+
+# "with the exception of the Wikipedia and Books domains, over which we perform approximately two epochs":
+# a pass count for some of the data, not the length of the main run
+_PART_OF_DATA = re.compile(r"\bwith the exception of\b|\bover which we\b", re.I)
+
+
+def _later_other_task(document: Document, s: Sentence, main_dataset: str | None) -> bool:
+    """A class count in the second half of the paper that names neither the main dataset nor sits under a
+    section naming it ("The recognizer classifies segment images into one of 95 classes" in a late
+    application section) is the count of another system the paper describes, not of its main model."""
+    if not main_dataset or s.page <= document.page_count / 2:
+        return False
+    return main_dataset.lower() not in (s.text + " " + s.section).lower()
+
+
+_OTHERS_WORK = re.compile(r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*|use[sd]?|train(?:s|ed)?)\b", re.I)
 _CHANGED = re.compile(r"\b(?:changed|modified|overrid\w*)\b", re.I)
 
 

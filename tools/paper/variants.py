@@ -20,7 +20,18 @@ from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, variant_rows
 
 # "BN-x30: Like BN-x5, but with ...": a list of named model variants defined in prose
 _DEFINITION = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]*-(?:[A-Z0-9][\w]*|[a-z]\d+)(?:-[\w]+)*)\s*:\s+\S")
+# "Inception: the network described in Section 4.2, ...": a one-word name defines a variant only inside a list
+# of hyphenated definitions (the reference model the others are compared with), never on its own ("Note: ...")
+_WORD_DEFINITION = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]{2,})\s*:\s+\S")
 _STAGES = re.compile(r"(?P<name>[A-Z][\w]*-[A-Z]{1,2})\s*:\s*C\s*=\s*\((?P<c>[\d,\s]+)\)\s*,\s*B\s*=\s*\((?P<b>[\d,\s]+)\)")
+
+
+def _listed_definition(ordered: list, i: int) -> re.Match | None:
+    m = _WORD_DEFINITION.match(ordered[i].text)
+    if not m:
+        return None
+    near = [ordered[j] for j in (i - 1, i + 1) if 0 <= j < len(ordered) and ordered[j].page == ordered[i].page]
+    return m if any(_DEFINITION.match(n.text) for n in near) else None
 
 
 def _base(label: str) -> tuple[str, str]:
@@ -65,8 +76,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
             facts = variants.setdefault(m.group("name"), {})
             facts.setdefault("d_model", _fact(widths, s.page, quote))
             facts.setdefault("num_layers", _fact(depths, s.page, quote))
-    for s in sentences(document):
-        m = _DEFINITION.match(s.text)
+    ordered = sentences(document)
+    for i, s in enumerate(ordered):
+        m = _DEFINITION.match(s.text) or _listed_definition(ordered, i)
         if m and m.group("name") not in variants and len(re.findall(re.escape(m.group("name")) + r"\b", full_text)) >= 2:
             variants[m.group("name")] = {}
     created_by_table = False

@@ -1,0 +1,81 @@
+"""Dataset variants: models the paper presents as its own architecture for a secondary dataset.
+
+A paper whose main experiments use one dataset often builds other depths of its
+model for a second one ("We further explore n = 18 that leads to a 110-layer
+ResNet" in a CIFAR-10 section; "our 250-layer model only has 15.3M parameters").
+Such a model is a variant, not a training setting: it has its own architecture
+and a parameter count, and a user may want to scaffold it. The rule: an
+"N-layer" model named in a section (or sentence) about a secondary dataset,
+when the paper states its parameter count (in the same sentence, or as an
+"N <count>M" table row on that page) and the sentence does not name another
+family's model ("the 1001-layer deep ResNet" in a DenseNet paper). The variant
+carries the dataset's setting facts (image size, batch size, schedule), and a
+growth rate stated for that depth ("{L=250, k=24}").
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlintern.tools.paper.document import Document
+from mlintern.tools.paper.extract import SMALL_DATASETS, make_quote, sentences
+from mlintern.tools.paper.text import as_json_number
+
+_DEPTH = re.compile(r"\b(\d{2,4})-\s?layer\b(?:(?:\s+(?:deep|residual|plain|dense))*\s+(?P<name>[A-Z][\w-]*))?")
+_COUNT = r"(\d+(?:\.\d+)?)\s?M\b"
+_DATASET_NAME = re.compile(r"\b(?:CIFAR-10{1,2}|CIFAR|SVHN|MNIST)\b")
+
+
+def dataset_variants(document: Document, settings: dict[str, dict], family: str) -> dict[str, dict]:
+    """``{name: {key: fact}}`` for the depths the paper builds for a secondary dataset it has a setting for."""
+    out: dict[str, dict] = {}
+    for s in sentences(document):
+        other = SMALL_DATASETS.search(s.section) or SMALL_DATASETS.search(s.text)
+        if not other or other.group(1) not in settings or s.caption or s.table_caption:
+            continue
+        for m in _DEPTH.finditer(s.text):
+            if m.group("name") and family.lower() not in m.group("name").lower():
+                continue  # another family's model, named as a comparison
+            depth = int(m.group(1))
+            params = _params(document, s, depth)
+            layers_quote = make_quote(document, s.page, s.text, m.start(), m.end())
+            if params is None or not layers_quote:
+                continue
+            dataset = _DATASET_NAME.search(s.section) or _DATASET_NAME.search(s.text)
+            name = f"{dataset.group(0) if dataset else other.group(1)} {depth}-layer"
+            if name in out:
+                continue
+            facts = {"num_layers": {"value": depth, "page": s.page, "quote": layers_quote, "source": "paper"},
+                     "num_params": params}
+            growth = _growth_rate(document, depth)
+            if growth:
+                facts["growth_rate"] = growth
+            for key, fact in settings[other.group(1)]["facts"].items():
+                facts.setdefault(key, fact)
+            out[name] = facts
+    return out
+
+
+def _params(document: Document, s, depth: int) -> dict | None:
+    """The stated parameter count of the ``depth``-layer model: in its sentence, else a table row on its page."""
+    m = re.search(rf"\b{depth}-\s?layer\b[^.]*?{_COUNT}", s.text)
+    if m:
+        quote = make_quote(document, s.page, s.text, m.start(), m.end())
+        if quote:
+            return {"value": as_json_number(float(m.group(1)) * 1e6), "page": s.page, "quote": quote, "source": "paper"}
+    page = document.pages[s.page - 1]
+    row = re.search(rf"(?<![\d.]){depth}\s+{_COUNT}", page.text)
+    if row:
+        quote = " ".join(row.group(0).split())
+        if document.verify(s.page, quote):
+            return {"value": as_json_number(float(row.group(1)) * 1e6), "page": s.page, "quote": quote, "source": "table"}
+    return None
+
+
+def _growth_rate(document: Document, depth: int) -> dict | None:
+    """"{L=250, k=24}": the growth rate the paper pairs with this depth."""
+    for s in sentences(document):
+        m = re.search(rf"\{{\s*L\s*=\s*{depth}\s*,\s*k\s*=\s*(\d+)\s*\}}", s.text)
+        if m and document.verify(s.page, m.group(0)):
+            return {"value": int(m.group(1)), "page": s.page, "quote": m.group(0), "source": "paper"}
+    return None
