@@ -57,6 +57,7 @@ class Page:
     words: list[Word] = field(default_factory=list)
     in_references: bool = False
     two_column: bool = False
+    powers: frozenset[str] = frozenset()  # "220": a base and its superscript exponent (2^20) run together
 
     def lines(self, tolerance: float = 3.0) -> list[Line]:
         """Cluster the page's words into lines by vertical centre (superscripts stay on their row)."""
@@ -215,7 +216,25 @@ def _read_page(page, number: int) -> Page:
     left = sum(1 for b in raw_blocks if b[2] <= mid + 12 and len(b[4]) > 80)
     right = sum(1 for b in raw_blocks if b[0] >= mid - 12 and len(b[4]) > 80)
     two_column = left >= 2 and right >= 2
-    return Page(number, "\n".join(blocks), blocks, check, width, words, two_column=two_column)
+    return Page(number, "\n".join(blocks), blocks, check, width, words, two_column=two_column,
+                powers=_flattened_powers(page, textpage))
+
+
+_SUPERSCRIPT = 1  # pymupdf's span flag bit for superscript text (TEXT_FONT_SUPERSCRIPT)
+
+
+def _flattened_powers(page, textpage) -> frozenset[str]:
+    """Numbers whose last digits are a superscript exponent: plain text reads "trained for 2^20 updates" as
+    "220 updates", so such a number is not the value it seems (a footnote mark after a number likewise)."""
+    out = set()
+    for block in page.get_text("dict", textpage=textpage)["blocks"]:
+        for line in block.get("lines", []):
+            for before, span in zip(line["spans"], line["spans"][1:], strict=False):
+                base, exponent = re.search(r"(\d+)$", before["text"]), span["text"].strip()
+                # a square ("224^2" read as "2242") is an image side, which the image-size reader undoes
+                if span["flags"] & _SUPERSCRIPT and exponent.isdigit() and exponent != "2" and base:
+                    out.add(base.group(1) + exponent)
+    return frozenset(out)
 
 
 def document_from_texts(texts: list[str]) -> Document:

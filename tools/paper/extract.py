@@ -199,6 +199,24 @@ def _replaced(text: str, m: re.Match, pattern: Pattern) -> bool:
                   re.I))
 
 
+def _avoided(text: str, m: re.Match, pattern: Pattern) -> bool:
+    """The match's clause says the number counts a phase, not the run ("a warmup for 500 steps", "for 500 steps
+    then"): the clause runs from the last comma, semicolon, colon or "and" before the match (at most 50
+    characters back) to a few words past it."""
+    if pattern.avoid is None:
+        return False
+    start = max([text.rfind(sep, 0, m.start()) + len(sep) for sep in (", ", "; ", ": ", " and ")] + [m.start() - 50])
+    tail = re.split(r"[,;:]\s", text[m.end():m.end() + 25])[0]
+    return bool(pattern.avoid.search(text[start:m.end()] + tail))
+
+
+def _flattened_power(document: Document, page: int, m: re.Match, pattern: Pattern) -> bool:
+    """The number is a base with its superscript exponent run into it ("2^20 updates" read as "220 updates")."""
+    if pattern.value is not None or m.groupdict().get(pattern.group) is None or not 1 <= page <= len(document.pages):
+        return False
+    return m.group(pattern.group).strip() in document.pages[page - 1].powers
+
+
 def _unsquare(raw: str) -> str:
     digits = raw.strip()
     if re.fullmatch(r"\d{3,4}2", digits) and int(digits[:-1]) % 16 == 0:
@@ -531,7 +549,9 @@ def _match(document: Document, s: Sentence, text: str, offset: int, scope, penal
             continue
         for m in pattern.regex.finditer(text):
             value = _value(pattern, m)
-            if value is None or _cut_number(text, m, pattern) or _replaced(text, m, pattern):
+            if value is None or _cut_number(text, m, pattern) or _replaced(text, m, pattern) or _avoided(text, m, pattern):
+                continue
+            if _flattened_power(document, s.page, m, pattern):
                 continue
             quote = make_quote(document, s.page, s.text, offset + m.start(), offset + m.end())
             if quote is None:

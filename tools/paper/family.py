@@ -15,6 +15,11 @@ import re
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import make_quote, sentences
 
+# a multilayer perceptron as the model itself: named ("multilayer perceptron (MLP)", but not "MLP-Mixer") or
+# described ("a fully connected feed-forward network with two hidden layers")
+MLP_CUE = (r"\bmulti-?layer perceptrons?\b|\bMLPs?\b(?!-)|(?:fully[- ]connected|feed-?forward)\b[^.]{0,40}?"
+           r"\b(?:network|net|model)s?\b[^.]{0,30}?\bwith (?:one|two|three|four|five|six|a single|several|\d+) "
+           r"(?:fully[- ]connected )?hidden layers?")
 FAMILY_CUES: list[tuple[str, str]] = [
     ("vit", r"vision transformers? \(ViT\)|\bViT\b"),
     ("swin", r"\bSwin Transformer"),
@@ -41,10 +46,16 @@ FAMILY_CUES: list[tuple[str, str]] = [
     ("rnn_seq2seq", r"(?:LSTM|recurrent neural network|RNN)s?[^.]{0,120}(?:encoder|decode|sequence to sequence|"
      r"sequence-to-sequence|target sequence)"),
     ("alexnet", r"(?:large|deep) convolutional neural network"),
+    ("mlp", MLP_CUE),
 ]
 _CUES = [(fam, re.compile(rx, re.I)) for fam, rx in FAMILY_CUES]
 # a Transformer decoder next to an encoder is one half of an encoder-decoder, not a decoder-only model
-_UNLESS = {r"Transformer decoder": re.compile(r"\bencoder", re.I)}
+# and an MLP that is one part of a larger model (a Transformer's MLP block, ViT's MLP head, a GAN's MLP
+# generator, the MLP inside an attention or convolutional network) is not the paper's architecture
+_UNLESS = {r"Transformer decoder": re.compile(r"\bencoder", re.I),
+           MLP_CUE: re.compile(r"\bMLPs? (?:head|block|layer|module|sub-?layer|size|width|ratio|dim\w*|projection)s?\b|"
+                               r"\bhead\b|Mixer|attention|Transformer|position-wise|convolution|encoder|decoder|"
+                               r"generator|discriminat|adversarial", re.I)}
 # cues that name the architecture's structure outright count double: "an encoder-decoder Transformer" says more
 # than a passing "language model" (which an encoder-decoder's decoder also is)
 _EXPLICIT = re.compile(r"decoder-only|encoder-only|encoder-decoder Transformer|Transformer encoder-decoder|"
@@ -80,9 +91,19 @@ def detect_family(document: Document) -> dict:
     if not scores or max(scores.values()) < MIN_SCORE:
         return {"value": "other", "evidence": []}
     best = max(scores, key=lambda f: (scores[f], -[c[0] for c in FAMILY_CUES].index(f)))
+    best = _beyond_mlp(scores, best)
     # the paper's own words about its model make the best evidence: "we propose", "our network"
     ranked = sorted(evidence[best], key=lambda e: (not _OWN.search(e["quote"]), len(e["quote"]) < 40))
     return {"value": best, "evidence": ranked[:3]}
+
+
+def _beyond_mlp(scores: dict[str, float], best: str) -> str:
+    """MLPs are the building block of GANs, VAEs and Transformers, and papers about those say "multilayer
+    perceptron" often: another family with half the MLP evidence is the architecture the MLPs are part of."""
+    if best != "mlp":
+        return best
+    rivals = [f for f, v in scores.items() if f != "mlp" and v >= max(MIN_SCORE, scores["mlp"] / 2)]
+    return max(rivals, key=scores.get) if rivals else best
 
 
 def _front_matter_end(document: Document, sents) -> int:

@@ -3,9 +3,12 @@
 Each ``Pattern`` is a regular expression over one sentence. Its ``v`` group is
 the number (read by ``parse_number``); patterns for categorical keys give the
 value directly. ``need`` is a second expression the sentence must also match
-(context, e.g. "initializ" for an init std), ``rank`` orders patterns of one
-key from most to least explicit, and ``check`` bounds plausible values, so a
-pattern that fires on the wrong number yields nothing rather than a guess.
+(context, e.g. "initializ" for an init std), ``avoid`` is context that rules a
+match out: it is searched in the match's own clause, from the clause start to
+the end of the match and a few words past it ("a warmup for 500 steps"), so
+one sentence can state a run's length and a warmup's. ``rank`` orders patterns
+of one key from most to least explicit, and ``check`` bounds plausible values,
+so a pattern that fires on the wrong number yields nothing rather than a guess.
 """
 
 from __future__ import annotations
@@ -33,11 +36,13 @@ class Pattern:
     need: re.Pattern | None = None
     check: Callable[[float], bool] | None = None
     group: str = "v"
+    avoid: re.Pattern | None = None
 
 
-def _p(key, regex, rank=0, value=None, need=None, check=None, group="v") -> Pattern:
+def _p(key, regex, rank=0, value=None, need=None, check=None, group="v", avoid=None) -> Pattern:
     flags = re.IGNORECASE
-    return Pattern(key, re.compile(regex, flags), rank, value, re.compile(need, flags) if need else None, check, group)
+    return Pattern(key, re.compile(regex, flags), rank, value, re.compile(need, flags) if need else None, check, group,
+                   re.compile(avoid, flags) if avoid else None)
 
 
 def prob(x: float) -> bool:
@@ -57,6 +62,11 @@ def between(lo: float, hi: float) -> Callable[[float], bool]:
 
 
 TRAIN_CONTEXT = r"train|optimi|learn|update|minibatch|mini-batch|batch|use|using|employ|adopt"
+# a step count that is a phase or an interval of the run, not its length: "a linear warmup for 500 steps",
+# "the learning rate is kept constant for 500 steps, then ...", "we evaluate every 500 steps"
+NOT_RUN_LENGTH = (r"warm-?(?:ed |ing )?up|ramp|increas|decay|anneal|constant|fixed|learning rate|\blr\b|freez|frozen|"
+                  r"evaluat|validat|\btest|\blog|checkpoint|sampl|decod|inference|every|each|first|last|per\b|"
+                  r"steps?\W+(?:then|after which|before|followed by)\b")
 MODEL_WORD = r"(?:network|net|model|LSTMs?|RNNs?|transformer|architecture|encoder|decoder|\w+-\d+)"
 
 PATTERNS: list[Pattern] = [
@@ -129,7 +139,11 @@ PATTERNS: list[Pattern] = [
     _p("epochs", V + r"\s+(?:cycles|passes|iterations|sweeps|epochs) (?:through|over) the (?:entire |whole )?"
        r"(?:training )?(?:set|data|dataset)", 0, check=between(0.5, 10000)),
     _p("train_steps", r"(?:for|total of|up to|terminate training at|trained for)\s+(?:up to |a total of |about |roughly )?"
-       + V + r"\s+(?:training )?(?:steps|iterations|updates)", 0, need=r"train", check=between(1000, 1e9)),
+       + V + r"\s+(?:training )?(?:steps|iterations|updates)", 0, need=r"train", check=positive_int(1, 1e9),
+       avoid=NOT_RUN_LENGTH),
+    _p("train_steps", r"\btrain\w*\b[^.;]{0,40}?\b(?:with|over|using|takes|took|lasts|lasted|runs|ran)\s+(?:a total of |about |"
+       r"roughly |only |just )?" + V + r"\s+training (?:steps|iterations|updates)", 1, check=positive_int(1, 1e9),
+       avoid=NOT_RUN_LENGTH),
     # ---------------------------------------------------------- regularisers
     _p("weight_decay", r"weight[- ]decay" + CITE + r"(?:\s*(?:coefficient|rate|factor))?" + SET + V, 0,
        check=between(0, 1)),
