@@ -31,7 +31,7 @@ def commands(launcher: str) -> list[str]:
     lines = ["```bash",
              "python train.py --pilot                  # the pilot config: same architecture, tiny, CPU seconds",
              "python train.py                          # the paper's configuration",
-             "python train.py --resume                 # continue from out/ckpt.pt",
+             "python train.py --resume                 # continue from out/ckpt.pt (saved on Ctrl-C/SIGTERM too)",
              "python model.py --count-params           # parameters of the paper's configuration (meta device)"]
     if launcher in ("torchrun", "slurm"):
         lines.append("torchrun --standalone --nproc_per_node=NUM_GPUS train.py   # DDP on one machine")

@@ -148,7 +148,8 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     model = resolve_fields(family.fields, stated, notes, seed={"_spec": stated})
     model_values = {k: f["value"] for k, f in model.items()}
     dataset = dataset_name(paper_spec, family.task, model_values)
-    train = resolve_training(family.train, stated, model_values, dataset and dataset["value"], notes)
+    train = resolve_training(family.train, stated, model_values, dataset and dataset["value"], notes,
+                             family.task)
     scale = PILOT_SCALE[pilot_size]
     pilot_values = pilot(family.fields, model_values)
     for key in PILOT_NO_REGULARISATION:  # tiny models for a few steps: regularisation only hides progress

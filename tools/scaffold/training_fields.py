@@ -56,9 +56,31 @@ def _pilot_optimizer(full: dict, pilot: dict) -> str:
     return full["optimizer"] if full["optimizer"] in ("adam", "adamw") else "adamw"
 
 
+def standin_train_size(task: str, model: dict[str, Any]) -> int:
+    """Training examples in the offline stand-in that data.py uses for ``task`` (its 90% train split):
+    scikit-learn's 1,797 digits, 20,000 reversal pairs, or windows of context_length bytes (half
+    overlapping) over CPython's bundled documentation. Mirrors templates/data.py.tmpl."""
+    if task == "seq2seq":
+        return int(20_000 * 0.9)
+    if task in ("lm", "mlm"):
+        from pydoc_data.topics import topics
+
+        length = len("\n\n".join(topics[k] for k in sorted(topics)).encode("utf-8"))
+        context = max(2, int(model.get("context_length") or 2))
+        return max(1, int(len(range(0, length - context - 1, context // 2)) * 0.9))
+    return int(1_797 * 0.9)  # the digits, for every image task
+
+
 def _steps_per_epoch(v: dict) -> int:
-    size = DATASET_SIZES.get(v.get("_dataset") or "", 0)
-    return max(1, math.ceil(size / v["batch_size"])) if size else 1000
+    size = DATASET_SIZES.get(v.get("_dataset") or "") or v["_standin_size"]
+    return max(1, math.ceil(size / v["batch_size"]))
+
+
+def _steps_per_epoch_rule(v: dict) -> str:
+    if v.get("_dataset") in DATASET_SIZES:
+        return f"ceil({v['_dataset']} training set ({DATASET_SIZES[v['_dataset']]:,}) / batch_size)"
+    return (f"ceil(the offline stand-in's {v['_standin_size']:,} training examples / batch_size): the paper's "
+            "dataset is not known here; train.py recomputes it from the data it loads")
 
 
 def training_fields(conv: dict[str, Any]) -> tuple[Field, ...]:
@@ -81,10 +103,7 @@ def training_fields(conv: dict[str, Any]) -> tuple[Field, ...]:
               lambda v: ("batch_tokens / context_length" if v["_batch_from_tokens"] else conv["why"]),
               inferred=lambda v: bool(v["_batch_from_tokens"]), kind=int, pilot=16),
         Field("epochs", None, "not stated; train_steps decides the length", kind=float, pilot=None),
-        Field("steps_per_epoch", _steps_per_epoch,
-              lambda v: (f"ceil({v.get('_dataset')} training set / batch_size)" if v.get("_dataset") in DATASET_SIZES
-                         else "dataset size unknown; a nominal 1000"), keys=None, pilot=10,
-              inferred=True),
+        Field("steps_per_epoch", _steps_per_epoch, _steps_per_epoch_rule, keys=None, pilot=10, inferred=True),
         Field("warmup_steps", lambda v: round(v["_warmup_epochs"] * v["steps_per_epoch"]) if v["_warmup_epochs"] else 0,
               lambda v: ("warmup_epochs x steps_per_epoch" if v["_warmup_epochs"] else "no warmup stated"),
               pilot=lambda full, p: min(full["warmup_steps"], 3), kind=int, inferred=lambda v: bool(v["_warmup_epochs"])),
@@ -118,7 +137,7 @@ def training_fields(conv: dict[str, Any]) -> tuple[Field, ...]:
 
 
 def resolve_training(conv: dict[str, Any], spec: dict[str, dict], model: dict[str, Any], dataset: str | None,
-                     notes: list[str]) -> dict[str, dict]:
+                     notes: list[str], task: str = "classify") -> dict[str, dict]:
     """Training facts; the helpers (``_d_model`` ...) feed the conventions but are not written out."""
     tokens = (spec.get("batch_tokens") or {}).get("value")
     context = model.get("context_length")
@@ -128,6 +147,7 @@ def resolve_training(conv: dict[str, Any], spec: dict[str, dict], model: dict[st
     seed = {
         "_d_model": model.get("d_model") if isinstance(model.get("d_model"), int) else None,
         "_dataset": dataset,
+        "_standin_size": standin_train_size(task, model),
         "_warmup_epochs": (spec.get("warmup_epochs") or {}).get("value"),
         "_batch_from_tokens": from_tokens,
     }
