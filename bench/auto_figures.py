@@ -98,7 +98,7 @@ def main() -> int:
     if not truth.is_file():
         print(f"{truth} is absent: no development papers to run")
         return 0
-    names = args.papers or sorted(json.loads(truth.read_text())["papers"])
+    names = args.papers or sorted(Path(p["file"]).stem for p in json.loads(truth.read_text())["papers"])
     print(f"\ndevelopment papers (offline brain, --budget-minutes {args.budget_minutes:g})")
     print(f"{'paper':<14}{'family':<22}{'pilot fell':<12}{'at s':>7}{'total s':>9}{'repairs':>9}  {'full':<18}stop")
     reached = 0
