@@ -171,7 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2, default=str))
     else:
         print(result.get("summary") or json.dumps(result, indent=2, default=str))
-    return EXIT_FAILURE if result.get("ok") is False else EXIT_OK
+    return EXIT_FAILURE if _work_failed(args, result) else EXIT_OK
+
+
+def _work_failed(args: dict, result: dict) -> bool:
+    """Exit 1 when the call worked but the work did not: a waited-for run that failed, a fix that did not verify."""
+    return (result.get("ok") is False or result.get("verified") is False
+            or (args.get("wait") is True and result.get("state") in ("failed", "lost")))
 
 
 def _json_arrays(tool: registry.Tool, args: dict) -> dict:
@@ -253,6 +259,5 @@ def server_main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":
-    sys.exit(server_main() if os.environ.get("MLINTERN_SERVER") or "--lsp" in sys.argv or "--http" in sys.argv
-             else main())
+if __name__ == "__main__":  # `python -m mlintern.server.cli` is `mlintern`; `python -m mlintern.server` the server
+    sys.exit(main())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-
 from mlintern.tools import registry
 
 
@@ -78,3 +79,12 @@ def test_workspace_option_points_state_elsewhere(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (other / ".mlintern" / "state.db").exists()
     assert not (tmp_path / ".mlintern").exists()
+
+
+def test_a_waited_run_that_fails_exits_1(tmp_path):
+    """Bad input is 2; a call that worked but whose work failed (the training crashed) is 1."""
+    project = tmp_path / "linear_bug"
+    shutil.copytree(Path(__file__).parent / "test_data" / "lsp" / "linear_bug", project)
+    proc = run_cli("run-training", str(project), "--pilot", "--wait", "--json", cwd=tmp_path, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["state"] == "failed"
