@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = _ProgressLine(enabled=sys.stderr.isatty() or os.environ.get("MLINTERN_PROGRESS") == "1")
     cancel = threading.Event()
     try:
-        workspace = Workspace(ns._workspace or os.environ.get("MLINTERN_WORKSPACE") or os.getcwd(), confined=False)
+        workspace = Workspace(ns._workspace or os.environ.get("MLINTERN_WORKSPACE") or os.getcwd(), confined=False,
+                              base=os.getcwd())
         ctx = registry.ToolContext(workspace, face="cli", progress=progress, cancel_event=cancel,
                                    log=lambda m: print(m, file=sys.stderr))
         result = _call_interruptibly(tool.name, args, ctx, cancel)

@@ -88,3 +88,13 @@ def test_a_waited_run_that_fails_exits_1(tmp_path):
     proc = run_cli("run-training", str(project), "--pilot", "--wait", "--json", cwd=tmp_path, timeout=300)
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["state"] == "failed"
+
+
+def test_relative_paths_are_the_shells_not_the_workspaces(tmp_path):
+    """With --workspace elsewhere, a relative path is read from the current folder, as in any shell tool."""
+    here, ws = tmp_path / "here", tmp_path / "ws"
+    here.mkdir()
+    ws.mkdir()
+    proc = run_cli("parse-paper", "absent.pdf", "--workspace", str(ws), cwd=here)
+    assert proc.returncode == 2
+    assert str(here / "absent.pdf") in proc.stderr

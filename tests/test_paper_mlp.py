@@ -94,7 +94,7 @@ def test_the_bundled_example_paper_is_an_mlp_with_all_its_values(workspace, tmp_
     spec = spec_of(workspace, shutil.copy(EXAMPLE, tmp_path / "paper.pdf"))
     assert spec["family"]["value"] == "mlp" and spec["family"]["evidence"]
     values = {k: v["value"] for k, v in spec["hyperparameters"].items()}
-    assert values == {"activation": "relu", "batch_size": 64, "d_model": 128, "dropout": 0.1, "epochs": 45,
+    assert values == {"activation": "relu", "adam_beta1": 0.9, "adam_beta2": 0.999, "batch_size": 64, "d_model": 128, "dropout": 0.1, "epochs": 45,
                       "image_size": 8, "learning_rate": 0.001, "lr_schedule": "constant", "num_classes": 10,
                       "num_layers": 2, "num_params": 26122, "optimizer": "adam", "train_steps": 1000,
                       "weight_decay": 0.0001}
@@ -117,3 +117,11 @@ def test_a_power_of_two_read_as_one_number_is_not_a_step_count(workspace, tmp_pa
     doc.save(tmp_path / "power.pdf")
     doc.close()
     assert "train_steps" not in spec_of(workspace, tmp_path / "power.pdf")["hyperparameters"]
+
+
+def test_betas_written_in_ascii_are_read(workspace, tmp_path):
+    pdf = paper(tmp_path, "steps", ["We train a small network on a toy task."],
+                ["We use Adam with beta1 = 0.9, beta_2 = 0.98 and a learning rate of 0.0003."])
+    hp = spec_of(workspace, pdf)["hyperparameters"]
+    assert (hp["adam_beta1"]["value"], hp["adam_beta2"]["value"]) == (0.9, 0.98)
+    assert "beta1 = 0.9" in hp["adam_beta1"]["quote"]

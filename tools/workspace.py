@@ -89,11 +89,13 @@ class Workspace:
     """A folder the user works in, with mlintern's state in ``<root>/.mlintern``.
 
     ``confined=True`` (MCP and LSP) rejects any path outside the root; the CLI
-    opens workspaces unconfined so a user may read a PDF from anywhere.
+    opens workspaces unconfined so a user may read a PDF from anywhere, and
+    resolves relative paths against ``base`` (the shell's current folder).
     """
 
-    def __init__(self, root: str | os.PathLike, *, confined: bool = True) -> None:
+    def __init__(self, root: str | os.PathLike, *, confined: bool = True, base: str | os.PathLike | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
+        self.base = Path(base).resolve() if base is not None else self.root
         if not self.root.is_dir():
             raise ToolError(f"Workspace folder {str(self.root)!r} does not exist.", hint="Create it or pass another.")
         self.confined = confined
@@ -117,7 +119,7 @@ class Workspace:
         if raw.startswith("-"):
             raise ToolError(f"Path {raw!r} looks like an option.", hint="Prefix it with ./ if it is really a file.")
         p = Path(raw).expanduser()
-        resolved = (p if p.is_absolute() else self.root / p).resolve()
+        resolved = (p if p.is_absolute() else self.base / p).resolve()
         if (self.confined or write) and not resolved.is_relative_to(self.root):
             raise ToolError(
                 f"Path {raw!r} is outside the workspace {str(self.root)!r}.",

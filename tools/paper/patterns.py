@@ -179,13 +179,13 @@ PATTERNS: list[Pattern] = [
     _p("init_std", r"initiali[sz]\w*[^.]{0,120}?(?:standard deviation|std)\s*(?:of\s*|=\s*|σ\s*=\s*)?" + V, 0,
        check=between(1e-5, 1)),
     # ----------------------------------------------------------------- Adam
-    _p("adam_beta1", r"β\s?_?1\s*[=:]?\s*" + V, 0, check=small),  # "β1 = 0.9", or a table's "β1 0.9"
-    _p("adam_beta2", r"β\s?_?2\s*[=:]?\s*" + V, 0, check=small),
-    _p("adam_beta1", r"β\s?_?1\s*,\s*β\s?_?2\s*=\s*\(?" + V + r"\s*,\s*" + NUMBER, -1, check=small),
-    _p("adam_beta2", r"β\s?_?1\s*,\s*β\s?_?2\s*=\s*\(?" + NUMBER + r"\s*,\s*" + V, -1, check=small),
-    _p("adam_beta1", r"\(β\s?_?1\s*,\s*β\s?_?2\)\s*=\s*\(" + V + r"\s*,\s*" + NUMBER, 0, check=small),
-    _p("adam_beta2", r"\(β\s?_?1\s*,\s*β\s?_?2\)\s*=\s*\(" + NUMBER + r"\s*,\s*" + V, 0, check=small),
-    _p("adam_eps", r"(?:ϵ|ε|\bepsilon|\beps)(?![a-z])\s*[=:]?\s*" + V, 0, need=r"adam|β", check=between(1e-12, 1e-3)),
+    _p("adam_beta1", r"(?:β|\bbeta)\s?_?1\s*[=:]?\s*" + V, 0, check=small),  # "β1 = 0.9", or a table's "β1 0.9"
+    _p("adam_beta2", r"(?:β|\bbeta)\s?_?2\s*[=:]?\s*" + V, 0, check=small),
+    _p("adam_beta1", r"(?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\s*=\s*\(?" + V + r"\s*,\s*" + NUMBER, -1, check=small),
+    _p("adam_beta2", r"(?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\s*=\s*\(?" + NUMBER + r"\s*,\s*" + V, -1, check=small),
+    _p("adam_beta1", r"\((?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\)\s*=\s*\(" + V + r"\s*,\s*" + NUMBER, 0, check=small),
+    _p("adam_beta2", r"\((?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\)\s*=\s*\(" + NUMBER + r"\s*,\s*" + V, 0, check=small),
+    _p("adam_eps", r"(?:ϵ|ε|\bepsilon|\beps)(?![a-z])\s*[=:]?\s*" + V, 0, need=r"adam|β|\bbeta", check=between(1e-12, 1e-3)),
     # ------------------------------------------------------- architecture
     _p("num_encoder_layers", r"encoder is (?:also )?composed of a stack of (?:N\s*=\s*)?" + V, 0, check=positive_int(1, 200)),
     _p("num_decoder_layers", r"decoder is (?:also )?composed of a stack of (?:N\s*=\s*)?" + V, 0, check=positive_int(1, 200)),
@@ -294,7 +294,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "stochastic_depth": ("stochastic depth",),
     "grad_clip": ("clip", "if ", "threshold", "grad norm", "gradient norm"),
     "init_std": ("initiali",),
-    "adam_beta1": ("β",), "adam_beta2": ("β",), "adam_eps": ("ϵ", "ε", "eps"),
+    "adam_beta1": ("β", "beta"), "adam_beta2": ("β", "beta"), "adam_eps": ("ϵ", "ε", "eps"),
     "num_encoder_layers": ("encoder",), "num_decoder_layers": ("decoder",),
     "num_layers": ("layer",),
     "d_model": ("model", "dimensional", "cells", "hidden", "embedding"),
