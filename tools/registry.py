@@ -109,6 +109,10 @@ class ToolContext:
         if self._log is not None:
             self._log(message)
 
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():
             raise Cancelled("cancelled by the caller")

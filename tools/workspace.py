@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS events (
     kind TEXT NOT NULL,
     data TEXT NOT NULL DEFAULT '{}'
 );
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated REAL NOT NULL
+);
 """
 
 _RUN_COLUMNS = (
@@ -186,6 +191,20 @@ class Workspace:
         with self.db() as con:
             rows = con.execute(sql, args).fetchall()
         return [{"id": r["id"], "ts": r["ts"], "kind": r["kind"], "data": json.loads(r["data"])} for r in rows]
+
+    # --------------------------------------------------------------------- kv
+    def get_value(self, key: str, default: Any = None) -> Any:
+        with self.db() as con:
+            row = con.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return json.loads(row["value"]) if row else default
+
+    def set_value(self, key: str, value: Any) -> None:
+        with self.db() as con:
+            con.execute(
+                "INSERT INTO kv (key, value, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                (key, json.dumps(value), time.time()),
+            )
 
     # ----------------------------------------------------------------- papers
     def record_paper(self, paper_id: str, **fields: Any) -> None:
