@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "bugzoo"))
 
-from harness import run_zoo, score  # noqa: E402
+from harness import CASES, REAL_CASES, run_zoo, score  # noqa: E402
 
 
 def row(r: dict) -> None:
@@ -30,17 +30,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", nargs="*", help="only these cases (folder names)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--zoo", choices=("built", "real"), default="built",
+                        help="built: the 70 cases the rules were built with; real: the reproduced real reports")
+    parser.add_argument("--apply-only", action="store_true",
+                        help="apply fix 1 and keep it, as `diagnose-traceback --apply` without verification")
+    parser.add_argument("--tool", action="store_true",
+                        help='run the real tool: diagnose-traceback LOG --apply --command "python train.py" '
+                             "(verified in the sandbox), then re-run the script")
     args = parser.parse_args()
     started = time.perf_counter()
     print(f"{'case':28} {'category':28} {'fixed':6} attempts")
     with tempfile.TemporaryDirectory(prefix="bugzoo-") as scratch:
-        results = run_zoo(Path(scratch), workers=args.workers, only=args.cases or None, report=row)
+        results = run_zoo(Path(scratch), workers=args.workers, only=args.cases or None, report=row,
+                          root=REAL_CASES if args.zoo == "real" else CASES, max_fixes=1 if args.apply_only else 3,
+                          tool=args.tool)
     s = score(results)
     print()
     print(f"cases {s['cases']} (failing before the fix: {s['failing_cases']})")
     print(f"top-1 fix rate        {s['top1_rate']:.0%}   (target >= 80%)")
     print(f"fixed within 3        {s['within3_rate']:.0%}   (target >= 90%)")
     print(f"false fixes           {s['false_fix_rate']:.0%}   (target <= 5%; of applied fixes)")
+    print(f"fixed                 {s['fixed']}/{s['failing_cases']}")
+    if args.apply_only or args.tool:
+        print(f"edited, still failing {s['edited_still_failing']}/{s['failing_cases']}  (a broken edit left behind)")
     print(f"unrecognised          {s['unrecognised']}")
     print(f"edits outside         {s['edits_outside_workspace']}")
     print(f"wall time             {time.perf_counter() - started:.0f} s")

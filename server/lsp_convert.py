@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from mlintern.tools.diagnose.apply import folder_resolver, lsp_range, plan
 from mlintern.tools.errors import ToolError
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 
@@ -277,17 +278,11 @@ def group_diagnostics(diagnoses: list[dict], root: Path) -> dict[str, list[types
 def edit_to_text_edit(edit: dict) -> types.TextEdit:
     """One Diagnosis edit (1-based inclusive lines) -> an LSP TextEdit over whole lines.
 
-    ``end_line < start_line`` means an insertion before ``start_line``.
+    The edit contract (``end_line == start_line - 1`` inserts) is the one applier's, ``tools/diagnose/apply.py``.
     """
-    start, end = int(edit["start_line"]), int(edit["end_line"])
-    if start < 1:
-        raise ToolError(f"Edit starts at line {start}; lines are 1-based.", code="invalid_fix")
-    new_text = str(edit.get("new_text", ""))
-    if new_text and not new_text.endswith("\n"):
-        new_text += "\n"
-    end_row = max(end, start - 1)  # exclusive 0-based row after the last replaced line
+    first_row, end_row, new_text = lsp_range(edit)
     return types.TextEdit(
-        range=types.Range(start=types.Position(line=start - 1, character=0),
+        range=types.Range(start=types.Position(line=first_row, character=0),
                           end=types.Position(line=end_row, character=0)),
         new_text=new_text,
     )
@@ -304,6 +299,9 @@ def fix_to_workspace_edit(fix: dict, root: Path) -> types.WorkspaceEdit:
         changes.setdefault(path_to_uri(target), []).append(edit_to_text_edit(edit))
     if not changes:
         raise ToolError(f"The fix {fix.get('title')!r} has no edits.", code="invalid_fix")
+    on_disk = [e for e in fix.get("edits") or [] if resolve_in(root, str(e["path"])).is_file()]
+    if on_disk:  # the one applier's checks: every edit fits the saved file it targets
+        plan(on_disk, folder_resolver(root))
     return types.WorkspaceEdit(changes=changes)
 
 

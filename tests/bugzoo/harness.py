@@ -29,8 +29,11 @@ CASES = HERE / "cases"
 TIMEOUT_S = 120
 
 
-def case_dirs() -> list[Path]:
-    return sorted(p for p in CASES.iterdir() if (p / "train.py").is_file())
+REAL_CASES = HERE.parent / "bugzoo_real" / "cases"  # the second zoo: reproduced real reports
+
+
+def case_dirs(root: Path = CASES) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "train.py").is_file())
 
 
 _local = threading.local()
@@ -81,7 +84,13 @@ def _run(ws: Path) -> tuple[int, str]:
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def run_case(case: Path, scratch: Path) -> dict:
+def run_case(case: Path, scratch: Path, max_fixes: int = 3) -> dict:
+    """Break, diagnose, apply fix 1 (then 2, 3 when ``max_fixes`` allows), re-run.
+
+    ``max_fixes=1`` is what ``diagnose-traceback --apply`` without verification did: one edit, kept
+    whatever happens; the result then says whether that edit fixed the script, did nothing, or left a
+    broken edit behind (``false_fix``: the file changed and the script still fails).
+    """
     ws = scratch / case.name
     shutil.copytree(case, ws)
     shutil.copy(HERE / "zoocheck.py", ws / "zoocheck.py")
@@ -97,7 +106,7 @@ def run_case(case: Path, scratch: Path) -> dict:
     result["diagnose_ms"] = (time.perf_counter() - started) * 1000
     result["category"] = diagnosis["category"]
     result["error"] = log.strip().splitlines()[-1][:160] if log.strip() else ""
-    for number, fix in enumerate(diagnosis["fixes"][:3], start=1):
+    for number, fix in enumerate(diagnosis["fixes"][:max_fixes], start=1):
         for edit in fix["edits"]:
             if not (ws / edit["path"]).resolve().is_relative_to(ws):
                 result["outside"] += 1
@@ -110,16 +119,55 @@ def run_case(case: Path, scratch: Path) -> dict:
         if ok:
             result["fixed_at"] = number
             break
+        if max_fixes == 1:  # no verification: the edit stays
+            result["false_fix"] = True
+            break
         revert(originals)
     return result
 
 
-def run_zoo(scratch: Path, workers: int = 2, only: list[str] | None = None, report=None) -> list[dict]:
+def run_case_tool(case: Path, scratch: Path) -> dict:
+    """What a user gets: ``diagnose-traceback LOG --apply --command "python train.py"`` (the tool re-runs each fix
+    in the sandbox and keeps one only when it trains), then the script is run once more, independently."""
+    from mlintern.tools import registry
+    from mlintern.tools.registry import ToolContext
+
+    ws = scratch / case.name
+    shutil.copytree(case, ws)
+    shutil.copy(HERE / "zoocheck.py", ws / "zoocheck.py")
+    result = {"case": case.name, "failed_before": False, "category": "", "attempts": [], "fixed_at": None,
+              "outside": 0, "diagnose_ms": 0.0}
+    rc, log = _run(ws)
+    if rc == 0:
+        return result
+    result["failed_before"] = True
+    result["error"] = log.strip().splitlines()[-1][:160] if log.strip() else ""
+    before = {p: p.read_bytes() for p in ws.glob("*.py")}
+    (ws / "failure.log").write_text(log)
+    out = registry.call("diagnose-traceback", {"log": "failure.log", "apply": True, "command": "python train.py",
+                                               "timeout_s": TIMEOUT_S}, ToolContext(Workspace(ws)))
+    result["category"] = out["category"]
+    changed = any(p.read_bytes() != data for p, data in before.items())
+    rc2, log2 = _run(ws)
+    ok = rc2 == 0 and "ZOO-OK" in log2
+    result["verified"] = out["verified"]
+    result["attempts"] = [{"fix": a["title"], "ok": a["worked"], "silenced": False, "after": a["note"][:160]}
+                          for a in out["attempts"]]
+    if ok:
+        result["fixed_at"] = out["applied"] or 0
+    elif changed:
+        result["false_fix"] = True  # an edit was left behind and the script still fails its check
+    result["summary"] = out["summary"]
+    return result
+
+
+def run_zoo(scratch: Path, workers: int = 2, only: list[str] | None = None, report=None,
+            root: Path = CASES, max_fixes: int = 3, tool: bool = False) -> list[dict]:
     """Run the cases (``only``: by folder name); ``report(result)`` is called as each case finishes."""
-    cases = [c for c in case_dirs() if not only or c.name in only]
+    cases = [c for c in case_dirs(root) if not only or c.name in only]
 
     def one(case: Path) -> dict:
-        result = run_case(case, scratch)
+        result = run_case_tool(case, scratch) if tool else run_case(case, scratch, max_fixes)
         if report:
             report(result)
         return result
@@ -143,5 +191,7 @@ def score(results: list[dict]) -> dict:
         # A false fix: applied, the error went away, but the training check failed (silenced or broke learning).
         "false_fix_rate": sum(a["silenced"] for a in attempts) / max(1, len(attempts)),
         "unrecognised": sum(r["category"] == "unrecognised" for r in broken),
+        "fixed": sum(r["fixed_at"] is not None for r in broken),
+        "edited_still_failing": sum(bool(r.get("false_fix")) for r in broken),
         "edits_outside_workspace": sum(r["outside"] for r in broken),
     }

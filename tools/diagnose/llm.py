@@ -4,17 +4,21 @@ When the context has a brain (``ctx.brain.complete(system, prompt) -> str``,
 implemented by the autonomous mode's brains), the frames and the source around
 them go to the model, which answers with line edits in JSON. A proposed patch
 is offered only if every edited file still parses (``ast``), passes
-``ruff check`` for errors, and the project's pilot trains in the sandbox with
-the patch applied (it is reverted afterwards; offering is not applying).
+``ruff check`` for errors, and re-running what failed (the project's pilot or
+the user's ``--command``) in the sandbox passes the training check with the
+patch applied (it is reverted afterwards; offering is not applying). Without a
+way to re-run, no LLM patch is offered: an unverified guess is worse than an
+honest "unrecognised".
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import re
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from mlintern.tools.diagnose.apply import apply_edits, revert
@@ -30,8 +34,19 @@ SYSTEM = (
 CONTEXT_LINES = 15
 
 
-def _prompt(ws, diagnosis: dict, text: str) -> str:
-    parts = [f"Error: {diagnosis['error']['type']}: {diagnosis['error']['message'][:2000]}", "", "Frames:"]
+SHAPE = re.compile(r"(?:torch\.Size\(\[[\d, ]*\]\)|\[\d+(?:, ?\d+)+\]|\(\d+(?:, ?\d+)+\)|\d+x\d+)")
+
+
+def _prompt(ws, diagnosis: dict, text: str, tried: list[dict] | None = None) -> str:
+    parts = [f"Error: {diagnosis['error']['type']}: {diagnosis['error']['message'][:2000]}"]
+    shapes = sorted(set(SHAPE.findall(diagnosis["error"]["message"])))
+    if shapes:
+        parts.append(f"Shapes named in the error: {', '.join(shapes[:12])}")
+    if diagnosis.get("category") not in (None, "unrecognised"):
+        parts.append(f"The rule-based reading ({diagnosis['category']}): {diagnosis['explanation'][:1500]}")
+    for a in tried or []:
+        parts.append(f"Already tried and rejected by the training check: {a['title']} -> {a['note'][:300]}")
+    parts += ["", "Frames:"]
     parts += [f"  {f['file']}:{f['line']} in {f['function']}{'' if f['user'] else ' (library)'}"
               for f in diagnosis["frames"][-12:]]
     shown = 0
@@ -75,30 +90,32 @@ def _lint_ok(paths: list[Path]) -> bool:
             ast.parse(path.read_text(encoding="utf-8"))
         except SyntaxError:
             return False
-    ruff = shutil.which("ruff")
-    if ruff is None:
+    if importlib.util.find_spec("ruff") is None:  # the project's own ruff, never one from PATH
         return True
-    proc = subprocess.run([ruff, "check", "--no-cache", "--select", "E9,F63,F7,F82", "--", *map(str, paths)],
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "E9,F63,F7,F82", "--",
+                           *map(str, paths)],
                           capture_output=True, text=True, timeout=60, check=False)
     return proc.returncode == 0
 
 
-def llm_fixes(ctx, diagnosis: dict, text: str, project: str | None) -> list[dict]:
-    """Ask the brain for a patch; return it as a fix only when it parses, lints and makes the pilot train."""
-    from mlintern.tools.diagnose.tool import _pilot_works
+def llm_fixes(ctx, diagnosis: dict, text: str, checker, tried: list[dict] | None = None) -> list[dict]:
+    """Ask the brain for a patch; return it as a fix only when it parses, lints and passes ``checker``.
 
+    ``checker()`` re-runs what failed and returns an ``Outcome`` (see ``verify.py``); None means nothing can
+    be re-run, and then no LLM patch is offered.
+    """
     ws = ctx.workspace
+    if checker is None:
+        ctx.log("diagnose: an LLM patch needs something to re-run (a project or --command); not asked")
+        return []
     try:
-        reply = ctx.brain.complete(SYSTEM, _prompt(ws, diagnosis, text))
+        reply = ctx.brain.complete(SYSTEM, _prompt(ws, diagnosis, text, tried))
     except Exception as err:  # a brain is an external service: any failure means "no LLM fix", never a crash
         ctx.log(f"diagnose: the brain failed ({err}); no LLM fix")
         return []
     data = _parse_reply(reply or "")
     if data is None:
         ctx.log("diagnose: the brain's reply had no usable edits")
-        return []
-    if not project:
-        ctx.log("diagnose: an LLM patch needs a project to verify; not offered")
         return []
     try:
         originals = apply_edits(ws, data["edits"])
@@ -109,9 +126,9 @@ def llm_fixes(ctx, diagnosis: dict, text: str, project: str | None) -> list[dict
         if not _lint_ok(list(originals)):
             ctx.log("diagnose: the LLM patch does not parse or fails ruff")
             return []
-        ok, note = _pilot_works(ctx, project)
-        ctx.log(f"diagnose: LLM patch pilot: {note}")
-        if not ok:
+        outcome = checker()
+        ctx.log(f"diagnose: LLM patch re-run: {outcome.note}")
+        if not outcome.ok:
             return []
     finally:
         revert(originals)

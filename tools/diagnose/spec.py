@@ -49,9 +49,13 @@ TOOLS = [
             "(its stderr is read). Reads the project's source with ast to find the line that must change (often "
             "not the one that raised) and returns the error, frames, a category, a plain explanation naming the "
             "variables and shapes involved, and fixes ranked by confidence, each a list of line edits. apply=true "
-            "writes the best fix; verify=true applies fixes one by one and re-runs the pilot in the sandbox, "
-            "keeping the first that makes the loss finite and falling (at most 3; failed fixes are reverted). "
-            "Unrecognised errors get an honest 'unrecognised' with the key frame and no invented fix."
+            "repairs: when what failed can be re-run (command, e.g. \"python train.py\", or the project's pilot) "
+            "each fix is applied in turn and re-run in the sandbox, and kept only when the error is gone AND the "
+            "training check passes (loss falls, every trainable parameter gets a gradient); otherwise it is "
+            "reverted and the next is tried (at most 3), and the code is left unchanged when none works. With "
+            "nothing to re-run, apply writes fix 1 and says it is not verified. Unrecognised errors go to the "
+            "host's model when there is one (under the same check); otherwise an honest 'unrecognised' with the "
+            "key frame and no invented fix."
         ),
         input_schema={
             "type": "object",
@@ -63,8 +67,15 @@ TOOLS = [
                 "project": {"type": "string",
                             "description": "Project folder with the source (default: the run's project)."},
                 "apply": {"type": "boolean", "default": False, "description": "Write the best fix to disk."},
-                "verify": {"type": "boolean", "default": False,
-                           "description": "Apply fixes in turn and re-run the pilot until one trains (at most 3)."},
+                "verify": {"type": ["boolean", "null"], "default": None,
+                           "description": "Re-run and check each fix before keeping it (default: on when a command "
+                                          "or project can be re-run; --no-verify turns it off)."},
+                "command": {"type": "string",
+                            "description": "The command that failed, re-run in the sandbox to check each fix, e.g. "
+                                           "\"python train.py --epochs 1\" (run in the workspace folder)."},
+                "timeout_s": {"type": "integer", "minimum": 5, "maximum": 3600, "default": 120,
+                              "description": "Time cap for each re-run, in seconds (the training check uses what "
+                                             "ran until then)."},
             },
         },
         output_schema=OUTPUT,

@@ -2,11 +2,14 @@
 
 Input is a traceback as text, a log file, or a run id (its ``stderr.log``).
 The diagnosis itself is pure text + ``ast`` work (no torch import). With
-``apply`` the best fix is written to the workspace; with ``verify`` each of
-the first three fixes is applied in turn and the project's pilot is re-run in
-the sandbox through ``run-training``: a fix is kept only when the pilot
-succeeds with a finite, falling loss, otherwise it is reverted and the next
-one is tried.
+``apply`` fixes are written to the workspace. Verification is on by default
+whenever what failed can be re-run: the project's pilot (``project`` or the
+run's project) or ``command`` (any ``python script.py ...``). Then each of the
+first three fixes is applied in turn and the failure is re-run in the sandbox
+(:mod:`verify`): a fix is kept only when the error is gone and the training
+check passes (the loss falls, every trainable parameter gets a gradient);
+otherwise it is reverted and the next one is tried. When none works the code
+is left exactly as it was and the summary says so.
 """
 
 from __future__ import annotations
@@ -18,6 +21,13 @@ from pathlib import Path
 
 from mlintern.tools.diagnose.apply import apply_edits, revert
 from mlintern.tools.diagnose.engine import diagnose_text
+from mlintern.tools.diagnose.verify import (
+    DEFAULT_TIMEOUT_S,
+    MIN_LOSSES,
+    Outcome,
+    parse_command,
+    rerun_command,
+)
 from mlintern.tools.errors import ToolError
 
 MAX_LOG_BYTES = 2_000_000
@@ -99,7 +109,10 @@ def _losses(run: dict) -> list[float]:
 
 
 def _pilot_works(ctx, project: str) -> tuple[bool, str]:
-    """Re-run the pilot in the sandbox: it must succeed with a finite loss that falls."""
+    """Re-run the pilot in the sandbox: it must succeed with a finite loss that falls.
+
+    A pilot that records fewer than ``MIN_LOSSES`` losses is never "verified": nothing shows that it trains.
+    """
     from mlintern.tools import registry
 
     result = registry.call("run-training", {"project": project, "pilot": True, "wait": True}, ctx)
@@ -107,62 +120,102 @@ def _pilot_works(ctx, project: str) -> tuple[bool, str]:
         return False, f"pilot {result.get('state')}: {result.get('reason') or ''}".strip()
     run = ctx.workspace.get_run(result.get("run_id") or "") or {"run_dir": result.get("run_dir")}
     losses = _losses(run)
-    if not losses:
-        return True, "pilot succeeded (no loss values recorded)"
+    if len(losses) < MIN_LOSSES:
+        return False, f"pilot succeeded but recorded {len(losses)} loss value(s): cannot tell whether it trains"
     if not all(math.isfinite(v) for v in losses):
         return False, "pilot finished but the loss is not finite"
-    if len(losses) >= 4:
-        k = max(1, len(losses) // 4)
-        first, last = sum(losses[:k]) / k, sum(losses[-k:]) / k
-        if not last < first:
-            return False, f"pilot finished but the loss did not fall ({first:.4g} -> {last:.4g})"
+    k = max(1, len(losses) // 4)
+    first, last = sum(losses[:k]) / k, sum(losses[-k:]) / k
+    if not last < first:
+        return False, f"pilot finished but the loss did not fall ({first:.4g} -> {last:.4g})"
     return True, f"pilot succeeded; loss {losses[0]:.4g} -> {losses[-1]:.4g}"
 
 
+def make_checker(ctx, project: str | None, command: str | None, timeout_s: float):
+    """A callable re-running what failed and returning an :class:`Outcome`, or None when nothing can be re-run."""
+    if command:
+        parse_command(command)  # a bad command is an error now, not after the first edit
+
+        def check() -> Outcome:
+            return rerun_command(ctx.workspace, command, timeout_s=timeout_s)
+
+        return check
+    if project:
+        def check_pilot() -> Outcome:
+            ok, note = _pilot_works(ctx, project)
+            return Outcome(ok, note)
+
+        return check_pilot
+    return None
+
+
 def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = None, run_id: str | None = None,
-                       project: str | None = None, apply: bool = False, verify: bool = False) -> dict:
+                       project: str | None = None, apply: bool = False, verify: bool | None = None,
+                       command: str | None = None, timeout_s: int = DEFAULT_TIMEOUT_S) -> dict:
     ws = ctx.workspace
     text, run = _gather(ctx, traceback, log, run_id)
     project = project or (run or {}).get("project")
     project_path = ws.path(project, must_exist=True) if project else None
+    checker = make_checker(ctx, project, command, timeout_s)
+    if verify is None:  # on by default wherever what failed can be re-run
+        verify = checker is not None and (apply or bool(command))
+    if verify and checker is None:
+        raise ToolError("verify needs something to re-run.",
+                        hint='Pass --command "python train.py ..." (any script) or project (a scaffolded project).')
     ctx.progress(0, 3, "diagnosing")
     diagnosis = diagnose_text(text, ws.root, project_path, (run or {}).get("mode"))
+    asked_brain = False
     if diagnosis["category"] == "unrecognised" and ctx.brain is not None:
         from mlintern.tools.diagnose.llm import llm_fixes
 
-        diagnosis["fixes"] = llm_fixes(ctx, diagnosis, text, project)
+        diagnosis["fixes"] = llm_fixes(ctx, diagnosis, text, checker)
+        asked_brain = True
     diagnosis_id = ws.add_diagnosis(diagnosis, run_id=(run or {}).get("id"))
     applied, verified, attempts = None, None, []
     fixes = diagnosis["fixes"]
-    if verify and fixes and not project:
-        raise ToolError("verify needs the project to re-run.", hint="Pass project (the folder with train.py).")
     if (apply or verify) and fixes:
-        for number, fix in enumerate(fixes[: MAX_ATTEMPTS if verify else 1], start=1):
-            ctx.check_cancelled()
-            originals = apply_edits(ws, fix["edits"])
-            if not verify:
-                applied = number
-                break
-            ctx.progress(number, 3 + number, f"verifying fix {number}: {fix['title']}")
-            try:
-                ok, note = _pilot_works(ctx, project)
-            except BaseException:  # cancelled, or the pilot could not start: leave the code as it was
-                revert(originals)
-                raise
-            attempts.append({"fix": number, "title": fix["title"], "worked": ok, "note": note})
-            if ok:
-                applied, verified = number, True
-                break
-            revert(originals)
-        else:
-            verified = False if verify else None
-    summary = _summary(diagnosis, applied, verified, attempts)
+        applied, verified = _try_fixes(ctx, ws, fixes, checker if verify else None, attempts)
+    if verify and not verified and ctx.brain is not None and not asked_brain:
+        # The rules had nothing that trains: the brain gets the failure and what was tried, under the same check.
+        from mlintern.tools.diagnose.llm import llm_fixes
+
+        extra = llm_fixes(ctx, diagnosis, text, checker, tried=attempts)
+        if extra:
+            diagnosis["fixes"] = fixes = fixes + extra
+            applied, verified = _try_fixes(ctx, ws, extra, checker, attempts, first_number=len(fixes) - len(extra) + 1)
+    if verify and fixes and not verified:
+        verified = False
+    summary = _summary(diagnosis, applied, verified, attempts, can_rerun=checker is not None)
     ctx.progress(3, 3, "done")
     return {**diagnosis, "diagnosis_id": diagnosis_id, "applied": applied, "verified": verified,
             "attempts": attempts, "summary": summary}
 
 
-def _summary(diagnosis: dict, applied, verified, attempts) -> str:
+def _try_fixes(ctx, ws, fixes: list[dict], checker, attempts: list, first_number: int = 1):
+    """Apply fixes in turn; with a checker keep the first that trains (reverting the others), else apply fix 1."""
+    for number, fix in enumerate(fixes[: MAX_ATTEMPTS if checker else 1], start=first_number):
+        ctx.check_cancelled()
+        try:
+            originals = apply_edits(ws, fix["edits"])
+        except ToolError as err:
+            attempts.append({"fix": number, "title": fix["title"], "worked": False, "note": f"not applied: {err}"})
+            continue
+        if checker is None:
+            return number, None
+        ctx.progress(number, 3 + number, f"verifying fix {number}: {fix['title']}")
+        try:
+            outcome = checker()
+        except BaseException:  # cancelled, or the run could not start: leave the code as it was
+            revert(originals)
+            raise
+        attempts.append({"fix": number, "title": fix["title"], "worked": outcome.ok, "note": outcome.note})
+        if outcome.ok:
+            return number, True
+        revert(originals)
+    return None, (False if checker else None)
+
+
+def _summary(diagnosis: dict, applied, verified, attempts, can_rerun: bool = False) -> str:
     loc = diagnosis["location"]
     where = f" at {loc['file']}:{loc['line']}" if loc else ""
     lines = [f"{diagnosis['category']}{where}: {diagnosis['error']['type']}", diagnosis["explanation"]]
@@ -173,9 +226,10 @@ def _summary(diagnosis: dict, applied, verified, attempts) -> str:
     for a in attempts:
         lines.append(f"  tried fix {a['fix']}: {'worked' if a['worked'] else 'failed, reverted'} ({a['note']})")
     if applied and verified is None:
-        lines.append(f"applied fix {applied} (not verified; re-run the pilot, or pass --verify)")
+        how = "pass --verify" if can_rerun else 'pass --command "python train.py ..." to re-run and check it'
+        lines.append(f"applied fix {applied} (NOT verified; {how})")
     elif verified:
-        lines.append(f"applied fix {applied}: verified, the pilot trains")
+        lines.append(f"applied fix {applied}: verified, the error is gone and it trains")
     elif verified is False:
-        lines.append("no fix made the pilot train; the code is unchanged")
+        lines.append("no fix made it train; the code is unchanged")
     return "\n".join(lines)
