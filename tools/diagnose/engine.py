@@ -73,6 +73,8 @@ def rule(category: str, pattern: str) -> Callable[[RuleFn], RuleFn]:
 
 def _load_rules() -> None:
     """Import every rule module (registration happens at import; importing twice is a no-op)."""
+    # rules_contracts first: its rules act only on evidence in the program and otherwise pass the error on.
+    from mlintern.tools.diagnose import rules_contracts  # noqa: F401, I001
     from mlintern.tools.diagnose import (  # noqa: F401
         rules_api,
         rules_autograd,
@@ -90,7 +92,10 @@ def analyse(parsed: ParsedLog, sources: Sources) -> tuple[ExceptionRecord | None
         for _category, pattern, fn in RULES:
             m = pattern.search(exc.text)
             if m:
-                finding = fn(analysis, m)
+                try:
+                    finding = fn(analysis, m)
+                except Exception:  # noqa: BLE001  (a rule that trips over unusual code passes the error on)
+                    finding = None
                 if finding is not None:
                     return exc, finding, analysis
     if not candidates:

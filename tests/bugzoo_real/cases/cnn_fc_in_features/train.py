@@ -20,9 +20,9 @@ class LeNetish(nn.Module):
 
 torch.manual_seed(0)
 x = torch.rand(24, 1, 20, 20)
-y = (x[:, 0, :10].mean((1, 2)) * 3).long().clamp(max=2)
+y = (x[:, 0, :10].mean((1, 2)) > x[:, 0, 10:].mean((1, 2))).long()
 model = LeNetish()
-opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+opt = torch.optim.Adam(model.parameters(), lr=3e-3)
 losses = []
 for i in range(40):
     opt.zero_grad()
