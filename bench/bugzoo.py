@@ -30,8 +30,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", nargs="*", help="only these cases (folder names)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--zoo", choices=("built", "real"), default="built",
-                        help="built: the 70 cases the rules were built with; real: the reproduced real reports")
+    parser.add_argument("--zoo", choices=("built", "real", "heldout"), default="built",
+                        help="built: the 70 cases the rules were built with; real: the reproduced real reports; "
+                             "heldout: fresh cases written after the rules, measured once")
     parser.add_argument("--apply-only", action="store_true",
                         help="apply fix 1 and keep it, as `diagnose-traceback --apply` without verification")
     parser.add_argument("--tool", action="store_true",
@@ -42,7 +43,7 @@ def main() -> None:
     print(f"{'case':28} {'category':28} {'fixed':6} attempts")
     with tempfile.TemporaryDirectory(prefix="bugzoo-") as scratch:
         results = run_zoo(Path(scratch), workers=args.workers, only=args.cases or None, report=row,
-                          root=REAL_CASES if args.zoo == "real" else CASES, max_fixes=1 if args.apply_only else 3,
+                          root={"built": CASES, "real": REAL_CASES, "heldout": REAL_CASES.parent / "heldout"}[args.zoo], max_fixes=1 if args.apply_only else 3,
                           tool=args.tool)
     s = score(results)
     print()

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "bugzoo"))
 
-from harness import case_dirs, run_zoo, score  # noqa: E402
+from harness import REAL_CASES, case_dirs, run_zoo, score  # noqa: E402
 
 
 def test_the_zoo_is_large_enough_and_has_multi_file_cases():
@@ -30,3 +30,24 @@ def test_bug_zoo_fix_rates(tmp_path):
     assert s["top1_rate"] >= 0.80, table
     assert s["within3_rate"] >= 0.90, table
     assert s["false_fix_rate"] <= 0.05, table
+
+
+def test_the_second_zoo_reproduces_real_reports_and_checks_training():
+    cases = case_dirs(REAL_CASES)
+    assert len(cases) >= 40
+    for case in cases:
+        assert "check_training(" in (case / "train.py").read_text(), case.name
+    sources = (REAL_CASES.parent / "README.md").read_text()
+    assert all(case.name in sources for case in cases), "every case names the report it reproduces"
+
+
+@pytest.mark.slow
+def test_second_zoo_with_verified_apply(tmp_path):
+    """What a user runs: diagnose-traceback LOG --apply --command "python train.py", then the script again."""
+    results = run_zoo(tmp_path, workers=2, root=REAL_CASES, tool=True)
+    s = score(results)
+    table = "\n".join(f"{r['case']}: {r['category']} fixed_at={r['fixed_at']} {r['attempts']}" for r in results)
+    assert s["failing_cases"] == s["cases"], table
+    assert s["fixed"] >= 0.80 * s["failing_cases"], table
+    assert s["edited_still_failing"] <= 0.02 * s["failing_cases"], table  # never a broken edit left behind
+    assert s["edits_outside_workspace"] == 0

@@ -158,7 +158,7 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
     project_path = ws.path(project, must_exist=True) if project else None
     checker = make_checker(ctx, project, command, timeout_s)
     if verify is None:  # on by default wherever what failed can be re-run
-        verify = checker is not None and (apply or bool(command))
+        verify = checker is not None and apply
     if verify and checker is None:
         raise ToolError("verify needs something to re-run.",
                         hint='Pass --command "python train.py ..." (any script) or project (a scaffolded project).')
