@@ -155,6 +155,8 @@ def target_range(a: Analysis, m) -> Finding | None:
                          [Patch(sf).replace_node(call.args[1], f"{wrap(tgt)} - 1")]))
     for sf, call in reversed(heads):
         value, node, owner = _out_features(a, sf, call)
+        if node is call_arg(call, 1, "out_features") and not fixes:
+            continue  # a size spelled in the call: the config-aware rule (rules_data) writes it for every config
         if value is not None and value <= target:
             fixes.append(Fix(f"Give the output layer {target + 1} classes (label {target} was seen)", 0.7,
                              [Patch(owner).replace_node(node, str(target + 1))]))
