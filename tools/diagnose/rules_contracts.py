@@ -177,8 +177,8 @@ def _built_with_plus_one(sf: SourceFile, node: ast.AST) -> bool:
         for stmt in sf.walk():
             if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id in names
                                                     for tgt in stmt.targets for t in ast.walk(tgt)):
-                if isinstance(stmt.value, ast.BinOp) and isinstance(stmt.value.op, ast.Add) and \
-                        isinstance(stmt.value.right, ast.Constant) and stmt.value.right.value == 1:
+                if any(isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and isinstance(v.right, ast.Constant)
+                       and v.right.value == 1 for v in ast.walk(stmt.value)):
                     return True
                 grown |= {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
             elif isinstance(stmt, ast.Call) and call_name(stmt) == "append" and isinstance(stmt.func, ast.Attribute) \
@@ -251,12 +251,31 @@ def vocab_from_max(a: Analysis, m) -> Finding | None:
             continue
         text = sf.segment(node)
         origin = _origin_text(a, sf, node)
+        if origin.startswith("len(") and _ids_offset_by_one(a, origin[4:-1]):
+            return Finding("embedding_index", f"Token ids are numbered from 1 (0 kept free), so the largest id is "
+                           f"`{origin}` itself, but `{sf.segment(call)}` ({sf.rel}:{call.lineno}) has only "
+                           f"`{origin}` rows (ids 0..{origin} - 1).", (sf, call.lineno),
+                           [Fix("Make room for the largest id: num_embeddings + 1", 0.85,
+                                [Patch(sf).replace_node(node, f"{wrap(text)} + 1")])])
         if ".max()" in origin or "max(" in origin:
             return Finding("embedding_index", f"The embedding `{sf.segment(call)}` ({sf.rel}:{call.lineno}) has "
                            f"`{origin}` rows: ids run from 0 to that maximum, so it needs one more row.",
                            (sf, call.lineno), [Fix("Count the largest id too: num_embeddings = max id + 1", 0.9,
                                                    [Patch(sf).replace_node(node, f"{wrap(text)} + 1")])])
     return None
+
+
+def _ids_offset_by_one(a: Analysis, collection: str) -> bool:
+    """Is there an id mapping over ``enumerate(collection)`` whose ids are ``i + 1``?"""
+    for f in a.sources.project_files():
+        for comp in (n for n in f.walk() if isinstance(n, ast.DictComp | ast.ListComp)):
+            gens = [g for g in comp.generators if isinstance(g.iter, ast.Call) and call_name(g.iter) == "enumerate"
+                    and g.iter.args and f.segment(g.iter.args[0]) == collection]
+            value = comp.value if isinstance(comp, ast.DictComp) else comp.elt
+            if gens and any(isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and isinstance(v.right, ast.Constant)
+                            and v.right.value == 1 for v in ast.walk(value)):
+                return True
+    return False
 
 
 def _origin_text(a: Analysis, sf: SourceFile, node: ast.AST, depth: int = 0) -> str:
@@ -318,8 +337,8 @@ def rnn_hidden(a: Analysis, m) -> Finding | None:
             if len(st.args) >= 3:
                 node = st.args[1]
                 seg = sf.segment(node)
-                if isinstance(node, ast.Attribute | ast.Constant | ast.Name) and seg != inp \
-                        and ".size(" not in seg and ".shape" not in seg:
+                if isinstance(node, ast.Attribute | ast.Constant | ast.Name | ast.Subscript) and seg != inp \
+                        and ".size(" not in seg and ".shape" not in seg and "len(" not in seg:
                     fixed_batch.append(node)
         if not batch_first and any("size(0)" in sf.segment(st) or "shape[0]" in sf.segment(st) for st in states):
             new = sf.segment(ctor)[:-1] + ", batch_first=True)"
@@ -368,17 +387,37 @@ def item_before_backward(a: Analysis, m) -> Finding | None:
         name = calls[0].func.value.id
         scope = _scope(sf, frame.line)
         for node in reversed(_assignments_to(scope, name, frame.line)):
-            if isinstance(node.value, ast.Call) and call_name(node.value) == "item":
-                patch = Patch(sf).replace_node(node.value, receiver(sf, node.value))
+            item_call, owner = _item_source(a, sf, node.value)
+            if item_call is not None:
+                patch = Patch(owner).replace_node(item_call, receiver(owner, item_call))
+                if owner is not sf:
+                    patch = [patch, Patch(sf)]
+                else:
+                    patch = [patch, patch]
                 for use in ast.walk(scope):
                     if isinstance(use, ast.Call) and call_name(use) == "append" and use.lineno > frame.line and \
                             use.args and isinstance(use.args[0], ast.Name) and use.args[0].id == name:
-                        patch.replace_node(use.args[0], f"{name}.item()")
+                        patch[1].replace_node(use.args[0], f"{name}.item()")
+                patches = [patch[0]] if patch[0] is patch[1] else [p for p in patch if p.replacements]
                 return Finding("item_before_backward", f"`{name}` became a Python float with `.item()` "
-                               f"({sf.rel}:{node.lineno}), which has no graph to backpropagate; keep the tensor and "
-                               "call `.item()` only for logging.", (sf, node.lineno),
-                               [Fix(f"Keep `{name}` a tensor; log {name}.item()", 0.9, [patch])])
+                               f"({owner.rel}:{item_call.lineno}), which has no graph to backpropagate; keep the "
+                               "tensor and call `.item()` only for logging.", (owner, item_call.lineno),
+                               [Fix(f"Keep `{name}` a tensor; log {name}.item()", 0.9, patches)])
     return None
+
+
+def _item_source(a: Analysis, sf: SourceFile, value: ast.AST):
+    """The ``.item()`` call that made ``value`` a float: ``loss(...).item()``, or in the helper it calls."""
+    if isinstance(value, ast.Call) and call_name(value) == "item" and isinstance(value.func, ast.Attribute):
+        return value, sf
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        for f in a.sources.project_files():
+            for fn in (n for n in f.walk() if isinstance(n, ast.FunctionDef) and n.name == value.func.id):
+                for ret in (r for r in ast.walk(fn) if isinstance(r, ast.Return) and r.value is not None):
+                    if isinstance(ret.value, ast.Call) and call_name(ret.value) == "item" \
+                            and isinstance(ret.value.func, ast.Attribute):
+                        return ret.value, f
+    return None, sf
 
 
 @rule("two_backward_passes", r"Trying to backward through the graph a second time")
@@ -503,10 +542,10 @@ def _registration_patches(a: Analysis) -> tuple[list[Patch], list[str]]:
     from mlintern.tools.diagnose.follow import self_attrs
 
     used: set[str] = set()
-    for frame, site in a.sites:
-        stmt = site.statement_at(frame.line)
-        if stmt is not None:
-            used |= self_attrs(stmt)
+    for frame, site in a.sites:  # state the failing method reads (the loop over self.blocks, not only the line)
+        scope = site.function_at(frame.line) or site.statement_at(frame.line)
+        if scope is not None:
+            used |= self_attrs(scope)
     patches: dict[str, Patch] = {}
     names = []
     for sf in a.sources.project_files():
@@ -569,8 +608,8 @@ def view_fixed_batch(a: Analysis, m) -> Finding | None:
             if len(call.args) < 2 or not isinstance(call.func, ast.Attribute):
                 continue
             first = call.args[0]
-            if not isinstance(first, ast.Name | ast.Attribute) or "size" in sf.segment(first) \
-                    or "shape" in sf.segment(first):
+            if not isinstance(first, ast.Name | ast.Attribute) or ".size(" in sf.segment(first) \
+                    or ".shape" in sf.segment(first):
                 continue
             if not any(isinstance(x, ast.UnaryOp) and const_value(sf, x) == -1 for x in call.args[1:]):
                 continue
