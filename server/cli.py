@@ -6,7 +6,7 @@ Exit status: 0 success, 1 failure, 2 bad input or usage.
 
 ``mlintern-server`` starts a server: MCP over stdio (default) or streamable
 HTTP (``--http HOST:PORT``), LSP over stdio (``--lsp``), or the autonomous
-loop (``--auto``, see ``mlintern.server.agent``).
+loop (``--auto``, engine in ``mlintern.tools.reproduce``, shell face in ``mlintern.server.agent``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mlintern.server.agent.brains.sampling import SamplingBrain
+from mlintern.tools.reproduce.brains.sampling import SamplingBrain
 from mlintern.tools import registry
 from mlintern.tools.errors import ToolError
 

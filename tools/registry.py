@@ -31,7 +31,7 @@ SPEC_MODULES = (
     "mlintern.tools.scaffold.spec",
     "mlintern.tools.training.spec",
     "mlintern.tools.diagnose.spec",
-    "mlintern.server.agent.spec",
+    "mlintern.tools.reproduce.spec",
     "mlintern.tools.workspace_spec",
 )
 

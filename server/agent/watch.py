@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlintern.server.agent.display import Display
-from mlintern.server.agent.loop import Agent, Options
+from mlintern.tools.reproduce.loop import Agent, Options
 from mlintern.tools.errors import ToolError
 
 
