@@ -6,6 +6,7 @@ The train script contract (CONTRIBUTING.md): ``train.py`` takes ``--pilot``,
 
 from __future__ import annotations
 
+import math
 import shlex
 import shutil
 import subprocess
@@ -56,35 +57,60 @@ def torchrun_command(script: Path, args: list[str], *, nproc_per_node: int, rend
 
 
 def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path, job_name: str,
-                  max_minutes: float | None, nproc_per_node: int, nnodes: int) -> str:
-    """A plain SLURM batch script: one srun task per node, torchrun inside with c10d rendezvous."""
-    minutes = max(1, int(round(max_minutes))) if max_minutes else 60
-    torchrun = (f"{shlex.quote(sys.executable)} -m torch.distributed.run --nnodes={nnodes} "
-                f"--nproc-per-node={nproc_per_node} --rdzv-backend=c10d "
-                f'--rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:29500"')
+                  max_minutes: float | None, nproc_per_node: int, nnodes: int,
+                  wrapper: list[str] | None = None, logs: tuple[str, str] | None = None) -> str:
+    """A plain SLURM batch script: one ``srun`` task per node, torchrun inside with c10d rendezvous.
+
+    The rendezvous comes from SLURM's environment: the first host of ``$SLURM_JOB_NODELIST`` is the
+    endpoint, ``$SLURM_JOB_ID`` the rendezvous id and the port is derived from it (two jobs sharing a
+    node do not collide). One process on one node skips torchrun (``python -u train.py``); one node
+    with several processes uses ``--standalone``. ``wrapper`` (mlintern's in-job launcher, which puts the
+    command in bwrap when the node has it) goes between ``srun`` and the command; ``logs`` are the
+    stdout/stderr files (default: ``<run_dir>/slurm-%j.out``).
+    """
+    minutes = max(1, math.ceil(max_minutes)) if max_minutes else 60
+    py = shlex.quote(sys.executable)
+    if nnodes > 1:
+        command = (f"{py} -m torch.distributed.run --nnodes={nnodes} --nproc-per-node={nproc_per_node} "
+                   f'--rdzv-backend=c10d --rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:$port"')
+    elif nproc_per_node > 1:
+        command = f"{py} -m torch.distributed.run --standalone --nproc-per-node={nproc_per_node}"
+    else:
+        command = f"{py} -u"
+    out, err = logs or (f"{run_dir}/slurm-%j.out", f"{run_dir}/slurm-%j.out")
+    prefix = " ".join(shlex.quote(a) for a in wrapper) + " -- " if wrapper else ""
     return "\n".join([
         "#!/bin/bash",
         f"# Written by mlintern run-training for {project.name}. Submit with: sbatch {script.parent.name}/mlintern_job.sbatch",
         f"#SBATCH --job-name={job_name}",
         f"#SBATCH --nodes={nnodes}",
         "#SBATCH --ntasks-per-node=1",
+        f"#SBATCH --cpus-per-task={nproc_per_node}",
         f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00",
-        f"#SBATCH --output={run_dir}/slurm-%j.out",
+        f"#SBATCH --output={out}",
+        f"#SBATCH --error={err}",
         f"#SBATCH --chdir={project}",
         "set -euo pipefail",
         'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
-        f"srun {torchrun} {shlex.quote(str(script))} {' '.join(shlex.quote(a) for a in args)}",
+        "port=$((20000 + SLURM_JOB_ID % 20000))",
+        'echo "[mlintern] SLURM job $SLURM_JOB_ID on $SLURM_JOB_NODELIST (rendezvous $head:$port)" >&2',
+        f"srun --kill-on-bad-exit=1 {prefix}{command} {shlex.quote(str(script))} "
+        f"{' '.join(shlex.quote(a) for a in args)}",
         "",
     ])
 
 
-def submit_sbatch(path: Path) -> str | None:
+def submit_sbatch(path: Path, *, env: dict | None = None) -> str | None:
     """Submit with ``sbatch --parsable``; the job id, or ``None`` when SLURM is not installed here."""
     exe = shutil.which("sbatch")
     if exe is None:
         return None
-    done = subprocess.run([exe, "--parsable", "--", str(path)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([exe, "--parsable", "--", str(path)], capture_output=True, text=True, timeout=60,
+                          env=env, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise ToolError(f"sbatch refused the job: {done.stderr.strip() or done.stdout.strip()}",
                         hint=f"Check the script {path} and your SLURM account/partition.")
-    return done.stdout.strip().split(";")[0]
+    job = done.stdout.strip().split(";")[0]
+    if not job.isdigit():
+        raise ToolError(f"sbatch answered {done.stdout.strip()!r}, not a job id.", hint=f"Check {path}.")
+    return job
