@@ -57,7 +57,7 @@ def torchrun_command(script: Path, args: list[str], *, nproc_per_node: int, rend
 
 
 def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path, job_name: str,
-                  max_minutes: float | None, nproc_per_node: int, nnodes: int,
+                  max_minutes: float | None, nproc_per_node: int, nnodes: int, tasks_per_node: int = 1,
                   wrapper: list[str] | None = None, logs: tuple[str, str] | None = None) -> str:
     """A plain SLURM batch script: one ``srun`` task per node, torchrun inside with c10d rendezvous.
 
@@ -66,12 +66,20 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
     node do not collide). One process on one node skips torchrun (``python -u train.py``); one node
     with several processes uses ``--standalone``. ``wrapper`` (mlintern's in-job launcher, which puts the
     command in bwrap when the node has it) goes between ``srun`` and the command; ``logs`` are the
-    stdout/stderr files (default: ``<run_dir>/slurm-%j.out``).
+    stdout/stderr files (default: ``<run_dir>/slurm-%j.out``). ``tasks_per_node`` > 1 starts several
+    torchrun agents per node (each with ``nproc_per_node`` processes); the rendezvous counts every agent.
+    Under the wrapper the rendezvous is static (node rank = ``$SLURM_PROCID``, set by the wrapper): c10d
+    tells agents apart by host name and pid, and agents that share a node each in their own bwrap PID
+    namespace have the same pid.
     """
     minutes = max(1, math.ceil(max_minutes)) if max_minutes else 60
     py = shlex.quote(sys.executable)
-    if nnodes > 1:
-        command = (f"{py} -m torch.distributed.run --nnodes={nnodes} --nproc-per-node={nproc_per_node} "
+    agents = nnodes * tasks_per_node
+    if agents > 1 and wrapper:  # static rendezvous: the wrapper adds --node-rank=$SLURM_PROCID per task
+        command = (f"{py} -m torch.distributed.run --nnodes={agents} --nproc-per-node={nproc_per_node} "
+                   f'--rdzv-backend=static --master-addr="$head" --master-port="$port"')
+    elif agents > 1:
+        command = (f"{py} -m torch.distributed.run --nnodes={agents} --nproc-per-node={nproc_per_node} "
                    f'--rdzv-backend=c10d --rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:$port"')
     elif nproc_per_node > 1:
         command = f"{py} -m torch.distributed.run --standalone --nproc-per-node={nproc_per_node}"
@@ -84,7 +92,7 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
         f"# Written by mlintern run-training for {project.name}. Submit with: sbatch {script.parent.name}/mlintern_job.sbatch",
         f"#SBATCH --job-name={job_name}",
         f"#SBATCH --nodes={nnodes}",
-        "#SBATCH --ntasks-per-node=1",
+        f"#SBATCH --ntasks-per-node={tasks_per_node}",
         f"#SBATCH --cpus-per-task={nproc_per_node}",
         f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00",
         f"#SBATCH --output={out}",

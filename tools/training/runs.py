@@ -62,7 +62,9 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
     if launcher == "slurm":  # tools/training/slurm.py: submit, follow, cancel, re-attach
         out = slurm.submit(ctx, ws, folder=folder, script=script, args=args, run_id=run_id, run_dir=run_dir,
                             mode=mode, meta=meta, max_minutes=max_minutes, nproc_per_node=nproc_per_node,
-                            nnodes=int(rendezvous.get("nnodes") or 1), sandbox=sandbox, env=env, yes=yes,
+                            nnodes=int(rendezvous.get("nnodes") or 1),
+                            tasks_per_node=int(rendezvous.get("tasks_per_node") or 1), sandbox=sandbox,
+                            env=env, yes=yes,
                             max_memory_gb=max_memory_gb, max_procs=max_procs)
         if wait and out.get("run_id"):
             out = {**describe(ws, _wait(ctx, ws, out["run_id"])), "sbatch_script": out["sbatch_script"]}

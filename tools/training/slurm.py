@@ -102,7 +102,7 @@ def job_info(job_id: str) -> dict | None:
 
 
 def scancel(job_id: str, *, signal_name: str | None = None) -> None:
-    argv = ["scancel", *([f"--signal={signal_name}", "--full"] if signal_name else []), str(job_id)]
+    argv = ["scancel", *([f"--signal={signal_name}"] if signal_name else []), str(job_id)]  # the steps, not bash
     done = _run(argv)
     if done is None or done.returncode != 0:
         raise ToolError(f"scancel {job_id} failed: {(done.stderr.strip() if done else 'scancel did not answer')}",
@@ -153,20 +153,22 @@ def _write_new(path: Path, text: str) -> None:
 
 
 def submit(ctx, ws, *, folder: Path, script: Path, args: list[str], run_id: str, run_dir: Path, mode: str,
-           meta: dict, max_minutes: float | None, nproc_per_node: int, nnodes: int, sandbox: bool,
+           meta: dict, max_minutes: float | None, nproc_per_node: int, nnodes: int, tasks_per_node: int,
+           sandbox: bool,
            env: list[str] | None, yes: bool, max_memory_gb: float | None, max_procs: int) -> dict:
     from mlintern.tools.training.runs import describe
 
     job_name = f"mlintern-{folder.name}"
     common = {"project": folder, "script": script, "args": args, "run_dir": run_dir, "job_name": job_name,
-              "max_minutes": max_minutes, "nproc_per_node": nproc_per_node, "nnodes": nnodes}
+              "max_minutes": max_minutes, "nproc_per_node": nproc_per_node, "nnodes": nnodes,
+              "tasks_per_node": tasks_per_node}
     copy = folder / "mlintern_job.sbatch"  # for a cluster mlintern does not reach: plain srun + torchrun
     _write_new(copy, launchers.sbatch_script(**common))
     if not available():
         return {"run_id": None, "state": "not_submitted", "sbatch_script": str(copy), "project": str(folder),
                 "summary": f"sbatch is not installed here; nothing was submitted. Wrote {copy}.\n"
                            f"On the cluster's login node run: sbatch {copy}"}
-    what = (f"job {job_name} ({nnodes} node(s) x {nproc_per_node} process(es)"
+    what = (f"job {job_name} ({nnodes} node(s) x {tasks_per_node * nproc_per_node} process(es)"
             + (f", {max_minutes:g} min budget" if max_minutes else ", no time budget") + ")")
     approval = _approve(ctx, yes, what)
     limits = Limits()
@@ -244,9 +246,28 @@ def _isolation(run_dir: Path) -> dict:
     return data if isinstance(data, dict) and data.get("mode") in ("bwrap", "none") else {}
 
 
-def _failure_reason(run_dir: Path, info: dict) -> str:
-    from mlintern.tools.training.supervisor import _last_error_line
+SCHEDULER_LINES = ("srun:", "slurmstepd", "[mlintern]", "sbatch:")
 
+
+def _last_error_line(path: Path) -> str:
+    """The job's last stderr line that is not SLURM's or mlintern's own (usually the exception)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return ""
+        size = os.fstat(fh.fileno()).st_size
+        fh.seek(max(0, size - 20000))
+        text = fh.read(20000).decode(errors="replace")
+    for line in reversed(text.splitlines()):
+        if line.strip() and not line.lstrip().startswith(SCHEDULER_LINES):
+            return line.strip()[:300]
+    return ""
+
+
+def _failure_reason(run_dir: Path, info: dict) -> str:
     state = info["state"].rstrip("+")
     if state in SLURM_WHY:
         return SLURM_WHY[state]
@@ -275,6 +296,8 @@ class Follower:
         meta, job = run["meta"], run["meta"].get("slurm_job_id")
         info = job_info(job) if job else None
         state = run_state(info)
+        if state == "running" and meta.get("stop_reason") and info and info["state"].startswith("COMPLETING"):
+            state = meta.get("stop_status") or "cancelled"  # scancel'd: SLURM is killing its processes
         now = time.time()
         update: dict = {}
         slurm = {"job_id": job, **({k: info[k] for k in ("state", "nodes", "elapsed", "exit_code", "reason",
@@ -313,6 +336,8 @@ class Follower:
                           exit_code=info["exit_code"] if info else None)
             if not run["started"]:
                 update["started"] = now - elapsed
+        if self.ws.require_run(self.run_id)["status"] not in ("queued", "running"):
+            return self.ws.require_run(self.run_id)  # another poller (cancel, a status call) ended it meanwhile
         run = self.ws.update_run(self.run_id, meta=update_meta, **update)
         if run["status"] not in ("queued", "running"):
             self.ws.log_event("run_ended", {"run_id": self.run_id, "status": run["status"], "reason": run["reason"]})
@@ -387,6 +412,9 @@ def job_main(run_dir: str, command: list[str]) -> int:
     """One srun task: run ``command`` in bwrap when the node has a working one, else as is."""
     from mlintern.sandbox import Policy, available_mode, prepare
 
+    if "torch.distributed.run" in command and "--rdzv-backend=static" in command:
+        at = command.index("torch.distributed.run") + 1  # this task's node rank, from SLURM
+        command = [*command[:at], f"--node-rank={int(os.environ.get('SLURM_PROCID', '0'))}", *command[at:]]
     run_path = Path(run_dir)
     cfg = json.loads((run_path / "launch.json").read_text())
     node = socket.gethostname()

@@ -50,6 +50,9 @@ RUN_INPUT = {
         "nproc_per_node": {"type": "integer", "minimum": 1, "maximum": 64, "default": 1,
                            "description": "torchrun/slurm: processes per node (one per GPU; on CPU, gloo processes)."},
         "nnodes": {"type": "integer", "minimum": 1, "description": "torchrun/slurm: number of nodes."},
+        "tasks_per_node": {"type": "integer", "minimum": 1, "maximum": 64,
+                           "description": "slurm: torchrun agents (srun tasks) per node, default 1; the rendezvous "
+                                          "counts nnodes x tasks_per_node agents."},
         "node_rank": {"type": "integer", "minimum": 0, "description": "torchrun: this node's rank."},
         "rdzv_endpoint": {"type": "string", "description": "torchrun: host:port of the rendezvous."},
         "rdzv_backend": {"type": "string", "description": "torchrun: rendezvous backend (c10d, static)."},
