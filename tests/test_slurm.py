@@ -165,7 +165,9 @@ def test_failing_job_is_diagnosed_from_its_log(ws):
     assert "mat1 and mat2" in failed["reason"], failed["reason"]
     diagnosis = call(ws, "diagnose-traceback", {"run_id": started["run_id"]})
     assert diagnosis["category"] != "unrecognised", diagnosis
-    assert "train.py" in json.dumps(diagnosis)
+    assert "train.py" in json.dumps(diagnosis["location"]) or "train.py" in json.dumps(diagnosis["frames"])
+    assert "mat1 and mat2" in json.dumps(diagnosis["error"]) and "srun" not in json.dumps(diagnosis["error"])
+    assert any(line.startswith("[slurm] ") for line in failed["log_tail"])  # SLURM's own notices, apart
 
 
 def test_two_task_srun_torchrun_ddp_pilot(tmp_path, scaffolded):

@@ -33,8 +33,8 @@ def test_batch_script_shapes():
     wrapped = script(nnodes=2, tasks_per_node=2, wrapper=["py", "-m", "mlintern.tools.training.slurm", "job", "R"],
                      logs=("/r/stdout.log", "/r/stderr.log"), max_minutes=0.2)
     assert "--nnodes=4" in wrapped and "--rdzv-backend=static" in wrapped and "#SBATCH --ntasks-per-node=2" in wrapped
-    assert "srun --kill-on-bad-exit=1 py -m mlintern.tools.training.slurm job R -- " in wrapped
-    assert "#SBATCH --output=/r/stdout.log" in wrapped and "#SBATCH --time=00:01:00" in wrapped
+    assert "srun --kill-on-bad-exit=1 --open-mode=append --output=/r/stdout.log --error=/r/stderr.log py -m mlintern.tools.training.slurm job R -- " in wrapped
+    assert "#SBATCH --output=/w/.mlintern/runs/r1/slurm-%j.log" in wrapped and "#SBATCH --time=00:01:00" in wrapped
     assert "port=$((20000 + SLURM_JOB_ID % 20000))" in wrapped
     assert subprocess.run(["bash", "-n"], input=wrapped, text=True).returncode == 0
 

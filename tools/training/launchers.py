@@ -66,7 +66,8 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
     node do not collide). One process on one node skips torchrun (``python -u train.py``); one node
     with several processes uses ``--standalone``. ``wrapper`` (mlintern's in-job launcher, which puts the
     command in bwrap when the node has it) goes between ``srun`` and the command; ``logs`` are the
-    stdout/stderr files (default: ``<run_dir>/slurm-%j.out``). ``tasks_per_node`` > 1 starts several
+    tasks' stdout/stderr files (``srun --output/--error``; SLURM's own messages then go to
+    ``<run_dir>/slurm-%j.log``); without them everything goes to ``<run_dir>/slurm-%j.out``. ``tasks_per_node`` > 1 starts several
     torchrun agents per node (each with ``nproc_per_node`` processes); the rendezvous counts every agent.
     Under the wrapper the rendezvous is static (node rank = ``$SLURM_PROCID``, set by the wrapper): c10d
     tells agents apart by host name and pid, and agents that share a node each in their own bwrap PID
@@ -85,7 +86,11 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
         command = f"{py} -m torch.distributed.run --standalone --nproc-per-node={nproc_per_node}"
     else:
         command = f"{py} -u"
-    out, err = logs or (f"{run_dir}/slurm-%j.out", f"{run_dir}/slurm-%j.out")
+    out = err = f"{run_dir}/slurm-%j.out"
+    step_io = ""
+    if logs:  # the tasks' output to the run's logs; SLURM's own messages (srun: error: ...) to slurm-<job>.log
+        out = err = f"{run_dir}/slurm-%j.log"
+        step_io = f"--open-mode=append --output={shlex.quote(logs[0])} --error={shlex.quote(logs[1])} "
     prefix = " ".join(shlex.quote(a) for a in wrapper) + " -- " if wrapper else ""
     return "\n".join([
         "#!/bin/bash",
@@ -102,7 +107,7 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
         'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
         "port=$((20000 + SLURM_JOB_ID % 20000))",
         'echo "[mlintern] SLURM job $SLURM_JOB_ID on $SLURM_JOB_NODELIST (rendezvous $head:$port)" >&2',
-        f"srun --kill-on-bad-exit=1 {prefix}{command} {shlex.quote(str(script))} "
+        f"srun --kill-on-bad-exit=1 {step_io}{prefix}{command} {shlex.quote(str(script))} "
         f"{' '.join(shlex.quote(a) for a in args)}",
         "",
     ])

@@ -240,6 +240,7 @@ def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: s
         out["slurm"] = meta["slurm"]
         out["isolation"] = meta.get("isolation")
         lines.append(slurm.summary_line(meta["slurm"]))
+        out["log_tail"] += [f"[slurm] {x}" for x in slurm.scheduler_log(run_dir, meta["slurm"], 3)]
     if out["warning"]:
         lines.append(out["warning"])
     if out["loss_plot"]:

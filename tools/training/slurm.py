@@ -267,6 +267,15 @@ def _last_error_line(path: Path) -> str:
     return ""
 
 
+def scheduler_log(run_dir: Path, info: dict, n: int) -> list[str]:
+    """The last lines of the batch script's own log (``srun: error: ...``, SLURM's cancel notices)."""
+    job = str(info.get("job_id") or "")
+    if not job.isdigit():
+        return []
+    text = _read_small(run_dir / f"slurm-{job}.log", 20000) or ""
+    return [line for line in text.splitlines() if line.strip()][-n:] if n else []
+
+
 def _failure_reason(run_dir: Path, info: dict) -> str:
     state = info["state"].rstrip("+")
     if state in SLURM_WHY:
