@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -129,6 +130,11 @@ def test_scaffolded_pilot_completes_with_metrics_and_exports(tmp_path, scaffolde
 
     listing = call(Workspace(root), "training-status", {})  # the list every face shows
     assert any(r["run_id"] == started["run_id"] and r["launcher"] == "slurm" for r in listing["runs"])
+
+    cli = subprocess.run([sys.executable, "-m", "mlintern.server.cli", "training-status", started["run_id"], "--json",
+                          "--workspace", str(root)], capture_output=True, text=True, timeout=120)
+    seen = json.loads(cli.stdout)  # the CLI, another process, reads the same row
+    assert seen["state"] == "succeeded" and seen["slurm"]["job_id"] == job, cli.stderr
 
     exported = call(ws, "export-model", {"run_id": started["run_id"]})
     assert (Path(exported["export_dir"]) / "model.safetensors").is_file() and exported["num_params"] > 0

@@ -91,3 +91,19 @@ def test_start_script_refuses_a_foreign_slurm_conf():
     conf = (Path(__file__).parent / "slurm" / "slurm.conf").read_text()
     assert conf.splitlines()[0].startswith("# mlintern-test-cluster")
     assert subprocess.run(["bash", "-n", str(Path(__file__).parent / "slurm" / "start.sh")]).returncode == 0
+
+
+def test_a_silent_controller_is_unreachable_not_lost(tmp_path, monkeypatch):
+    """scontrol that cannot reach slurmctld (a real error text of SLURM 22.05) must not end the run."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "scontrol").write_text("#!/bin/sh\necho 'slurm_load_jobs error: Unable to contact slurm controller "
+                                   "(connect failure)' >&2\nexit 1\n")
+    (fake / "scontrol").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    with pytest.raises(slurm.Unreachable, match="Unable to contact"):
+        slurm.job_info("12345")
+    (fake / "scontrol").write_text("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n")
+    (fake / "sacct").write_text("#!/bin/sh\necho 'Slurm accounting storage is disabled' >&2\nexit 1\n")
+    (fake / "sacct").chmod(0o755)
+    assert slurm.job_info("12345") is None  # forgotten by the controller, no accounting: really unknown

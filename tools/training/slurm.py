@@ -78,10 +78,17 @@ def _seconds(text: str) -> float | None:
     return float(((d * 24 + h) * 60 + mi) * 60 + s)
 
 
+class Unreachable(Exception):
+    """The controller did not answer (down, restarting, overloaded): the job's state is unknown, not lost."""
+
+
 def job_info(job_id: str) -> dict | None:
     """The job as the scheduler sees it now: ``{state, exit_code, signal, nodes, elapsed, reason,
-    source}``; ``None`` when neither the controller nor accounting knows it (any more)."""
+    source}``; ``None`` when neither the controller nor accounting knows it (any more).
+    Raises :class:`Unreachable` when the controller does not answer."""
     done = _run(["scontrol", "show", "job", "-o", str(job_id)])
+    if done is None or (done.returncode != 0 and "Invalid job id" not in done.stderr):
+        raise Unreachable((done.stderr.strip() if done else "scontrol timed out") or "scontrol failed")
     if done is not None and done.returncode == 0 and "JobState=" in done.stdout:
         fields: dict[str, str] = {}
         for key, value in re.findall(r"(?:^|\s)(\w+)=(\S*)", done.stdout.splitlines()[0]):
@@ -123,7 +130,8 @@ def summary_line(info: dict) -> str:
     return (f"SLURM job {info.get('job_id')}: {info.get('state')}"
             + (f" on {info['nodes']}" if info.get("nodes") else "")
             + (f", {elapsed:.0f} s elapsed" if elapsed is not None else "")
-            + (f", exit code {info['exit_code']}" if info.get("exit_code") not in (None, 0) else ""))
+            + (f", exit code {info['exit_code']}" if info.get("exit_code") not in (None, 0) else "")
+            + (f" (scheduler not answering: {info['unreachable']})" if info.get("unreachable") else ""))
 
 
 # ------------------------------------------------------------------------------ submit
@@ -303,7 +311,11 @@ class Follower:
         if run["status"] not in ("queued", "running"):
             return run
         meta, job = run["meta"], run["meta"].get("slurm_job_id")
-        info = job_info(job) if job else None
+        try:
+            info = job_info(job) if job else None
+        except Unreachable as err:  # keep the last known state; say why it is not fresh
+            slurm = {**(meta.get("slurm") or {}), "unreachable": str(err)[:200]}
+            return self.ws.update_run(self.run_id, meta={"slurm": slurm})
         state = run_state(info)
         if state == "running" and meta.get("stop_reason") and info and info["state"].startswith("COMPLETING"):
             state = meta.get("stop_status") or "cancelled"  # scancel'd: SLURM is killing its processes
@@ -347,6 +359,7 @@ class Follower:
                 update["started"] = now - elapsed
         if self.ws.require_run(self.run_id)["status"] not in ("queued", "running"):
             return self.ws.require_run(self.run_id)  # another poller (cancel, a status call) ended it meanwhile
+        update_meta["slurm"]["unreachable"] = None
         run = self.ws.update_run(self.run_id, meta=update_meta, **update)
         if run["status"] not in ("queued", "running"):
             self.ws.log_event("run_ended", {"run_id": self.run_id, "status": run["status"], "reason": run["reason"]})
@@ -392,7 +405,15 @@ def cancel(ws, run: dict, *, reason: str, wait_s: float = CANCEL_WAIT_S) -> dict
     ws.update_run(run["id"], meta={"stop_reason": reason, "stop_status": "cancelled"})
     job = run["meta"].get("slurm_job_id")
     if job:
-        scancel(job)
+        try:
+            scancel(job)
+        except ToolError:
+            try:
+                still = run_state(job_info(job)) in ("queued", "running")
+            except Unreachable:
+                still = True
+            if still:
+                raise  # really still there (or nobody can tell): say so, with the command to run by hand
     follower = Follower(ws, run["id"])
     deadline = time.time() + wait_s
     while True:
@@ -411,9 +432,20 @@ def follow_main(root: str, run_id: str) -> int:
     ws = Workspace(root, confined=False)
     follower = Follower(ws, run_id)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    while follower.poll()["status"] in ("queued", "running"):
+    failures = 0
+    while True:
+        try:
+            if follower.poll()["status"] not in ("queued", "running"):
+                return 0
+            failures = 0
+        except ToolError:  # the run is gone from the database
+            return 1
+        except Exception as err:  # noqa: BLE001 - a locked database, a transient error: keep following
+            failures += 1
+            print(f"follower: {type(err).__name__}: {err}", flush=True)
+            if failures > 60:
+                raise
         time.sleep(POLL_S)
-    return 0
 
 
 # ---------------------------------------------------------------------------- in the job
