@@ -324,7 +324,7 @@ class Follower:
         slurm = {"job_id": job, **({k: info[k] for k in ("state", "nodes", "elapsed", "exit_code", "reason",
                                                            "source")} if info else {"state": "UNKNOWN"})}
         update_meta: dict = {"slurm": slurm}
-        iso = _isolation(self.run_dir)
+        iso = {} if meta.get("sandbox_mode") else _isolation(self.run_dir)  # first sight wins (see docs)
         if iso:
             update_meta["sandbox_mode"] = iso["mode"]
             if iso["mode"] == "none":
