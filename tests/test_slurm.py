@@ -176,19 +176,26 @@ def test_failing_job_is_diagnosed_from_its_log(ws):
     assert any(line.startswith("[slurm] ") for line in failed["log_tail"])  # SLURM's own notices, apart
 
 
-def test_two_task_srun_torchrun_ddp_pilot(tmp_path, scaffolded):
+@pytest.mark.parametrize("shape", [{"nnodes": 2}, {"tasks_per_node": 2}], ids=["2-nodes", "2-tasks-1-node"])
+def test_two_task_srun_torchrun_ddp_pilot(tmp_path, scaffolded, shape):
+    """Two srun tasks, one torchrun agent each, one DDP group (gloo): on two nodes (the cluster's
+    mlintern-1 and mlintern-2) and as two agents on one node."""
     root = tmp_path / "ws"
     root.mkdir()
     shutil.copytree(scaffolded, root / "mlp")
     ws = Workspace(root)
     started = call(ws, "run-training", {"project": "mlp", "pilot": True, "launcher": "slurm", "yes": True,
-                                        "tasks_per_node": 2, "max_minutes": 4})
+                                        "max_minutes": 4, **shape})
     script = Path(started["sbatch_script"]).read_text()
-    assert "#SBATCH --ntasks-per-node=2" in script and "--nnodes=2" in script and "--master-addr=\"$head\"" in script
+    assert f"#SBATCH --nodes={shape.get('nnodes', 1)}" in script
+    assert f"#SBATCH --ntasks-per-node={shape.get('tasks_per_node', 1)}" in script
+    assert "--nnodes=2" in script and "--master-addr=\"$head\"" in script and "srun " in script
     done = follow(ws, started["run_id"], lambda s: s["state"] == "succeeded")
     log = (Path(done["run_dir"]) / "stdout.log").read_text()
     assert "x 2 process(es)" in log, log[-2000:]  # two ranks (one per srun task) in one DDP group
     assert done["step"] == done["total_steps"]
+    if "nnodes" in shape:
+        assert "," in done["slurm"]["nodes"] or "[" in done["slurm"]["nodes"], done["slurm"]  # two nodes
 
 
 def test_budget_stops_the_job_and_resume_continues(ws):
@@ -233,3 +240,24 @@ def test_submitting_needs_approval(ws):
     assert err.value.code == "declined"
     assert ws.runs() == []
     assert subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout == before
+
+
+def test_the_portable_script_runs_as_written_on_two_nodes(ws):
+    """The <project>/mlintern_job.sbatch copy (for clusters mlintern does not reach) is submitted by hand
+    with plain sbatch, as its header says, and trains on two nodes with the c10d rendezvous."""
+    call(ws, "run-training", {"project": "proj", "pilot": True, "launcher": "slurm", "yes": True, "nnodes": 2,
+                              "wait": True})
+    copy = ws.root / "proj" / "mlintern_job.sbatch"
+    text = copy.read_text()
+    assert "--rdzv-backend=c10d" in text and "--out-dir out" in text and "#SBATCH --output=slurm-%j.out" in text
+    done = subprocess.run(["sbatch", "--parsable", copy.name], cwd=copy.parent, capture_output=True, text=True,
+                          timeout=60)
+    job = done.stdout.strip()
+    assert job.isdigit(), done.stderr
+    deadline = time.time() + 180
+    while slurm.run_state(slurm.job_info(job)) in ("queued", "running") and time.time() < deadline:
+        time.sleep(0.5)
+    log = (ws.root / "proj" / f"slurm-{job}.out").read_text()
+    assert slurm.job_info(job)["state"] == "COMPLETED", log[-3000:]
+    rows = (ws.root / "proj" / "out" / "metrics.jsonl").read_text().splitlines()
+    assert len(rows) == 20 and "done: 20 steps" in log

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start munge and a one-node SLURM cluster (slurmctld + slurmd on this machine) for the tests.
+# Start munge and a SLURM cluster on this machine for the tests: slurmctld and two compute nodes
+# (mlintern-1, mlintern-2: one slurmd -N each), so multi-node jobs really run.
 #
 #   tests/slurm/start.sh            # as root; idempotent: safe to run twice, does nothing when it is up
 #   MLINTERN_SLURM_CPUS=8 tests/slurm/start.sh
@@ -48,26 +49,31 @@ if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
     printf '%s\n' "$want" > "$conf.tmp" && mv "$conf.tmp" "$conf"
     changed=1
 fi
-install -d /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
+install -d /var/spool/slurmctld /var/spool/slurmd-mlintern-1 /var/spool/slurmd-mlintern-2 /var/log/slurm
+nodes="mlintern-1 mlintern-2"
 
 # --- daemons (already running with this configuration: leave them be)
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-if [ "$changed" = 1 ]; then
-    for pidfile in /run/slurmd.pid /run/slurmctld.pid; do
+if [ "$changed" = 1 ]; then  # stop what runs with an older configuration (ours: pid files we know)
+    for pidfile in /run/slurmd.pid /run/slurmd-mlintern-1.pid /run/slurmd-mlintern-2.pid /run/slurmctld.pid; do
         if running "$pidfile"; then kill "$(cat "$pidfile")"; sleep 1; fi
     done
 fi
 running /run/slurmctld.pid || slurmctld
 for _ in $(seq 100); do scontrol ping >/dev/null 2>&1 && break; sleep 0.2; done
 scontrol ping >/dev/null 2>&1 || die "slurmctld did not answer (see /var/log/slurm/slurmctld.log)"
-running /run/slurmd.pid || slurmd
-for _ in $(seq 150); do
-    state="$(sinfo -h -n "$host" -o %t 2>/dev/null || true)"
-    case "$state" in idle*|mix*|alloc*) break ;; down*|drain*) scontrol update nodename="$host" state=resume >/dev/null 2>&1 || true ;; esac
-    sleep 0.2
+for node in $nodes; do
+    running "/run/slurmd-$node.pid" || slurmd -N "$node"
 done
-state="$(sinfo -h -n "$host" -o %t 2>/dev/null || true)"
-case "$state" in
-    idle*|mix*|alloc*) echo "SLURM test cluster up: node $host ($cpus CPUs), state $state" ;;
-    *) die "node $host is '$state', not idle (see /var/log/slurm/slurmd.log)" ;;
-esac
+ready() {
+    for node in $nodes; do
+        case "$(sinfo -h -n "$node" -o %t 2>/dev/null || true)" in
+            idle*|mix*|alloc*) ;;
+            down*|drain*) scontrol update nodename="$node" state=resume >/dev/null 2>&1 || true; return 1 ;;
+            *) return 1 ;;
+        esac
+    done
+}
+for _ in $(seq 150); do ready && break; sleep 0.2; done
+ready || die "nodes not idle: $(sinfo -h -N -o '%N %t' | tr '\n' ' ') (see /var/log/slurm/slurmd-*.log)"
+echo "SLURM test cluster up: nodes $nodes on $host ($cpus CPUs each): $(sinfo -h -N -o '%N %t' | tr '\n' ' ')"

@@ -73,7 +73,7 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
     tells agents apart by host name and pid, and agents that share a node each in their own bwrap PID
     namespace have the same pid.
     """
-    minutes = max(1, math.ceil(max_minutes)) if max_minutes else 60
+    minutes = max(1, math.ceil(max_minutes)) if max_minutes else None  # none: the partition's default limit
     py = shlex.quote(sys.executable)
     agents = nnodes * tasks_per_node
     if agents > 1 and wrapper:  # static rendezvous: the wrapper adds --node-rank=$SLURM_PROCID per task
@@ -86,7 +86,7 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
         command = f"{py} -m torch.distributed.run --standalone --nproc-per-node={nproc_per_node}"
     else:
         command = f"{py} -u"
-    out = err = f"{run_dir}/slurm-%j.out"
+    out = err = "slurm-%j.out" if str(run_dir) == "." else f"{run_dir}/slurm-%j.out"
     step_io = ""
     if logs:  # the tasks' output to the run's logs; SLURM's own messages (srun: error: ...) to slurm-<job>.log
         out = err = f"{run_dir}/slurm-%j.log"
@@ -99,12 +99,14 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
         f"#SBATCH --nodes={nnodes}",
         f"#SBATCH --ntasks-per-node={tasks_per_node}",
         f"#SBATCH --cpus-per-task={nproc_per_node}",
-        f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00",
+        *([f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00"] if minutes else []),
         f"#SBATCH --output={out}",
         f"#SBATCH --error={err}",
         f"#SBATCH --chdir={project}",
         "set -euo pipefail",
         'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
+        "addr=$(scontrol show node \"$head\" -o 2>/dev/null | sed -n 's/.* NodeAddr=\\([^ ]*\\).*/\\1/p')",
+        'head=${addr:-$head}  # the address SLURM reaches the first node at',
         "port=$((20000 + SLURM_JOB_ID % 20000))",
         'echo "[mlintern] SLURM job $SLURM_JOB_ID on $SLURM_JOB_NODELIST (rendezvous $head:$port)" >&2',
         f"srun --kill-on-bad-exit=1 {step_io}{prefix}{command} {shlex.quote(str(script))} "

@@ -170,8 +170,12 @@ def submit(ctx, ws, *, folder: Path, script: Path, args: list[str], run_id: str,
     common = {"project": folder, "script": script, "args": args, "run_dir": run_dir, "job_name": job_name,
               "max_minutes": max_minutes, "nproc_per_node": nproc_per_node, "nnodes": nnodes,
               "tasks_per_node": tasks_per_node}
-    copy = folder / "mlintern_job.sbatch"  # for a cluster mlintern does not reach: plain srun + torchrun
-    _write_new(copy, launchers.sbatch_script(**common))
+    # For a cluster mlintern does not reach: plain srun + torchrun (c10d), paths relative to the project.
+    copy = folder / "mlintern_job.sbatch"
+    portable = [*args]
+    if "--out-dir" in portable:
+        portable[portable.index("--out-dir") + 1] = "out"
+    _write_new(copy, launchers.sbatch_script(**{**common, "args": portable, "run_dir": Path(".")}))
     if not available():
         return {"run_id": None, "state": "not_submitted", "sbatch_script": str(copy), "project": str(folder),
                 "summary": f"sbatch is not installed here; nothing was submitted. Wrote {copy}.\n"
