@@ -87,7 +87,7 @@ def main() -> None:
     print(f"submit-to-first-step, median of {opts.repeats} (sandbox {'on' if opts.sandbox else 'off'}):")
     print(f"  local launch: {local:.2f} s  (runs {', '.join(f'{x:.2f}' for x in times['local'])})")
     print(f"  SLURM job:    {remote:.2f} s  (runs {', '.join(f'{x:.2f}' for x in times['slurm'])})")
-    print(f"  SLURM overhead: +{remote - local:.2f} s ({remote / local:.2f}x)")
+    print(f"  SLURM overhead: {remote - local:+.2f} s ({remote / local:.2f}x)")
 
 
 if __name__ == "__main__":
