@@ -64,8 +64,7 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
                             mode=mode, meta=meta, max_minutes=max_minutes, nproc_per_node=nproc_per_node,
                             nnodes=int(rendezvous.get("nnodes") or 1),
                             tasks_per_node=int(rendezvous.get("tasks_per_node") or 1), sandbox=sandbox,
-                            env=env, yes=yes,
-                            max_memory_gb=max_memory_gb, max_procs=max_procs)
+                            env=env, yes=yes, max_memory_gb=max_memory_gb, max_procs=max_procs)
         if wait and out.get("run_id"):
             out = {**describe(ws, _wait(ctx, ws, out["run_id"])), "sbatch_script": out["sbatch_script"]}
         return out
