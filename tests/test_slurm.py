@@ -16,13 +16,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from mlintern.sandbox.proctree import alive
 from mlintern.tools import registry
-from mlintern.tools.errors import ToolError
+from mlintern.tools.errors import Cancelled, ToolError
 from mlintern.tools.registry import ToolContext
 from mlintern.tools.training import slurm
 from mlintern.tools.workspace import Workspace
@@ -262,3 +263,29 @@ def test_the_portable_script_runs_as_written_on_two_nodes(ws):
     assert slurm.job_info(job)["state"] == "COMPLETED", log[-3000:]
     rows = (ws.root / "proj" / "out" / "metrics.jsonl").read_text().splitlines()
     assert len(rows) == 20 and "done: 20 steps" in log
+
+
+def test_cancelling_a_waiting_call_cancels_the_job(ws):
+    """wait=true follows the job with progress; the caller's cancel (MCP cancel, LSP cancel, Ctrl-C) scancels it."""
+    cancel, seen, box = threading.Event(), [], {}
+
+    def run() -> None:
+        try:
+            call(ws, "run-training", {"project": "proj", "launcher": "slurm", "max_steps": 400, "yes": True,
+                                      "wait": True, "env": ["TINY_STEP_SLEEP=0.2"]},
+                 cancel_event=cancel, progress=lambda done, total, msg: seen.append(done))
+        except Cancelled as err:
+            box["cancelled"] = err
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.time() + 180
+    while len(seen) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    assert len(seen) >= 2, "no progress reported while waiting on the SLURM job"
+    cancel.set()
+    thread.join(30)
+    assert not thread.is_alive() and "cancelled" in box
+    run = ws.runs()[0]
+    assert run["status"] == "cancelled" and "cancelled by the caller" in run["reason"]
+    assert squeue_state(run["meta"]["slurm_job_id"]) in ("", "CANCELLED", "COMPLETING")
