@@ -107,3 +107,24 @@ def test_a_silent_controller_is_unreachable_not_lost(tmp_path, monkeypatch):
     (fake / "sacct").write_text("#!/bin/sh\necho 'Slurm accounting storage is disabled' >&2\nexit 1\n")
     (fake / "sacct").chmod(0o755)
     assert slurm.job_info("12345") is None  # forgotten by the controller, no accounting: really unknown
+
+
+def test_the_follower_does_not_read_a_fifo_or_a_link(tmp_path):
+    """A job on a node without bwrap can swap its metrics file for a FIFO or a link: no hang, no leak."""
+    ws = Workspace(tmp_path)
+    run_dir = tmp_path / "run"
+    (run_dir / "out").mkdir(parents=True)
+    os.mkfifo(run_dir / "out" / "metrics.jsonl")
+    os.mkfifo(run_dir / "stdout.log")
+    ws.create_run(project=str(tmp_path), command=["sbatch"], launcher="slurm", mode="pilot", run_dir=str(run_dir),
+                  meta={"out_dir": str(run_dir / "out")}, run_id="run-x")
+    follower = slurm.Follower(ws, "run-x")
+    meta: dict = {}
+    follower._metrics(meta, final=True)  # would block forever on either FIFO
+    assert meta["step"] is None
+    secret = tmp_path / "secret.jsonl"
+    secret.write_text('{"step": 1, "loss": 0.5, "token": "s3cret"}\n')
+    (run_dir / "out" / "metrics.jsonl").unlink()
+    (run_dir / "out" / "metrics.jsonl").symlink_to(secret)
+    follower._metrics(meta, final=True)
+    assert "s3cret" not in str(meta)

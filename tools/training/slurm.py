@@ -249,6 +249,13 @@ def _read_small(path: Path, limit: int = 4096) -> str | None:
         return fh.read(limit).decode(errors="replace")
 
 
+def _plain(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _isolation(run_dir: Path) -> dict:
     text = _read_small(run_dir / ISOLATION_FILE)
     try:
@@ -370,8 +377,9 @@ class Follower:
         return run
 
     def _metrics(self, update_meta: dict, final: bool) -> None:
-        rows = self.metrics.read()
-        if self.total is None:
+        # Without bwrap on the node the job can replace these files: read only plain files (no FIFO, no link).
+        rows = self.metrics.read() if _plain(self.out_dir / "metrics.jsonl") else self.metrics.rows
+        if self.total is None and _plain(self.run_dir / "stdout.log"):
             self.total = M.total_steps(self.run_dir / "stdout.log")
         if len(rows) == self.seen and not final:
             return
