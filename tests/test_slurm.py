@@ -167,6 +167,8 @@ def test_failing_job_is_diagnosed_from_its_log(ws):
     started = call(ws, "run-training", {"project": "proj", "pilot": True, "launcher": "slurm"},
                    ask_approval=lambda question: asked.append(question) or True)
     assert asked and "SLURM" in asked[0] and "mlintern-proj" in asked[0]
+    approval = ws.get_run(started["run_id"])["meta"]["approvals"][-1]
+    assert approval["action"] == "submit a SLURM job" and approval["how"] == "asked over cli"
     failed = follow(ws, started["run_id"], lambda s: s["state"] == "failed")
     assert failed["slurm"]["state"] == "FAILED" and failed["exit_code"] != 0
     assert "mat1 and mat2" in failed["reason"], failed["reason"]

@@ -145,7 +145,7 @@ def _approve(ctx, yes: bool, what: str) -> str:
     if not ctx.ask_approval(f"Submit to SLURM: {what}. Proceed?"):
         raise ToolError("Submitting to SLURM was declined; nothing was submitted.",
                         hint="Run again and approve, or use launcher=local.", code="declined")
-    return "approved when asked"
+    return f"asked over {ctx.face}"
 
 
 def _write_new(path: Path, text: str) -> None:
@@ -206,7 +206,9 @@ def submit(ctx, ws, *, folder: Path, script: Path, args: list[str], run_id: str,
                  if sandbox else "none (sandbox=false)")
     ws.create_run(project=str(folder), command=["sbatch", "--parsable", str(job_file)], launcher="slurm",
                   mode=mode, run_dir=str(run_dir), run_id=run_id,
-                  meta={**meta, "isolation": isolation, "approval": approval, "submitted": time.time()})
+                  meta={**meta, "isolation": isolation, "submitted": time.time(),
+                        "approvals": [*meta.get("approvals", []), {"action": "submit a SLURM job", "detail": what,
+                                                                     "approved": True, "how": approval}]})
     try:
         job = launchers.submit_sbatch(job_file, env=job_env)
     except ToolError as err:
