@@ -10,6 +10,7 @@ not running, the fixture starts it with tests/slurm/start.sh (root only). MLINTE
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -291,3 +292,24 @@ def test_cancelling_a_waiting_call_cancels_the_job(ws):
     run = ws.runs()[0]
     assert run["status"] == "cancelled" and "cancelled by the caller" in run["reason"]
     assert squeue_state(run["meta"]["slurm_job_id"]) in ("", "CANCELLED", "COMPLETING")
+
+
+async def test_over_mcp_a_job_outlives_its_server_and_the_next_server_follows_it(ws, tmp_path):
+    """Submit through a real MCP server over stdio, let that server exit, follow the job from a new one."""
+    from test_mcp_stdio import session
+
+    async with session(ws.root, tmp_path / "server1.log") as (s, _):
+        result = await s.call_tool("run-training", {"project": "proj", "launcher": "slurm", "max_steps": 25,
+                                                    "yes": True, "env": ["TINY_STEP_SLEEP=0.2"]})
+        assert not result.is_error, result.content[0].text
+        started = result.structured_content
+    assert started["state"] in ("queued", "running") and started["slurm"]["job_id"].isdigit()
+    async with session(ws.root, tmp_path / "server2.log") as (s, _):
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            status = (await s.call_tool("training-status", {"run_id": started["run_id"]})).structured_content
+            if status["state"] not in ("queued", "running"):
+                break
+            await asyncio.sleep(0.5)
+    assert status["state"] == "succeeded" and status["step"] == 25, status["summary"]
+    assert f"SLURM job {started['slurm']['job_id']}: COMPLETED" in status["summary"]
