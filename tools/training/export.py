@@ -190,14 +190,14 @@ def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
 
     ws = ctx.workspace
     run = _pick(ws, run_id)
-    if run["launcher"] == "slurm":
-        raise ToolError("SLURM runs write their checkpoints on the cluster.", hint="Pass checkpoint=PATH once copied.")
     project = Path(run["project"])
     out_dir = Path(run["meta"].get("out_dir") or project / "out")
     ckpt_path = ws.path(checkpoint, must_exist=True) if checkpoint else out_dir / "ckpt.pt"
     if not ckpt_path.is_file():
         raise ToolError(f"Run {run['id']} has no checkpoint at {ckpt_path}.",
-                        hint="Run it (longer, or with ckpt_every) until it saves one, or pass checkpoint=PATH.",
+                        hint="Run it (longer, or with ckpt_every) until it saves one, or pass checkpoint=PATH"
+                             + (" (a SLURM job writes it on the cluster's shared file system: copy it here)."
+                                if run["launcher"] == "slurm" else "."),
                         code="not_found")
     if run["status"] in ("queued", "running"):
         raise ToolError(f"Run {run['id']} is still {run['status']}.", hint="Export after it ends (or stop it).",

@@ -21,7 +21,7 @@ from mlintern.sandbox.env import scrubbed_env
 from mlintern.sandbox.policy import GiB, Limits
 from mlintern.sandbox.proctree import alive, cmdline, kill_tree
 from mlintern.tools.errors import Cancelled, ToolError
-from mlintern.tools.training import launchers
+from mlintern.tools.training import launchers, slurm
 from mlintern.tools.training.project import check_project
 from mlintern.tools.workspace import Workspace, new_id
 
@@ -35,7 +35,8 @@ START_RACE_SECONDS = 30  # a queued run younger than this may not have its super
 def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "local", nproc_per_node: int = 1,
                  max_minutes: float | None = None, max_steps: int | None = None, ckpt_every: int | None = None,
                  sandbox: bool = True, resume: bool = False, wait: bool = False, env: list[str] | None = None,
-                 max_memory_gb: float | None = None, max_procs: int = 256, **rendezvous) -> dict:
+                 max_memory_gb: float | None = None, max_procs: int = 256, yes: bool = False,
+                 **rendezvous) -> dict:
     ws: Workspace = ctx.workspace
     folder = ws.path(project, must_exist=True, write=True)
     script = check_project(folder)
@@ -58,9 +59,15 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
     mode = "pilot" if pilot else "full"
     meta = {"out_dir": str(out_dir), "max_minutes": max_minutes, "max_steps": max_steps,
             "resumed_from": previous["id"] if previous else None, "sandbox": sandbox}
-    if launcher == "slurm":
-        return _slurm(ws, folder, script, args, run_id, run_dir, mode, meta, max_minutes, nproc_per_node,
-                      int(rendezvous.get("nnodes") or 1))
+    if launcher == "slurm":  # tools/training/slurm.py: submit, follow, cancel, re-attach
+        out = slurm.submit(ctx, ws, folder=folder, script=script, args=args, run_id=run_id, run_dir=run_dir,
+                            mode=mode, meta=meta, max_minutes=max_minutes, nproc_per_node=nproc_per_node,
+                            nnodes=int(rendezvous.get("nnodes") or 1),
+                            tasks_per_node=int(rendezvous.get("tasks_per_node") or 1), sandbox=sandbox,
+                            env=env, yes=yes, max_memory_gb=max_memory_gb, max_procs=max_procs)
+        if wait and out.get("run_id"):
+            out = {**describe(ws, _wait(ctx, ws, out["run_id"])), "sbatch_script": out["sbatch_script"]}
+        return out
     if launcher == "torchrun":
         command = launchers.torchrun_command(script, args, nproc_per_node=nproc_per_node, rendezvous=rendezvous)
     else:
@@ -101,23 +108,6 @@ def _resumable(ws: Workspace, folder: Path) -> dict:
                     code="not_found")
 
 
-def _slurm(ws, folder, script, args, run_id, run_dir, mode, meta, max_minutes, nproc, nnodes) -> dict:
-    path = folder / "mlintern_job.sbatch"
-    path.write_text(launchers.sbatch_script(project=folder, script=script, args=args, run_dir=run_dir,
-                                            job_name=f"mlintern-{folder.name}", max_minutes=max_minutes,
-                                            nproc_per_node=nproc, nnodes=nnodes))
-    job = launchers.submit_sbatch(path)
-    if job is None:
-        return {"run_id": None, "state": "not_submitted", "sbatch_script": str(path), "project": str(folder),
-                "summary": f"sbatch is not installed here; nothing was submitted. Wrote {path}.\n"
-                           f"On the cluster's login node run: sbatch {path}"}
-    run = ws.create_run(project=str(folder), command=["sbatch", str(path)], launcher="slurm", mode=mode,
-                        run_dir=str(run_dir), meta={**meta, "slurm_job_id": job}, run_id=run_id)
-    out = describe(ws, run, summary_prefix=f"submitted SLURM job {job}")
-    out["sbatch_script"] = str(path)
-    return out
-
-
 def _wait(ctx, ws: Workspace, run_id: str) -> dict:
     """Report progress until the run ends; a cancelled caller stops the run (then re-raises)."""
     while True:
@@ -146,6 +136,8 @@ def _supervisor_alive(run: dict) -> bool:
 def reconcile(ws: Workspace, runs: list[dict] | None = None) -> None:
     """Mark live-looking runs whose supervisor is gone as ``lost`` (resumable). Servers call this at start."""
     for run in runs if runs is not None else ws.runs(status=None, limit=1000):
+        if run["status"] in LIVE and run["launcher"] == "slurm":
+            slurm.reconcile(ws, run)
         if run["status"] not in LIVE or run["launcher"] == "slurm":
             continue
         if not run["meta"].get("supervisor_pid") and time.time() - run["created"] < START_RACE_SECONDS:
@@ -163,6 +155,8 @@ def stop_run(ws: Workspace, run_id: str, *, reason: str, wait_s: float = GRACE_S
     run = ws.require_run(run_id)
     if run["status"] in TERMINAL:
         return run
+    if run["launcher"] == "slurm":
+        return slurm.cancel(ws, run, reason=reason)
     ws.update_run(run_id, meta={"stop_reason": reason})
     if _supervisor_alive(run):
         os.kill(run["meta"]["supervisor_pid"], signal.SIGTERM)
@@ -241,6 +235,11 @@ def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: s
         lines.append(f"about {out['eta_seconds'] / 60:.1f} min left")
     if out["reason"]:
         lines.append(f"reason: {out['reason']}")
+    if run["launcher"] == "slurm" and meta.get("slurm"):
+        out["slurm"] = meta["slurm"]
+        out["isolation"] = meta.get("isolation")
+        lines.append(slurm.summary_line(meta["slurm"]))
+        out["log_tail"] += [f"[slurm] {x}" for x in slurm.scheduler_log(run_dir, meta["slurm"], 3)]
     if out["warning"]:
         lines.append(out["warning"])
     if out["loss_plot"]:
