@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlintern.server.agent.display import Display
-from mlintern.tools.reproduce.loop import Agent, Options
 from mlintern.tools.errors import ToolError
+from mlintern.tools.reproduce.loop import Agent, Options
 
 
 def process_paper(ws, source: str, brain_factory: Callable, options: Options, display: Display,
