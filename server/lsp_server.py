@@ -51,7 +51,12 @@ LOG_SUFFIXES = (".log", ".err", ".traceback")
 REFRESH_DELAY_S = 0.3  # debounce for bursts of workspace changes
 SETTLE_S = 1.0  # let a PDF being copied into papers/ settle before parsing it
 POLL_INTERVAL_S = 2.0  # used only when watchdog cannot (or must not) watch the workspace
-EXIT_GRACE_S = 5.0  # how long a running tool may take to stop after the client goes away
+# How long a cancelled tool may take to stop after the client goes away. It must cover the tools' own
+# stop protocol, or the server exits mid-stop and a run stays "running" until its supervisor catches
+# up: run-training's stop_run waits up to runs.GRACE_SECONDS + 10 s (20 s) for the supervisor, then
+# kills the tree itself (tests/test_lsp_progress.py checks the order). The server lingers only while
+# a tool is still stopping.
+EXIT_GRACE_S = 30.0
 
 
 class MlinternLanguageServer(LanguageServer):
