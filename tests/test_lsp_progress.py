@@ -20,8 +20,6 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 from test_lsp_helpers import CONFIG, DATA, fixture, start, wait_until
 
-pytestmark = pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
-
 
 @fixture(config=CONFIG)
 async def client(lsp_client: LanguageClient, tmp_path):

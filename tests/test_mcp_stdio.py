@@ -167,7 +167,6 @@ def _tool_like_words() -> set[str]:
             "stop-training", "diagnose-traceback", "export-model"}
 
 
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 async def test_runs_orphaned_by_a_crash_are_marked_lost_at_start(root, tmp_path):
     ws = Workspace(root)
     gone = subprocess.Popen(["true"])  # a supervisor pid that no longer exists
@@ -180,7 +179,6 @@ async def test_runs_orphaned_by_a_crash_are_marked_lost_at_start(root, tmp_path)
     assert [(r["id"], r["status"]) for r in status.structured_content["runs"]] == [("run-crashed", "lost")]
 
 
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 async def test_paths_outside_the_workspace_are_refused(root, tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
