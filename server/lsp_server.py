@@ -500,9 +500,9 @@ def fix_arguments(args: tuple) -> tuple[str, int]:
 
 
 def find_diagnosis(ws: Workspace, diagnosis_id: str) -> dict:
-    for diagnosis in ws.diagnoses(limit=1000):
-        if diagnosis["id"] == diagnosis_id:
-            return diagnosis
+    diagnosis = ws.get_diagnosis(diagnosis_id)
+    if diagnosis is not None:
+        return diagnosis
     raise ToolError(f"No diagnosis {diagnosis_id!r} in this workspace.",
                     hint="Diagnose the failure again with mlintern.diagnoseTraceback.", code="not_found")
 

@@ -11,7 +11,6 @@ one is tried.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -19,6 +18,8 @@ from pathlib import Path
 from mlintern.tools.diagnose.apply import apply_edits, revert
 from mlintern.tools.diagnose.engine import diagnose_text
 from mlintern.tools.errors import ToolError
+from mlintern.tools.training.metrics import read_metrics
+from mlintern.tools.workspace import metrics_file
 
 MAX_LOG_BYTES = 2_000_000
 MAX_ATTEMPTS = 3
@@ -83,19 +84,10 @@ def _gather(ctx, traceback: str | None, log: str | None, run_id: str | None) -> 
 
 
 def _losses(run: dict) -> list[float]:
-    run_dir = Path(run.get("run_dir") or "")
-    for path in (run_dir / "out" / "metrics.jsonl", run_dir / "metrics.jsonl"):
-        if path.is_file():
-            values = []
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(row, dict) and isinstance(row.get("loss"), int | float):
-                    values.append(float(row["loss"]))
-            return values
-    return []
+    if not run.get("run_dir"):
+        return []
+    rows = read_metrics(metrics_file(run["run_dir"], (run.get("meta") or {}).get("out_dir")))
+    return [float(row["loss"]) for row in rows if isinstance(row.get("loss"), int | float)]
 
 
 def _pilot_works(ctx, project: str) -> tuple[bool, str]:

@@ -86,11 +86,6 @@ export function defaultProjectDir(root: string, title: string | null | undefined
   return path.join(root, "projects", slugify(title ?? "", paperId ? `paper-${paperId.slice(0, 8)}` : "model"));
 }
 
-/** The spec file of a parsed paper (the workspace layout in CONTRIBUTING.md). */
-export function specPathFor(root: string, paperId: string): string {
-  return path.join(root, ".mlintern", "papers", paperId, "spec.json");
-}
-
 /** A run as `workspace-status` lists it. */
 export interface RunRow {
   id: string;
@@ -139,6 +134,8 @@ export interface PaperRow {
   title: string | null;
   family: string | null;
   has_spec: boolean;
+  /** The spec file as workspace-status reports it (relative to the workspace): the server owns the layout. */
+  spec: string;
 }
 
 export function papersFromStatus(result: unknown): PaperRow[] {
@@ -147,7 +144,8 @@ export function papersFromStatus(result: unknown): PaperRow[] {
     return [];
   }
   return papers.filter(
-    (p): p is PaperRow => typeof p === "object" && p !== null && typeof p.id === "string" && p.has_spec === true,
+    (p): p is PaperRow =>
+      typeof p === "object" && p !== null && typeof p.id === "string" && p.has_spec === true && typeof p.spec === "string",
   );
 }
 

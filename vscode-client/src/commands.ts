@@ -18,7 +18,6 @@ import {
   runsFromStatus,
   runTrainingArgs,
   scaffoldArgs,
-  specPathFor,
 } from "./commandArgs";
 import { runView } from "./runStatus";
 import { API_KEY_SECRET, ServerController, workspaceRoot } from "./server";
@@ -135,7 +134,7 @@ export function registerCommands(deps: CommandDeps): void {
       papers.map((p) => ({ label: p.title ?? p.source, description: p.family ?? "", detail: p.source, paper: p })),
       { placeHolder: "Scaffold a project from which paper?" },
     );
-    return picked && { spec: specPathFor(root, picked.paper.id), title: picked.paper.title ?? undefined };
+    return picked && { spec: absoluteIn(root, picked.paper.spec), title: picked.paper.title ?? undefined };
   }
 
   async function scaffoldModel(uri?: vscode.Uri, knownTitle?: string): Promise<void> {

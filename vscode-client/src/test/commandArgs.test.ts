@@ -17,7 +17,6 @@ import {
   runTrainingArgs,
   scaffoldArgs,
   slugify,
-  specPathFor,
   statusArgs,
   toWorkspacePath,
 } from "../commandArgs";
@@ -75,7 +74,6 @@ describe("project folder suggestion", () => {
   it("puts projects under projects/ and falls back to the paper id", () => {
     assert.equal(defaultProjectDir(ROOT, "Deep Residual Learning"), path.join(ROOT, "projects", "deep-residual-learning"));
     assert.equal(defaultProjectDir(ROOT, null, "0123456789abcdef"), path.join(ROOT, "projects", "paper-01234567"));
-    assert.equal(specPathFor(ROOT, "ab12"), path.join(ROOT, ".mlintern", "papers", "ab12", "spec.json"));
   });
 });
 
@@ -103,14 +101,15 @@ describe("runs from workspace-status", () => {
     assert.deepEqual(runsFromStatus({ runs: "nope" }), []);
   });
 
-  it("offers only papers that have a spec", () => {
+  it("offers only papers that have a spec, at the path the server reports", () => {
     const papers = papersFromStatus({
       papers: [
-        { id: "a", source: "a.pdf", title: "A", family: "vit", has_spec: true },
-        { id: "b", source: "b.pdf", title: null, family: null, has_spec: false },
+        { id: "a", source: "a.pdf", title: "A", family: "vit", has_spec: true, spec: ".mlintern/papers/a/spec.json" },
+        { id: "b", source: "b.pdf", title: null, family: null, has_spec: false, spec: null },
+        { id: "c", source: "c.pdf", title: null, family: null, has_spec: true },
       ],
     });
-    assert.deepEqual(papers.map((p) => p.id), ["a"]);
+    assert.deepEqual(papers.map((p) => [p.id, p.spec]), [["a", ".mlintern/papers/a/spec.json"]]);
   });
 });
 
