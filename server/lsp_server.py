@@ -35,7 +35,7 @@ from lsprotocol import types
 from mlintern.server import lsp_convert as conv
 from mlintern.tools import registry
 from mlintern.tools.errors import Cancelled, ToolError
-from mlintern.tools.workspace import Workspace
+from mlintern.tools.workspace import DROP_DIR, Workspace
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
@@ -44,7 +44,7 @@ log = logging.getLogger("mlintern.lsp")
 APPLY_FIX = "mlintern.applyFix"
 DIAGNOSE_TOOL = "diagnose-traceback"
 PARSE_TOOL = "parse-paper"
-PAPERS_DIR = "papers"
+PAPERS_DIR = DROP_DIR
 RUNS_NOTIFICATION = "mlintern/runs"
 RUNS_SHOWN = 20
 LOG_SUFFIXES = (".log", ".err", ".traceback")

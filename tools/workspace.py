@@ -25,6 +25,9 @@ from mlintern.tools.errors import ToolError
 STATE_DIR = ".mlintern"
 SCHEMA_VERSION = 1
 
+# The folder at the workspace root where the user drops PDFs: `--auto --watch` and the LSP server parse them.
+DROP_DIR = "papers"
+
 # The layout under .mlintern/ (CONTRIBUTING.md, "Workspace"). Code reaches these files through
 # Workspace.paper_dir / spec_path / run_dir / run_out_dir / metrics_path, never by spelling the path.
 PAPERS_DIR = "papers"  # papers/<paper_id>/: the cached PDF, spec.json, paper.md

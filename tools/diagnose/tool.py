@@ -19,7 +19,7 @@ from mlintern.tools.diagnose.apply import apply_edits, revert
 from mlintern.tools.diagnose.engine import diagnose_text
 from mlintern.tools.errors import ToolError
 from mlintern.tools.training.metrics import read_metrics
-from mlintern.tools.workspace import metrics_file
+from mlintern.tools.workspace import STDERR_LOG, STDOUT_LOG, metrics_file
 
 MAX_LOG_BYTES = 2_000_000
 MAX_ATTEMPTS = 3
@@ -50,7 +50,7 @@ def _run_log(ws, run_id: str) -> tuple[str, dict]:
     if not run_dir.is_absolute():
         run_dir = ws.root / run_dir
     parts = []
-    for name in ("stderr.log", "stdout.log"):
+    for name in (STDERR_LOG, STDOUT_LOG):
         if (run_dir / name).is_file():
             parts.append(_read_text(run_dir / name))
     if not parts or not any(p.strip() for p in parts):

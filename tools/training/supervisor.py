@@ -24,7 +24,15 @@ from mlintern.sandbox import Limits, Policy, prepare
 from mlintern.sandbox.proctree import cmdline, descendants, kill_tree, signal_quietly
 from mlintern.sandbox.reaper import MARKER
 from mlintern.tools.training import metrics as M
-from mlintern.tools.workspace import LOSS_PLOT, METRICS_FILE, STDERR_LOG, STDOUT_LOG, Workspace
+from mlintern.tools.workspace import (
+    LOSS_PLOT,
+    METRICS_FILE,
+    RUNS_DIR,
+    STATE_DIR,
+    STDERR_LOG,
+    STDOUT_LOG,
+    Workspace,
+)
 
 POLL_S = 0.05
 METRICS_EVERY_S = 1.0
@@ -222,7 +230,7 @@ def detach(argv: list[str]) -> None:
         print(pid, flush=True)
         os._exit(0)
     os.setsid()
-    log = os.open(Path(argv[0]) / ".mlintern" / "runs" / argv[1] / "supervisor.log",
+    log = os.open(Path(argv[0]) / STATE_DIR / RUNS_DIR / argv[1] / "supervisor.log",
                   os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     for fd in (1, 2):
         os.dup2(log, fd)
