@@ -53,11 +53,6 @@ export function runIdArgs(runId: string): { run_id: string } {
   return { run_id: runId };
 }
 
-/** For the status bar's polling: no log lines, to keep each poll cheap. */
-export function statusArgs(runId: string): { run_id: string; log_lines: number } {
-  return { run_id: runId, log_lines: 0 };
-}
-
 /** reproduce-paper: the PDF and the repair bound (the server fills brain and budgets from its options,
  *  but has no option for repairs). */
 export function reproduceArgs(

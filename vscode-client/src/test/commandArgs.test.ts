@@ -17,7 +17,6 @@ import {
   runTrainingArgs,
   scaffoldArgs,
   slugify,
-  statusArgs,
   toWorkspacePath,
 } from "../commandArgs";
 
@@ -57,9 +56,8 @@ describe("tool arguments", () => {
     assert.deepEqual(runTrainingArgs(`${ROOT}/projects/t`, ROOT, false), { project: "projects/t", pilot: false, wait: false });
   });
 
-  it("status, stop and diagnose take the run id; the status bar's polls ask for no log lines", () => {
+  it("status, stop and diagnose take the run id", () => {
     assert.deepEqual(runIdArgs("r1"), { run_id: "r1" });
-    assert.deepEqual(statusArgs("r1"), { run_id: "r1", log_lines: 0 });
   });
 });
 
