@@ -50,7 +50,7 @@ vscode: install
 		&& MLINTERN_TEST_PYTHON="$(abspath $(BIN)/python)" npm test && npx vsce package --out mlintern.vsix
 
 e2e-vscode: install vscode
-	PATH="$(abspath $(BIN)):$$PATH" vscode-client/e2e/run.sh
+	PYTHON="$(abspath $(BIN)/python)" PATH="$(abspath $(BIN)):$$PATH" vscode-client/e2e/run.sh
 
 clean:
 	rm -rf $(VENV) $(DEMO_WORKSPACE) build dist *.egg-info
