@@ -28,6 +28,13 @@ SCHEMA_VERSION = 1
 # The folder at the workspace root where the user drops PDFs: `--auto --watch` and the LSP server parse them.
 DROP_DIR = "papers"
 
+# A scaffolded project's own files (CONTRIBUTING.md, "Scaffolded project"): what run-training, the LSP
+# server, diagnose and export look for in a project folder.
+PROJECT_META = "mlintern.json"  # marks a folder as an mlintern project; file digests, parameter counts
+PROJECT_CONFIG = "config.json"  # every value with its source; hover reads it
+TRAIN_SCRIPT = "train.py"
+MODEL_FILE = "model.py"
+
 # The layout under .mlintern/ (CONTRIBUTING.md, "Workspace"). Code reaches these files through
 # Workspace.paper_dir / spec_path / run_dir / run_out_dir / metrics_path, never by spelling the path.
 PAPERS_DIR = "papers"  # papers/<paper_id>/: the cached PDF, spec.json, paper.md

@@ -92,6 +92,9 @@ export interface RunRow {
   reason?: string | null;
 }
 
+/** A scaffolded project's own files (the server's tools/workspace.py: PROJECT_META, PROJECT_CONFIG). */
+export const PROJECT_FILES = { meta: "mlintern.json", config: "config.json", readme: "README.md" } as const;
+
 export const ACTIVE_STATUSES: readonly string[] = ["queued", "running"];
 export const FINISHED_STATUSES: readonly string[] = ["succeeded", "failed", "cancelled", "lost"];
 
