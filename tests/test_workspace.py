@@ -146,20 +146,6 @@ def test_layout_accessors_name_every_place_once(tmp_path):
     assert ws.get_diagnosis("diag-none") is None
 
 
-def test_metrics_are_read_from_regular_files_only(tmp_path):
-    """metrics.jsonl is written by generated code: a link or a FIFO reads as no metrics, and never blocks."""
-    from mlintern.tools.training.metrics import read_metrics
-
-    secret = tmp_path / "secret.jsonl"
-    secret.write_text('{"step": 1, "loss": 0.5}\n')
-    (tmp_path / "link.jsonl").symlink_to(secret)
-    os.mkfifo(tmp_path / "fifo.jsonl")
-    assert read_metrics(secret) == [{"step": 1, "loss": 0.5}]
-    assert read_metrics(tmp_path / "link.jsonl") == []
-    assert read_metrics(tmp_path / "fifo.jsonl") == []
-    assert read_metrics(tmp_path / "absent.jsonl") == []
-
-
 def test_workspace_status_reports_where_each_spec_is(tmp_path):
     """Clients (the VS Code extension) take the spec's path from the server, never from the layout."""
     from mlintern.tools import registry

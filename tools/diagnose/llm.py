@@ -11,11 +11,10 @@ the patch applied (it is reverted afterwards; offering is not applying).
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import re
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from mlintern.tools.diagnose.apply import apply_edits, revert
@@ -76,11 +75,11 @@ def _lint_ok(paths: list[Path]) -> bool:
             ast.parse(path.read_text(encoding="utf-8"))
         except SyntaxError:
             return False
-    # ruff from this environment, never from PATH: the answer must not depend on what else is installed.
-    if importlib.util.find_spec("ruff") is None:
+    ruff = shutil.which("ruff")
+    if ruff is None:
         return True
-    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "E9,F63,F7,F82", "--",
-                           *map(str, paths)], capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run([ruff, "check", "--no-cache", "--select", "E9,F63,F7,F82", "--", *map(str, paths)],
+                          capture_output=True, text=True, timeout=60, check=False)
     return proc.returncode == 0
 
 

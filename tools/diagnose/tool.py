@@ -11,6 +11,7 @@ one is tried.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -18,8 +19,6 @@ from pathlib import Path
 from mlintern.tools.diagnose.apply import apply_edits, revert
 from mlintern.tools.diagnose.engine import diagnose_text
 from mlintern.tools.errors import ToolError
-from mlintern.tools.training.metrics import read_metrics
-from mlintern.tools.workspace import STDERR_LOG, STDOUT_LOG, metrics_file
 
 MAX_LOG_BYTES = 2_000_000
 MAX_ATTEMPTS = 3
@@ -50,7 +49,7 @@ def _run_log(ws, run_id: str) -> tuple[str, dict]:
     if not run_dir.is_absolute():
         run_dir = ws.root / run_dir
     parts = []
-    for name in (STDERR_LOG, STDOUT_LOG):
+    for name in ("stderr.log", "stdout.log"):
         if (run_dir / name).is_file():
             parts.append(_read_text(run_dir / name))
     if not parts or not any(p.strip() for p in parts):
@@ -84,10 +83,19 @@ def _gather(ctx, traceback: str | None, log: str | None, run_id: str | None) -> 
 
 
 def _losses(run: dict) -> list[float]:
-    if not run.get("run_dir"):
-        return []
-    rows = read_metrics(metrics_file(run["run_dir"], (run.get("meta") or {}).get("out_dir")))
-    return [float(row["loss"]) for row in rows if isinstance(row.get("loss"), int | float)]
+    run_dir = Path(run.get("run_dir") or "")
+    for path in (run_dir / "out" / "metrics.jsonl", run_dir / "metrics.jsonl"):
+        if path.is_file():
+            values = []
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(row, dict) and isinstance(row.get("loss"), int | float):
+                    values.append(float(row["loss"]))
+            return values
+    return []
 
 
 def _pilot_works(ctx, project: str) -> tuple[bool, str]:

@@ -33,7 +33,6 @@ from mlintern.tools.reproduce.events import Events
 from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard
 from mlintern.tools import registry
 from mlintern.tools.errors import Cancelled, ToolError
-from mlintern.tools.workspace import PROJECT_CONFIG
 
 TERMINAL = {"succeeded", "failed", "cancelled", "lost", "stopped", "timeout"}
 PILOT_SECONDS = 90.0  # a pilot is meant to take seconds; this caps a slow one
@@ -287,7 +286,7 @@ class Agent:
         scaffold = self.s["steps"]["scaffold"]
         ratio = (scaffold.get("params_full") or 1) / max(scaffold.get("params_pilot") or 1, 1)
         try:
-            cfg = json.loads((self.project / PROJECT_CONFIG).read_text(encoding="utf-8"))
+            cfg = json.loads((self.project / "config.json").read_text(encoding="utf-8"))
             full_batch = (cfg["train"]["batch_size"] or {}).get("value")
             pilot_batch = cfg["pilot"]["train"].get("batch_size")
             ratio *= full_batch / pilot_batch if full_batch and pilot_batch else 1

@@ -10,10 +10,9 @@ own results (spec files, projects, runs) live in the workspace already.
 from __future__ import annotations
 
 import copy
+import json
 import math
-
-from mlintern.tools.training import metrics as M
-from mlintern.tools.workspace import metrics_file
+from pathlib import Path
 
 STEP_EVENT = "auto.step"
 RESET_EVENT = "auto.reset"
@@ -46,8 +45,22 @@ def reset_state(workspace, paper_key: str) -> None:
 
 
 def read_metrics(run_dir: str | None) -> list[dict]:
-    """The rows of the run's ``metrics.jsonl`` (a line cut by a kill is skipped)."""
-    return M.read_metrics(metrics_file(run_dir)) if run_dir else []
+    """The rows of ``metrics.jsonl`` in ``run_dir`` or its ``out/`` (a line cut by a kill is skipped)."""
+    if not run_dir:
+        return []
+    path = next((p for p in (Path(run_dir) / "metrics.jsonl", Path(run_dir) / "out" / "metrics.jsonl")
+                 if p.is_file()), None)
+    if path is None:
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
 
 
 def read_losses(run_dir: str | None) -> list[tuple[int, float]]:

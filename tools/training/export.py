@@ -21,14 +21,6 @@ from pathlib import Path
 from mlintern.tools.errors import ToolError
 from mlintern.tools.training.metrics import read_metrics
 from mlintern.tools.training.runs import _pick
-from mlintern.tools.workspace import (
-    METRICS_FILE,
-    MODEL_FILE,
-    PROJECT_CONFIG,
-    PROJECT_META,
-    STDERR_LOG,
-    STDOUT_LOG,
-)
 
 STANDIN_RE = re.compile(r"STAND-IN DATA \(([^)]*)\):\s*(.+?)(?:\. Results say|\n|$)")
 STRIP_PREFIXES = ("module.", "_orig_mod.")
@@ -83,7 +75,7 @@ def _training_data(run: dict, config: dict) -> tuple[str, bool]:
     """What the run really trained on: the data script's stand-in announcement wins over the paper's name."""
     run_dir = Path(run["run_dir"])
     text = ""
-    for name in (STDERR_LOG, STDOUT_LOG):
+    for name in ("stderr.log", "stdout.log"):
         try:
             text += (run_dir / name).read_text(errors="replace")
         except OSError:
@@ -212,14 +204,14 @@ def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
                         code="busy")
     ckpt = _load_checkpoint(ckpt_path)
     tensors = _weights(ckpt)
-    config = _read_json(project / PROJECT_CONFIG)
-    meta = _read_json(project / PROJECT_META)
+    config = _read_json(project / "config.json")
+    meta = _read_json(project / "mlintern.json")
     model_args = ((ckpt.get("config") or {}).get("model") if isinstance(ckpt.get("config"), dict) else None) or {}
-    rows = read_metrics(out_dir / METRICS_FILE)
+    rows = read_metrics(out_dir / "metrics.jsonl")
     step = ckpt.get("step") if isinstance(ckpt.get("step"), int) else None
     data_line, standin = _training_data(run, config)
     num_params = sum(t.numel() for t in tensors.values())
-    model_cls, config_cls = _classes(project / MODEL_FILE)
+    model_cls, config_cls = _classes(project / "model.py")
 
     export_dir = project / "export"
     export_dir.mkdir(exist_ok=True)

@@ -7,9 +7,7 @@ from these lines, so there is one source of truth for "how far along is it".
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from pathlib import Path
 
 TOTAL_RE = re.compile(rb"MLINTERN_TOTAL_STEPS=(\d+)")
@@ -28,18 +26,11 @@ def _parse(lines: list[str]) -> list[dict]:
 
 
 def read_metrics(path: Path) -> list[dict]:
-    """Every complete JSON object line (a half-written last line is skipped, not an error).
-
-    The one reader of ``metrics.jsonl`` (export, the autonomous loop, diagnose). The file is written
-    by generated code, so a link or anything but a regular file reads as no metrics."""
+    """Every complete JSON object line (a half-written last line is skipped, not an error)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        raw = path.read_text(errors="replace")
     except OSError:
         return []
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            return []
-        raw = fh.read().decode(errors="replace")
     return _parse(raw.splitlines())
 
 

@@ -24,15 +24,7 @@ from mlintern.sandbox import Limits, Policy, prepare
 from mlintern.sandbox.proctree import cmdline, descendants, kill_tree, signal_quietly
 from mlintern.sandbox.reaper import MARKER
 from mlintern.tools.training import metrics as M
-from mlintern.tools.workspace import (
-    LOSS_PLOT,
-    METRICS_FILE,
-    RUNS_DIR,
-    STATE_DIR,
-    STDERR_LOG,
-    STDOUT_LOG,
-    Workspace,
-)
+from mlintern.tools.workspace import Workspace
 
 POLL_S = 0.05
 METRICS_EVERY_S = 1.0
@@ -51,7 +43,7 @@ class Supervisor:
         self.stop_reason: str | None = None  # set once we decide to end the run
         self.stop_status = "failed"
         self.stop_deadline = float("inf")  # when a stop was asked, kill everything at this time
-        self.metrics = M.MetricsTail(self.out_dir / METRICS_FILE)
+        self.metrics = M.MetricsTail(self.out_dir / "metrics.jsonl")
         self.metrics_seen = 0
         self.total: int | None = None
         self.last_plot = 0.0
@@ -100,8 +92,8 @@ class Supervisor:
         launch = prepare(c["command"], policy, status_fd=write_end, sandbox=c["sandbox"],
                          mode=c.get("mode"))
         self.status_pipe = os.fdopen(read_end, "rb")
-        stdout = open(self.run_dir / STDOUT_LOG, "ab")
-        stderr = open(self.run_dir / STDERR_LOG, "ab")
+        stdout = open(self.run_dir / "stdout.log", "ab")
+        stderr = open(self.run_dir / "stderr.log", "ab")
         if launch.warning:
             stderr.write(f"[mlintern] {launch.warning}\n".encode())
             stderr.flush()
@@ -147,7 +139,7 @@ class Supervisor:
     def refresh(self, final: bool = False) -> None:
         rows = self.metrics.read()
         if self.total is None:  # printed once; stop scanning the log when found
-            self.total = M.total_steps(self.run_dir / STDOUT_LOG)
+            self.total = M.total_steps(self.run_dir / "stdout.log")
         total = self.total or self.cfg.get("max_steps")
         if len(rows) != self.metrics_seen or final:
             last = rows[-1] if rows else {}
@@ -156,7 +148,7 @@ class Supervisor:
             if self.tb is not None:
                 self.tb.update(rows)
             if rows and (final or time.time() - self.last_plot > PLOT_EVERY_S):
-                M.plot_loss(rows, self.run_dir / LOSS_PLOT, f"{self.run_id} ({self.run['mode']})")
+                M.plot_loss(rows, self.run_dir / "loss.png", f"{self.run_id} ({self.run['mode']})")
                 self.last_plot = time.time()
             self.metrics_seen = len(rows)
 
@@ -195,8 +187,8 @@ class Supervisor:
             what = {"SIGKILL": "killed (SIGKILL)", "SIGXCPU": "CPU-time limit reached",
                     "SIGXFSZ": "file-size limit reached", "SIGSEGV": "crashed (segmentation fault)"}
             return "failed", f"training process {what.get(name, 'killed by ' + name)}"
-        tail = _last_error_line(self.run_dir / STDERR_LOG)
-        if any(sign in tail for sign in MEMORY_SIGNS) or _stderr_has(self.run_dir / STDERR_LOG, MEMORY_SIGNS):
+        tail = _last_error_line(self.run_dir / "stderr.log")
+        if any(sign in tail for sign in MEMORY_SIGNS) or _stderr_has(self.run_dir / "stderr.log", MEMORY_SIGNS):
             gib = self.cfg["memory_bytes"] / 1024**3 if self.cfg["memory_bytes"] else None
             return "failed", f"memory limit reached ({gib:.1f} GiB address space): {tail}" if gib else tail
         return "failed", f"exit code {code}: {tail}" if tail else f"exit code {code}"
@@ -230,7 +222,7 @@ def detach(argv: list[str]) -> None:
         print(pid, flush=True)
         os._exit(0)
     os.setsid()
-    log = os.open(Path(argv[0]) / STATE_DIR / RUNS_DIR / argv[1] / "supervisor.log",
+    log = os.open(Path(argv[0]) / ".mlintern" / "runs" / argv[1] / "supervisor.log",
                   os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     for fd in (1, 2):
         os.dup2(log, fd)
