@@ -26,11 +26,12 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from mlintern.tools.errors import ToolError
+from mlintern.tools.workspace import PROJECT_CONFIG, PROJECT_META
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 SOURCE = "mlintern"
-PROJECT_MARKER = "mlintern.json"
-CONFIG_FILE = "config.json"
+PROJECT_MARKER = PROJECT_META
+CONFIG_FILE = PROJECT_CONFIG
 FACT_SECTIONS = ("model", "train")  # config.json sections whose values are cited facts
 TOOL_ERROR_CODE = -32001  # JSON-RPC server-error range: "the caller can fix this"
 

@@ -98,7 +98,8 @@ def tool_result(result: dict) -> mt.CallToolResult:
 def _error_result(text: str, error: dict) -> mt.CallToolResult:
     """Errors carry no ``structuredContent``: hosts check it against the tool's output schema (the MCP
     Inspector does), so the machine-readable error travels in ``_meta`` instead."""
-    return mt.CallToolResult(content=_text(text), is_error=True, meta={ERROR_META_KEY: error})
+    # `meta` populates the pydantic field aliased `_meta`; mypy sees only the alias.
+    return mt.CallToolResult(content=_text(text), is_error=True, meta={ERROR_META_KEY: error})  # type: ignore[call-arg]
 
 
 def tool_error(err: ToolError) -> mt.CallToolResult:

@@ -23,7 +23,7 @@ from mlintern.sandbox.proctree import alive, cmdline, kill_tree
 from mlintern.tools.errors import Cancelled, ToolError
 from mlintern.tools.training import launchers, slurm
 from mlintern.tools.training.project import check_project
-from mlintern.tools.workspace import Workspace, new_id
+from mlintern.tools.workspace import LOSS_PLOT, RUN_OUT_DIR, STDERR_LOG, STDOUT_LOG, Workspace, new_id
 
 TERMINAL = ("succeeded", "failed", "cancelled", "lost")
 LIVE = ("queued", "running")
@@ -51,8 +51,8 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
     env_names = [item.partition("=")[0] for item in env or ()]
     previous = _resumable(ws, folder) if resume else None
     run_id = new_id("run-")
-    run_dir = ws.subdir("runs", run_id)
-    out_dir = Path(previous["meta"]["out_dir"]) if previous else run_dir / "out"
+    run_dir = ws.run_dir(run_id, create=True)
+    out_dir = Path(previous["meta"]["out_dir"]) if previous else run_dir / RUN_OUT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     args = launchers.train_args(out_dir=out_dir, pilot=pilot, max_steps=max_steps, resume=resume,
                                 ckpt_every=ckpt_every)
@@ -215,8 +215,8 @@ def _tail(path: Path, n: int) -> list[str]:
 def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: str | None = None) -> dict:
     """One run as every face shows it."""
     meta, run_dir = run["meta"], Path(run["run_dir"])
-    png = run_dir / "loss.png"
-    tail = _tail(run_dir / "stdout.log", log_lines) + [f"[stderr] {x}" for x in _tail(run_dir / "stderr.log",
+    png = run_dir / LOSS_PLOT
+    tail = _tail(run_dir / STDOUT_LOG, log_lines) + [f"[stderr] {x}" for x in _tail(run_dir / STDERR_LOG,
                                                                                        max(3, log_lines // 4))]
     out = {
         "run_id": run["id"], "state": run["status"], "project": run["project"], "mode": run["mode"],

@@ -76,7 +76,7 @@ RUN_INPUT = {
                    "description": "Continue this project's latest run from its last checkpoint (train.py --resume)."},
         "wait": {"type": "boolean", "default": False,
                  "description": "false: return the run id at once. true: wait, reporting progress; cancelling stops the run."},
-        "env": {"type": "array", "items": {"type": "string"}, "default": [],
+        "env": {"type": "array", "items": {"type": "string"},
                 "description": "Environment variables to pass in: NAME (copied) or NAME=value. Nothing else secret passes."},
     },
 }
