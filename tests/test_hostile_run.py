@@ -1,0 +1,319 @@
+"""Training code as an attacker of the host-side code that reads back what the sandbox wrote.
+
+Each test runs hostile ``train.py`` code through the real run-training path, in every namespace mode
+that works here (bwrap, unshare), then lets mlintern's host-side code (the supervisor, training-status,
+export-model) read the run's files. The attack must change nothing outside the sandbox and must not
+stop the supervisor from enforcing its limits. Where containment itself is tested, the same code is
+first run once without the sandbox (approved, as a person would) to prove the test can tell contained
+from not contained.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from mlintern.sandbox.detect import mode_works
+from mlintern.sandbox.proctree import cmdline
+from mlintern.tools import registry
+from mlintern.tools.errors import ToolError
+from mlintern.tools.registry import ToolContext
+from mlintern.tools.training import runs
+from mlintern.tools.workspace import Workspace
+
+MODES = [m for m in ("bwrap", "unshare") if mode_works(m)]
+pytestmark = pytest.mark.skipif(not MODES, reason="no namespace sandbox works on this machine")
+
+CKPT = """
+import torch
+torch.save({"model": {"w": torch.ones(3, 2), "b": torch.zeros(3)}, "step": 4, "config": {"model": {"width": 3}}},
+           OUT + "/ckpt.pt")
+"""
+
+
+def _out_dir_snippet() -> str:
+    return "import sys\nOUT = sys.argv[sys.argv.index('--out-dir') + 1]\n"
+
+
+@pytest.fixture(params=MODES)
+def hostile(request, tmp_path, monkeypatch):
+    """``hostile(code, **arguments)`` runs ``code`` as train.py in one sandbox mode and returns the run."""
+    monkeypatch.setenv("MLINTERN_SANDBOX_MODE", request.param)
+    (tmp_path / "ws").mkdir()
+    ws = Workspace(tmp_path / "ws")
+
+    def run(code: str, *, approve: bool = False, **arguments) -> dict:
+        project = ws.root / "proj"
+        project.mkdir(exist_ok=True)
+        (project / "mlintern.json").write_text(json.dumps({"family": "mlp"}))
+        (project / "train.py").write_text(_out_dir_snippet() + textwrap.dedent(code))
+        ctx = ToolContext(ws, ask_approval=(lambda q: True) if approve else None)
+        result = registry.call("run-training", {"project": "proj", "wait": True, **arguments}, ctx)
+        registry.validate_output(registry.get("run-training"), result)
+        if arguments.get("sandbox", True):
+            assert result["sandbox_mode"] == request.param
+        return result
+
+    run.ws, run.mode = ws, request.param
+    return run
+
+
+def call(ws: Workspace, name: str, arguments: dict) -> dict:
+    result = registry.call(name, arguments, ToolContext(ws))
+    registry.validate_output(registry.get(name), result)
+    return result
+
+
+# ------------------------------------------------------------------ finding 1: export follows links
+def test_export_never_writes_through_or_copies_from_a_planted_link(hostile, tmp_path):
+    victim = tmp_path / "host" / "sitecustomize.py"  # a host file the attacker wants to overwrite
+    victim.parent.mkdir()
+    victim.write_text("# untouched\n")
+    secret = tmp_path / "host" / "id_rsa"  # a host file the attacker wants copied into the export
+    secret.write_text("PRIVATE-KEY-77")
+    result = hostile(CKPT + f"""
+import os
+proj = os.getcwd()
+os.makedirs(proj + "/export", exist_ok=True)
+os.symlink({str(victim)!r}, proj + "/export/model.py")          # export would write through it
+os.symlink({str(victim)!r}, proj + "/export/README.md")
+os.symlink({str(victim)!r}, proj + "/export/config.json")
+os.symlink({str(secret)!r}, proj + "/model.py")                 # export would copy the secret
+""")
+    assert result["state"] == "succeeded", result["summary"]
+    exported = call(hostile.ws, "export-model", {"run_id": result["run_id"]})
+    assert victim.read_text() == "# untouched\n"
+    export = Path(exported["export_dir"])
+    assert "model.py" not in exported["files"]  # the project's model.py is a link: not copied
+    for name in exported["files"]:
+        assert not (export / name).is_symlink() and (export / name).is_file()
+        assert b"PRIVATE-KEY-77" not in (export / name).read_bytes()
+    assert not (export / "model.py").exists() or b"PRIVATE" not in (export / "model.py").read_bytes()
+    assert "| key |" in (export / "README.md").read_text()
+
+
+def test_export_refuses_an_export_folder_that_is_a_link(hostile, tmp_path):
+    target = tmp_path / "host_dir"
+    target.mkdir()
+    result = hostile(CKPT + f"import os; os.symlink({str(target)!r}, os.getcwd() + '/export')\n")
+    assert result["state"] == "succeeded", result["summary"]
+    with pytest.raises(ToolError) as refused:
+        call(hostile.ws, "export-model", {"run_id": result["run_id"]})
+    assert refused.value.code == "unsafe_file" and "export" in refused.value.message
+    assert list(target.iterdir()) == []  # nothing written into the host folder
+
+
+def test_export_reads_no_checkpoint_through_a_link_or_fifo(hostile, tmp_path):
+    result = hostile("import os\nos.mkfifo(OUT + '/ckpt.pt')\n")
+    assert result["state"] == "succeeded", result["summary"]
+    started = time.time()
+    with pytest.raises(ToolError) as refused:  # old code: ``is_file()`` is False... or blocks on open()
+        call(hostile.ws, "export-model", {"run_id": result["run_id"]})
+    assert refused.value.code == "not_found" and time.time() - started < 30
+
+
+# ------------------------------------------------ finding 4: the supervisor trusts the out folder
+def test_fifo_metrics_cannot_block_the_supervisor_limits(hostile, monkeypatch):
+    monkeypatch.setattr(runs, "GRACE_SECONDS", 1)
+    started = time.time()
+    result = hostile("""
+import os, signal, subprocess, time
+os.mkfifo(OUT + "/metrics.jsonl")                 # the supervisor's metrics reader would block in open()
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+while True:
+    time.sleep(0.1)
+""", max_minutes=0.05)
+    assert result["state"] == "failed" and "time budget" in result["reason"], result["summary"]
+    assert time.time() - started < 90
+    status = call(hostile.ws, "training-status", {"run_id": result["run_id"]})  # no block here either
+    assert status["state"] == "failed"
+
+
+def test_crafted_metrics_lines_and_a_huge_sparse_file(hostile):
+    """NaN, a 1 MB line, invalid UTF-8, a 400 MB sparse hole: progress stays bounded and valid JSON."""
+    result = hostile("""
+import json
+with open(OUT + "/metrics.jsonl", "wb") as fh:
+    fh.write(b'{"step": 1, "loss": 2.0, "time": 0.1}\\n')
+    fh.write(b'{"step": 2, "loss": ' + b"9" * (1 << 20) + b'}\\n')        # a 1 MB line
+    fh.write(b'{"step": 3, "loss": 1.5, "note": "\\xff\\xfe bad utf8"}\\n')
+    fh.write(b'{"step": "x"}\\n[1, 2]\\n' + b"\\x00" * 1000 + b"\\n")
+    fh.seek(400 * 2**20, 1)                                                # a 400 MB sparse hole
+    fh.write(b'\\n{"step": 6, "loss": 1.25, "time": 0.6}\\n')
+    fh.write(b'{"step": 7, "loss": NaN, "time": 0.7}\\n')                   # the loss diverged
+print("x" * (8 << 20))                                                     # 8 MB of stdout on one line
+""")
+    assert result["state"] == "succeeded", result["summary"]
+    last = result["last_metrics"]
+    assert result["step"] == 7 and last["loss"] is None  # NaN is recorded as null
+    json.dumps(result, allow_nan=False)  # every face can send it (NaN is not JSON)
+    assert all(len(line) <= 2000 for line in result["log_tail"])
+    status = call(hostile.ws, "training-status", {"run_id": result["run_id"], "log_lines": 5})
+    json.dumps(status, allow_nan=False)
+
+
+def test_stop_training_stops_a_run_whose_files_are_fifos(hostile):
+    ws = hostile.ws
+    project = ws.root / "proj"
+    project.mkdir(exist_ok=True)
+    (project / "mlintern.json").write_text("{}")
+    (project / "train.py").write_text(_out_dir_snippet() + textwrap.dedent("""
+        import os, time
+        os.mkfifo(OUT + "/metrics.jsonl")
+        print("ready", flush=True)
+        time.sleep(600)
+    """))
+    started = registry.call("run-training", {"project": "proj"}, ToolContext(ws))
+    deadline = time.time() + 120
+    while "ready" not in (Path(started["run_dir"]) / "stdout.log").read_text() and time.time() < deadline:
+        time.sleep(0.2)
+    stopped = call(ws, "stop-training", {"run_id": started["run_id"]})
+    assert stopped["state"] == "cancelled"
+    supervisor = ws.get_run(started["run_id"])["meta"]["supervisor_pid"]
+    time.sleep(1)
+    assert started["run_id"] not in cmdline(supervisor)  # the supervisor ended too
+
+
+# ------------------------------------------------------- finding 5: host unix sockets
+def _listener(path: Path) -> socket.socket:
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(4)
+    server.setblocking(False)
+    return server
+
+
+def _received(server: socket.socket) -> bytes:
+    try:
+        conn, _ = server.accept()
+    except BlockingIOError:
+        return b""
+    conn.settimeout(5)
+    with conn:
+        return conn.recv(100)
+
+
+@pytest.mark.parametrize("where", ["/run", "/tmp"])
+def test_host_unix_sockets_are_unreachable(hostile, where):
+    folder = Path(where)
+    if not os.access(folder, os.W_OK):
+        pytest.skip(f"cannot create a listener in {where}")
+    path = folder / f"mlintern-test-{uuid.uuid4().hex[:8]}.sock"
+    server = _listener(path)
+    code = f"""
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect({str(path)!r})
+s.sendall(b"ESCAPED")
+s.close()
+"""
+    try:
+        control = hostile(code, sandbox=False, approve=True)  # proves the attack works when not contained
+        assert control["state"] == "succeeded" and _received(server) == b"ESCAPED"
+        result = hostile(code)
+        assert _received(server) == b""
+    finally:
+        server.close()
+        path.unlink()
+    assert result["state"] == "failed"
+    assert "FileNotFoundError" in result["reason"] or "PermissionError" in result["reason"], result["reason"]
+
+
+# ------------------------------------------------ finding 3: devices and root in the sandbox
+DEVICE_PROBE = """
+import os
+found = []
+for name in sorted(os.listdir("/dev")):
+    path = "/dev/" + name
+    if name in ("null", "zero", "full", "random", "urandom", "tty", "shm", "pts", "fd", "stdin", "stdout",
+                "stderr", "ptmx", "console", "core", "mqueue") or name.startswith("nvidia"):
+        continue
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        found.append(name)
+    except OSError:
+        pass
+print("OPENED", found, flush=True)
+assert not found, "opened host devices: " + ", ".join(found)
+"""
+
+
+def test_no_host_device_opens_in_the_sandbox(hostile):
+    if os.geteuid() != 0 or not any(Path("/dev").glob("loop*")):
+        pytest.skip("needs root and a host /dev with loop devices to be meaningful")
+    control = hostile(DEVICE_PROBE, sandbox=False, approve=True)
+    assert control["state"] == "failed" and "opened host devices" in control["reason"]  # the probe can fail
+    result = hostile(DEVICE_PROBE)
+    assert result["state"] == "succeeded", result["summary"]
+
+
+def test_unshare_mode_runs_the_code_as_an_unprivileged_host_user(hostile):
+    if hostile.mode != "unshare":
+        pytest.skip("bwrap: the user namespace maps the caller's own uid (capabilities dropped)")
+    result = hostile("""
+import os
+print("UID", os.getuid(), os.geteuid(), flush=True)
+assert os.geteuid() != 0 or open("/proc/self/uid_map").read().split()[1] != "0", "root on the host"
+open(os.getcwd() + "/written.txt", "w").write("ok")   # the project is still writable
+""")
+    assert result["state"] == "succeeded", result["summary"]
+    assert (hostile.ws.root / "proj" / "written.txt").read_text() == "ok"
+
+
+# ------------------------------------------------- finding 2: a crafted spec runs code in the server
+INJECTED_PAGE = "1\n    __import__('pathlib').Path({marker!r}).write_text('pwned')\n    #"
+
+
+def _crafted_spec(marker: Path) -> dict:
+    return {"title": "A crafted paper", "family": {"value": "mlp", "evidence": []}, "variants": {},
+            "default_variant": None,
+            "hyperparameters": {"num_layers": {"value": 2, "page": INJECTED_PAGE.format(marker=str(marker)),
+                                               "quote": "num_layers = 2", "source": "paper"}}}
+
+
+def test_crafted_spec_page_is_refused_on_load_and_never_reaches_code(tmp_path):
+    from mlintern.tools.scaffold import facts
+
+    marker = tmp_path / "pwned"
+    (tmp_path / "ws").mkdir()
+    ws = Workspace(tmp_path / "ws")
+    (ws.root / "spec.json").write_text(json.dumps(_crafted_spec(marker)))
+    with pytest.raises(ToolError) as refused:
+        registry.call("scaffold-model", {"spec": "spec.json", "output": "proj"}, ToolContext(ws))
+    assert refused.value.code == "invalid_spec" and "hyperparameters.num_layers.page" in refused.value.message
+    assert not marker.exists() and not (ws.root / "proj").exists()
+    fact = _crafted_spec(marker)["hyperparameters"]["num_layers"]
+    assert "\n" not in facts.describe(fact) and "__import__" not in facts.describe(fact)  # rendering escapes too
+
+
+def test_generated_model_is_counted_in_the_sandbox_not_in_the_server(tmp_path, monkeypatch):
+    """count() executes model.py: it must happen in a sandboxed process, not by importing it here."""
+    from mlintern.tools.scaffold.scaffold import count
+
+    monkeypatch.setenv("MLINTERN_SANDBOX_MODE", MODES[0])
+    outside = tmp_path / "outside.txt"
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / "model.py").write_text(textwrap.dedent(f"""
+        import os
+        from dataclasses import dataclass
+        try:
+            open({str(outside)!r}, "w").write(str(os.getpid()))
+        except OSError:
+            pass
+
+        @dataclass
+        class ModelConfig:
+            width: int = 4
+
+        def count_params(cfg):
+            return cfg.width * 10
+    """))
+    assert count(staging / "model.py", {"width": 2}) == (40, 20)
+    assert not outside.exists()  # the write outside its folder was contained (old code: done by the server)
