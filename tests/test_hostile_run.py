@@ -317,3 +317,61 @@ def test_generated_model_is_counted_in_the_sandbox_not_in_the_server(tmp_path, m
     """))
     assert count(staging / "model.py", {"width": 2}) == (40, 20)
     assert not outside.exists()  # the write outside its folder was contained (old code: done by the server)
+
+
+# ------------------------------------------------ finding 7: LaTeX sources outside the folder
+def test_latex_folder_never_follows_a_link_out(tmp_path):
+    from mlintern.tools.paper.sources import read_latex
+
+    secret = tmp_path / "secret.tex"
+    secret.write_text("SECRET-TOKEN-99")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "more.tex").write_text("OUTSIDE-DIR-88")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "main.tex").write_text("\\documentclass{article}\\begin{document}We use a learning rate of 0.1."
+                                  "\\end{document}")
+    (src / "appendix.tex").symlink_to(secret)
+    (src / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
+    os.mkfifo(src / "pipe.tex")
+    text = read_latex(src)
+    assert "learning rate of 0.1" in text
+    assert "SECRET-TOKEN-99" not in text and "OUTSIDE-DIR-88" not in text
+
+
+def test_latex_tarball_expansion_is_capped(tmp_path):
+    import io
+    import tarfile
+
+    from mlintern.tools.paper.sources import read_latex
+
+    bomb = tmp_path / "paper.tar.gz"
+    chunk = b"word " * (19_000_000 // 5)  # each member just under the per-file cap
+    with tarfile.open(bomb, "w:gz") as tar:
+        for i in range(4):
+            info = tarfile.TarInfo(f"part{i}.tex")
+            info.size = len(chunk)
+            tar.addfile(info, io.BytesIO(chunk))
+    assert bomb.stat().st_size < 1_000_000  # a small download
+    text = read_latex(bomb)
+    assert len(text) <= 40_000_000  # 76 MB of text without the cap
+
+
+# ---------------------------------------- finding 8: a fake traceback aims diagnose --apply elsewhere
+def test_fake_traceback_cannot_make_diagnose_edit_another_project(hostile):
+    import shutil
+
+    here = Path(__file__).parent
+    victim = hostile.ws.root / "victim"
+    shutil.copytree(here / "bugzoo" / "cases" / "linear_after_conv", victim)
+    before = (victim / "train.py").read_text()
+    fake = (here / "test_data" / "diagnose" / "zoo_linear_after_conv.log").read_text().replace(
+        "/work/main/tests/bugzoo/cases/linear_after_conv/train.py", str(victim / "train.py"))
+    result = hostile(f"import sys\nsys.stderr.write({fake!r})\nsys.exit(1)\n")
+    assert result["state"] == "failed"
+    diagnosed = call(hostile.ws, "diagnose-traceback", {"run_id": result["run_id"]})
+    assert diagnosed["fixes"] and diagnosed["fixes"][0]["edits"][0]["path"].startswith("victim/")  # the bait
+    with pytest.raises(ToolError) as refused:
+        call(hostile.ws, "diagnose-traceback", {"run_id": result["run_id"], "apply": True})
+    assert refused.value.code == "outside_project"
+    assert (victim / "train.py").read_text() == before
