@@ -375,3 +375,90 @@ def test_fake_traceback_cannot_make_diagnose_edit_another_project(hostile):
         call(hostile.ws, "diagnose-traceback", {"run_id": result["run_id"], "apply": True})
     assert refused.value.code == "outside_project"
     assert (victim / "train.py").read_text() == before
+
+
+# --------------------------------------------------------------- finding 9: HTTP transport
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "probe", "version": "0"}}}
+
+
+def _serve(tmp_path, bind: str, env: dict):
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "mlintern.server", "--workspace", str(tmp_path), "--http",
+                             f"{bind}:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={k: v for k, v in {**os.environ, **env}.items() if v is not None})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, port
+        except OSError:
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.1)
+    raise AssertionError("server did not start")
+
+
+def _post(port: int, headers: dict) -> int:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/mcp", data=json.dumps(INIT).encode(), method="POST",
+                                     headers={"Accept": "application/json, text/event-stream",
+                                              "Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def _stop(proc) -> str:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except Exception:  # noqa: BLE001
+        proc.kill()
+        proc.wait()
+    err = proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    return err
+
+
+def test_http_on_a_non_loopback_bind_needs_the_bearer_token(tmp_path):
+    proc, port = _serve(tmp_path, "0.0.0.0", {"MLINTERN_HTTP_TOKEN": "tok-123456"})
+    try:
+        assert _post(port, {}) == 401
+        assert _post(port, {"Authorization": "Bearer wrong"}) == 401
+        assert _post(port, {"Authorization": "Bearer tok-123456"}) == 200
+        assert _post(port, {"Authorization": "Bearer tok-123456", "Origin": "http://evil.example"}) == 403
+    finally:
+        _stop(proc)
+
+
+def test_http_generated_token_is_printed_once_and_works(tmp_path):
+    import re
+
+    proc, port = _serve(tmp_path, "0.0.0.0", {"MLINTERN_HTTP_TOKEN": None})
+    try:
+        assert _post(port, {}) == 401
+    finally:
+        err = _stop(proc)
+    tokens = re.findall(r"Bearer (\S+)", err)
+    assert len(tokens) == 1 and len(tokens[0]) >= 32
+
+
+def test_http_origin_is_checked_on_every_bind(tmp_path):
+    proc, port = _serve(tmp_path, "127.0.0.1", {})
+    try:
+        assert _post(port, {"Origin": "http://evil.example"}) == 403
+        assert _post(port, {"Origin": "http://localhost:3000"}) == 200
+        assert _post(port, {}) == 200  # non-browser clients send no Origin; loopback needs no token
+    finally:
+        _stop(proc)
