@@ -236,7 +236,11 @@ class Supervisor:
             return "failed", f"the sandbox could not be set up: {report['setup_error']}"
         code, sig = report["returncode"], report.get("signal")
         if report.get("leftovers"):
-            left = "; ".join(report["leftovers"][:3])
+            left = "; ".join(str(x)[:200] for x in report["leftovers"][:3])
+            tail = _last_error_line(self.run_dir / "stderr.log")
+            if "Resource temporarily unavailable" in tail:  # fork() refused by RLIMIT_NPROC
+                return "failed", (f"process limit reached (at most {self.cfg['max_procs']} processes; fork bomb?): "
+                                  f"{tail}; {len(report['leftovers'])} leftover process(es) killed by the sandbox")
             return "failed", (f"left {len(report['leftovers'])} background process(es) behind after exiting "
                               f"(killed by the sandbox): {left}")
         if code == 0:
