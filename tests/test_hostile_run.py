@@ -462,3 +462,65 @@ def test_http_origin_is_checked_on_every_bind(tmp_path):
         assert _post(port, {}) == 200  # non-browser clients send no Origin; loopback needs no token
     finally:
         _stop(proc)
+
+
+# ------------------------------------------- the file module itself, attacked directly (no sandbox run)
+def test_safe_reads_refuse_links_fifos_and_cap_sizes(tmp_path):
+    from mlintern.sandbox import files
+
+    secret = tmp_path / "secret"
+    secret.write_text("SECRET")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "link").symlink_to(secret)
+    os.mkfifo(run / "fifo")
+    (run / "dirlink").symlink_to(tmp_path, target_is_directory=True)
+    (run / "big").write_bytes(b"a" * 5000)
+    started = time.time()
+    for name in ("link", "fifo", "dirlink/secret"):
+        with pytest.raises(files.UnsafeFile):
+            files.read_bytes(run / name, root=run)
+        assert files.try_read_text(run / name, root=run) is None
+    assert time.time() - started < 5  # the FIFO did not block
+    with pytest.raises(files.UnsafeFile):
+        files.read_bytes(run / "big", limit=100)
+    assert files.read_bytes(run / "big", limit=100, tail=True) == b"a" * 100
+
+
+def test_safe_write_replaces_a_planted_link_and_refuses_a_linked_folder(tmp_path):
+    from mlintern.sandbox import files
+
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    project = tmp_path / "project"
+    (project / "export").mkdir(parents=True)
+    (project / "export" / "README.md").symlink_to(victim)
+    files.write_text(project / "export" / "README.md", "card", root=project)
+    assert victim.read_text() == "keep" and not (project / "export" / "README.md").is_symlink()
+    (project / "out").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(files.UnsafeFile):
+        files.write_text(project / "out" / "victim", "x", root=project)
+    assert victim.read_text() == "keep"
+
+
+def test_tail_reads_incrementally_drops_long_lines_and_jumps_over_holes(tmp_path):
+    from mlintern.sandbox.files import Tail
+    from mlintern.tools.training import metrics as M
+
+    log = tmp_path / "stdout.log"
+    log.write_bytes(b"y" * (300 * 1024) + b"\n" + b"ok 1\n" + b"z" * (3 * 2**20) + b"\nok 1b\n")
+    tail = Tail(log, chunk=2**20, max_line=64 * 1024)
+    assert tail.lines() == [b"ok 1"]  # the long line was dropped; one chunk read, not the whole file
+    assert tail.offset <= 2**20
+    while b"ok 1b" not in tail.lines():  # the next calls go on from the offset
+        assert tail.offset < log.stat().st_size
+    with log.open("ab") as fh:
+        fh.truncate(200 * 2**20)  # a 200 MB hole
+        fh.seek(0, 2)
+        fh.write(b"\nMLINTERN_TOTAL_STEPS=77\nok 2\n")
+    assert b"ok 2" in tail.lines()  # far behind: jumped near the end instead of reading 200 MB
+    scan = M.TotalSteps(log)
+    for _ in range(5):
+        if scan.read() == 77:
+            break
+    assert scan.value == 77 and scan.tail.dropped >= 1
