@@ -267,28 +267,33 @@ open(os.getcwd() + "/written.txt", "w").write("ok")   # the project is still wri
 
 
 # ------------------------------------------------- finding 2: a crafted spec runs code in the server
-INJECTED_PAGE = "1\n    __import__('pathlib').Path({marker!r}).write_text('pwned')\n    #"
+# Ran in the server on bd68697 (scaffold-model imported the generated model.py to count its parameters).
+INJECTED_PAGE = "1\n    __import__('os').environ.__setitem__('MLINTERN_PWNED', '1')\n    #"
 
 
-def _crafted_spec(marker: Path) -> dict:
+def _crafted_spec() -> dict:
     return {"title": "A crafted paper", "family": {"value": "mlp", "evidence": []}, "variants": {},
             "default_variant": None,
-            "hyperparameters": {"num_layers": {"value": 2, "page": INJECTED_PAGE.format(marker=str(marker)),
-                                               "quote": "num_layers = 2", "source": "paper"}}}
+            "hyperparameters": {"num_layers": {"value": 2, "page": INJECTED_PAGE, "quote": "num_layers = 2",
+                                               "source": "paper"}}}
 
 
-def test_crafted_spec_page_is_refused_on_load_and_never_reaches_code(tmp_path):
+def test_crafted_spec_page_is_refused_on_load_and_never_reaches_code(tmp_path, monkeypatch):
     from mlintern.tools.scaffold import facts
 
-    marker = tmp_path / "pwned"
+    monkeypatch.delenv("MLINTERN_PWNED", raising=False)
     (tmp_path / "ws").mkdir()
     ws = Workspace(tmp_path / "ws")
-    (ws.root / "spec.json").write_text(json.dumps(_crafted_spec(marker)))
-    with pytest.raises(ToolError) as refused:
-        registry.call("scaffold-model", {"spec": "spec.json", "output": "proj"}, ToolContext(ws))
+    (ws.root / "spec.json").write_text(json.dumps(_crafted_spec()))
+    try:
+        with pytest.raises(ToolError) as refused:
+            registry.call("scaffold-model", {"spec": "spec.json", "output": "proj"}, ToolContext(ws))
+        assert "MLINTERN_PWNED" not in os.environ  # the payload did not run in this process
+    finally:
+        os.environ.pop("MLINTERN_PWNED", None)
     assert refused.value.code == "invalid_spec" and "hyperparameters.num_layers.page" in refused.value.message
-    assert not marker.exists() and not (ws.root / "proj").exists()
-    fact = _crafted_spec(marker)["hyperparameters"]["num_layers"]
+    assert not (ws.root / "proj").exists()
+    fact = _crafted_spec()["hyperparameters"]["num_layers"]
     assert "\n" not in facts.describe(fact) and "__import__" not in facts.describe(fact)  # rendering escapes too
 
 
