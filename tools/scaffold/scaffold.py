@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -134,40 +133,26 @@ def spec_text(spec: dict) -> str:
     return " ".join(parts)
 
 
-COUNT_SCRIPT = """
-import json, sys
-sys.path.insert(0, ".")
-try:
-    import model
-    values = json.loads(sys.argv[1])
-    counts = [model.count_params(model.ModelConfig()), model.count_params(model.ModelConfig(**values))]
-    print("MLINTERN_COUNT " + json.dumps(counts))
-except (AssertionError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError) as err:
-    print("MLINTERN_COUNT_ERROR " + json.dumps([type(err).__name__, str(err)[:500]]))
-"""
-
-
 def count(model_py: Path, pilot_values: dict) -> tuple[int, int]:
     """Parameters of the full and the pilot configuration, built on the meta device.
 
-    The generated model.py runs in the sandbox (``python -c COUNT_SCRIPT`` in its folder), never in the
-    server: the code was made from a spec the server does not control."""
-    from mlintern.sandbox.run import run_sandboxed
+    The generated model.py runs in the sandbox, never in the server (the code was made from a spec the
+    server does not control): a sandboxed worker that imported torch once forks a fresh child for it."""
+    from mlintern.sandbox import files
+    from mlintern.sandbox.run import worker
 
-    code, out, err = run_sandboxed([sys.executable, "-c", COUNT_SCRIPT, json.dumps(pilot_values)],
-                                   model_py.parent, timeout=300)
-    for line in reversed(out.splitlines()):
-        if line.startswith("MLINTERN_COUNT "):
-            full, small = json.loads(line.split(" ", 1)[1])
-            return int(full), int(small)
-        if line.startswith("MLINTERN_COUNT_ERROR "):
-            kind, message = json.loads(line.split(" ", 1)[1])
-            raise ToolError(f"The model cannot be built from these values: {kind}: {message}.",
-                            hint="Check the spec's architecture values (e.g. d_model divisible by num_heads); "
-                                 "fix spec.json and scaffold again.", code="model_build_failed")
-    last = (err.strip().splitlines() or [f"exit code {code}"])[-1]
-    raise ToolError(f"Counting the generated model's parameters failed in the sandbox: {last[:300]}.",
-                    hint="A bug in the template or the spec's values; the generated model.py is kept nowhere.",
+    source = files.read_text(model_py, limit=16 * files.MiB)
+    answer = worker().request({"source": source, "call": "count_params", "args": [pilot_values]})
+    if "ok" in answer:
+        full, small = answer["ok"]
+        return int(full), int(small)
+    kind, message = answer.get("error") or ["Error", "no answer"]
+    if kind in ("AssertionError", "ValueError", "RuntimeError", "KeyError", "TypeError", "ZeroDivisionError"):
+        raise ToolError(f"The model cannot be built from these values: {kind}: {message}.",
+                        hint="Check the spec's architecture values (e.g. d_model divisible by num_heads); "
+                             "fix spec.json and scaffold again.", code="model_build_failed")
+    raise ToolError(f"Counting the generated model's parameters failed in the sandbox: {kind}: {message}.",
+                    hint="A bug in the template or the spec's values; nothing was written.",
                     code="model_build_failed")
 
 
