@@ -394,9 +394,12 @@ def _keys(stack: list[list]) -> list[str]:
 
 
 def load_config(project: Path) -> dict | None:
+    from mlintern.sandbox import files
+
+    text = files.try_read_text(project / CONFIG_FILE, limit=16 * files.MiB)  # the run may have planted a FIFO
     try:
-        config = json.loads((project / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        config = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):
         return None
     return config if isinstance(config, dict) else None
 

@@ -121,6 +121,8 @@ class MlinternLanguageServer(LanguageServer):
             ws, face="lsp", cancel_event=cancel,
             progress=(lambda d, t, m: self.from_thread(self.report_progress, token, d, t, m)) if token else None,
             log=lambda m: log.info("%s: %s", tool.name, m),
+            # the person's own editor setting mlintern.sandbox=false is their approval to run unsandboxed
+            ask_approval=(lambda question: True) if self.options.sandbox is False else None,
         )
         outcome = "failed"
         try:

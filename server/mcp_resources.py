@@ -130,15 +130,20 @@ def _run_file(ws: Workspace, run_id: str, part: str) -> tuple[str, str]:
 
 
 def _read_text(path: Path, missing: str, *, empty_ok: bool = False) -> str:
-    if not path.is_file():
+    from mlintern.sandbox import files
+
+    text = files.try_read_text(path, limit=64 * files.MiB, tail=True)  # never a link or a FIFO
+    if text is None:
         if empty_ok:
             return ""
         raise ToolError(missing, hint="Run the tool that produces it first (see workspace-status).", code="not_found")
-    return path.read_text(encoding="utf-8", errors="replace")
+    return text
 
 
 def _tail(path: Path, limit: int) -> str:
-    with path.open("rb") as fh:
+    from mlintern.sandbox import files
+
+    with files.open_read(path) as fh:
         size = fh.seek(0, 2)
         fh.seek(max(0, size - limit))
         data = fh.read()

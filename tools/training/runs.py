@@ -17,7 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+from mlintern.sandbox import files
+from mlintern.sandbox.detect import available_mode
 from mlintern.sandbox.env import scrubbed_env
+from mlintern.sandbox.launch import refuse_root_without_namespaces
 from mlintern.sandbox.policy import GiB, Limits
 from mlintern.sandbox.proctree import alive, cmdline, kill_tree
 from mlintern.tools.errors import Cancelled, ToolError
@@ -46,6 +49,18 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
         raise ToolError(f"Run {live['id']} of this project is still {live['status']}.",
                         hint=f"Wait for it, or stop it with `mlintern stop-training {live['id']}`.", code="busy")
     scrubbed_env(passthrough=tuple(env or ()))  # unknown or malformed names fail now, not in the supervisor
+    multi_node = int(rendezvous.get("nnodes") or 1) > 1
+    if sandbox and launcher != "slurm":
+        refuse_root_without_namespaces(available_mode())  # before anything is written
+    approvals = []  # the switches that weaken the sandbox, each approved by the person (or --yes)
+    if not sandbox and launcher != "slurm":
+        approvals.append(_approve(ctx, "run the training code without the sandbox",
+                                  f"{folder.name}: sandbox=false gives the generated code your files, network and "
+                                  "processes"))
+    if multi_node and launcher != "slurm":
+        approvals.append(_approve(ctx, "give the training code network access",
+                                  f"{folder.name}: nnodes={rendezvous.get('nnodes')} needs the network for the "
+                                  "rendezvous, so the sandbox's network is turned on"))
     # NAME=value entries reach the supervisor through its environment: values never touch the disk.
     given = dict(item.split("=", 1) for item in env or () if "=" in item)
     env_names = [item.partition("=")[0] for item in env or ()]
@@ -58,7 +73,8 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
                                 ckpt_every=ckpt_every)
     mode = "pilot" if pilot else "full"
     meta = {"out_dir": str(out_dir), "max_minutes": max_minutes, "max_steps": max_steps,
-            "resumed_from": previous["id"] if previous else None, "sandbox": sandbox}
+            "resumed_from": previous["id"] if previous else None, "sandbox": sandbox,
+            "network": multi_node and launcher != "slurm", "approvals": approvals}
     if launcher == "slurm":  # tools/training/slurm.py: submit, follow, cancel, re-attach
         out = slurm.submit(ctx, ws, folder=folder, script=script, args=args, run_id=run_id, run_dir=run_dir,
                             mode=mode, meta=meta, max_minutes=max_minutes, nproc_per_node=nproc_per_node,
@@ -72,7 +88,6 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
         command = launchers.torchrun_command(script, args, nproc_per_node=nproc_per_node, rendezvous=rendezvous)
     else:
         command = launchers.local_command(script, args)
-    multi_node = int(rendezvous.get("nnodes") or 1) > 1
     limits = Limits()
     launch = {
         "project": str(folder), "command": command, "out_dir": str(out_dir), "sandbox": sandbox,
@@ -98,6 +113,22 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
     if wait:
         run = _wait(ctx, ws, run_id)
     return describe(ws, run, summary_prefix="started" if not wait else None)
+
+
+def _approve(ctx, action: str, detail: str) -> dict:
+    """Ask the person behind the face (MCP elicitation; the CLI's --yes pre-approves); refuse when nobody
+    can be asked or they decline. Returns the decision for the run record."""
+    ask = getattr(ctx, "ask_approval", None)
+    if ask is None:
+        raise ToolError(f"Refusing to {action} without approval ({detail}); nobody could be asked.",
+                        hint="Approve it when your client asks (MCP elicitation), or pass --yes on the command "
+                             "line (`mlintern run-training --yes ...`) if you trust this code.",
+                        code="approval_required")
+    if not ask(f"Approve: {action}? {detail}."):
+        raise ToolError(f"Not approved: {action}; nothing was started.",
+                        hint="Run it with the sandbox and without nnodes > 1, or approve when asked.",
+                        code="declined")
+    return {"action": action, "detail": detail, "approved": True, "how": f"asked over {ctx.face}"}
 
 
 def _resumable(ws: Workspace, folder: Path) -> dict:
@@ -205,11 +236,9 @@ def training_status(ctx, *, run_id: str | None = None, log_lines: int = 20) -> d
 
 
 def _tail(path: Path, n: int) -> list[str]:
-    try:
-        data = path.read_bytes()[-64_000:].decode(errors="replace")
-    except OSError:
-        return []
-    return data.splitlines()[-n:] if n else []
+    """The last ``n`` lines of a log (its last 64 kB; never the whole file, never through a link)."""
+    data = files.try_read_text(path, limit=64_000, tail=True) or ""
+    return [line[:2000] for line in data.splitlines()[-n:]] if n else []
 
 
 def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: str | None = None) -> dict:
@@ -226,6 +255,7 @@ def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: s
         "reason": run["reason"], "exit_code": run["exit_code"], "started": run["started"], "ended": run["ended"],
         "run_dir": str(run_dir), "out_dir": meta.get("out_dir"), "loss_plot": str(png) if png.exists() else None,
         "log_tail": tail, "warning": meta.get("sandbox_warning"),
+        "network": bool(meta.get("network")), "approvals": meta.get("approvals") or [],
     }
     step = f"step {out['step']}/{out['total_steps'] or '?'}" if out["step"] is not None else "no step logged yet"
     loss = out["last_metrics"].get("loss")
@@ -242,6 +272,8 @@ def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: s
         out["log_tail"] += [f"[slurm] {x}" for x in slurm.scheduler_log(run_dir, meta["slurm"], 3)]
     if out["warning"]:
         lines.append(out["warning"])
+    for approval in out["approvals"]:
+        lines.append(f"approved: {approval['action']} ({approval['how']})")
     if out["loss_plot"]:
         lines.append(f"loss curve: {out['loss_plot']}")
     out["summary"] = "\n".join(lines)
