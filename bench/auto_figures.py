@@ -30,8 +30,8 @@ SHARED = Path(os.environ.get("MLINTERN_SHARED", REPO.parent / "shared"))
 
 def run_auto(pdf: Path, budget: float) -> dict:
     """Run the loop on one paper in a fresh workspace; watch for the first metrics line."""
-    from mlintern.server.agent import state as st
-    from mlintern.server.agent.loop import paper_key
+    from mlintern.tools.reproduce import state as st
+    from mlintern.tools.reproduce.loop import paper_key
     from mlintern.tools.workspace import Workspace
 
     with tempfile.TemporaryDirectory(prefix="mlintern-bench-") as tmp:

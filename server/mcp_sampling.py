@@ -50,7 +50,7 @@ def sampling_brain(ctx: ServerRequestContext):
     """The agent's ``SamplingBrain`` when the client offers sampling, else ``None`` (imported only then)."""
     if not client_supports(ctx, "sampling"):
         return None
-    from mlintern.server.agent.brains.sampling import SamplingBrain
+    from mlintern.tools.reproduce.brains.sampling import SamplingBrain
 
     return SamplingBrain(sampler(ctx))
 

@@ -6,9 +6,9 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from mlintern.server.agent.brains.base import CHOOSE_FIX, PLAN_FULL_RUN, BrainError
-from mlintern.server.agent.brains.claude import ClaudeBrain
-from mlintern.server.agent.budget import BudgetExhausted, LLMSpend
+from mlintern.tools.reproduce.brains.base import CHOOSE_FIX, PLAN_FULL_RUN, BrainError
+from mlintern.tools.reproduce.brains.claude import ClaudeBrain
+from mlintern.tools.reproduce.budget import BudgetExhausted, LLMSpend
 
 _spec = importlib.util.spec_from_file_location(
     "messages_api", Path(__file__).parent / "test_data" / "agent" / "messages_api.py")

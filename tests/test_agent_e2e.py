@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mlintern.server.agent import state as st
+from mlintern.tools.reproduce import state as st
 from mlintern.tools.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,14 +6,14 @@ import json
 import time
 
 import pytest
-from mlintern.server.agent import state as st
-from mlintern.server.agent.brains import OfflineBrain, make_brain
-from mlintern.server.agent.budget import Budget, BudgetExhausted, price_for
-from mlintern.server.agent.doc import Doc
-from mlintern.server.agent.edits import apply_edits
-from mlintern.server.agent.estimate import GPU, full_scale
-from mlintern.server.agent.guards import Approver, DoomLoop, DoomLoopGuard, edit_signature
 from mlintern.tools.errors import ToolError
+from mlintern.tools.reproduce import state as st
+from mlintern.tools.reproduce.brains import OfflineBrain, make_brain
+from mlintern.tools.reproduce.budget import Budget, BudgetExhausted, price_for
+from mlintern.tools.reproduce.doc import Doc
+from mlintern.tools.reproduce.edits import apply_edits
+from mlintern.tools.reproduce.estimate import GPU, full_scale
+from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard, edit_signature
 
 
 def diag(message="mat1 and mat2 shapes cannot be multiplied (64x64 and 100x10)", line=12, fixes=None):

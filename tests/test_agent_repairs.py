@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mlintern.server.agent.brains import OfflineBrain
 from mlintern.server.agent.display import Display
-from mlintern.server.agent.loop import Agent, Options
+from mlintern.tools.reproduce.brains import OfflineBrain
+from mlintern.tools.reproduce.loop import Agent, Options
 from mlintern.tools.workspace import Workspace
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "digits-mlp" / "paper.pdf"

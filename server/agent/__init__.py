@@ -1,9 +1,8 @@
-"""The autonomous mode (``mlintern-server --auto`` and the ``reproduce-paper`` tool).
+"""The autonomous mode's command line (``mlintern-server --auto``).
 
-``loop`` runs one paper (parse, plan, scaffold, pilot, repair, full run, export,
-report) over registry tools; ``budget`` and ``guards`` hold the limits no brain
-can lift; ``brains`` decide (offline rules, Claude, the MCP host's model);
-``state`` keeps progress in the workspace event log so a killed loop resumes;
-``plan``, ``report`` and ``doc`` write PLAN.md and REPORT.md/.html; ``cli`` and
-``watch`` are the command line; ``spec`` and ``tool`` the registry entry.
+The engine is a tool like the others, in ``mlintern.tools.reproduce`` (the loop,
+plan, report, budget, guards, brains and the ``reproduce-paper`` registry
+entry). This face keeps only what is about people and shells: ``cli`` (the
+arguments), ``watch`` (a folder of PDFs watched for new papers) and ``display``
+(rich or JSON-lines progress).
 """

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _options(args):
-    from mlintern.server.agent.loop import Options
+    from mlintern.tools.reproduce.loop import Options
 
     if args.budget_minutes <= 0 or args.max_usd < 0 or args.max_repairs < 0:
         raise ToolError("Budgets must be positive.", hint="e.g. --budget-minutes 5 --max-usd 0.5 --max-repairs 3")
@@ -58,7 +58,7 @@ def _options(args):
 
 
 def _brain(args):
-    from mlintern.server.agent.brains import make_brain
+    from mlintern.tools.reproduce.brains import make_brain
 
     prices = None
     if args.price_table:

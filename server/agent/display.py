@@ -12,8 +12,10 @@ import sys
 import time
 from typing import Any
 
+from mlintern.tools.reproduce.events import Events
 
-class Display:
+
+class Display(Events):
     def __init__(self, *, json_lines: bool = False, quiet: bool = False, stream=None) -> None:
         self.json_lines = json_lines
         self.quiet = quiet

@@ -98,7 +98,8 @@ def _lint_ok(paths: list[Path]) -> bool:
     return proc.returncode == 0
 
 
-def llm_fixes(ctx, diagnosis: dict, text: str, checker, tried: list[dict] | None = None) -> list[dict]:
+def llm_fixes(ctx, diagnosis: dict, text: str, checker, tried: list[dict] | None = None,
+              confine=None) -> list[dict]:
     """Ask the brain for a patch; return it as a fix only when it parses, lints and passes ``checker``.
 
     ``checker()`` re-runs what failed and returns an ``Outcome`` (see ``verify.py``); None means nothing can
@@ -118,6 +119,8 @@ def llm_fixes(ctx, diagnosis: dict, text: str, checker, tried: list[dict] | None
         ctx.log("diagnose: the brain's reply had no usable edits")
         return []
     try:
+        if confine is not None:  # the model's edits are no more trusted than the traceback: same folder rule
+            confine(data["edits"])
         originals = apply_edits(ws, data["edits"])
     except ToolError as err:
         ctx.log(f"diagnose: the LLM patch does not apply ({err})")

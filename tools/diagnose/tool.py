@@ -19,6 +19,7 @@ import math
 import re
 from pathlib import Path
 
+from mlintern.sandbox import files
 from mlintern.tools.diagnose.apply import apply_edits, revert
 from mlintern.tools.diagnose.engine import diagnose_text
 from mlintern.tools.diagnose.verify import (
@@ -95,9 +96,10 @@ def _gather(ctx, traceback: str | None, log: str | None, run_id: str | None) -> 
 def _losses(run: dict) -> list[float]:
     run_dir = Path(run.get("run_dir") or "")
     for path in (run_dir / "out" / "metrics.jsonl", run_dir / "metrics.jsonl"):
-        if path.is_file():
+        text = files.try_read_text(path, limit=MAX_LOG_BYTES * 8, tail=True)  # written by the run: no link/FIFO
+        if text is not None:
             values = []
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            for line in text.splitlines():
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
@@ -165,24 +167,32 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
     ctx.progress(0, 3, "diagnosing")
     diagnosis = diagnose_text(text, ws.root, project_path, (run or {}).get("mode"))
     asked_brain = False
+    # Where fixes may land: the project (the traceback was printed by the run and may name any file), or the
+    # workspace the --command runs in; a pasted log with neither edits anywhere in the workspace, as before.
+    confine_to = project_path or (ws.root.resolve() if command else None)
+    must_confine = run is not None or confine_to is not None
     if diagnosis["category"] == "unrecognised" and ctx.brain is not None:
         from mlintern.tools.diagnose.llm import llm_fixes
 
-        diagnosis["fixes"] = llm_fixes(ctx, diagnosis, text, checker)
+        diagnosis["fixes"] = llm_fixes(ctx, diagnosis, text, checker,
+                                       confine=lambda edits: _confine(ws, edits, confine_to))
         asked_brain = True
     diagnosis_id = ws.add_diagnosis(diagnosis, run_id=(run or {}).get("id"))
     applied, verified, attempts = None, None, []
     fixes = diagnosis["fixes"]
     if (apply or verify) and fixes:
-        applied, verified = _try_fixes(ctx, ws, fixes, checker if verify else None, attempts)
+        applied, verified = _try_fixes(ctx, ws, fixes, checker if verify else None, attempts,
+                                       confine=(confine_to,) if must_confine else None)
     if verify and not verified and ctx.brain is not None and not asked_brain:
         # The rules had nothing that trains: the brain gets the failure and what was tried, under the same check.
         from mlintern.tools.diagnose.llm import llm_fixes
 
-        extra = llm_fixes(ctx, diagnosis, text, checker, tried=attempts)
+        extra = llm_fixes(ctx, diagnosis, text, checker, tried=attempts,
+                          confine=lambda edits: _confine(ws, edits, confine_to))
         if extra:
             diagnosis["fixes"] = fixes = fixes + extra
-            applied, verified = _try_fixes(ctx, ws, extra, checker, attempts, first_number=len(fixes) - len(extra) + 1)
+            applied, verified = _try_fixes(ctx, ws, extra, checker, attempts, first_number=len(fixes) - len(extra) + 1,
+                                           confine=(confine_to,))
     if verify and fixes and not verified:
         verified = False
     summary = _summary(diagnosis, applied, verified, attempts, can_rerun=checker is not None)
@@ -191,10 +201,16 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
             "attempts": attempts, "summary": summary}
 
 
-def _try_fixes(ctx, ws, fixes: list[dict], checker, attempts: list, first_number: int = 1):
-    """Apply fixes in turn; with a checker keep the first that trains (reverting the others), else apply fix 1."""
+def _try_fixes(ctx, ws, fixes: list[dict], checker, attempts: list, first_number: int = 1,
+               confine: tuple[Path | None] | None = None):
+    """Apply fixes in turn; with a checker keep the first that trains (reverting the others), else apply fix 1.
+
+    ``confine=(folder,)``: every edit must be a regular file of ``folder`` (see ``_confine``).
+    """
     for number, fix in enumerate(fixes[: MAX_ATTEMPTS if checker else 1], start=first_number):
         ctx.check_cancelled()
+        if confine is not None:
+            _confine(ws, fix["edits"], confine[0])  # refused outright: nothing is written
         try:
             originals = apply_edits(ws, fix["edits"])
         except ToolError as err:
@@ -213,6 +229,22 @@ def _try_fixes(ctx, ws, fixes: list[dict], checker, attempts: list, first_number
             return number, True
         revert(originals)
     return None, (False if checker else None)
+
+
+def _confine(ws, edits: list[dict], project_path: Path | None) -> None:
+    """A fix may only edit its project's regular files. The traceback was printed by the run (hostile: it can
+    name any file of the workspace), and an LLM's edits are no more trusted: a path outside the project,
+    or reached through a link, is refused before anything is written."""
+    if project_path is None:
+        raise ToolError("Applying a fix needs the project it belongs to.",
+                        hint="Pass project (the folder with train.py), or diagnose a run_id.", code="outside_project")
+    for edit in edits:
+        path = ws.path(edit["path"], must_exist=True, write=True)  # links resolved: where it would really land
+        if not path.is_relative_to(project_path) or not files.is_regular(path, root=project_path):
+            raise ToolError(f"The fix edits {edit['path']}, which is not a file of the project {project_path.name}; "
+                            "nothing was changed.",
+                            hint="A traceback printed by the run can name any file; fix that file by hand if it "
+                                 "really is at fault.", code="outside_project")
 
 
 def _summary(diagnosis: dict, applied, verified, attempts, can_rerun: bool = False) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mlintern.server.agent.doc import Doc
+from mlintern.tools.reproduce.doc import Doc
 
 PARSE_S, SCAFFOLD_S, EXPORT_S = 5, 5, 5
 

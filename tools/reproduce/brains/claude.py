@@ -17,9 +17,9 @@ import json
 import os
 import time
 
-from mlintern.server.agent.brains.base import BrainError, ToolRunner
-from mlintern.server.agent.brains.llm import SYSTEM_PROMPT, LLMBrain, validation_errors
-from mlintern.server.agent.budget import LLMSpend
+from mlintern.tools.reproduce.brains.base import BrainError, ToolRunner
+from mlintern.tools.reproduce.brains.llm import SYSTEM_PROMPT, LLMBrain, validation_errors
+from mlintern.tools.reproduce.budget import LLMSpend
 from mlintern.tools.errors import ToolError
 
 DEFAULT_MODEL = "claude-sonnet-4-5"

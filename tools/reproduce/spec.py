@@ -56,7 +56,7 @@ TOOLS = [
             },
             "required": ["paper", "outcome", "report", "summary"],
         },
-        func="mlintern.server.agent.tool:reproduce_paper_tool",
+        func="mlintern.tools.reproduce.tool:reproduce_paper_tool",
         long_running=True,
         open_world=True,
         cli_positional=("paper",),

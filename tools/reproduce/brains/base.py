@@ -61,7 +61,7 @@ class OfflineRules:
     spend = None
 
     def choose_fix(self, diagnosis: dict, *, tried: list[str], tool_runner: ToolRunner | None = None) -> dict:
-        from mlintern.server.agent.guards import edit_signature
+        from mlintern.tools.reproduce.guards import edit_signature
 
         fixes = diagnosis.get("fixes") or []
         ranked = sorted(range(len(fixes)), key=lambda i: -float(fixes[i].get("confidence", 0)))

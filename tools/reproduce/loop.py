@@ -25,12 +25,12 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlintern.server.agent import state as st
-from mlintern.server.agent.brains.base import OfflineRules
-from mlintern.server.agent.budget import Budget, BudgetExhausted
-from mlintern.server.agent.display import Display
-from mlintern.server.agent.edits import apply_edits
-from mlintern.server.agent.guards import Approver, DoomLoop, DoomLoopGuard
+from mlintern.tools.reproduce import state as st
+from mlintern.tools.reproduce.brains.base import OfflineRules
+from mlintern.tools.reproduce.budget import Budget, BudgetExhausted
+from mlintern.tools.reproduce.edits import apply_edits
+from mlintern.tools.reproduce.events import Events
+from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard
 from mlintern.tools import registry
 from mlintern.tools.errors import Cancelled, ToolError
 
@@ -71,14 +71,14 @@ class Agent:
     """Runs the loop on one paper inside one workspace."""
 
     def __init__(self, workspace, source: str, *, brain: OfflineRules, options: Options,
-                 display: Display | None = None, approver: Approver | None = None,
+                 display: Events | None = None, approver: Approver | None = None,
                  cancel_event: threading.Event | None = None) -> None:
         self.ws = workspace
         self.source = source
         self.key = paper_key(source)
         self.brain = brain
         self.opts = options
-        self.display = display or Display(quiet=True)
+        self.display = display or Events()
         self.approver = approver or Approver(pre_approved=options.yes)
         # The user's cancel (Ctrl-C, MCP cancellation) and this paper's deadline both end up in
         # ``cancel_event``; the user's event is only read, so a deadline never leaks to the next paper.
@@ -106,7 +106,17 @@ class Agent:
         return registry.ToolContext(
             self.ws, face="agent", progress=progress, log=lambda m: self.emit("log", m),
             cancel_event=cancel_event or self.cancel_event, brain=self.brain if self.brain.uses_llm else None,
+            ask_approval=self._approve_sandbox_switch,
         )
+
+    def _approve_sandbox_switch(self, question: str) -> bool:
+        """run-training asks before weakening the sandbox; the decision lands in the report's approvals.
+        --no-sandbox given to the agent is the person's approval of that one switch."""
+        if not self.opts.sandbox and "without the sandbox" in question:
+            self.approver.decisions.append({"action": "run the training code without the sandbox",
+                                            "detail": question, "approved": True, "how": "--no-sandbox given"})
+            return True
+        return self.approver.approve("weaken the training sandbox", question)
 
     def call(self, name: str, args: dict, *, cancel_event: threading.Event | None = None) -> dict:
         return registry.call(name, args, self.ctx(cancel_event))
@@ -235,7 +245,7 @@ class Agent:
         }
 
     def _plan(self) -> dict:
-        from mlintern.server.agent.plan import write_plan
+        from mlintern.tools.reproduce.plan import write_plan
 
         path, assumptions, estimates = write_plan(self)
         self.emit("plan", f"wrote {self.ws.relative(path)} ({len(assumptions)} assumptions)")
@@ -488,7 +498,7 @@ class Agent:
         return {"note": self.brain.review(facts), "summary_line": "reviewer's note written"}
 
     def _report(self) -> None:
-        from mlintern.server.agent.report import write_report
+        from mlintern.tools.reproduce.report import write_report
 
         md, html = write_report(self)
         self.s["steps"]["report"] = {"markdown": str(md), "html": str(html)}

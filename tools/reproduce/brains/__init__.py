@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from mlintern.server.agent.brains.base import BrainError, OfflineRules
-from mlintern.server.agent.brains.offline import OfflineBrain
-from mlintern.server.agent.budget import DEFAULT_PRICES, LLMSpend
+from mlintern.tools.reproduce.brains.base import BrainError, OfflineRules
+from mlintern.tools.reproduce.brains.offline import OfflineBrain
+from mlintern.tools.reproduce.budget import DEFAULT_PRICES, LLMSpend
 from mlintern.tools.errors import ToolError
 
 __all__ = ["BrainError", "OfflineBrain", "OfflineRules", "make_brain"]
@@ -23,7 +23,7 @@ def make_brain(kind: str = "auto", *, max_usd: float = 1.0, model: str | None = 
         if not os.environ.get("ANTHROPIC_API_KEY") and not options.get("api_key"):
             raise ToolError("The anthropic brain needs ANTHROPIC_API_KEY.",
                             hint="Export ANTHROPIC_API_KEY, or use --brain offline.", code="no_api_key")
-        from mlintern.server.agent.brains.claude import ClaudeBrain
+        from mlintern.tools.reproduce.brains.claude import ClaudeBrain
 
         spend = LLMSpend(max_usd=max_usd, prices=prices or dict(DEFAULT_PRICES))
         return ClaudeBrain(spend=spend, model=model, base_url=base_url, **options)

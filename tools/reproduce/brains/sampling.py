@@ -12,8 +12,8 @@ import json
 import re
 from collections.abc import Callable
 
-from mlintern.server.agent.brains.base import BrainError, ToolRunner
-from mlintern.server.agent.brains.llm import SYSTEM_PROMPT, LLMBrain, validation_errors
+from mlintern.tools.reproduce.brains.base import BrainError, ToolRunner
+from mlintern.tools.reproduce.brains.llm import SYSTEM_PROMPT, LLMBrain, validation_errors
 
 
 class SamplingBrain(LLMBrain):

@@ -13,10 +13,10 @@ import json
 import time
 from pathlib import Path
 
-from mlintern.server.agent import state as st
-from mlintern.server.agent.doc import Doc
-from mlintern.server.agent.estimate import full_scale
-from mlintern.server.agent.plan import load_spec
+from mlintern.tools.reproduce import state as st
+from mlintern.tools.reproduce.doc import Doc
+from mlintern.tools.reproduce.estimate import full_scale
+from mlintern.tools.reproduce.plan import load_spec
 
 STOP_WORDS = {
     "budget_wall": "stopped by the wall-clock budget",

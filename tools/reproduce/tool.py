@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import os
 
-from mlintern.server.agent.brains import OfflineBrain, make_brain
-from mlintern.server.agent.display import Display
-from mlintern.server.agent.guards import Approver
-from mlintern.server.agent.loop import Agent, Options
-from mlintern.server.agent.report import outcome as describe_outcome
+from mlintern.tools.reproduce.brains import OfflineBrain, make_brain
+from mlintern.tools.reproduce.events import Events
+from mlintern.tools.reproduce.guards import Approver
+from mlintern.tools.reproduce.loop import Agent, Options
+from mlintern.tools.reproduce.report import outcome as describe_outcome
 
 
-class _ContextDisplay(Display):
+class _ContextDisplay(Events):
     """Routes loop events to the calling face's progress and log."""
 
     def __init__(self, ctx) -> None:
-        super().__init__(quiet=True)
         self.ctx = ctx
         self.n = 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlintern.server.agent.brains.base import OfflineRules
+from mlintern.tools.reproduce.brains.base import OfflineRules
 
 
 class OfflineBrain(OfflineRules):
