@@ -103,7 +103,7 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 if target is None:
                     continue
                 for key, value in row.facts.items():
-                    variants[target].setdefault(key, {"value": value, "page": row.page, "quote": row.quote,
+                    variants[target].setdefault(key, {"value": value, "page": row.page, "quote": row.quotes.get(key, row.quote),
                                                       "source": "table"})
             created_by_table = created_by_table or create
     return variants, tables_out
