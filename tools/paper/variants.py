@@ -15,15 +15,21 @@ import math
 import re
 
 from mlintern.tools.paper.document import Document
-from mlintern.tools.paper.extract import sentences
+from mlintern.tools.paper.extract import make_quote, sentences
+from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_statements
 from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, variant_rows
+
+_ARCH_KEYS = {"num_layers", "d_model", "d_ff", "num_heads", "d_head", "num_params", "growth_rate", "patch_size",
+              "width_multiplier", "num_encoder_layers", "num_decoder_layers"}
+_DEFINITION_LINE = re.compile(r"^(?:[•◦·∙]\s*)?[A-Z][\w.]*(?:[- ][\w.]+)?(?:-[\w.]+)?\s*:\s*[A-Za-zα-ω]")
+# "X et al. (2020) use ...": a sentence reporting another paper's configuration
+_OTHERS_WORK = re.compile(r"\bet al\.?\s*(?:\(\d{4}[a-z]?\)|\[\d+\])?\s*(?:use|used|train|trained|propose|proposed)\b")
 
 # "BN-x30: Like BN-x5, but with ...": a list of named model variants defined in prose
 _DEFINITION = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]*-(?:[A-Z0-9][\w]*|[a-z]\d+)(?:-[\w]+)*)\s*:\s+\S")
 # "Inception: the network described in Section 4.2, ...": a one-word name defines a variant only inside a list
 # of hyphenated definitions (the reference model the others are compared with), never on its own ("Note: ...")
 _WORD_DEFINITION = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]{2,})\s*:\s+\S")
-_STAGES = re.compile(r"(?P<name>[A-Z][\w]*-[A-Z]{1,2})\s*:\s*C\s*=\s*\((?P<c>[\d,\s]+)\)\s*,\s*B\s*=\s*\((?P<b>[\d,\s]+)\)")
 
 
 def _listed_definition(ordered: list, i: int) -> re.Match | None:
@@ -46,9 +52,11 @@ def same_variant(a: str, b: str) -> bool:
         return True
     pa, sa = _base(a)
     pb, sb = _base(b)
-    if pa != pb:
-        return False
     sa, sb = sa.lower(), sb.lower()
+    if pa != pb:
+        # "Atto" is the "-A" of "Net-A": a size word written out, its initial the suffix
+        return bool((not pa and len(sb) == 1 and len(sa) > 2 and sa[0] == sb and a[:1].isupper())
+                    or (not pb and len(sa) == 1 and len(sb) > 2 and sb[0] == sa and b[:1].isupper()))
     return sa == sb or (len(sa) == 1 and sb.startswith(sa)) or (len(sb) == 1 and sa.startswith(sb))
 
 
@@ -66,16 +74,20 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     variants: dict[str, dict] = {}
     tables_out: list[dict] = []
     full_text = "\n".join(p.text for p in document.body_pages())
+    later: list[tuple[str, dict, int, str]] = []  # parenthetical tuples: added after the tables
     for s in sentences(document):
-        for m in _STAGES.finditer(s.text):
-            quote = m.group(0)
-            if not document.verify(s.page, quote):
+        if s.caption or _OTHERS_WORK.search(s.text):
+            continue
+        for name, facts, start, end in tuple_statements(s.text):
+            quote = make_quote(document, s.page, s.text, start, end)
+            if quote is None:
                 continue
-            widths = [int(x) for x in re.findall(r"\d+", m.group("c"))]
-            depths = [int(x) for x in re.findall(r"\d+", m.group("b"))]
-            facts = variants.setdefault(m.group("name"), {})
-            facts.setdefault("d_model", _fact(widths, s.page, quote))
-            facts.setdefault("num_layers", _fact(depths, s.page, quote))
+            if _DEFINITION_LINE.match(s.text[start:]):  # "Name: K=V, K=V" defines the paper's own variants
+                target = variants.setdefault(name, {})
+                for key, value in facts.items():
+                    target.setdefault(key, _fact(value, s.page, quote))
+            else:
+                later.append((name, facts, s.page, quote))
     ordered = sentences(document)
     for i, s in enumerate(ordered):
         m = _DEFINITION.match(s.text) or _listed_definition(ordered, i)
@@ -106,6 +118,31 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                     variants[target].setdefault(key, {"value": value, "page": row.page, "quote": row.quotes.get(key, row.quote),
                                                       "source": "table"})
             created_by_table = created_by_table or create
+    for name, facts, page, quote in later:
+        target = next((v for v in variants if same_variant(v, name)), None)
+        if target is None and (sum(1 for k in facts if k in _ARCH_KEYS) >= 2):
+            target = name  # "two larger models of 410M (30 layers, hidden size 1024, ...)": a variant of its own
+            variants[target] = {}
+        if target is not None:
+            for key, value in facts.items():
+                variants[target].setdefault(key, _fact(value, page, quote))
+    for s in sentences(document):  # "Small (20M) and Large (80M)": sizes of variants found above
+        if s.caption or not variants:
+            continue
+        for name, value, start, end in named_counts(s.text):
+            target = next((v for v in variants if same_variant(v, name)), None)
+            quote = make_quote(document, s.page, s.text, start, end) if target else None
+            if target and quote:
+                variants[target].setdefault("num_params", _fact(value, s.page, quote))
+    for s in sentences(document):  # "Net-S and Net-L have 20M and 80M parameters, respectively"
+        if "respectively" not in s.text or s.caption:
+            continue
+        got = respectively_over(s.text, list(variants))
+        if got:
+            quote = make_quote(document, s.page, s.text, 0, len(s.text))
+            if quote:
+                for name, value in zip(got[0], got[2], strict=True):
+                    variants[name].setdefault(got[1], _fact(value, s.page, quote))
     return variants, tables_out
 
 
