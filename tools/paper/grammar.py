@@ -67,7 +67,11 @@ def item_fact(item: str) -> tuple[str, object] | None:
         key = "d_model" if _DIM_WORDS.match(words) else label_key(words, allow_symbols=False)
         value = _value(m.group("v"))
     elif m := _ITEM_KV_WORDS.match(item):
-        key = label_key(m.group("k"), allow_symbols=False)
+        words = m.group("k").split()
+        for n in range(len(words), 0, -1):  # "working dimension 384": the key is the phrase's last words
+            key = label_key(" ".join(words[-n:]), allow_symbols=False)
+            if key:
+                break
         value = _value(m.group("v"))
     if key is None or value is None or not _in_bounds(key, value):
         return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from mlintern.tools.paper.document import Document, Line, Page, Word
 from mlintern.tools.paper.text import as_json_number, parse_number
+from mlintern.tools.paper.grammar import read_items
 from mlintern.tools.paper.vocab import caption_symbols, is_keep_probability, label_key
 
 # header text (lowercase, letters and digits only) -> canonical key; first match wins
@@ -201,9 +202,23 @@ def _find_tables(page: Page, lines: list[Line], mid: float, caption: str) -> lis
                 break
         table = _build(page, lines, i, run, caption)
         if table is not None:
+            _continue_header(tables, table)
             tables.append(table)
         i = j
     return tables
+
+
+def _continue_header(tables: list[Table], table: Table) -> None:
+    """A block of rows below a group separator ("Hybrid models", a rule) continues the table above it: with no
+    header of its own and the same columns, it takes that table's header."""
+    if any(h.strip() for h in table.header) or not tables:
+        return
+    prev = tables[-1]
+    if len(prev.columns) != len(table.columns) or not any(prev.keys):
+        return
+    if all(abs((a0 + a1) / 2 - (b0 + b1) / 2) < 15 for (a0, a1), (b0, b1) in zip(prev.columns[1:], table.columns[1:],
+                                                                                 strict=True)):
+        table.header, table.keys = list(prev.header), list(prev.keys)
 
 
 def _column_words(words: list[Word], mid: float) -> list[Word]:
@@ -292,13 +307,22 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
         cells = [c for c in row.cells if c.x1 >= columns[0][0] - 3]  # stray marks left of the label column
         if len(cells) < 2:
             continue
-        label = variant_label(cells[0].text)
+        lead = 0  # a group label before the model name ("Baseline models  Net-S12  16 ..."): the name is the label
+        while lead + 1 < len(cells) and not _is_number(cells[lead + 1].text) and _LABEL_RE.match(
+                variant_label(cells[lead + 1].text)) and _column_of(columns, cells[lead + 1].xc) in (None, 0, 1) \
+                and (table.keys[1] if len(table.keys) > 1 else None) is None:
+            lead += 1
+        label = variant_label(cells[lead].text)
         if not _LABEL_RE.match(label) or _NOT_NAMES.match(label) or _is_number(label) and not SIZE_LABEL.match(label):
             continue
         facts: dict[str, object] = {}
-        for cell in cells[1:]:
+        for cell in cells[lead + 1:]:
+            if not _is_number(cell.text) and re.search(r"[a-z]{3}", cell.text):
+                for key, value in read_items(cell.text).items():  # a prose cell: "12 layers, working dimension 384"
+                    facts.setdefault(key, value)
+                continue
             col = _column_of(columns, cell.xc)
-            if col is None or col == 0:
+            if col is None or col <= lead:
                 continue
             key = table.keys[col]
             value = _cell_value(key, cell.text, table.header[col])
@@ -319,7 +343,7 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
 
 def variant_label(text: str) -> str:
     """A row or column label as a variant name: bullets dropped, "169 M" -> "169M" (sizes written one way)."""
-    label = text.strip().lstrip("•◦·∙ ").strip().rstrip("*†‡∗ ")
+    label = text.strip().lstrip("•◦·∙⋄★☆▲△▪◆◇♦ ").strip().rstrip("*†‡∗ ")
     m = SIZE_LABEL.match(label)
     return f"{m.group(1)}{m.group(2)}" if m else label
 
@@ -330,7 +354,17 @@ def transposed_rows(document: Document, table: Table) -> list[VariantRow]:
     header names a model over each value column. Each fact cites its own row."""
     if len(table.header) < 2 or any(table.keys[1:]):
         return []
-    names = [variant_label(h) for h in table.header[1:]]
+    header, rows = table.header, table.rows
+    if not any(h.strip() for h in header[1:]) and rows and not label_key(rows[0].cells[0].text, allow_symbols=False):
+        # the header row was read as data because its names are sizes ("Hyperparameters 1.3B 2.7B 6.7B")
+        first = rows[0]
+        header = [first.cells[0].text] + [""] * (len(table.columns) - 1)
+        for cell in first.cells[1:]:
+            col = _column_of(table.columns, cell.xc)
+            if col:
+                header[col] = cell.text
+        rows = rows[1:]
+    names = [variant_label(h) for h in header[1:]]
     if not all(names) or not all(_LABEL_RE.match(n) and not _NOT_NAMES.match(n) for n in names):
         return []
     if len(set(names)) < len(names) or any(label_key(n) or n.lower() in _SCHEDULES for n in names):
@@ -338,7 +372,7 @@ def transposed_rows(document: Document, table: Table) -> list[VariantRow]:
     columns = table.columns
     by_name: dict[str, VariantRow] = {}
     keyed = 0
-    for row in table.rows:
+    for row in rows:
         key = label_key(row.cells[0].text, allow_symbols=False)
         if key is None:
             continue

@@ -66,7 +66,11 @@ def _nominal(label: str, text: str) -> str:
     if not m:
         return label
     nominal = f"{math.floor(float(m.group(1)) + 0.5)}{m.group(2)}"
-    return nominal if nominal != label and re.search(rf"\b{re.escape(nominal)}\b", text) else label
+    if nominal == label:
+        return label
+    # the name the paper uses more often: "7B" for a model listed once as 6.7B, "2.7B" when the paper says 2.7B
+    said = len(re.findall(rf"(?<![\d.]){re.escape(nominal)}\b", text))
+    return nominal if said > len(re.findall(rf"(?<![\d.]){re.escape(label)}\b", text)) else label
 
 
 def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
@@ -74,6 +78,7 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     variants: dict[str, dict] = {}
     tables_out: list[dict] = []
     full_text = "\n".join(p.text for p in document.body_pages())
+    own = own_model_names(document)
     later: list[tuple[str, dict, int, str]] = []  # parenthetical tuples: added after the tables
     for s in sentences(document):
         if s.caption or _OTHERS_WORK.search(s.text):
@@ -102,6 +107,7 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                                "rows": [[c.text for c in r.cells] for r in table.rows][:60]})
             rows = variant_rows(document, table)
             create = not created_by_table and not any(variants.values()) and any(r.config_table for r in rows) and len(rows) >= 2
+            own_sizes = not create and "num_params" in table.keys  # a results table listing the paper's own models
             seen: set[str] = set()
             for row in rows:
                 name = _nominal(row.name, full_text)
@@ -109,7 +115,7 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                     continue  # a label repeated lower in a table is another regime (dataset, resolution)
                 seen.add(name)
                 target = next((v for v in variants if same_variant(v, name)), None)
-                if target is None and create:
+                if target is None and (create or (own_sizes and "num_params" in row.facts and _own_model(name, own))):
                     target = name
                     variants[target] = {}
                 if target is None:
@@ -158,3 +164,21 @@ def default_variant(variants: dict[str, dict]) -> str | None:
         if re.search(r"\bbase\b", name, re.I) or _base(name)[1].lower() == "base":
             return name
     return next(iter(variants))
+
+
+def own_model_names(document: Document) -> set[str]:
+    """The names the paper gives its own model: words of the title written like model names ("MaxViT",
+    "ResMLP", "RetNet": a capital inside the word, or letters and digits), or the title's part before a colon."""
+    title = document.title or ""
+    names = {w for w in re.findall(r"\b[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b", title)
+             if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper()}
+    head = title.split(":")[0].strip()
+    if ":" in title and 2 < len(head) <= 20 and " " not in head:
+        names.add(head)
+    return {n.lower() for n in names}
+
+
+def _own_model(name: str, own: set[str]) -> bool:
+    """A row label naming the paper's own model ("MaxViT-T" in a paper titled "MaxViT: ...")."""
+    low = name.lower()
+    return any(low.startswith(n) and (len(low) == len(n) or not low[len(n)].isalpha()) for n in own)
