@@ -254,6 +254,8 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             scope = ("setting", "ablation base model")
         elif regime and scope is None:
             scope = ("setting", regime)
+        elif scope is None and (task := _other_task(document, s)):
+            scope = ("setting", task)
         if _OTHERS_WORK.search(text):
             continue  # "Wang et al. (2020b) proposed a model with 3×3 kernels": their configuration, not this paper's
         found: list[Candidate] = []
@@ -282,6 +284,19 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             if c.key == "optimizer" and c.value == "sgd":
                 c.penalty += 1
     return out
+
+
+# a section about another task or an analysis ("4.4 Image Generation", "3.6 Machine translation", "3 Performance
+# Analyses", "3.3 Training Cost"): its values are that experiment's, unless the title names the task (a detection paper)
+_TASK_SECTION = re.compile(r"\b(detection|segmentation|generation|translation|captioning|retrieval|aesthetics?|"
+                           r"assessment|performance analys[ei]s|training cost|comparison with|ablations?)\b", re.I)
+
+
+def _other_task(document: Document, s: Sentence) -> str | None:
+    m = _TASK_SECTION.search(s.section)
+    if not m or m.group(1).lower()[:6] in (document.title or "").lower():
+        return None
+    return s.section
 
 
 # "For the hybrids, we feed ... into ViT with patch size of one pixel": values of a combined/other system

@@ -308,7 +308,7 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
         if len(cells) < 2:
             continue
         lead = 0  # a group label before the model name ("Baseline models  Net-S12  16 ..."): the name is the label
-        while lead + 1 < len(cells) and not _is_number(cells[lead + 1].text) and _LABEL_RE.match(
+        while lead + 1 < len(cells) and _group_label(cells[lead].text) and not _is_number(cells[lead + 1].text) and _LABEL_RE.match(
                 variant_label(cells[lead + 1].text)) and _column_of(columns, cells[lead + 1].xc) in (None, 0, 1) \
                 and (table.keys[1] if len(table.keys) > 1 else None) is None:
             lead += 1
@@ -339,6 +339,12 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
                 continue
         out.append(VariantRow(label, row.page, quote, facts, config))
     return out
+
+
+def _group_label(text: str) -> bool:
+    """A row's group or ablation label ("Baseline models", "Normalization"), not a model name ("Net-B/16")."""
+    t = variant_label(text)
+    return bool(re.search(r"\s[a-z]{3,}", t) or re.fullmatch(r"[A-Z]?[a-z]+", t))
 
 
 def variant_label(text: str) -> str:

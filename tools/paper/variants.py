@@ -40,6 +40,11 @@ def _listed_definition(ordered: list, i: int) -> re.Match | None:
     return m if any(_DEFINITION.match(n.text) for n in near) else None
 
 
+# the words papers name model sizes with; a one-letter suffix ("Net-T") abbreviates one of them
+SIZE_WORDS = {"atto", "femto", "pico", "nano", "micro", "mini", "tiny", "small", "base", "medium", "large", "huge",
+              "giant", "xlarge", "big"}
+
+
 def _base(label: str) -> tuple[str, str]:
     """("ViT", "B") for ViT-B/{16,32}; ("ViT", "Base") for ViT-Base; ("", "base") for base."""
     core = label.split("/")[0]
@@ -55,8 +60,8 @@ def same_variant(a: str, b: str) -> bool:
     sa, sb = sa.lower(), sb.lower()
     if pa != pb:
         # "Atto" is the "-A" of "Net-A": a size word written out, its initial the suffix
-        return bool((not pa and len(sb) == 1 and len(sa) > 2 and sa[0] == sb and a[:1].isupper())
-                    or (not pb and len(sa) == 1 and len(sb) > 2 and sb[0] == sa and b[:1].isupper()))
+        return bool((not pa and len(sb) == 1 and sa in SIZE_WORDS and sa[0] == sb)
+                    or (not pb and len(sa) == 1 and sb in SIZE_WORDS and sb[0] == sa))
     return sa == sb or (len(sa) == 1 and sb.startswith(sa)) or (len(sb) == 1 and sa.startswith(sb))
 
 
