@@ -53,6 +53,7 @@ class Candidate:
     scope: tuple[str, str] | None = None  # ("variant", name) | ("setting", name) | None = paper-wide
     source: str = "paper"
     aside: bool = False  # the sentence is an ablation, a comparison or an example, not the configuration
+    task: str | None = None  # the section is about another task or an analysis ("4.4 Image Generation")
 
     def fact(self) -> dict:
         return {"value": self.value, "page": self.page, "quote": self.quote, "source": self.source}
@@ -254,8 +255,6 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             scope = ("setting", "ablation base model")
         elif regime and scope is None:
             scope = ("setting", regime)
-        elif scope is None and (task := _other_task(document, s)):
-            scope = ("setting", task)
         if _OTHERS_WORK.search(text):
             continue  # "Wang et al. (2020b) proposed a model with 3×3 kernels": their configuration, not this paper's
         found: list[Candidate] = []
@@ -265,8 +264,10 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
             found.extend(_per_variant(document, s, variant_names, penalty))
+        task = _other_task(document, s) if scope is None else None
         for c in found:
             c.aside = aside
+            c.task = task
             if c.key == "num_classes" and c.scope is None and _later_other_task(document, s, main_dataset):
                 c.scope = ("setting", s.section or f"page {s.page}")
             if c.key in ("epochs", "train_steps") and c.scope is None and _PART_OF_DATA.search(text):
@@ -279,6 +280,12 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
                 c.penalty += 1
         out.extend(found)
     _split_sibling_experiments(document, out)
+    # a value stated in a section about another task or an analysis is that experiment's, when the paper states
+    # its main configuration elsewhere (a paper all about that task keeps it: its title or every section names it)
+    stated = {c.key for c in out if c.scope is None and not c.task}
+    for c in out:
+        if c.task and c.scope is None and len(stated) >= 3:
+            c.scope = ("setting", c.task)
     if generic_sgd:  # then its "each SGD update" elsewhere names the same procedure, not a plain-SGD optimizer
         for c in out:
             if c.key == "optimizer" and c.value == "sgd":

@@ -18,6 +18,7 @@ from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import make_quote, sentences
 from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_statements
 from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, variant_rows
+from mlintern.tools.paper.text import as_json_number
 
 _ARCH_KEYS = {"num_layers", "d_model", "d_ff", "num_heads", "d_head", "num_params", "growth_rate", "patch_size",
               "width_multiplier", "num_encoder_layers", "num_decoder_layers"}
@@ -48,7 +49,7 @@ SIZE_WORDS = {"atto", "femto", "pico", "nano", "micro", "mini", "tiny", "small",
 def _base(label: str) -> tuple[str, str]:
     """("ViT", "B") for ViT-B/{16,32}; ("ViT", "Base") for ViT-Base; ("", "base") for base."""
     core = label.split("/")[0]
-    m = re.match(r"^(.*?)[-_ ]([A-Za-z]+\d*)$", core)
+    m = re.match(r"^(.*?)[-_ ]([A-Za-z]+\d*|\d+(?:\.\d+)?[MBK])$", core)
     return (m.group(1).lower(), m.group(2)) if m else ("", core)
 
 
@@ -58,6 +59,8 @@ def same_variant(a: str, b: str) -> bool:
     pa, sa = _base(a)
     pb, sb = _base(b)
     sa, sb = sa.lower(), sb.lower()
+    if pa != pb and (not pa or not pb) and sa == sb and SIZE_LABEL.match(sa.upper()):
+        return True  # "7B" is "LLaMA-7B"
     if pa != pb:
         # "Atto" is the "-A" of "Net-A": a size word written out, its initial the suffix
         return bool((not pa and len(sb) == 1 and sa in SIZE_WORDS and sa[0] == sb)
@@ -137,6 +140,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
         if target is not None:
             for key, value in facts.items():
                 variants[target].setdefault(key, _fact(value, page, quote))
+    for name, fact in _sized_names(document, own).items():  # "Codex-12M": a model named by its size
+        target = next((v for v in variants if same_variant(v, name)), None) or name
+        variants.setdefault(target, {}).setdefault("num_params", fact)
     for s in sentences(document):  # "Small (20M) and Large (80M)": sizes of variants found above
         if s.caption or not variants:
             continue
@@ -171,15 +177,42 @@ def default_variant(variants: dict[str, dict]) -> str | None:
     return next(iter(variants))
 
 
+_INTRODUCE = re.compile(r"\b(?:[Ww]e|[Tt]his paper|[Tt]his work) (?:introduce|propose|present|call)s? (?:a |an |the )?"
+                        r"(?:new |novel |simple )?(?P<name>[A-Z][A-Za-z]*[A-Za-z0-9-]*)(?=\s*[,(:])")
+
+
+def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
+    """Each "<own model>-<size>" name the paper writes ("Codex-12M", "Net-1.3B"): the name states the size."""
+    out: dict[str, dict] = {}
+    if not own:
+        return out
+    alts = "|".join(re.escape(n) for n in sorted(own, key=len, reverse=True))
+    rx = re.compile(rf"\b((?:{alts})[- ](\d+(?:\.\d+)?)\s?([MB]))\b", re.I)
+    for page in document.body_pages():
+        for m in rx.finditer(page.text):
+            name = m.group(1)
+            key = name.lower().replace(" ", "-")
+            if key in {k.lower().replace(" ", "-") for k in out} or not document.verify(page.number, name):
+                continue
+            value = float(m.group(2)) * (1e6 if m.group(3).upper() == "M" else 1e9)
+            out[name] = {"value": as_json_number(value), "page": page.number, "quote": name, "source": "paper"}
+    return out
+
+
 def own_model_names(document: Document) -> set[str]:
     """The names the paper gives its own model: words of the title written like model names ("MaxViT",
-    "ResMLP", "RetNet": a capital inside the word, or letters and digits), or the title's part before a colon."""
+    "ResMLP", "RetNet": a capital inside the word, or letters and digits), the title's part before a colon, or
+    the name the abstract introduces ("We introduce Codex, ...")."""
     title = document.title or ""
     names = {w for w in re.findall(r"\b[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b", title)
              if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper()}
     head = title.split(":")[0].strip()
     if ":" in title and 2 < len(head) <= 20 and " " not in head:
         names.add(head)
+    intro = document.pages[0].text[:6000] if document.pages else ""
+    for m in _INTRODUCE.finditer(intro):
+        if len(m.group("name")) >= 3 and m.group("name").lower() not in {"the", "this", "our"}:
+            names.add(m.group("name"))
     return {n.lower() for n in names}
 
 
