@@ -230,9 +230,13 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     out: list[Candidate] = []
     variant_res = [(name, _variant_mention(name)) for name in variant_names]
     generic_sgd = False  # the paper called its adaptive optimizer "SGD together with Adadelta"
+    parents = {sec.number: sec.title for sec in document.sections if sec.number and "." not in sec.number}
     for s in sentences(document):
         text = s.text
-        finetune = bool(FINETUNE_RE.search(text) or FINETUNE_RE.search(s.section))  # or a "B.1.1 Fine-tuning" section
+        parent = parents.get(s.section_number.split(".")[0], "") if "." in s.section_number else ""
+        # or a "B.1.1 Fine-tuning" section, or a subsection of "B Downstream Tasks"
+        finetune = bool(FINETUNE_RE.search(text) or FINETUNE_RE.search(s.section)
+                        or re.search(r"\bdownstream|\btransfer", parent, re.I))
         aside = bool(ABLATION_RE.search(text))
         penalty = int(aside or bool(ASIDE_SECTIONS.search(s.section))) + 2 * int(s.caption)
         stated_with_numbers = bool(re.search(r"\d", re.sub(r"\[[^\]]*\]|\([^()]*\d{4}[a-z]?\)", "", text)))
@@ -255,7 +259,7 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             scope = ("setting", "ablation base model")
         elif regime and scope is None:
             scope = ("setting", regime)
-        if _OTHERS_WORK.search(text):
+        if _OTHERS_WORK.search(text) or _POSSIBLE.search(text):
             continue  # "Wang et al. (2020b) proposed a model with 3×3 kernels": their configuration, not this paper's
         found: list[Candidate] = []
         for clause, clause_scope, offset in _clauses(text):
@@ -304,6 +308,14 @@ def _other_task(document: Document, s: Sentence) -> str | None:
     if not m or m.group(1).lower()[:6] in (document.title or "").lower():
         return None
     return s.section
+
+
+# "Adam and RMSprop can be adopted here": a possibility the paper mentions, not what it did
+_POSSIBLE = re.compile(r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b",
+                       re.I)
+# "for a fair comparison with BERT (batch size 256 and ...)": a parenthesis after a comparison names the other
+# model's configuration
+_COMPARED_PAREN = re.compile(r"\b(?:compar\w*|than|unlike|similar to|same as|following)\b[^.;()]{0,40}?[A-Z][\w.-]*\s*\([^()]*$")
 
 
 # "For the hybrids, we feed ... into ViT with patch size of one pixel": values of a combined/other system
@@ -570,6 +582,8 @@ def _match(document: Document, s: Sentence, text: str, offset: int, scope, penal
         if pattern.need is not None and not pattern.need.search(s.text):
             continue
         for m in pattern.regex.finditer(text):
+            if _COMPARED_PAREN.search(text[max(0, m.start() - 80):m.start()]):
+                continue
             value = _value(pattern, m)
             if value is None or _cut_number(text, m, pattern) or _replaced(text, m, pattern) or _avoided(text, m, pattern):
                 continue
