@@ -32,8 +32,8 @@ _TUPLE_VALUES = r"\(\s*\d+(?:\s*,\s*\d+){1,7}\s*\)"
 _ITEM_KV = re.compile(rf"^(?P<k>[A-Za-zα-ω][\w ]{{0,30}}?)\s*[=:]\s*(?P<v>{_TUPLE_VALUES}|{NUMBER})$")
 _ITEM_VK = re.compile(rf"^(?P<v>{NUMBER})[- ]?(?P<k>[A-Za-z][\w -]{{0,30}})$")
 _ITEM_KV_WORDS = re.compile(rf"^(?P<k>[A-Za-z][A-Za-z -]{{2,30}}?)\s+(?:of\s+)?(?P<v>{NUMBER})$")
-NAME = r"(?P<name>[A-Z][\w.]*(?:[- ][\w.]+)?(?:-[\w.]+)?|\d+(?:\.\d+)?\s?[MB])"
-_TUPLE = re.compile(NAME + r"\s*[({](?P<items>[^(){}]*(?:\([^()]*\)[^(){}]*)*)[)}]")
+NAME = r"(?<![\w.])(?P<name>\d+(?:\.\d+)?\s?[MB]\b|[A-Z][\w.]*(?:[- ][\w.]+)?(?:-[\w.]+)?)"
+_TUPLE = re.compile(NAME + r"(?:\s+(?:models?|networks?|versions?|variants?))?\s*[({](?P<items>[^(){}]*(?:\([^()]*\)[^(){}]*)*)[)}]")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s?([MB])$")
 # words that name a dimension in "1024-d", "1024-dim"
 _DIM_WORDS = re.compile(r"^(?:d|dim|dims|dimensional|dimensions?|wide|width|channels)$", re.I)
@@ -166,7 +166,7 @@ def respectively_over(sentence: str, names: list[str]) -> tuple[list[str], str, 
     squashed = {re.sub(r"[\s_-]", "", n).lower(): n for n in names}
     found = []
     for tok in re.finditer(r"[A-Z][\w.-]*(?:[ -][A-Z][\w.]*)?", head):
-        for cand in (tok.group(0), tok.group(0).split(" ")[0]):
+        for cand in (tok.group(0), *tok.group(0).split(" ")):
             hit = squashed.get(re.sub(r"[\s_-]", "", cand).lower())
             if hit and hit not in found:
                 found.append(hit)

@@ -238,7 +238,7 @@ def _build(page: Page, lines: list[Line], first: int, run: list, caption: str) -
     top = run[0][0].y
     left, right = columns[0][0] - 25, columns[-1][1] + 25
     for k in range(first - 1, max(-1, first - 5), -1):
-        words = [w for w in lines[k].words if left <= w.x0 and w.x1 <= right]  # not the other column's prose
+        words = [w for w in lines[k].words if left <= w.x0 <= right - 20]  # not the other column's prose
         text = " ".join(w.text for w in words)
         prose = any(sum(1 for t in c.text.split() if re.fullmatch(r"[a-z]{2,}[,.;]?", t)) >= 4 for c in _cells(words))
         if top - lines[k].y > 40 or prose or _data_row(_cells(words)) or re.match(r"(?:Table|Figure)\s*\d", text):
@@ -248,10 +248,17 @@ def _build(page: Page, lines: list[Line], first: int, run: list, caption: str) -
                 continue  # a group label over the rows ("ImageNet-1K trained models"), not a header
             break  # a running head or a title above the table
         above: list[list[str]] = [[] for _ in columns]
-        for w in words:
-            col = _column_of(columns, (w.x0 + w.x1) / 2, loose=True)
-            if col is not None:
-                above[col].append(w.text)
+        for cell in _cells(words):
+            # a header cell over one column belongs to it whole ("Survival Prob" over a narrow column of numbers);
+            # one spanning several columns is split into its words
+            starts = [i for i, (a, b) in enumerate(columns) if a - 3 <= cell.x0 <= b + 3 or cell.x0 <= a <= cell.x1]
+            if len(starts) == 1 and (starts[0] + 1 == len(columns) or cell.x1 < columns[starts[0] + 1][0] - 2):
+                above[starts[0]].append(cell.text)
+                continue
+            for w in (w for w in words if cell.x0 <= w.x0 and w.x1 <= cell.x1):
+                col = _column_of(columns, (w.x0 + w.x1) / 2, loose=True)
+                if col is not None:
+                    above[col].append(w.text)
         header_words = [a + h for a, h in zip(above, header_words, strict=True)]
     header = [" ".join(ws) for ws in header_words]
     defined = caption_symbols(caption)  # "defined by multipliers a and b": the header "a" is a multiplier

@@ -90,7 +90,8 @@ def label_key(text: str, allow_symbols: bool = True) -> str | None:
     for key, rx in _COMPILED:
         if rx.match(t):
             return key
-    return None
+    singular = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in t.split())
+    return label_key(singular, allow_symbols) if singular != t else None  # "hidden sizes", "warmup epochs"
 
 
 def is_keep_probability(text: str) -> bool:
