@@ -238,7 +238,9 @@ def _build(page: Page, lines: list[Line], first: int, run: list, caption: str) -
     top = run[0][0].y
     left, right = columns[0][0] - 25, columns[-1][1] + 25
     for k in range(first - 1, max(-1, first - 5), -1):
-        words = [w for w in lines[k].words if left <= w.x0 <= right - 20]  # not the other column's prose
+        # not the other column's prose: words of cells that start within the table (a header may run past it)
+        kept = [c for c in _cells(lines[k].words) if left <= c.x0 <= right]
+        words = [w for w in lines[k].words if any(c.x0 <= w.x0 and w.x1 <= c.x1 for c in kept)]
         text = " ".join(w.text for w in words)
         prose = any(sum(1 for t in c.text.split() if re.fullmatch(r"[a-z]{2,}[,.;]?", t)) >= 4 for c in _cells(words))
         if top - lines[k].y > 40 or prose or _data_row(_cells(words)) or re.match(r"(?:Table|Figure)\s*\d", text):
