@@ -91,6 +91,9 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
     chosen, conflicts = choose(paper_wide)
     warnings.extend(conflicts)
     spec["hyperparameters"] = {k: c.fact() for k, c in sorted(chosen.items())}
+    for key, fact in document.cache.get("shared_table_facts", {}).items():  # shared by every size in a table
+        spec["hyperparameters"].setdefault(key, fact)
+    spec["hyperparameters"] = dict(sorted(spec["hyperparameters"].items()))
     for c in cands:  # parts of a model contrasted in one sentence (generator / discriminator)
         if c.scope and c.scope[0] == "variant" and c.scope[1] not in variants:
             variants[c.scope[1]] = {}

@@ -87,6 +87,8 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     tables_out: list[dict] = []
     full_text = "\n".join(p.text for p in document.body_pages())
     own = own_model_names(document)
+    shared: dict[str, dict] = {}
+    document.cache["shared_table_facts"] = shared
     later: list[tuple[str, dict, int, str]] = []  # parenthetical tuples: added after the tables
     for s in sentences(document):
         if s.caption or _OTHERS_WORK.search(s.text):
@@ -131,6 +133,14 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 for key, value in row.facts.items():
                     variants[target].setdefault(key, {"value": value, "page": row.page, "quote": row.quotes.get(key, row.quote),
                                                       "source": "table"})
+            if create:  # a value every configuration of the table shares is the paper's, for all sizes
+                created = [r for r in rows if r.config_table]
+                for key in set.intersection(*(set(r.facts) for r in created)) if len(created) >= 3 else ():
+                    values = {repr(r.facts[key]) for r in created}
+                    if len(values) == 1 and key not in _ARCH_KEYS - {"num_layers", "patch_size"}:
+                        r0 = created[0]
+                        shared.setdefault(key, {"value": r0.facts[key], "page": r0.page,
+                                                "quote": r0.quotes.get(key, r0.quote), "source": "table"})
             created_by_table = created_by_table or create
     for name, facts, page, quote in later:
         target = next((v for v in variants if same_variant(v, name)), None)
@@ -151,6 +161,13 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
             quote = make_quote(document, s.page, s.text, start, end) if target else None
             if target and quote:
                 variants[target].setdefault("num_params", _fact(value, s.page, quote))
+    for name, facts in variants.items():  # "1.3B", "Net-350M": a name that is a size states the parameter count
+        size = re.search(r"(?:^|[-\s])(\d+(?:\.\d+)?)\s?([MB])$", name)
+        quote = next((f for f in facts.values() if name in f["quote"]), None)
+        if size and quote and "num_params" not in facts:
+            value = float(size.group(1)) * (1e6 if size.group(2) == "M" else 1e9)
+            facts["num_params"] = {"value": as_json_number(value), "page": quote["page"], "quote": quote["quote"],
+                                   "source": quote["source"]}
     for s in sentences(document):  # "Net-S and Net-L have 20M and 80M parameters, respectively"
         if "respectively" not in s.text or s.caption:
             continue
