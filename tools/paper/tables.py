@@ -195,7 +195,8 @@ def _find_tables(page: Page, lines: list[Line], mid: float, caption: str) -> lis
             if not c or (run[0][1][0].x1 < mid and c[0].x0 >= mid - 10):  # only the other column's prose
                 j += 1
                 continue
-            if _data_row(c) or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c)):
+            if _data_row(c) or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c)) or (
+                    len(c) == len(run[0][1]) and label_key(c[0].text, allow_symbols=False)):  # "LR schedule Cosine Cosine"
                 run.append((lines[j], c))
                 j += 1
             else:
