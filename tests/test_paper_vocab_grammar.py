@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlintern.tools.paper.grammar import item_fact, named_counts, read_items, respectively_over, tuple_statements
+from mlintern.tools.paper.grammar import (
+    item_fact,
+    named_counts,
+    read_items,
+    respectively_over,
+    tuple_statements,
+)
 from mlintern.tools.paper.parse import parse_paper_tool, validate_spec
 from mlintern.tools.paper.tables import header_key
 from mlintern.tools.paper.variants import same_variant

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from mlintern.tools.paper.document import Document, Line, Page, Word
-from mlintern.tools.paper.text import as_json_number, parse_number
 from mlintern.tools.paper.grammar import read_items
+from mlintern.tools.paper.text import as_json_number, parse_number
 from mlintern.tools.paper.vocab import caption_symbols, is_keep_probability, label_key
 
 # header text (lowercase, letters and digits only) -> canonical key; first match wins
