@@ -170,11 +170,13 @@ def page_tables(document: Document, page: Page) -> list[Table]:
     mid = page.width / 2 if page.width and page.two_column else 1e9
     captions = [c.text for c in document.captions if c.page == page.number and c.kind == "table"]
     caption = captions[0] if captions else ""
-    tables = _find_tables(page, _lines(page), mid, caption)
-    if mid < 1e9:
+    lines = _lines(page)
+    tables = _find_tables(page, lines, mid, caption)
+    if mid < 1e9 and captions:
         keyed = [(t.rows[0].y, t.rows[-1].y) for t in tables if any(t.keys) or transposable(t)]
-        for side, words in enumerate(([w for w in page.words if w.x1 <= mid + 2], [w for w in page.words if w.x0 >= mid - 2])):
-            for t in _find_tables(page, _lines(page, words), 1e9, captions[min(side, len(captions) - 1)] if captions else ""):
+        for side, keep in enumerate((lambda w: w.x1 <= mid + 2, lambda w: w.x0 >= mid - 2)):
+            half = [Line(ln.y, ws) for ln in lines if (ws := [w for w in ln.words if keep(w)])]
+            for t in _find_tables(page, half, 1e9, captions[min(side, len(captions) - 1)]):
                 if (any(t.keys) or transposable(t)) and not any(a - 5 <= t.rows[-1].y and t.rows[0].y <= b + 5 for a, b in keyed):
                     tables.append(t)
     return tables
