@@ -236,3 +236,13 @@ def test_prose_tuples_and_respectively_lists_become_variant_facts(workspace, tmp
     v = spec_of(workspace, pdf)["variants"]
     assert v["350M"]["num_layers"]["value"] == 24 and v["350M"]["num_params"]["value"] == 350_000_000
     assert v["110M"]["d_model"]["value"] == 768
+
+
+def test_default_variant_by_the_papers_emphasis_with_the_reason():
+    from mlintern.tools.paper.variants import default_reason
+
+    sizes = {"Quokka-S": {}, "Quokka-M": {}, "Quokka-L": {}}
+    assert default_reason(sizes, "We show that Quokka-M matches larger models.") == (
+        "Quokka-M", "the only variant the abstract names")
+    assert default_reason(sizes, "") == ("Quokka-S", "the first variant the paper lists")
+    assert default_reason({"small": {}, "base": {}}, "")[0] == "base"

@@ -153,6 +153,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     for name, fact in _sized_names(document, own).items():  # "Codex-12M": a model named by its size
         target = next((v for v in variants if same_variant(v, name)), None) or name
         variants.setdefault(target, {}).setdefault("num_params", fact)
+    for name, fact in _resolution_names(document, own, full_text).items():  # "Net-416": named by its input size
+        target = next((v for v in variants if v.lower() == name.lower()), None) or name
+        variants.setdefault(target, {}).setdefault("image_size", fact)
     for s in sentences(document):  # "Small (20M) and Large (80M)": sizes of variants found above
         if s.caption or not variants:
             continue
@@ -184,14 +187,22 @@ def _fact(value, page: int, quote: str) -> dict:
     return {"value": value, "page": page, "quote": quote, "source": "paper"}
 
 
-def default_variant(variants: dict[str, dict]) -> str | None:
-    """The variant a paper calls base (its reference model), else the first one it lists."""
+def default_variant(variants: dict[str, dict], abstract: str = "") -> str | None:
+    """The variant a paper calls base (its reference model), else the one its abstract names, else the first
+    one it lists. ``default_reason`` says which rule chose it."""
+    return default_reason(variants, abstract)[0]
+
+
+def default_reason(variants: dict[str, dict], abstract: str = "") -> tuple[str | None, str]:
     if not variants:
-        return None
+        return None, ""
     for name in variants:
         if re.search(r"\bbase\b", name, re.I) or _base(name)[1].lower() == "base":
-            return name
-    return next(iter(variants))
+            return name, "the paper calls it base"
+    named = [n for n in variants if len(n) >= 3 and re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", abstract)]
+    if len(named) == 1:
+        return named[0], "the only variant the abstract names"
+    return next(iter(variants)), "the first variant the paper lists"
 
 
 _INTRODUCE = re.compile(r"\b(?:[Ww]e|[Tt]his paper|[Tt]his work) (?:introduce|propose|present|call)s? (?:a |an |the )?"
@@ -213,6 +224,24 @@ def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
                 continue
             value = float(m.group(2)) * (1e6 if m.group(3).upper() == "M" else 1e9)
             out[name] = {"value": as_json_number(value), "page": page.number, "quote": name, "source": "paper"}
+    return out
+
+
+def _resolution_names(document: Document, own: set[str], text: str) -> dict[str, dict]:
+    """"Net-320", "Net-608": an own model named by its input resolution (a multiple of 32 that the paper also
+    writes as "320 × 320")."""
+    out: dict[str, dict] = {}
+    if not own:
+        return out
+    alts = "|".join(re.escape(n) for n in sorted(own, key=len, reverse=True))
+    for page in document.body_pages():
+        for m in re.finditer(rf"\b((?:{alts})-(\d{{3,4}}))\b", page.text, re.I):
+            size = int(m.group(2))
+            if size % 32 or not 128 <= size <= 1536 or m.group(1).lower() in {k.lower() for k in out}:
+                continue
+            if not re.search(rf"\b{size}\s?[×x]\s?{size}\b", text) or not document.verify(page.number, m.group(1)):
+                continue
+            out[m.group(1)] = {"value": size, "page": page.number, "quote": m.group(1), "source": "paper"}
     return out
 
 
