@@ -276,6 +276,8 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
                 c.scope = ("setting", s.section or f"page {s.page}")
             if c.key in ("epochs", "train_steps") and c.scope is None and _PART_OF_DATA.search(text):
                 c.scope = ("setting", "part of the data")
+        if _COMPARING.search(text):  # "we compare GRN with LRN, BN and LN": the named kinds are alternatives
+            found = [c for c in found if not isinstance(c.value, str)]
         kept = _generic_sgd_dropped(text, found)
         generic_sgd |= len(kept) < len(found)
         found = kept
@@ -310,6 +312,7 @@ def _other_task(document: Document, s: Sentence) -> str | None:
     return s.section
 
 
+_COMPARING = re.compile(r"\bwe compare\b|\bcompar(?:ed|ing|ison) (?:with|to|against)\b|\bversus\b|\bvs\.?\s", re.I)
 # "Adam and RMSprop can be adopted here": a possibility the paper mentions, not what it did
 _POSSIBLE = re.compile(r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b",
                        re.I)
