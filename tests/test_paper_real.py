@@ -59,10 +59,10 @@ def test_precision_recall_and_no_invented_values_on_the_development_papers(score
 
 
 def test_all_papers_stay_at_least_at_the_measured_figures(scored):
-    """A floor at the figures measured when the vocabulary and grammars were built (P 0.912, R 0.678,
-    12 invented on all 32 papers): a change that loses them fails here. The issue's targets are higher."""
+    """A floor just under the figures measured when the vocabulary and grammars were built (P 0.914, R 0.681,
+    11 invented on all 32 papers): a change that loses them fails here. The issue's targets are higher."""
     precision, recall, invented = totals(scored)
-    assert precision >= 0.90 and recall >= 0.66 and invented <= 12, (precision, recall, invented)
+    assert precision >= 0.90 and recall >= 0.67 and invented <= 11, (precision, recall, invented)
 
 
 def test_every_quote_is_on_its_page(scored):
