@@ -204,3 +204,11 @@ def test_sections_naming_a_model_set_apart_and_the_introductions_examples_stay_o
 def test_pre_activation_residual_blocks_normalise_before_each_sublayer():
     assert values("The transformer uses pre-activation residual blocks.",
                   "norm_position") == ["pre"]
+
+
+def test_kinds_named_in_a_comparison_are_alternatives_not_the_choice():
+    document = document_from_texts(["4 Ablations\n\nWe compare our gate with three common layers: local response "
+                                    "normalization, group norm and weight norm."])
+    assert [c for c in candidates(document, [], None) if c.key == "norm"] == []
+    document = document_from_texts(["4 Training\n\nWe apply local response normalization after the first layer."])
+    assert [c.value for c in candidates(document, [], None) if c.key == "norm"] == ["localresponsenorm"]

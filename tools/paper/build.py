@@ -9,7 +9,7 @@ from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import candidates, choose, make_quote, sentences
 from mlintern.tools.paper.family import detect_family, family_warning
 from mlintern.tools.paper.regimes import dataset_variants
-from mlintern.tools.paper.variants import default_variant, find_variants
+from mlintern.tools.paper.variants import default_reason, find_variants
 
 DATASETS = re.compile(
     r"\b(ImageNet(?:-1K|-21[kK]|-22K)?|JFT-300M|CIFAR-10{1,2}|SVHN|MNIST|Fashion-MNIST|MS ?COCO|COCO|PASCAL VOC(?: 20\d\d)?|"
@@ -91,6 +91,9 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
     chosen, conflicts = choose(paper_wide)
     warnings.extend(conflicts)
     spec["hyperparameters"] = {k: c.fact() for k, c in sorted(chosen.items())}
+    for key, fact in document.cache.get("shared_table_facts", {}).items():  # shared by every size in a table
+        spec["hyperparameters"].setdefault(key, fact)
+    spec["hyperparameters"] = dict(sorted(spec["hyperparameters"].items()))
     for c in cands:  # parts of a model contrasted in one sentence (generator / discriminator)
         if c.scope and c.scope[0] == "variant" and c.scope[1] not in variants:
             variants[c.scope[1]] = {}
@@ -105,7 +108,10 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
     for name, cs in settings.items():
         facts, _ = choose(cs)
         spec["settings"][name] = {"description": f"statements about {name}", "facts": {k: c.fact() for k, c in facts.items()}}
-    default = default_variant(variants)
+    default, reason = default_reason(variants, spec["abstract"])
+    if default and len(variants) > 1:
+        warnings.append(f"default_variant: {default} ({reason}); other variants: "
+                        + ", ".join(v for v in list(variants)[:8] if v != default))
     for name, facts in dataset_variants(document, spec["settings"], family["value"]).items():
         variants.setdefault(name, facts)  # after the default: the main dataset's model stays the default
     spec["variants"] = variants

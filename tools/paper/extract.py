@@ -53,6 +53,7 @@ class Candidate:
     scope: tuple[str, str] | None = None  # ("variant", name) | ("setting", name) | None = paper-wide
     source: str = "paper"
     aside: bool = False  # the sentence is an ablation, a comparison or an example, not the configuration
+    task: str | None = None  # the section is about another task or an analysis ("4.4 Image Generation")
 
     def fact(self) -> dict:
         return {"value": self.value, "page": self.page, "quote": self.quote, "source": self.source}
@@ -229,9 +230,13 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     out: list[Candidate] = []
     variant_res = [(name, _variant_mention(name)) for name in variant_names]
     generic_sgd = False  # the paper called its adaptive optimizer "SGD together with Adadelta"
+    parents = {sec.number: sec.title for sec in document.sections if sec.number and "." not in sec.number}
     for s in sentences(document):
         text = s.text
-        finetune = bool(FINETUNE_RE.search(text) or FINETUNE_RE.search(s.section))  # or a "B.1.1 Fine-tuning" section
+        parent = parents.get(s.section_number.split(".")[0], "") if "." in s.section_number else ""
+        # or a "B.1.1 Fine-tuning" section, or a subsection of "B Downstream Tasks"
+        finetune = bool(FINETUNE_RE.search(text) or FINETUNE_RE.search(s.section)
+                        or re.search(r"\bdownstream|\btransfer", parent, re.I))
         aside = bool(ABLATION_RE.search(text))
         penalty = int(aside or bool(ASIDE_SECTIONS.search(s.section))) + 2 * int(s.caption)
         stated_with_numbers = bool(re.search(r"\d", re.sub(r"\[[^\]]*\]|\([^()]*\d{4}[a-z]?\)", "", text)))
@@ -254,7 +259,7 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             scope = ("setting", "ablation base model")
         elif regime and scope is None:
             scope = ("setting", regime)
-        if _OTHERS_WORK.search(text):
+        if _OTHERS_WORK.search(text) or _POSSIBLE.search(text):
             continue  # "Wang et al. (2020b) proposed a model with 3×3 kernels": their configuration, not this paper's
         found: list[Candidate] = []
         for clause, clause_scope, offset in _clauses(text):
@@ -263,12 +268,16 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
             found.extend(_per_variant(document, s, variant_names, penalty))
+        task = _other_task(document, s) if scope is None else None
         for c in found:
             c.aside = aside
+            c.task = task
             if c.key == "num_classes" and c.scope is None and _later_other_task(document, s, main_dataset):
                 c.scope = ("setting", s.section or f"page {s.page}")
             if c.key in ("epochs", "train_steps") and c.scope is None and _PART_OF_DATA.search(text):
                 c.scope = ("setting", "part of the data")
+        if _COMPARING.search(text):  # "we compare GRN with LRN, BN and LN": the named kinds are alternatives
+            found = [c for c in found if not isinstance(c.value, str)]
         kept = _generic_sgd_dropped(text, found)
         generic_sgd |= len(kept) < len(found)
         found = kept
@@ -277,11 +286,39 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
                 c.penalty += 1
         out.extend(found)
     _split_sibling_experiments(document, out)
+    # a value stated in a section about another task or an analysis is that experiment's, when the paper states
+    # its main configuration elsewhere (a paper all about that task keeps it: its title or every section names it)
+    stated = {c.key for c in out if c.scope is None and not c.task}
+    for c in out:
+        if c.task and c.scope is None and len(stated) >= 3:
+            c.scope = ("setting", c.task)
     if generic_sgd:  # then its "each SGD update" elsewhere names the same procedure, not a plain-SGD optimizer
         for c in out:
             if c.key == "optimizer" and c.value == "sgd":
                 c.penalty += 1
     return out
+
+
+# a section about another task or an analysis ("4.4 Image Generation", "3.6 Machine translation", "3 Performance
+# Analyses", "3.3 Training Cost"): its values are that experiment's, unless the title names the task (a detection paper)
+_TASK_SECTION = re.compile(r"\b(detection|segmentation|generation|translation|captioning|retrieval|aesthetics?|"
+                           r"assessment|performance analys[ei]s|training cost|comparison with|ablations?)\b", re.I)
+
+
+def _other_task(document: Document, s: Sentence) -> str | None:
+    m = _TASK_SECTION.search(s.section)
+    if not m or m.group(1).lower()[:6] in (document.title or "").lower():
+        return None
+    return s.section
+
+
+_COMPARING = re.compile(r"\bwe compare\b|\bcompar(?:ed|ing|ison) (?:with|to|against)\b|\bversus\b|\bvs\.?\s", re.I)
+# "Adam and RMSprop can be adopted here": a possibility the paper mentions, not what it did
+_POSSIBLE = re.compile(r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b",
+                       re.I)
+# "for a fair comparison with BERT (batch size 256 and ...)": a parenthesis after a comparison names the other
+# model's configuration
+_COMPARED_PAREN = re.compile(r"\b(?:compar\w*|than|unlike|similar to|same as|following)\b[^.;()]{0,40}?[A-Z][\w.-]*\s*\([^()]*$")
 
 
 # "For the hybrids, we feed ... into ViT with patch size of one pixel": values of a combined/other system
@@ -548,6 +585,8 @@ def _match(document: Document, s: Sentence, text: str, offset: int, scope, penal
         if pattern.need is not None and not pattern.need.search(s.text):
             continue
         for m in pattern.regex.finditer(text):
+            if _COMPARED_PAREN.search(text[max(0, m.start() - 80):m.start()]):
+                continue
             value = _value(pattern, m)
             if value is None or _cut_number(text, m, pattern) or _replaced(text, m, pattern) or _avoided(text, m, pattern):
                 continue

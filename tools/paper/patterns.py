@@ -67,6 +67,10 @@ TRAIN_CONTEXT = r"train|optimi|learn|update|minibatch|mini-batch|batch|use|using
 NOT_RUN_LENGTH = (r"warm-?(?:ed |ing )?up|ramp|increas|decay|anneal|constant|fixed|learning rate|\blr\b|freez|frozen|"
                   r"evaluat|validat|\btest|\blog|checkpoint|sampl|decod|inference|every|each|first|last|per\b|"
                   r"steps?\W+(?:then|after which|before|followed by)\b")
+# grammar pieces shared by several keys
+BY_FACTOR = r"by (?:a factor of )?\S+"  # "divided by 10", "reduced by a factor of 10"
+EVERY_INTERVAL = r" every \d+"  # "... every 30 epochs"
+STACK_OF = r"(?:a\s+)?stack of (?:N\s*=\s*)?"  # "a stack of N = 6 identical layers"
 MODEL_WORD = r"(?:network|net|model|LSTMs?|RNNs?|transformer|architecture|encoder|decoder|\w+-\d+)"
 
 PATTERNS: list[Pattern] = [
@@ -96,21 +100,21 @@ PATTERNS: list[Pattern] = [
     _p("lr_schedule", r"inverse square root|inverse[- ]sqrt|rsqrt", 0, "inverse_sqrt",
        need=r"learning rate|\blr\b|schedul|warm-?up|step"),  # not the inverse square root of a covariance
     _p("lr_schedule", r"cosine (?:learning rate )?(?:schedule|decay|annealing|decaying)|cosine learning rate|"
-       r"annealed to \S+ using a cosine|cosine schedule", 0, "cosine"),
+       r"(?:anneal|decay)(?:ed|s)? (?:\S+ ){0,5}?(?:using|with|following|by|via) (?:a |the )?cosine\b|cosine schedule", 0, "cosine"),
     _p("lr_schedule", r"when the (?:validation )?(?:error|loss|accuracy)(?: rate)? (?:plateaus|stopped improving|"
        r"stops improving|stopped decreasing|stops decreasing)", 0, "plateau"),
     _p("lr_schedule", r"(?:divided|divide it|divide the learning rate|lowered|reduced|decreased|dropped|multiplied)"
        r"(?: it)? by (?:a factor of )?\S+(?: times)? at (?:epochs?|iterations?|steps?|\d)", 0, "step"),
-    _p("lr_schedule", r"(?:decay\w*|divided|multiplied|reduced|dropped|lowered) by (?:a factor of )?\S+ every \d+ "
+    _p("lr_schedule", r"(?:decay\w*|divided|multiplied|reduced|dropped|lowered) " + BY_FACTOR + EVERY_INTERVAL + r" "
        r"(?:epochs|iterations|steps)", 0, "step"),
     _p("lr_schedule", r"halv\w+ the learning rate every|learning rate (?:is |was )?(?:halved|divided by \S+) every", 0,
        "step"),
     _p("lr_schedule", r"for \d+ epochs, then " + NUMBER + r" for", 0, "step"),
     _p("lr_schedule", NUMBER + r" for the first (?:\w+ )?(?:passes|epochs); " + NUMBER + r" for the next", 0, "step",
        need=r"learning rate"),
-    _p("lr_schedule", r"(?:learning rate )?decay(?: rate)? of " + NUMBER + r" (?:per|every) epoch|exponential(?:ly)? "
+    _p("lr_schedule", r"decay(?: rate| factor)? (?:of )?" + NUMBER + r" (?:per|every) epoch|exponential(?:ly)? "
        r"(?:learning rate )?(?:decay|schedule)", 0, "exponential"),
-    _p("lr_schedule", r"linear(?:ly)? (?:learning rate )?(?:warmup and )?decay|decay(?:ed|s)? linearly|"
+    _p("lr_schedule", r"linear(?:ly)?\s(?:(?!cosine|exponential|step)[\w-]+\s){0,4}?decay|decay(?:ed|s)? linearly|"
        r"linear (?:learning rate )?schedule", 0, "linear"),
     _p("lr_schedule", r"(?:constant|fixed) learning rate", 2, "constant"),
     # ------------------------------------------------------------------ warmup
@@ -161,7 +165,6 @@ PATTERNS: list[Pattern] = [
     _p("dropout", r"(?:do not|don't|did not|does not|we don't) (?:use|apply|employ) dropout|without dropout|no dropout",
        1, 0.0),
     _p("attention_dropout", r"attention dropouts?[^.]{0,40}?(?:rate|probability|of)\s*(?:of|=)?\s*" + V, 0, check=prob),
-    _p("attention_dropout", r"residual, embedding, and attention dropouts with a rate of " + V, 0, check=prob),
     _p("label_smoothing", r"label smoothing" + CITE + r"\s*(?:of|=|:|with)?\s*(?:value\s*)?(?:[ϵε]\s?ls\s*=\s*)?" + V,
        0, check=between(0.001, 0.5)),
     _p("label_smoothing", r"[ϵε]\s?ls\s*=\s*" + V, 1, check=between(0.001, 0.5)),
@@ -187,8 +190,8 @@ PATTERNS: list[Pattern] = [
     _p("adam_beta2", r"\((?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\)\s*=\s*\(" + NUMBER + r"\s*,\s*" + V, 0, check=small),
     _p("adam_eps", r"(?:ϵ|ε|\bepsilon|\beps)(?![a-z])\s*[=:]?\s*" + V, 0, need=r"adam|β|\bbeta", check=between(1e-12, 1e-3)),
     # ------------------------------------------------------- architecture
-    _p("num_encoder_layers", r"encoder is (?:also )?composed of a stack of (?:N\s*=\s*)?" + V, 0, check=positive_int(1, 200)),
-    _p("num_decoder_layers", r"decoder is (?:also )?composed of a stack of (?:N\s*=\s*)?" + V, 0, check=positive_int(1, 200)),
+    _p("num_encoder_layers", r"\bencoder\b[^.;]{0,30}?\b" + STACK_OF + V, 0, check=positive_int(1, 200)),
+    _p("num_decoder_layers", r"\bdecoder\b[^.;]{0,30}?\b" + STACK_OF + V, 0, check=positive_int(1, 200)),
     _p("num_encoder_layers", V + r"[- ]layers? (?:transformer )?encoder\b", 1, check=positive_int(1, 200)),
     _p("num_decoder_layers", V + r"[- ]layers? (?:transformer )?decoder\b(?!-only)", 1, check=positive_int(1, 200)),
     _p("num_layers", V + r"[- ]layer (?:decoder-only |encoder-only |deep |causal )(?:transformer|model|network|LSTM)", 0,
@@ -243,10 +246,10 @@ PATTERNS: list[Pattern] = [
     _p("num_classes", r"out of " + V + r" possibilities", 0, check=positive_int(2, 1e6)),
     _p("num_classes", r"\bC\s*=\s*" + V, 1, need=r"class", check=positive_int(2, 1e6)),
     _p("num_params", r"\b(?:our |the )?" + MODEL_WORD + r"(?: in (?:Fig\.|Figure|Table) ?\d+)?(?: \([^()]{0,40}\),?)?"
-       r"(?:,? which)?(?: has a computational cost of [^.;]{0,40}? and)? (?:only )?(?:has|have|contains|uses|with|"
+       r"(?:,? which)?(?: (?:has|requires|needs) [^.;]{0,50}?(?:FLOPs|MACs|MAdds|multiply-adds|operations) and)? (?:only )?(?:has|have|contains|uses|with|"
        r"comprises)\s+(?:about |approximately |roughly |only |a total of )?(?:[\d ,]+ connections, but only )?" + V
        + r"\s*(?:trainable |free |learnable )*(?:free )?parameters", 0, check=between(1000, 1e13)),
-    _p("growth_rate", r"growth rate (?:for all the networks )?(?:is |of |= )?(?:k\s*=\s*)?" + V, 0, check=positive_int(1, 512)),
+    _p("growth_rate", r"growth rate\b[^.;\d]{0,30}?(?:is|of|=|:)\s*(?:k\s*=\s*)?" + V, 0, check=positive_int(1, 512)),
     _p("width_multiplier", r"width multiplier (?:of |= |α\s*=\s*)?" + V, 0, check=between(0.05, 4)),
     # ------------------------------------------------------------ categorical
     _p("norm", r"(?:substitut\w*|replac\w*) (?:the )?(?:BN|batch ?norm\w*) (?:layers )?(?:with|by) (?:LN|layer ?norm)", 0,
@@ -260,7 +263,7 @@ PATTERNS: list[Pattern] = [
     _p("norm", r"(?:use|apply|employ|adopt)\w* group normali[sz]ation", 1, "groupnorm"),
     _p("norm_position", r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)|\bpost-(?:norm|LN)\b", 0, "post"),
     _p("norm_position", r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|\bpre-(?:normali[sz]ation|norm|LN)\b|"
-       r"normali[sz]e the input of each (?:transformer )?sub-?layer|\bpre-activation residual (?:blocks|units)", 0, "pre"),
+       r"normali[sz]e (?:the )?(?:input|inputs) (?:of|to) (?:each|every) (?:[\w-]+ )?(?:sub-?layer|block)|\bpre-activation residual (?:blocks|units)", 0, "pre"),
     _p("activation", r"replace the \w+ non-?linearity (?:by|with) the SwiGLU|\bSwiGLU\b", 0, "swiglu",
        need=r"activation|non-?linearity|use|replace"),
     _p("activation", r"Gaussian Error Linear Unit|\bGELU\b", 1, "gelu", need=r"activation|non-?linearity|use|MLP"),

@@ -10,7 +10,7 @@ when the paper states its parameter count (in the same sentence, or as an
 "N <count>M" table row on that page) and the sentence does not name another
 family's model ("the 1001-layer deep ResNet" in a DenseNet paper). The variant
 carries the dataset's setting facts (image size, batch size, schedule), and a
-growth rate stated for that depth ("{L=250, k=24}").
+growth rate stated for that depth (a configuration tuple of depth and growth rate).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import re
 
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import SMALL_DATASETS, make_quote, sentences
+from mlintern.tools.paper.grammar import read_items
 from mlintern.tools.paper.text import as_json_number
 
 _DEPTH = re.compile(r"\b(\d{2,4})-\s?layer\b(?:(?:\s+(?:deep|residual|plain|dense))*\s+(?P<name>[A-Z][\w-]*))?")
@@ -73,9 +74,11 @@ def _params(document: Document, s, depth: int) -> dict | None:
 
 
 def _growth_rate(document: Document, depth: int) -> dict | None:
-    """"{L=250, k=24}": the growth rate the paper pairs with this depth."""
+    """A configuration tuple ("{L=100, k=12}", "(100 layers, growth rate 12)") that pairs this depth with a
+    growth rate: read by the general tuple grammar."""
     for s in sentences(document):
-        m = re.search(rf"\{{\s*L\s*=\s*{depth}\s*,\s*k\s*=\s*(\d+)\s*\}}", s.text)
-        if m and document.verify(s.page, m.group(0)):
-            return {"value": int(m.group(1)), "page": s.page, "quote": m.group(0), "source": "paper"}
+        for m in re.finditer(r"[{(]([^(){}]{3,80})[)}]", s.text):
+            facts = read_items(m.group(1))
+            if facts.get("num_layers") == depth and "growth_rate" in facts and document.verify(s.page, m.group(0)):
+                return {"value": facts["growth_rate"], "page": s.page, "quote": m.group(0), "source": "paper"}
     return None

@@ -15,11 +15,17 @@ import re
 from dataclasses import dataclass, field
 
 from mlintern.tools.paper.document import Document, Line, Page, Word
+from mlintern.tools.paper.grammar import read_items
 from mlintern.tools.paper.text import as_json_number, parse_number
+from mlintern.tools.paper.vocab import caption_symbols, is_keep_probability, label_key
 
 # header text (lowercase, letters and digits only) -> canonical key; first match wins
 HEADER_KEYS: list[tuple[str, str]] = [
     (r"^(?:#|n)?params?\.?|^parameters|^#param", "num_params"),
+    (r"^attention dropout|^attn dropout", "attention_dropout"),
+    (r"^warm ?up (?:steps|updates|iterations)", "warmup_steps"),
+    (r"^attention head size|^head size", "d_head"),
+    (r"^ffn|^feed ?forward|^intermediate|^inner", "d_ff"),
     (r"^(?:n\s?)?layers$|^depth$|^n$|^l$|^#layers$|^num layers$", "num_layers"),
     (r"^hidden size|^dmodel$|^d model$|^dimension$|^width$|^d$|^embed(?:ding)? dim|^hidden dim", "d_model"),
     (r"^mlp size|^dff$|^d ff$|^ffn|^feed ?forward|^intermediate", "d_ff"),
@@ -40,8 +46,10 @@ HEADER_KEYS: list[tuple[str, str]] = [
 _HEADER_RES = [(re.compile(rx), key) for rx, key in HEADER_KEYS]
 _SCHEDULES = {"linear", "cosine", "constant", "step", "exponential", "polynomial"}
 _NOT_NAMES = re.compile(r"^(?:total|average|mean|ours|avg|sum|model|method|none|all)$", re.I)
-_LABEL_RE = re.compile(r"^(?![(\[])[A-Za-z][\w\-./{},+∗*]*$|^\d+(?:\.\d+)?[BMK]$")
-SIZE_LABEL = re.compile(r"^(\d+(?:\.\d+)?)([BMK])$")
+# a model name: one word ("gMLP-Ti", "B1g2"), a name and a size word ("GLM Base", "ConvNeXt V2-N"), or a size ("7B")
+_LABEL_RE = re.compile(r"^(?![(\[])[A-Za-z][\w\-./{},+∗*]*(?: [A-Z0-9][\w\-./+]*| [a-z]+\d*)?$|^\d+(?:\.\d+)? ?[BMK]$")
+SIZE_LABEL = re.compile(r"^(\d+(?:\.\d+)?) ?([BMK])$")
+_STAGE_LIST = re.compile(r"^\d+(?:\.\d+)?(?:\s?,\s?\d+(?:\.\d+)?){1,7}$")  # "1, 2, 4, 14, 1": one value per stage
 
 
 @dataclass
@@ -73,6 +81,7 @@ class Table:
     header: list[str]  # one entry per column, "" when unknown
     keys: list[str | None]
     rows: list[Row] = field(default_factory=list)
+    columns: list[tuple[float, float]] = field(default_factory=list)  # x extent of each column
 
 
 def _cells(words: list[Word], gap: float = 4.5) -> list[Cell]:
@@ -87,11 +96,12 @@ def _cells(words: list[Word], gap: float = 4.5) -> list[Cell]:
     return cells
 
 
-def _lines(page: Page) -> list[Line]:
+def _lines(page: Page, words: list[Word] | None = None) -> list[Line]:
     """Rows by vertical overlap; a raised power of ten (the "10−4" of "8 · 10−4") rejoins its mantissa."""
-    powers = [w for w in page.words if _POWER.match(w.text)]
+    words = page.words if words is None else words
+    powers = [w for w in words if _POWER.match(w.text)]
     rows: list[tuple[float, float, list[Word]]] = []
-    for w in sorted((w for w in page.words if not _POWER.match(w.text)), key=lambda w: (w.y0 + w.y1) / 2):
+    for w in sorted((w for w in words if not _POWER.match(w.text)), key=lambda w: (w.y0 + w.y1) / 2):
         h = max(w.y1 - w.y0, 0.1)
         best, best_ov = None, 0.0
         for i in range(max(0, len(rows) - 4), len(rows)):
@@ -124,7 +134,7 @@ _POWER = re.compile(r"^10[−-]\d{1,2}$")
 
 def _is_number(text: str) -> bool:
     t = text.replace("²", "").strip()
-    return parse_number(t) is not None or bool(re.fullmatch(r"[\d.]+(?:/[\d.]+)+", t))
+    return parse_number(t) is not None or bool(re.fullmatch(r"[\d.]+(?:/[\d.]+)+", t)) or bool(_STAGE_LIST.match(t))
 
 
 def _data_row(cells: list[Cell]) -> bool:
@@ -139,7 +149,7 @@ def header_key(text: str) -> str | None:
     for rx, key in _HEADER_RES:
         if rx.search(t):
             return key
-    return None
+    return label_key(text)
 
 
 def _scale(header: str) -> float:
@@ -152,10 +162,27 @@ def _scale(header: str) -> float:
 
 
 def page_tables(document: Document, page: Page) -> list[Table]:
-    """Tables on one page: runs of numeric rows with the header above them (keys where a header names one)."""
-    lines = _lines(page)
+    """Tables on one page: runs of numeric rows with the header above them (keys where a header names one).
+
+    On a two-column page two tables may sit side by side (one per column) and share text lines; each column
+    is then read on its own too, and a column's table with canonical headers is kept where no full-width
+    table with canonical headers covers the same rows."""
     mid = page.width / 2 if page.width and page.two_column else 1e9
-    caption = next((c.text for c in document.captions if c.page == page.number and c.kind == "table"), "")
+    captions = [c.text for c in document.captions if c.page == page.number and c.kind == "table"]
+    caption = captions[0] if captions else ""
+    lines = _lines(page)
+    tables = _find_tables(page, lines, mid, caption)
+    if mid < 1e9 and captions:
+        keyed = [(t.rows[0].y, t.rows[-1].y) for t in tables if any(t.keys) or transposable(t)]
+        for side, keep in enumerate((lambda w: w.x1 <= mid + 2, lambda w: w.x0 >= mid - 2)):
+            half = [Line(ln.y, ws) for ln in lines if (ws := [w for w in ln.words if keep(w)])]
+            for t in _find_tables(page, half, 1e9, captions[min(side, len(captions) - 1)]):
+                if (any(t.keys) or transposable(t)) and not any(a - 5 <= t.rows[-1].y and t.rows[0].y <= b + 5 for a, b in keyed):
+                    tables.append(t)
+    return tables
+
+
+def _find_tables(page: Page, lines: list[Line], mid: float, caption: str) -> list[Table]:
     tables: list[Table] = []
     i = 0
     while i < len(lines):
@@ -170,16 +197,31 @@ def page_tables(document: Document, page: Page) -> list[Table]:
             if not c or (run[0][1][0].x1 < mid and c[0].x0 >= mid - 10):  # only the other column's prose
                 j += 1
                 continue
-            if _data_row(c) or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c)):
+            if _data_row(c) or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c)) or (
+                    len(c) == len(run[0][1]) and label_key(c[0].text, allow_symbols=False)):  # "LR schedule Cosine Cosine"
                 run.append((lines[j], c))
                 j += 1
             else:
                 break
         table = _build(page, lines, i, run, caption)
         if table is not None:
+            _continue_header(tables, table)
             tables.append(table)
         i = j
     return tables
+
+
+def _continue_header(tables: list[Table], table: Table) -> None:
+    """A block of rows below a group separator ("Hybrid models", a rule) continues the table above it: with no
+    header of its own and the same columns, it takes that table's header."""
+    if any(h.strip() for h in table.header) or not tables:
+        return
+    prev = tables[-1]
+    if len(prev.columns) != len(table.columns) or not any(prev.keys):
+        return
+    if all(abs((a0 + a1) / 2 - (b0 + b1) / 2) < 15 for (a0, a1), (b0, b1) in zip(prev.columns[1:], table.columns[1:],
+                                                                                 strict=True)):
+        table.header, table.keys = list(prev.header), list(prev.keys)
 
 
 def _column_words(words: list[Word], mid: float) -> list[Word]:
@@ -191,13 +233,17 @@ def _column_words(words: list[Word], mid: float) -> list[Word]:
 
 
 def _build(page: Page, lines: list[Line], first: int, run: list, caption: str) -> Table | None:
-    ref = max(run, key=lambda r: len(r[1]))[1]
+    # the columns of the fullest row among those starting at the table's usual left edge (a row with stray
+    # footnote marks in the margin must not add columns)
+    ref = max((_without_marks(r[1]) for r in run), key=len)
     columns = [(c.x0, c.x1) for c in ref]
     header_words: list[list[str]] = [[] for _ in columns]
     top = run[0][0].y
     left, right = columns[0][0] - 25, columns[-1][1] + 25
     for k in range(first - 1, max(-1, first - 5), -1):
-        words = [w for w in lines[k].words if left <= w.x0 and w.x1 <= right]  # not the other column's prose
+        # not the other column's prose: words of cells that start within the table (a header may run past it)
+        kept = [c for c in _cells(lines[k].words) if left <= c.x0 <= right]
+        words = [w for w in lines[k].words if any(c.x0 <= w.x0 and w.x1 <= c.x1 for c in kept)]
         text = " ".join(w.text for w in words)
         prose = any(sum(1 for t in c.text.split() if re.fullmatch(r"[a-z]{2,}[,.;]?", t)) >= 4 for c in _cells(words))
         if top - lines[k].y > 40 or prose or _data_row(_cells(words)) or re.match(r"(?:Table|Figure)\s*\d", text):
@@ -207,19 +253,35 @@ def _build(page: Page, lines: list[Line], first: int, run: list, caption: str) -
                 continue  # a group label over the rows ("ImageNet-1K trained models"), not a header
             break  # a running head or a title above the table
         above: list[list[str]] = [[] for _ in columns]
-        for w in words:
-            col = _column_of(columns, (w.x0 + w.x1) / 2, loose=True)
-            if col is not None:
-                above[col].append(w.text)
+        for cell in _cells(words):
+            # a header cell over one column belongs to it whole ("Survival Prob" over a narrow column of numbers);
+            # one spanning several columns is split into its words
+            starts = [i for i, (a, b) in enumerate(columns) if a - 3 <= cell.x0 <= b + 3 or cell.x0 <= a <= cell.x1]
+            if len(starts) == 1 and (starts[0] + 1 == len(columns) or cell.x1 < columns[starts[0] + 1][0] - 2):
+                above[starts[0]].append(cell.text)
+                continue
+            for w in (w for w in words if cell.x0 <= w.x0 and w.x1 <= cell.x1):
+                col = _column_of(columns, (w.x0 + w.x1) / 2, loose=True)
+                if col is not None:
+                    above[col].append(w.text)
         header_words = [a + h for a, h in zip(above, header_words, strict=True)]
     header = [" ".join(ws) for ws in header_words]
-    keys = [header_key(h) if h else None for h in header]
+    defined = caption_symbols(caption)  # "defined by multipliers a and b": the header "a" is a multiplier
+    keys = [(defined.get(h.strip()) or header_key(h)) if h else None for h in header]
     if len(run) < 2 and sum(1 for k in keys[1:] if k) < 2:
         return None  # one numeric line under no known header is not a table
-    table = Table(page.number, caption, header, keys)
+    table = Table(page.number, caption, header, keys, columns=columns)
     for line, cells in run:
         table.rows.append(Row(page.number, line.y, cells))
     return table
+
+
+def _without_marks(cells: list[Cell]) -> list[Cell]:
+    """A row without the single-digit marks set in the margin before its label ("1 2 7 B 32 4096")."""
+    i = 0
+    while i < len(cells) - 2 and re.fullmatch(r"\d", cells[i].text):
+        i += 1
+    return cells[i:] if i and (SIZE_LABEL.match(cells[i].text) or not _is_number(cells[i].text)) else cells
 
 
 def _column_of(columns: list[tuple[float, float]], xc: float, loose: bool = False) -> int | None:
@@ -238,40 +300,118 @@ class VariantRow:
     quote: str
     facts: dict[str, object]
     config_table: bool  # the table has architecture/training columns beyond size and resolution
+    quotes: dict[str, str] = field(default_factory=dict)  # per-key quote when facts come from different rows
 
 
 def variant_rows(document: Document, table: Table) -> list[VariantRow]:
     """Rows of a table whose label is a model name, with their canonical values."""
-    out: list[VariantRow] = []
-    if sum(1 for k in table.keys[1:] if k) < 2:
+    out: list[VariantRow] = transposed_rows(document, table)
+    if out:
+        return out
+    if not any(table.keys[1:]):
         return out  # a results table: no canonical columns to read
-    columns = [(c.x0, c.x1) for c in max((r.cells for r in table.rows), key=len)]
-    label_key = table.keys[0]
-    config = any(k not in (None, "num_params", "image_size") for k in table.keys[1:])
+    columns = table.columns or [(c.x0, c.x1) for c in max((r.cells for r in table.rows), key=len)]
+    first_key = table.keys[0]
+    # with one canonical column (a results table's "Params (M)") rows only add to variants found elsewhere
+    config = sum(1 for k in table.keys[1:] if k) >= 2 and any(
+        k not in (None, "num_params", "image_size") for k in table.keys[1:])
     for row in table.rows:
-        label = row.cells[0].text.strip().lstrip("•◦·∙ ").strip()
+        cells = [c for c in row.cells if c.x1 >= columns[0][0] - 3]  # stray marks left of the label column
+        if len(cells) < 2:
+            continue
+        lead = 0  # a group label before the model name ("Baseline models  Net-S12  16 ..."): the name is the label
+        while lead + 1 < len(cells) and _group_label(cells[lead].text) and not _is_number(cells[lead + 1].text) and _LABEL_RE.match(
+                variant_label(cells[lead + 1].text)) and _column_of(columns, cells[lead + 1].xc) in (None, 0, 1) \
+                and (table.keys[1] if len(table.keys) > 1 else None) is None:
+            lead += 1
+        label = variant_label(cells[lead].text)
         if not _LABEL_RE.match(label) or _NOT_NAMES.match(label) or _is_number(label) and not SIZE_LABEL.match(label):
             continue
         facts: dict[str, object] = {}
-        for cell in row.cells[1:]:
+        for cell in cells[lead + 1:]:
+            if not _is_number(cell.text) and re.search(r"[a-z]{3}", cell.text):
+                for key, value in read_items(cell.text).items():  # a prose cell: "12 layers, working dimension 384"
+                    facts.setdefault(key, value)
+                continue
             col = _column_of(columns, cell.xc)
-            if col is None or col == 0:
+            if col is None or col <= lead:
                 continue
             key = table.keys[col]
             value = _cell_value(key, cell.text, table.header[col])
-            if key and value is not None:
+            if key and value is not None and key not in facts:  # the first column of a key ("a" before "b")
                 facts[key] = value
-        if label_key == "num_params" and SIZE_LABEL.match(label):
+        if first_key == "num_params" and SIZE_LABEL.match(label):
             facts["num_params"] = as_json_number(parse_number(label))
         if len(facts) < 2 and not (facts and not config):
             continue
-        quote = row.text
+        quote = " ".join(c.text for c in cells)
         if not document.verify(row.page, quote):
-            quote = _verified_prefix(document, row)
+            quote = _verified_prefix(document, Row(row.page, row.y, cells))
             if quote is None:
                 continue
         out.append(VariantRow(label, row.page, quote, facts, config))
     return out
+
+
+def _group_label(text: str) -> bool:
+    """A row's group or ablation label ("Baseline models", "Normalization"), not a model name ("Net-B/16")."""
+    t = variant_label(text)
+    return bool(re.search(r"\s[a-z]{3,}", t) or re.fullmatch(r"[A-Z]?[a-z]+", t))
+
+
+def variant_label(text: str) -> str:
+    """A row or column label as a variant name: bullets dropped, "169 M" -> "169M" (sizes written one way)."""
+    label = text.strip().lstrip("•◦·∙⋄★☆▲△▪◆◇♦ ").strip().rstrip("*†‡∗ ")
+    m = SIZE_LABEL.match(label)
+    return f"{m.group(1)}{m.group(2)}" if m else label
+
+
+def transposed_rows(document: Document, table: Table) -> list[VariantRow]:
+    """A table whose *columns* are the configurations ("Hyperparameters | Base | Large", then rows "Hidden size
+    768 1024", "Number of layers 12 24"): read when at least two rows are labelled by canonical keys and the
+    header names a model over each value column. Each fact cites its own row."""
+    if len(table.header) < 2 or any(table.keys[1:]):
+        return []
+    header, rows = table.header, table.rows
+    if not any(h.strip() for h in header[1:]) and rows and not label_key(rows[0].cells[0].text, allow_symbols=False):
+        # the header row was read as data because its names are sizes ("Hyperparameters 1.3B 2.7B 6.7B")
+        first = rows[0]
+        header = [first.cells[0].text] + [""] * (len(table.columns) - 1)
+        for cell in first.cells[1:]:
+            col = _column_of(table.columns, cell.xc)
+            if col:
+                header[col] = cell.text
+        rows = rows[1:]
+    names = [variant_label(h) for h in header[1:]]
+    if not all(names) or not all(_LABEL_RE.match(n) and not _NOT_NAMES.match(n) for n in names):
+        return []
+    if len(set(names)) < len(names) or any(label_key(n) or n.lower() in _SCHEDULES for n in names):
+        return []  # a row of values ("Cosine Cosine Cosine") or of keys, not a row of model names
+    columns = table.columns
+    by_name: dict[str, VariantRow] = {}
+    keyed = 0
+    for row in rows:
+        key = label_key(row.cells[0].text, allow_symbols=False)
+        if key is None:
+            continue
+        keyed += 1
+        quote = row.text
+        if not document.verify(row.page, quote):
+            continue
+        for cell in row.cells[1:]:
+            col = _column_of(columns, cell.xc)
+            if col is None or col == 0:
+                continue
+            value = _cell_value(key, cell.text, row.cells[0].text)
+            if value is None:
+                continue
+            name = names[col - 1]
+            vr = by_name.setdefault(name, VariantRow(name, row.page, quote, {}, True))
+            vr.facts.setdefault(key, value)
+            vr.quotes.setdefault(key, quote)
+    if keyed < 2:
+        return []
+    return [vr for vr in by_name.values() if len(vr.facts) >= 2]
 
 
 def _verified_prefix(document: Document, row: Row) -> str | None:
@@ -287,6 +427,11 @@ def _cell_value(key: str | None, text: str, header: str):
     if key is None:
         return None
     t = text.strip().rstrip("*†‡∗")
+    if _STAGE_LIST.match(t):  # "1, 2, 4, 14, 1": per-stage depths or widths
+        if key not in ("num_layers", "d_model", "num_heads", "d_ff"):
+            return None
+        xs = [parse_number(x) for x in t.split(",")]
+        return [as_json_number(x) for x in xs] if all(x is not None and x == int(x) for x in xs) else None
     if key == "lr_schedule":
         return t.lower() if t.lower() in _SCHEDULES else None
     if key == "image_size":
@@ -305,4 +450,16 @@ def _cell_value(key: str | None, text: str, header: str):
             return None
     if key == "batch_size" and x >= 1e5:
         return None
+    if key in ("dropout", "stochastic_depth", "attention_dropout"):
+        if is_keep_probability(header):
+            x = round(1 - x, 6)  # a survival / keep probability becomes the drop probability
+        if not 0 <= x < 1:
+            return None
+    if key in ("num_layers", "num_heads", "d_model", "d_ff", "d_head") and (x != int(x) or x < 1):
+        return None
     return as_json_number(x)
+
+
+def transposable(table: Table) -> bool:
+    """At least two rows labelled by canonical keys: the configurations are the columns."""
+    return sum(1 for r in table.rows if r.cells and label_key(r.cells[0].text, allow_symbols=False)) >= 2

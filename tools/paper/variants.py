@@ -15,15 +15,22 @@ import math
 import re
 
 from mlintern.tools.paper.document import Document
-from mlintern.tools.paper.extract import sentences
+from mlintern.tools.paper.extract import make_quote, sentences
+from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_statements
 from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, variant_rows
+from mlintern.tools.paper.text import as_json_number
+
+_ARCH_KEYS = {"num_layers", "d_model", "d_ff", "num_heads", "d_head", "num_params", "growth_rate", "patch_size",
+              "width_multiplier", "num_encoder_layers", "num_decoder_layers"}
+_DEFINITION_LINE = re.compile(r"^(?:[•◦·∙]\s*)?[A-Z][\w.]*(?:[- ][\w.]+)?(?:-[\w.]+)?\s*:\s*[A-Za-zα-ω]")
+# "X et al. (2020) use ...": a sentence reporting another paper's configuration
+_OTHERS_WORK = re.compile(r"\bet al\.?\s*(?:\(\d{4}[a-z]?\)|\[\d+\])?\s*(?:use|used|train|trained|propose|proposed)\b")
 
 # "BN-x30: Like BN-x5, but with ...": a list of named model variants defined in prose
 _DEFINITION = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]*-(?:[A-Z0-9][\w]*|[a-z]\d+)(?:-[\w]+)*)\s*:\s+\S")
 # "Inception: the network described in Section 4.2, ...": a one-word name defines a variant only inside a list
 # of hyphenated definitions (the reference model the others are compared with), never on its own ("Note: ...")
 _WORD_DEFINITION = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]{2,})\s*:\s+\S")
-_STAGES = re.compile(r"(?P<name>[A-Z][\w]*-[A-Z]{1,2})\s*:\s*C\s*=\s*\((?P<c>[\d,\s]+)\)\s*,\s*B\s*=\s*\((?P<b>[\d,\s]+)\)")
 
 
 def _listed_definition(ordered: list, i: int) -> re.Match | None:
@@ -34,10 +41,15 @@ def _listed_definition(ordered: list, i: int) -> re.Match | None:
     return m if any(_DEFINITION.match(n.text) for n in near) else None
 
 
+# the words papers name model sizes with; a one-letter suffix ("Net-T") abbreviates one of them
+SIZE_WORDS = {"atto", "femto", "pico", "nano", "micro", "mini", "tiny", "small", "base", "medium", "large", "huge",
+              "giant", "xlarge", "big"}
+
+
 def _base(label: str) -> tuple[str, str]:
     """("ViT", "B") for ViT-B/{16,32}; ("ViT", "Base") for ViT-Base; ("", "base") for base."""
     core = label.split("/")[0]
-    m = re.match(r"^(.*?)[-_ ]([A-Za-z]+\d*)$", core)
+    m = re.match(r"^(.*?)[-_ ]([A-Za-z]+\d*|\d+(?:\.\d+)?[MBK])$", core)
     return (m.group(1).lower(), m.group(2)) if m else ("", core)
 
 
@@ -46,9 +58,13 @@ def same_variant(a: str, b: str) -> bool:
         return True
     pa, sa = _base(a)
     pb, sb = _base(b)
-    if pa != pb:
-        return False
     sa, sb = sa.lower(), sb.lower()
+    if pa != pb and (not pa or not pb) and sa == sb and SIZE_LABEL.match(sa.upper()):
+        return True  # "7B" is "LLaMA-7B"
+    if pa != pb:
+        # "Atto" is the "-A" of "Net-A": a size word written out, its initial the suffix
+        return bool((not pa and len(sb) == 1 and sa in SIZE_WORDS and sa[0] == sb)
+                    or (not pb and len(sa) == 1 and sb in SIZE_WORDS and sb[0] == sa))
     return sa == sb or (len(sa) == 1 and sb.startswith(sa)) or (len(sb) == 1 and sa.startswith(sb))
 
 
@@ -58,7 +74,11 @@ def _nominal(label: str, text: str) -> str:
     if not m:
         return label
     nominal = f"{math.floor(float(m.group(1)) + 0.5)}{m.group(2)}"
-    return nominal if nominal != label and re.search(rf"\b{re.escape(nominal)}\b", text) else label
+    if nominal == label:
+        return label
+    # the name the paper uses more often: "7B" for a model listed once as 6.7B, "2.7B" when the paper says 2.7B
+    said = len(re.findall(rf"(?<![\d.]){re.escape(nominal)}\b", text))
+    return nominal if said > len(re.findall(rf"(?<![\d.]){re.escape(label)}\b", text)) else label
 
 
 def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
@@ -66,16 +86,23 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     variants: dict[str, dict] = {}
     tables_out: list[dict] = []
     full_text = "\n".join(p.text for p in document.body_pages())
+    own = own_model_names(document)
+    shared: dict[str, dict] = {}
+    document.cache["shared_table_facts"] = shared
+    later: list[tuple[str, dict, int, str]] = []  # parenthetical tuples: added after the tables
     for s in sentences(document):
-        for m in _STAGES.finditer(s.text):
-            quote = m.group(0)
-            if not document.verify(s.page, quote):
+        if s.caption or _OTHERS_WORK.search(s.text):
+            continue
+        for name, facts, start, end in tuple_statements(s.text):
+            quote = make_quote(document, s.page, s.text, start, end)
+            if quote is None:
                 continue
-            widths = [int(x) for x in re.findall(r"\d+", m.group("c"))]
-            depths = [int(x) for x in re.findall(r"\d+", m.group("b"))]
-            facts = variants.setdefault(m.group("name"), {})
-            facts.setdefault("d_model", _fact(widths, s.page, quote))
-            facts.setdefault("num_layers", _fact(depths, s.page, quote))
+            if _DEFINITION_LINE.match(s.text[start:]):  # "Name: K=V, K=V" defines the paper's own variants
+                target = variants.setdefault(name, {})
+                for key, value in facts.items():
+                    target.setdefault(key, _fact(value, s.page, quote))
+            else:
+                later.append((name, facts, s.page, quote))
     ordered = sentences(document)
     for i, s in enumerate(ordered):
         m = _DEFINITION.match(s.text) or _listed_definition(ordered, i)
@@ -90,6 +117,7 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                                "rows": [[c.text for c in r.cells] for r in table.rows][:60]})
             rows = variant_rows(document, table)
             create = not created_by_table and not any(variants.values()) and any(r.config_table for r in rows) and len(rows) >= 2
+            own_sizes = not create and "num_params" in table.keys  # a results table listing the paper's own models
             seen: set[str] = set()
             for row in rows:
                 name = _nominal(row.name, full_text)
@@ -97,15 +125,61 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                     continue  # a label repeated lower in a table is another regime (dataset, resolution)
                 seen.add(name)
                 target = next((v for v in variants if same_variant(v, name)), None)
-                if target is None and create:
+                if target is None and (create or (own_sizes and "num_params" in row.facts and _own_model(name, own))):
                     target = name
                     variants[target] = {}
                 if target is None:
                     continue
                 for key, value in row.facts.items():
-                    variants[target].setdefault(key, {"value": value, "page": row.page, "quote": row.quote,
+                    variants[target].setdefault(key, {"value": value, "page": row.page, "quote": row.quotes.get(key, row.quote),
                                                       "source": "table"})
+            if create:  # a value every configuration of the table shares is the paper's, for all sizes
+                created = [r for r in rows if r.config_table]
+                for key in set.intersection(*(set(r.facts) for r in created)) if len(created) >= 3 else ():
+                    values = {repr(r.facts[key]) for r in created}
+                    if len(values) == 1 and key not in _ARCH_KEYS - {"num_layers", "patch_size"}:
+                        r0 = created[0]
+                        shared.setdefault(key, {"value": r0.facts[key], "page": r0.page,
+                                                "quote": r0.quotes.get(key, r0.quote), "source": "table"})
             created_by_table = created_by_table or create
+    for name, facts, page, quote in later:
+        target = next((v for v in variants if same_variant(v, name)), None)
+        if target is None and (sum(1 for k in facts if k in _ARCH_KEYS) >= 2):
+            target = name  # "two larger models of 410M (30 layers, hidden size 1024, ...)": a variant of its own
+            variants[target] = {}
+        if target is not None:
+            for key, value in facts.items():
+                variants[target].setdefault(key, _fact(value, page, quote))
+    for name, fact in _sized_names(document, own).items():  # "Codex-12M": a model named by its size
+        target = next((v for v in variants if same_variant(v, name)), None) or name
+        variants.setdefault(target, {}).setdefault("num_params", fact)
+    for name, fact in _resolution_names(document, own, full_text).items():  # "Net-416": named by its input size
+        target = next((v for v in variants if v.lower() == name.lower()), None) or name
+        variants.setdefault(target, {}).setdefault("image_size", fact)
+    for s in sentences(document):  # "Small (20M) and Large (80M)": sizes of variants found above
+        if s.caption or not variants:
+            continue
+        for name, value, start, end in named_counts(s.text):
+            target = next((v for v in variants if same_variant(v, name)), None)
+            quote = make_quote(document, s.page, s.text, start, end) if target else None
+            if target and quote:
+                variants[target].setdefault("num_params", _fact(value, s.page, quote))
+    for name, facts in variants.items():  # "1.3B", "Net-350M": a name that is a size states the parameter count
+        size = re.search(r"(?:^|[-\s])(\d+(?:\.\d+)?)\s?([MB])$", name)
+        quote = next((f for f in facts.values() if name in f["quote"]), None)
+        if size and quote and "num_params" not in facts:
+            value = float(size.group(1)) * (1e6 if size.group(2) == "M" else 1e9)
+            facts["num_params"] = {"value": as_json_number(value), "page": quote["page"], "quote": quote["quote"],
+                                   "source": quote["source"]}
+    for s in sentences(document):  # "Net-S and Net-L have 20M and 80M parameters, respectively"
+        if "respectively" not in s.text or s.caption:
+            continue
+        got = respectively_over(s.text, list(variants))
+        if got:
+            quote = make_quote(document, s.page, s.text, 0, len(s.text))
+            if quote:
+                for name, value in zip(got[0], got[2], strict=True):
+                    variants[name].setdefault(got[1], _fact(value, s.page, quote))
     return variants, tables_out
 
 
@@ -113,11 +187,82 @@ def _fact(value, page: int, quote: str) -> dict:
     return {"value": value, "page": page, "quote": quote, "source": "paper"}
 
 
-def default_variant(variants: dict[str, dict]) -> str | None:
-    """The variant a paper calls base (its reference model), else the first one it lists."""
+def default_variant(variants: dict[str, dict], abstract: str = "") -> str | None:
+    """The variant a paper calls base (its reference model), else the one its abstract names, else the first
+    one it lists. ``default_reason`` says which rule chose it."""
+    return default_reason(variants, abstract)[0]
+
+
+def default_reason(variants: dict[str, dict], abstract: str = "") -> tuple[str | None, str]:
     if not variants:
-        return None
+        return None, ""
     for name in variants:
         if re.search(r"\bbase\b", name, re.I) or _base(name)[1].lower() == "base":
-            return name
-    return next(iter(variants))
+            return name, "the paper calls it base"
+    named = [n for n in variants if len(n) >= 3 and re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", abstract)]
+    if len(named) == 1:
+        return named[0], "the only variant the abstract names"
+    return next(iter(variants)), "the first variant the paper lists"
+
+
+_INTRODUCE = re.compile(r"\b(?:[Ww]e|[Tt]his paper|[Tt]his work) (?:introduce|propose|present|call)s? (?:a |an |the )?"
+                        r"(?:new |novel |simple )?(?P<name>[A-Z][A-Za-z]*[A-Za-z0-9-]*)(?=\s*[,(:])")
+
+
+def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
+    """Each "<own model>-<size>" name the paper writes ("Codex-12M", "Net-1.3B"): the name states the size."""
+    out: dict[str, dict] = {}
+    if not own:
+        return out
+    alts = "|".join(re.escape(n) for n in sorted(own, key=len, reverse=True))
+    rx = re.compile(rf"\b((?:{alts})[- ](\d+(?:\.\d+)?)\s?([MB]))\b", re.I)
+    for page in document.body_pages():
+        for m in rx.finditer(page.text):
+            name = m.group(1)
+            key = name.lower().replace(" ", "-")
+            if key in {k.lower().replace(" ", "-") for k in out} or not document.verify(page.number, name):
+                continue
+            value = float(m.group(2)) * (1e6 if m.group(3).upper() == "M" else 1e9)
+            out[name] = {"value": as_json_number(value), "page": page.number, "quote": name, "source": "paper"}
+    return out
+
+
+def _resolution_names(document: Document, own: set[str], text: str) -> dict[str, dict]:
+    """"Net-320", "Net-608": an own model named by its input resolution (a multiple of 32 that the paper also
+    writes as "320 × 320")."""
+    out: dict[str, dict] = {}
+    if not own:
+        return out
+    alts = "|".join(re.escape(n) for n in sorted(own, key=len, reverse=True))
+    for page in document.body_pages():
+        for m in re.finditer(rf"\b((?:{alts})-(\d{{3,4}}))\b", page.text, re.I):
+            size = int(m.group(2))
+            if size % 32 or not 128 <= size <= 1536 or m.group(1).lower() in {k.lower() for k in out}:
+                continue
+            if not re.search(rf"\b{size}\s?[×x]\s?{size}\b", text) or not document.verify(page.number, m.group(1)):
+                continue
+            out[m.group(1)] = {"value": size, "page": page.number, "quote": m.group(1), "source": "paper"}
+    return out
+
+
+def own_model_names(document: Document) -> set[str]:
+    """The names the paper gives its own model: words of the title written like model names ("MaxViT",
+    "ResMLP", "RetNet": a capital inside the word, or letters and digits), the title's part before a colon, or
+    the name the abstract introduces ("We introduce Codex, ...")."""
+    title = document.title or ""
+    names = {w for w in re.findall(r"\b[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b", title)
+             if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper()}
+    head = title.split(":")[0].strip()
+    if ":" in title and 2 < len(head) <= 20 and " " not in head:
+        names.add(head)
+    intro = document.pages[0].text[:6000] if document.pages else ""
+    for m in _INTRODUCE.finditer(intro):
+        if len(m.group("name")) >= 3 and m.group("name").lower() not in {"the", "this", "our"}:
+            names.add(m.group("name"))
+    return {n.lower() for n in names}
+
+
+def _own_model(name: str, own: set[str]) -> bool:
+    """A row label naming the paper's own model ("MaxViT-T" in a paper titled "MaxViT: ...")."""
+    low = name.lower()
+    return any(low.startswith(n) and (len(low) == len(n) or not low[len(n)].isalpha()) for n in own)
