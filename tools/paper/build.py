@@ -9,6 +9,7 @@ from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import candidates, choose, make_quote, sentences
 from mlintern.tools.paper.family import detect_family, family_warning
 from mlintern.tools.paper.regimes import dataset_variants
+from mlintern.tools.paper.results import extract as extract_results
 from mlintern.tools.paper.variants import default_variant, find_variants
 
 DATASETS = re.compile(
@@ -110,8 +111,7 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
         variants.setdefault(name, facts)  # after the default: the main dataset's model stays the default
     spec["variants"] = variants
     spec["default_variant"] = default
-    spec["datasets"] = _datasets(document, dataset)
-    spec["results"] = _results(document)
+    spec["datasets"], spec["results"] = extract_results(document, DATASETS, dataset, variants)  # tools/paper/results.py
     spec["missing"] = _missing(spec["hyperparameters"], variants.get(spec["default_variant"] or "", {}),
                                family["value"])
     return spec

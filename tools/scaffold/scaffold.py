@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import pprint
 import sys
 import tempfile
 import textwrap
@@ -20,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from mlintern.tools.errors import ToolError
+from mlintern.tools.scaffold import datasets, render
 from mlintern.tools.scaffold import facts as F
-from mlintern.tools.scaffold import render
 from mlintern.tools.scaffold.families import Family, family_for
 from mlintern.tools.scaffold.fields import pilot
 from mlintern.tools.scaffold.fields import resolve as resolve_fields
@@ -166,6 +167,11 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         "arxiv_id": paper_spec.get("arxiv_id"),
         "family": {"value": family_name, "evidence": (paper_spec["family"].get("evidence") or [])[:3]},
         "dataset": dataset,
+        "dataset_loader": datasets.entry(dataset["value"]) if dataset else None,
+        # The paper's claims, compared with this project's evaluations in the report and the model card.
+        "results": [{k: r.get(k) for k in ("metric", "value", "unit", "dataset", "split", "setting", "page", "quote",
+                                           "main") if r.get(k) is not None}
+                    for r in paper_spec.get("results") or [] if isinstance(r, dict)],
     }
     config = {"paper": paper, "variant": chosen, "model": model, "train": train,
               "pilot": {"model": pilot_model, "train": pilot_train}}
@@ -245,8 +251,9 @@ def _render_files(family: Family, paper: dict, model: dict, sections: list, data
     standin = STANDINS[family.task]
     data_values = {
         **values,
-        "DATASET": repr(dataset["value"]) if dataset else "None",
+        "DATASET": pprint.pformat(datasets.entry(dataset["value"]) if dataset else None, width=100, sort_dicts=False),
         "DATASET_TEXT": f"the paper's {dataset['value']}" if dataset else "the paper's dataset is not named",
+        "LOADER_TEXT": datasets.loader_text(dataset["value"] if dataset else None),
         "STANDIN_TEXT": standin,
         "STANDIN": standin.replace('"', "'"),
     }

@@ -142,9 +142,11 @@ class Supervisor:
             self.total = M.total_steps(self.run_dir / "stdout.log")
         total = self.total or self.cfg.get("max_steps")
         if len(rows) != self.metrics_seen or final:
-            last = rows[-1] if rows else {}
+            train, evals = M.split_rows(rows)
+            last = train[-1] if train else {}
             self.ws.update_run(self.run_id, meta={"step": last.get("step"), "total_steps": total,
-                                                  "last_metrics": last, "eta_seconds": M.eta_seconds(rows, total)})
+                                                  "last_metrics": last, "eta_seconds": M.eta_seconds(train, total),
+                                                  "evaluation": M.last_evaluations(evals)})
             if self.tb is not None:
                 self.tb.update(rows)
             if rows and (final or time.time() - self.last_plot > PLOT_EVERY_S):
