@@ -57,7 +57,9 @@ def signal_after_first_step(project: Path, argv: list[str], signum: int) -> tupl
 
 
 def metrics(project: Path, out: str = "out") -> list[dict]:
-    return [json.loads(line) for line in (project / out / "metrics.jsonl").read_text().splitlines()]
+    """The training rows of metrics.jsonl (evaluation rows, which carry a "split", are left out)."""
+    rows = [json.loads(line) for line in (project / out / "metrics.jsonl").read_text().splitlines()]
+    return [r for r in rows if "split" not in r]
 
 
 def checkpoint(project: Path) -> dict:
@@ -167,6 +169,7 @@ def test_stop_training_reports_cancelled_and_resume_training_continues(tmp_path)
     assert stopped["exit_code"] == 128 + signal.SIGTERM
     out = Path(stopped["out_dir"])
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if "split" not in r]  # training rows
     assert rows[-1]["stopped"] == "SIGTERM"
     import torch
 

@@ -156,3 +156,37 @@ def resolve_training(conv: dict[str, Any], spec: dict[str, dict], model: dict[st
         "_batch_from_tokens": from_tokens,
     }
     return resolve(training_fields(conv), spec, notes, seed)
+
+
+# What train.py renders: only the optimizer(s) and schedule a project uses (its pilot may use Adam(W) where the
+# paper's optimizer is not), and config.json keeps only the conventions that apply to them.
+SUBSTITUTES = {"lamb": "adamw", "lars": "sgd", "adafactor": "adamw"}  # not in torch: the closest that is
+SCHEDULES = ("constant", "step", "cosine", "linear", "inverse_sqrt", "polynomial", "exponential", "plateau")
+SCHEDULE_KEYS = {"lr_min_ratio": {"cosine"}, "lr_gamma": {"step", "exponential"}, "lr_milestones": {"step"},
+                 "lr_power": {"polynomial"}, "plateau_factor": {"plateau"}, "plateau_patience": {"plateau"}}
+OPTIMIZER_KEYS = {"momentum": {"sgd", "rmsprop"}, "adam_beta1": {"adam", "adamw"}, "adam_beta2": {"adam", "adamw"},
+                  "adam_eps": {"adam", "adamw", "rmsprop"}}
+
+
+def train_features(optimizers: set[str], schedule: str) -> tuple[str, ...]:
+    """Template tags for train.py: ``opt_<name>`` per torch optimizer used, ``opt_substitute`` when the paper's
+    optimizer is not in torch, and ``sched_<schedule>`` (an unknown schedule renders as constant)."""
+    names = {SUBSTITUTES.get(o, o) for o in optimizers}
+    tags = [f"opt_{n}" for n in sorted(names)]
+    if optimizers & set(SUBSTITUTES):
+        tags.append("opt_substitute")
+    tags.append(f"sched_{schedule if schedule in SCHEDULES else 'constant'}")
+    return tuple(tags)
+
+
+def applicable(train: dict[str, dict], optimizers: set[str]) -> dict[str, dict]:
+    """``train`` without mlintern's conventions for an optimizer or schedule the project does not use (step-decay
+    factors for a constant schedule, momentum for Adam); values the paper states are kept with their citation."""
+    names = {SUBSTITUTES.get(o, o) for o in optimizers}
+    schedule = train["lr_schedule"]["value"]
+
+    def used(key: str) -> bool:
+        return (key not in SCHEDULE_KEYS or schedule in SCHEDULE_KEYS[key]) and (
+            key not in OPTIMIZER_KEYS or bool(names & OPTIMIZER_KEYS[key]))
+
+    return {k: f for k, f in train.items() if used(k) or f.get("source") not in ("default", "inferred")}

@@ -132,17 +132,19 @@ def compare(results: list[dict], evals: list[dict], info: dict) -> list[dict]:
         row["ours"] = round(ours, 4)
         gap = (ours - claim["value"]) if higher else (claim["value"] - ours)  # > 0: ours is better
         row["gap"] = round(gap, 4)
+        apart = []  # every reason the numbers cannot be compared, not just the first
         if not info.get("paper_dataset"):
-            verdict, why = "not comparable", f"stand-in data ({our_dataset or 'unknown'}), not the paper's"
+            apart.append(f"stand-in data ({our_dataset or 'unknown'}), not the paper's")
         elif claim_ds is not None and claim_ds != our_dataset:
-            verdict, why = "not comparable", f"the claim is on {claim.get('dataset')}, the run on {our_dataset}"
-        elif scale == "pilot":
-            verdict, why = "not comparable", "pilot scale (a tiny configuration for a few steps)"
+            apart.append(f"the claim is on {claim.get('dataset')}, the run on {our_dataset}")
+        if scale == "pilot":
+            apart.append("pilot scale (a tiny configuration for a few steps)")
         elif scale == "budget-cut":
-            verdict, why = "not comparable", (f"budget-cut: the run reached step {row['step']} of the paper's "
-                                              f"{info.get('train_steps')}")
-        elif not same_split:
-            verdict, why = "not comparable", f"other split: the claim is on {want_split}, ours on {row['split']}"
+            apart.append(f"budget-cut: the run reached step {row['step']} of the paper's {info.get('train_steps')}")
+        if not same_split:
+            apart.append(f"other split: the claim is on {want_split}, ours on {row['split']}")
+        if apart:
+            verdict, why = "not comparable", "; ".join(apart)
         elif gap >= -tol:
             verdict = "reproduced"
             why = f"within {tol_text}" if abs(gap) <= tol else f"better than the paper by {abs(gap):.3g}"
