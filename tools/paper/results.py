@@ -40,8 +40,10 @@ _METRIC_VALUE = re.compile(_METRIC + r"\s(?:(?:rate|score)\s)?(?:of|is|was|=|:|r
 # "classifies 97.2% of the test images correctly"
 _CORRECT = re.compile(r"\bclassif\w*\s" + _NUM + r"\s?(?P<u>%|percent\b)\s(?:of\s)?(?:the\s)?(?P<what>[\w\s-]{0,40}?)"
                       r"\scorrectly", re.I)
-_MARGIN_BEFORE = re.compile(r"\b(?:by|over|than|of up to|improv\w*|gain\w*|outperform\w*)(?: over| more than| about"
+_MARGIN_BEFORE = re.compile(r"\b(?:by|over|than|of up to|improv\w*|gain\w*|outperform\w*|upgrade\w*|boost\w*)(?: over| more than| about"
                             r"| nearly| almost| up to)?\s*$", re.I)
+_MARGIN_WORDS = re.compile(r"\b(?:higher|lower|better|worse|more|less|improvement|gain|absolute|relative|points?)\b",
+                           re.I)
 _MARGIN_AFTER = re.compile(r"^\s*(?:points?|pp\b|absolute|relative|improvement|higher|lower|better|worse|gain)", re.I)
 _OTHERS = re.compile(r"\[\d+(?:,\s?\d+)*\]\s*(?:report|achiev|obtain)|\b(?:they|previous(?:ly)?|prior work|"
                      r"state[- ]of[- ]the[- ]art (?:is|was)|baseline (?:of|achieves))\b", re.I)
@@ -49,7 +51,7 @@ _SPLITS = [("test", re.compile(r"\btest(?:ing)?(?:\s|-)(?:split|set|data|images|
                                r"\bheld[- ]out test|\bnewstest|\bon the test\b|\btest-dev\b", re.I)),
            ("val", re.compile(r"\bvalidation\b|\bval(?:idation)?(?:\s|-)?(?:set|split)\b|\bdev(?:elopment)? set\b",
                               re.I)),
-           ("train", re.compile(r"\btrain(?:ing)? (?:set|split) (?:accuracy|error|loss)\b", re.I))]
+           ("train", re.compile(r"\btrain(?:ing)? (?:set |split )?(?:accuracy|error|loss)\b", re.I))]
 _SETTING = re.compile(r"\b(single[- ]model|ensembles?|single[- ]crop|multi[- ]crop|10[- ]crop|fine-?tun\w+|"
                       r"from scratch|zero-?shot|few-?shot|pre-?train\w*)\b", re.I)
 _RESULT_CAPTION = re.compile(r"\b(?:results?|accuracy|error|BLEU|perplexity|comparison|compared|performance|"
@@ -138,7 +140,11 @@ def _matches(text: str):
     for rx in (_VALUE_METRIC, _METRIC_VALUE):
         for m in rx.finditer(text):
             metric = _metric_name(m.group("m"))
-            top = re.search(r"top-?([15])\b", (m.groupdict().get("mid") or ""), re.I)
+            mid = m.groupdict().get("mid") or ""
+            if _MARGIN_WORDS.search(mid):
+                continue  # "4.4% higher F1" is a margin
+            before = text[max(0, m.start() - 12):m.start()] if rx is _METRIC_VALUE else ""
+            top = re.search(r"top-?([15])\b", f"{before} {mid}", re.I)  # "top-5 test error rate of 15.3%"
             if top and metric in ("accuracy", "error"):  # "97% top-5 validation accuracy"
                 metric = f"top-{top.group(1)} {metric}"
             yield m, metric
@@ -186,7 +192,7 @@ def results_in(document, known: re.Pattern, datasets: list[dict], variants: list
                 row["dataset_inferred"] = True
             if in_table and _OURS.search(text):
                 row["main"] = True
-            elif not claimed_main and not in_table and s.page <= abstract_pages and \
+            elif not claimed_main and not in_table and row["split"] != "train" and s.page <= abstract_pages and \
                     re.search(r"abstract", s.section or "abstract", re.I):
                 row["main"], claimed_main = True, True
             out.append(row)
@@ -198,7 +204,7 @@ def results_in(document, known: re.Pattern, datasets: list[dict], variants: list
 def _one_main(results: list[dict]) -> list[dict]:
     """When nothing was marked, the first claim stated in prose is the paper's main one."""
     if results and not any(r["main"] for r in results):
-        first = next((r for r in results if not r["table"]), results[0])
+        first = next((r for r in results if not r["table"] and r["split"] != "train"), results[0])
         first["main"] = True
     return results
 

@@ -73,7 +73,7 @@ def lookup(text: str | None, context: str = "") -> str | None:
     if not text:
         return None
     low, around = str(text).lower(), f"{text} {context}".lower()
-    if low in REGISTRY:
+    if low in REGISTRY and not REGISTRY[low].get("needs"):
         return low
     for name, entry in sorted(REGISTRY.items(), key=lambda kv: -max(len(a) for a in kv[1]["aliases"])):
         if any(_has(low, a) for a in entry["aliases"]) and (
