@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from mlintern.tools import registry
 from mlintern.tools.registry import ToolContext
+from mlintern.tools.training.learning import learning_check, losses_from_rows
 from mlintern.tools.workspace import Workspace
 from test_scaffold_support import FAMILY_CASES, case_spec
 
@@ -59,9 +60,8 @@ def test_pilot_trains_and_code_is_clean(tmp_path, name, request):
     assert set(rows[0]) == {"step", "loss", "lr", "samples_per_s", "time"}
     total = int(proc.stdout.split("MLINTERN_TOTAL_STEPS=")[1].split()[0])
     assert [r["step"] for r in rows] == list(range(1, total + 1))
-    losses = [r["loss"] for r in rows]
-    head, tail = sum(losses[:5]) / 5, sum(losses[-5:]) / 5
-    assert tail < head, f"loss did not go down: {losses}"
+    verdict = learning_check(losses_from_rows(rows))  # the check the agent and diagnose --verify use
+    assert verdict["verified"], f"{verdict['reason']}: {[r['loss'] for r in rows]}"
     assert (project / "out" / "ckpt.pt").exists()
     check_heldout_and_claims(project, total)
 

@@ -41,10 +41,16 @@ _METRIC_VALUE = re.compile(_METRIC + r"\s(?:(?:rate|score)\s)?(?:of|is|was|=|:|r
 _CORRECT = re.compile(r"\bclassif\w*\s" + _NUM + r"\s?(?P<u>%|percent\b)\s(?:of\s)?(?:the\s)?(?P<what>[\w\s-]{0,40}?)"
                       r"\scorrectly", re.I)
 _MARGIN_BEFORE = re.compile(r"\b(?:by|over|than|of up to|improv\w*|gain\w*|outperform\w*|upgrade\w*|boost\w*)(?: over| more than| about"
-                            r"| nearly| almost| up to)?\s*$", re.I)
+                            r"| nearly| almost| up to| like)?\s*$", re.I)
 _MARGIN_WORDS = re.compile(r"\b(?:higher|lower|better|worse|more|less|improvement|gain|absolute|relative|points?)\b",
                            re.I)
-_MARGIN_AFTER = re.compile(r"^\s*(?:points?|pp\b|absolute|relative|improvement|higher|lower|better|worse|gain)", re.I)
+_MARGIN_AFTER = re.compile(r"^\s*(?:points?|pp\b|absolute|relative|improvement|higher|lower|better|worse|gain|more|less)",
+                           re.I)
+# not a measured result: a caption or heading number ("Table 5", "5 Error Curves"), a range ("2-3%"), a
+# threshold ("<90% error"), or a number cited from other work ("LeNet-5 [21] can reach 99.3%")
+_NOT_A_RESULT_BEFORE = re.compile(r"(?:\b(?:table|fig\.?|figure|section|sec\.)\s*|\d\s?[-–]\s?|[<>≤≥~]\s?|"
+                                  r"\[\d+(?:[,–-]\s?\d+)*\][^.;]{0,40})$", re.I)
+_HEADING = re.compile(r"^\s*\d+(?:\.\d+)*\s+[A-Z][A-Za-z]+(?:\s+[A-Za-z]+){0,5}\s*$")  # "5 Error Curves and Conclusions"
 _OTHERS = re.compile(r"\[\d+(?:,\s?\d+)*\]\s*(?:report|achiev|obtain)|\b(?:they|previous(?:ly)?|prior work|"
                      r"state[- ]of[- ]the[- ]art (?:is|was)|baseline (?:of|achieves))\b", re.I)
 _SPLITS = [("test", re.compile(r"\btest(?:ing)?(?:\s|-)(?:split|set|data|images|examples|accuracy|error|perplexity)|"
@@ -169,7 +175,11 @@ def results_in(document, known: re.Pattern, datasets: list[dict], variants: list
         for m, metric in _matches(text):
             if _MARGIN_BEFORE.search(text[:m.start()]) or _MARGIN_AFTER.search(text[m.end():]):
                 continue  # "improving ... by over 2 BLEU" is a margin, not a result
+            if _NOT_A_RESULT_BEFORE.search(text[:m.start("v")]) or _HEADING.match(text):
+                continue
             value = _number(m.group("v"))
+            if value == 0:
+                continue  # "BLEU score is 0" marks a failed run
             unit = "%" if m.group("u") else None
             if metric in ("accuracy", "top-1 accuracy", "top-5 accuracy", "error", "top-1 error", "top-5 error") \
                     and not unit and value > 1:
