@@ -118,8 +118,9 @@ def test_epochs_use_the_standin_size_when_the_dataset_is_unknown(tmp_path):
     config = json.loads((project / "config.json").read_text())
     assert config["paper"]["dataset"] is None
     spe = config["train"]["steps_per_epoch"]
-    assert spe["value"] == math.ceil(1_617 / 100) and "1,617" in spe["rule"] and spe["source"] == "inferred"
-    assert config["train"]["train_steps"]["value"] == 20 * 17  # not 20 x a nominal 1000
+    # the digits after data.py's 20% test and 10% val hold-outs: 1,797 -> 1,438 -> 1,294 training images
+    assert spe["value"] == math.ceil(1_294 / 100) and "1,294" in spe["rule"] and spe["source"] == "inferred"
+    assert config["train"]["train_steps"]["value"] == 20 * 13  # not 20 x a nominal 1000
 
 
 @pytest.mark.parametrize("family,values,task", [
@@ -148,7 +149,7 @@ def test_train_py_recomputes_epoch_length_from_the_data_it_loads(tmp_path):
     proc = subprocess.run([sys.executable, "train.py", "--max-steps", "1", "--device", "cpu"], cwd=project,
                           capture_output=True, text=True, env=ENV, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "1,617 training examples: 17 steps per epoch, train_steps = 20 epochs x 17 = 340" in proc.stdout
+    assert "1,294 training examples: 13 steps per epoch, train_steps = 20 epochs x 13 = 260" in proc.stdout
     assert "MLINTERN_TOTAL_STEPS=1" in proc.stdout
 
 
