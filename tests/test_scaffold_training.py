@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from mlintern.tools import registry
 from mlintern.tools.registry import ToolContext
-from mlintern.tools.training.learning import learning_check, losses_from_rows
+from mlintern.tools.training.learning import learning_check, losses_from_rows, num_classes_of
 from mlintern.tools.workspace import Workspace
 from test_scaffold_support import FAMILY_CASES, case_spec
 
@@ -60,7 +60,9 @@ def test_pilot_trains_and_code_is_clean(tmp_path, name, request):
     assert set(rows[0]) == {"step", "loss", "lr", "samples_per_s", "time"}
     total = int(proc.stdout.split("MLINTERN_TOTAL_STEPS=")[1].split()[0])
     assert [r["step"] for r in rows] == list(range(1, total + 1))
-    verdict = learning_check(losses_from_rows(rows))  # the check the agent and diagnose --verify use
+    config = json.loads((project / "config.json").read_text())
+    # the check the agent and diagnose --verify use: a 10% fall, or 10% below log(num_classes)
+    verdict = learning_check(losses_from_rows(rows), num_classes=num_classes_of(config))
     assert verdict["verified"], f"{verdict['reason']}: {[r['loss'] for r in rows]}"
     assert (project / "out" / "ckpt.pt").exists()
     check_heldout_and_claims(project, total)

@@ -34,6 +34,7 @@ from mlintern.tools.reproduce.edits import apply_edits
 from mlintern.tools.reproduce.events import Events
 from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard
 from mlintern.tools.training import claims
+from mlintern.tools.training.learning import num_classes_of
 
 EVAL_KEYS = ("loss", "accuracy", "top5_accuracy", "perplexity", "bits_per_token", "pixel_accuracy", "token_accuracy")
 TERMINAL = {"succeeded", "failed", "cancelled", "lost", "stopped", "timeout"}
@@ -336,14 +337,9 @@ class Agent:
     def _num_classes(self) -> int | None:
         """The classes (or vocabulary) the loss is over, for the learning check's trivial baseline."""
         try:
-            model = json.loads((self.project / "config.json").read_text(encoding="utf-8"))["model"]
-        except (OSError, ValueError, KeyError):
+            return num_classes_of(json.loads((self.project / "config.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError):
             return None
-        for key in ("num_classes", "vocab_size"):
-            value = (model.get(key) or {}).get("value") if isinstance(model.get(key), dict) else None
-            if isinstance(value, int):
-                return value
-        return None
 
     def _approved_processes(self) -> bool:
         ok = self.approver.approve("launch several training processes",

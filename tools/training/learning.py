@@ -13,9 +13,12 @@ one of two things:
 Fewer than ``MIN_POINTS`` finite losses, or any non-finite loss, is "not
 verified" with a reason. The API, for every caller::
 
-    from mlintern.tools.training.learning import learning_check, losses_from_rows
-    verdict = learning_check(losses_from_rows(rows), num_classes=10)
+    from mlintern.tools.training.learning import learning_check, losses_from_rows, num_classes_of
+    verdict = learning_check(losses_from_rows(rows), num_classes=num_classes_of(config_json))
     verdict["verified"], verdict["reason"], verdict["first"], verdict["last"], verdict["drop"]
+
+``losses_from_rows`` keeps the training rows of ``metrics.jsonl`` (evaluation rows carry a ``split``);
+``num_classes_of`` reads ``num_classes`` / ``vocab_size`` from a project's config.json.
 """
 
 from __future__ import annotations
@@ -81,3 +84,15 @@ def learning_check(losses: list[tuple[int, float]] | list[float], *, num_classes
     if base is not None:
         why += f" and ends above {1 - min_drop:.0%} of the trivial baseline {base:.4g}"
     return {**out, "reason": why}
+
+
+def num_classes_of(config: dict) -> int | None:
+    """The classes (or vocabulary) a project's loss is over, from its config.json ``model`` facts: what the
+    trivial baseline is computed from. None when the config names neither."""
+    model = config.get("model") if isinstance(config, dict) else None
+    for key in ("num_classes", "vocab_size", "tgt_vocab_size"):
+        fact = (model or {}).get(key)
+        value = fact.get("value") if isinstance(fact, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
