@@ -62,7 +62,7 @@ def comparison_plan(spec: dict) -> list[str]:
         data = f"Data: {entry['name']} needs a manual download ({entry['manual']}); without it the run uses an " \
                "announced stand-in and every claim will be *not comparable*."
     else:
-        data = (f"Data: {entry['name']} via {datasets.loader_text(entry['name'])}; {entry['splits']}. If it cannot "
+        data = (f"Data: {entry['name']} ({datasets.loader_text(entry['name'])}); {entry['splits']}. If it cannot "
                 "be loaded here, an announced stand-in is used and the claims become *not comparable*.")
     out = [data]
     for r in spec.get("results") or []:
