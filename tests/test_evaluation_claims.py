@@ -90,8 +90,13 @@ def test_what_makes_a_claim_not_comparable_is_said_in_full():
 def test_unimplemented_metrics_and_missing_evaluations_are_not_evaluated():
     bleu = claims.compare([{**CLAIM, "metric": "BLEU", "value": 28.4, "unit": None}], evals(97.0), PAPER_DATA)[0]
     assert bleu["verdict"] == "not evaluated" and "BLEU" in bleu["why"] and bleu["ours"] is None
-    none = claims.compare([CLAIM], [], PAPER_DATA)[0]
-    assert none["verdict"] == "not evaluated" and "no evaluation" in none["why"]
+    none = claims.compare([CLAIM], [], PAPER_DATA, reached=1000)[0]
+    assert none["verdict"] == "not evaluated" and "no held-out evaluation" in none["why"]
+    # a run the budget stopped on stand-in data before it evaluated: not comparable, for every reason
+    standin = {**PAPER_DATA, "dataset": "digits (scikit-learn), stand-in", "paper_dataset": False}
+    cut = claims.compare([CLAIM], [], standin, reached=17)[0]
+    assert cut["verdict"] == "not comparable" and cut["ours"] is None and cut["scale"] == "budget-cut"
+    assert "stand-in data" in cut["why"] and "step 17 of the paper's 1000" in cut["why"]
 
 
 def test_read_run_never_follows_a_link(tmp_path):

@@ -465,11 +465,13 @@ class Agent:
         status = self.call("training-status", {"run_id": full["run_id"]})
         evaluation = status.get("evaluation") or {}
         evals, info = claims.read_run(full.get("run_dir"))
-        rows = claims.compare(self._paper_claims(), evals, info)
+        reached = full["loss"].get("steps")
+        rows = claims.compare(self._paper_claims(), evals, info, reached)
         shown = "; ".join(f"{split} " + ", ".join(f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_KEYS)
                           for split, rec in sorted(evaluation.items(), reverse=True))
         return {"final_loss": full["loss"].get("last"), "first_loss": full["loss"].get("first"),
-                "evaluation": evaluation, "data": info, "scale": claims.scale_of(info, evals), "claims": rows,
+                "evaluation": evaluation, "data": info, "scale": claims.scale_of(info, evals, reached),
+                "reached": reached, "claims": rows,
                 "loss_plot": status.get("loss_plot"),
                 "summary_line": (shown or "no held-out evaluation was recorded") + "; " + claims.headline_verdict(rows)}
 

@@ -118,7 +118,8 @@ def data_used(evaluate: dict) -> str:
 def scale_text(state: LoopState, evaluate: dict) -> str:
     scale = evaluate.get("scale")
     info = evaluate.get("data") or {}
-    reached = max((r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()), default=0)
+    reached = max([r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
+                  + [evaluate.get("reached") or 0])
     if scale == "full":
         return f"full scale ({reached:,} of the paper's {info.get('train_steps'):,} steps)"
     if scale == "budget-cut":

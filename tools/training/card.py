@@ -58,10 +58,10 @@ def results_section(rows: list[dict]) -> list[str]:
                       "paper's value otherwise.", ""]
 
 
-def with_results(card: str, config: dict, out_dir: str | Path, title: str) -> str:
+def with_results(card: str, config: dict, out_dir: str | Path, title: str, reached: int | None = None) -> str:
     """``card`` with ``model-index`` in its front matter and the results section before "## Provenance"."""
     evals, info = C.read_run(out_dir)
-    rows = C.compare((config.get("paper") or {}).get("results") or [], evals, info)
+    rows = C.compare((config.get("paper") or {}).get("results") or [], evals, info, reached)
     index = model_index(title, rows)
     if index and card.startswith("---\n"):
         end = card.index("\n---", 4)

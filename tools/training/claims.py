@@ -75,12 +75,13 @@ def read_run(out_dir: str | Path | None) -> tuple[list[dict], dict]:
     return rows, info if isinstance(info, dict) else {}
 
 
-def scale_of(info: dict, evals: list[dict]) -> str:
-    """``pilot``, ``full`` (the run reached the paper's steps) or ``budget-cut``."""
+def scale_of(info: dict, evals: list[dict], reached: int | None = None) -> str:
+    """``pilot``, ``full`` (the run reached the paper's steps) or ``budget-cut``; ``reached`` is the last
+    training step when known (else the last evaluated one)."""
     if info.get("pilot"):
         return "pilot"
     planned = info.get("train_steps")
-    reached = max((r.get("step") or 0 for r in evals), default=0)
+    reached = max([r.get("step") or 0 for r in evals] + [reached or 0])
     if isinstance(planned, int) and reached >= planned:
         return "full"
     return "budget-cut"
@@ -98,9 +99,11 @@ def tolerance(claim: dict) -> tuple[float, str]:
     return value * TOLERANCE_RELATIVE, f"±{TOLERANCE_RELATIVE:.0%}"
 
 
-def compare(results: list[dict], evals: list[dict], info: dict) -> list[dict]:
-    """One row per claim: ``{claim, ours, split, same_data, same_split, scale, verdict, why, tolerance}``."""
-    scale = scale_of(info, evals)
+def compare(results: list[dict], evals: list[dict], info: dict, reached: int | None = None) -> list[dict]:
+    """One row per claim: ``{claim, ours, split, same_data, same_split, scale, verdict, why, tolerance}``;
+    ``reached``: the run's last training step (a run the budget stopped may have no evaluation)."""
+    scale = scale_of(info, evals, reached)
+    reached = max([r.get("step") or 0 for r in evals] + [reached or 0])
     our_dataset = info.get("dataset")
     rows = []
     for claim in results or []:
@@ -123,26 +126,29 @@ def compare(results: list[dict], evals: list[dict], info: dict) -> list[dict]:
             rows.append({**row, "verdict": "not evaluated", "why": why})
             continue
         key, transform, higher = mapping
-        ours = record.get(key) if record else None
-        if not isinstance(ours, (int, float)) or not math.isfinite(ours):
-            why = "no evaluation was recorded" if record is None else f"the run recorded no {key}"
-            rows.append({**row, "verdict": "not evaluated", "why": why})
-            continue
-        ours = float(transform(ours) if transform else ours)
-        row["ours"] = round(ours, 4)
-        gap = (ours - claim["value"]) if higher else (claim["value"] - ours)  # > 0: ours is better
-        row["gap"] = round(gap, 4)
         apart = []  # every reason the numbers cannot be compared, not just the first
-        if not info.get("paper_dataset"):
+        if not info:
+            apart.append("the run did not say which data it used")
+        elif not info.get("paper_dataset"):
             apart.append(f"stand-in data ({our_dataset or 'unknown'}), not the paper's")
         elif claim_ds is not None and claim_ds != our_dataset:
             apart.append(f"the claim is on {claim.get('dataset')}, the run on {our_dataset}")
         if scale == "pilot":
             apart.append("pilot scale (a tiny configuration for a few steps)")
         elif scale == "budget-cut":
-            apart.append(f"budget-cut: the run reached step {row['step']} of the paper's {info.get('train_steps')}")
-        if not same_split:
+            apart.append(f"budget-cut: the run reached step {reached} of the paper's {info.get('train_steps') or '?'}")
+        if record is not None and not same_split:
             apart.append(f"other split: the claim is on {want_split}, ours on {row['split']}")
+        ours = record.get(key) if record else None
+        if not isinstance(ours, (int, float)) or not math.isfinite(ours):
+            missing = "no held-out evaluation was recorded" if record is None else f"the run recorded no {key}"
+            verdict = "not comparable" if apart else "not evaluated"
+            rows.append({**row, "verdict": verdict, "why": "; ".join([*apart, missing])})
+            continue
+        ours = float(transform(ours) if transform else ours)
+        row["ours"] = round(ours, 4)
+        gap = (ours - claim["value"]) if higher else (claim["value"] - ours)  # > 0: ours is better
+        row["gap"] = round(gap, 4)
         if apart:
             verdict, why = "not comparable", "; ".join(apart)
         elif gap >= -tol:

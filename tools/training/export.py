@@ -228,7 +228,7 @@ def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
     (export_dir / "config.json").write_text(json.dumps(hf_config, indent=2) + "\n")
     card = _card(run=run, config=config, meta=meta, data_line=data_line, standin=standin, rows=rows,
                  num_params=num_params, step=step)
-    card = with_results(card, config, out_dir, (config.get("paper") or {}).get("title") or family)  # training/card.py
+    card = with_results(card, config, out_dir, (config.get("paper") or {}).get("title") or family, step)  # card.py
     (export_dir / "README.md").write_text(card)
     files = ["model.safetensors", "config.json", "README.md"]
     if (project / "model.py").is_file():
