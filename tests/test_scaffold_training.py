@@ -61,7 +61,7 @@ def test_pilot_trains_and_code_is_clean(tmp_path, name, request):
     total = int(proc.stdout.split("MLINTERN_TOTAL_STEPS=")[1].split()[0])
     assert [r["step"] for r in rows] == list(range(1, total + 1))
     config = json.loads((project / "config.json").read_text())
-    # the check the agent and diagnose --verify use: a 10% fall, or 10% below log(num_classes)
+    # the check the agent and diagnose --verify use: a 5% fall, or 5% below log(num_classes)
     verdict = learning_check(losses_from_rows(rows), num_classes=num_classes_of(config))
     assert verdict["verified"], f"{verdict['reason']}: {[r['loss'] for r in rows]}"
     assert (project / "out" / "ckpt.pt").exists()
