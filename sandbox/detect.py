@@ -1,9 +1,10 @@
 """Pick the strongest isolation that actually works here, by trying it once.
 
 ``bwrap``: bubblewrap namespaces (user, pid, net, mount, ipc, uts), read-only
-system, hidden home, capabilities dropped. ``unshare``: util-linux ``unshare``
-with the same namespaces built by our reaper, capabilities dropped with
-``setpriv``. ``rlimits``: no namespaces (macOS, locked-down containers): only
+system, hidden home, capabilities dropped. ``unshare``: a user namespace whose
+root maps to an unprivileged host uid (:mod:`~mlintern.sandbox.userns`), then
+util-linux ``unshare`` with the same namespaces and a minimal /dev built by our
+reaper, capabilities dropped with ``setpriv``. ``rlimits``: no namespaces (macOS, locked-down containers): only
 resource limits, a scrubbed environment and process-group kill; loud warning.
 ``none``: the explicit ``sandbox=false`` opt-out (limits and scrub still apply).
 
@@ -38,9 +39,11 @@ def mode_works(mode: str) -> bool:
         return bool(exe) and _works([exe, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
                                      "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", "true"])
     if mode == "unshare":
+        from mlintern.sandbox.launch import userns_prefix
+
         unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
         return bool(unshare and setpriv) and _works(
-            [unshare, "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc",
+            [*userns_prefix(), unshare, "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc",
              "--propagation", "private", "--", "mount", "-t", "tmpfs", "tmpfs", "/tmp"])
     return mode == "rlimits"
 

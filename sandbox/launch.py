@@ -25,13 +25,20 @@ from pathlib import Path
 from mlintern.sandbox.detect import available_mode
 from mlintern.sandbox.env import scrubbed_env
 from mlintern.sandbox.policy import Policy
+from mlintern.tools.errors import ToolError
 
 REAPER_SOURCE = (Path(__file__).with_name("reaper.py")).read_text()
+USERNS_SOURCE = (Path(__file__).with_name("userns.py")).read_text()
+# unshare mode, started by root: the sandbox's root maps to this host uid/gid, which owns nothing on the host
+# but the folders the run may write (chowned to it at launch). A non-root user's sandbox maps to that user.
+SANDBOX_UID = int(os.environ.get("MLINTERN_SANDBOX_UID") or 818181)
 SANDBOX_HOME = "/tmp/home"
 PRIVATE_TMP = (Path("/tmp"), Path("/var/tmp"))
 # Folders hidden whenever they exist (other users' homes, container and Kubernetes secrets) and files
 # replaced by /dev/null (password hashes, sudo rules): readable by root even without capabilities.
-SECRET_DIRS = ("/home", "/run/secrets", "/var/run/secrets")
+# /run and /var/run hold the host's unix sockets (D-Bus, docker.sock, systemd): a network namespace does
+# not cover filesystem sockets, so they are hidden like the host's /tmp.
+SECRET_DIRS = ("/home", "/run", "/var/run", "/run/secrets", "/var/run/secrets", "/var/lib/docker")
 SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
 
 WARNINGS = {
@@ -97,8 +104,7 @@ def _minimal(paths: list[Path]) -> list[Path]:
     return kept
 
 
-def _count_own_processes() -> int:
-    uid = os.getuid()
+def _count_own_processes(uid: int) -> int:
     return sum(1 for e in os.scandir("/proc") if e.name.isdigit() and _owner(e.path) == uid)
 
 
@@ -109,7 +115,7 @@ def _owner(path: str) -> int:
         return -1
 
 
-def _rlimits(policy: Policy, gpu_devices: list[str]) -> list[tuple[int, int]]:
+def _rlimits(policy: Policy, gpu_devices: list[str], uid: int) -> list[tuple[int, int]]:
     lim = policy.limits
     out: list[tuple[int, int]] = []
     if lim.memory_bytes and not gpu_devices:
@@ -118,8 +124,8 @@ def _rlimits(policy: Policy, gpu_devices: list[str]) -> list[tuple[int, int]]:
         out.append((resource.RLIMIT_CPU, lim.cpu_seconds))
     if lim.file_bytes:
         out.append((resource.RLIMIT_FSIZE, lim.file_bytes))
-    if lim.max_procs and os.getuid() != 0:  # root ignores RLIMIT_NPROC; the supervisor counts instead
-        out.append((resource.RLIMIT_NPROC, lim.max_procs + _count_own_processes()))
+    if lim.max_procs and uid != 0:  # root ignores RLIMIT_NPROC; the supervisor counts instead
+        out.append((resource.RLIMIT_NPROC, lim.max_procs + _count_own_processes(uid)))
     return out
 
 
@@ -154,18 +160,60 @@ def _bwrap_argv(policy: Policy, plan: list[tuple[str, str]], gpu: list[str]) -> 
     return argv + ["--chdir", str(policy.workdir)]
 
 
+def sandbox_ids() -> tuple[int, int]:
+    """The host uid/gid unshare mode's namespace root maps to: never root."""
+    if os.geteuid() == 0:
+        return SANDBOX_UID, SANDBOX_UID
+    return os.geteuid(), os.getegid()
+
+
+def userns_prefix() -> list[str]:
+    """A non-root user enters a user namespace (its root maps to that user) to build the mounts; root
+    needs none: it builds them with its own rights, then the command drops to SANDBOX_UID (setpriv)."""
+    if os.geteuid() == 0:
+        return []
+    uid, gid = sandbox_ids()
+    return [sys.executable, "-I", "-S", "-c", USERNS_SOURCE, json.dumps({"uid": uid, "gid": gid}), "--"]
+
+
 def _unshare_argv(policy: Policy) -> list[str]:
-    argv = [shutil.which("unshare") or "unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc",
-            "--propagation", "private", "--ipc", "--uts"]
+    argv = [*userns_prefix(), shutil.which("unshare") or "unshare", "--pid", "--fork", "--kill-child", "--mount",
+            "--mount-proc", "--propagation", "private", "--ipc", "--uts"]
     if not policy.network:
         argv.append("--net")
     return argv
+
+
+def hand_over(folders: list[Path], uid: int, gid: int) -> None:
+    """Give the writable folders to the sandbox user (unshare mode started by root): every entry, links
+    themselves (never their targets), without descending into linked folders."""
+    for top in folders:
+        if not top.is_dir() or top.is_symlink():
+            continue
+        os.chown(top, uid, gid, follow_symlinks=False)
+        for base, dirs, names in os.walk(top, followlinks=False):
+            for name in dirs + names:
+                try:
+                    os.chown(os.path.join(base, name), uid, gid, follow_symlinks=False)
+                except OSError:
+                    pass
+
+
+def refuse_root_without_namespaces(mode: str) -> None:
+    """rlimits mode shares the host's users: as root, the training code would be root on the host."""
+    if mode == "rlimits" and os.geteuid() == 0:
+        raise ToolError("Refusing to run training code as root without a sandbox: no namespace sandbox works "
+                        "here (no bubblewrap, no user namespaces), so it would run as root on this machine.",
+                        hint="Install bubblewrap (apt-get install bubblewrap), run mlintern as a normal user, or "
+                             "opt out explicitly with sandbox=false (--no-sandbox) if you trust this code.",
+                        code="sandbox_unavailable")
 
 
 def prepare(cmd: list[str], policy: Policy, *, status_fd: int, sandbox: bool = True,
             mode: str | None = None, parent_env: dict[str, str] | None = None) -> Launch:
     """Build the launch of ``cmd`` under ``policy`` in the strongest working mode."""
     mode = (mode or available_mode()) if sandbox else "none"
+    refuse_root_without_namespaces(mode)
     gpu = sorted(glob.glob("/dev/nvidia*")) if policy.gpu else []
     homes = _home_dirs()
     secret_dirs = [Path(d).resolve() for d in SECRET_DIRS if Path(d).is_dir()]
@@ -183,9 +231,15 @@ def prepare(cmd: list[str], policy: Policy, *, status_fd: int, sandbox: bool = T
         prefix = _bwrap_argv(policy, plan, gpu)
     elif mode == "unshare":
         prefix = _unshare_argv(policy)
-        config["mounts"] = [("tmpfs", "/dev/shm"), *plan]
+        config["mounts"] = plan
+        config["dev_nodes"] = gpu
         config["prefix"] = [shutil.which("setpriv") or "setpriv", "--bounding-set=-all", "--inh-caps=-all",
                             "--ambient-caps=-all", "--no-new-privs", "--"]
+        uid, gid = sandbox_ids()
+        if uid != os.geteuid():  # started by root: the command runs as the unprivileged sandbox user
+            config["prefix"][1:1] = [f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
+            config["home_owner"] = [uid, gid]
+            hand_over(writable, uid, gid)
     argv = [*prefix, sys.executable, "-I", "-S", "-c", REAPER_SOURCE, json.dumps(config), "--", *cmd]
-    return Launch(argv=argv, env=env, cwd=str(policy.workdir), mode=mode, rlimits=_rlimits(policy, gpu),
+    return Launch(argv=argv, env=env, cwd=str(policy.workdir), mode=mode, rlimits=_rlimits(policy, gpu, sandbox_ids()[0] if mode == "unshare" else os.getuid()),
                   pidns=config["pidns"], warning=WARNINGS.get(mode))

@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 MARKER = "mlintern-reaper"
 
@@ -25,7 +26,29 @@ def _run(argv, **kw):
     subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, **kw)
 
 
-def setup_mounts(plan):
+DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
+
+
+def setup_dev(extra):
+    """A minimal /dev, as bubblewrap builds it: a fresh tmpfs holding binds of the harmless nodes (and the
+    GPU nodes asked for), the usual links, and an empty /dev/shm. No disk, loop, kvm, console or tty<N>."""
+    nodes = [f"/dev/{n}" for n in DEV_NODES] + list(extra)
+    fds = {node: os.open(node, os.O_PATH) for node in nodes if os.path.exists(node)}
+    _run(["mount", "-t", "tmpfs", "-o", "mode=755,nosuid", "tmpfs", "/dev"])
+    for node, fd in fds.items():
+        with open(node, "w"):
+            pass
+        _run(["mount", "--no-canonicalize", "--bind", f"/proc/self/fd/{fd}", node], pass_fds=(fd,))
+        os.close(fd)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"/dev/{name}")
+    for sub in ("shm", "pts"):
+        os.mkdir(f"/dev/{sub}")
+    _run(["mount", "-t", "tmpfs", "-o", "mode=1777,nosuid,nodev", "tmpfs", "/dev/shm"])
+
+
+def setup_mounts(plan, dev_nodes=None):
     """Build the unshare-mode view from an ordered plan of ``(tmpfs|ro|rw, path)``.
 
     Sources are opened first, because a tmpfs laid over a parent hides them;
@@ -33,11 +56,13 @@ def setup_mounts(plan):
     order, binding from the open descriptors.
     """
     fds = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for kind, path in plan if kind in ("ro", "rw")}
+    if dev_nodes is not None:
+        setup_dev(dev_nodes)
     with open("/proc/self/mountinfo") as fh:
         points = [line.split()[4] for line in fh]
     # /proc stays writable (CUDA fails to initialise on a read-only /proc, error 304), except its
     # kernel-tuning parts, made read-only as bubblewrap does.
-    for point in [p for p in points if p != "/proc" and not p.startswith("/proc/")]:
+    for point in [p for p in points if p not in ("/proc", "/dev") and not p.startswith(("/proc/", "/dev/"))]:
         subprocess.run(["mount", "-o", "remount,bind,ro", point], stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for path in ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"):
@@ -124,19 +149,57 @@ def leftovers(me, child, pidns):
     return found
 
 
+def _reap_zombies():
+    """Orphans re-parented to us (the subreaper) become our zombies when they die: collect them."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def kill_leftovers(me, child, pidns, rounds=200):
+    """Kill what the command left behind, scanning again until a scan finds nothing.
+
+    One scan is not enough: /proc is read one process at a time, so a daemon that forks (double fork,
+    setsid) between the scan and the kill leaves a grandchild the scan never saw. A killed process forks
+    no more, so repeating converges; the grandchild is re-parented to us and found by the next scan.
+    Returns every ``(pid, cmdline)`` killed (the first sighting of each)."""
+    killed = {}
+    for _ in range(rounds):
+        _reap_zombies()
+        found = leftovers(me, child, pidns)
+        if not found:
+            break
+        for pid, line in found:
+            killed.setdefault(pid, line)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+    _reap_zombies()
+    return list(killed.items())
+
+
 def main():
     config = json.loads(sys.argv[1])
     cmd = sys.argv[sys.argv.index("--") + 1:]
     status = os.fdopen(config["status_fd"], "w")
     if config.get("mounts"):
         try:
-            setup_mounts(config["mounts"])
+            setup_mounts(config["mounts"], config.get("dev_nodes"))
             loopback_up()
         except (OSError, subprocess.CalledProcessError) as err:
             status.write(json.dumps({"returncode": 126, "setup_error": str(err)}) + "\n")
             status.close()
             sys.exit(126)
-    os.makedirs(os.environ.get("HOME") or "/tmp", exist_ok=True)
+    home = os.environ.get("HOME") or "/tmp"
+    os.makedirs(home, exist_ok=True)
+    if config.get("home_owner"):
+        os.chown(home, *config["home_owner"])
     os.chdir(config["cwd"])
     if not config.get("pidns"):
         become_subreaper()
@@ -151,12 +214,7 @@ def main():
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     code = child.wait()
-    left = leftovers(os.getpid(), child.pid, config.get("pidns"))
-    for pid, _ in left:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    left = kill_leftovers(os.getpid(), child.pid, config.get("pidns"))
     report = {"returncode": code, "signal": -code if code < 0 else None,
               "leftovers": [cmd for _, cmd in left][:20]}
     status.write(json.dumps(report) + "\n")

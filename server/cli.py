@@ -96,7 +96,29 @@ def build_parser() -> argparse.ArgumentParser:
         tp.add_argument("--workspace", "-w", dest="_workspace", default=None, metavar="DIR",
                         help="Workspace folder holding .mlintern/ state. Default: $MLINTERN_WORKSPACE or the current folder.")
         tp.add_argument("--json", dest="_json", action="store_true", help="Print the whole result as JSON.")
+        if "yes" in tool.input_schema.get("properties", {}):  # the tool's own --yes pre-approves as well
+            continue
+        tp.add_argument("--yes", "-y", dest="_yes", action="store_true",
+                        help="Pre-approve steps that weaken the sandbox (--no-sandbox, nnodes > 1 network). Without "
+                             "it they are asked on a terminal and refused otherwise.")
     return parser
+
+
+def _cli_approval(pre_approved: bool):
+    """``ask(question) -> bool``: --yes approves; on a terminal the person is asked; else nobody can be."""
+    if pre_approved:
+        return lambda question: True
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(question: str) -> bool:
+        try:
+            answer = input(f"{question} [y/N] ")
+        except EOFError:
+            return False
+        return answer.strip().lower() in ("y", "yes")
+
+    return ask
 
 
 class _ProgressLine:
@@ -147,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         workspace = Workspace(ns._workspace or os.environ.get("MLINTERN_WORKSPACE") or os.getcwd(), confined=False,
                               base=os.getcwd())
         ctx = registry.ToolContext(workspace, face="cli", progress=progress, cancel_event=cancel,
-                                   log=lambda m: print(m, file=sys.stderr))
+                                   log=lambda m: print(m, file=sys.stderr), ask_approval=_cli_approval(bool(getattr(ns, "_yes", False) or args.get("yes"))))
         result = _call_interruptibly(tool.name, args, ctx, cancel)
     except ToolError as err:
         progress.close()

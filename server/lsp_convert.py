@@ -26,11 +26,12 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from mlintern.tools.errors import ToolError
+from mlintern.tools.workspace import PROJECT_CONFIG, PROJECT_META
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 SOURCE = "mlintern"
-PROJECT_MARKER = "mlintern.json"
-CONFIG_FILE = "config.json"
+PROJECT_MARKER = PROJECT_META
+CONFIG_FILE = PROJECT_CONFIG
 FACT_SECTIONS = ("model", "train")  # config.json sections whose values are cited facts
 TOOL_ERROR_CODE = -32001  # JSON-RPC server-error range: "the caller can fix this"
 
@@ -393,9 +394,12 @@ def _keys(stack: list[list]) -> list[str]:
 
 
 def load_config(project: Path) -> dict | None:
+    from mlintern.sandbox import files
+
+    text = files.try_read_text(project / CONFIG_FILE, limit=16 * files.MiB)  # the run may have planted a FIFO
     try:
-        config = json.loads((project / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        config = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):
         return None
     return config if isinstance(config, dict) else None
 

@@ -19,7 +19,7 @@ from mcp import MCPError
 from mcp import types as mt
 from mcp.server import ServerRequestContext
 from mlintern.tools.errors import ToolError
-from mlintern.tools.workspace import Workspace
+from mlintern.tools.workspace import PAPER_MARKDOWN, STDERR_LOG, STDOUT_LOG, Workspace
 
 LOG_TAIL_BYTES = 64 * 1024
 METRICS_MAX_BYTES = 1024 * 1024
@@ -103,51 +103,47 @@ def _paper_file(ws: Workspace, paper_id: str, part: str) -> tuple[str, str]:
     if paper is None:
         raise ToolError(f"No paper {paper_id!r} in this workspace.", hint="Read mlintern://papers for the ids.",
                         code="not_found")
-    folder = ws.state_dir / "papers" / paper_id
     if part == "spec":
-        path = ws.path(paper["spec_path"] or folder / "spec.json")
+        path = ws.path(ws.spec_path(paper))
         return "application/json", _read_text(path, f"Paper {paper_id} has no spec yet.")
-    path = _markdown(ws, folder)
+    path = ws.path(ws.paper_dir(paper_id) / PAPER_MARKDOWN)
+    if not path.is_file():
+        from mlintern.tools.paper.markdown import markdown_path
+
+        path = markdown_path(ws, paper_id)
     return "text/markdown", _read_text(path, f"Paper {paper_id} has no markdown view yet.")
-
-
-def _markdown(ws: Workspace, folder: Path) -> Path:
-    """``paper.md`` is written by parse-paper; an older paper gets it built from its cached PDF once."""
-    path = ws.path(folder / "paper.md")
-    pdf = folder / "paper.pdf"
-    if not path.is_file() and pdf.is_file():
-        from mlintern.tools.paper.document import read_pdf
-        from mlintern.tools.paper.markdown import to_markdown
-
-        path.write_text(to_markdown(read_pdf(pdf)), encoding="utf-8")
-    return path
 
 
 def _run_file(ws: Workspace, run_id: str, part: str) -> tuple[str, str]:
     run = ws.require_run(run_id)
-    run_dir = ws.path(run["run_dir"] or ws.state_dir / "runs" / run_id)
+    run_dir = ws.path(ws.run_dir(run))
     if part == "metrics":
-        path = run_dir / "metrics.jsonl"
+        path = ws.path(ws.metrics_path(run))
         if path.is_file() and path.stat().st_size > METRICS_MAX_BYTES:
             return "application/jsonl", _tail(path, METRICS_MAX_BYTES)
         return "application/jsonl", _read_text(path, f"Run {run_id} has logged no metrics yet.", empty_ok=True)
     parts = []
-    for name in ("stdout.log", "stderr.log"):
+    for name in (STDOUT_LOG, STDERR_LOG):
         path = run_dir / name
         parts.append(f"==> {name} <==\n" + (_tail(path, LOG_TAIL_BYTES) if path.is_file() else "(no output yet)\n"))
     return "text/plain", f"run {run_id}: {run['status']}\n\n" + "\n".join(parts)
 
 
 def _read_text(path: Path, missing: str, *, empty_ok: bool = False) -> str:
-    if not path.is_file():
+    from mlintern.sandbox import files
+
+    text = files.try_read_text(path, limit=64 * files.MiB, tail=True)  # never a link or a FIFO
+    if text is None:
         if empty_ok:
             return ""
         raise ToolError(missing, hint="Run the tool that produces it first (see workspace-status).", code="not_found")
-    return path.read_text(encoding="utf-8", errors="replace")
+    return text
 
 
 def _tail(path: Path, limit: int) -> str:
-    with path.open("rb") as fh:
+    from mlintern.sandbox import files
+
+    with files.open_read(path) as fh:
         size = fh.seek(0, 2)
         fh.seek(max(0, size - limit))
         data = fh.read()

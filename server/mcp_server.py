@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -98,7 +99,8 @@ def tool_result(result: dict) -> mt.CallToolResult:
 def _error_result(text: str, error: dict) -> mt.CallToolResult:
     """Errors carry no ``structuredContent``: hosts check it against the tool's output schema (the MCP
     Inspector does), so the machine-readable error travels in ``_meta`` instead."""
-    return mt.CallToolResult(content=_text(text), is_error=True, meta={ERROR_META_KEY: error})
+    # `meta` populates the pydantic field aliased `_meta`; mypy sees only the alias.
+    return mt.CallToolResult(content=_text(text), is_error=True, meta={ERROR_META_KEY: error})  # type: ignore[call-arg]
 
 
 def tool_error(err: ToolError) -> mt.CallToolResult:
@@ -248,12 +250,93 @@ def serve_stdio(workspace_root: str) -> None:
     anyio.run(main)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+TOKEN_ENV = "MLINTERN_HTTP_TOKEN"
+ORIGINS_ENV = "MLINTERN_HTTP_ORIGINS"  # extra allowed browser origins, comma-separated
+
+
+def _origin_allowed(origin: str, allowed: tuple[str, ...]) -> bool:
+    """Loopback origins on any port, plus the configured ones (exact, or ``scheme://host:*``)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    if parts.scheme in ("http", "https") and parts.hostname in LOOPBACK_HOSTS:
+        return True
+    return any(origin == a or (a.endswith(":*") and origin.startswith(a[:-1]) and origin[len(a) - 1:].isdigit())
+               for a in allowed)
+
+
+class HttpGuard:
+    """ASGI middleware in front of the MCP app, on every bind.
+
+    * ``Origin``: a browser request (it carries Origin) is refused unless the origin is loopback or listed in
+      $MLINTERN_HTTP_ORIGINS: a web page cannot drive the server (DNS rebinding, CSRF), whatever the bind.
+    * ``Authorization: Bearer TOKEN``: required when ``token`` is set, i.e. whenever the server binds
+      anything but loopback; compared in constant time.
+    """
+
+    def __init__(self, app, *, token: str | None, origins: tuple[str, ...] = ()) -> None:
+        self.app, self.token, self.origins = app, token, origins
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        origin = headers.get("origin")
+        if origin is not None and not _origin_allowed(origin, self.origins):
+            return await _refuse(send, 403, f"Origin {origin!r} is not allowed; add it to ${ORIGINS_ENV}.")
+        if self.token is not None:
+            import hmac
+
+            given = headers.get("authorization", "")
+            scheme, _, value = given.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), self.token.encode()):
+                return await _refuse(send, 401, "Missing or wrong bearer token (Authorization: Bearer TOKEN); "
+                                                "the server printed it at start, or set it with $" + TOKEN_ENV + ".",
+                                     extra=[(b"www-authenticate", b'Bearer realm="mlintern"')])
+        return await self.app(scope, receive, send)
+
+
+async def _refuse(send, status: int, message: str, extra: list | None = None) -> None:
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(extra or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def http_token(host: str) -> str | None:
+    """The bearer token for a bind: none on loopback; else $MLINTERN_HTTP_TOKEN or a fresh random one."""
+    if host in LOOPBACK_HOSTS:
+        return None
+    import secrets
+
+    return os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(32)
+
+
+def http_app(host: str, workspace_root: str, token: str | None):
+    face = build_server(workspace_root)
+    app = face.server.streamable_http_app(host=host, streamable_http_path="/mcp")
+    origins = tuple(o.strip() for o in os.environ.get(ORIGINS_ENV, "").split(",") if o.strip())
+    return face, HttpGuard(app, token=token, origins=origins)
+
+
 def serve_http(host: str, port: int, workspace_root: str) -> None:
-    """Serve MCP over streamable HTTP at ``http://host:port/mcp`` (both protocol eras)."""
+    """Serve MCP over streamable HTTP at ``http://host:port/mcp`` (both protocol eras).
+
+    Bound to anything but loopback, every request needs ``Authorization: Bearer TOKEN``: the token comes from
+    $MLINTERN_HTTP_TOKEN or is generated and printed once, here, on stderr."""
     import uvicorn
 
     _setup_logging()
-    face = build_server(workspace_root)
-    app = face.server.streamable_http_app(host=host, streamable_http_path="/mcp")
+    token = http_token(host)
+    face, app = http_app(host, workspace_root, token)
     log.info("mlintern MCP server at http://%s:%d/mcp (workspace %s)", host, port, face.workspace.root)
+    if token is not None and not os.environ.get(TOKEN_ENV):
+        print(f"mlintern-server: bound to {host}, not loopback: clients must send\n"
+              f"  Authorization: Bearer {token}\n(printed once; set ${TOKEN_ENV} to choose it)",
+              file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

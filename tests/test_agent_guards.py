@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from mlintern.tools.errors import ToolError
 from mlintern.tools.reproduce import state as st
 from mlintern.tools.reproduce.brains import OfflineBrain, make_brain
 from mlintern.tools.reproduce.budget import Budget, BudgetExhausted, price_for
@@ -13,7 +14,6 @@ from mlintern.tools.reproduce.doc import Doc
 from mlintern.tools.reproduce.edits import apply_edits
 from mlintern.tools.reproduce.estimate import GPU, full_scale
 from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard, edit_signature
-from mlintern.tools.errors import ToolError
 
 
 def diag(message="mat1 and mat2 shapes cannot be multiplied (64x64 and 100x10)", line=12, fixes=None):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mlintern.tools.reproduce.brains import OfflineBrain
 from mlintern.server.agent.display import Display
+from mlintern.tools.reproduce.brains import OfflineBrain
 from mlintern.tools.reproduce.loop import Agent, Options
 from mlintern.tools.workspace import Workspace
 

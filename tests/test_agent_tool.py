@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from mlintern.tools.reproduce.brains.sampling import SamplingBrain
 from mlintern.tools import registry
 from mlintern.tools.errors import ToolError
+from mlintern.tools.reproduce.brains.sampling import SamplingBrain
 
 DIAGNOSIS = {"category": "x", "fixes": [
     {"title": "a", "confidence": 0.2, "edits": [{"path": "m.py", "start_line": 1, "end_line": 1, "new_text": "a"}]},

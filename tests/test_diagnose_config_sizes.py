@@ -242,8 +242,6 @@ def test_batch_size_is_never_taken_for_a_layer_size(workspace):
 @pytest.mark.slow
 def test_scaffolded_project_pilot_is_repaired_with_the_config_field(workspace):
     """The real flow: scaffold-model, a bug in model.py, run-training --pilot, diagnose-traceback --verify."""
-    if "run-training" not in registry.tools() or "scaffold-model" not in registry.tools():
-        pytest.skip("scaffold-model or run-training is not registered in this checkout")
     spec = {"title": "A test paper", "family": {"value": "mlp", "evidence": []},
             "hyperparameters": {"num_layers": {"value": 2, "page": 1, "quote": "num_layers = 2", "source": "paper"}},
             "variants": {}, "default_variant": None}

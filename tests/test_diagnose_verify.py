@@ -16,8 +16,6 @@ PROJECT = Path(__file__).parent / "test_data" / "diagnose" / "verify_project"
 
 @pytest.mark.slow
 def test_verify_applies_the_fix_that_makes_the_pilot_train(workspace, tmp_path_factory):
-    if "run-training" not in registry.tools():
-        pytest.skip("run-training is not registered in this checkout")
     proj = workspace.root / "proj"
     shutil.copytree(PROJECT, proj)
     out_dir = tmp_path_factory.mktemp("failed-run")

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 from mlintern.server.lsp_convert import uri_to_path
-from mlintern.tools import registry
 from mlintern.tools.workspace import Workspace
 from pytest_lsp import LanguageClient
 from test_lsp_helpers import CONFIG, DATA, copy_project, fixture, open_doc, start, wait_until
@@ -122,9 +121,6 @@ async def test_a_later_successful_run_clears_the_diagnostic(client: LanguageClie
 
 
 
-needs_diagnose = pytest.mark.skipif("diagnose-traceback" not in registry.tools(),
-                                    reason="diagnose-traceback is not registered")
-
 
 def failing_trainer(root: Path) -> Path:
     project = Path(shutil.copytree(DATA / "trainer", root / "trainer"))
@@ -132,7 +128,6 @@ def failing_trainer(root: Path) -> Path:
     return project
 
 
-@needs_diagnose
 async def test_opening_a_traceback_log_diagnoses_it(client: LanguageClient, tmp_path):
     project = failing_trainer(tmp_path)
     crash = subprocess.run([sys.executable, "train.py", "--out-dir", "out"], cwd=project, capture_output=True,
@@ -152,8 +147,6 @@ async def test_opening_a_traceback_log_diagnoses_it(client: LanguageClient, tmp_
     await wait_until(lambda: not client.diagnostics.get(log_uri) and not client.diagnostics.get(model_uri))
 
 
-@needs_diagnose
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 async def test_a_real_failed_run_is_diagnosed_end_to_end(client: LanguageClient, tmp_path):
     """run-training -> the run fails in the sandbox -> the server diagnoses it -> a diagnostic in model.py."""
     project = failing_trainer(tmp_path)
@@ -180,9 +173,7 @@ def apply_edit_like_an_editor(edit: types.WorkspaceEdit) -> None:
         path.write_text("".join(lines))
 
 
-@needs_diagnose
 @pytest.mark.slow
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 async def test_quick_fix_from_a_real_diagnosis_makes_the_run_train(client: LanguageClient, tmp_path):
     """The whole story in the editor: a real torch run fails, the diagnostic and its quick fix appear,
     the fix is applied, the next run trains, and the diagnostic goes away."""

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from mlintern.tools import registry
 from pytest_lsp import LanguageClient
 from test_lsp_helpers import CONFIG, copy_project, fixture, open_doc, start
 
@@ -67,8 +66,6 @@ async def test_no_hover_outside_a_scaffolded_project(client: LanguageClient, tmp
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not {"parse-paper", "scaffold-model"} <= set(registry.tools()),
-                    reason="parse-paper or scaffold-model is not registered")
 async def test_hover_on_a_project_scaffolded_through_the_server(client: LanguageClient, tmp_path):
     """The real chain: a PDF -> mlintern.parsePaper -> mlintern.scaffoldModel -> hover on its output."""
     from test_lsp_papers import write_pdf

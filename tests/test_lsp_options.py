@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 from lsprotocol import types
-from mlintern.tools import registry
 from mlintern.tools.workspace import Workspace
 from pytest_lsp import LanguageClient
 from test_lsp_helpers import CONFIG, DATA, fixture, start, wait_until
@@ -36,7 +34,6 @@ async def test_valid_options_say_nothing(client: LanguageClient, tmp_path):
     assert [m.type for m in client.messages] == [types.MessageType.Info]  # only the command's own summary
 
 
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 async def test_options_reach_the_tools(client: LanguageClient, tmp_path):
     shutil.copytree(DATA / "trainer", tmp_path / "trainer")
     await start(client, tmp_path, options={"sandbox": False, "budgetMinutes": 2})
@@ -48,7 +45,6 @@ async def test_options_reach_the_tools(client: LanguageClient, tmp_path):
     assert run["meta"]["sandbox"] is False and run["meta"]["max_minutes"] == 2.0
 
 
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 async def test_changed_settings_apply_to_the_next_command(client: LanguageClient, tmp_path):
     shutil.copytree(DATA / "trainer", tmp_path / "trainer")
     await start(client, tmp_path)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from lsprotocol import types
 from mlintern.server.lsp_convert import uri_to_path
 from mlintern.tools import registry
 from mlintern.tools.workspace import Workspace
 from pytest_lsp import LanguageClient
 from test_lsp_helpers import CONFIG, fixture, start, wait_until
-
-pytestmark = pytest.mark.skipif("parse-paper" not in registry.tools(), reason="parse-paper is not registered")
 
 PAPER_TEXT = [
     "A Small Transformer for Testing",

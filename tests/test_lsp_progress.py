@@ -6,7 +6,10 @@ run-training (a real registry tool, with its real supervisor and sandbox) trains
 from __future__ import annotations
 
 import asyncio
+import inspect
+import os
 import shutil
+import signal
 import time
 
 import pytest
@@ -16,8 +19,6 @@ from mlintern.tools.workspace import Workspace
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 from test_lsp_helpers import CONFIG, DATA, fixture, start, wait_until
-
-pytestmark = pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 
 
 @fixture(config=CONFIG)
@@ -67,8 +68,11 @@ async def test_cancelling_the_progress_stops_the_run(client: LanguageClient, tmp
     assert type(client.progress_reports[token][-1]).__name__ == "WorkDoneProgressEnd"
 
 
-def test_closed_stdin_during_a_run_stops_it_and_exits(tmp_path):
-    """The editor dies mid-run: the server cancels the tool (which stops the run) and exits on its own."""
+def _start_run_then_close_stdin(tmp_path, supervisor_stopped_s: float = 0.0) -> tuple[int, dict, float]:
+    """Start a waited run-training, close the server's stdin once it runs; (exit code, run at exit, seconds).
+
+    ``supervisor_stopped_s`` keeps the run's supervisor off the CPU (SIGSTOP) for that long after the
+    close, as a loaded machine does: the stop then takes longer than a quick exit would allow."""
     from test_lsp_bad_input import RawServer, frame, initialize
 
     shutil.copytree(DATA / "trainer", tmp_path / "trainer")
@@ -80,10 +84,43 @@ def test_closed_stdin_during_a_run_stops_it_and_exits(tmp_path):
         "arguments": [{"project": "trainer", "pilot": True, "wait": True, "max_steps": 200}]}}))
     ws = Workspace(tmp_path)
     deadline = time.monotonic() + 30
-    while not (ws.runs() and ws.runs()[0]["status"] == "running") and time.monotonic() < deadline:
+    while not (ws.runs() and ws.runs()[0]["status"] == "running"
+               and ws.runs()[0]["meta"].get("supervisor_pid")) and time.monotonic() < deadline:
         time.sleep(0.1)
-    server.proc.stdin.close()
-    assert server.proc.wait(timeout=30) == 0
-    server.proc.stdout.close()
+    supervisor = ws.runs()[0]["meta"]["supervisor_pid"]
+    started = time.monotonic()
+    try:
+        if supervisor_stopped_s:
+            os.kill(supervisor, signal.SIGSTOP)
+        server.proc.stdin.close()
+        if supervisor_stopped_s:
+            time.sleep(supervisor_stopped_s)
+            os.kill(supervisor, signal.SIGCONT)
+        code = server.proc.wait(timeout=60)
+    finally:
+        if supervisor_stopped_s:
+            os.kill(supervisor, signal.SIGCONT)
+        server.proc.stdout.close()
     (run,) = ws.runs()
+    return code, run, time.monotonic() - started
+
+
+def test_closed_stdin_during_a_run_stops_it_and_exits(tmp_path):
+    """The editor dies mid-run: the server cancels the tool (which stops the run) and exits on its own."""
+    code, run, _ = _start_run_then_close_stdin(tmp_path)
+    assert code == 0
+    assert run["status"] == "cancelled" and (run["meta"].get("step") or 0) < 200
+
+
+def test_closed_stdin_waits_for_a_slow_stop(tmp_path):
+    """Under load the stop takes seconds (the supervisor stops the trainer, then writes the status). The
+    server used to give tools 5 s and exit: the cancel was not lost, only late, and the run read
+    "running" after the server had gone. It now waits for the stop, within its own bound."""
+    from mlintern.server import lsp_server
+    from mlintern.tools.training import runs
+
+    stop_wait = inspect.signature(runs.stop_run).parameters["wait_s"].default
+    assert lsp_server.EXIT_GRACE_S > stop_wait, "the server must outwait run-training's own stop"
+    code, run, took = _start_run_then_close_stdin(tmp_path, supervisor_stopped_s=7)
+    assert code == 0 and took >= 7
     assert run["status"] == "cancelled" and (run["meta"].get("step") or 0) < 200

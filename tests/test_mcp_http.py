@@ -108,7 +108,6 @@ async def _wait_cancelled(root: Path) -> dict:
     return ws.runs()[0]
 
 
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 @pytest.mark.parametrize("era", ["2026-07-28", "2025-11-25"])
 async def test_progress_and_cancellation_over_http(served, era):
     url, root = served

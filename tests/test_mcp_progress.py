@@ -17,12 +17,9 @@ from pathlib import Path
 import anyio
 import pytest
 from mcp import Client, ClientSession, StdioServerParameters, stdio_client
-from mlintern.tools import registry
 from mlintern.tools.workspace import Workspace
 
 PROJECT = Path(__file__).parent / "test_data" / "mcp" / "slow_project"
-
-pytestmark = pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 
 
 @pytest.fixture

@@ -106,7 +106,8 @@ def _populate(root: Path) -> tuple[str, str]:
     (paper_dir / "paper.md").write_text("# Attention\n\n<!-- page 1 -->\nThe dominant sequence models...\n")
     ws.record_paper("p-1", source="attention.pdf", title="Attention", spec_path=str(paper_dir / "spec.json"))
     run_dir = ws.subdir("runs", "run-a")
-    (run_dir / "metrics.jsonl").write_text('{"step": 1, "loss": 2.5}\n{"step": 2, "loss": 2.1}\n')
+    (run_dir / "out").mkdir()  # where the train script writes them (its --out-dir), not next to the logs
+    (run_dir / "out" / "metrics.jsonl").write_text('{"step": 1, "loss": 2.5}\n{"step": 2, "loss": 2.1}\n')
     (run_dir / "stdout.log").write_text("step 1 loss 2.5\n" + "x" * 70_000 + "\nstep 2 loss 2.1\n")
     ws.create_run(project=str(root), command=["python", "train.py"], launcher="local", mode="pilot",
                   run_dir=str(run_dir), run_id="run-a")
@@ -167,7 +168,6 @@ def _tool_like_words() -> set[str]:
             "stop-training", "diagnose-traceback", "export-model"}
 
 
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 async def test_runs_orphaned_by_a_crash_are_marked_lost_at_start(root, tmp_path):
     ws = Workspace(root)
     gone = subprocess.Popen(["true"])  # a supervisor pid that no longer exists
@@ -180,7 +180,6 @@ async def test_runs_orphaned_by_a_crash_are_marked_lost_at_start(root, tmp_path)
     assert [(r["id"], r["status"]) for r in status.structured_content["runs"]] == [("run-crashed", "lost")]
 
 
-@pytest.mark.skipif("run-training" not in registry.tools(), reason="run-training is not registered")
 async def test_paths_outside_the_workspace_are_refused(root, tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import threading
 
@@ -14,8 +15,52 @@ TOOLS = list(registry.tools().values())
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
-def test_registry_has_tools():
-    assert "workspace-status" in registry.tools()
+# The whole public surface, in the order clients see it. Adding, renaming or losing a tool changes
+# every face at once (MCP tools/list, LSP commands, CLI subcommands, the agent): say so here.
+EXPECTED_TOOLS = [
+    "parse-paper", "paper-markdown", "scaffold-model", "run-training", "training-status", "stop-training",
+    "export-model", "diagnose-traceback", "reproduce-paper", "workspace-status",
+]
+
+
+def test_the_full_list_of_registered_tools():
+    assert list(registry.tools()) == EXPECTED_TOOLS
+
+
+def test_a_missing_spec_module_is_an_error_not_a_silent_skip(monkeypatch):
+    monkeypatch.setattr(registry, "SPEC_MODULES", (*registry.SPEC_MODULES, "mlintern.tools.no_such.spec"))
+    registry.tools.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match=r"mlintern\.tools\.no_such\.spec is missing.*reinstall"):
+            registry.tools()
+    finally:
+        monkeypatch.undo()
+        registry.tools.cache_clear()
+    assert list(registry.tools()) == EXPECTED_TOOLS
+
+
+@pytest.mark.parametrize("tool", TOOLS, ids=lambda t: t.name)
+def test_schema_defaults_equal_function_defaults(tool):
+    """A face fills the schema's default; a direct Python call gets the function's. They must agree, and
+    every argument the schema accepts reaches the function (by name, or through its ``**kwargs``)."""
+    params = inspect.signature(tool.function()).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    required = set(tool.input_schema.get("required", []))
+    properties = tool.input_schema.get("properties", {})
+    for name, prop in properties.items():
+        param = params.get(name)
+        if param is None:
+            assert takes_any, f"{tool.name}: the schema accepts {name!r}, the function does not"
+            continue
+        if "default" in prop:
+            assert param.default is not param.empty and param.default == prop["default"], (
+                f"{tool.name}.{name}: schema default {prop['default']!r}, function default "
+                f"{'none' if param.default is param.empty else repr(param.default)}")
+        elif name not in required:
+            assert param.default is not param.empty, f"{tool.name}.{name} is optional but the function requires it"
+    for name, param in params.items():
+        if name != "ctx" and param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            assert name in properties, f"{tool.name}: the function takes {name!r}, no face can pass it"
 
 
 @pytest.mark.parametrize("tool", TOOLS, ids=lambda t: t.name)

@@ -20,7 +20,8 @@ from mlintern.tools.workspace import Workspace
 from test_scaffold_support import FAMILY_CASES, case_spec
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "error::UserWarning"}
-RUFF = ["ruff", "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP", "--target-version", "py310",
+# ruff from this environment (the [test] extra), never from PATH: a fresh machine has no global ruff.
+RUFF = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP", "--target-version", "py310",
         "--line-length", "110", "--quiet"]
 
 

@@ -216,11 +216,49 @@ def test_slurm_writes_an_sbatch_script(ws):
     assert ws.runs() == []
 
 
-def test_no_sandbox_is_explicit_and_warned(ws):
+def test_no_sandbox_is_explicit_approved_and_warned(ws):
+    with pytest.raises(ToolError) as refused:  # nobody to ask (an MCP client without elicitation, a script)
+        call(ws, "run-training", {"project": "proj", "pilot": True, "max_steps": 3, "sandbox": False})
+    assert refused.value.code == "approval_required" and "--yes" in refused.value.hint
+    with pytest.raises(ToolError) as declined:
+        call(ws, "run-training", {"project": "proj", "sandbox": False}, ask_approval=lambda q: False)
+    assert declined.value.code == "declined"
+    assert ws.runs() == []  # nothing started
+    asked = []
     result = call(ws, "run-training", {"project": "proj", "pilot": True, "max_steps": 3, "sandbox": False,
-                                       "wait": True})
+                                       "wait": True}, ask_approval=lambda q: asked.append(q) or True)
     assert result["state"] == "succeeded"
     assert result["sandbox_mode"] == "none" and "sandbox disabled" in result["warning"]
+    assert "without the sandbox" in asked[0]
+    assert [a["action"] for a in result["approvals"]] == ["run the training code without the sandbox"]
+    assert ws.get_run(result["run_id"])["meta"]["approvals"] == result["approvals"]  # in the run record
+    assert "approved: run the training code without the sandbox" in result["summary"]
+
+
+def test_multi_node_network_needs_approval_and_is_recorded(ws):
+    with pytest.raises(ToolError) as refused:
+        call(ws, "run-training", {"project": "proj", "nnodes": 2})
+    assert refused.value.code == "approval_required" and "network" in refused.value.message
+    assert ws.runs() == []
+    result = call(ws, "run-training", {"project": "proj", "pilot": True, "max_steps": 1, "nnodes": 2, "wait": True},
+                  ask_approval=lambda q: True)
+    assert result["network"] is True
+    assert [a["action"] for a in result["approvals"]] == ["give the training code network access"]
+    launch = json.loads((Path(result["run_dir"]) / "launch.json").read_text())
+    assert launch["network"] is True
+
+
+def test_cli_yes_pre_approves_and_without_it_nothing_starts(ws):
+    env = {**os.environ, "MLINTERN_WORKSPACE": str(ws.root)}
+    base = [str(Path(sys.executable).with_name("mlintern")), "run-training", "proj", "--no-sandbox", "--pilot",
+            "--max-steps", "1", "--wait"]
+    refused = subprocess.run(base, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120,
+                             cwd=ws.root)
+    assert refused.returncode != 0 and "--yes" in refused.stderr and ws.runs() == []
+    done = subprocess.run([*base, "--yes"], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, cwd=ws.root,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert ws.runs()[0]["meta"]["approvals"][0]["approved"] is True
 
 
 def test_missing_train_py_is_a_clear_error(ws):
@@ -303,6 +341,7 @@ def test_full_disk_is_a_clear_error_and_loses_nothing(ws):
     assert ws.runs() == []
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="rlimits mode refuses root (test_rlimits_mode_refuses_root)")
 def test_forced_rlimits_mode_runs_with_a_loud_warning(ws, monkeypatch):
     monkeypatch.setenv("MLINTERN_SANDBOX_MODE", "rlimits")
     result = call(ws, "run-training", {"project": "proj", "pilot": True, "max_steps": 2, "wait": True})
@@ -311,15 +350,34 @@ def test_forced_rlimits_mode_runs_with_a_loud_warning(ws, monkeypatch):
     assert "[mlintern] WARNING" in (Path(result["run_dir"]) / "stderr.log").read_text()
 
 
-def test_setsid_daemon_is_killed_even_without_namespaces(ws, monkeypatch):
-    """rlimits mode has no PID namespace: the reaper, a child subreaper, still finds the orphan."""
+@pytest.mark.skipif(os.geteuid() != 0, reason="root only")
+def test_rlimits_mode_refuses_root(ws, monkeypatch):
+    """Without namespaces the code would run as root on the host: refused before anything starts."""
     monkeypatch.setenv("MLINTERN_SANDBOX_MODE", "rlimits")
-    marker = "271.75"
+    with pytest.raises(ToolError) as refused:
+        call(ws, "run-training", {"project": "proj", "pilot": True})
+    assert refused.value.code == "sandbox_unavailable" and "--no-sandbox" in refused.value.hint
+    assert ws.runs() == []
+
+
+def test_setsid_daemon_is_killed_even_without_namespaces(ws, monkeypatch):
+    """rlimits mode (sandbox=false for root) has no PID namespace: the reaper, a child subreaper, still
+    finds the orphan, however the daemon's fork races the reaper's scan (repeated 3 times)."""
+    if os.geteuid() == 0:
+        arguments, approve = {"sandbox": False}, (lambda q: True)
+    else:
+        monkeypatch.setenv("MLINTERN_SANDBOX_MODE", "rlimits")
+        arguments, approve = {}, None
+    for attempt in range(3):
+        _setsid_daemon_attempt(ws, arguments, approve, marker=f"271.7{attempt}")
+
+
+def _setsid_daemon_attempt(ws, arguments, approve, marker):
     (ws.root / "proj" / "train.py").write_text(
         "import subprocess, sys\n"
         f"subprocess.Popen([sys.executable, '-c', 'import os, time; os.fork() or time.sleep({marker})'],"
         " start_new_session=True)\n")  # a double-forked, setsid daemon: its parent exits at once
-    result = call(ws, "run-training", {"project": "proj", "wait": True})
+    result = call(ws, "run-training", {"project": "proj", "wait": True, **arguments}, ask_approval=approve)
     assert result["state"] == "failed" and "background process" in result["reason"]
     time.sleep(0.3)
     assert not [p for p in os.listdir("/proc") if p.isdigit() and f"time.sleep({marker})" in cmdline(int(p))]

@@ -126,3 +126,36 @@ def test_state_survives_reopening(tmp_path):
     assert (paper["title"], paper["family"], paper["source"]) == ("Attention", "transformer_seq2seq", "paper.pdf")
     assert again.diagnoses(run_id="r1")[0]["category"] == "shape_mismatch"
     assert os.path.isdir(again.state_dir)
+
+
+def test_layout_accessors_name_every_place_once(tmp_path):
+    """Faces and tools reach the layout through these accessors (CONTRIBUTING.md, "Workspace")."""
+    ws = Workspace(tmp_path)
+    assert ws.paper_dir("p1") == tmp_path / ".mlintern" / "papers" / "p1" and not ws.paper_dir("p1").exists()
+    assert ws.paper_dir("p1", create=True).is_dir()
+    assert ws.spec_path({"id": "p1", "spec_path": None}) == ws.paper_dir("p1") / "spec.json"
+    assert ws.spec_path({"id": "p1", "spec_path": str(tmp_path / "s.json")}) == tmp_path / "s.json"
+    run = ws.create_run(project=str(tmp_path), command=["x"], launcher="local", mode="pilot",
+                        run_dir=str(ws.run_dir("run-1", create=True)), run_id="run-1")
+    assert ws.run_dir(run) == ws.run_dir("run-1") == tmp_path / ".mlintern" / "runs" / "run-1"
+    assert ws.metrics_path(run) == ws.run_dir(run) / "out" / "metrics.jsonl"
+    resumed = ws.update_run("run-1", meta={"out_dir": str(tmp_path / "first" / "out")})
+    assert ws.metrics_path(resumed) == tmp_path / "first" / "out" / "metrics.jsonl"
+    diag = ws.add_diagnosis({"category": "shape_mismatch", "fixes": []}, run_id="run-1")
+    assert ws.get_diagnosis(diag) == {**ws.diagnoses()[0]} and ws.get_diagnosis(diag)["run_id"] == "run-1"
+    assert ws.get_diagnosis("diag-none") is None
+
+
+def test_workspace_status_reports_where_each_spec_is(tmp_path):
+    """Clients (the VS Code extension) take the spec's path from the server, never from the layout."""
+    from mlintern.tools import registry
+    from mlintern.tools.registry import ToolContext
+
+    ws = Workspace(tmp_path)
+    (ws.paper_dir("p1", create=True) / "spec.json").write_text("{}")
+    ws.record_paper("p1", source="a.pdf", title="A")
+    ws.record_paper("p2", source="b.pdf", title="B")
+    result = registry.call("workspace-status", {}, ToolContext(ws))
+    registry.validate_output(registry.get("workspace-status"), result)
+    assert [(p["id"], p["has_spec"], p["spec"]) for p in result["papers"]] == [
+        ("p1", True, ".mlintern/papers/p1/spec.json"), ("p2", False, None)]

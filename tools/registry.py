@@ -125,15 +125,17 @@ class ToolContext:
 
 @cache
 def tools() -> dict[str, Tool]:
-    """All registered tools by name (spec modules that do not exist yet are skipped)."""
+    """All registered tools by name. Every module in ``SPEC_MODULES`` must exist: a missing one is an
+    install or packaging mistake, and skipping it would hide tools from every face without a word."""
     found: dict[str, Tool] = {}
     for module_name in SPEC_MODULES:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as err:
-            if err.name == module_name:
-                continue
-            raise
+            if not err.name or not (module_name + ".").startswith(err.name + "."):
+                raise  # the spec module exists; something it imports does not
+            raise RuntimeError(f"tool spec module {module_name} is missing: mlintern is installed incompletely "
+                               "(reinstall it: pip install -e . or make install)") from err
         for tool in module.TOOLS:
             if tool.name in found:
                 raise RuntimeError(f"tool {tool.name!r} is declared twice")

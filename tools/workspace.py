@@ -25,6 +25,29 @@ from mlintern.tools.errors import ToolError
 STATE_DIR = ".mlintern"
 SCHEMA_VERSION = 1
 
+# The folder at the workspace root where the user drops PDFs: `--auto --watch` and the LSP server parse them.
+DROP_DIR = "papers"
+
+# A scaffolded project's own files (CONTRIBUTING.md, "Scaffolded project"): what run-training, the LSP
+# server, diagnose and export look for in a project folder.
+PROJECT_META = "mlintern.json"  # marks a folder as an mlintern project; file digests, parameter counts
+PROJECT_CONFIG = "config.json"  # every value with its source; hover reads it
+TRAIN_SCRIPT = "train.py"
+MODEL_FILE = "model.py"
+
+# The layout under .mlintern/ (CONTRIBUTING.md, "Workspace"). Code reaches these files through
+# Workspace.paper_dir / spec_path / run_dir / run_out_dir / metrics_path, never by spelling the path.
+PAPERS_DIR = "papers"  # papers/<paper_id>/: the cached PDF, spec.json, paper.md
+RUNS_DIR = "runs"  # runs/<run_id>/: stdout.log, stderr.log, loss.png, out/ (the train script's --out-dir)
+SPEC_FILE = "spec.json"
+PAPER_MARKDOWN = "paper.md"
+PAPER_PDF = "paper.pdf"
+RUN_OUT_DIR = "out"
+METRICS_FILE = "metrics.jsonl"
+STDOUT_LOG = "stdout.log"
+STDERR_LOG = "stderr.log"
+LOSS_PLOT = "loss.png"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS papers (
     id TEXT PRIMARY KEY,          -- sha256 of the PDF (first 16 hex digits)
@@ -78,6 +101,14 @@ CREATE TABLE IF NOT EXISTS kv (
 _RUN_COLUMNS = (
     "id project command launcher mode status pid pgid started ended exit_code reason run_dir meta created updated"
 ).split()
+
+
+def metrics_file(run_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Path:
+    """A run's ``metrics.jsonl``: in its out dir (``run_dir/out`` unless resumed elsewhere); runs
+    recorded before that layout kept it next to their logs."""
+    path = Path(out_dir or Path(run_dir) / RUN_OUT_DIR) / METRICS_FILE
+    legacy = Path(run_dir) / METRICS_FILE
+    return legacy if not path.exists() and legacy.exists() else path
 
 
 def new_id(prefix: str = "") -> str:
@@ -138,6 +169,30 @@ class Workspace:
         d = self.state_dir.joinpath(*parts)
         d.mkdir(parents=True, exist_ok=True)
         return d
+
+    # ----------------------------------------------------------------- layout
+    def paper_dir(self, paper_id: str, *, create: bool = False) -> Path:
+        """``.mlintern/papers/<paper_id>/``: the cached PDF, ``spec.json``, ``paper.md``."""
+        return self.subdir(PAPERS_DIR, paper_id) if create else self.state_dir / PAPERS_DIR / paper_id
+
+    def spec_path(self, paper: dict) -> Path:
+        """A paper row's spec file: where parse-paper recorded it, else its place in the paper's folder."""
+        return Path(paper.get("spec_path") or self.paper_dir(paper["id"]) / SPEC_FILE)
+
+    def run_dir(self, run: dict | str, *, create: bool = False) -> Path:
+        """A run's folder (logs, loss plot): the row's ``run_dir``, else ``.mlintern/runs/<run_id>/``."""
+        if isinstance(run, dict) and run.get("run_dir"):
+            return Path(run["run_dir"])
+        run_id = run["id"] if isinstance(run, dict) else run
+        return self.subdir(RUNS_DIR, run_id) if create else self.state_dir / RUNS_DIR / run_id
+
+    def run_out_dir(self, run: dict) -> Path:
+        """The train script's ``--out-dir`` (metrics, checkpoints): a resumed run keeps its first run's."""
+        return Path((run.get("meta") or {}).get("out_dir") or self.run_dir(run) / RUN_OUT_DIR)
+
+    def metrics_path(self, run: dict) -> Path:
+        """The run's ``metrics.jsonl`` (see ``metrics_file``)."""
+        return metrics_file(self.run_dir(run), self.run_out_dir(run))
 
     # --------------------------------------------------------------- database
     @contextmanager
@@ -306,8 +361,17 @@ class Workspace:
             )
         return diag_id
 
+    @staticmethod
+    def _diagnosis_row(r: sqlite3.Row) -> dict:
+        return {"id": r["id"], "run_id": r["run_id"], "created": r["created"], **json.loads(r["data"])}
+
+    def get_diagnosis(self, diagnosis_id: str) -> dict | None:
+        with self.db() as con:
+            r = con.execute("SELECT * FROM diagnoses WHERE id = ?", (diagnosis_id,)).fetchone()
+        return None if r is None else self._diagnosis_row(r)
+
     def diagnoses(self, *, run_id: str | None = None, limit: int = 50) -> list[dict]:
         sql = "SELECT * FROM diagnoses" + (" WHERE run_id = ?" if run_id else "") + " ORDER BY created DESC LIMIT ?"
         with self.db() as con:
             rows = con.execute(sql, (run_id, limit) if run_id else (limit,)).fetchall()
-        return [{"id": r["id"], "run_id": r["run_id"], "created": r["created"], **json.loads(r["data"])} for r in rows]
+        return [self._diagnosis_row(r) for r in rows]

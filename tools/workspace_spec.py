@@ -12,8 +12,10 @@ _PAPER = {
         "title": {"type": ["string", "null"]},
         "family": {"type": ["string", "null"]},
         "has_spec": {"type": "boolean"},
+        "spec": {"type": ["string", "null"],
+                 "description": "The spec file (relative to the workspace when inside it); null before parsing."},
     },
-    "required": ["id", "source", "title", "family", "has_spec"],
+    "required": ["id", "source", "title", "family", "has_spec", "spec"],
 }
 
 _RUN = {

@@ -9,18 +9,16 @@ from mlintern.tools.registry import ToolContext
 _RUN_FIELDS = ("id", "project", "mode", "status", "started", "ended", "exit_code", "reason")
 
 
-def _has_spec(workspace, paper: dict) -> bool:
-    spec = paper.get("spec_path") or workspace.state_dir / "papers" / paper["id"] / "spec.json"
-    return Path(spec).is_file()
+def _paper_row(ws, paper: dict) -> dict:
+    spec = ws.spec_path(paper)
+    has_spec = spec.is_file()
+    return {"id": paper["id"], "source": paper["source"], "title": paper["title"], "family": paper["family"],
+            "has_spec": has_spec, "spec": ws.relative(spec) if has_spec else None}
 
 
 def workspace_status(ctx: ToolContext, runs_limit: int = 20, events_limit: int = 10) -> dict:
     ws = ctx.workspace
-    papers = [
-        {"id": p["id"], "source": p["source"], "title": p["title"], "family": p["family"],
-         "has_spec": _has_spec(ws, p)}
-        for p in ws.papers()
-    ]
+    papers = [_paper_row(ws, p) for p in ws.papers()]
     runs = [{k: r[k] for k in _RUN_FIELDS} for r in ws.runs(limit=runs_limit)]
     events = _recent_events(ws, events_limit)
     return {"workspace": str(ws.root), "papers": papers, "runs": runs, "events": events,

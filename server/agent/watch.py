@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlintern.server.agent.display import Display
-from mlintern.tools.reproduce.loop import Agent, Options
 from mlintern.tools.errors import ToolError
+from mlintern.tools.reproduce.loop import Agent, Options
+from mlintern.tools.workspace import DROP_DIR
 
 
 def process_paper(ws, source: str, brain_factory: Callable, options: Options, display: Display,
@@ -21,7 +22,7 @@ def process_paper(ws, source: str, brain_factory: Callable, options: Options, di
 
 
 def papers_dir(ws) -> Path:
-    d = ws.root / "papers"
+    d = ws.root / DROP_DIR
     d.mkdir(exist_ok=True)
     return d
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from mlintern.tools.diagnose.source import SourceFile, Sources, config_field, const_value
+from mlintern.tools.workspace import PROJECT_CONFIG
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
         ast.Pow: operator.pow}
@@ -50,7 +51,7 @@ def run_configs(sources: Sources) -> list[dict]:
 def _read_run_configs(sources: Sources) -> list[dict]:
     dirs = [sources.project, *sorted({sf.path.parent for sf in sources.project_files()})]
     for d in dirs:
-        path = d / "config.json"
+        path = d / PROJECT_CONFIG
         try:
             data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
         except (OSError, ValueError):

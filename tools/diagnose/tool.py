@@ -16,6 +16,7 @@ import math
 import re
 from pathlib import Path
 
+from mlintern.sandbox import files
 from mlintern.tools.diagnose.apply import apply_edits, revert
 from mlintern.tools.diagnose.engine import diagnose_text
 from mlintern.tools.errors import ToolError
@@ -85,9 +86,10 @@ def _gather(ctx, traceback: str | None, log: str | None, run_id: str | None) -> 
 def _losses(run: dict) -> list[float]:
     run_dir = Path(run.get("run_dir") or "")
     for path in (run_dir / "out" / "metrics.jsonl", run_dir / "metrics.jsonl"):
-        if path.is_file():
+        text = files.try_read_text(path, limit=MAX_LOG_BYTES * 8, tail=True)  # written by the run: no link/FIFO
+        if text is not None:
             values = []
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            for line in text.splitlines():
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
@@ -127,10 +129,12 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
     project_path = ws.path(project, must_exist=True) if project else None
     ctx.progress(0, 3, "diagnosing")
     diagnosis = diagnose_text(text, ws.root, project_path, (run or {}).get("mode"))
+    from_llm = False
     if diagnosis["category"] == "unrecognised" and ctx.brain is not None:
         from mlintern.tools.diagnose.llm import llm_fixes
 
         diagnosis["fixes"] = llm_fixes(ctx, diagnosis, text, project)
+        from_llm = True
     diagnosis_id = ws.add_diagnosis(diagnosis, run_id=(run or {}).get("id"))
     applied, verified, attempts = None, None, []
     fixes = diagnosis["fixes"]
@@ -139,6 +143,8 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
     if (apply or verify) and fixes:
         for number, fix in enumerate(fixes[: MAX_ATTEMPTS if verify else 1], start=1):
             ctx.check_cancelled()
+            if run is not None or project_path is not None or from_llm:  # a pasted log alone: the workspace
+                _confine(ws, fix["edits"], project_path)
             originals = apply_edits(ws, fix["edits"])
             if not verify:
                 applied = number
@@ -160,6 +166,22 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
     ctx.progress(3, 3, "done")
     return {**diagnosis, "diagnosis_id": diagnosis_id, "applied": applied, "verified": verified,
             "attempts": attempts, "summary": summary}
+
+
+def _confine(ws, edits: list[dict], project_path: Path | None) -> None:
+    """A fix may only edit its project's regular files. The traceback was printed by the run (hostile: it can
+    name any file of the workspace), and an LLM's edits are no more trusted: a path outside the project,
+    or reached through a link, is refused before anything is written."""
+    if project_path is None:
+        raise ToolError("Applying a fix needs the project it belongs to.",
+                        hint="Pass project (the folder with train.py), or diagnose a run_id.", code="outside_project")
+    for edit in edits:
+        path = ws.path(edit["path"], must_exist=True, write=True)  # links resolved: where it would really land
+        if not path.is_relative_to(project_path) or not files.is_regular(path, root=project_path):
+            raise ToolError(f"The fix edits {edit['path']}, which is not a file of the project {project_path.name}; "
+                            "nothing was changed.",
+                            hint="A traceback printed by the run can name any file; fix that file by hand if it "
+                                 "really is at fault.", code="outside_project")
 
 
 def _summary(diagnosis: dict, applied, verified, attempts) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mlintern.tools.errors import ToolError
 from mlintern.tools.paper.document import CAPTION_RE, Document, _heading
+from mlintern.tools.workspace import PAPER_MARKDOWN, PAPER_PDF
 
 
 def to_markdown(document: Document) -> str:
@@ -54,16 +55,22 @@ def _markdown_for(ctx, paper: str) -> tuple[str, Path]:
                             hint="Pass a paper id printed by parse-paper (see workspace-status), or a PDF path.",
                             code="not_found")
         paper = parse_paper_tool(ctx, paper=paper)["paper_id"]
-    path = ws.state_dir / "papers" / paper / "paper.md"
+    return paper, markdown_path(ws, paper)
+
+
+def markdown_path(ws, paper_id: str) -> Path:
+    """``paper.md`` of a parsed paper; a paper parsed before it existed gets it built from its cached PDF once."""
+    folder = ws.paper_dir(paper_id)
+    path = folder / PAPER_MARKDOWN
     if not path.is_file():
-        pdf = ws.state_dir / "papers" / paper / "paper.pdf"
+        pdf = folder / PAPER_PDF
         if not pdf.is_file():
-            raise ToolError(f"Paper {paper} has neither a markdown view nor its PDF in the workspace.",
+            raise ToolError(f"Paper {paper_id} has neither a markdown view nor its PDF in the workspace.",
                             hint="Run parse-paper on the PDF again.", code="not_found")
         from mlintern.tools.paper.document import read_pdf
 
-        path.write_text(to_markdown(read_pdf(pdf)))
-    return paper, path
+        path.write_text(to_markdown(read_pdf(pdf)), encoding="utf-8")
+    return path
 
 
 def paper_markdown_tool(ctx, paper: str, section: str | None = None, offset: int = 0, max_chars: int = 20000) -> dict:

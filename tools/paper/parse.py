@@ -12,6 +12,7 @@ from mlintern.tools.errors import ToolError
 from mlintern.tools.paper.build import build_spec
 from mlintern.tools.paper.document import Document, document_from_texts, read_pdf
 from mlintern.tools.paper.sources import arxiv_id, fetch_arxiv, read_latex
+from mlintern.tools.workspace import PAPER_MARKDOWN, PAPER_PDF, PAPERS_DIR, SPEC_FILE
 
 SCHEMA_PATH = Path(__file__).with_name("paperspec.schema.json")
 MAX_PDF_BYTES = 300 * 1024 * 1024
@@ -46,7 +47,7 @@ def resolve_paper(ctx, paper: str) -> tuple[str, Path, str]:
     candidate = Path(paper).expanduser()
     looks_local = candidate.suffix.lower() in (".pdf", ".gz", ".tgz", ".tar") or candidate.exists()
     if ident and not looks_local:
-        return "pdf", fetch_arxiv(ident, ctx.workspace.subdir("papers")), f"arXiv:{ident}"
+        return "pdf", fetch_arxiv(ident, ctx.workspace.subdir(PAPERS_DIR)), f"arXiv:{ident}"
     path = ctx.workspace.path(paper)
     if not path.exists():
         raise ToolError(f"{paper!r} does not exist (looked at {path}).",
@@ -87,21 +88,21 @@ def parse_paper_tool(ctx, paper: str, output: str | None = None, refine: bool = 
     elif refine:
         spec["warnings"].append("refine was asked for but no brain is configured; the spec is rule-based only.")
     validate_spec(spec)
-    paper_dir = ctx.workspace.subdir("papers", paper_id)
-    spec_path = paper_dir / "spec.json"
+    paper_dir = ctx.workspace.paper_dir(paper_id, create=True)
+    spec_path = paper_dir / SPEC_FILE
     text = json.dumps(spec, indent=1, ensure_ascii=False)
     spec_path.write_text(text)
     from mlintern.tools.paper.markdown import to_markdown
 
-    (paper_dir / "paper.md").write_text(to_markdown(document))
-    if kind == "pdf" and not (paper_dir / "paper.pdf").exists():
-        shutil.copyfile(path, paper_dir / "paper.pdf")
+    (paper_dir / PAPER_MARKDOWN).write_text(to_markdown(document))
+    if kind == "pdf" and not (paper_dir / PAPER_PDF).exists():
+        shutil.copyfile(path, paper_dir / PAPER_PDF)
     out_path = spec_path
     if output:
         out_path = _output_path(ctx, output)
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(text)
-    ctx.workspace.record_paper(paper_id, source=source, pdf_path=str(paper_dir / "paper.pdf") if kind == "pdf" else
+    ctx.workspace.record_paper(paper_id, source=source, pdf_path=str(paper_dir / PAPER_PDF) if kind == "pdf" else
                                str(path), spec_path=str(spec_path), title=spec["title"] or None,
                                family=spec["family"]["value"])
     counts = {

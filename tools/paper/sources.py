@@ -8,17 +8,21 @@ cite page 1, which is said in a warning so nobody mistakes it for a PDF page.
 
 from __future__ import annotations
 
+import os
 import re
 import tarfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from mlintern.sandbox import files
 from mlintern.tools.errors import ToolError
 
 ARXIV_RE = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)$", re.I)
 ARXIV_URL_RE = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/([^?#]+?)(?:\.pdf)?/?$", re.I)
 MAX_TEX_BYTES = 20_000_000
+MAX_TOTAL_BYTES = 32_000_000  # all .tex text read from one source, however many files or members
+MAX_MEMBERS = 20_000
 
 
 def arxiv_id(paper: str) -> str | None:
@@ -53,18 +57,36 @@ def fetch_arxiv(ident: str, cache_dir: Path, timeout: float = 30) -> Path:
 def read_latex(path: Path) -> str:
     """Concatenated text of the .tex files of a folder or tarball, main file first."""
     texts: dict[str, str] = {}
+    budget = [MAX_TOTAL_BYTES]
+
+    def take(name: str, data: bytes) -> None:
+        data = data[:budget[0]]
+        budget[0] -= len(data)
+        texts[name] = data.decode("utf-8", errors="replace")
+
     if path.is_dir():
-        for f in sorted(path.rglob("*.tex")):
-            if f.stat().st_size < MAX_TEX_BYTES:
-                texts[str(f.relative_to(path))] = f.read_text(errors="replace")
+        # confined to the folder: no link (file or folder) is followed, only regular files are read
+        for base, dirs, names in os.walk(path, followlinks=False):
+            dirs.sort()
+            for name in sorted(names):
+                f = Path(base, name)
+                if not name.endswith(".tex") or budget[0] <= 0:
+                    continue
+                try:
+                    take(str(f.relative_to(path)), files.read_bytes(f, root=path, limit=MAX_TEX_BYTES))
+                except (OSError, ToolError):
+                    continue  # a link, a special file, too large: skipped
     else:
         try:
             with tarfile.open(path) as tar:
-                for member in tar.getmembers():
+                for count, member in enumerate(tar):  # streamed: a tarball of millions of entries stops early
+                    if count >= MAX_MEMBERS or budget[0] <= 0:
+                        break
+                    # regular members only (links are skipped); read from the archive, nothing is extracted
                     if member.isfile() and member.name.endswith(".tex") and member.size < MAX_TEX_BYTES:
                         fh = tar.extractfile(member)
                         if fh is not None:
-                            texts[member.name] = fh.read().decode("utf-8", errors="replace")
+                            take(member.name, fh.read(min(member.size, budget[0])))
         except (tarfile.TarError, OSError, EOFError) as err:
             raise ToolError(f"{path.name} is not a readable tarball ({err}).",
                             hint="Pass a PDF, or a folder/tarball of LaTeX sources.", code="bad_input") from err

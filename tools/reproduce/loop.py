@@ -109,7 +109,17 @@ class Agent:
         return registry.ToolContext(
             self.ws, face="agent", progress=progress, log=lambda m: self.emit("log", m),
             cancel_event=cancel_event or self.cancel_event, brain=self.brain if self.brain.uses_llm else None,
+            ask_approval=self._approve_sandbox_switch,
         )
+
+    def _approve_sandbox_switch(self, question: str) -> bool:
+        """run-training asks before weakening the sandbox; the decision lands in the report's approvals.
+        --no-sandbox given to the agent is the person's approval of that one switch."""
+        if not self.opts.sandbox and "without the sandbox" in question:
+            self.approver.decisions.append({"action": "run the training code without the sandbox",
+                                            "detail": question, "approved": True, "how": "--no-sandbox given"})
+            return True
+        return self.approver.approve("weaken the training sandbox", question)
 
     def call(self, name: str, args: dict, *, cancel_event: threading.Event | None = None) -> dict:
         return registry.call(name, args, self.ctx(cancel_event))

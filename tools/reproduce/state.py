@@ -100,8 +100,10 @@ def read_metrics(run_dir: str | None) -> list[dict]:
                  if p.is_file()), None)
     if path is None:
         return []
-    rows = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    from mlintern.sandbox import files
+
+    rows = []  # written by the training code: no link, no FIFO, a bounded tail
+    for line in (files.try_read_text(path, limit=64 * files.MiB, tail=True) or "").splitlines():
         try:
             row = json.loads(line)
         except json.JSONDecodeError:

@@ -55,7 +55,9 @@ def describe(fact: dict, sections: list | None = None) -> str:
     """How a comment cites a fact: ``p.5 (3.2 Attention): "quote"`` or ``mlintern default: reason``."""
     source = fact.get("source")
     if source in PAPER_SOURCES or (source not in ("default", "inferred") and fact.get("quote")):
-        where = f"p.{fact['page']}" if fact.get("page") is not None else "paper"
+        page = fact.get("page")
+        # only an integer page is printed: a crafted "page" must not reach generated code
+        where = f"p.{page}" if isinstance(page, int) and not isinstance(page, bool) else "paper"
         section = section_at(sections or [], fact.get("page"))
         if section:
             where += f" ({section})"

@@ -17,8 +17,9 @@ import os
 from pathlib import Path
 
 from mlintern.tools.errors import ToolError
+from mlintern.tools.workspace import PROJECT_META
 
-META = "mlintern.json"
+META = PROJECT_META
 
 
 def digest(text: str | bytes) -> str:

@@ -11,10 +11,8 @@ README.md and mlintern.json, refusing to clobber files the user has edited.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import pprint
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -62,17 +60,58 @@ def load_spec(ctx: Any, source: str) -> tuple[dict, str]:
                     code="not_found")
 
 
+MAX_SPEC = 64 * 1024 * 1024
+
+
 def _read_json(path: Path) -> dict:
+    from mlintern.sandbox import files
+
     try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        spec = json.loads(files.read_bytes(path, limit=MAX_SPEC).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise ToolError(f"Cannot read the spec {path}: {err}.", hint="Pass a JSON file written by parse-paper.") \
             from err
     if not isinstance(spec, dict) or not isinstance(spec.get("family"), dict):
         raise ToolError(f"{path} is not a PaperSpec: it has no 'family' object.",
                         hint="A PaperSpec has family: {value, evidence}, hyperparameters, variants, ...; "
                              "make one with `mlintern parse-paper PAPER.pdf`.")
+    validate_spec(spec, path)
     return spec
+
+
+TEXT_KEYS = ("quote", "rule", "reason", "title", "caption", "label", "text", "source", "name", "number")
+
+
+def _spec_problems(node: Any, where: str, out: list[str], depth: int = 0) -> None:
+    if depth > 40:
+        out.append(f"{where}: nested too deeply")
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            at = f"{where}.{key}" if where else str(key)
+            if key == "page" and value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                                        or value < 0):
+                out.append(f"{at} is {str(repr(value))[:60]}, not a page number")
+            elif key in TEXT_KEYS and value is not None and not isinstance(value, str | dict | list):
+                out.append(f"{at} is {type(value).__name__}, not text")
+            else:
+                _spec_problems(value, at, out, depth + 1)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _spec_problems(item, f"{where}[{i}]", out, depth + 1)
+
+
+def validate_spec(spec: dict, path: Path | str) -> None:
+    """Every spec is checked on load, whatever file it came from (a hand-edited or crafted spec.json reaches
+    generated code): wherever they appear, pages are integers and quotes, rules and titles are text. The
+    rendering escapes values too (``repr``, one-line comments); this makes a crafted spec a clear error."""
+    problems: list[str] = []
+    _spec_problems(spec, "", problems)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ToolError(f"{path} is not a valid PaperSpec: {problems[0]}{more}.",
+                        hint="Fix spec.json by hand (pages are integers, quotes are strings) or make it again with "
+                             "`mlintern parse-paper PAPER.pdf`.", code="invalid_spec")
 
 
 def choose_variant(spec: dict, variant: str | None) -> str | None:
@@ -102,30 +141,27 @@ def spec_text(spec: dict) -> str:
     return " ".join(parts)
 
 
-def load_model_module(path: Path):
-    """Import a generated model.py under a private name (it imports only torch and the stdlib)."""
-    name = f"_mlintern_model_{hashlib.sha1(str(path).encode()).hexdigest()[:10]}"
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    try:
-        module_spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(name, None)
-    return module
-
-
 def count(model_py: Path, pilot_values: dict) -> tuple[int, int]:
-    """Parameters of the full and the pilot configuration, built on the meta device."""
-    module = load_model_module(model_py)
-    try:
-        full = module.count_params(module.ModelConfig())
-        small = module.count_params(module.ModelConfig(**pilot_values))
-    except (AssertionError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError) as err:
-        raise ToolError(f"The model cannot be built from these values: {type(err).__name__}: {err}.",
+    """Parameters of the full and the pilot configuration, built on the meta device.
+
+    The generated model.py runs in the sandbox, never in the server (the code was made from a spec the
+    server does not control): a sandboxed worker that imported torch once forks a fresh child for it."""
+    from mlintern.sandbox import files
+    from mlintern.sandbox.run import worker
+
+    source = files.read_text(model_py, limit=16 * files.MiB)
+    answer = worker().request({"source": source, "call": "count_params", "args": [pilot_values]})
+    if "ok" in answer:
+        full, small = answer["ok"]
+        return int(full), int(small)
+    kind, message = answer.get("error") or ["Error", "no answer"]
+    if kind in ("AssertionError", "ValueError", "RuntimeError", "KeyError", "TypeError", "ZeroDivisionError"):
+        raise ToolError(f"The model cannot be built from these values: {kind}: {message}.",
                         hint="Check the spec's architecture values (e.g. d_model divisible by num_heads); "
-                             "fix spec.json and scaffold again.", code="model_build_failed") from err
-    return full, small
+                             "fix spec.json and scaffold again.", code="model_build_failed")
+    raise ToolError(f"Counting the generated model's parameters failed in the sandbox: {kind}: {message}.",
+                    hint="A bug in the template or the spec's values; nothing was written.",
+                    code="model_build_failed")
 
 
 def params_check(family: Family, ours: int, paper: int | None, model: dict[str, dict]) -> dict:

@@ -51,27 +51,19 @@ NOT_IMPLEMENTED = {"BLEU": "BLEU needs decoding and the paper's tokenizer; train
 
 
 def read_run(out_dir: str | Path | None) -> tuple[list[dict], dict]:
-    """``(evaluation rows, data.json)`` of a run's output folder (never follows links; bad lines skipped)."""
+    """``(evaluation rows, data.json)`` of a run's output folder. Both were written by the training code:
+    read through the hardened readers (no link, no FIFO, a bounded size)."""
     if not out_dir:
         return [], {}
+    from mlintern.sandbox import files
+    from mlintern.tools.training.metrics import read_metrics
+
     out = Path(out_dir)
-    rows: list[dict] = []
-    metrics = out / "metrics.jsonl"
-    if metrics.is_file() and not metrics.is_symlink():
-        for line in metrics.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(row, dict) and row.get("split") in ("val", "test"):
-                rows.append(row)
-    info: dict = {}
-    data = out / "data.json"
-    if data.is_file() and not data.is_symlink() and data.stat().st_size < 100_000:
-        try:
-            info = json.loads(data.read_text(encoding="utf-8"))
-        except ValueError:
-            info = {}
+    rows = [r for r in read_metrics(out / "metrics.jsonl") if r.get("split") in ("val", "test")]
+    try:
+        info = json.loads(files.try_read_text(out / "data.json", limit=100_000) or "{}")
+    except ValueError:
+        info = {}
     return rows, info if isinstance(info, dict) else {}
 
 

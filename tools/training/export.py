@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
+from mlintern.sandbox import files
 from mlintern.tools.errors import ToolError
 from mlintern.tools.training.card import with_results
 from mlintern.tools.training.metrics import read_metrics
@@ -25,18 +25,20 @@ from mlintern.tools.training.runs import _pick
 
 STANDIN_RE = re.compile(r"STAND-IN DATA \(([^)]*)\):\s*(.+?)(?:\. Results say|\n|$)")
 STRIP_PREFIXES = ("module.", "_orig_mod.")
+MAX_SOURCE = 8 * files.MiB  # model.py, config.json, mlintern.json: larger ones are not the scaffold's
 
 
-def _load_checkpoint(path: Path) -> dict:
+def _load_checkpoint(path: Path, root: Path | None = None) -> dict:
     import pickle
     import warnings
 
     import torch
 
     try:
-        with warnings.catch_warnings():  # a non-default pickle protocol only warns; the safe loader decides
+        with warnings.catch_warnings(), files.open_read(path, root=root) as fh:  # never a link or a FIFO
+            # a non-default pickle protocol only warns; the safe loader decides
             warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+            ckpt = torch.load(fh, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         raise ToolError(f"{path.name} holds Python objects beyond tensors and plain data; refusing to unpickle "
                         "code written by the training (it could run anything in this server).",
@@ -75,12 +77,7 @@ def _weights(ckpt: dict) -> dict:
 def _training_data(run: dict, config: dict) -> tuple[str, bool]:
     """What the run really trained on: the data script's stand-in announcement wins over the paper's name."""
     run_dir = Path(run["run_dir"])
-    text = ""
-    for name in ("stderr.log", "stdout.log"):
-        try:
-            text += (run_dir / name).read_text(errors="replace")
-        except OSError:
-            pass
+    text = "".join(files.head_and_tail(run_dir / name) for name in ("stderr.log", "stdout.log"))
     found = STANDIN_RE.search(text)
     if found:
         return (f"**Trained on an offline stand-in, not the paper's data** ({found.group(1)}): "
@@ -150,11 +147,10 @@ def _card(*, run: dict, config: dict, meta: dict, data_line: str, standin: bool,
     return "\n".join(lines) + "\n"
 
 
-def _classes(model_py: Path) -> tuple[str | None, str | None]:
+def _classes(model_py: Path, project: Path) -> tuple[str | None, str | None]:
     """The model and config class names in model.py (scaffold: Model / ModelConfig)."""
-    try:
-        text = model_py.read_text()
-    except OSError:
+    text = files.try_read_text(model_py, root=project, limit=MAX_SOURCE)
+    if text is None:
         return None, None
     config_cls = next(iter(re.findall(r"^class (\w*Config)\b", text, re.M)), None)
     model_cls = next((c for c in re.findall(r"^class (\w+)\(nn\.Module\)", text, re.M) if c == "Model"), None)
@@ -164,7 +160,8 @@ def _classes(model_py: Path) -> tuple[str | None, str | None]:
     return model_cls, config_cls
 
 
-def _push(export_dir: Path, repo: str) -> str:
+def _push(export_dir: Path, repo: str, names: list[str], project: Path) -> str:
+    """Upload exactly the files export wrote (not whatever else the training code put in export/)."""
     try:
         import huggingface_hub
     except ImportError as err:
@@ -177,7 +174,9 @@ def _push(export_dir: Path, repo: str) -> str:
     api = huggingface_hub.HfApi(token=token)
     try:
         api.create_repo(repo, exist_ok=True)
-        info = api.upload_folder(folder_path=str(export_dir), repo_id=repo, commit_message="mlintern export-model")
+        ops = [huggingface_hub.CommitOperationAdd(path_in_repo=name, path_or_fileobj=files.read_bytes(
+            export_dir / name, root=project, limit=1024 * files.MiB * 64)) for name in names]
+        info = api.create_commit(repo_id=repo, operations=ops, commit_message="mlintern export-model")
     except Exception as err:  # network down, auth refused, ...: the Hub's own exception types vary by version
         raise ToolError(f"Upload to {repo} failed ({type(err).__name__}: {err}); nothing was sent. The export is on "
                         f"disk at {export_dir}.", hint="Check the network and the token's write access.",
@@ -187,67 +186,70 @@ def _push(export_dir: Path, repo: str) -> str:
 
 def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
                  push_to_hub: str | None = None) -> dict:
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     ws = ctx.workspace
     run = _pick(ws, run_id)
-    if run["launcher"] == "slurm":
-        raise ToolError("SLURM runs write their checkpoints on the cluster.", hint="Pass checkpoint=PATH once copied.")
     project = Path(run["project"])
     out_dir = Path(run["meta"].get("out_dir") or project / "out")
     ckpt_path = ws.path(checkpoint, must_exist=True) if checkpoint else out_dir / "ckpt.pt"
-    if not ckpt_path.is_file():
+    if not files.is_regular(ckpt_path, root=None if checkpoint else out_dir):
         raise ToolError(f"Run {run['id']} has no checkpoint at {ckpt_path}.",
-                        hint="Run it (longer, or with ckpt_every) until it saves one, or pass checkpoint=PATH.",
+                        hint="Run it (longer, or with ckpt_every) until it saves one, or pass checkpoint=PATH"
+                             + (" (a SLURM job writes it on the cluster's shared file system: copy it here)."
+                                if run["launcher"] == "slurm" else "."),
                         code="not_found")
     if run["status"] in ("queued", "running"):
         raise ToolError(f"Run {run['id']} is still {run['status']}.", hint="Export after it ends (or stop it).",
                         code="busy")
-    ckpt = _load_checkpoint(ckpt_path)
+    ckpt = _load_checkpoint(ckpt_path, root=None if checkpoint else out_dir)
     tensors = _weights(ckpt)
-    config = _read_json(project / "config.json")
-    meta = _read_json(project / "mlintern.json")
+    config = _read_json(project / "config.json", project)
+    meta = _read_json(project / "mlintern.json", project)
     model_args = ((ckpt.get("config") or {}).get("model") if isinstance(ckpt.get("config"), dict) else None) or {}
     rows = [r for r in read_metrics(out_dir / "metrics.jsonl") if "split" not in r]  # training rows
     step = ckpt.get("step") if isinstance(ckpt.get("step"), int) else None
     data_line, standin = _training_data(run, config)
     num_params = sum(t.numel() for t in tensors.values())
-    model_cls, config_cls = _classes(project / "model.py")
+    model_cls, config_cls = _classes(project / "model.py", project)
 
-    export_dir = project / "export"
-    export_dir.mkdir(exist_ok=True)
+    # The project folder was writable by the training code: every file below is written without following
+    # a link (export/ itself, or export/model.py -> a host file, is refused or replaced, never written through).
+    export_dir = files.make_dir(project / "export", root=project)
     family = meta.get("family") or "model"
-    save_file(tensors, str(export_dir / "model.safetensors"),
-              metadata={"format": "pt", "mlintern_run": run["id"], "step": str(step)})
+    files.write_bytes(export_dir / "model.safetensors", save(tensors, metadata={
+        "format": "pt", "mlintern_run": run["id"], "step": str(step)}), root=project)
     hf_config = {**model_args, "model_type": f"mlintern-{family}", "architectures": [model_cls] if model_cls else [],
                  "torch_dtype": str(next(iter(tensors.values())).dtype).removeprefix("torch."),
                  "num_parameters": num_params,
                  "mlintern": {"run_id": run["id"], "step": step, "mode": run["mode"], "model_args": sorted(model_args),
                               "model_class": model_cls, "config_class": config_cls, "family": family,
                               "offline_standin": standin, "exported": time.time()}}
-    (export_dir / "config.json").write_text(json.dumps(hf_config, indent=2) + "\n")
+    files.write_text(export_dir / "config.json", json.dumps(hf_config, indent=2) + "\n", root=project)
     card = _card(run=run, config=config, meta=meta, data_line=data_line, standin=standin, rows=rows,
                  num_params=num_params, step=step)
     card = with_results(card, config, out_dir, (config.get("paper") or {}).get("title") or family, step)  # card.py
-    (export_dir / "README.md").write_text(card)
-    files = ["model.safetensors", "config.json", "README.md"]
-    if (project / "model.py").is_file():
-        shutil.copy2(project / "model.py", export_dir / "model.py")
-        files.append("model.py")
-    hub_url = _push(export_dir, push_to_hub) if push_to_hub else None
-    summary = [f"exported {run['id']} (step {step}) to {export_dir}: {', '.join(files)}",
+    files.write_text(export_dir / "README.md", card, root=project)
+    written = ["model.safetensors", "config.json", "README.md"]
+    if files.is_regular(project / "model.py", root=project):  # a link or FIFO named model.py is not copied
+        files.copy_file(project / "model.py", export_dir / "model.py", src_root=project, dst_root=project,
+                        limit=MAX_SOURCE)
+        written.append("model.py")
+    hub_url = _push(export_dir, push_to_hub, written, project) if push_to_hub else None
+    summary = [f"exported {run['id']} (step {step}) to {export_dir}: {', '.join(written)}",
                f"{len(tensors)} tensors, {num_params:,} parameters"]
     if standin:
         summary.append("model card says: trained on an offline stand-in")
     if hub_url:
         summary.append(f"pushed to {hub_url}")
-    return {"export_dir": str(export_dir), "files": files, "num_tensors": len(tensors), "num_params": num_params,
+    return {"export_dir": str(export_dir), "files": written, "num_tensors": len(tensors), "num_params": num_params,
             "offline_standin": standin, "hub_url": hub_url, "summary": "\n".join(summary)}
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path, project: Path) -> dict:
+    text = files.try_read_text(path, root=project, limit=MAX_SOURCE)
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        data = json.loads(text) if text is not None else {}
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}

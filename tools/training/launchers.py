@@ -6,6 +6,7 @@ The train script contract (CONTRIBUTING.md): ``train.py`` takes ``--pilot``,
 
 from __future__ import annotations
 
+import math
 import shlex
 import shutil
 import subprocess
@@ -56,35 +57,75 @@ def torchrun_command(script: Path, args: list[str], *, nproc_per_node: int, rend
 
 
 def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path, job_name: str,
-                  max_minutes: float | None, nproc_per_node: int, nnodes: int) -> str:
-    """A plain SLURM batch script: one srun task per node, torchrun inside with c10d rendezvous."""
-    minutes = max(1, int(round(max_minutes))) if max_minutes else 60
-    torchrun = (f"{shlex.quote(sys.executable)} -m torch.distributed.run --nnodes={nnodes} "
-                f"--nproc-per-node={nproc_per_node} --rdzv-backend=c10d "
-                f'--rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:29500"')
+                  max_minutes: float | None, nproc_per_node: int, nnodes: int, tasks_per_node: int = 1,
+                  wrapper: list[str] | None = None, logs: tuple[str, str] | None = None) -> str:
+    """A plain SLURM batch script: one ``srun`` task per node, torchrun inside with c10d rendezvous.
+
+    The rendezvous comes from SLURM's environment: the first host of ``$SLURM_JOB_NODELIST`` is the
+    endpoint, ``$SLURM_JOB_ID`` the rendezvous id and the port is derived from it (two jobs sharing a
+    node do not collide). One process on one node skips torchrun (``python -u train.py``); one node
+    with several processes uses ``--standalone``. ``wrapper`` (mlintern's in-job launcher, which puts the
+    command in bwrap when the node has it) goes between ``srun`` and the command; ``logs`` are the
+    tasks' stdout/stderr files (``srun --output/--error``; SLURM's own messages then go to
+    ``<run_dir>/slurm-%j.log``); without them everything goes to ``<run_dir>/slurm-%j.out``. ``tasks_per_node`` > 1 starts several
+    torchrun agents per node (each with ``nproc_per_node`` processes); the rendezvous counts every agent.
+    Under the wrapper the rendezvous is static (node rank = ``$SLURM_PROCID``, set by the wrapper): c10d
+    tells agents apart by host name and pid, and agents that share a node each in their own bwrap PID
+    namespace have the same pid.
+    """
+    minutes = max(1, math.ceil(max_minutes)) if max_minutes else None  # none: the partition's default limit
+    py = shlex.quote(sys.executable)
+    agents = nnodes * tasks_per_node
+    if agents > 1 and wrapper:  # static rendezvous: the wrapper adds --node-rank=$SLURM_PROCID per task
+        command = (f"{py} -m torch.distributed.run --nnodes={agents} --nproc-per-node={nproc_per_node} "
+                   f'--rdzv-backend=static --master-addr="$head" --master-port="$port"')
+    elif agents > 1:
+        command = (f"{py} -m torch.distributed.run --nnodes={agents} --nproc-per-node={nproc_per_node} "
+                   f'--rdzv-backend=c10d --rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:$port"')
+    elif nproc_per_node > 1:
+        command = f"{py} -m torch.distributed.run --standalone --nproc-per-node={nproc_per_node}"
+    else:
+        command = f"{py} -u"
+    out = err = "slurm-%j.out" if str(run_dir) == "." else f"{run_dir}/slurm-%j.out"
+    step_io = ""
+    if logs:  # the tasks' output to the run's logs; SLURM's own messages (srun: error: ...) to slurm-<job>.log
+        out = err = f"{run_dir}/slurm-%j.log"
+        step_io = f"--open-mode=append --output={shlex.quote(logs[0])} --error={shlex.quote(logs[1])} "
+    prefix = " ".join(shlex.quote(a) for a in wrapper) + " -- " if wrapper else ""
     return "\n".join([
         "#!/bin/bash",
         f"# Written by mlintern run-training for {project.name}. Submit with: sbatch {script.parent.name}/mlintern_job.sbatch",
         f"#SBATCH --job-name={job_name}",
         f"#SBATCH --nodes={nnodes}",
-        "#SBATCH --ntasks-per-node=1",
-        f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00",
-        f"#SBATCH --output={run_dir}/slurm-%j.out",
+        f"#SBATCH --ntasks-per-node={tasks_per_node}",
+        f"#SBATCH --cpus-per-task={nproc_per_node}",
+        *([f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00"] if minutes else []),
+        f"#SBATCH --output={out}",
+        f"#SBATCH --error={err}",
         f"#SBATCH --chdir={project}",
         "set -euo pipefail",
         'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
-        f"srun {torchrun} {shlex.quote(str(script))} {' '.join(shlex.quote(a) for a in args)}",
+        "addr=$(scontrol show node \"$head\" -o 2>/dev/null | sed -n 's/.* NodeAddr=\\([^ ]*\\).*/\\1/p')",
+        'head=${addr:-$head}  # the address SLURM reaches the first node at',
+        "port=$((20000 + SLURM_JOB_ID % 20000))",
+        'echo "[mlintern] SLURM job $SLURM_JOB_ID on $SLURM_JOB_NODELIST (rendezvous $head:$port)" >&2',
+        f"srun --kill-on-bad-exit=1 {step_io}{prefix}{command} {shlex.quote(str(script))} "
+        f"{' '.join(shlex.quote(a) for a in args)}",
         "",
     ])
 
 
-def submit_sbatch(path: Path) -> str | None:
+def submit_sbatch(path: Path, *, env: dict | None = None) -> str | None:
     """Submit with ``sbatch --parsable``; the job id, or ``None`` when SLURM is not installed here."""
     exe = shutil.which("sbatch")
     if exe is None:
         return None
-    done = subprocess.run([exe, "--parsable", "--", str(path)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([exe, "--parsable", "--", str(path)], capture_output=True, text=True, timeout=60,
+                          env=env, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise ToolError(f"sbatch refused the job: {done.stderr.strip() or done.stdout.strip()}",
                         hint=f"Check the script {path} and your SLURM account/partition.")
-    return done.stdout.strip().split(";")[0]
+    job = done.stdout.strip().split(";")[0]
+    if not job.isdigit():
+        raise ToolError(f"sbatch answered {done.stdout.strip()!r}, not a job id.", hint=f"Check {path}.")
+    return job

@@ -7,31 +7,61 @@ from these lines, so there is one source of truth for "how far along is it".
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
+from mlintern.sandbox.files import MiB, Tail
+
 TOTAL_RE = re.compile(rb"MLINTERN_TOTAL_STEPS=(\d+)")
+MAX_LINE = 64 * 1024  # a metrics line longer than this is not a metrics line: dropped
+MAX_ROWS = 20_000  # rows kept in memory: the first ones and the latest ones
+MAX_READ = 64 * MiB  # read_metrics reads at most this much of a file
 
 
-def _parse(lines: list[str]) -> list[dict]:
-    rows = []
-    for line in lines:
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict) and isinstance(row.get("step"), int | float):
-            rows.append(row)
-    return rows
+def _finite(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _row(line: bytes | str) -> dict | None:
+    """One metrics row, or ``None``: a JSON object whose ``step`` is a finite number. Other values are kept
+    only when they are finite numbers, short strings or booleans (NaN/inf become ``None``)."""
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(row, dict) or not _finite(row.get("step")):
+        return None
+    clean = {}
+    for key, value in list(row.items())[:64]:
+        if isinstance(value, bool) or _finite(value):
+            clean[str(key)[:64]] = value
+        elif isinstance(value, float):  # NaN, inf: the fact that the loss diverged is kept, as null
+            clean[str(key)[:64]] = None
+        elif isinstance(value, str):
+            clean[str(key)[:64]] = value[:200]
+    return clean
+
+
+def _parse(lines) -> list[dict]:
+    return [row for row in map(_row, lines) if row is not None]
+
+
+def _bounded(rows: list[dict]) -> list[dict]:
+    """The first rows and the latest ones, at most MAX_ROWS in all."""
+    if len(rows) <= MAX_ROWS:
+        return rows
+    keep = MAX_ROWS // 10
+    return rows[:keep] + rows[-(MAX_ROWS - keep):]
 
 
 def read_metrics(path: Path) -> list[dict]:
-    """Every complete JSON object line (a half-written last line is skipped, not an error)."""
-    try:
-        raw = path.read_text(errors="replace")
-    except OSError:
-        return []
-    return _parse(raw.splitlines())
+    """Every complete JSON object line (a half-written last line is skipped, not an error).
+
+    The file was written by the training code: a link, FIFO or device reads as no metrics, over-long
+    lines are dropped, and at most MAX_READ bytes are read."""
+    tail = Tail(path, chunk=MAX_READ, max_line=MAX_LINE)
+    return _bounded(_parse(tail.lines(final=True)))
 
 
 def split_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -46,33 +76,47 @@ def last_evaluations(evals: list[dict]) -> dict:
 
 
 class MetricsTail:
-    """Reads only what was appended since the last call (long runs log hundreds of thousands of lines)."""
+    """Reads only what was appended since the last call (long runs log hundreds of thousands of lines),
+    a bounded chunk per call; ``count`` is every row seen, ``rows`` keeps the first and the latest ones."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = 0
+        self.tail = Tail(path, chunk=4 * MiB, max_line=MAX_LINE)
         self.rows: list[dict] = []
+        self.new: list[dict] = []  # the rows the last read added
+        self.count = 0
+
+    @property
+    def path(self) -> Path:
+        return self.tail.path
 
     def read(self) -> list[dict]:
-        try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read()
-        except OSError:
-            return self.rows
-        complete = chunk[:chunk.rfind(b"\n") + 1]  # keep a half-written last line for next time
-        self.offset += len(complete)
-        self.rows.extend(_parse(complete.decode(errors="replace").splitlines()))
+        new = _parse(self.tail.lines())
+        self.new = new
+        self.count += len(new)
+        self.rows = _bounded(self.rows + new) if new else self.rows
         return self.rows
 
 
+class TotalSteps:
+    """Finds the ``MLINTERN_TOTAL_STEPS=<n>`` the train script prints, reading the log incrementally."""
+
+    def __init__(self, stdout_log: Path) -> None:
+        self.tail = Tail(stdout_log, chunk=4 * MiB, max_line=4096)
+        self.value: int | None = None
+
+    def read(self) -> int | None:
+        for line in self.tail.lines():
+            found = TOTAL_RE.findall(line)
+            if found:
+                self.value = int(found[-1])
+        return self.value
+
+
 def total_steps(stdout_log: Path) -> int | None:
-    """The ``MLINTERN_TOTAL_STEPS=<n>`` the train script prints once (last one wins)."""
-    try:
-        found = TOTAL_RE.findall(stdout_log.read_bytes())
-    except OSError:
-        return None
-    return int(found[-1]) if found else None
+    """The ``MLINTERN_TOTAL_STEPS=<n>`` the train script prints once (last one wins; first 64 MiB)."""
+    scan = TotalSteps(stdout_log)
+    scan.tail.chunk = MAX_READ
+    return scan.read()
 
 
 def eta_seconds(rows: list[dict], total: int | None) -> float | None:
@@ -145,14 +189,15 @@ class TensorBoardMirror:
             return
         self.writer = SummaryWriter(str(logdir))
 
-    def update(self, rows: list[dict]) -> None:
+    def update(self, new_rows: list[dict]) -> None:
+        """Add rows not mirrored yet (the caller passes only new ones)."""
         if self.writer is None:
             return
-        for row in rows[self.written:]:
+        for row in new_rows:
             for key, value in row.items():
                 if key not in ("step", "time") and isinstance(value, int | float):
                     self.writer.add_scalar(key, value, int(row["step"]))
-        self.written = len(rows)
+        self.written += len(new_rows)
         self.writer.flush()
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from mlintern.tools.errors import ToolError
+from mlintern.tools.workspace import PROJECT_META, TRAIN_SCRIPT
 
 CONTRACT_FLAGS = ("--out-dir", "--max-steps")
 
@@ -16,12 +17,12 @@ def check_project(project: Path) -> Path:
     if not project.is_dir():
         raise ToolError(f"{project} is not a folder.", hint="Pass the project folder made by scaffold-model.",
                         code="not_found")
-    script = project / "train.py"
+    script = project / TRAIN_SCRIPT
     if not script.is_file():
         raise ToolError(f"{project} has no train.py, so there is nothing to train.",
                         hint="Create the project with scaffold-model (mlintern scaffold-model SPEC -o DIR).",
                         code="not_found")
-    if not (project / "mlintern.json").is_file():
+    if not (project / PROJECT_META).is_file():
         text = script.read_text(errors="replace")
         if not all(flag in text for flag in CONTRACT_FLAGS):
             raise ToolError(

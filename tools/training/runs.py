@@ -17,13 +17,16 @@ import sys
 import time
 from pathlib import Path
 
+from mlintern.sandbox import files
+from mlintern.sandbox.detect import available_mode
 from mlintern.sandbox.env import scrubbed_env
+from mlintern.sandbox.launch import refuse_root_without_namespaces
 from mlintern.sandbox.policy import GiB, Limits
 from mlintern.sandbox.proctree import alive, cmdline, kill_tree
 from mlintern.tools.errors import Cancelled, ToolError
-from mlintern.tools.training import launchers
+from mlintern.tools.training import launchers, slurm
 from mlintern.tools.training.project import check_project
-from mlintern.tools.workspace import Workspace, new_id
+from mlintern.tools.workspace import LOSS_PLOT, RUN_OUT_DIR, STDERR_LOG, STDOUT_LOG, Workspace, new_id
 
 TERMINAL = ("succeeded", "failed", "cancelled", "lost")
 LIVE = ("queued", "running")
@@ -35,7 +38,8 @@ START_RACE_SECONDS = 30  # a queued run younger than this may not have its super
 def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "local", nproc_per_node: int = 1,
                  max_minutes: float | None = None, max_steps: int | None = None, ckpt_every: int | None = None,
                  sandbox: bool = True, resume: bool = False, wait: bool = False, env: list[str] | None = None,
-                 max_memory_gb: float | None = None, max_procs: int = 256, **rendezvous) -> dict:
+                 max_memory_gb: float | None = None, max_procs: int = 256, yes: bool = False,
+                 **rendezvous) -> dict:
     ws: Workspace = ctx.workspace
     folder = ws.path(project, must_exist=True, write=True)
     script = check_project(folder)
@@ -45,27 +49,45 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
         raise ToolError(f"Run {live['id']} of this project is still {live['status']}.",
                         hint=f"Wait for it, or stop it with `mlintern stop-training {live['id']}`.", code="busy")
     scrubbed_env(passthrough=tuple(env or ()))  # unknown or malformed names fail now, not in the supervisor
+    multi_node = int(rendezvous.get("nnodes") or 1) > 1
+    if sandbox and launcher != "slurm":
+        refuse_root_without_namespaces(available_mode())  # before anything is written
+    approvals = []  # the switches that weaken the sandbox, each approved by the person (or --yes)
+    if not sandbox and launcher != "slurm":
+        approvals.append(_approve(ctx, "run the training code without the sandbox",
+                                  f"{folder.name}: sandbox=false gives the generated code your files, network and "
+                                  "processes"))
+    if multi_node and launcher != "slurm":
+        approvals.append(_approve(ctx, "give the training code network access",
+                                  f"{folder.name}: nnodes={rendezvous.get('nnodes')} needs the network for the "
+                                  "rendezvous, so the sandbox's network is turned on"))
     # NAME=value entries reach the supervisor through its environment: values never touch the disk.
     given = dict(item.split("=", 1) for item in env or () if "=" in item)
     env_names = [item.partition("=")[0] for item in env or ()]
     previous = _resumable(ws, folder) if resume else None
     run_id = new_id("run-")
-    run_dir = ws.subdir("runs", run_id)
-    out_dir = Path(previous["meta"]["out_dir"]) if previous else run_dir / "out"
+    run_dir = ws.run_dir(run_id, create=True)
+    out_dir = Path(previous["meta"]["out_dir"]) if previous else run_dir / RUN_OUT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     args = launchers.train_args(out_dir=out_dir, pilot=pilot, max_steps=max_steps, resume=resume,
                                 ckpt_every=ckpt_every)
     mode = "pilot" if pilot else "full"
     meta = {"out_dir": str(out_dir), "max_minutes": max_minutes, "max_steps": max_steps,
-            "resumed_from": previous["id"] if previous else None, "sandbox": sandbox}
-    if launcher == "slurm":
-        return _slurm(ws, folder, script, args, run_id, run_dir, mode, meta, max_minutes, nproc_per_node,
-                      int(rendezvous.get("nnodes") or 1))
+            "resumed_from": previous["id"] if previous else None, "sandbox": sandbox,
+            "network": multi_node and launcher != "slurm", "approvals": approvals}
+    if launcher == "slurm":  # tools/training/slurm.py: submit, follow, cancel, re-attach
+        out = slurm.submit(ctx, ws, folder=folder, script=script, args=args, run_id=run_id, run_dir=run_dir,
+                            mode=mode, meta=meta, max_minutes=max_minutes, nproc_per_node=nproc_per_node,
+                            nnodes=int(rendezvous.get("nnodes") or 1),
+                            tasks_per_node=int(rendezvous.get("tasks_per_node") or 1), sandbox=sandbox,
+                            env=env, yes=yes, max_memory_gb=max_memory_gb, max_procs=max_procs)
+        if wait and out.get("run_id"):
+            out = {**describe(ws, _wait(ctx, ws, out["run_id"])), "sbatch_script": out["sbatch_script"]}
+        return out
     if launcher == "torchrun":
         command = launchers.torchrun_command(script, args, nproc_per_node=nproc_per_node, rendezvous=rendezvous)
     else:
         command = launchers.local_command(script, args)
-    multi_node = int(rendezvous.get("nnodes") or 1) > 1
     limits = Limits()
     launch = {
         "project": str(folder), "command": command, "out_dir": str(out_dir), "sandbox": sandbox,
@@ -93,29 +115,28 @@ def run_training(ctx, *, project: str, pilot: bool = False, launcher: str = "loc
     return describe(ws, run, summary_prefix="started" if not wait else None)
 
 
+def _approve(ctx, action: str, detail: str) -> dict:
+    """Ask the person behind the face (MCP elicitation; the CLI's --yes pre-approves); refuse when nobody
+    can be asked or they decline. Returns the decision for the run record."""
+    ask = getattr(ctx, "ask_approval", None)
+    if ask is None:
+        raise ToolError(f"Refusing to {action} without approval ({detail}); nobody could be asked.",
+                        hint="Approve it when your client asks (MCP elicitation), or pass --yes on the command "
+                             "line (`mlintern run-training --yes ...`) if you trust this code.",
+                        code="approval_required")
+    if not ask(f"Approve: {action}? {detail}."):
+        raise ToolError(f"Not approved: {action}; nothing was started.",
+                        hint="Run it with the sandbox and without nnodes > 1, or approve when asked.",
+                        code="declined")
+    return {"action": action, "detail": detail, "approved": True, "how": f"asked over {ctx.face}"}
+
+
 def _resumable(ws: Workspace, folder: Path) -> dict:
     for run in ws.runs(project=str(folder)):
         if run["meta"].get("out_dir") and Path(run["meta"]["out_dir"]).is_dir():
             return run
     raise ToolError(f"No earlier run of {folder} to resume.", hint="Start it without resume first.",
                     code="not_found")
-
-
-def _slurm(ws, folder, script, args, run_id, run_dir, mode, meta, max_minutes, nproc, nnodes) -> dict:
-    path = folder / "mlintern_job.sbatch"
-    path.write_text(launchers.sbatch_script(project=folder, script=script, args=args, run_dir=run_dir,
-                                            job_name=f"mlintern-{folder.name}", max_minutes=max_minutes,
-                                            nproc_per_node=nproc, nnodes=nnodes))
-    job = launchers.submit_sbatch(path)
-    if job is None:
-        return {"run_id": None, "state": "not_submitted", "sbatch_script": str(path), "project": str(folder),
-                "summary": f"sbatch is not installed here; nothing was submitted. Wrote {path}.\n"
-                           f"On the cluster's login node run: sbatch {path}"}
-    run = ws.create_run(project=str(folder), command=["sbatch", str(path)], launcher="slurm", mode=mode,
-                        run_dir=str(run_dir), meta={**meta, "slurm_job_id": job}, run_id=run_id)
-    out = describe(ws, run, summary_prefix=f"submitted SLURM job {job}")
-    out["sbatch_script"] = str(path)
-    return out
 
 
 def _wait(ctx, ws: Workspace, run_id: str) -> dict:
@@ -146,6 +167,8 @@ def _supervisor_alive(run: dict) -> bool:
 def reconcile(ws: Workspace, runs: list[dict] | None = None) -> None:
     """Mark live-looking runs whose supervisor is gone as ``lost`` (resumable). Servers call this at start."""
     for run in runs if runs is not None else ws.runs(status=None, limit=1000):
+        if run["status"] in LIVE and run["launcher"] == "slurm":
+            slurm.reconcile(ws, run)
         if run["status"] not in LIVE or run["launcher"] == "slurm":
             continue
         if not run["meta"].get("supervisor_pid") and time.time() - run["created"] < START_RACE_SECONDS:
@@ -163,6 +186,8 @@ def stop_run(ws: Workspace, run_id: str, *, reason: str, wait_s: float = GRACE_S
     run = ws.require_run(run_id)
     if run["status"] in TERMINAL:
         return run
+    if run["launcher"] == "slurm":
+        return slurm.cancel(ws, run, reason=reason)
     ws.update_run(run_id, meta={"stop_reason": reason})
     if _supervisor_alive(run):
         os.kill(run["meta"]["supervisor_pid"], signal.SIGTERM)
@@ -211,18 +236,16 @@ def training_status(ctx, *, run_id: str | None = None, log_lines: int = 20) -> d
 
 
 def _tail(path: Path, n: int) -> list[str]:
-    try:
-        data = path.read_bytes()[-64_000:].decode(errors="replace")
-    except OSError:
-        return []
-    return data.splitlines()[-n:] if n else []
+    """The last ``n`` lines of a log (its last 64 kB; never the whole file, never through a link)."""
+    data = files.try_read_text(path, limit=64_000, tail=True) or ""
+    return [line[:2000] for line in data.splitlines()[-n:]] if n else []
 
 
 def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: str | None = None) -> dict:
     """One run as every face shows it."""
     meta, run_dir = run["meta"], Path(run["run_dir"])
-    png = run_dir / "loss.png"
-    tail = _tail(run_dir / "stdout.log", log_lines) + [f"[stderr] {x}" for x in _tail(run_dir / "stderr.log",
+    png = run_dir / LOSS_PLOT
+    tail = _tail(run_dir / STDOUT_LOG, log_lines) + [f"[stderr] {x}" for x in _tail(run_dir / STDERR_LOG,
                                                                                        max(3, log_lines // 4))]
     out = {
         "run_id": run["id"], "state": run["status"], "project": run["project"], "mode": run["mode"],
@@ -232,6 +255,7 @@ def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: s
         "reason": run["reason"], "exit_code": run["exit_code"], "started": run["started"], "ended": run["ended"],
         "run_dir": str(run_dir), "out_dir": meta.get("out_dir"), "loss_plot": str(png) if png.exists() else None,
         "log_tail": tail, "warning": meta.get("sandbox_warning"), "evaluation": meta.get("evaluation") or {},
+        "network": bool(meta.get("network")), "approvals": meta.get("approvals") or [],
     }
     step = f"step {out['step']}/{out['total_steps'] or '?'}" if out["step"] is not None else "no step logged yet"
     loss = out["last_metrics"].get("loss")
@@ -245,8 +269,15 @@ def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: s
         lines.append(f"about {out['eta_seconds'] / 60:.1f} min left")
     if out["reason"]:
         lines.append(f"reason: {out['reason']}")
+    if run["launcher"] == "slurm" and meta.get("slurm"):
+        out["slurm"] = meta["slurm"]
+        out["isolation"] = meta.get("isolation")
+        lines.append(slurm.summary_line(meta["slurm"]))
+        out["log_tail"] += [f"[slurm] {x}" for x in slurm.scheduler_log(run_dir, meta["slurm"], 3)]
     if out["warning"]:
         lines.append(out["warning"])
+    for approval in out["approvals"]:
+        lines.append(f"approved: {approval['action']} ({approval['how']})")
     if out["loss_plot"]:
         lines.append(f"loss curve: {out['loss_plot']}")
     out["summary"] = "\n".join(lines)

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
-from mlintern.sandbox import Limits, Policy, prepare
+from mlintern.sandbox import Limits, Policy, files, prepare
 from mlintern.sandbox.proctree import cmdline, descendants, kill_tree, signal_quietly
 from mlintern.sandbox.reaper import MARKER
 from mlintern.tools.training import metrics as M
@@ -45,29 +47,36 @@ class Supervisor:
         self.stop_deadline = float("inf")  # when a stop was asked, kill everything at this time
         self.metrics = M.MetricsTail(self.out_dir / "metrics.jsonl")
         self.metrics_seen = 0
+        self.evaluation: dict[str, dict] = {}  # the latest held-out record per split ("val", "test")
         self.total: int | None = None
         self.last_plot = 0.0
         self.tb = None
         self.signalled: int | None = None
+        self.reason_from_record = False
+        self.lock = threading.Lock()
+        self.total_scan = M.TotalSteps(self.run_dir / "stdout.log")
+        self.refresh_error: str | None = None
 
     # ------------------------------------------------------------ signals
     def _on_signal(self, signum: int, _frame) -> None:
-        """SIGTERM/SIGINT from stop-training or a cancelled caller; handled in the loop, not here
+        """SIGTERM/SIGINT from stop-training or a cancelled caller; handled by the guard thread, not here
         (a signal handler must not open a database transaction the loop may be in)."""
         self.signalled = signum
 
     def _handle_signal(self) -> None:
-        meta = (self.ws.get_run(self.run_id) or {}).get("meta", {})
         name = signal.Signals(self.signalled).name
-        self.request_stop(meta.get("stop_reason") or f"stopped by {name}", "cancelled")
+        self.request_stop(f"stopped by {name}", "cancelled")
+        self.reason_from_record = True  # finish() prefers the reason stop-training wrote in the run record
 
     def request_stop(self, reason: str, status: str) -> None:
-        if self.stop_reason is None:
+        with self.lock:
+            if self.stop_reason is not None:
+                return
             self.stop_reason, self.stop_status = reason, status
             self.stop_deadline = time.time() + self.cfg.get("grace_seconds", 10)
-            reaper = self._reaper_pid()
-            if reaper:
-                signal_quietly(reaper, signal.SIGTERM)
+        reaper = self._reaper_pid()
+        if reaper:
+            signal_quietly(reaper, signal.SIGTERM)
 
     def _reaper_pid(self) -> int | None:
         """The reaper inside the sandbox (bwrap's and unshare's own argv hold its source too: skip them)."""
@@ -108,14 +117,32 @@ class Supervisor:
                            started=self.started,
                            meta={"supervisor_pid": os.getpid(), "sandbox_mode": launch.mode,
                                  "sandbox_warning": launch.warning})
-        self.tb = M.TensorBoardMirror(self.out_dir / "tensorboard") if c.get("tensorboard", True) else None
+        self.tb = M.TensorBoardMirror(self.run_dir / "tensorboard") if c.get("tensorboard", True) else None
 
     # -------------------------------------------------------------- watch
     def watch(self) -> int:
+        """Enforce the limits from a guard thread that never reads a file the sandbox wrote, while this
+        thread mirrors progress (reads of run files are bounded and never block, but the limits must not
+        depend on that)."""
+        done = threading.Event()
+        guard = threading.Thread(target=self._guard, args=(done,), name="mlintern-guard", daemon=True)
+        guard.start()
+        next_metrics = 0.0
+        try:
+            while self.proc.poll() is None:
+                if time.time() >= next_metrics:
+                    self._refresh_safely()
+                    next_metrics = time.time() + METRICS_EVERY_S
+                time.sleep(POLL_S)
+        finally:
+            done.set()
+            guard.join(timeout=5)
+        return self.proc.returncode
+
+    def _guard(self, done: threading.Event) -> None:
         wall = self.cfg.get("wall_seconds")
         max_procs = self.cfg["max_procs"]
-        next_metrics = 0.0
-        while self.proc.poll() is None:
+        while not done.is_set() and self.proc.poll() is None:
             now = time.time()
             if self.signalled and self.stop_reason is None:
                 self._handle_signal()
@@ -125,48 +152,82 @@ class Supervisor:
             if self.stop_reason is not None and now > self.stop_deadline:
                 self.kill_all()
             if max_procs and len(descendants(self.proc.pid)) > max_procs + 4:
-                if self.stop_reason is None:
-                    self.stop_reason = (f"process limit exceeded (more than {max_procs} processes; fork bomb?); "
-                                        "the whole sandbox was killed")
-                self.stop_deadline = 0.0  # no grace for a fork bomb
+                with self.lock:
+                    if self.stop_reason is None:
+                        self.stop_reason = (f"process limit exceeded (more than {max_procs} processes; fork "
+                                            "bomb?); the whole sandbox was killed")
+                    self.stop_deadline = 0.0  # no grace for a fork bomb
                 self.kill_all()
-            if now >= next_metrics:
-                self.refresh()
-                next_metrics = now + METRICS_EVERY_S
-            time.sleep(POLL_S)
-        return self.proc.returncode
+            done.wait(POLL_S)
+
+    def _refresh_safely(self) -> None:
+        """Progress is best effort: a hostile metrics file must not end the supervision."""
+        try:
+            self.refresh()
+        except Exception as err:  # noqa: BLE001 - logged once, the run goes on
+            if self.refresh_error is None:
+                self.refresh_error = f"{type(err).__name__}: {err}"
+                print(f"[mlintern] progress mirroring failed: {self.refresh_error}", file=sys.stderr, flush=True)
 
     def refresh(self, final: bool = False) -> None:
-        rows = self.metrics.read()
-        if self.total is None:  # printed once; stop scanning the log when found
-            self.total = M.total_steps(self.run_dir / "stdout.log")
+        self.metrics.read()
+        rows, new = self.metrics.rows, self.metrics.new
+        if self.total is None:  # printed once; read incrementally until found
+            self.total = self.total_scan.read()
         total = self.total or self.cfg.get("max_steps")
-        if len(rows) != self.metrics_seen or final:
-            train, evals = M.split_rows(rows)
+        self.evaluation.update(M.last_evaluations(M.split_rows(new)[1]))  # the latest record per split, kept
+        if self.metrics.count != self.metrics_seen or final:
+            train, _ = M.split_rows(rows)
             last = train[-1] if train else {}
             self.ws.update_run(self.run_id, meta={"step": last.get("step"), "total_steps": total,
                                                   "last_metrics": last, "eta_seconds": M.eta_seconds(train, total),
-                                                  "evaluation": M.last_evaluations(evals)})
+                                                  "evaluation": dict(self.evaluation)})
             if self.tb is not None:
-                self.tb.update(rows)
+                self.tb.update(new)
             if rows and (final or time.time() - self.last_plot > PLOT_EVERY_S):
                 M.plot_loss(rows, self.run_dir / "loss.png", f"{self.run_id} ({self.run['mode']})")
                 self.last_plot = time.time()
-            self.metrics_seen = len(rows)
+            self.metrics_seen = self.metrics.count
 
     # ------------------------------------------------------------- finish
     def finish(self, returncode: int) -> None:
-        try:
-            report = json.loads(self.status_pipe.read().decode() or "null")
-        except ValueError:
-            report = None
+        report = self._read_report()
+        if self.reason_from_record:
+            asked = (self.ws.get_run(self.run_id) or {}).get("meta", {}).get("stop_reason")
+            self.stop_reason = asked or self.stop_reason
         status, reason = self.verdict(returncode, report)
-        self.refresh(final=True)
+        self._refresh_safely()
         if self.tb is not None:
             self.tb.close()
         self.ws.update_run(self.run_id, status=status, reason=reason, ended=time.time(),
                            exit_code=(report or {}).get("returncode", returncode))
         self.ws.log_event("run_ended", {"run_id": self.run_id, "status": status, "reason": reason})
+
+    def _read_report(self) -> dict | None:
+        """The reaper's one JSON line from the status pipe: at most 64 KiB, waiting at most 5 s for the
+        pipe to close (a process that kept a copy of it open cannot hold the supervisor)."""
+        fd = self.status_pipe.fileno()
+        os.set_blocking(fd, False)
+        data, deadline = b"", time.time() + 5
+        while len(data) < 65536 and time.time() < deadline:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.time()))
+            if not ready:
+                break
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                break
+            data += chunk
+        for line in reversed(data.decode(errors="replace").splitlines()):
+            try:
+                report = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(report, dict) and isinstance(report.get("returncode"), int):
+                return report
+        return None
 
     def verdict(self, returncode: int, report: dict | None) -> tuple[str, str | None]:
         if self.stop_reason is not None:
@@ -179,7 +240,11 @@ class Supervisor:
             return "failed", f"the sandbox could not be set up: {report['setup_error']}"
         code, sig = report["returncode"], report.get("signal")
         if report.get("leftovers"):
-            left = "; ".join(report["leftovers"][:3])
+            left = "; ".join(str(x)[:200] for x in report["leftovers"][:3])
+            tail = _last_error_line(self.run_dir / "stderr.log")
+            if "Resource temporarily unavailable" in tail:  # fork() refused by RLIMIT_NPROC
+                return "failed", (f"process limit reached (at most {self.cfg['max_procs']} processes; fork bomb?): "
+                                  f"{tail}; {len(report['leftovers'])} leftover process(es) killed by the sandbox")
             return "failed", (f"left {len(report['leftovers'])} background process(es) behind after exiting "
                               f"(killed by the sandbox): {left}")
         if code == 0:
@@ -197,19 +262,13 @@ class Supervisor:
 
 
 def _stderr_has(path: Path, signs: tuple[str, ...]) -> bool:
-    try:
-        text = path.read_bytes()[-20000:].decode(errors="replace")
-    except OSError:
-        return False
+    text = files.try_read_text(path, limit=20000, tail=True) or ""
     return any(s in text for s in signs)
 
 
 def _last_error_line(path: Path) -> str:
     """The last non-empty stderr line that is not mlintern's own warning (usually the exception)."""
-    try:
-        lines = path.read_bytes()[-20000:].decode(errors="replace").splitlines()
-    except OSError:
-        return ""
+    lines = (files.try_read_text(path, limit=20000, tail=True) or "").splitlines()
     for line in reversed(lines):
         if line.strip() and not line.startswith("[mlintern]"):
             return line.strip()[:300]

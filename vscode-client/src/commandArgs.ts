@@ -53,11 +53,6 @@ export function runIdArgs(runId: string): { run_id: string } {
   return { run_id: runId };
 }
 
-/** For the status bar's polling: no log lines, to keep each poll cheap. */
-export function statusArgs(runId: string): { run_id: string; log_lines: number } {
-  return { run_id: runId, log_lines: 0 };
-}
-
 /** reproduce-paper: the PDF and the repair bound (the server fills brain and budgets from its options,
  *  but has no option for repairs). */
 export function reproduceArgs(
@@ -86,11 +81,6 @@ export function defaultProjectDir(root: string, title: string | null | undefined
   return path.join(root, "projects", slugify(title ?? "", paperId ? `paper-${paperId.slice(0, 8)}` : "model"));
 }
 
-/** The spec file of a parsed paper (the workspace layout in CONTRIBUTING.md). */
-export function specPathFor(root: string, paperId: string): string {
-  return path.join(root, ".mlintern", "papers", paperId, "spec.json");
-}
-
 /** A run as `workspace-status` lists it. */
 export interface RunRow {
   id: string;
@@ -101,6 +91,9 @@ export interface RunRow {
   ended?: number | null;
   reason?: string | null;
 }
+
+/** A scaffolded project's own files (the server's tools/workspace.py: PROJECT_META, PROJECT_CONFIG). */
+export const PROJECT_FILES = { meta: "mlintern.json", config: "config.json", readme: "README.md" } as const;
 
 export const ACTIVE_STATUSES: readonly string[] = ["queued", "running"];
 export const FINISHED_STATUSES: readonly string[] = ["succeeded", "failed", "cancelled", "lost"];
@@ -139,6 +132,8 @@ export interface PaperRow {
   title: string | null;
   family: string | null;
   has_spec: boolean;
+  /** The spec file as workspace-status reports it (relative to the workspace): the server owns the layout. */
+  spec: string;
 }
 
 export function papersFromStatus(result: unknown): PaperRow[] {
@@ -147,7 +142,8 @@ export function papersFromStatus(result: unknown): PaperRow[] {
     return [];
   }
   return papers.filter(
-    (p): p is PaperRow => typeof p === "object" && p !== null && typeof p.id === "string" && p.has_spec === true,
+    (p): p is PaperRow =>
+      typeof p === "object" && p !== null && typeof p.id === "string" && p.has_spec === true && typeof p.spec === "string",
   );
 }
 

@@ -6,6 +6,7 @@ import * as path from "path";
 import * as vscode from "vscode";
 import {
   absoluteIn,
+  PROJECT_FILES,
   activeRuns,
   defaultProjectDir,
   lastFailedRun,
@@ -18,7 +19,6 @@ import {
   runsFromStatus,
   runTrainingArgs,
   scaffoldArgs,
-  specPathFor,
 } from "./commandArgs";
 import { runView } from "./runStatus";
 import { API_KEY_SECRET, ServerController, workspaceRoot } from "./server";
@@ -75,7 +75,7 @@ async function pickProject(uri?: vscode.Uri): Promise<string | undefined> {
     return stat.type & vscode.FileType.Directory ? uri.fsPath : path.dirname(uri.fsPath);
   }
   const marker = await pickFile(
-    "**/mlintern.json",
+    `**/${PROJECT_FILES.meta}`,
     "Which project?",
     "No scaffolded project in this workspace: run 'mlintern: Scaffold Model' first.",
   );
@@ -135,7 +135,7 @@ export function registerCommands(deps: CommandDeps): void {
       papers.map((p) => ({ label: p.title ?? p.source, description: p.family ?? "", detail: p.source, paper: p })),
       { placeHolder: "Scaffold a project from which paper?" },
     );
-    return picked && { spec: specPathFor(root, picked.paper.id), title: picked.paper.title ?? undefined };
+    return picked && { spec: absoluteIn(root, picked.paper.spec), title: picked.paper.title ?? undefined };
   }
 
   async function scaffoldModel(uri?: vscode.Uri, knownTitle?: string): Promise<void> {
@@ -164,19 +164,19 @@ export function registerCommands(deps: CommandDeps): void {
       return;
     }
     const project = absoluteIn(root, resultString(result, "project", "output", "path") ?? target);
-    const readme = path.join(project, "README.md");
+    const readme = path.join(project, PROJECT_FILES.readme);
     if (fs.existsSync(readme)) {
       await openAt(readme);
     }
     const next = await vscode.window.showInformationMessage(
       `Scaffolded ${vscode.workspace.asRelativePath(project)}.`,
       "Run Pilot",
-      "Open config.json",
+      `Open ${PROJECT_FILES.config}`,
     );
     if (next === "Run Pilot") {
       await runPilot(vscode.Uri.file(project));
-    } else if (next === "Open config.json") {
-      await openAt(path.join(project, "config.json"));
+    } else if (next === `Open ${PROJECT_FILES.config}`) {
+      await openAt(path.join(project, PROJECT_FILES.config));
     }
   }
 

@@ -7,7 +7,7 @@ export interface RunView {
   /** Status bar text, with a codicon. */
   text: string;
   tooltip: string;
-  /** Still queued or running: keep polling. */
+  /** Still queued or running. */
   active: boolean;
   status: string;
   failed: boolean;
@@ -71,4 +71,40 @@ export function runView(result: unknown): RunView {
   const summary = String(field(result, "summary") ?? "").trim();
   const tooltip = [`mlintern run ${runId}: ${status}`, summary, "Click for details."].filter(Boolean).join("\n");
   return { text: `${icon} mlintern ${detail}`, tooltip, active, status, failed: status === "failed" };
+}
+
+/** The server's `mlintern/runs` notification: each project's latest run, newest first. */
+export const RUNS_NOTIFICATION = "mlintern/runs";
+
+/** One entry of `mlintern/runs` (the server's `lsp_convert.run_status`). */
+export interface RunsEntry {
+  run_id: string;
+  project: string;
+  status: string;
+  mode?: string | null;
+  step?: number | null;
+  total_steps?: number | null;
+  loss?: number | null;
+}
+
+/** The runs of an `mlintern/runs` notification, ignoring anything malformed. */
+export function runsFromNotification(params: unknown): RunsEntry[] {
+  const runs = (params as { runs?: unknown } | null)?.runs;
+  if (!Array.isArray(runs)) {
+    return [];
+  }
+  return runs.filter(
+    (r): r is RunsEntry =>
+      typeof r === "object" && r !== null && typeof r.run_id === "string" && typeof r.status === "string",
+  );
+}
+
+/** Which run the status bar shows: the tracked one while it is going; otherwise a run going elsewhere (the
+ *  CLI, an agent, another window) if there is one; otherwise the tracked one's final state. */
+export function pickRun(runs: readonly RunsEntry[], trackedId: string | undefined): RunsEntry | undefined {
+  const tracked = trackedId === undefined ? undefined : runs.find((r) => r.run_id === trackedId);
+  if (tracked && ACTIVE_STATUSES.includes(tracked.status)) {
+    return tracked;
+  }
+  return runs.find((r) => ACTIVE_STATUSES.includes(r.status)) ?? tracked;
 }

@@ -25,6 +25,7 @@ import {
 } from "./interpreter";
 import { isToolErrorData } from "./commandArgs";
 import { feedProgress, ProgressRouter } from "./progress";
+import { RUNS_NOTIFICATION } from "./runStatus";
 import { selectedInterpreter } from "./pythonExtension";
 import { initializationOptions, parseSettings, redact, serverEnvironment } from "./settings";
 
@@ -80,6 +81,9 @@ export class ServerController implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient | undefined> | undefined;
   private readonly progress = new ProgressRouter();
+  private readonly runsEmitter = new vscode.EventEmitter<unknown>();
+  /** The server's `mlintern/runs` notifications (from whichever server process is current). */
+  readonly onRuns = this.runsEmitter.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -148,6 +152,7 @@ export class ServerController implements vscode.Disposable {
     }
     client.onDidChangeState((event) => this.log.info(`Language server ${State[event.oldState]} -> ${State[event.newState]}.`));
     this.progress.install(client);
+    client.onNotification(RUNS_NOTIFICATION, (params: unknown) => this.runsEmitter.fire(params));
     this.client = client;
     return client;
   }
@@ -238,6 +243,7 @@ export class ServerController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.runsEmitter.dispose();
     void this.stop();
   }
 }

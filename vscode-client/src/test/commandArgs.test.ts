@@ -17,8 +17,6 @@ import {
   runTrainingArgs,
   scaffoldArgs,
   slugify,
-  specPathFor,
-  statusArgs,
   toWorkspacePath,
 } from "../commandArgs";
 
@@ -58,9 +56,8 @@ describe("tool arguments", () => {
     assert.deepEqual(runTrainingArgs(`${ROOT}/projects/t`, ROOT, false), { project: "projects/t", pilot: false, wait: false });
   });
 
-  it("status, stop and diagnose take the run id; the status bar's polls ask for no log lines", () => {
+  it("status, stop and diagnose take the run id", () => {
     assert.deepEqual(runIdArgs("r1"), { run_id: "r1" });
-    assert.deepEqual(statusArgs("r1"), { run_id: "r1", log_lines: 0 });
   });
 });
 
@@ -75,7 +72,6 @@ describe("project folder suggestion", () => {
   it("puts projects under projects/ and falls back to the paper id", () => {
     assert.equal(defaultProjectDir(ROOT, "Deep Residual Learning"), path.join(ROOT, "projects", "deep-residual-learning"));
     assert.equal(defaultProjectDir(ROOT, null, "0123456789abcdef"), path.join(ROOT, "projects", "paper-01234567"));
-    assert.equal(specPathFor(ROOT, "ab12"), path.join(ROOT, ".mlintern", "papers", "ab12", "spec.json"));
   });
 });
 
@@ -103,14 +99,15 @@ describe("runs from workspace-status", () => {
     assert.deepEqual(runsFromStatus({ runs: "nope" }), []);
   });
 
-  it("offers only papers that have a spec", () => {
+  it("offers only papers that have a spec, at the path the server reports", () => {
     const papers = papersFromStatus({
       papers: [
-        { id: "a", source: "a.pdf", title: "A", family: "vit", has_spec: true },
-        { id: "b", source: "b.pdf", title: null, family: null, has_spec: false },
+        { id: "a", source: "a.pdf", title: "A", family: "vit", has_spec: true, spec: ".mlintern/papers/a/spec.json" },
+        { id: "b", source: "b.pdf", title: null, family: null, has_spec: false, spec: null },
+        { id: "c", source: "c.pdf", title: null, family: null, has_spec: true },
       ],
     });
-    assert.deepEqual(papers.map((p) => p.id), ["a"]);
+    assert.deepEqual(papers.map((p) => [p.id, p.spec]), [["a", ".mlintern/papers/a/spec.json"]]);
   });
 });
 

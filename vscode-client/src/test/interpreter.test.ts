@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -116,25 +117,38 @@ function realCheck(python: string, extra: string[] = []): Promise<ReturnType<typ
   });
 }
 
+/**
+ * The project's own interpreter: MLINTERN_TEST_PYTHON (the Makefile passes the venv's), else the
+ * repository's .venv. Never `python3` from PATH: whether a system Python has mlintern says nothing.
+ */
+function projectPython(): string {
+  if (process.env.MLINTERN_TEST_PYTHON) return process.env.MLINTERN_TEST_PYTHON;
+  const root = path.resolve(__dirname, "..", "..", "..");
+  return process.platform === "win32"
+    ? path.join(root, ".venv", "Scripts", "python.exe")
+    : path.join(root, ".venv", "bin", "python");
+}
+
 describe("the import check against real interpreters", () => {
-  const python = process.env.MLINTERN_TEST_PYTHON || "python3";
+  const python = projectPython();
+  const missing = existsSync(python) ? undefined : `${python} does not exist: run \`make install\` first`;
 
   it("finds mlintern in the development interpreter", async (t) => {
-    const out = await realCheck(python);
-    if (!out.ok && out.kind === "no-interpreter") {
-      t.skip(`${python} is not available`);
+    if (missing) {
+      t.skip(missing);
       return;
     }
+    const out = await realCheck(python);
     assert.ok(out.ok, JSON.stringify(out));
     assert.match(out.version, /^\d+\.\d+/);
   });
 
   it("says 'not installed' when site-packages is hidden (python -S)", async (t) => {
-    const out = await realCheck(python, ["-S"]);
-    if (!out.ok && out.kind === "no-interpreter") {
-      t.skip(`${python} is not available`);
+    if (missing) {
+      t.skip(missing);
       return;
     }
+    const out = await realCheck(python, ["-S"]);
     assert.ok(!out.ok && out.kind === "not-installed", JSON.stringify(out));
   });
 

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatLoss, runView } from "../runStatus";
+import { formatLoss, pickRun, runsFromNotification, runView } from "../runStatus";
 
 describe("runView", () => {
-  it("shows step/total and loss of a running run, and keeps polling", () => {
+  it("shows step/total and loss of a running run, and counts as active", () => {
     const view = runView({ run_id: "r1", status: "running", step: 120, total_steps: 1000, loss: 2.3456 });
     assert.equal(view.text, "$(sync~spin) mlintern 120/1000 · loss 2.35");
     assert.equal(view.active, true);
@@ -24,7 +24,7 @@ describe("runView", () => {
     assert.equal(view.active, true);
   });
 
-  it("stops polling when the run ends, and flags failures", () => {
+  it("is no longer active when the run ends, and flags failures", () => {
     const failed = runView({ status: "failed", step: 3, summary: "CUDA error" });
     assert.equal(failed.active, false);
     assert.equal(failed.failed, true);
@@ -48,5 +48,28 @@ describe("formatLoss", () => {
     assert.equal(formatLoss(0), "0.00");
     assert.equal(formatLoss(0.00001234), "1.23e-5");
     assert.equal(formatLoss(123456), "1.23e+5");
+  });
+});
+
+describe("the server's mlintern/runs notification", () => {
+  const entry = (run_id: string, status: string, project = "p") => ({ run_id, project, status, step: 3, total_steps: 10, loss: 1.5 });
+
+  it("keeps well-formed entries only", () => {
+    const runs = runsFromNotification({ runs: [entry("a", "running"), { run_id: 1 }, null, { status: "failed" }] });
+    assert.deepEqual(runs.map((r) => r.run_id), ["a"]);
+    assert.deepEqual(runsFromNotification(undefined), []);
+    assert.deepEqual(runsFromNotification({ runs: "no" }), []);
+  });
+
+  it("shows the tracked run while it goes, and its end when nothing else runs", () => {
+    assert.equal(pickRun([entry("b", "running", "q"), entry("a", "running")], "a")?.run_id, "a");
+    assert.equal(pickRun([entry("a", "failed")], "a")?.status, "failed");
+    assert.equal(runView(pickRun([entry("a", "running")], "a")).text, "$(sync~spin) mlintern 3/10 · loss 1.50");
+  });
+
+  it("follows a run started elsewhere once the tracked one has ended, or when none is tracked", () => {
+    assert.equal(pickRun([entry("a", "succeeded"), entry("b", "running", "q")], "a")?.run_id, "b");
+    assert.equal(pickRun([entry("b", "queued", "q")], undefined)?.run_id, "b");
+    assert.equal(pickRun([entry("a", "succeeded")], undefined), undefined);
   });
 });
