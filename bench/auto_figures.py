@@ -57,7 +57,8 @@ def run_auto(pdf: Path, budget: float) -> dict:
                 continue
             if pilot_ok_at is None and str(ev.get("step", "")).startswith("pilot") and ev.get("ok"):
                 pilot_ok_at = ev["ts"] - wall0
-        state = st.load_state(Workspace(ws_dir, confined=False), paper_key(str(pdf))) or {}
+        loaded = st.load_state(Workspace(ws_dir, confined=False), paper_key(str(pdf)))
+        state = loaded.to_dict() if loaded else {}
         pilots = state.get("pilots") or []
         ok = any(p.get("ok") for p in pilots)
         return {"paper": pdf.stem, "returncode": proc.returncode, "first_step_s": first_step, "total_s": total,
@@ -65,8 +66,18 @@ def run_auto(pdf: Path, budget: float) -> dict:
                 "repairs": len(state.get("repairs") or []),
                 "family": ((state.get("steps") or {}).get("parse") or {}).get("family"),
                 "full": _full_outcome((state.get("steps") or {}).get("full")),
+                "verdict": _main_verdict((state.get("steps") or {}).get("evaluate")),
                 "stop": (state.get("stop") or {}).get("kind") or "-",
                 "stop_message": (state.get("stop") or {}).get("message", "")[:100]}
+
+
+def _main_verdict(evaluate: dict | None) -> str:
+    """The verdict on the paper's main claim (the claims table of the report), or why there is none."""
+    if not evaluate:
+        return "not evaluated"
+    rows = evaluate.get("claims") or []
+    main = next((r for r in rows if r.get("main")), rows[0] if rows else None)
+    return f"{main['verdict']} ({main['why']})" if main else "no claim read"
 
 
 def _full_outcome(full: dict | None) -> str | None:
@@ -90,6 +101,7 @@ def main() -> int:
     ex = run_auto(EXAMPLE, 3.0)
     print("example paper (offline brain, --budget-minutes 3)")
     print(f"  first training step: {fmt(ex['first_step_s'])} s (target < 20 s)")
+    print(f"  main claim:          {ex['verdict']}")
     print(f"  report written:      {fmt(ex['total_s'])} s (target < 180 s); pilot loss fell: {ex['pilot_loss_fell']}; "
           f"full run: {ex['full']}; stop: {ex['stop']}")
     if args.example_only:
@@ -106,7 +118,8 @@ def main() -> int:
         r = run_auto(SHARED / "papers" / f"{name}.pdf", args.budget_minutes)
         reached += r["pilot_loss_fell"]
         print(f"{name:<14}{fmt(r['family']):<22}{str(r['pilot_loss_fell']):<12}{fmt(r['pilot_ok_s']):>7}"
-              f"{fmt(r['total_s']):>9}{r['repairs']:>9}  {fmt(r['full']):<18}{r['stop']} {r['stop_message']}",
+              f"{fmt(r['total_s']):>9}{r['repairs']:>9}  {fmt(r['full']):<18}{r['stop']} {r['stop_message']}"
+              f"\n{'':<14}main claim: {r['verdict']}",
               flush=True)
     print(f"\n{reached}/{len(names)} papers reached a pilot whose loss fell (target: all)")
     return 0

@@ -127,7 +127,7 @@ def test_state_replays_from_the_event_log(workspace, tmp_path):
     st.save_state(workspace, "p", "parse", {"steps": {"parse": {}}})
     st.save_state(workspace, "other", "parse", {"steps": {}})
     st.save_state(workspace, "p", "plan", {"steps": {"parse": {}, "plan": {}}})
-    assert set(st.load_state(workspace, "p")["steps"]) == {"parse", "plan"}
+    assert set(st.load_state(workspace, "p").steps) == {"parse", "plan"}
     st.reset_state(workspace, "p")
     assert st.load_state(workspace, "p") is None
     (tmp_path / "m").mkdir()

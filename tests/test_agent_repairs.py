@@ -64,10 +64,10 @@ def run(tmp_path, display: PlantBug, **opts) -> dict:
 @pytest.mark.slow
 def test_doom_loop_guard_stops_a_repair_that_keeps_failing_the_same_way(tmp_path):
     s = run(tmp_path, PlantBug(REGENERATED_BUG), max_repairs=3)
-    assert s["stop"]["kind"] == "doom_loop", s.get("stop")
-    applied = [r for r in s["repairs"] if r.get("applied")]
+    assert s.stop["kind"] == "doom_loop", s.stop
+    applied = [r for r in s.repairs if r.get("applied")]
     assert len(applied) == 1 and "helper.py" in applied[0]["diff"]
-    assert len(s["pilots"]) == 2 and not any(p["ok"] for p in s["pilots"])
+    assert len(s.pilots) == 2 and not any(p["ok"] for p in s.pilots)
     report = (tmp_path / "auto" / "paper" / "REPORT.md").read_text()
     assert "doom-loop guard" in report and "```diff" in report
 
@@ -75,9 +75,9 @@ def test_doom_loop_guard_stops_a_repair_that_keeps_failing_the_same_way(tmp_path
 @pytest.mark.slow
 def test_a_fix_that_works_is_applied_and_reported_as_a_diff(tmp_path):
     s = run(tmp_path, PlantBug(ONE_TIME_BUG, HELPER))
-    assert s.get("stop") is None, s.get("stop")
-    assert s["repairs"] and s["repairs"][0]["applied"]
-    assert not s["pilots"][0]["ok"] and s["pilots"][-1]["ok"]
+    assert s.stop is None, s.stop
+    assert s.repairs and s.repairs[0]["applied"]
+    assert not s.pilots[0]["ok"] and s.pilots[-1]["ok"]
     assert "nn.Linear(64" in (tmp_path / "auto" / "paper" / "project" / "helper.py").read_text()
     report = (tmp_path / "auto" / "paper" / "REPORT.md").read_text()
     assert "## Repairs" in report and "+layer = torch.nn.Linear(64" in report
@@ -86,9 +86,9 @@ def test_a_fix_that_works_is_applied_and_reported_as_a_diff(tmp_path):
 @pytest.mark.slow
 def test_a_missing_package_is_not_installed_without_approval(tmp_path):
     s = run(tmp_path, PlantBug("import mlintern_no_such_package_xyz  # noqa: F401\n"))
-    assert s["stop"]["kind"] == "declined", s.get("stop")
-    assert s["installs"] == [{**s["installs"][0], "package": "mlintern_no_such_package_xyz", "approved": False,
+    assert s.stop["kind"] == "declined", s.stop
+    assert s.installs == [{**s.installs[0], "package": "mlintern_no_such_package_xyz", "approved": False,
                               "installed": False}]
-    assert s["approvals"][0]["approved"] is False and "--yes" in s["approvals"][0]["how"]
+    assert s.approvals[0]["approved"] is False and "--yes" in s.approvals[0]["how"]
     report = (tmp_path / "auto" / "paper" / "REPORT.md").read_text()
     assert "mlintern_no_such_package_xyz" in report and "not approved" in report

@@ -57,7 +57,9 @@ def signal_after_first_step(project: Path, argv: list[str], signum: int) -> tupl
 
 
 def metrics(project: Path, out: str = "out") -> list[dict]:
-    return [json.loads(line) for line in (project / out / "metrics.jsonl").read_text().splitlines()]
+    """The training rows of metrics.jsonl (evaluation rows, which carry a "split", are left out)."""
+    rows = [json.loads(line) for line in (project / out / "metrics.jsonl").read_text().splitlines()]
+    return [r for r in rows if "split" not in r]
 
 
 def checkpoint(project: Path) -> dict:
@@ -116,8 +118,9 @@ def test_epochs_use_the_standin_size_when_the_dataset_is_unknown(tmp_path):
     config = json.loads((project / "config.json").read_text())
     assert config["paper"]["dataset"] is None
     spe = config["train"]["steps_per_epoch"]
-    assert spe["value"] == math.ceil(1_617 / 100) and "1,617" in spe["rule"] and spe["source"] == "inferred"
-    assert config["train"]["train_steps"]["value"] == 20 * 17  # not 20 x a nominal 1000
+    # the digits after data.py's 20% test and 10% val hold-outs: 1,797 -> 1,438 -> 1,294 training images
+    assert spe["value"] == math.ceil(1_294 / 100) and "1,294" in spe["rule"] and spe["source"] == "inferred"
+    assert config["train"]["train_steps"]["value"] == 20 * 13  # not 20 x a nominal 1000
 
 
 @pytest.mark.parametrize("family,values,task", [
@@ -146,7 +149,7 @@ def test_train_py_recomputes_epoch_length_from_the_data_it_loads(tmp_path):
     proc = subprocess.run([sys.executable, "train.py", "--max-steps", "1", "--device", "cpu"], cwd=project,
                           capture_output=True, text=True, env=ENV, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "1,617 training examples: 17 steps per epoch, train_steps = 20 epochs x 17 = 340" in proc.stdout
+    assert "1,294 training examples: 13 steps per epoch, train_steps = 20 epochs x 13 = 260" in proc.stdout
     assert "MLINTERN_TOTAL_STEPS=1" in proc.stdout
 
 
@@ -167,6 +170,7 @@ def test_stop_training_reports_cancelled_and_resume_training_continues(tmp_path)
     assert stopped["exit_code"] == 128 + signal.SIGTERM
     out = Path(stopped["out_dir"])
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if "split" not in r]  # training rows
     assert rows[-1]["stopped"] == "SIGTERM"
     import torch
 

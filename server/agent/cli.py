@@ -110,5 +110,5 @@ def main(argv: list[str]) -> int:
         print("mlintern: interrupted; run the same command again to resume.", file=sys.stderr)
         return 130
     display.close()
-    failed = [s for s in states if s.get("stop") and s["stop"]["kind"] in {"tool_error", "internal_error", "cancelled"}]
+    failed = [s for s in states if s.stop and s.stop["kind"] in {"tool_error", "internal_error", "cancelled"}]
     return 1 if failed else 0

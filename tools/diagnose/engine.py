@@ -35,6 +35,7 @@ class Finding:
     explanation: str
     location: tuple[SourceFile, int] | None = None
     fixes: list[Fix] = field(default_factory=list)
+    install: dict | None = None  # {"package", "module", "command"}: a missing distribution to pip install
 
 
 class Analysis:
@@ -152,4 +153,5 @@ def diagnose_text(text: str, root: Path, project: Path | None = None, mode: str 
         "explanation": explanation,
         "location": location,
         "fixes": fixes,
+        "install": finding.install,
     }

@@ -165,7 +165,8 @@ def module_not_found(a: Analysis, m) -> Finding | None:
     note = "" if dist == top else f" (the import name `{top}` is published on PyPI as `{dist}`)"
     return Finding("module_not_found", f"The package providing `{missing}` is not installed in the environment that "
                    f"ran the script{note}. Install it with `pip install {dist}` in that environment (for a sandboxed "
-                   f"run, add it to the project's requirements).", _location(a))
+                   f"run, add it to the project's requirements).", _location(a),
+                   install={"package": dist, "module": missing, "command": f"pip install {dist}"})
 
 
 @rule("forward_arguments", r"forward\(\) takes (\d+) positional arguments? but (\d+) (?:were|was) given")

@@ -36,6 +36,9 @@ OUTPUT = {
         "applied": {"type": ["integer", "null"], "description": "1-based number of the fix written to disk"},
         "verified": {"type": ["boolean", "null"]},
         "attempts": {"type": "array", "items": {"type": "object"}},
+        "install": {"type": ["object", "null"], "description": "a missing package: {package, module, command}",
+                    "properties": {"package": {"type": "string"}, "module": {"type": "string"},
+                                   "command": {"type": "string"}}},
         "summary": {"type": "string"},
     },
 }

@@ -6,9 +6,10 @@ import re
 from collections import Counter
 
 from mlintern.tools.paper.document import Document
-from mlintern.tools.paper.extract import candidates, choose, make_quote, sentences
+from mlintern.tools.paper.extract import candidates, choose
 from mlintern.tools.paper.family import detect_family, family_warning
 from mlintern.tools.paper.regimes import dataset_variants
+from mlintern.tools.paper.results import extract as extract_results
 from mlintern.tools.paper.variants import default_reason, find_variants
 
 DATASETS = re.compile(
@@ -23,8 +24,6 @@ NEEDED = {
 }
 ALTERNATIVES = {"batch_size": ["batch_tokens"], "epochs": ["train_steps"],
                 "num_layers": ["num_encoder_layers", "num_decoder_layers"]}
-_RESULT = re.compile(r"(?P<v>\d{1,3}(?:\.\d+)?)\s?(?P<u>%|percent)?\s?(?P<m>BLEU|top-1|top-5|mAP|perplexity|accuracy|"
-                     r"error(?: rate)?|F1)", re.I)
 
 
 def looks_garbled(document: Document) -> bool:
@@ -116,8 +115,7 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
         variants.setdefault(name, facts)  # after the default: the main dataset's model stays the default
     spec["variants"] = variants
     spec["default_variant"] = default
-    spec["datasets"] = _datasets(document, dataset)
-    spec["results"] = _results(document)
+    spec["datasets"], spec["results"] = extract_results(document, DATASETS, dataset, variants)  # tools/paper/results.py
     spec["missing"] = _missing(spec["hyperparameters"], variants.get(spec["default_variant"] or "", {}),
                                family["value"])
     return spec
@@ -185,35 +183,3 @@ def _abstract(document: Document) -> str:
                 if i + 1 < len(page.blocks):
                     return page.blocks[i + 1][:3000]
     return ""
-
-
-def _datasets(document: Document, main: str | None) -> list[dict]:
-    out: dict[str, dict] = {}
-    for s in sentences(document):
-        for m in DATASETS.finditer(s.text):
-            name = m.group(1)
-            if name in out:
-                continue
-            quote = make_quote(document, s.page, s.text, m.start(), m.end())
-            if quote:
-                out[name] = {"name": name, "page": s.page, "quote": quote, "main": name == main}
-    return list(out.values())[:20]
-
-
-def _results(document: Document) -> list[dict]:
-    out = []
-    for s in sentences(document)[:400]:
-        if not re.search(r"\b(?:achiev|obtain|reach|establish|attain|outperform)", s.text, re.I):
-            continue
-        for m in _RESULT.finditer(s.text):
-            if re.search(r"\b(?:by|over|than|of up to)(?: over| more than| about)?\s*$", s.text[:m.start()]):
-                continue  # "improving ... by over 2 BLEU" is a margin, not a result
-            quote = make_quote(document, s.page, s.text, m.start(), m.end())
-            if not quote:
-                continue
-            ds = DATASETS.search(s.text)
-            out.append({"metric": m.group("m"), "value": float(m.group("v")), "unit": "%" if m.group("u") else None,
-                        "dataset": ds.group(1) if ds else None, "page": s.page, "quote": quote})
-            if len(out) >= 12:
-                return out
-    return out

@@ -25,15 +25,18 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlintern.tools import registry
+from mlintern.tools.errors import Cancelled, ToolError
 from mlintern.tools.reproduce import state as st
 from mlintern.tools.reproduce.brains.base import OfflineRules
 from mlintern.tools.reproduce.budget import Budget, BudgetExhausted
 from mlintern.tools.reproduce.edits import apply_edits
 from mlintern.tools.reproduce.events import Events
 from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard
-from mlintern.tools import registry
-from mlintern.tools.errors import Cancelled, ToolError
+from mlintern.tools.training import claims
+from mlintern.tools.training.learning import num_classes_of
 
+EVAL_KEYS = ("loss", "accuracy", "top5_accuracy", "perplexity", "bits_per_token", "pixel_accuracy", "token_accuracy")
 TERMINAL = {"succeeded", "failed", "cancelled", "lost", "stopped", "timeout"}
 PILOT_SECONDS = 90.0  # a pilot is meant to take seconds; this caps a slow one
 
@@ -93,10 +96,10 @@ class Agent:
         self.display.event(kind, paper=self.key, step=self._step, message=message, **data)
 
     def save(self, step: str) -> None:
-        self.s["elapsed_s"] = round(self.budget.elapsed, 2)
-        self.s["train_spent_s"] = round(self.budget.train_spent_s, 2)
-        self.s["llm"] = self.brain.usage()
-        self.s["approvals"] = self.approver.decisions
+        self.s.elapsed_s = round(self.budget.elapsed, 2)
+        self.s.train_spent_s = round(self.budget.train_spent_s, 2)
+        self.s.llm = self.brain.usage()
+        self.s.approvals = self.approver.decisions
         st.save_state(self.ws, self.key, step, self.s)
 
     def ctx(self, cancel_event: threading.Event | None = None) -> registry.ToolContext:
@@ -134,27 +137,25 @@ class Agent:
         if self.opts.restart:
             st.reset_state(self.ws, self.key)
         saved = st.load_state(self.ws, self.key)
-        self.s: dict = saved or {"paper": self.key, "source": self.source, "brain": self.brain.name,
-                                 "pilots": [], "repairs": [], "installs": [], "steps": {}}
+        self.s: st.LoopState = saved or st.LoopState(paper=self.key, source=self.source, brain=self.brain.name)
         resumed = saved is not None
         self.budget = Budget(wall_minutes=self.opts.budget_minutes, train_minutes=self.opts.train_minutes,
-                             max_repairs=self.opts.max_repairs, spent_before=self.s.get("elapsed_s", 0.0))
-        self.budget.train_spent_s = self.s.get("train_spent_s", 0.0)
-        self.budget.repairs = len(self.s["repairs"]) + len(self.s["installs"])
-        self.guard = DoomLoopGuard(self.s.get("seen_diagnoses"), self.s.get("seen_edits"))
-        self.s.setdefault("resumes", 0)
-        if resumed and "report" not in self.s["steps"]:
-            self.s["resumes"] += 1
-            self.emit("step", f"resuming after {self.s.get('elapsed_s', 0):.0f} s already spent", resumed=True)
-        if resumed and "report" not in self.s["steps"]:
-            self.s.pop("stop", None)  # a killed session's stop (if any) is history now
-        self.s.setdefault("started", time.time())
+                             max_repairs=self.opts.max_repairs, spent_before=self.s.elapsed_s)
+        self.budget.train_spent_s = self.s.train_spent_s
+        self.budget.repairs = len(self.s.repairs) + len(self.s.installs)
+        self.guard = DoomLoopGuard(self.s.seen_diagnoses, self.s.seen_edits)
+        if resumed and "report" not in self.s.steps:
+            self.s.resumes += 1
+            self.emit("step", f"resuming after {self.s.elapsed_s:.0f} s already spent", resumed=True)
+        if resumed and "report" not in self.s.steps:
+            self.s.stop = None  # a killed session's stop (if any) is history now
+        self.s.started = self.s.started or time.time()
         self.out_dir.mkdir(parents=True, exist_ok=True)
         finished = threading.Event()
         watchdog = threading.Thread(target=self._watch_limits, args=(finished,), daemon=True)
         watchdog.start()
         try:
-            if "report" not in self.s["steps"]:
+            if "report" not in self.s.steps:
                 self._run_steps()
         except BudgetExhausted as err:
             self._stopped(f"budget_{err.kind}", str(err))
@@ -191,7 +192,7 @@ class Agent:
                 return
 
     def _stop_pending(self, reason: str) -> None:
-        pending = self.s.get("pending")
+        pending = self.s.pending
         if pending:
             try:
                 self.call("stop-training", {"run_id": pending["run_id"]}, cancel_event=threading.Event())
@@ -200,21 +201,21 @@ class Agent:
             self.save(self._step)
 
     def _stopped(self, kind: str, message: str) -> None:
-        self.s["stop"] = {"kind": kind, "step": self._step, "message": message}
+        self.s.stop = {"kind": kind, "step": self._step, "message": message}
         self.emit("stop", message, reason=kind)
         self.save(self._step)
 
     def _once(self, step: str, fn) -> dict:
         """Run ``fn`` unless a previous session finished this step; record its result."""
-        if step in self.s["steps"]:
-            return self.s["steps"][step]
+        if step in self.s.steps:
+            return self.s.steps[step]
         self._step = step
         self.budget.check_wall()
         self.emit("step", "started")
         started = time.monotonic()
         result = fn()
         result = {**result, "seconds": round(time.monotonic() - started, 2)}
-        self.s["steps"][step] = result
+        self.s.steps[step] = result
         self.save(step)
         self.emit("done", result.get("summary_line", ""))
         return result
@@ -253,7 +254,7 @@ class Agent:
                 "summary_line": self.ws.relative(path)}
 
     def _scaffold(self) -> dict:
-        res = self.call("scaffold-model", {"spec": self.s["steps"]["parse"]["spec_path"],
+        res = self.call("scaffold-model", {"spec": self.s.steps["parse"]["spec_path"],
                                             "output": str(self.project)})
         keep = {k: res.get(k) for k in ("project", "family", "params_full", "params_pilot", "params_paper",
                                         "params_delta", "variant", "assumptions")}
@@ -262,11 +263,11 @@ class Agent:
 
     def _pilot_until_it_trains(self) -> None:
         while True:
-            last = self.s["pilots"][-1] if self.s["pilots"] else None
+            last = self.s.pilots[-1] if self.s.pilots else None
             if last is None or (last.get("repaired") and not last.get("ok")):
-                self._step = f"pilot {len(self.s['pilots']) + 1}"
+                self._step = f"pilot {len(self.s.pilots) + 1}"
                 run = self._train("pilot", PILOT_SECONDS, None)
-                self.s["pilots"].append(run)
+                self.s.pilots.append(run)
                 self.save(self._step)
                 last = run
                 kind = "done" if run["ok"] else "warning"
@@ -275,7 +276,7 @@ class Agent:
                 return
             if last["status"] == "succeeded" or last["stopped_by_budget"]:
                 # It ran but did not learn: honest, and not something a traceback can fix.
-                self.s.setdefault("notes", []).append(
+                self.s.notes.append(
                     f"The pilot ended ({last['status']}: {last.get('reason') or 'ok'}) but its loss did not fall.")
                 return
             self._repair(last)
@@ -284,8 +285,8 @@ class Agent:
 
     def _expected_full_steps(self, seconds: float) -> int | None:
         """Full-run steps that fit in ``seconds``, from the pilot's speed scaled by model and batch size."""
-        pilot = self.s["pilots"][-1] if self.s["pilots"] else None
-        rows = st.read_metrics(pilot.get("run_dir")) if pilot else []
+        pilot = self.s.pilots[-1] if self.s.pilots else None
+        rows = [r for r in st.read_metrics(pilot.get("run_dir")) if "split" not in r] if pilot else []
         timed = [r for r in rows if isinstance(r.get("time"), (int, float)) and isinstance(r.get("step"), int)]
         if len(timed) < 3:
             return None
@@ -293,7 +294,7 @@ class Agent:
         if b["step"] <= a["step"] or b["time"] <= a["time"]:
             return None
         pilot_step_s = (b["time"] - a["time"]) / (b["step"] - a["step"])
-        scaffold = self.s["steps"]["scaffold"]
+        scaffold = self.s.steps["scaffold"]
         ratio = (scaffold.get("params_full") or 1) / max(scaffold.get("params_pilot") or 1, 1)
         try:
             cfg = json.loads((self.project / "config.json").read_text(encoding="utf-8"))
@@ -306,7 +307,7 @@ class Agent:
 
     def _train(self, mode: str, wanted_s: float, max_steps: int | None, *, ckpt_every: int | None = None) -> dict:
         """Start (or find again) a run of ``mode`` and follow it to the end."""
-        pending = self.s.get("pending")
+        pending = self.s.pending
         run_id = None
         if pending and pending["mode"] == mode:
             run_id = pending["run_id"]
@@ -327,14 +328,14 @@ class Agent:
                 args["resume"] = True
             res = self.call("run-training", args)
             run_id = res["run_id"]
-            self.s["pending"] = {"mode": mode, "run_id": run_id}
+            self.s.pending = {"mode": mode, "run_id": run_id}
             self.save(self._step)
         started = time.monotonic()
         run = self._follow(run_id, seconds)
         self.budget.train_spent_s += time.monotonic() - started
-        self.s.pop("pending", None)
+        self.s.pending = None
         metrics_dir = (run.get("meta") or {}).get("out_dir") or run.get("run_dir")
-        summary = st.loss_summary(st.read_losses(metrics_dir))
+        summary = st.loss_summary(st.read_losses(metrics_dir), num_classes=self._num_classes())
         trained = run["status"] == "succeeded" or run["stopped_by_budget"]
         return {
             "mode": mode, "run_id": run_id, "status": run["status"], "reason": run.get("reason"),
@@ -343,11 +344,18 @@ class Agent:
             "stopped_by_budget": run.get("stopped_by_budget", False), "max_seconds": round(seconds, 1),
         }
 
+    def _num_classes(self) -> int | None:
+        """The classes (or vocabulary) the loss is over, for the learning check's trivial baseline."""
+        try:
+            return num_classes_of(json.loads((self.project / "config.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return None
+
     def _approved_processes(self) -> bool:
         ok = self.approver.approve("launch several training processes",
                                    f"torchrun with {self.opts.nproc} processes for the full run")
         if not ok:
-            self.s.setdefault("notes", []).append(
+            self.s.notes.append(
                 f"A {self.opts.nproc}-process launch was not approved; the full run used one process.")
         return ok
 
@@ -399,24 +407,24 @@ class Agent:
         self.emit("step", f"diagnosing {failed['run_id']}")
         diag = self.call("diagnose-traceback", {"run_id": failed["run_id"], "project": str(self.project)})
         self.guard.see_diagnosis(diag)
-        self.s["seen_diagnoses"] = self.guard.diagnoses
+        self.s.seen_diagnoses = self.guard.diagnoses
         record = {"run_id": failed["run_id"], "diagnosis_id": diag.get("diagnosis_id"),
                   "category": diag.get("category"), "explanation": diag.get("explanation"),
                   "error": diag.get("error"), "location": diag.get("location")}
-        package = _missing_package(diag)
-        if package:
-            self._install(package, record)
+        install = diag.get("install")  # diagnose-traceback's field for a missing distribution
+        if install and install.get("package"):
+            self._install(install["package"], record)
             return
         decision = self.brain.choose_fix(diag, tried=self.guard.edits, tool_runner=self.run_tool_for_brain)
         record["decision"] = decision
         if decision["fix"] is None:
-            self.s["repairs"].append({**record, "applied": False})
+            self.s.repairs.append({**record, "applied": False})
             raise Stop("no_fix", f"no fix to apply for {diag.get('category')}: {decision['reason']}")
         fix = diag["fixes"][decision["fix"]]
         self.guard.see_edit(fix.get("edits") or [])
-        self.s["seen_edits"] = self.guard.edits
+        self.s.seen_edits = self.guard.edits
         diff = apply_edits(self.project, self.ws.root, fix.get("edits") or [])
-        self.s["repairs"].append({**record, "fix": fix.get("title"), "confidence": fix.get("confidence"),
+        self.s.repairs.append({**record, "fix": fix.get("title"), "confidence": fix.get("confidence"),
                                   "diff": diff, "applied": True})
         failed["repaired"] = True
         self.save(self._step)
@@ -427,12 +435,12 @@ class Agent:
         ok = self.approver.approve("install a package outside the sandbox", f"pip install {package}")
         entry = {**record, "package": package, "approved": ok}
         if not ok:
-            self.s["installs"].append({**entry, "installed": False})
+            self.s.installs.append({**entry, "installed": False})
             raise Stop("declined", f"{package} is missing and installing it was not approved (pass --yes).")
         proc = subprocess.run([sys.executable, "-m", "pip", "install", "--", package],
                               capture_output=True, text=True, timeout=600, check=False)
         entry.update(installed=proc.returncode == 0, output=(proc.stdout + proc.stderr)[-2000:])
-        self.s["installs"].append(entry)
+        self.s.installs.append(entry)
         self.emit("repair", f"pip install {package}: {'ok' if entry['installed'] else 'failed'}")
         if not entry["installed"]:
             raise Stop("install_failed", f"pip install {package} failed.")
@@ -441,8 +449,8 @@ class Agent:
         self._step = "full"
         available = self.budget.training_seconds(float("inf"))
         facts = {"train_seconds_available": available, "paper_steps": _paper_steps(self),
-                 "pilot": self.s["pilots"][-1] if self.s["pilots"] else None,
-                 "params_full": self.s["steps"]["scaffold"].get("params_full")}
+                 "pilot": self.s.pilots[-1] if self.s.pilots else None,
+                 "params_full": self.s.steps["scaffold"].get("params_full")}
         plan = self.brain.plan_full_run(facts, tool_runner=self.run_tool_for_brain)
         seconds = min(plan["minutes"] * 60.0, available)
         expected = self._expected_full_steps(seconds)
@@ -457,51 +465,64 @@ class Agent:
         how = "stopped by the budget" if run["stopped_by_budget"] else run["status"]
         run["summary_line"] = f"{how} after {run['seconds']:.0f} s; loss {_fmt_loss(run)}"
         if run["stopped_by_budget"]:
-            self.s.setdefault("notes", []).append(
+            self.s.notes.append(
                 f"The full run was stopped by the budget after {run['seconds']:.0f} s (limit {run['max_seconds']:.0f} s).")
         return run
 
     def _evaluate(self) -> dict:
-        full = self.s["steps"]["full"]
+        """The full run's held-out records (training-status's ``evaluation``) against the paper's claims."""
+        full = self.s.full
         status = self.call("training-status", {"run_id": full["run_id"]})
-        metrics = status.get("last_metrics") or status.get("metrics") or {}
-        evals = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and
-                 any(t in k for t in ("val", "eval", "acc", "test", "ppl", "bleu", "error"))}
-        loss = full["loss"]
-        return {"final_loss": loss.get("last"), "first_loss": loss.get("first"), "eval": evals,
+        evaluation = status.get("evaluation") or {}
+        evals, info = claims.read_run(full.get("run_dir"))
+        reached = full["loss"].get("steps")
+        rows = claims.compare(self._paper_claims(), evals, info, reached)
+        shown = "; ".join(f"{split} " + ", ".join(f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_KEYS)
+                          for split, rec in sorted(evaluation.items(), reverse=True))
+        return {"final_loss": full["loss"].get("last"), "first_loss": full["loss"].get("first"),
+                "evaluation": evaluation, "data": info, "scale": claims.scale_of(info, evals, reached),
+                "reached": reached, "claims": rows,
                 "loss_plot": status.get("loss_plot"),
-                "summary_line": f"loss {_fmt_loss(full)}" + "".join(f", {k} {v:.4g}" for k, v in evals.items())}
+                "summary_line": (shown or "no held-out evaluation was recorded") + "; " + claims.headline_verdict(rows)}
+
+    def _paper_claims(self) -> list[dict]:
+        """The paper's results as the scaffolded project carries them (config.json ``paper.results``)."""
+        try:
+            config = json.loads((self.project / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        results = (config.get("paper") or {}).get("results")
+        return results if isinstance(results, list) else []
 
     def _export(self) -> dict:
-        args: dict = {"run_id": self.s["steps"]["full"]["run_id"]}
+        args: dict = {"run_id": self.s.steps["full"]["run_id"]}
         if self.opts.push_to_hub:
             if self.approver.approve("push the model to the Hugging Face Hub", self.opts.push_to_hub):
                 args["push_to_hub"] = self.opts.push_to_hub
             else:
-                self.s.setdefault("notes", []).append("Pushing to the hub was not approved; nothing was sent.")
-        full = self.s["steps"]["full"]
+                self.s.notes.append("Pushing to the hub was not approved; nothing was sent.")
+        full = self.s.steps["full"]
         try:
             res = self.call("export-model", args)
         except ToolError as err:
             if full.get("ok") and not full.get("stopped_by_budget"):
                 raise  # a finished run that cannot be exported is a real failure
             why = f"nothing exported: the full run ended before it saved a checkpoint ({err.message})"
-            self.s.setdefault("notes", []).append(why[0].upper() + why[1:])
+            self.s.notes.append(why[0].upper() + why[1:])
             return {"path": None, "skipped": why, "summary_line": why}
-        return {"path": res.get("path") or res.get("export_dir") or res.get("output"),
-                "files": res.get("files"), "pushed": res.get("pushed") or res.get("hub_url"),
-                "summary_line": str(res.get("path") or res.get("export_dir") or "")}
+        return {"path": res["export_dir"], "files": res["files"], "pushed": res.get("hub_url"),
+                "summary_line": res["export_dir"]}
 
     def _review(self) -> dict:
-        facts = {k: self.s.get(k) for k in ("paper", "pilots", "repairs", "notes")}
-        facts["steps"] = {k: v for k, v in self.s["steps"].items() if k in {"parse", "scaffold", "full", "evaluate"}}
+        facts = {k: getattr(self.s, k) for k in ("paper", "pilots", "repairs", "notes")}
+        facts["steps"] = {k: v for k, v in self.s.steps.items() if k in {"parse", "scaffold", "full", "evaluate"}}
         return {"note": self.brain.review(facts), "summary_line": "reviewer's note written"}
 
     def _report(self) -> None:
         from mlintern.tools.reproduce.report import write_report
 
         md, html = write_report(self)
-        self.s["steps"]["report"] = {"markdown": str(md), "html": str(html)}
+        self.s.steps["report"] = {"markdown": str(md), "html": str(html)}
         self.save("report")
         self.emit("report", f"{self.ws.relative(md)} and {self.ws.relative(html)}", path=str(md))
 
@@ -511,26 +532,9 @@ def _where(err: BaseException) -> str:
     return f"{Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else "?"
 
 
-def _missing_package(diag: dict) -> str | None:
-    """The distribution to install for a ModuleNotFoundError, from the diagnosis's fix text."""
-    error = diag.get("error") or {}
-    if error.get("type") not in {"ModuleNotFoundError", "ImportError"} and diag.get("category") not in {
-            "missing_module", "module_not_found", "missing_package"}:
-        return None
-    texts = [diag.get("explanation") or ""] + [
-        " ".join([f.get("title") or "", f.get("command") or ""] + [e.get("new_text", "") for e in f.get("edits") or []])
-        for f in diag.get("fixes") or []]
-    for text in texts:
-        match = re.search(r"pip install\s+([A-Za-z0-9][A-Za-z0-9._\-\[\]]*)", text)
-        if match:
-            return match.group(1)
-    match = re.search(r"No module named '([A-Za-z0-9_]+)", error.get("message", ""))
-    return match.group(1) if match else None
-
-
 def _paper_steps(agent: Agent) -> int | None:
     try:
-        spec = json.loads(Path(agent.s["steps"]["parse"]["spec_path"]).read_text(encoding="utf-8"))
+        spec = json.loads(Path(agent.s.steps["parse"]["spec_path"]).read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError):
         return None
     fact = (spec.get("hyperparameters") or {}).get("train_steps")

@@ -17,7 +17,7 @@ PARSE_S, SCAFFOLD_S, EXPORT_S = 5, 5, 5
 
 
 def load_spec(agent) -> dict:
-    path = (agent.s["steps"].get("parse") or {}).get("spec_path")
+    path = (agent.s.steps.get("parse") or {}).get("spec_path")
     try:
         return json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
     except (OSError, ValueError):
@@ -44,9 +44,44 @@ def assumptions(spec: dict) -> list[dict]:
     return out
 
 
+def comparison_plan(spec: dict) -> list[str]:
+    """Before the run: which of the paper's claims will be compared with which held-out measurement, on
+    which data, and what would make the comparison impossible."""
+    from mlintern.tools.scaffold import datasets
+    from mlintern.tools.training.claims import METRICS, NOT_IMPLEMENTED
+
+    named = [d for d in spec.get("datasets") or [] if isinstance(d, dict)]
+    named.sort(key=lambda d: not d.get("main"))
+    found = next(((d, datasets.lookup(d.get("name"), d.get("quote") or "")) for d in named
+                  if datasets.lookup(d.get("name"), d.get("quote") or "")), (None, None))
+    entry = datasets.entry(found[1])
+    if entry is None:
+        data = ("Data: the paper's dataset is " + (f"{named[0]['name']}, which mlintern cannot load" if named
+                else "not named") + "; the run uses an announced stand-in, so every claim will be *not comparable*.")
+    elif entry["loader"] == "manual":
+        data = f"Data: {entry['name']} needs a manual download ({entry['manual']}); without it the run uses an " \
+               "announced stand-in and every claim will be *not comparable*."
+    else:
+        data = (f"Data: {entry['name']} ({datasets.loader_text(entry['name'])}); {entry['splits']}. If it cannot "
+                "be loaded here, an announced stand-in is used and the claims become *not comparable*.")
+    out = [data]
+    for r in spec.get("results") or []:
+        metric = str(r.get("metric"))
+        target = (f"our `{METRICS[metric.lower()][0]}` on the {r.get('split') or 'test'} split after the full run"
+                  if metric.lower() in METRICS else f"nothing: {NOT_IMPLEMENTED.get(metric, 'not implemented here')}")
+        out.append(f"{'Main claim' if r.get('main') else 'Claim'}: {metric} {r.get('value')}{r.get('unit') or ''}"
+                   f"{' on ' + str(r['dataset']) if r.get('dataset') else ''} (page {r.get('page')}) vs {target}.")
+    if not spec.get("results"):
+        out.append("The paper states no result mlintern could read: the report will show our held-out metrics "
+                   "without a claim to compare.")
+    out.append("A claim counts as *reproduced* within 1 point (metrics in %) or 5% of its value; a pilot-scale or "
+               "budget-cut run is *not comparable*, whatever its numbers.")
+    return out
+
+
 def write_plan(agent) -> tuple[Path, list[dict], dict]:
     spec = load_spec(agent)
-    parsed = agent.s["steps"]["parse"]
+    parsed = agent.s.steps["parse"]
     opts, budget = agent.opts, agent.budget
     assumed = assumptions(spec)
     train_min = opts.train_minutes if opts.train_minutes is not None else max(
@@ -63,9 +98,12 @@ def write_plan(agent) -> tuple[Path, list[dict], dict]:
         [4, "repair", f"on failure: diagnose, apply the best fix, pilot again (at most {opts.max_repairs})",
          f"up to {opts.max_repairs} x pilot", f"LLM: {llm}"],
         [5, "full run", "the paper's config, as long as the budget allows", f"up to {train_min:.1f} min", "CPU only"],
-        [6, "evaluate + export", "final metrics, safetensors + model card", f"~{EXPORT_S} s", "-"],
+        [6, "evaluate + export", "held-out metrics vs the paper's claims, safetensors + model card",
+         f"~{EXPORT_S} s", "-"],
         [7, "report", "REPORT.md and REPORT.html with curves, repairs, cost, full-scale estimate", "~1 s", "-"],
     ])
+    doc.h("What will be compared")
+    doc.bullets(comparison_plan(spec))
     doc.h("Budget (hard limits)")
     doc.bullets([
         f"wall clock: {opts.budget_minutes:g} min for the whole loop",

@@ -4,7 +4,11 @@ Written whatever ended the loop (success, budget, doom loop, a tool error),
 from the loop's saved state and the files the tools left in the workspace:
 provenance of every parsed value (page and quote), assumptions, the
 parameter check against the paper, the pilot and full runs with their loss
-curves, each repair as a diff, the cost, and a full-scale estimate.
+curves, each repair as a diff, the cost, and a full-scale estimate. Its first
+line says what was built (the paper's architecture, a baseline standing in, an
+LLM-written model), on which data (the paper's or a stand-in), at which scale
+(pilot, budget-cut, full) and what the paper's claims' verdicts are; the
+claims table follows it. One function per section.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from mlintern.tools.reproduce import state as st
 from mlintern.tools.reproduce.doc import Doc
 from mlintern.tools.reproduce.estimate import full_scale
 from mlintern.tools.reproduce.plan import load_spec
+from mlintern.tools.reproduce.state import LoopState
+from mlintern.tools.training import claims
 
 STOP_WORDS = {
     "budget_wall": "stopped by the wall-clock budget",
@@ -33,15 +39,15 @@ STOP_WORDS = {
 }
 
 
-def _runs(state: dict) -> list[dict]:
-    runs = [dict(r, label=f"pilot {i + 1}") for i, r in enumerate(state.get("pilots") or [])]
-    full = (state.get("steps") or {}).get("full")
-    if full:
-        runs.append(dict(full, label="full"))
+def _runs(state: LoopState) -> list[dict]:
+    runs = [dict(r, label=f"pilot {i + 1}") for i, r in enumerate(state.pilots)]
+    if state.full:
+        runs.append(dict(state.full, label="full"))
     return runs
 
 
-def plot_losses(state: dict, path: Path) -> Path | None:
+def plot_losses(state: LoopState, path: Path) -> Path | None:
+    """Training loss of every run, with the full run's held-out losses next to it."""
     curves = [(r["label"], st.read_losses(r.get("run_dir"))) for r in _runs(state)]
     curves = [(label, c) for label, c in curves if c]
     if not curves:
@@ -53,12 +59,17 @@ def plot_losses(state: dict, path: Path) -> Path | None:
 
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
     for label, c in curves:
-        ax.plot([s for s, _ in c], [v for _, v in c], label=label, linewidth=1.2)
+        ax.plot([s for s, _ in c], [v for _, v in c], label=f"{label} (training)", linewidth=1.2)
+    evals = st.read_evals(state.full.get("run_dir")) if state.full else []
+    for split, style in (("val", "o-"), ("test", "s")):
+        held = [(r["step"], r["loss"]) for r in evals if r.get("split") == split and isinstance(r.get("loss"), (int, float))]
+        if held:
+            ax.plot([p[0] for p in held], [p[1] for p in held], style, markersize=3, label=f"full ({split})")
     ax.set_xlabel("step")
-    ax.set_ylabel("training loss")
-    ax.set_title("Loss curves (pilot runs and full run)")
+    ax.set_ylabel("loss")
+    ax.set_title("Loss curves: pilot runs, full run, held-out evaluations")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -79,53 +90,138 @@ def _fact_rows(spec: dict) -> list[list]:
     return rows
 
 
-def outcome(state: dict) -> str:
-    stop = state.get("stop")
-    if stop:
-        return f"{STOP_WORDS.get(stop['kind'], 'stopped')} during {stop['step']}: {stop['message']}"
-    steps = state.get("steps") or {}
-    full = steps.get("full") or {}
-    exported = "and was exported" if steps.get("export") else "but was not exported"
-    if full.get("ok") and full.get("stopped_by_budget"):
-        return (f"completed within the budget: the full run trained (its loss fell) until the budget stopped it "
-                f"after {full.get('seconds', 0):.0f} s, {exported}")
-    if full.get("ok"):
-        return f"completed: the model trained (its loss fell) {exported}"
-    if full.get("stopped_by_budget"):
-        pilot = "the pilot trained, but " if any(p.get("ok") for p in state.get("pilots") or []) else ""
-        return (f"stopped by the budget: {pilot}the full run was stopped after "
-                f"{full.get('seconds', 0):.0f} s, before its loss was seen to fall; the full-scale estimate below "
-                f"says what a real run needs")
-    return "completed with caveats: the full run did not show a falling loss; see the runs below"
+# ----------------------------------------------------------------------------- the first line
+def architecture(state: LoopState) -> str:
+    """Which architecture was built: the paper's, a baseline standing in, or LLM-written (and verified?)."""
+    scaffold = state.steps.get("scaffold") or {}
+    if not scaffold:
+        return "no model was built"
+    meta = _project_meta(scaffold.get("project"))
+    family = scaffold.get("family") or meta.get("family") or "?"
+    if "llm" in str(meta.get("generator") or "").lower() or meta.get("llm_written"):
+        verified = any(p.get("ok") for p in state.pilots)
+        return f"an LLM-written model ({'verified: its pilot learned' if verified else 'not verified'})"
+    if meta.get("label"):
+        return f"a baseline standing in for the paper's architecture ({meta.get('template') or family} template)"
+    return f"the paper's architecture ({family})"
 
 
-def write_report(agent) -> tuple[Path, Path]:
-    s, ws = agent.s, agent.ws
-    steps = s.get("steps") or {}
-    parsed, scaffold = steps.get("parse") or {}, steps.get("scaffold") or {}
-    spec = load_spec(agent)
-    doc = Doc(f"Report: {parsed.get('title') or agent.key}")
-    doc.p(f"Outcome: {outcome(s).rstrip('.')}.")
-    doc.p(f"Paper: {s.get('source')} · family: {parsed.get('family')} · brain: {s.get('brain')} · "
-          f"written {time.strftime('%Y-%m-%d %H:%M:%S')}" + (f" · resumed {s['resumes']} time(s)" if s.get("resumes") else ""))
-    doc.bullets(list(s.get("notes") or []))
-    if (steps.get("review") or {}).get("note"):
+def data_used(evaluate: dict) -> str:
+    info = evaluate.get("data") or {}
+    if not info:
+        return "data unknown (no evaluation ran)"
+    if info.get("paper_dataset"):
+        return f"the paper's data ({info.get('dataset')})"
+    return f"stand-in data ({info.get('dataset')}), not the paper's"
+
+
+def scale_text(state: LoopState, evaluate: dict) -> str:
+    scale = evaluate.get("scale")
+    info = evaluate.get("data") or {}
+    reached = max([r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
+                  + [evaluate.get("reached") or 0])
+    if scale == "full":
+        return f"full scale ({reached:,} of the paper's {info.get('train_steps'):,} steps)"
+    if scale == "budget-cut":
+        return f"budget-cut ({reached:,} of {info.get('train_steps') or '?'} steps)"
+    if state.full:
+        return "budget-cut (the full run was not evaluated)"
+    return "pilot scale only" if state.pilots else "no training run"
+
+
+def outcome(state: LoopState) -> str:
+    """The report's first line: what was built, on which data, at which scale, and what the claims say."""
+    evaluate = state.steps.get("evaluate") or {}
+    rows = evaluate.get("claims") or []
+    main = next((r for r in rows if r.get("main")), rows[0] if rows else None)
+    if main and main["verdict"] == "reproduced":
+        word = "REPRODUCED"
+    elif main and main["verdict"].startswith("short"):
+        word = "NOT REPRODUCED"
+    elif main and main["verdict"] == "not comparable":
+        word = "NOT COMPARABLE"
+    else:
+        word = "NOT EVALUATED"
+    parts = [architecture(state), data_used(evaluate) if evaluate else "no held-out evaluation",
+             scale_text(state, evaluate)]
+    text = f"{word}: {', '.join(parts)}; "
+    text += claims.headline_verdict(rows) if evaluate else "the paper's claims were not compared"
+    if state.stop:
+        text += f". The loop {STOP_WORDS.get(state.stop['kind'], 'stopped')} during {state.stop['step']}: " \
+                f"{state.stop['message']}"
+    return text
+
+
+def _project_meta(project: str | None) -> dict:
+    path = Path(project or "") / "mlintern.json"
+    try:
+        if path.is_file() and not path.is_symlink():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        pass
+    return {}
+
+
+# ----------------------------------------------------------------------------- sections
+def _header(doc: Doc, agent, state: LoopState, parsed: dict) -> None:
+    doc.p(f"Outcome: {outcome(state).rstrip('.')}.")
+    doc.p(f"Paper: {state.source} · family: {parsed.get('family')} · brain: {state.brain} · "
+          f"written {time.strftime('%Y-%m-%d %H:%M:%S')}" + (f" · resumed {state.resumes} time(s)" if state.resumes else ""))
+    doc.bullets(list(state.notes))
+    if (state.steps.get("review") or {}).get("note"):
         doc.h("Reviewer's note (by the LLM brain)")
-        doc.p(steps["review"]["note"])
+        doc.p(state.steps["review"]["note"])
 
+
+def _claims_section(doc: Doc, state: LoopState) -> None:
+    doc.h("The paper's claims vs. this reproduction")
+    evaluate = state.steps.get("evaluate")
+    if not evaluate:
+        doc.p("Not evaluated: the loop ended before the evaluation step.")
+        return
+    rows = evaluate.get("claims") or []
+    if not rows:
+        doc.p("The paper states no result mlintern could read, so there is nothing to compare; our held-out "
+              "metrics are below.")
+    else:
+        doc.table(["claim", "paper (page: quote)", "ours", "split", "same data", "verdict"], [
+            [f"{r['claim'].get('metric')}{' (main)' if r.get('main') else ''}",
+             f"{claims.fmt_value(r['claim'].get('value'), r['claim'].get('unit'))} (p. {r['claim'].get('page')}: "
+             f"\"{str(r['claim'].get('quote') or '')[:140]}\")",
+             claims.fmt_value(r["ours"], r["claim"].get("unit")), r.get("split") or "—",
+             "yes" if r["same_data"] else "no", f"{r['verdict']}: {r['why']}"] for r in rows])
+        doc.p(f"Tolerance: {claims.TOLERANCE_POINTS:g} point for metrics in %, {claims.TOLERANCE_RELATIVE:.0%} of the "
+              "paper's value otherwise. A run on stand-in data, at pilot scale or cut by the budget is never called "
+              "a reproduction.")
+    info = evaluate.get("data") or {}
+    if info:
+        doc.p(f"Data used: {info.get('dataset')} ({'the paper' + chr(39) + 's' if info.get('paper_dataset') else 'a stand-in'}"
+              f"; {info.get('note') or ''}); splits {json.dumps(info.get('splits'))}.")
+    if evaluate.get("evaluation"):
+        doc.table(["split", "step", "metrics"], [
+            [split, rec.get("step"), ", ".join(f"{k} {v:.4g}" for k, v in rec.items()
+                                              if k not in ("split", "step", "time") and isinstance(v, (int, float)))]
+            for split, rec in sorted(evaluate["evaluation"].items(), reverse=True)])
+
+
+def _plan_section(doc: Doc, agent, state: LoopState) -> None:
+    steps = state.steps
     doc.h("Plan and outcome")
     plan = steps.get("plan") or {}
     planned = plan.get("estimates") or {}
     rows = [[name, planned.get(name, ""), f"{steps[name].get('seconds', 0):.1f} s", steps[name].get("summary_line", "")]
             for name in ("parse", "plan", "scaffold") if name in steps]
     rows += [[r["label"], planned.get("pilot" if r["label"] != "full" else "full", ""), f"{r.get('seconds', 0):.1f} s",
-              f"{r['status']}; loss {_loss(r)}; fell: {r['loss'].get('fell')}"] for r in _runs(s)]
+              f"{r['status']}; loss {_loss(r)}; learned: {r['loss'].get('fell')}"] for r in _runs(state)]
     rows += [[name, planned.get(name, ""), f"{steps[name].get('seconds', 0):.1f} s", steps[name].get("summary_line", "")]
              for name in ("evaluate", "export", "review") if name in steps]
     doc.table(["step", "planned", "took", "result"], rows)
     if plan.get("path"):
-        doc.p(f"The plan written before acting: {ws.relative(plan['path'])}.")
+        doc.p(f"The plan written before acting: {agent.ws.relative(plan['path'])}.")
 
+
+def _provenance_section(doc: Doc, state: LoopState, spec: dict) -> None:
     doc.h("What the paper states (provenance)")
     rows = _fact_rows(spec)
     if rows:
@@ -133,43 +229,47 @@ def write_report(agent) -> tuple[Path, Path]:
     else:
         doc.p("No spec was parsed.")
     doc.h("Assumptions (the paper is silent)")
-    assumed = plan.get("assumptions") or []
+    assumed = (state.steps.get("plan") or {}).get("assumptions") or []
     doc.table(["key", "value", "why"], [[a["key"], json.dumps(a.get("value")), a["why"]] for a in assumed])
-    extra = scaffold.get("assumptions") or []
+    extra = (state.steps.get("scaffold") or {}).get("assumptions") or []
     doc.bullets([a if isinstance(a, str) else json.dumps(a) for a in extra])
     if not assumed and not extra:
         doc.p("None recorded.")
 
-    doc.h("Model and parameter check")
-    if scaffold:
-        delta = scaffold.get("params_delta")
-        doc.table(["project", "family", "variant", "params (ours, paper config)", "params (paper)", "delta", "pilot params"],
-                  [[ws.relative(scaffold.get("project") or agent.project), scaffold.get("family"),
-                    scaffold.get("variant"), _num(scaffold.get("params_full")), _num(scaffold.get("params_paper")),
-                    f"{delta:+.2%}" if isinstance(delta, (int, float)) else "not reported by the paper",
-                    _num(scaffold.get("params_pilot"))]])
-    else:
-        doc.p("No project was scaffolded.")
 
+def _model_section(doc: Doc, agent, state: LoopState) -> None:
+    scaffold = state.steps.get("scaffold") or {}
+    doc.h("Model and parameter check")
+    if not scaffold:
+        doc.p("No project was scaffolded.")
+        return
+    delta = scaffold.get("params_delta")
+    doc.table(["project", "family", "variant", "params (ours, paper config)", "params (paper)", "delta", "pilot params"],
+              [[agent.ws.relative(scaffold.get("project") or agent.project), scaffold.get("family"),
+                scaffold.get("variant"), _num(scaffold.get("params_full")), _num(scaffold.get("params_paper")),
+                f"{delta:+.2%}" if isinstance(delta, (int, float)) else "not reported by the paper",
+                _num(scaffold.get("params_pilot"))]])
+
+
+def _runs_section(doc: Doc, agent, state: LoopState) -> None:
     doc.h("Training runs")
-    runs = _runs(s)
-    doc.table(["run", "id", "status", "steps", "loss first -> last", "loss fell", "seconds", "budget stop"],
+    runs = _runs(state)
+    doc.table(["run", "id", "status", "steps", "loss first -> last", "learned", "seconds", "budget stop"],
               [[r["label"], r["run_id"], r["status"] + (f" ({r['reason']})" if r.get("reason") else ""),
-                r["loss"].get("steps"), _loss(r), r["loss"].get("fell"), r.get("seconds"),
-                "yes" if r.get("stopped_by_budget") else "no"] for r in runs])
-    plot = plot_losses(s, agent.out_dir / "loss.png")
+                r["loss"].get("steps"), _loss(r), f"{r['loss'].get('fell')}: {r['loss'].get('why') or ''}".rstrip(": "),
+                r.get("seconds"), "yes" if r.get("stopped_by_budget") else "no"] for r in runs])
+    plot = plot_losses(state, agent.out_dir / "loss.png")
     if plot:
         doc.image(plot, "loss curves")
     elif not runs:
         doc.p("No training run was started.")
-    evaluate = steps.get("evaluate") or {}
-    if evaluate.get("eval"):
-        doc.table(["metric", "value"], [[k, f"{v:.4g}"] for k, v in evaluate["eval"].items()])
 
+
+def _repairs_section(doc: Doc, state: LoopState) -> None:
     doc.h("Repairs")
-    if not s.get("repairs") and not s.get("installs"):
-        doc.p("None were needed." if runs else "None.")
-    for i, r in enumerate(s.get("repairs") or [], 1):
+    if not state.repairs and not state.installs:
+        doc.p("None were needed." if _runs(state) else "None.")
+    for i, r in enumerate(state.repairs, 1):
         err = r.get("error") or {}
         doc.h(f"Repair {i}: {r.get('category')}", 3)
         doc.p(f"Run {r['run_id']} failed with {err.get('type')}: {str(err.get('message'))[:300]}")
@@ -177,30 +277,35 @@ def write_report(agent) -> tuple[Path, Path]:
         decision = r.get("decision") or {}
         if r.get("applied"):
             doc.p(f"Applied: {r.get('fix')} (confidence {r.get('confidence')}; chosen by "
-                  f"{decision.get('by', s.get('brain'))}: {decision.get('reason')})")
+                  f"{decision.get('by', state.brain)}: {decision.get('reason')})")
             doc.code(r.get("diff") or "(no textual change)", "diff")
         else:
             doc.p(f"Not applied: {decision.get('reason')}")
-    for inst in s.get("installs") or []:
+    for inst in state.installs:
         doc.p(f"Missing package {inst['package']}: install {'approved' if inst['approved'] else 'not approved'}; "
               f"{'installed' if inst.get('installed') else 'not installed'} (outside the sandbox, with pip).")
 
+
+def _cost_section(doc: Doc, agent, state: LoopState) -> None:
     doc.h("Cost")
-    llm = s.get("llm") or {}
+    llm = state.llm
     doc.table(["item", "amount"], [
-        ["wall time", f"{s.get('elapsed_s', 0):.1f} s of {agent.opts.budget_minutes:g} min"],
-        ["training time", f"{s.get('train_spent_s', 0):.1f} s"],
-        ["repairs", f"{len(s.get('repairs') or []) + len(s.get('installs') or [])} of {agent.opts.max_repairs}"],
+        ["wall time", f"{state.elapsed_s:.1f} s of {agent.opts.budget_minutes:g} min"],
+        ["training time", f"{state.train_spent_s:.1f} s"],
+        ["repairs", f"{len(state.repairs) + len(state.installs)} of {agent.opts.max_repairs}"],
         ["LLM calls", llm.get("calls", 0)],
         ["LLM tokens (in / out / cache write / cache read)",
          " / ".join(str(llm.get(k, 0)) for k in ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens"))],
         ["LLM dollars", f"${llm.get('usd', 0):.4f} of ${agent.opts.max_usd:.2f}"],
         ["compute dollars", "$0 (local CPU)"],
     ])
-    if s.get("approvals"):
+    if state.approvals:
         doc.table(["approval asked", "detail", "approved", "how"],
-                  [[a["action"], a["detail"], a["approved"], a["how"]] for a in s["approvals"]])
+                  [[a["action"], a["detail"], a["approved"], a["how"]] for a in state.approvals])
 
+
+def _estimate_section(doc: Doc, state: LoopState, spec: dict) -> None:
+    scaffold = state.steps.get("scaffold") or {}
     doc.h("What a full-scale reproduction would need")
     est = full_scale(spec, scaffold.get("params_full") or scaffold.get("params_paper"))
     if est.get("available"):
@@ -210,7 +315,9 @@ def write_report(agent) -> tuple[Path, Path]:
     else:
         doc.p(f"No estimate: {est['how']}.")
 
-    export = steps.get("export") or {}
+
+def _export_section(doc: Doc, state: LoopState, parsed: dict) -> None:
+    export = state.steps.get("export") or {}
     doc.h("Export")
     doc.p(f"Exported to {export.get('path')}." if export.get("path") else
           (export.get("skipped") or "Nothing was exported") + ".")
@@ -218,6 +325,22 @@ def write_report(agent) -> tuple[Path, Path]:
         doc.h("Parser warnings")
         doc.bullets([str(w) for w in parsed["warnings"]])
 
+
+def write_report(agent) -> tuple[Path, Path]:
+    state: LoopState = agent.s
+    parsed = state.steps.get("parse") or {}
+    spec = load_spec(agent)
+    doc = Doc(f"Report: {parsed.get('title') or agent.key}")
+    _header(doc, agent, state, parsed)
+    _claims_section(doc, state)
+    _plan_section(doc, agent, state)
+    _provenance_section(doc, state, spec)
+    _model_section(doc, agent, state)
+    _runs_section(doc, agent, state)
+    _repairs_section(doc, state)
+    _cost_section(doc, agent, state)
+    _estimate_section(doc, state, spec)
+    _export_section(doc, state, parsed)
     md = agent.out_dir / "REPORT.md"
     html = agent.out_dir / "REPORT.html"
     md.write_text(doc.markdown(agent.out_dir), encoding="utf-8")

@@ -49,6 +49,8 @@ TOOLS = [
                 "project": {"type": ["string", "null"]},
                 "pilot_loss_fell": {"type": "boolean"},
                 "full_run": {"type": ["object", "null"]},
+                "claims": {"type": "array", "items": {"type": "object"},
+                           "description": "per claim of the paper: its value, ours, the verdict and why"},
                 "repairs": {"type": "integer"},
                 "seconds": {"type": "number"},
                 "llm_usd": {"type": "number"},

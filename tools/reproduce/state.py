@@ -12,20 +12,67 @@ from __future__ import annotations
 import copy
 import json
 import math
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
+
+from mlintern.tools.training.learning import learning_check, losses_from_rows
 
 STEP_EVENT = "auto.step"
 RESET_EVENT = "auto.reset"
 
 
-def load_state(workspace, paper_key: str) -> dict | None:
+@dataclass
+class LoopState:
+    """Everything the loop knows about one paper; saved after every step, replayed on resume.
+
+    ``steps`` maps a finished step's name (parse, plan, scaffold, full, evaluate, export, review, report) to
+    its result; ``pilots`` are the pilot runs in order; ``pending`` is a run in flight when the loop stopped.
+    """
+
+    paper: str
+    source: str
+    brain: str
+    steps: dict[str, dict] = field(default_factory=dict)
+    pilots: list[dict] = field(default_factory=list)
+    repairs: list[dict] = field(default_factory=list)
+    installs: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stop: dict | None = None  # {kind, step, message} when something ended the loop early
+    pending: dict | None = None  # {mode, run_id} of a run in flight
+    resumes: int = 0
+    started: float | None = None
+    elapsed_s: float = 0.0
+    train_spent_s: float = 0.0
+    llm: dict[str, Any] = field(default_factory=dict)
+    approvals: list[dict] = field(default_factory=list)
+    seen_diagnoses: list | None = None
+    seen_edits: list | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LoopState:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("paper", "source", "brain"):
+            values.setdefault(key, "")
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def full(self) -> dict:
+        return self.steps.get("full") or {}
+
+
+def load_state(workspace, paper_key: str) -> LoopState | None:
     """The last saved state of ``paper_key``, or None when it never started (or was reset)."""
     last: dict | None = None
     since = 0
     while True:
         batch = workspace.events(since_id=since, limit=1000)
         if not batch:
-            return last
+            return LoopState.from_dict(last) if last is not None else None
         for ev in batch:
             if ev["data"].get("paper") != paper_key:
                 continue
@@ -36,8 +83,9 @@ def load_state(workspace, paper_key: str) -> dict | None:
         since = batch[-1]["id"]
 
 
-def save_state(workspace, paper_key: str, step: str, state: dict) -> None:
-    workspace.log_event(STEP_EVENT, {"paper": paper_key, "step": step, "state": copy.deepcopy(state)})
+def save_state(workspace, paper_key: str, step: str, state: LoopState | dict) -> None:
+    data = state.to_dict() if isinstance(state, LoopState) else copy.deepcopy(state)
+    workspace.log_event(STEP_EVENT, {"paper": paper_key, "step": step, "state": data})
 
 
 def reset_state(workspace, paper_key: str) -> None:
@@ -66,18 +114,17 @@ def read_metrics(run_dir: str | None) -> list[dict]:
 
 
 def read_losses(run_dir: str | None) -> list[tuple[int, float]]:
-    """``(step, loss)`` pairs (finite losses only)."""
-    return [(int(r["step"]), float(r["loss"])) for r in read_metrics(run_dir)
-            if isinstance(r.get("loss"), (int, float)) and math.isfinite(r["loss"]) and isinstance(r.get("step"), int)]
+    """``(step, loss)`` of the training rows (evaluation rows carry a ``split`` and are left out)."""
+    return [(s, v) for s, v in losses_from_rows(read_metrics(run_dir)) if math.isfinite(v)]
 
 
-def loss_summary(losses: list[tuple[int, float]]) -> dict:
-    """First/last loss (averaged over a tenth of the curve, at least one point) and whether it fell."""
-    if len(losses) < 2:
-        return {"points": len(losses), "fell": False, "first": losses[0][1] if losses else None,
-                "last": losses[-1][1] if losses else None}
-    k = max(1, len(losses) // 10)
-    first = sum(v for _, v in losses[:k]) / k
-    last = sum(v for _, v in losses[-k:]) / k
-    return {"points": len(losses), "first": first, "last": last, "fell": last < first,
-            "steps": losses[-1][0]}
+def read_evals(run_dir: str | None) -> list[dict]:
+    """The evaluation rows (``{"split": "val"|"test", "step", "loss", <metric>...}``), in order."""
+    return [r for r in read_metrics(run_dir) if r.get("split") in ("val", "test")]
+
+
+def loss_summary(losses: list[tuple[int, float]], num_classes: int | None = None) -> dict:
+    """The shared learning check (tools/training/learning.py); ``fell`` is its verdict."""
+    check = learning_check(losses, num_classes=num_classes)
+    return {"points": check["points"], "first": check["first"], "last": check["last"], "fell": check["verified"],
+            "drop": check["drop"], "why": check["reason"], "steps": check["steps"] if losses else None}

@@ -48,16 +48,15 @@ def reproduce_paper_tool(ctx, *, paper: str, budget_minutes: float = 10, train_m
     agent = Agent(ctx.workspace, source, brain=chosen, options=options, display=_ContextDisplay(ctx),
                   approver=approver, cancel_event=ctx.cancel_event)
     s = agent.run()
-    steps = s.get("steps") or {}
-    report = steps.get("report") or {}
-    pilots = s.get("pilots") or []
+    report = s.steps.get("report") or {}
     outcome = describe_outcome(s)
     return {
-        "paper": agent.key, "outcome": outcome, "stopped": (s.get("stop") or {}).get("kind"),
+        "paper": agent.key, "outcome": outcome, "stopped": (s.stop or {}).get("kind"),
         "report": report.get("markdown", ""), "report_html": report.get("html", ""),
-        "plan": (steps.get("plan") or {}).get("path"), "project": (steps.get("scaffold") or {}).get("project"),
-        "pilot_loss_fell": any(p.get("ok") for p in pilots), "full_run": steps.get("full"),
-        "repairs": len(s.get("repairs") or []), "seconds": float(s.get("elapsed_s", 0.0)),
-        "llm_usd": float((s.get("llm") or {}).get("usd", 0.0)),
+        "plan": (s.steps.get("plan") or {}).get("path"), "project": (s.steps.get("scaffold") or {}).get("project"),
+        "pilot_loss_fell": any(p.get("ok") for p in s.pilots), "full_run": s.steps.get("full"),
+        "claims": (s.steps.get("evaluate") or {}).get("claims") or [],
+        "repairs": len(s.repairs), "seconds": float(s.elapsed_s),
+        "llm_usd": float(s.llm.get("usd", 0.0)),
         "summary": f"{agent.key}: {outcome}\nReport: {report.get('markdown', '')}",
     }

@@ -42,6 +42,31 @@ def commands(launcher: str) -> list[str]:
     return lines
 
 
+def evaluation_section(paper: dict) -> list[str]:
+    """What train.py measures on the held-out splits, and which of the paper's claims it can be compared with."""
+    from mlintern.tools.training.claims import METRICS, NOT_IMPLEMENTED
+
+    loader = paper.get("dataset_loader") or {}
+    out = ["## Evaluation", "",
+           "`train.py` evaluates on the `val` split every `eval_every` steps and on `val` and `test` at the end; "
+           "the records go to `out/metrics.jsonl` as `{\"split\", \"step\", \"loss\", <metric>}` and "
+           "`out/data.json` says which data the run used and whether it is the paper's."]
+    if loader.get("splits"):
+        out += ["", f"Splits of {loader['name']}: {loader['splits']}."]
+    claims = paper.get("results") or []
+    if claims:
+        out += ["", "| paper's claim | page | evaluated here as |", "|---|---|---|"]
+        for c in claims:
+            metric = str(c.get("metric"))
+            how = (f"`{METRICS[metric.lower()][0]}` on {c.get('split') or 'test'}" if metric.lower() in METRICS
+                   else f"**not implemented**: {NOT_IMPLEMENTED.get(metric, 'no such metric here')}")
+            out.append(f"| {_cell(metric)} {c.get('value')}{c.get('unit') or ''}"
+                       f"{' (' + _cell(c['dataset']) + ')' if c.get('dataset') else ''} | {c.get('page', '')} | {how} |")
+    else:
+        out += ["", "The paper states no result mlintern could read; nothing will be compared."]
+    return out
+
+
 def readme(family: Family, config: dict, meta: dict, assumptions: list[str], spec: dict, launcher: str) -> str:
     paper = config["paper"]
     variant = f" — variant `{config['variant']}`" if config["variant"] else ""
@@ -60,6 +85,7 @@ def readme(family: Family, config: dict, meta: dict, assumptions: list[str], spe
                    "uses a local stand-in and says so loudly.")
     else:
         out.append("The spec names no dataset `data.py` can load; every run uses the local stand-in (announced).")
+    out += ["", *evaluation_section(paper)]
     out += ["", "## Parameter check", "",
             "| configuration | ours | paper's | delta |", "|---|---|---|---|",
             f"| full | {meta['params_full']:,} | "

@@ -9,7 +9,9 @@ they produce:
 * a line holding only ``{{cite:key1,key2}}`` becomes comments citing those facts;
 * lines ``# [task=a,b]`` / ``# [task!=a]`` ... ``# [/task]`` keep their body only
   for (or except for) the listed tasks, so one train.py skeleton serves every
-  family without dead branches in what the user reads;
+  family without dead branches in what the user reads; ``# [with=a,b]`` ...
+  ``# [/with]`` does the same for the project's features (the optimizer and
+  schedule the paper uses: ``opt_sgd``, ``sched_cosine``, ...);
 * any other ``{{NAME}}`` is replaced from a mapping of plain strings.
 
 Values enter code only through ``repr`` and quotes only as one-line comments
@@ -27,7 +29,7 @@ from typing import Any
 from mlintern.tools.scaffold import facts as F
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_TASK_OPEN = re.compile(r"^# \[task(!?=)([a-z0-9_,]+)\]\s*$")
+_TASK_OPEN = re.compile(r"^# \[(?:task|with)(!?=)([a-z0-9_,]+)\]\s*$")
 _CITE = re.compile(r"^(\s*)\{\{cite:([a-z0-9_,]+)\}\}\s*$")
 _INCLUDE = re.compile(r"\{\{include:([a-z_]+)\}\}")
 
@@ -42,17 +44,18 @@ def expand_includes(text: str) -> str:
     return text
 
 
-def select_task(text: str, task: str) -> str:
-    """Keep the ``# [task=...]`` blocks that apply to ``task``; drop the others and all markers."""
+def select_task(text: str, task: str, tags: tuple[str, ...] = ()) -> str:
+    """Keep the ``# [task=...]`` / ``# [with=...]`` blocks that apply to ``task`` and ``tags``; drop the
+    others and all markers."""
     out: list[str] = []
     keep_stack: list[bool] = []
     for line in text.splitlines():
         opened = _TASK_OPEN.match(line)
         if opened:
-            listed = task in opened.group(2).split(",")
+            listed = bool({task, *tags} & set(opened.group(2).split(",")))
             keep_stack.append(listed if opened.group(1) == "=" else not listed)
             continue
-        if line.strip() == "# [/task]":
+        if line.strip() in ("# [/task]", "# [/with]"):
             keep_stack.pop()
             continue
         if all(keep_stack):
@@ -97,7 +100,7 @@ def citations(keys: list[str], model: dict[str, dict], sections: list, indent: s
 
 
 def render(name: str, task: str, values: dict[str, str], model: dict[str, dict] | None = None,
-           sections: list | None = None) -> str:
+           sections: list | None = None, tags: tuple[str, ...] = ()) -> str:
     text = expand_includes(template(name))
     if model is not None:
         text = text.replace("{{CONFIG}}", config_fields(model, sections or []))
@@ -109,7 +112,7 @@ def render(name: str, task: str, values: dict[str, str], model: dict[str, dict] 
         text = text.replace("{{" + key + "}}", replacement)
     leftover = re.search(r"\{\{[^}]*\}\}", text)
     assert leftover is None, f"template {name} left {leftover.group(0)} unexpanded"
-    return drop_unused_imports(select_task(text, task))
+    return drop_unused_imports(select_task(text, task, tags))
 
 
 def drop_unused_imports(text: str) -> str:

@@ -12,20 +12,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pprint
 import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
 
 from mlintern.tools.errors import ToolError
+from mlintern.tools.scaffold import datasets, render
 from mlintern.tools.scaffold import facts as F
-from mlintern.tools.scaffold import render
 from mlintern.tools.scaffold.families import Family, family_for
 from mlintern.tools.scaffold.fields import pilot
 from mlintern.tools.scaffold.fields import resolve as resolve_fields
 from mlintern.tools.scaffold.project import write_project
 from mlintern.tools.scaffold.readme import readme
-from mlintern.tools.scaffold.training_fields import dataset_name, resolve_training, training_fields
+from mlintern.tools.scaffold.training_fields import (
+    SCHEDULES,
+    applicable,
+    dataset_name,
+    resolve_training,
+    train_features,
+    training_fields,
+)
 
 PILOT_SCALE = {"tiny": 1, "small": 4, "medium": 16}  # multiplies the pilot's steps
 TOLERANCE = 0.03
@@ -194,7 +202,13 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     pilot_model = {k: v for k, v in pilot_values.items() if v != model_values[k]}
     pilot_train_all = pilot(training_fields(family.train), {k: f["value"] for k, f in train.items()})
     pilot_train_all["train_steps"] *= scale
-    pilot_train = {k: v for k, v in pilot_train_all.items() if v != train[k]["value"]}
+    optimizers = {train["optimizer"]["value"], pilot_train_all["optimizer"]}
+    if train["lr_schedule"]["value"] not in SCHEDULES:
+        notes.append(f"The schedule {train['lr_schedule']['value']!r} has no implementation here; train.py keeps "
+                     "the learning rate constant.")
+    tags = train_features(optimizers, train["lr_schedule"]["value"])
+    train = applicable(train, optimizers)
+    pilot_train = {k: v for k, v in pilot_train_all.items() if k in train and v != train[k]["value"]}
 
     sections = paper_spec.get("sections") or []
     paper = {
@@ -202,11 +216,16 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         "arxiv_id": paper_spec.get("arxiv_id"),
         "family": {"value": family_name, "evidence": (paper_spec["family"].get("evidence") or [])[:3]},
         "dataset": dataset,
+        "dataset_loader": datasets.entry(dataset["value"]) if dataset else None,
+        # The paper's claims, compared with this project's evaluations in the report and the model card.
+        "results": [{k: r.get(k) for k in ("metric", "value", "unit", "dataset", "split", "setting", "page", "quote",
+                                           "main") if r.get(k) is not None}
+                    for r in paper_spec.get("results") or [] if isinstance(r, dict)],
     }
     config = {"paper": paper, "variant": chosen, "model": model, "train": train,
               "pilot": {"model": pilot_model, "train": pilot_train}}
     ctx.progress(2, 5, "rendering the project")
-    files = _render_files(family, paper, model, sections, dataset)
+    files = _render_files(family, paper, model, sections, dataset, tags)
     files["config.json"] = json.dumps(config, indent=2) + "\n"
 
     ctx.check_cancelled()
@@ -268,7 +287,8 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     }
 
 
-def _render_files(family: Family, paper: dict, model: dict, sections: list, dataset: dict | None) -> dict[str, str]:
+def _render_files(family: Family, paper: dict, model: dict, sections: list, dataset: dict | None,
+                  tags: tuple[str, ...]) -> dict[str, str]:
     title = F.doc_safe(paper["title"])
     arxiv = f" (arXiv {F.doc_safe(str(paper['arxiv_id']))})" if paper.get("arxiv_id") else ""
     label = "\n\n" + textwrap.fill(family.label, 100) if family.label else ""
@@ -281,14 +301,15 @@ def _render_files(family: Family, paper: dict, model: dict, sections: list, data
     standin = STANDINS[family.task]
     data_values = {
         **values,
-        "DATASET": repr(dataset["value"]) if dataset else "None",
+        "DATASET": pprint.pformat(datasets.entry(dataset["value"]) if dataset else None, width=100, sort_dicts=False),
         "DATASET_TEXT": f"the paper's {dataset['value']}" if dataset else "the paper's dataset is not named",
+        "LOADER_TEXT": datasets.loader_text(dataset["value"] if dataset else None),
         "STANDIN_TEXT": standin,
         "STANDIN": standin.replace('"', "'"),
     }
     return {
         "model.py": render.render(family.template, family.task, values, model, sections),
-        "train.py": render.render("train", family.task, values),
+        "train.py": render.render("train", family.task, values, tags=tags),
         "data.py": render.render("data", family.task, data_values),
     }
 

@@ -11,30 +11,24 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mlintern.tools.scaffold import datasets
 from mlintern.tools.scaffold import facts as F
 from mlintern.tools.scaffold.fields import Field, resolve
 
-# Training-set sizes of datasets mlintern can name (examples, or tokens for text corpora).
-DATASET_SIZES = {
-    "imagenet": 1_281_167, "cifar-10": 50_000, "cifar-100": 50_000, "mnist": 60_000, "fashion-mnist": 60_000,
-    "svhn": 73_257, "wmt14": 4_500_000, "wikitext-103": 103_000_000, "pascal-voc": 16_551, "coco": 118_287,
-}
-_ALIASES = {"ilsvrc": "imagenet", "imagenet-1k": "imagenet", "cifar10": "cifar-10", "cifar100": "cifar-100",
-            "fashionmnist": "fashion-mnist", "wmt": "wmt14", "wikitext": "wikitext-103", "voc": "pascal-voc"}
-
 
 def dataset_name(spec: dict, family_task: str, model: dict[str, Any]) -> dict | None:
-    """The paper's dataset as a fact: from the spec's ``datasets`` when named, else inferred from shapes."""
-    for entry in spec.get("datasets") or []:
-        text = entry if isinstance(entry, str) else (entry.get("name") or entry.get("value") or "") \
-            if isinstance(entry, dict) else ""
-        key = str(text).lower().replace(" ", "-").replace("_", "-")
-        for name in sorted(DATASET_SIZES, key=len, reverse=True):
-            if name in key or any(a in key for a, target in _ALIASES.items() if target == name):
-                fact = {"value": name, "source": "paper"}
-                if isinstance(entry, dict):
-                    fact.update({k: entry[k] for k in ("page", "quote") if entry.get(k) is not None})
-                return fact
+    """The paper's dataset as a fact (a name in tools/scaffold/datasets.py's registry): from the spec's
+    ``datasets`` when named (the one marked ``main`` first), else inferred from the model's shapes."""
+    named = [e for e in spec.get("datasets") or [] if isinstance(e, (str, dict))]
+    named.sort(key=lambda e: not (isinstance(e, dict) and e.get("main")))
+    for entry in named:
+        text = entry if isinstance(entry, str) else str(entry.get("name") or entry.get("value") or "")
+        name = datasets.lookup(text, "" if isinstance(entry, str) else str(entry.get("quote") or ""))
+        if name:
+            fact = {"value": name, "source": "paper"}
+            if isinstance(entry, dict):
+                fact.update({k: entry[k] for k in ("page", "quote") if entry.get(k) is not None})
+            return fact
     if family_task == "classify":
         classes, size = model.get("num_classes"), model.get("image_size")
         if classes == 1000:
@@ -56,29 +50,34 @@ def _pilot_optimizer(full: dict, pilot: dict) -> str:
     return full["optimizer"] if full["optimizer"] in ("adam", "adamw") else "adamw"
 
 
+def _kept(n: int, fraction: float) -> int:
+    """Examples left after data.py's ``holdout(n, fraction)``."""
+    return n - max(1, int(round(n * fraction)))
+
+
 def standin_train_size(task: str, model: dict[str, Any]) -> int:
-    """Training examples in the offline stand-in that data.py uses for ``task`` (its 90% train split):
-    scikit-learn's 1,797 digits, 20,000 reversal pairs, or windows of context_length bytes (half
-    overlapping) over CPython's bundled documentation. Mirrors templates/data.py.tmpl."""
+    """Training examples in the offline stand-in that data.py uses for ``task`` (after its test and val
+    hold-outs): scikit-learn's 1,797 digits, 20,000 reversal pairs, or windows of context_length bytes
+    (half overlapping) over CPython's bundled documentation. Mirrors templates/data.py.tmpl."""
     if task == "seq2seq":
-        return int(20_000 * 0.9)
+        return _kept(_kept(20_000, 0.1), 0.1)
     if task in ("lm", "mlm"):
         from pydoc_data.topics import topics
 
-        length = len("\n\n".join(topics[k] for k in sorted(topics)).encode("utf-8"))
+        length = int(len("\n\n".join(topics[k] for k in sorted(topics)).encode("utf-8")) * 0.9)
         context = max(2, int(model.get("context_length") or 2))
-        return max(1, int(len(range(0, length - context - 1, context // 2)) * 0.9))
-    return int(1_797 * 0.9)  # the digits, for every image task
+        return max(1, _kept(len(range(0, max(1, length - context - 1), context // 2 or 1)), 0.1))
+    return _kept(_kept(1_797, 0.2), 0.1)  # the digits, for every image task
 
 
 def _steps_per_epoch(v: dict) -> int:
-    size = DATASET_SIZES.get(v.get("_dataset") or "") or v["_standin_size"]
+    size = datasets.train_size(v.get("_dataset")) or v["_standin_size"]
     return max(1, math.ceil(size / v["batch_size"]))
 
 
 def _steps_per_epoch_rule(v: dict) -> str:
-    if v.get("_dataset") in DATASET_SIZES:
-        return f"ceil({v['_dataset']} training set ({DATASET_SIZES[v['_dataset']]:,}) / batch_size)"
+    if datasets.train_size(v.get("_dataset")):
+        return f"ceil({v['_dataset']} training set ({datasets.train_size(v['_dataset']):,}) / batch_size)"
     return (f"ceil(the offline stand-in's {v['_standin_size']:,} training examples / batch_size): the paper's "
             "dataset is not known here; train.py recomputes it from the data it loads")
 
@@ -132,6 +131,11 @@ def training_fields(conv: dict[str, Any]) -> tuple[Field, ...]:
               pilot=16),
         Field("log_every", 10, "write a metrics line every 10 steps", keys=None, pilot=1),
         Field("ckpt_every", 1000, "checkpoint every 1000 steps (and at the end)", keys=None, pilot=10),
+        Field("eval_every", lambda v: max(1, v["train_steps"] // 10),
+              "evaluate on the val split 10 times per run, and on val and test at the end (mlintern's choice)",
+              keys=None, kind=int, pilot=10),
+        Field("eval_examples", 10_000, "evaluate on at most this many examples of a split (mlintern's choice)",
+              keys=None, kind=int, pilot=512),
         Field("seed", 1337, "fixed seed for reproducibility", keys=None),
     )
 
@@ -152,3 +156,37 @@ def resolve_training(conv: dict[str, Any], spec: dict[str, dict], model: dict[st
         "_batch_from_tokens": from_tokens,
     }
     return resolve(training_fields(conv), spec, notes, seed)
+
+
+# What train.py renders: only the optimizer(s) and schedule a project uses (its pilot may use Adam(W) where the
+# paper's optimizer is not), and config.json keeps only the conventions that apply to them.
+SUBSTITUTES = {"lamb": "adamw", "lars": "sgd", "adafactor": "adamw"}  # not in torch: the closest that is
+SCHEDULES = ("constant", "step", "cosine", "linear", "inverse_sqrt", "polynomial", "exponential", "plateau")
+SCHEDULE_KEYS = {"lr_min_ratio": {"cosine"}, "lr_gamma": {"step", "exponential"}, "lr_milestones": {"step"},
+                 "lr_power": {"polynomial"}, "plateau_factor": {"plateau"}, "plateau_patience": {"plateau"}}
+OPTIMIZER_KEYS = {"momentum": {"sgd", "rmsprop"}, "adam_beta1": {"adam", "adamw"}, "adam_beta2": {"adam", "adamw"},
+                  "adam_eps": {"adam", "adamw", "rmsprop"}}
+
+
+def train_features(optimizers: set[str], schedule: str) -> tuple[str, ...]:
+    """Template tags for train.py: ``opt_<name>`` per torch optimizer used, ``opt_substitute`` when the paper's
+    optimizer is not in torch, and ``sched_<schedule>`` (an unknown schedule renders as constant)."""
+    names = {SUBSTITUTES.get(o, o) for o in optimizers}
+    tags = [f"opt_{n}" for n in sorted(names)]
+    if optimizers & set(SUBSTITUTES):
+        tags.append("opt_substitute")
+    tags.append(f"sched_{schedule if schedule in SCHEDULES else 'constant'}")
+    return tuple(tags)
+
+
+def applicable(train: dict[str, dict], optimizers: set[str]) -> dict[str, dict]:
+    """``train`` without mlintern's conventions for an optimizer or schedule the project does not use (step-decay
+    factors for a constant schedule, momentum for Adam); values the paper states are kept with their citation."""
+    names = {SUBSTITUTES.get(o, o) for o in optimizers}
+    schedule = train["lr_schedule"]["value"]
+
+    def used(key: str) -> bool:
+        return (key not in SCHEDULE_KEYS or schedule in SCHEDULE_KEYS[key]) and (
+            key not in OPTIMIZER_KEYS or bool(names & OPTIMIZER_KEYS[key]))
+
+    return {k: f for k, f in train.items() if used(k) or f.get("source") not in ("default", "inferred")}

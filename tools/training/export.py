@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mlintern.sandbox import files
 from mlintern.tools.errors import ToolError
+from mlintern.tools.training.card import with_results
 from mlintern.tools.training.metrics import read_metrics
 from mlintern.tools.training.runs import _pick
 
@@ -206,7 +207,7 @@ def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
     config = _read_json(project / "config.json", project)
     meta = _read_json(project / "mlintern.json", project)
     model_args = ((ckpt.get("config") or {}).get("model") if isinstance(ckpt.get("config"), dict) else None) or {}
-    rows = read_metrics(out_dir / "metrics.jsonl")
+    rows = [r for r in read_metrics(out_dir / "metrics.jsonl") if "split" not in r]  # training rows
     step = ckpt.get("step") if isinstance(ckpt.get("step"), int) else None
     data_line, standin = _training_data(run, config)
     num_params = sum(t.numel() for t in tensors.values())
@@ -225,9 +226,10 @@ def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
                               "model_class": model_cls, "config_class": config_cls, "family": family,
                               "offline_standin": standin, "exported": time.time()}}
     files.write_text(export_dir / "config.json", json.dumps(hf_config, indent=2) + "\n", root=project)
-    files.write_text(export_dir / "README.md", _card(run=run, config=config, meta=meta, data_line=data_line,
-                                                     standin=standin, rows=rows, num_params=num_params, step=step),
-                     root=project)
+    card = _card(run=run, config=config, meta=meta, data_line=data_line, standin=standin, rows=rows,
+                 num_params=num_params, step=step)
+    card = with_results(card, config, out_dir, (config.get("paper") or {}).get("title") or family, step)  # card.py
+    files.write_text(export_dir / "README.md", card, root=project)
     written = ["model.safetensors", "config.json", "README.md"]
     if files.is_regular(project / "model.py", root=project):  # a link or FIFO named model.py is not copied
         files.copy_file(project / "model.py", export_dir / "model.py", src_root=project, dst_root=project,

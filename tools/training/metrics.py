@@ -64,6 +64,17 @@ def read_metrics(path: Path) -> list[dict]:
     return _bounded(_parse(tail.lines(final=True)))
 
 
+def split_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """``(training rows, evaluation rows)``: evaluation rows carry ``"split": "val"|"test"``."""
+    evals = [r for r in rows if r.get("split") in ("val", "test")]
+    return [r for r in rows if r.get("split") is None], evals
+
+
+def last_evaluations(evals: list[dict]) -> dict:
+    """The latest evaluation record of each split: ``{"val": {...}, "test": {...}}``."""
+    return {r["split"]: r for r in evals}
+
+
 class MetricsTail:
     """Reads only what was appended since the last call (long runs log hundreds of thousands of lines),
     a bounded chunk per call; ``count`` is every row seen, ``rows`` keeps the first and the latest ones."""
@@ -135,7 +146,8 @@ def _seconds(row: dict) -> float:
 
 def plot_loss(rows: list[dict], png: Path, title: str) -> Path | None:
     """Write the loss curve; atomic (write then rename) so readers never see half a PNG."""
-    points = [(r["step"], r["loss"]) for r in rows if isinstance(r.get("loss"), int | float)]
+    train, evals = split_rows(rows)
+    points = [(r["step"], r["loss"]) for r in train if isinstance(r.get("loss"), int | float)]
     if not points:
         return None
     try:
@@ -145,7 +157,13 @@ def plot_loss(rows: list[dict], png: Path, title: str) -> Path | None:
 
     fig = Figure(figsize=(6, 3.5), dpi=100)
     ax = fig.add_subplot()
-    ax.plot([p[0] for p in points], [p[1] for p in points], linewidth=1.2)
+    ax.plot([p[0] for p in points], [p[1] for p in points], linewidth=1.2, label="training loss")
+    for split, style in (("val", "o-"), ("test", "s")):  # held-out losses next to the training loss
+        held = [(r["step"], r["loss"]) for r in evals if r["split"] == split and isinstance(r.get("loss"), int | float)]
+        if held:
+            ax.plot([p[0] for p in held], [p[1] for p in held], style, markersize=3, label=f"{split} loss")
+    if evals:
+        ax.legend(fontsize=8)
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_title(title, fontsize=9)

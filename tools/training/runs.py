@@ -254,13 +254,17 @@ def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: s
         "eta_seconds": meta.get("eta_seconds") if run["status"] in LIVE else None,
         "reason": run["reason"], "exit_code": run["exit_code"], "started": run["started"], "ended": run["ended"],
         "run_dir": str(run_dir), "out_dir": meta.get("out_dir"), "loss_plot": str(png) if png.exists() else None,
-        "log_tail": tail, "warning": meta.get("sandbox_warning"),
+        "log_tail": tail, "warning": meta.get("sandbox_warning"), "evaluation": meta.get("evaluation") or {},
         "network": bool(meta.get("network")), "approvals": meta.get("approvals") or [],
     }
     step = f"step {out['step']}/{out['total_steps'] or '?'}" if out["step"] is not None else "no step logged yet"
     loss = out["last_metrics"].get("loss")
     head = f"{run['id']}: {run['status']}" + (f" ({summary_prefix})" if summary_prefix else "")
     lines = [head, f"{step}" + (f", loss {loss:.4g}" if isinstance(loss, int | float) else "")]
+    for split, row in sorted(out["evaluation"].items(), reverse=True):  # "val" before "test"
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in row.items()
+                          if k not in ("split", "step", "examples", "time") and isinstance(v, int | float))
+        lines.append(f"{split} @ step {row.get('step')}: {shown}")
     if out["eta_seconds"]:
         lines.append(f"about {out['eta_seconds'] / 60:.1f} min left")
     if out["reason"]:

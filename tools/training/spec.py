@@ -19,6 +19,8 @@ RUN_OUTPUT = {
         "step": _NUM_OR_NULL,
         "total_steps": _INT_OR_NULL,
         "last_metrics": {"type": "object"},
+        "evaluation": {"type": "object", "description": "The latest held-out evaluation per split: "
+                       "{\"val\": {step, loss, <metric>...}, \"test\": {...}}."},
         "eta_seconds": _NUM_OR_NULL,
         "reason": _STR_OR_NULL,
         "exit_code": _INT_OR_NULL,

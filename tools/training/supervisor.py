@@ -47,6 +47,7 @@ class Supervisor:
         self.stop_deadline = float("inf")  # when a stop was asked, kill everything at this time
         self.metrics = M.MetricsTail(self.out_dir / "metrics.jsonl")
         self.metrics_seen = 0
+        self.evaluation: dict[str, dict] = {}  # the latest held-out record per split ("val", "test")
         self.total: int | None = None
         self.last_plot = 0.0
         self.tb = None
@@ -174,10 +175,13 @@ class Supervisor:
         if self.total is None:  # printed once; read incrementally until found
             self.total = self.total_scan.read()
         total = self.total or self.cfg.get("max_steps")
+        self.evaluation.update(M.last_evaluations(M.split_rows(new)[1]))  # the latest record per split, kept
         if self.metrics.count != self.metrics_seen or final:
-            last = rows[-1] if rows else {}
+            train, _ = M.split_rows(rows)
+            last = train[-1] if train else {}
             self.ws.update_run(self.run_id, meta={"step": last.get("step"), "total_steps": total,
-                                                  "last_metrics": last, "eta_seconds": M.eta_seconds(rows, total)})
+                                                  "last_metrics": last, "eta_seconds": M.eta_seconds(train, total),
+                                                  "evaluation": dict(self.evaluation)})
             if self.tb is not None:
                 self.tb.update(new)
             if rows and (final or time.time() - self.last_plot > PLOT_EVERY_S):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
+from mlintern.tools.errors import ToolError
 from mlintern.tools.reproduce.brains.base import BrainError, OfflineRules
 from mlintern.tools.reproduce.brains.offline import OfflineBrain
 from mlintern.tools.reproduce.budget import DEFAULT_PRICES, LLMSpend
-from mlintern.tools.errors import ToolError
 
 __all__ = ["BrainError", "OfflineBrain", "OfflineRules", "make_brain"]
 

@@ -17,10 +17,10 @@ import json
 import os
 import time
 
+from mlintern.tools.errors import ToolError
 from mlintern.tools.reproduce.brains.base import BrainError, ToolRunner
 from mlintern.tools.reproduce.brains.llm import SYSTEM_PROMPT, LLMBrain, validation_errors
 from mlintern.tools.reproduce.budget import LLMSpend
-from mlintern.tools.errors import ToolError
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from mlintern.tools.reproduce.brains.base import CHOOSE_FIX, PLAN_FULL_RUN, BrainError, OfflineRules, ToolRunner
+from mlintern.tools.reproduce.brains.base import (
+    CHOOSE_FIX,
+    PLAN_FULL_RUN,
+    BrainError,
+    OfflineRules,
+    ToolRunner,
+)
 
 SYSTEM_PROMPT = """You are the decision-maker inside mlintern's autonomous loop, which reproduces an ML \
 paper: parse the PDF into a cited spec, scaffold a PyTorch project, run a short pilot in a sandbox, \

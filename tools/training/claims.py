@@ -1,0 +1,176 @@
+"""The paper's claims next to what a run measured, with an honest verdict per claim.
+
+Inputs: the paper's ``results`` (from parse-paper, copied into the project's
+config.json as ``paper.results``), the run's evaluation records
+(``metrics.jsonl`` rows with a ``split``) and its ``data.json`` (which data was
+used, whether it is the paper's, pilot or not, how many steps were planned).
+
+Verdicts, in the order they are decided:
+
+* *not evaluated*: the paper's metric is not implemented here (BLEU, mAP, FID,
+  ...), or the run recorded no evaluation;
+* *not comparable*: stand-in data, another dataset than the claim's, pilot
+  scale, a run the budget cut short of the paper's steps, or another split;
+* *reproduced*: ours is within the tolerance of the paper's value (or better);
+* *short by X*: ours is worse by more than the tolerance.
+
+Tolerance: ``TOLERANCE_POINTS`` (1.0) percentage points for metrics in %, and
+``TOLERANCE_RELATIVE`` (5%) of the paper's value for the others.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from mlintern.tools.scaffold import datasets as registry
+
+TOLERANCE_POINTS = 1.0
+TOLERANCE_RELATIVE = 0.05
+# the paper's metric -> (our record's key, transform of ours into the paper's metric, higher is better)
+METRICS: dict[str, tuple[str, Any, bool]] = {
+    "accuracy": ("accuracy", None, True),
+    "top-1 accuracy": ("accuracy", None, True),
+    "top-5 accuracy": ("top5_accuracy", None, True),
+    "error": ("accuracy", lambda a: 100.0 - a, False),
+    "top-1 error": ("accuracy", lambda a: 100.0 - a, False),
+    "top-5 error": ("top5_accuracy", lambda a: 100.0 - a, False),
+    "perplexity": ("perplexity", None, False),
+    "bits per token": ("bits_per_token", None, False),
+    "bits per byte": ("bits_per_token", None, False),
+    "bits per character": ("bits_per_token", None, False),
+}
+NOT_IMPLEMENTED = {"BLEU": "BLEU needs decoding and the paper's tokenizer; train.py reports token accuracy and "
+                           "perplexity instead",
+                   "mAP": "detection mAP is not implemented", "FID": "FID is not implemented",
+                   "F1": "F1 is not implemented", "exact match": "exact match is not implemented",
+                   "ELBO": "the paper's ELBO units are not matched (train.py records -ELBO in nats per example)",
+                   "log-likelihood": "log-likelihood is not implemented"}
+
+
+def read_run(out_dir: str | Path | None) -> tuple[list[dict], dict]:
+    """``(evaluation rows, data.json)`` of a run's output folder. Both were written by the training code:
+    read through the hardened readers (no link, no FIFO, a bounded size)."""
+    if not out_dir:
+        return [], {}
+    from mlintern.sandbox import files
+    from mlintern.tools.training.metrics import read_metrics
+
+    out = Path(out_dir)
+    rows = [r for r in read_metrics(out / "metrics.jsonl") if r.get("split") in ("val", "test")]
+    try:
+        info = json.loads(files.try_read_text(out / "data.json", limit=100_000) or "{}")
+    except ValueError:
+        info = {}
+    return rows, info if isinstance(info, dict) else {}
+
+
+def scale_of(info: dict, evals: list[dict], reached: int | None = None) -> str:
+    """``pilot``, ``full`` (the run reached the paper's steps) or ``budget-cut``; ``reached`` is the last
+    training step when known (else the last evaluated one)."""
+    if info.get("pilot"):
+        return "pilot"
+    planned = info.get("train_steps")
+    reached = max([r.get("step") or 0 for r in evals] + [reached or 0])
+    if isinstance(planned, int) and reached >= planned:
+        return "full"
+    return "budget-cut"
+
+
+def _final(evals: list[dict], split: str) -> dict | None:
+    rows = [r for r in evals if r.get("split") == split]
+    return rows[-1] if rows else None
+
+
+def tolerance(claim: dict) -> tuple[float, str]:
+    if claim.get("unit") == "%":
+        return TOLERANCE_POINTS, f"±{TOLERANCE_POINTS:g} point"
+    value = abs(float(claim.get("value") or 0.0))
+    return value * TOLERANCE_RELATIVE, f"±{TOLERANCE_RELATIVE:.0%}"
+
+
+def compare(results: list[dict], evals: list[dict], info: dict, reached: int | None = None) -> list[dict]:
+    """One row per claim: ``{claim, ours, split, same_data, same_split, scale, verdict, why, tolerance}``;
+    ``reached``: the run's last training step (a run the budget stopped may have no evaluation)."""
+    scale = scale_of(info, evals, reached)
+    reached = max([r.get("step") or 0 for r in evals] + [reached or 0])
+    our_dataset = info.get("dataset")
+    rows = []
+    for claim in results or []:
+        if not isinstance(claim, dict) or not isinstance(claim.get("value"), (int, float)):
+            continue
+        metric = str(claim.get("metric") or "")
+        want_split = "val" if claim.get("split") == "val" else "test"
+        record = _final(evals, want_split) or _final(evals, "test") or _final(evals, "val")
+        claim_ds = registry.lookup(claim.get("dataset"), claim.get("quote") or "") if claim.get("dataset") else None
+        same_data = bool(info.get("paper_dataset")) and (claim_ds is None or claim_ds == our_dataset)
+        same_split = record is not None and record.get("split") == want_split
+        tol, tol_text = tolerance(claim)
+        row: dict[str, Any] = {"claim": claim, "ours": None, "split": record.get("split") if record else None,
+                               "step": record.get("step") if record else None, "dataset": our_dataset,
+                               "same_data": same_data, "same_split": same_split, "scale": scale,
+                               "tolerance": tol_text, "main": bool(claim.get("main"))}
+        mapping = METRICS.get(metric.lower()) or METRICS.get(metric)
+        if mapping is None:
+            why = NOT_IMPLEMENTED.get(metric, f"the metric {metric!r} is not implemented here")
+            rows.append({**row, "verdict": "not evaluated", "why": why})
+            continue
+        key, transform, higher = mapping
+        apart = []  # every reason the numbers cannot be compared, not just the first
+        if not info:
+            apart.append("the run did not say which data it used")
+        elif not info.get("paper_dataset"):
+            apart.append(f"stand-in data ({our_dataset or 'unknown'}), not the paper's")
+        elif claim_ds is not None and claim_ds != our_dataset:
+            apart.append(f"the claim is on {claim.get('dataset')}, the run on {our_dataset}")
+        if scale == "pilot":
+            apart.append("pilot scale (a tiny configuration for a few steps)")
+        elif scale == "budget-cut":
+            apart.append(f"budget-cut: the run reached step {reached} of the paper's {info.get('train_steps') or '?'}")
+        if record is not None and not same_split:
+            apart.append(f"other split: the claim is on {want_split}, ours on {row['split']}")
+        ours = record.get(key) if record else None
+        if not isinstance(ours, (int, float)) or not math.isfinite(ours):
+            missing = "no held-out evaluation was recorded" if record is None else f"the run recorded no {key}"
+            verdict = "not comparable" if apart else "not evaluated"
+            rows.append({**row, "verdict": verdict, "why": "; ".join([*apart, missing])})
+            continue
+        ours = float(transform(ours) if transform else ours)
+        row["ours"] = round(ours, 4)
+        gap = (ours - claim["value"]) if higher else (claim["value"] - ours)  # > 0: ours is better
+        row["gap"] = round(gap, 4)
+        if apart:
+            verdict, why = "not comparable", "; ".join(apart)
+        elif gap >= -tol:
+            verdict = "reproduced"
+            why = f"within {tol_text}" if abs(gap) <= tol else f"better than the paper by {abs(gap):.3g}"
+        else:
+            verdict, why = f"short by {abs(gap):.3g}", f"outside {tol_text}"
+        rows.append({**row, "verdict": verdict, "why": why})
+    return rows
+
+
+def headline_verdict(rows: list[dict]) -> str:
+    """The claims' verdicts in one phrase: the main claim first, then counts."""
+    if not rows:
+        return "the paper states no result mlintern could read, so nothing was compared"
+    main = next((r for r in rows if r["main"]), rows[0])
+    c = main["claim"]
+    ours = f"ours {main['ours']:.4g}{c.get('unit') or ''}" if main["ours"] is not None else "ours not measured"
+    text = (f"main claim {c.get('metric')} {c['value']:g}{c.get('unit') or ''}"
+            f"{' (' + c['split'] + ')' if c.get('split') else ''} vs {ours}: {main['verdict']}")
+    if main["verdict"].startswith(("not", "short")):
+        text += f" ({main['why']})"
+    others = [r["verdict"].split(" by ")[0] for r in rows if r is not main]
+    if others:
+        counts: dict[str, int] = {}
+        for v in others:
+            counts[v] = counts.get(v, 0) + 1
+        text += "; other claims: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+    return text
+
+
+def fmt_value(value: Any, unit: str | None) -> str:
+    return "—" if value is None else f"{value:.4g}{unit or ''}"
