@@ -15,7 +15,6 @@ is left exactly as it was and the summary says so.
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 
@@ -30,6 +29,9 @@ from mlintern.tools.diagnose.verify import (
     rerun_command,
 )
 from mlintern.tools.errors import ToolError
+from mlintern.tools.training.learning import learning_check, losses_from_rows, num_classes_of
+from mlintern.tools.training.metrics import read_metrics
+from mlintern.tools.workspace import PROJECT_CONFIG, metrics_file
 
 MAX_LOG_BYTES = 2_000_000
 MAX_ATTEMPTS = 3
@@ -93,21 +95,11 @@ def _gather(ctx, traceback: str | None, log: str | None, run_id: str | None) -> 
     return text, None
 
 
-def _losses(run: dict) -> list[float]:
-    run_dir = Path(run.get("run_dir") or "")
-    for path in (run_dir / "out" / "metrics.jsonl", run_dir / "metrics.jsonl"):
-        text = files.try_read_text(path, limit=MAX_LOG_BYTES * 8, tail=True)  # written by the run: no link/FIFO
-        if text is not None:
-            values = []
-            for line in text.splitlines():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(row, dict) and isinstance(row.get("loss"), int | float):
-                    values.append(float(row["loss"]))
-            return values
-    return []
+def _losses(run: dict) -> list[tuple[int, float]]:
+    """The training losses a run recorded (evaluation rows left out; read without following links)."""
+    if not run.get("run_dir"):
+        return []
+    return losses_from_rows(read_metrics(metrics_file(run["run_dir"], (run.get("meta") or {}).get("out_dir"))))
 
 
 def _pilot_works(ctx, project: str) -> tuple[bool, str]:
@@ -124,13 +116,20 @@ def _pilot_works(ctx, project: str) -> tuple[bool, str]:
     losses = _losses(run)
     if len(losses) < MIN_LOSSES:
         return False, f"pilot succeeded but recorded {len(losses)} loss value(s): cannot tell whether it trains"
-    if not all(math.isfinite(v) for v in losses):
-        return False, "pilot finished but the loss is not finite"
-    k = max(1, len(losses) // 4)
-    first, last = sum(losses[:k]) / k, sum(losses[-k:]) / k
-    if not last < first:
-        return False, f"pilot finished but the loss did not fall ({first:.4g} -> {last:.4g})"
-    return True, f"pilot succeeded; loss {losses[0]:.4g} -> {losses[-1]:.4g}"
+    verdict = learning_check(losses, num_classes=num_classes_of(_config(ctx.workspace.path(project))))
+    if not verdict["verified"]:
+        return False, f"pilot finished but it does not learn: {verdict['reason']}"
+    return True, f"pilot succeeded; {verdict['reason']}"
+
+
+def _config(project: str) -> dict:
+    """The project's config.json (written by scaffold-model; read without following links), or {}."""
+    text = files.try_read_text(Path(project) / PROJECT_CONFIG, limit=4 * files.MiB)
+    try:
+        data = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def make_checker(ctx, project: str | None, command: str | None, timeout_s: float):

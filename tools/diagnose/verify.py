@@ -1,7 +1,8 @@
 """Re-run what failed, in the sandbox, and judge whether it now trains.
 
 A fix is kept only when the re-run (a) ends without the error and (b) passes
-the training check: the loss falls and every trainable parameter gets a
+the training check: the loss falls (the shared check of tools/training/learning.py: the
+smoothed loss falls by 5% or ends below the trivial baseline) and every trainable parameter gets a
 gradient. A fix that silences the error (a ``try``, ``.detach()`` on the loss,
 freezing layers, skipping the step) passes (a) and fails (b).
 
@@ -24,7 +25,6 @@ A run that records fewer than ``MIN_LOSSES`` losses is never "verified".
 from __future__ import annotations
 
 import json
-import math
 import os
 import secrets
 import shlex
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlintern.tools.errors import ToolError
+from mlintern.tools.training.learning import learning_check
 
 MIN_LOSSES = 4
 DEFAULT_TIMEOUT_S = 120
@@ -163,13 +164,10 @@ def judge(report: dict | None, returncode: int, tail: str, cap_s: float) -> Outc
     if len(losses) < MIN_LOSSES:
         return Outcome(False, f"the error is gone but only {len(losses)} loss value(s) were recorded{capped}: "
                        "cannot tell whether it trains; not verified", last)
-    if not all(math.isfinite(v) for v in losses):
-        return Outcome(False, f"the error is gone but the loss is not finite{capped}", last)
-    k = max(1, len(losses) // 4)
-    first, final = sum(losses[:k]) / k, sum(losses[-k:]) / k
-    if not final < first:
-        return Outcome(False, f"the error is gone but the loss does not fall ({first:.4g} -> {final:.4g}){capped}",
-                       last)
+    verdict = learning_check(losses)  # the check every caller shares (tools/training/learning.py)
+    if not verdict["verified"]:
+        return Outcome(False, f"the error is gone but it does not learn: {verdict['reason']}{capped}", last)
+    first, final = verdict["first"], verdict["last"]
     if not report.get("optimizer"):
         return Outcome(False, "the error is gone and the loss falls, but no optimizer step was seen: cannot check "
                        "that every trainable parameter gets a gradient; not verified", last)

@@ -10,13 +10,14 @@ own results (spec files, projects, runs) live in the workspace already.
 from __future__ import annotations
 
 import copy
-import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from mlintern.tools.training.learning import learning_check, losses_from_rows
+from mlintern.tools.training.metrics import read_metrics as read_metrics_file
+from mlintern.tools.workspace import METRICS_FILE, metrics_file
 
 STEP_EVENT = "auto.step"
 RESET_EVENT = "auto.reset"
@@ -93,24 +94,12 @@ def reset_state(workspace, paper_key: str) -> None:
 
 
 def read_metrics(run_dir: str | None) -> list[dict]:
-    """The rows of ``metrics.jsonl`` in ``run_dir`` or its ``out/`` (a line cut by a kill is skipped)."""
+    """The rows of ``metrics.jsonl`` in ``run_dir`` (a run's out dir) or in a run folder's ``out/``;
+    read as the training code's output is read everywhere (no link, no FIFO, bounded)."""
     if not run_dir:
         return []
-    path = next((p for p in (Path(run_dir) / "metrics.jsonl", Path(run_dir) / "out" / "metrics.jsonl")
-                 if p.is_file()), None)
-    if path is None:
-        return []
-    from mlintern.sandbox import files
-
-    rows = []  # written by the training code: no link, no FIFO, a bounded tail
-    for line in (files.try_read_text(path, limit=64 * files.MiB, tail=True) or "").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict):
-            rows.append(row)
-    return rows
+    here = Path(run_dir) / METRICS_FILE
+    return read_metrics_file(here if here.is_file() else metrics_file(run_dir))
 
 
 def read_losses(run_dir: str | None) -> list[tuple[int, float]]:
