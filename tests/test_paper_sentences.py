@@ -106,10 +106,22 @@ def test_lists_sweeps_and_other_regimes_are_not_main_values(text, key, want):
     ("Adversarial Training of Image Generators", "We propose generative adversarial networks. The generative "
      "adversarial process pits two networks against each other.", "gan"),
     ("On the Importance of Initialisation", "We study how the scale of random weights changes optimisation.", "other"),
+    # the abstract's proposal sentence names the paper's own architecture, however often others are compared
+    ("Gated Perceptrons for Text", "BERT is strong. We introduce GateNet, an architecture built upon MLPs with "
+     "gates, and it performs as well as BERT. Against BERT, GateNet matches BERT on every task. BERT is bigger than "
+     "GateNet, but BERT needs attention.", "mlp_mixer"),
+    ("Plain Networks Again", "We present a convolutional network with a VGG-like body that runs faster than ResNet-50. "
+     "ResNets use residual networks. Compared with ResNet-101, residual learning costs more. Our model beats "
+     "ResNet-152.", "vgg"),
+    ("Recurrence Returns", "We propose StreamNet, a model that combines the training of Transformers with the "
+     "inference of RNNs. Our language model scales. The language model matches decoder-only language models.",
+     "other"),
 ])
 def test_family_from_what_the_paper_says_about_itself(title, abstract, family):
     from mlintern.tools.paper.family import detect_family
 
     result = detect_family(document_from_texts([f"{title}\n\nAbstract\n\n{abstract}\n\n1 Introduction\n\nText."]))
     assert result["value"] == family
-    assert (result["evidence"] != []) == (family != "other")
+    assert result["evidence"] or family == "other"
+    if title.startswith("On the Importance"):  # no architecture named at all: no evidence either
+        assert result["evidence"] == []
