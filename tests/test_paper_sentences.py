@@ -23,6 +23,9 @@ STATED = [
  ("We use a maximum sequence length of 512 tokens.", "context_length", 512),
  ("We use a vocabulary size of 30,000 word pieces.", "vocab_size", 30000),
  ("We train for 1M steps with a batch size of 256.", "train_steps", 1000000),
+ # a flattened hyperparameter table: the row label, then the first column's value; later cells name no decay
+ ("Optimizer AdamW AdamW LR decay schedule Cosine Linear Linear Weight decay 0.05", "lr_schedule", "cosine"),
+ ("The learning rate follows a linear warmup and then a linear decay to zero.", "lr_schedule", "linear"),
  ("We use gradient clipping with a maximum norm of 1.0.", "grad_clip", 1.0),
  ("We clip gradients at global norm 1.", "grad_clip", 1),
  ("We apply gradient clipping at global norm 1.", "grad_clip", 1),
@@ -125,3 +128,10 @@ def test_family_from_what_the_paper_says_about_itself(title, abstract, family):
     assert result["evidence"] or family == "other"
     if title.startswith("On the Importance"):  # no architecture named at all: no evidence either
         assert result["evidence"] == []
+
+
+def test_the_batch_of_a_speed_benchmark_is_not_the_training_batch():
+    got = values("Throughput is measured on one GPU with a batch size of 16 images.", "batch_size")
+    assert got and all(c.scope == ("setting", "speed measurement") for c in got)
+    got = values("We train with a batch size of 1024 on 8 GPUs.", "batch_size")
+    assert got and got[0].scope is None and got[0].value == 1024

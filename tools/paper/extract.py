@@ -278,6 +278,8 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             c.task = task
             if c.key == "num_classes" and c.scope is None and _later_other_task(document, s, main_dataset):
                 c.scope = ("setting", s.section or f"page {s.page}")
+            if c.key == "batch_size" and c.scope is None and _SPEED.search(text):
+                c.scope = ("setting", "speed measurement")
             if c.key in ("epochs", "train_steps") and c.scope is None and _PART_OF_DATA.search(text):
                 c.scope = ("setting", "part of the data")
         if _AT_A_POINT.match(text):  # "After about 150 epochs, both methods converge": a point, not the length
@@ -354,6 +356,9 @@ _AT_A_POINT = re.compile(r"(?:after|within|by)\s+(?:about |around |roughly |appr
 # synthetic data, not of the paper's model
 _SYNTHETIC = re.compile(r"\bsynthetic[- ]data(?:set)?s?\b[^.]{0,20}\b(?:experiments?|setup|set up|generat\w*)|"
                         r"\b(?:set up|generate|generating)\b[^.]{0,20}\bsynthetic\b", re.I)
+# "Throughput is measured on a single GPU with batch size 16": the batch of a speed benchmark, not of training
+_SPEED = re.compile(r"\bthroughput|\blatency\b|\binference (?:speed|time)|\bimages?/s\b|\bFPS\b|"
+                    r"\b(?:speed|runtime|running time) (?:is |was )?measured", re.I)
 _PART_OF_DATA = re.compile(r"\bwith the exception of\b|\bover which we\b", re.I)
 
 
