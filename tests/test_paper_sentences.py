@@ -135,3 +135,12 @@ def test_the_batch_of_a_speed_benchmark_is_not_the_training_batch():
     assert got and all(c.scope == ("setting", "speed measurement") for c in got)
     got = values("We train with a batch size of 1024 on 8 GPUs.", "batch_size")
     assert got and got[0].scope is None and got[0].value == 1024
+
+
+def test_a_figure_illustrates_a_shape_but_its_training_facts_stand():
+    text = ("4 Experiments\n\nFigure 3: Loss surface of a toy network with two layers, trained with a batch size of "
+            "512.\n\nWe train the models with the Adam optimizer.")
+    got = {c.key: c.value for c in candidates(document_from_texts([text]), [], None)}
+    assert "num_layers" not in got and got.get("batch_size") == 512
+    plain = {c.key: c.value for c in candidates(document_from_texts(["4 Model\n\nOur network has two layers."]), [], None)}
+    assert plain.get("num_layers") == 2

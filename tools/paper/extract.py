@@ -268,6 +268,8 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
             found.extend(_per_variant(document, s, variant_names, penalty))
+        if s.caption and _FIGURE.match(s.block):  # a figure illustrates a shape (a toy network "with two layers",
+            found = [c for c in found if c.key not in _SHAPE_KEYS]  # a 300×300 input); its training facts stand
         task = _other_task(document, s, parent) if scope is None else None
         if scope is None and _SYNTHETIC.search(text):  # the data generator's setup, not the model's
             scope = ("setting", "synthetic data")
@@ -356,6 +358,8 @@ _AT_A_POINT = re.compile(r"(?:after|within|by)\s+(?:about |around |roughly |appr
 # synthetic data, not of the paper's model
 _SYNTHETIC = re.compile(r"\bsynthetic[- ]data(?:set)?s?\b[^.]{0,20}\b(?:experiments?|setup|set up|generat\w*)|"
                         r"\b(?:set up|generate|generating)\b[^.]{0,20}\bsynthetic\b", re.I)
+_SHAPE_KEYS = {"num_layers", "d_model", "d_ff", "num_heads", "image_size", "patch_size", "kernel_size"}
+_FIGURE = re.compile(r"\s*(?:Figure|Fig\.)\s*\d", re.I)
 # "Throughput is measured on a single GPU with batch size 16": the batch of a speed benchmark, not of training
 _SPEED = re.compile(r"\bthroughput|\blatency\b|\binference (?:speed|time)|\bimages?/s\b|\bFPS\b|"
                     r"\b(?:speed|runtime|running time) (?:is |was )?measured", re.I)
