@@ -62,6 +62,10 @@ REFUSED_OR_SCOPED = [
  ("The dataset contains 1.2 million images in 1000 classes.", "num_classes", 1000),
  ("We sweep the learning rate over {0.001, 0.01, 0.1}.", "learning_rate", None),
  ("The learning rate is chosen from 1e-5, 2e-5 and 5e-5.", "learning_rate", None),
+ # what would not work is not what was done
+ ("It is not sufficient to simply pick a fixed coefficient and optimize the objective with SGD; more changes are "
+  "needed.", "optimizer", None),
+ ("We optimize the objective with SGD.", "optimizer", "sgd"),
  ("We use a batch size of 32 per GPU on 8 GPUs.", "batch_size", 32),
  ("The momentum of the batch normalization layers is 0.99.", "momentum", None),
  ("We use a weight decay of 5 × 10−4.", "weight_decay", 5e-4),

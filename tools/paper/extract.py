@@ -333,8 +333,8 @@ def _other_task(document: Document, s: Sentence, parent: str = "") -> str | None
 
 _COMPARING = re.compile(r"\bwe compare\b|\bcompar(?:ed|ing|ison) (?:with|to|against)\b|\bversus\b|\bvs\.?\s", re.I)
 # "Adam and RMSprop can be adopted here": a possibility the paper mentions, not what it did
-_POSSIBLE = re.compile(r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b",
-                       re.I)
+_POSSIBLE = re.compile(r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b|"
+                       r"\b(?:not (?:sufficient|enough)|insufficient) to (?:simply )?\w+", re.I)
 # "for a fair comparison with BERT (batch size 256 and ...)": a parenthesis after a comparison names the other
 # model's configuration
 _COMPARED_PAREN = re.compile(r"\b(?:compar\w*|than|unlike|similar to|same as|following)\b[^.;()]{0,40}?[A-Z][\w.-]*\s*\([^()]*$")
