@@ -66,6 +66,9 @@ REFUSED_OR_SCOPED = [
  ("It is not sufficient to simply pick a fixed coefficient and optimize the objective with SGD; more changes are "
   "needed.", "optimizer", None),
  ("We optimize the objective with SGD.", "optimizer", "sgd"),
+ # a finding of cited work about a kind is no choice of this paper
+ ("The tanh non-linearity has been shown to saturate early in training (Doe et al., 2001).", "activation", None),
+ ("Every hidden layer uses the tanh non-linearity.", "activation", "tanh"),
  ("We use a batch size of 32 per GPU on 8 GPUs.", "batch_size", 32),
  ("The momentum of the batch normalization layers is 0.99.", "momentum", None),
  ("We use a weight decay of 5 × 10−4.", "weight_decay", 5e-4),

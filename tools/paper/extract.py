@@ -375,7 +375,9 @@ def _later_other_task(document: Document, s: Sentence, main_dataset: str | None)
     return main_dataset.lower() not in (s.text + " " + s.section).lower()
 
 
-_OTHERS_WORK = re.compile(r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*|use[sd]?|train(?:s|ed)?)\b", re.I)
+_OTHERS_WORK = re.compile(r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*|use[sd]?|train(?:s|ed)?)\b|"
+                          # "The sigmoid has been shown to slow down learning (X et al., 1998)": a known finding
+                          r"\b(?:has|have) (?:already )?been (?:already )?shown to\b[^.]*\bet al\b", re.I)
 _CHANGED = re.compile(r"\b(?:changed|modified|overrid\w*)\b", re.I)
 
 
