@@ -59,10 +59,11 @@ def test_precision_recall_and_no_invented_values_on_the_development_papers(score
 
 
 def test_all_papers_stay_at_least_at_the_measured_figures(scored):
-    """A floor just under the figures measured when the vocabulary and grammars were built (P 0.914, R 0.681,
-    11 invented on all 32 papers): a change that loses them fails here. The issue's targets are higher."""
+    """A floor just under the figures measured after the second round (P 0.948, R 0.685, 3 invented on all 32
+    papers; the first round gave P 0.914, R 0.681, 11 invented): a change that loses them fails here. The
+    issue's targets are higher."""
     precision, recall, invented = totals(scored)
-    assert precision >= 0.90 and recall >= 0.67 and invented <= 11, (precision, recall, invented)
+    assert precision >= 0.94 and recall >= 0.675 and invented <= 3, (precision, recall, invented)
 
 
 def test_every_quote_is_on_its_page(scored):
@@ -72,7 +73,7 @@ def test_every_quote_is_on_its_page(scored):
 
 def test_family_is_right_on_every_development_paper_and_most_others(scored):
     assert [(r["paper"], r["family"]) for r in scored if not r["family_ok"] and r["paper"] in DEV] == []
-    assert sum(1 for r in scored if r["family_ok"]) >= 29
+    assert sum(1 for r in scored if r["family_ok"]) >= 31  # 32/32 measured after the second round
 
 
 @pytest.mark.parametrize("name", ["bahdanau_attention", "rmsnorm", "lora", "whisper"])

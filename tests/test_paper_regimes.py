@@ -113,3 +113,41 @@ def test_a_one_word_name_in_a_list_of_definitions_is_a_variant(workspace, tmp_pa
     assert list(spec["variants"])[:3] == ["Inception", "BN-Baseline", "BN-x5"]
     assert spec["variants"]["Inception"]["learning_rate"]["value"] == 0.0015
     assert "Note" not in spec["variants"]
+
+
+def test_a_language_modeling_section_of_a_classification_paper_is_its_own_setting(workspace, tmp_path):
+    lines = ["3 Image Classification", "",
+             "We train the gated network on ImageNet with a batch size of 2048 for 250 epochs.", "",
+             "4 Masked Language Modeling", "",
+             "For this task the models use a maximum sequence length of 256 and a batch size of 512.", "",
+             "4.1 Results", "",
+             "The final runs use a sequence length of 128 and we train for 500k steps."]
+    spec = spec_of(workspace, make_pdf(tmp_path / "lm.pdf", [lines]))
+    hp = spec["hyperparameters"]
+    assert hp["batch_size"]["value"] == 2048 and hp["epochs"]["value"] == 250
+    assert "context_length" not in hp and "train_steps" not in hp  # the subsection belongs to its parent's task
+    lm = [s["facts"] for name, s in spec["settings"].items() if "Language Model" in name]
+    assert any(f.get("batch_size", {}).get("value") == 512 for f in lm)
+
+
+def test_an_analysis_section_is_a_setting_even_when_little_else_is_stated(workspace, tmp_path):
+    lines = ["2 Method", "",
+             "We train the network with the RMSProp optimizer.", "",
+             "3 Performance Analyses", "",
+             "To measure throughput we use a benchmark model with 16 attention heads and a batch size of 64."]
+    spec = spec_of(workspace, make_pdf(tmp_path / "analysis.pdf", [lines]))
+    hp = spec["hyperparameters"]
+    assert hp["optimizer"]["value"] == "rmsprop"
+    assert "num_heads" not in hp and "batch_size" not in hp
+
+
+def test_a_point_in_training_and_a_synthetic_data_generator_are_not_the_models_configuration(workspace, tmp_path):
+    lines = ["4 Experiments", "",
+             "After roughly 80 training epochs, the baseline and our method reach a stable loss.", "",
+             "To set up the synthetic data experiments, we initialize a random network",
+             "with a standard deviation of 0.5 and use it as the data source.", "",
+             "We train the generator for 40 epochs."]
+    spec = spec_of(workspace, make_pdf(tmp_path / "point.pdf", [lines]))
+    assert spec["hyperparameters"]["epochs"]["value"] == 40
+    assert "init_std" not in spec["hyperparameters"]
+    assert spec["settings"]["synthetic data"]["facts"]["init_std"]["value"] == 0.5, spec["settings"]

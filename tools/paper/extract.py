@@ -268,14 +268,24 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
             found.extend(_per_variant(document, s, variant_names, penalty))
-        task = _other_task(document, s) if scope is None else None
+        if s.caption and _FIGURE.match(s.block):  # a figure illustrates a shape (a toy network "with two layers",
+            found = [c for c in found if c.key not in _SHAPE_KEYS]  # a 300×300 input); its training facts stand
+        task = _other_task(document, s, parent) if scope is None else None
+        if scope is None and _SYNTHETIC.search(text):  # the data generator's setup, not the model's
+            scope = ("setting", "synthetic data")
+            for c in found:
+                c.scope = c.scope or scope
         for c in found:
             c.aside = aside
             c.task = task
             if c.key == "num_classes" and c.scope is None and _later_other_task(document, s, main_dataset):
                 c.scope = ("setting", s.section or f"page {s.page}")
+            if c.key == "batch_size" and c.scope is None and _SPEED.search(text):
+                c.scope = ("setting", "speed measurement")
             if c.key in ("epochs", "train_steps") and c.scope is None and _PART_OF_DATA.search(text):
                 c.scope = ("setting", "part of the data")
+        if _AT_A_POINT.match(text):  # "After about 150 epochs, both methods converge": a point, not the length
+            found = [c for c in found if c.key not in ("epochs", "train_steps")]
         if _COMPARING.search(text):  # "we compare GRN with LRN, BN and LN": the named kinds are alternatives
             found = [c for c in found if not isinstance(c.value, str)]
         kept = _generic_sgd_dropped(text, found)
@@ -289,8 +299,11 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     # a value stated in a section about another task or an analysis is that experiment's, when the paper states
     # its main configuration elsewhere (a paper all about that task keeps it: its title or every section names it)
     stated = {c.key for c in out if c.scope is None and not c.task}
+    # a paper with its own classification section ("5 Image Classification") and a section about another task
+    # ("6 Machine Translation") runs two experiments: the other task's values are a setting however few are stated
+    classifies = any(re.search(r"\bclassification\b", sec.title, re.I) for sec in document.sections)
     for c in out:
-        if c.task and c.scope is None and len(stated) >= 3:
+        if c.task and c.scope is None and (len(stated) >= 3 or _ANALYSIS_SECTION.search(c.task) or classifies):
             c.scope = ("setting", c.task)
     if generic_sgd:  # then its "each SGD update" elsewhere names the same procedure, not a plain-SGD optimizer
         for c in out:
@@ -302,20 +315,26 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
 # a section about another task or an analysis ("4.4 Image Generation", "3.6 Machine translation", "3 Performance
 # Analyses", "3.3 Training Cost"): its values are that experiment's, unless the title names the task (a detection paper)
 _TASK_SECTION = re.compile(r"\b(detection|segmentation|generation|translation|captioning|retrieval|aesthetics?|"
-                           r"assessment|performance analys[ei]s|training cost|comparison with|ablations?)\b", re.I)
+                           r"assessment|language model(?:l?ing)?|performance analys[ei]s|training cost|comparison with|"
+                           r"ablations?)\b", re.I)
+# an analysis of the method (its speed, its cost, its ablations) is never the main configuration, however few
+# keys the paper states elsewhere
+_ANALYSIS_SECTION = re.compile(r"\b(?:performance analys[ei]s|training cost|ablations?)\b", re.I)
 
 
-def _other_task(document: Document, s: Sentence) -> str | None:
-    m = _TASK_SECTION.search(s.section)
-    if not m or m.group(1).lower()[:6] in (document.title or "").lower():
-        return None
-    return s.section
+def _other_task(document: Document, s: Sentence, parent: str = "") -> str | None:
+    """The section (or its numbered parent: "4.4 Main Results" under "4 Language Modeling") about another task."""
+    for title in (s.section, parent):
+        m = _TASK_SECTION.search(title)
+        if m and m.group(1).lower()[:6] not in (document.title or "").lower():
+            return title
+    return None
 
 
 _COMPARING = re.compile(r"\bwe compare\b|\bcompar(?:ed|ing|ison) (?:with|to|against)\b|\bversus\b|\bvs\.?\s", re.I)
 # "Adam and RMSprop can be adopted here": a possibility the paper mentions, not what it did
-_POSSIBLE = re.compile(r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b",
-                       re.I)
+_POSSIBLE = re.compile(r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b|"
+                       r"\b(?:not (?:sufficient|enough)|insufficient) to (?:simply )?\w+", re.I)
 # "for a fair comparison with BERT (batch size 256 and ...)": a parenthesis after a comparison names the other
 # model's configuration
 _COMPARED_PAREN = re.compile(r"\b(?:compar\w*|than|unlike|similar to|same as|following)\b[^.;()]{0,40}?[A-Z][\w.-]*\s*\([^()]*$")
@@ -331,6 +350,19 @@ _ABLATION_BASE = re.compile(r"\b(?:all|these|the|our) (?:configurations|runs|exp
 
 # "with the exception of the Wikipedia and Books domains, over which we perform approximately two epochs":
 # a pass count for some of the data, not the length of the main run
+# "After about 150 training epochs, X converges ...": a sentence opening at a point of training reports what
+# happened there ("we stop training after 90 epochs" states the run length and does not open so)
+_AT_A_POINT = re.compile(r"(?:after|within|by)\s+(?:about |around |roughly |approximately |only |just )?[\d,.]+[kKM]?\s+"
+                         r"(?:training\s+)?(?:epochs|steps|iterations|updates)\b", re.I)
+# "To set up the synthetic data experiments, we initialize an LSTM ... as the oracle": values of the generator of
+# synthetic data, not of the paper's model
+_SYNTHETIC = re.compile(r"\bsynthetic[- ]data(?:set)?s?\b[^.]{0,20}\b(?:experiments?|setup|set up|generat\w*)|"
+                        r"\b(?:set up|generate|generating)\b[^.]{0,20}\bsynthetic\b", re.I)
+_SHAPE_KEYS = {"num_layers", "d_model", "d_ff", "num_heads", "image_size", "patch_size", "kernel_size"}
+_FIGURE = re.compile(r"\s*(?:Figure|Fig\.)\s*\d", re.I)
+# "Throughput is measured on a single GPU with batch size 16": the batch of a speed benchmark, not of training
+_SPEED = re.compile(r"\bthroughput|\blatency\b|\binference (?:speed|time)|\bimages?/s\b|\bFPS\b|"
+                    r"\b(?:speed|runtime|running time) (?:is |was )?measured", re.I)
 _PART_OF_DATA = re.compile(r"\bwith the exception of\b|\bover which we\b", re.I)
 
 
@@ -343,7 +375,9 @@ def _later_other_task(document: Document, s: Sentence, main_dataset: str | None)
     return main_dataset.lower() not in (s.text + " " + s.section).lower()
 
 
-_OTHERS_WORK = re.compile(r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*|use[sd]?|train(?:s|ed)?)\b", re.I)
+_OTHERS_WORK = re.compile(r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*|use[sd]?|train(?:s|ed)?)\b|"
+                          # "The sigmoid has been shown to slow down learning (X et al., 1998)": a known finding
+                          r"\b(?:has|have) (?:already )?been (?:already )?shown to\b[^.]*\bet al\b", re.I)
 _CHANGED = re.compile(r"\b(?:changed|modified|overrid\w*)\b", re.I)
 
 

@@ -24,7 +24,8 @@ FAMILY_CUES: list[tuple[str, str]] = [
     ("vit", r"vision transformers? \(ViT\)|\bViT\b"),
     ("swin", r"\bSwin Transformer"),
     ("convnext", r"\bConvNeXts?\b"),
-    ("mlp_mixer", r"\bMLP-Mixer\b"),
+    ("mlp_mixer", r"\bMLP-Mixer\b|\b(?:based|built)\s+(?:\w+\s+)?(?:up)?on\s+(?:multi-?layer perceptrons|MLPs)\b|"
+     r"\b(?:all|pure)-?MLP\b|\btoken-mixing\b"),
     ("transformer_decoder", r"decoder-only|\bGPT\b|autoregressive|left-to-right|(?<!masked )language model(?:s|ing)?\b"),
     ("transformer_decoder", r"Transformer decoder"),  # not when the sentence also names an encoder (_UNLESS)
     ("transformer_encoder", r"\b(?:Ro|De)?BERT(?:a)?\b|bidirectional encoder|encoder-only|masked language model"),
@@ -61,6 +62,16 @@ _UNLESS = {r"Transformer decoder": re.compile(r"\bencoder", re.I),
 _EXPLICIT = re.compile(r"decoder-only|encoder-only|encoder-decoder Transformer|Transformer encoder-decoder|"
                        r"sequence-to-sequence Transformer", re.I)
 _OWN = re.compile(r"\b(?:we|our|this paper|this work)\b", re.I)
+# the abstract's proposal sentence ("We present X, an architecture built upon ...") names the paper's own
+# architecture; a family named there (before any comparison: "... faster than ResNet-50") is the paper's
+_PROPOSE = re.compile(r"\b(?:we|this paper|this work)\s+(?:\w+\s+)?(?:propose|present|introduce|describe|develop)s?\b",
+                      re.I)
+_COMPARISON = re.compile(r"\b(?:than|compared|outperform\w*|as well as|on par|similar to|unlike|instead of|"
+                         r"rather than|with the efficient)\b", re.I)
+# a recurrent or linear-attention sequence model is none of the canonical families: named in the proposal
+# sentence, it makes the family `other` (a language model that is not a Transformer)
+_RECURRENT = re.compile(r"\bRNNs\b|\brecurrent neural networks\b|\blinear attention\b|\bstate[- ]space models?\b",
+                        re.I)
 MIN_SCORE = 4.0  # a couple of passing mentions (related work) do not make a family
 
 
@@ -92,9 +103,39 @@ def detect_family(document: Document) -> dict:
         return {"value": "other", "evidence": []}
     best = max(scores, key=lambda f: (scores[f], -[c[0] for c in FAMILY_CUES].index(f)))
     best = _beyond_mlp(scores, best)
+    proposed = _proposed(document, sents[:front])
+    if proposed == "other":
+        return {"value": "other", "evidence": document.cache.get("family_proposal", [])}
+    if proposed:
+        scores[proposed] = scores.get(proposed, 0.0) + 3.0  # the proposal sentence counts twice
+    if proposed and scores[proposed] >= MIN_SCORE:
+        best = proposed
     # the paper's own words about its model make the best evidence: "we propose", "our network"
     ranked = sorted(evidence[best], key=lambda e: (not _OWN.search(e["quote"]), len(e["quote"]) < 40))
     return {"value": best, "evidence": ranked[:3]}
+
+
+def _proposed(document: Document, front) -> str | None:
+    """The one family the abstract's proposal sentences name for the paper's own model, else None."""
+    named: set[str] = set()
+    quotes: list[dict] = []
+    for s in front:
+        m = _PROPOSE.search(s.text)
+        if not m:
+            continue
+        cut = _COMPARISON.search(s.text, m.end())
+        own = s.text[:cut.start()] if cut else s.text
+        fams = {fam for fam, rx in _CUES if rx.search(own)}
+        if "mlp_mixer" in fams:  # an all-MLP vision model is the more specific reading of "MLP"
+            fams.discard("mlp")
+        if not fams and _RECURRENT.search(s.text):
+            fams = {"other"}
+            quote = make_quote(document, s.page, s.text, 0, len(s.text))
+            if quote:
+                quotes.append({"page": s.page, "quote": quote})
+        named |= fams
+    document.cache["family_proposal"] = quotes
+    return named.pop() if len(named) == 1 else None
 
 
 def _beyond_mlp(scores: dict[str, float], best: str) -> str:

@@ -101,6 +101,8 @@ PATTERNS: list[Pattern] = [
        need=r"learning rate|\blr\b|schedul|warm-?up|step"),  # not the inverse square root of a covariance
     _p("lr_schedule", r"cosine (?:learning rate )?(?:schedule|decay|annealing|decaying)|cosine learning rate|"
        r"(?:anneal|decay)(?:ed|s)? (?:\S+ ){0,5}?(?:using|with|following|by|via) (?:a |the )?cosine\b|cosine schedule", 0, "cosine"),
+    # a flattened hyperparameter table row: its label, then the first column's value ("LR decay schedule Cosine")
+    _p("lr_schedule", r"(?:\bLR|learning rate) (?:decay )?schedul\w*\s*:?\s*cosine\b", 0, "cosine"),
     _p("lr_schedule", r"when the (?:validation )?(?:error|loss|accuracy)(?: rate)? (?:plateaus|stopped improving|"
        r"stops improving|stopped decreasing|stops decreasing)", 0, "plateau"),
     _p("lr_schedule", r"(?:divided|divide it|divide the learning rate|lowered|reduced|decreased|dropped|multiplied)"
@@ -114,7 +116,8 @@ PATTERNS: list[Pattern] = [
        need=r"learning rate"),
     _p("lr_schedule", r"decay(?: rate| factor)? (?:of )?" + NUMBER + r" (?:per|every) epoch|exponential(?:ly)? "
        r"(?:learning rate )?(?:decay|schedule)", 0, "exponential"),
-    _p("lr_schedule", r"linear(?:ly)?\s(?:(?!cosine|exponential|step)[\w-]+\s){0,4}?decay|decay(?:ed|s)? linearly|"
+    # the words between "linear" and "decay" are prose, not the cells of a flattened table ("Linear None Weight decay")
+    _p("lr_schedule", r"linear(?:ly)?\s(?:(?!cosine|exponential|step)(?-i:[a-z][\w-]*)\s){0,4}?decay|decay(?:ed|s)? linearly|"
        r"linear (?:learning rate )?schedule", 0, "linear"),
     _p("lr_schedule", r"(?:constant|fixed) learning rate", 2, "constant"),
     # ------------------------------------------------------------------ warmup
