@@ -16,6 +16,8 @@ from typing import Any
 
 from mlintern.tools.errors import ToolError
 from mlintern.tools.scaffold.fields import DERIVE, Field, scale
+from mlintern.tools.scaffold.fit import Fit
+from mlintern.tools.scaffold.named import dataset_classes, tokenizer_vocab
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Family:
     summary: str  # one line for README.md: what the generated model is
     mismatch: str  # likely causes when the count differs from the paper's
     label: str | None = None  # said loudly when the template is only the closest honest option
+    fit: Fit | None = None  # unstated knobs derived from a stated parameter count (fit.py)
 
 
 def _round_up(x: float, multiple: int) -> int:
@@ -107,13 +110,53 @@ def _transformer_tail(*, activation: str, norm_position: str, dropout: float, ti
     )
 
 
+def _vocab(default: Any, why: Any, pilot: int = 256) -> Field:
+    """vocab_size: the stated number; else the size of a tokenizer the paper names (inferred); else a default."""
+
+    def named(v: dict) -> tuple[int, str] | None:
+        return tokenizer_vocab(v.get("_text", ""))
+
+    return Field("vocab_size", lambda v: named(v)[0] if named(v) else (default(v) if callable(default) else default),
+                 lambda v: named(v)[1] if named(v) else (why(v) if callable(why) else why), pilot=pilot, kind=int,
+                 inferred=lambda v: bool(named(v)))
+
+
+def _decoder_vocab(v: dict) -> int:
+    return 32000 if _is_modern(v) else 50257
+
+
+def _decoder_vocab_reason(v: dict) -> str:
+    if _is_modern(v):
+        return ("not stated and no tokenizer named; 32000, the SentencePiece vocabulary of LLaMA-style "
+                "(RMSNorm/SwiGLU) decoders")
+    return "not stated and no tokenizer named; 50257, GPT-2's byte-level BPE (the GPT lineage's vocabulary)"
+
+
+# GPT-3 (Brown et al. 2020, Table 2.1): d_model -> layers; the usual proportions of a decoder family.
+GPT3_SHAPES = [(768, 12), (1024, 24), (1536, 24), (2048, 24), (2560, 32), (4096, 32), (5120, 40), (12288, 96)]
+
+
+def _usual_layers(v: dict, d_model: int) -> int:
+    if d_model <= GPT3_SHAPES[0][0]:
+        return max(2, round(d_model / 64))
+    for (d0, l0), (d1, l1) in zip(GPT3_SHAPES, GPT3_SHAPES[1:], strict=False):
+        if d_model <= d1:
+            return round(l0 + (l1 - l0) * (d_model - d0) / (d1 - d0))
+    return round(GPT3_SHAPES[-1][1] * d_model / GPT3_SHAPES[-1][0])
+
+
+DECODER_FIT = Fit("d_model", lambda v: list(range(64, 32768 + 1, 64)),
+                  "decoder proportions of GPT-3 Table 2.1 (layers for a width), heads of 64",
+                  depth="num_layers", usual_depth=_usual_layers)
+
+
 def _init_std() -> Field:
     return Field("init_std", 0.02, "not stated; normal(0, 0.02) initialisation (GPT/BERT convention)", kind=float)
 
 
 TRANSFORMER_DECODER = Family(
     "transformer_decoder", "transformer_decoder", "lm",
-    (Field("vocab_size", 32000, "not stated; a typical BPE/SentencePiece vocabulary of 32000", pilot=256, kind=int),
+    (_vocab(_decoder_vocab, _decoder_vocab_reason),
      Field("context_length", 1024, "not stated; 1024 tokens", pilot=64, kind=int),
      *_transformer_core(12, 768),
      *_transformer_tail(activation="gelu", norm_position="pre", dropout=0.1, tie=None),
@@ -121,11 +164,12 @@ TRANSFORMER_DECODER = Family(
      _init_std()),
     TRANSFORMER_TRAIN, "decoder-only Transformer language model (masked self-attention)",
     "vocabulary size (often unstated), tied vs untied output embedding, or biases",
+    fit=DECODER_FIT,
 )
 
 TRANSFORMER_ENCODER = Family(
     "transformer_encoder", "transformer_decoder", "mlm",
-    (Field("vocab_size", 30522, "not stated; BERT's WordPiece vocabulary of 30522", pilot=256, kind=int),
+    (_vocab(30522, "not stated and no tokenizer named; BERT's WordPiece vocabulary of 30522"),
      Field("context_length", 512, "not stated; 512 tokens (BERT)", pilot=64, kind=int),
      *_transformer_core(12, 768),
      *_transformer_tail(activation="gelu", norm_position="post", dropout=0.1, tie=True),
@@ -137,7 +181,7 @@ TRANSFORMER_ENCODER = Family(
 
 TRANSFORMER_SEQ2SEQ = Family(
     "transformer_seq2seq", "transformer_seq2seq", "seq2seq",
-    (Field("vocab_size", 32000, "not stated; a shared source/target vocabulary of 32000", pilot=64, kind=int),
+    (_vocab(32000, "not stated and no tokenizer named; a shared source/target vocabulary of 32000", pilot=64),
      Field("context_length", 512, "not stated; longest sequence for the positional table", pilot=16, kind=int),
      Field("num_encoder_layers", 6, "not stated; 6 (the base Transformer)", keys=("num_encoder_layers", "num_layers"),
            pilot=2, kind=int),
@@ -170,7 +214,9 @@ def _image(size: int = 224, classes: int = 1000, channels: int = 3, pilot_size: 
     return (
         Field("image_size", size, f"not stated; {size}x{size} inputs", pilot=pilot_size, kind=int),
         Field("in_channels", channels, "RGB images" if channels == 3 else "single-channel images", kind=int),
-        Field("num_classes", classes, f"not stated; {classes} classes", kind=int, pilot=10),
+        Field("num_classes", lambda v: (dataset_classes(v.get("_text", "")) or (classes,))[0],
+              lambda v: (dataset_classes(v.get("_text", "")) or (None, f"not stated; {classes} classes"))[1],
+              kind=int, pilot=10, inferred=lambda v: bool(dataset_classes(v.get("_text", "")))),
     )
 
 

@@ -25,6 +25,7 @@ from mlintern.tools.scaffold import render
 from mlintern.tools.scaffold.families import Family, family_for
 from mlintern.tools.scaffold.fields import pilot
 from mlintern.tools.scaffold.fields import resolve as resolve_fields
+from mlintern.tools.scaffold.fit import fit_to_count
 from mlintern.tools.scaffold.project import write_project
 from mlintern.tools.scaffold.readme import readme
 from mlintern.tools.scaffold.training_fields import dataset_name, resolve_training, training_fields
@@ -145,7 +146,12 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     family = family_for(family_name, spec_text(paper_spec))
     stated = F.spec_facts(paper_spec, chosen)
     notes: list[str] = []
-    model = resolve_fields(family.fields, stated, notes, seed={"_spec": stated})
+    seed = {"_spec": stated, "_text": spec_text(paper_spec)}
+    model = resolve_fields(family.fields, stated, notes, seed=seed)
+    paper_count = (stated.get("num_params") or {}).get("value")
+    paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
+    if paper_count and family.fit is not None:
+        model = _fit_shape(family, model, stated, seed, notes, paper_count) or model
     model_values = {k: f["value"] for k, f in model.items()}
     dataset = dataset_name(paper_spec, family.task, model_values)
     train = resolve_training(family.train, stated, model_values, dataset and dataset["value"], notes,
@@ -179,8 +185,6 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         (Path(staging) / "model.py").write_text(files["model.py"])
         params_full, params_pilot = count(Path(staging) / "model.py", {**model_values, **pilot_model})
 
-    paper_count = (stated.get("num_params") or {}).get("value")
-    paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
     check = params_check(family, params_full, paper_count, model)
     assumptions = ([family.label] if family.label else []) + [
         f"{k} = {f['value']!r}: {f['reason']}" for part in (model, train) for k, f in part.items()
@@ -230,6 +234,31 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         "assumptions": assumptions,
         "summary": summary,
     }
+
+
+def _fit_shape(family: Family, model: dict[str, dict], stated: dict[str, dict], seed: dict, notes: list[str],
+               paper_count: int) -> dict[str, dict] | None:
+    """The model facts with the knobs the paper leaves unsaid derived from its stated count (see fit.py)."""
+    values = {"DOC": "", "NAME": family.name, "TITLE": "", "TASK": family.task}
+    text = render.render(family.template, family.task, values, model, [])
+    with tempfile.TemporaryDirectory(prefix="mlintern-fit-") as staging:
+        path = Path(staging) / "model.py"
+        path.write_text(text)
+        module = load_model_module(path)
+
+        def count_with(overrides: dict[str, dict]) -> int:
+            facts = resolve_fields(family.fields, {**stated, **overrides}, [], seed=seed)
+            try:
+                return module.count_params(module.ModelConfig(**{k: f["value"] for k, f in facts.items()}))
+            except (AssertionError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError, ToolError):
+                return 10**18  # a shape this family cannot build is never chosen
+
+        overrides = fit_to_count(family.fit, stated, model, paper_count, count_with)
+    if not overrides:
+        return None
+    notes.append("The paper states the count but not " + " / ".join(overrides) + "; derived from the count "
+                 "in the family's usual proportions (marked inferred).")
+    return resolve_fields(family.fields, {**stated, **overrides}, [], seed=seed)
 
 
 def _render_files(family: Family, paper: dict, model: dict, sections: list, dataset: dict | None) -> dict[str, str]:
