@@ -298,12 +298,46 @@ DENSENET = Family(
     "the compression factor, the classifier size, or counting BN parameters",
 )
 
+def per_stage(count_from: str, growth: float = 2.0) -> Any:
+    """Field.expand: one stated width becomes a width per stage, growing by ``growth`` at each stage."""
+
+    def expand(value: Any, v: dict) -> tuple[list, str] | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        n = len(v[count_from]) if isinstance(v.get(count_from), list) else 4
+        widths = [int(round(value * growth**i)) for i in range(n)]
+        return widths, f"the stated width for the first stage, x{growth:g} at each of the {n} stages"
+
+    return expand
+
+
+def repeat_stage(count_from: str) -> Any:
+    """Field.expand: one stated number (heads, kernel size) used in every stage."""
+
+    def expand(value: Any, v: dict) -> tuple[list, str] | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        n = len(v[count_from]) if isinstance(v.get(count_from), list) else 4
+        return [int(value)] * n, f"the stated value in each of the {n} stages"
+
+    return expand
+
+
+def _mentions(pattern: str) -> Any:
+    return lambda v: bool(re.search(pattern, v.get("_text", ""), re.I))
+
+
+_GRN = r"global response normali[sz]ation|\bGRN\b"
+
 CONVNEXT = Family(
     "convnext", "convnext", "classify",
     (*_image(),
-     Field("d_model", [96, 192, 384, 768], "not stated; ConvNeXt-T widths", keys=("d_model",), kind=list,
-           pilot=[16, 32, 64, 128]),
      Field("num_layers", [3, 3, 9, 3], "not stated; ConvNeXt-T depths", kind=list, pilot=[1, 1, 1, 1]),
+     Field("d_model", [96, 192, 384, 768], "not stated; ConvNeXt-T widths", keys=("d_model",), kind=list,
+           pilot=[16, 32, 64, 128], expand=per_stage("num_layers")),
+     Field("grn", _mentions(_GRN), lambda v: ("the paper describes global response normalisation in each block"
+           if _mentions(_GRN)(v) else "the paper does not mention global response normalisation"), keys=None,
+           inferred=True),
      Field("kernel_size", 7, "not stated; 7x7 depthwise convolutions", kind=int),
      Field("patch_size", 4, "not stated; 4x4 patchify stem", kind=int),
      Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float),

@@ -29,6 +29,7 @@ class Field:
     pilot: Any = KEEP  # KEEP, DERIVE, a value, or fn(full_values, pilot_values) -> value
     inferred: Any = False  # bool or fn(values) -> bool: the default is a rule over stated values ("inferred")
     kind: type | None = None  # expected Python type of the value (checked against the spec's)
+    expand: Any = None  # fn(spec_value, values) -> (value, rule) | None: a stated value in another form
 
     def spec_keys(self) -> tuple[str, ...]:
         if self.keys is None:
@@ -73,6 +74,13 @@ def resolve(fields: tuple[Field, ...], spec: dict[str, dict], notes: list[str],
                             fact["value"] = int(fact["value"])
                     if key != field.name:
                         fact["spec_key"] = key
+                    break
+                expanded = field.expand(candidate["value"], values) if field.expand else None
+                if expanded is not None:
+                    fact = {**candidate, "value": expanded[0], "source": "inferred",
+                            "rule": f"{expanded[1]} (the paper states {key} = {candidate['value']!r}"
+                                    + (f", p.{candidate['page']}" if candidate.get("page") is not None else "")
+                                    + ")"}
                     break
                 notes.append(f"The spec's {key} = {candidate['value']!r} does not fit {field.name} "
                              f"(expects {field.kind.__name__ if field.kind else type(field.default).__name__}); "
