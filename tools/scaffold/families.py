@@ -30,7 +30,7 @@ class Family:
     summary: str  # one line for README.md: what the generated model is
     mismatch: str  # likely causes when the count differs from the paper's
     label: str | None = None  # said loudly when the template is only the closest honest option
-    fit: Fit | None = None  # unstated knobs derived from a stated parameter count (fit.py)
+    fit: tuple[Fit, ...] | None = None  # unstated knobs derived from a stated parameter count (fit.py)
 
 
 def _round_up(x: float, multiple: int) -> int:
@@ -164,7 +164,7 @@ TRANSFORMER_DECODER = Family(
      _init_std()),
     TRANSFORMER_TRAIN, "decoder-only Transformer language model (masked self-attention)",
     "vocabulary size (often unstated), tied vs untied output embedding, or biases",
-    fit=DECODER_FIT,
+    fit=(DECODER_FIT,),
 )
 
 TRANSFORMER_ENCODER = Family(
@@ -480,6 +480,43 @@ VGG = Family(
     "the classifier size or input resolution",
 )
 
+def _second_multiplier(v: dict) -> float | None:
+    """A table row of two width multipliers ("... 0.75 2.5"): the number right after the stated one."""
+    fact = v.get("_spec", {}).get("width_multiplier") or {}
+    stated = fact.get("value")
+    if not isinstance(stated, (int, float)) or isinstance(stated, bool):
+        return None
+    pairs = re.finditer(r"(?<![\d.,])(\d+(?:\.\d+)?)\s+(?=(\d+(?:\.\d+)?)(?![\d.,]))", str(fact.get("quote") or ""))
+    found = [float(m.group(2)) for m in pairs if float(m.group(1)) == float(stated) and float(m.group(2)) < 16]
+    return found[-1] if found else None
+
+
+# Evidence of training-time branches folded for inference (structural re-parameterisation).
+REPARAM = (r"re-?parameteri[sz]|inference-time (?:body|model|structure|architecture)|"
+           r"training-time (?:model|structure|architecture)|\bbranch(?:es)?\b[^.]{0,40}\b(?:addition|added|summed)")
+
+REPVGG = Family(
+    "repvgg", "plainnet", "classify",
+    (*_image(),
+     Field("num_layers", [1, 2, 4, 14, 1], "not stated; blocks per stage of the A-series (1, 2, 4, 14, 1)",
+           kind=list, pilot=lambda full, p: [1] * len(full["num_layers"])),
+     Field("base_widths", lambda v: [64, 64, 128, 256, 512][-len(v["num_layers"]):],
+           "stage widths before the multipliers: 64, 64, 128, 256, 512 (the plain VGG-style widths)",
+           keys=None, inferred=True, pilot=lambda full, p: [8] * len(full["num_layers"])),
+     Field("width_multiplier", 1.0, "not stated; width multiplier a = 1", kind=float),
+     Field("last_width_multiplier", lambda v: _second_multiplier(v) or 2.5,
+           lambda v: ("the second multiplier in the row that states width_multiplier (multipliers a, b)"
+                      if _second_multiplier(v) else "not stated; b = 2.5 for the last stage"),
+           keys=("last_width_multiplier",), kind=float, inferred=lambda v: bool(_second_multiplier(v))),
+     Field("groups", 1, "not stated; no grouped convolutions", keys=("groups", "cardinality"), kind=int)),
+    CNN_TRAIN, "plain VGG-style ConvNet with re-parameterisable branches: 3x3 + 1x1 + identity at training "
+    "time, folded into one 3x3 convolution per layer for inference",
+    "the last stage's multiplier or interleaved grouped layers (often given only in a table)",
+    fit=(Fit("last_width_multiplier", lambda v: [x / 100 for x in range(25, 801)],
+             "last-stage width multiplier"),
+         Fit("groups", lambda v: [32, 16, 8, 4, 2, 1], "grouped convolutions in alternate layers")),
+)
+
 YOLO = Family(
     "yolo", "convnet", "classify",
     (*_image(448, 20, pilot_size=64),
@@ -639,6 +676,8 @@ def family_for(name: str, spec_text: str) -> Family:
         return mobilenet_family(_mobilenet_version(spec_text))
     if name == "efficientnet":
         return mobilenet_family("efficientnet")
+    if name == "vgg" and re.search(REPARAM, spec_text, re.I):
+        return REPVGG
     if name == "googlenet":
         return googlenet_family(_inception_layout(spec_text))
     return _FAMILIES.get(name, OTHER)

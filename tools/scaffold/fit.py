@@ -30,7 +30,8 @@ class Fit:
 
 
 def _stated(fact: dict | None) -> bool:
-    return bool(fact) and fact.get("source") not in ("default", "inferred")
+    """Only a value the family chose by convention (``default``) may be derived from the count."""
+    return bool(fact) and fact.get("source") != "default"
 
 
 def fit_to_count(fit: Fit, stated: dict[str, dict], model: dict[str, dict], target: int,

@@ -253,7 +253,11 @@ def _fit_shape(family: Family, model: dict[str, dict], stated: dict[str, dict], 
             except (AssertionError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError, ToolError):
                 return 10**18  # a shape this family cannot build is never chosen
 
-        overrides = fit_to_count(family.fit, stated, model, paper_count, count_with)
+        overrides = None
+        for fit in family.fit:  # the first knob the paper leaves unsaid that moves the count closer
+            overrides = fit_to_count(fit, stated, model, paper_count, count_with)
+            if overrides:
+                break
     if not overrides:
         return None
     notes.append("The paper states the count but not " + " / ".join(overrides) + "; derived from the count "
