@@ -517,6 +517,34 @@ REPVGG = Family(
          Fit("groups", lambda v: [32, 16, 8, 4, 2, 1], "grouped convolutions in alternate layers")),
 )
 
+MULTI_AXIS = r"multi-?axis|grid attention|block attention[^.]{0,40}grid"
+
+MAXVIT = Family(
+    "maxvit", "maxvit", "classify",
+    (*_image(pilot_size=32),
+     Field("num_layers", [2, 2, 5, 2], "not stated; blocks per stage of the tiny layout (2, 2, 5, 2)", kind=list,
+           pilot=[1, 1]),
+     Field("d_model", [64, 128, 256, 512], "not stated; stage widths 64, 128, 256, 512", kind=list,
+           pilot=[16, 32], expand=per_stage("num_layers")),
+     Field("stem_width", lambda v: v["d_model"][0], "the first stage's width", keys=None, inferred=True,
+           pilot=DERIVE),
+     Field("d_head", 32, "not stated; attention heads of 32 channels", kind=int, pilot=8),
+     Field("num_heads", lambda v: [max(1, d // v["d_head"]) for d in v["d_model"]], "d_model / d_head per stage",
+           kind=list, inferred=True, pilot=DERIVE, expand=repeat_stage("num_layers")),
+     Field("window_size", 7, "not stated; 7x7 blocks and a 7x7 grid", keys=("window_size",), kind=int, pilot=2),
+     Field("kernel_size", 3, "not stated; 3x3 depthwise convolutions in MBConv", kind=int),
+     Field("expansion", 4, "not stated; MBConv expansion 4", keys=("expansion_ratio",), kind=int),
+     Field("se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=None),
+     Field("mlp_ratio", 4, "not stated; MLP hidden size 4x the width", keys=("mlp_ratio",), kind=int),
+     Field("stochastic_depth", 0.2, "not stated; 0.2", kind=float)),
+    dict(CNN_TRAIN, optimizer="adamw", lr_schedule="cosine", learning_rate=3e-3, batch_size=4096, weight_decay=0.05,
+         why="not stated; the AdamW/cosine recipe of hierarchical vision Transformers",
+         lr_reason="not stated; 3e-3 for batch 4096"),
+    "hierarchical vision Transformer with multi-axis attention: MBConv, local block attention and dilated grid "
+    "attention in every block",
+    "relative-position tables, the stem, or a pre-logits layer in the head",
+)
+
 YOLO = Family(
     "yolo", "convnet", "classify",
     (*_image(448, 20, pilot_size=64),
@@ -676,6 +704,8 @@ def family_for(name: str, spec_text: str) -> Family:
         return mobilenet_family(_mobilenet_version(spec_text))
     if name == "efficientnet":
         return mobilenet_family("efficientnet")
+    if name == "vit" and re.search(MULTI_AXIS, spec_text, re.I):
+        return MAXVIT
     if name == "vgg" and re.search(REPARAM, spec_text, re.I):
         return REPVGG
     if name == "googlenet":
