@@ -545,6 +545,49 @@ MAXVIT = Family(
     "relative-position tables, the stem, or a pre-logits layer in the head",
 )
 
+def _lm_fields(*, d_ff: Any, d_ff_reason: str, tie: bool, vocab: Any = _decoder_vocab,
+               vocab_reason: Any = _decoder_vocab_reason) -> tuple[Field, ...]:
+    return (_vocab(vocab, vocab_reason),
+            Field("context_length", 2048, "not stated; 2048 tokens", pilot=64, kind=int),
+            Field("num_layers", 24, "not stated; 24 layers", pilot=2, kind=int),
+            Field("d_model", 2048, "not stated; width 2048", pilot=64, kind=int),
+            Field("d_ff", d_ff, d_ff_reason, pilot=scale("d_ff", "d_model"), kind=int),
+            Field("dropout", 0.0, "not stated; no dropout", kind=float),
+            Field("tie_embeddings", tie, "shared input/output embedding" if tie else "separate output head",
+                  keys=None))
+
+
+RETNET = Family(
+    "retnet", "retnet", "lm",
+    (*_lm_fields(d_ff=lambda v: 2 * v["d_model"], d_ff_reason="not stated; 2 * d_model (RetNet's FFN size)",
+                 tie=True),
+     Field("d_head", 256, "not stated; query/key heads of 256 (RetNet)", pilot=16, kind=int),
+     Field("num_heads", lambda v: max(1, v["d_model"] // v["d_head"]), "d_model / d_head", pilot=DERIVE,
+           kind=int, inferred=True),
+     Field("d_value", lambda v: 2 * v["d_head"], "value heads twice the query/key head size (RetNet)",
+           keys=("d_value",), pilot=DERIVE, kind=int),
+     Field("activation", "gelu", "not stated; GELU in the FFN", kind=str),
+     Field("norm_position", "pre", "not stated; pre-LayerNorm blocks", kind=str)),
+    TRANSFORMER_TRAIN, "retentive network language model: multi-scale retention (decaying causal mixing with "
+    "a gate) and FFN in pre-LN residual blocks",
+    "vocabulary size (often unstated), value/gate widths, or a tied output embedding",
+    fit=(DECODER_FIT,),
+)
+
+RWKV = Family(
+    "rwkv", "rwkv", "lm",
+    _lm_fields(d_ff=lambda v: 4 * v["d_model"], d_ff_reason="not stated; 4 * d_model channel-mixing width",
+               tie=False, vocab=50277,
+               vocab_reason="not stated and no tokenizer named; 50277, the GPT-NeoX tokenizer RWKV's models use"),
+    TRANSFORMER_TRAIN, "RWKV language model: token-shifted time mixing (a WKV recurrence with learned decay) and "
+    "channel mixing in pre-LN residual blocks",
+    "vocabulary size (often unstated) or an untied output head",
+    fit=(DECODER_FIT,),
+)
+
+RETENTION = r"\bretenti(?:on|ve)\b"
+RWKV_WORDS = r"\bRWKV\b|\breceptance\b|\bWKV\b|time[- ]mixing"
+
 YOLO = Family(
     "yolo", "convnet", "classify",
     (*_image(448, 20, pilot_size=64),
@@ -704,6 +747,10 @@ def family_for(name: str, spec_text: str) -> Family:
         return mobilenet_family(_mobilenet_version(spec_text))
     if name == "efficientnet":
         return mobilenet_family("efficientnet")
+    if name in ("other", "transformer_decoder"):
+        for pattern, family in ((RWKV_WORDS, RWKV), (RETENTION, RETNET)):
+            if re.search(pattern, spec_text, re.I):
+                return family
     if name == "vit" and re.search(MULTI_AXIS, spec_text, re.I):
         return MAXVIT
     if name == "vgg" and re.search(REPARAM, spec_text, re.I):

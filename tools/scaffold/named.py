@@ -18,6 +18,8 @@ TOKENIZERS = [
      r"\b(?:tokeni[sz]er|BPE|byte[- ]pair|vocabular)\w*[^.]{0,40}\bGPT-?[23]\b",
      50257, "GPT-2/GPT-3's byte-level BPE has 50,257 tokens"),
     (r"\br50k_base\b|\bp50k_base\b", 50257, "OpenAI's r50k/p50k BPE has 50,257 tokens"),
+    (r"\bGPT-?NeoX\b[^.]{0,40}\btokeni[sz]er|\btokeni[sz]er\b[^.]{0,40}\bGPT-?NeoX\b", 50277,
+     "the GPT-NeoX-20B tokenizer has 50,277 tokens"),
     (r"\bcl100k\b", 100277, "OpenAI's cl100k_base BPE has 100,277 tokens"),
     (r"\bBERT(?:-base|-large)?\b[^.]{0,40}\b(?:tokeni[sz]er|WordPiece|vocabular)|\bWordPiece\b",
      30522, "BERT's (uncased) WordPiece vocabulary has 30,522 tokens"),
