@@ -244,6 +244,23 @@ def _resnet_reason(v: dict) -> str:
     return f"ResNet-{depth} row of He et al. Table 1{exact}"
 
 
+SQUEEZE_EXCITE = r"squeeze[- ]and[- ]excitation|squeeze[- ]excit|\bSE[- ](?:block|module|ResNe)"
+
+
+def _se_reduction(v: dict) -> int:
+    return 16 if re.search(SQUEEZE_EXCITE, v.get("_text", ""), re.I) else 0
+
+
+def _group_width(v: dict) -> tuple[int, str]:
+    """ResNeXt's "32x4d": cardinality 32, 4 channels per group in the first stage (doubling per stage)."""
+    m = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*d\b", v.get("_text", ""))
+    if v["groups"] > 1 and m and int(m.group(1)) == v["groups"]:
+        return int(m.group(2)), f"the paper's {m.group(0)} template: {m.group(1)} groups of {m.group(2)} channels"
+    if v["groups"] > 1:
+        return 4, "not stated; 4 channels per group in the first stage (the 32x4d template), doubling per stage"
+    return 0, "no grouped convolutions"
+
+
 RESNET = Family(
     "resnet", "resnet", "classify",
     (*_image(),
@@ -257,7 +274,17 @@ RESNET = Family(
      Field("shortcut", lambda v: "zero_pad" if _resnet_cifar(v) else "projection",
            lambda v: ("option A: identity shortcuts, zero-padded when widths grow (Sec. 4.2)" if _resnet_cifar(v)
                       else "option B: 1x1 projections only where the shape changes (Sec. 3.3)"), keys=None,
-           inferred=True)),
+           inferred=True),
+     Field("width_multiplier", 1.0, "not stated; width multiplier 1 (k = 1)",
+           keys=("width_multiplier", "widen_factor"), kind=float),
+     Field("groups", 1, "not stated; no grouped convolutions", keys=("groups", "cardinality"), kind=int,
+           pilot=lambda full, p: min(full["groups"], 4)),
+     Field("group_width", lambda v: _group_width(v)[0], lambda v: _group_width(v)[1],
+           keys=("group_width", "bottleneck_width"), inferred=lambda v: bool(_group_width(v)[0]),
+           pilot=lambda full, p: 4 if full["group_width"] else 0),
+     Field("se_reduction", _se_reduction, lambda v: ("the paper describes squeeze-and-excitation blocks; reduction "
+           "ratio 16, the SE convention" if _se_reduction(v) else "no squeeze-and-excitation"),
+           keys=("se_reduction", "reduction_ratio"), inferred=_se_reduction, kind=int)),
     CNN_TRAIN, "residual network (He et al. 2016): stem, four (or three) stages of residual blocks, head",
     "the shortcut option (A: zero-padding, B: projection) or the classifier size",
 )
@@ -686,6 +713,24 @@ MLP_MIXER = Family(
     dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
     "MLP-Mixer: per-patch linear embedding, token-mixing and channel-mixing MLPs",
     "the head size or patch size",
+    fit=(Fit("d_model", lambda v: list(range(32, 4097, 32)), "width of an MLP stack of the stated depth"),),
+)
+
+SPATIAL_GATING = r"spatial gating|\bgMLP\b|gated MLP|gating unit"
+
+GMLP = Family(
+    "gmlp", "gmlp", "classify",
+    (*_image(pilot_size=16),
+     Field("patch_size", 16, "not stated; 16x16 patches", pilot=4, kind=int),
+     Field("num_layers", 30, "not stated; 30 blocks", pilot=2, kind=int),
+     Field("d_model", 256, "not stated; width 256", pilot=32, kind=int),
+     Field("d_ff", lambda v: 6 * v["d_model"], "not stated; channel projection 6 * d_model (gated-MLP convention)",
+           pilot=DERIVE, kind=int, keys=("d_ff", "d_ffn")),
+     Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float)),
+    dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
+    "gated MLP: patch embedding, blocks of channel projections around a spatial gating unit",
+    "the channel expansion (d_ff) or the head",
+    fit=(Fit("d_model", lambda v: list(range(32, 4097, 32)), "width of a gated-MLP stack of the stated depth"),),
 )
 
 MLP = Family(
@@ -751,6 +796,8 @@ def family_for(name: str, spec_text: str) -> Family:
         for pattern, family in ((RWKV_WORDS, RWKV), (RETENTION, RETNET)):
             if re.search(pattern, spec_text, re.I):
                 return family
+    if name in ("mlp_mixer", "other", "mlp") and re.search(SPATIAL_GATING, spec_text, re.I):
+        return GMLP
     if name == "vit" and re.search(MULTI_AXIS, spec_text, re.I):
         return MAXVIT
     if name == "vgg" and re.search(REPARAM, spec_text, re.I):
