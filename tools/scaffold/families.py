@@ -380,7 +380,7 @@ def _mobilenet_version(spec_text: str) -> str:
     text = spec_text.lower()
     if "efficientnet" in text:
         return "efficientnet"
-    if "v2" in text or "inverted residual" in text or "linear bottleneck" in text:
+    if re.search(r"mobilenet[- ]?v2|inverted residual|linear bottleneck", text):  # the architecture, not "v2"
         return "v2"
     return "v1"
 
@@ -401,7 +401,12 @@ def mobilenet_family(version: str) -> Family:
                pilot=lambda full, p: 0.34),
          Field("dropout", dropout, f"not stated; {dropout} before the classifier ({source.split(' (')[0]})",
                kind=float),
-         Field("stochastic_depth", 0.2 if version == "efficientnet" else 0.0, "not stated", kind=float)),
+         Field("stochastic_depth", 0.2 if version == "efficientnet" else 0.0, "not stated", kind=float),
+         Field("se_reduction", lambda v: _se_reduction(v) if version == "v1" else 0,
+               lambda v: ("the paper describes squeeze-and-excitation blocks; reduction ratio 16"
+                          if version == "v1" and _se_reduction(v) else "the layout's own squeeze-excitation only"),
+               keys=("se_reduction", "reduction_ratio"), kind=int,
+               inferred=lambda v: version == "v1" and bool(_se_reduction(v)))),
         dict(CNN_TRAIN, optimizer="rmsprop", lr_schedule="exponential", learning_rate=0.045, batch_size=96,
              weight_decay=4e-5, why="not stated; the MobileNet recipe (RMSprop, exponential decay)",
              lr_reason="not stated; 0.045 (MobileNet recipe)"),
@@ -784,6 +789,19 @@ _FAMILIES = {f.name: f for f in (TRANSFORMER_DECODER, TRANSFORMER_ENCODER, TRANS
                                  DENSENET, CONVNEXT, ALEXNET, LENET, VGG, YOLO, UNET, RNN_SEQ2SEQ, MLP_MIXER,
                                  MLP, OTHER, GAN, VAE)}
 KNOWN = sorted([*_FAMILIES, "mobilenet", "efficientnet", "googlenet"])
+
+
+# A variant named after another backbone ("SE-MobileNet" in a paper on a residual family) is that backbone.
+BACKBONE_NAMES = [(r"MobileNet-?V?2", "mobilenet"), (r"MobileNet", "mobilenet"), (r"EfficientNet", "efficientnet"),
+                  (r"ResNeXt|ResNet", "resnet"), (r"DenseNet", "densenet"), (r"VGG", "vgg")]
+
+
+def backbone_of_variant(family: str, variant: str | None) -> str | None:
+    """The family a variant's own name gives, when it names a different known backbone (word-bounded)."""
+    for pattern, name in BACKBONE_NAMES:
+        if variant and re.search(rf"(?:^|[-_ ])(?:{pattern})(?:$|[-_ \d])", variant, re.I):
+            return name if name != family else None
+    return None
 
 
 def family_for(name: str, spec_text: str) -> Family:

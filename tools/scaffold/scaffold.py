@@ -22,7 +22,7 @@ from typing import Any
 from mlintern.tools.errors import ToolError
 from mlintern.tools.scaffold import facts as F
 from mlintern.tools.scaffold import render
-from mlintern.tools.scaffold.families import Family, family_for
+from mlintern.tools.scaffold.families import Family, backbone_of_variant, family_for
 from mlintern.tools.scaffold.fields import pilot
 from mlintern.tools.scaffold.fields import resolve as resolve_fields
 from mlintern.tools.scaffold.fit import fit_to_count
@@ -143,7 +143,8 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     ctx.progress(1, 5, "resolving values")
 
     family_name = str(paper_spec["family"].get("value") or "other")
-    family = family_for(family_name, spec_text(paper_spec))
+    family_name = backbone_of_variant(family_name, chosen) or family_name
+    family = family_for(family_name, spec_text(paper_spec) + " " + (chosen or ""))
     stated = F.spec_facts(paper_spec, chosen)
     notes: list[str] = []
     seed = {"_spec": stated, "_text": spec_text(paper_spec)}
