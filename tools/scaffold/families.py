@@ -617,6 +617,43 @@ RWKV = Family(
     fit=(DECODER_FIT,),
 )
 
+CROSS_STAGE = r"cross[- ]stage[- ]partial|\bCSP(?:Net)?\b"
+
+
+def _csp_kind(v: dict) -> str:
+    return "dense" if re.search(r"dense|pelee", v.get("_variant", "") or v.get("_text", ""), re.I) else "residual"
+
+
+def _csp_depths(v: dict) -> list[int]:
+    m = re.search(r"Res\w*?-?(\d+)", v.get("_variant", ""), re.I)
+    if v["stage_kind"] == "residual" and m and int(m.group(1)) in (10, *RESNET_IMAGENET):
+        return [1, 1, 1, 1] if int(m.group(1)) == 10 else RESNET_IMAGENET[int(m.group(1))][1]
+    return [3, 4, 6, 3] if v["stage_kind"] == "residual" else [3, 4, 8, 6]
+
+
+CSP = Family(
+    "csp", "csp", "classify",
+    (*_image(),
+     Field("stage_kind", _csp_kind, lambda v: f"{_csp_kind(v)} blocks in each partial stage (from the variant's "
+           "backbone name)", keys=None, inferred=True),
+     Field("num_layers", _csp_depths, lambda v: "blocks per stage of the named backbone (ResNet table), else "
+           "3, 4, 6, 3 (residual) or 3, 4, 8, 6 (dense)", kind=list, inferred=True,
+           pilot=lambda full, p: [1] * len(full["num_layers"])),
+     Field("width", 128, "not stated; 128 channels after the first stage, doubling per stage", keys=None,
+           pilot=16),
+     Field("groups", lambda v: 32 if re.search(r"ResNeXt", v.get("_variant", ""), re.I) else 1,
+           "32 groups for a ResNeXt backbone (its 32x4d template), else none", keys=("groups", "cardinality"),
+           kind=int, inferred=True, pilot=1),
+     Field("growth_rate", 32, "not stated; growth rate 32 in dense stages", pilot=8, kind=int),
+     Field("activation", lambda v: "silu" if re.search(r"swish|silu", v.get("_variant", ""), re.I) else "leaky_relu",
+           "swish when the variant says so, else leaky ReLU (CSP convention)", kind=str, inferred=True)),
+    dict(CNN_TRAIN, lr_schedule="polynomial"),
+    "cross stage partial network: each stage splits its channels, runs blocks on one part and concatenates "
+    "the part that crossed the stage",
+    "the backbone's exact widths (derived from the count when not stated) or the head",
+    fit=(Fit("width", lambda v: list(range(16, 2049, 2)), "first-stage width of the CSP stages"),),
+)
+
 RETENTION = r"\bretenti(?:on|ve)\b"
 RWKV_WORDS = r"\bRWKV\b|\breceptance\b|\bWKV\b|time[- ]mixing"
 
@@ -811,7 +848,7 @@ def family_for(name: str, spec_text: str) -> Family:
     if name == "efficientnet":
         return mobilenet_family("efficientnet")
     if name in ("other", "transformer_decoder"):
-        for pattern, family in ((RWKV_WORDS, RWKV), (RETENTION, RETNET)):
+        for pattern, family in ((RWKV_WORDS, RWKV), (RETENTION, RETNET), (CROSS_STAGE, CSP)):
             if re.search(pattern, spec_text, re.I):
                 return family
     if name in ("mlp_mixer", "other", "mlp") and re.search(SPATIAL_GATING, spec_text, re.I):

@@ -55,16 +55,17 @@ def _fits(value: Any, kind: type | None, example: Any) -> bool:
 
 
 def resolve(fields: tuple[Field, ...], spec: dict[str, dict], notes: list[str],
-            seed: dict[str, Any] | None = None) -> dict[str, dict]:
+            seed: dict[str, Any] | None = None, forced: dict[str, dict] | None = None) -> dict[str, dict]:
     """Config facts for ``fields``: the spec's value where stated and usable, else the convention.
 
-    ``seed`` holds helper values the conventions may read (not written out).
+    ``seed`` holds helper values the conventions may read (not written out); ``forced`` holds facts
+    derived elsewhere (a shape fitted to a stated count) that replace a field's convention.
     """
     out: dict[str, dict] = {}
     values: dict[str, Any] = dict(seed or {})
     for field in fields:
-        fact = None
-        for key in field.spec_keys():
+        fact = dict(forced[field.name]) if forced and field.name in forced else None
+        for key in field.spec_keys() if fact is None else ():
             if key in spec:
                 candidate = spec[key]
                 if _fits(candidate["value"], field.kind, field.default if not callable(field.default) else None):

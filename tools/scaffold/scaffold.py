@@ -147,7 +147,7 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     family = family_for(family_name, spec_text(paper_spec) + " " + (chosen or ""))
     stated = F.spec_facts(paper_spec, chosen)
     notes: list[str] = []
-    seed = {"_spec": stated, "_text": spec_text(paper_spec)}
+    seed = {"_spec": stated, "_text": spec_text(paper_spec), "_variant": chosen or ""}
     model = resolve_fields(family.fields, stated, notes, seed=seed)
     paper_count = (stated.get("num_params") or {}).get("value")
     paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
@@ -248,7 +248,7 @@ def _fit_shape(family: Family, model: dict[str, dict], stated: dict[str, dict], 
         module = load_model_module(path)
 
         def count_with(overrides: dict[str, dict]) -> int:
-            facts = resolve_fields(family.fields, {**stated, **overrides}, [], seed=seed)
+            facts = resolve_fields(family.fields, stated, [], seed=seed, forced=overrides)
             try:
                 return module.count_params(module.ModelConfig(**{k: f["value"] for k, f in facts.items()}))
             except (AssertionError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError, ToolError):
@@ -263,7 +263,7 @@ def _fit_shape(family: Family, model: dict[str, dict], stated: dict[str, dict], 
         return None
     notes.append("The paper states the count but not " + " / ".join(overrides) + "; derived from the count "
                  "in the family's usual proportions (marked inferred).")
-    return resolve_fields(family.fields, {**stated, **overrides}, [], seed=seed)
+    return resolve_fields(family.fields, stated, [], seed=seed, forced=overrides)
 
 
 def _render_files(family: Family, paper: dict, model: dict, sections: list, dataset: dict | None) -> dict[str, str]:
