@@ -102,6 +102,8 @@ FAMILY_CASES = {
     "se_resnext": ("gt", "senet", "SE-ResNeXt-50"),
     "se_mobilenet": ("gt", "senet", "SE-MobileNet"),
     "decoder_from_count": ("gt", "codex", "12M"),
+    "csp_grouped": ("gt", "cspnet", "CSPResNeXt-50"),
+    "csp_dense": ("gt", "cspnet", "CSPPeleeNet"),
 }
 
 
