@@ -121,12 +121,17 @@ def _vocab(default: Any, why: Any, pilot: int = 256) -> Field:
                  inferred=lambda v: bool(named(v)))
 
 
+def _stated_modern(v: dict) -> bool:
+    """LLaMA-style by the stated norm/activation (the vocabulary is resolved before those fields)."""
+    return _is_modern({k: f.get("value") for k, f in (v.get("_spec") or {}).items()}) or _is_modern(v)
+
+
 def _decoder_vocab(v: dict) -> int:
-    return 32000 if _is_modern(v) else 50257
+    return 32000 if _stated_modern(v) else 50257
 
 
 def _decoder_vocab_reason(v: dict) -> str:
-    if _is_modern(v):
+    if _stated_modern(v):
         return ("not stated and no tokenizer named; 32000, the SentencePiece vocabulary of LLaMA-style "
                 "(RMSNorm/SwiGLU) decoders")
     return "not stated and no tokenizer named; 50257, GPT-2's byte-level BPE (the GPT lineage's vocabulary)"
