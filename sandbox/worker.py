@@ -3,7 +3,8 @@
 Run as ``python -c <this file's source> MODULES_JSON`` inside the sandbox (see :class:`mlintern.sandbox.run.
 Worker`). Protocol, one JSON object per line: request ``{"source": str, "call": str, "args": [...]}`` on
 stdin; the child execs ``source`` as a fresh module ``model`` (its own process: nothing it does reaches the
-next request), runs the named driver (``count_params``: the full and the given configuration) and writes ``{"ok": result}`` or
+next request), runs the named driver (``count_params``: the full and the given configuration; ``count_each``: each
+given configuration) and writes ``{"ok": result}`` or
 ``{"error": [type, message]}``; the worker answers one line per request on stdout.
 """
 
@@ -36,6 +37,16 @@ _DRIVER = {
     "count_params": (
         "def _entry(values):\n"
         "    return [count_params(ModelConfig()), count_params(ModelConfig(**values))]\n"),
+    # each configuration's count, None for one the model cannot build (scaffold's fit to a stated count)
+    "count_each": (
+        "def _entry(many):\n"
+        "    out = []\n"
+        "    for values in many:\n"
+        "        try:\n"
+        "            out.append(count_params(ModelConfig(**values)))\n"
+        "        except (AssertionError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError):\n"
+        "            out.append(None)\n"
+        "    return out\n"),
 }
 
 

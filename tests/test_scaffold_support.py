@@ -92,6 +92,18 @@ FAMILY_CASES = {
     "vae": ("spec", family_spec("vae", title="Auto-Encoding Variational Bayes")),
     "yolo": ("gt", "yolo", None),
     "other": ("spec", family_spec("word2vec", title="Efficient Estimation of Word Representations")),
+    # block compositions added for architectures beyond the first templates
+    "repvgg_grouped": ("gt", "repvgg", "B1g2"),
+    "convnext_v2_one_width": ("gt", "convnextv2", "A"),
+    "maxvit": ("gt", "maxvit", "T"),
+    "retnet": ("gt", "retnet", "1.3B"),
+    "rwkv": ("gt", "rwkv", "169M"),
+    "gmlp": ("gt", "gmlp", "Ti"),
+    "se_resnext": ("gt", "senet", "SE-ResNeXt-50"),
+    "se_mobilenet": ("gt", "senet", "SE-MobileNet"),
+    "decoder_from_count": ("gt", "codex", "12M"),
+    "csp_grouped": ("gt", "cspnet", "CSPResNeXt-50"),
+    "csp_dense": ("gt", "cspnet", "CSPPeleeNet"),
 }
 
 

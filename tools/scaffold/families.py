@@ -16,6 +16,8 @@ from typing import Any
 
 from mlintern.tools.errors import ToolError
 from mlintern.tools.scaffold.fields import DERIVE, Field, scale
+from mlintern.tools.scaffold.fit import Fit
+from mlintern.tools.scaffold.named import dataset_classes, tokenizer_vocab
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Family:
     summary: str  # one line for README.md: what the generated model is
     mismatch: str  # likely causes when the count differs from the paper's
     label: str | None = None  # said loudly when the template is only the closest honest option
+    fit: tuple[Fit, ...] | None = None  # unstated knobs derived from a stated parameter count (fit.py)
 
 
 def _round_up(x: float, multiple: int) -> int:
@@ -107,13 +110,58 @@ def _transformer_tail(*, activation: str, norm_position: str, dropout: float, ti
     )
 
 
+def _vocab(default: Any, why: Any, pilot: int = 256) -> Field:
+    """vocab_size: the stated number; else the size of a tokenizer the paper names (inferred); else a default."""
+
+    def named(v: dict) -> tuple[int, str] | None:
+        return tokenizer_vocab(v.get("_text", ""))
+
+    return Field("vocab_size", lambda v: named(v)[0] if named(v) else (default(v) if callable(default) else default),
+                 lambda v: named(v)[1] if named(v) else (why(v) if callable(why) else why), pilot=pilot, kind=int,
+                 inferred=lambda v: bool(named(v)))
+
+
+def _stated_modern(v: dict) -> bool:
+    """LLaMA-style by the stated norm/activation (the vocabulary is resolved before those fields)."""
+    return _is_modern({k: f.get("value") for k, f in (v.get("_spec") or {}).items()}) or _is_modern(v)
+
+
+def _decoder_vocab(v: dict) -> int:
+    return 32000 if _stated_modern(v) else 50257
+
+
+def _decoder_vocab_reason(v: dict) -> str:
+    if _stated_modern(v):
+        return ("not stated and no tokenizer named; 32000, the SentencePiece vocabulary of LLaMA-style "
+                "(RMSNorm/SwiGLU) decoders")
+    return "not stated and no tokenizer named; 50257, GPT-2's byte-level BPE (the GPT lineage's vocabulary)"
+
+
+# GPT-3 (Brown et al. 2020, Table 2.1): d_model -> layers; the usual proportions of a decoder family.
+GPT3_SHAPES = [(768, 12), (1024, 24), (1536, 24), (2048, 24), (2560, 32), (4096, 32), (5120, 40), (12288, 96)]
+
+
+def _usual_layers(v: dict, d_model: int) -> int:
+    if d_model <= GPT3_SHAPES[0][0]:
+        return max(2, round(d_model / 64))
+    for (d0, l0), (d1, l1) in zip(GPT3_SHAPES, GPT3_SHAPES[1:], strict=False):
+        if d_model <= d1:
+            return round(l0 + (l1 - l0) * (d_model - d0) / (d1 - d0))
+    return round(GPT3_SHAPES[-1][1] * d_model / GPT3_SHAPES[-1][0])
+
+
+DECODER_FIT = Fit("d_model", lambda v: list(range(64, 32768 + 1, 64)),
+                  "decoder proportions of GPT-3 Table 2.1 (layers for a width), heads of 64",
+                  depth="num_layers", usual_depth=_usual_layers)
+
+
 def _init_std() -> Field:
     return Field("init_std", 0.02, "not stated; normal(0, 0.02) initialisation (GPT/BERT convention)", kind=float)
 
 
 TRANSFORMER_DECODER = Family(
     "transformer_decoder", "transformer_decoder", "lm",
-    (Field("vocab_size", 32000, "not stated; a typical BPE/SentencePiece vocabulary of 32000", pilot=256, kind=int),
+    (_vocab(_decoder_vocab, _decoder_vocab_reason),
      Field("context_length", 1024, "not stated; 1024 tokens", pilot=64, kind=int),
      *_transformer_core(12, 768),
      *_transformer_tail(activation="gelu", norm_position="pre", dropout=0.1, tie=None),
@@ -121,11 +169,12 @@ TRANSFORMER_DECODER = Family(
      _init_std()),
     TRANSFORMER_TRAIN, "decoder-only Transformer language model (masked self-attention)",
     "vocabulary size (often unstated), tied vs untied output embedding, or biases",
+    fit=(DECODER_FIT,),
 )
 
 TRANSFORMER_ENCODER = Family(
     "transformer_encoder", "transformer_decoder", "mlm",
-    (Field("vocab_size", 30522, "not stated; BERT's WordPiece vocabulary of 30522", pilot=256, kind=int),
+    (_vocab(30522, "not stated and no tokenizer named; BERT's WordPiece vocabulary of 30522"),
      Field("context_length", 512, "not stated; 512 tokens (BERT)", pilot=64, kind=int),
      *_transformer_core(12, 768),
      *_transformer_tail(activation="gelu", norm_position="post", dropout=0.1, tie=True),
@@ -137,7 +186,7 @@ TRANSFORMER_ENCODER = Family(
 
 TRANSFORMER_SEQ2SEQ = Family(
     "transformer_seq2seq", "transformer_seq2seq", "seq2seq",
-    (Field("vocab_size", 32000, "not stated; a shared source/target vocabulary of 32000", pilot=64, kind=int),
+    (_vocab(32000, "not stated and no tokenizer named; a shared source/target vocabulary of 32000", pilot=64),
      Field("context_length", 512, "not stated; longest sequence for the positional table", pilot=16, kind=int),
      Field("num_encoder_layers", 6, "not stated; 6 (the base Transformer)", keys=("num_encoder_layers", "num_layers"),
            pilot=2, kind=int),
@@ -170,7 +219,9 @@ def _image(size: int = 224, classes: int = 1000, channels: int = 3, pilot_size: 
     return (
         Field("image_size", size, f"not stated; {size}x{size} inputs", pilot=pilot_size, kind=int),
         Field("in_channels", channels, "RGB images" if channels == 3 else "single-channel images", kind=int),
-        Field("num_classes", classes, f"not stated; {classes} classes", kind=int, pilot=10),
+        Field("num_classes", lambda v: (dataset_classes(v.get("_text", "")) or (classes,))[0],
+              lambda v: (dataset_classes(v.get("_text", "")) or (None, f"not stated; {classes} classes"))[1],
+              kind=int, pilot=10, inferred=lambda v: bool(dataset_classes(v.get("_text", "")))),
     )
 
 
@@ -198,6 +249,23 @@ def _resnet_reason(v: dict) -> str:
     return f"ResNet-{depth} row of He et al. Table 1{exact}"
 
 
+SQUEEZE_EXCITE = r"squeeze[- ]and[- ]excitation|squeeze[- ]excit|\bSE[- ](?:block|module|ResNe)"
+
+
+def _se_reduction(v: dict) -> int:
+    return 16 if re.search(SQUEEZE_EXCITE, v.get("_text", ""), re.I) else 0
+
+
+def _group_width(v: dict) -> tuple[int, str]:
+    """ResNeXt's "32x4d": cardinality 32, 4 channels per group in the first stage (doubling per stage)."""
+    m = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*d\b", v.get("_text", ""))
+    if v["groups"] > 1 and m and int(m.group(1)) == v["groups"]:
+        return int(m.group(2)), f"the paper's {m.group(0)} template: {m.group(1)} groups of {m.group(2)} channels"
+    if v["groups"] > 1:
+        return 4, "not stated; 4 channels per group in the first stage (the 32x4d template), doubling per stage"
+    return 0, "no grouped convolutions"
+
+
 RESNET = Family(
     "resnet", "resnet", "classify",
     (*_image(),
@@ -211,7 +279,17 @@ RESNET = Family(
      Field("shortcut", lambda v: "zero_pad" if _resnet_cifar(v) else "projection",
            lambda v: ("option A: identity shortcuts, zero-padded when widths grow (Sec. 4.2)" if _resnet_cifar(v)
                       else "option B: 1x1 projections only where the shape changes (Sec. 3.3)"), keys=None,
-           inferred=True)),
+           inferred=True),
+     Field("width_multiplier", 1.0, "not stated; width multiplier 1 (k = 1)",
+           keys=("width_multiplier", "widen_factor"), kind=float),
+     Field("groups", 1, "not stated; no grouped convolutions", keys=("groups", "cardinality"), kind=int,
+           pilot=lambda full, p: min(full["groups"], 4)),
+     Field("group_width", lambda v: _group_width(v)[0], lambda v: _group_width(v)[1],
+           keys=("group_width", "bottleneck_width"), inferred=lambda v: bool(_group_width(v)[0]),
+           pilot=lambda full, p: 4 if full["group_width"] else 0),
+     Field("se_reduction", _se_reduction, lambda v: ("the paper describes squeeze-and-excitation blocks; reduction "
+           "ratio 16, the SE convention" if _se_reduction(v) else "no squeeze-and-excitation"),
+           keys=("se_reduction", "reduction_ratio"), inferred=_se_reduction, kind=int)),
     CNN_TRAIN, "residual network (He et al. 2016): stem, four (or three) stages of residual blocks, head",
     "the shortcut option (A: zero-padding, B: projection) or the classifier size",
 )
@@ -252,12 +330,46 @@ DENSENET = Family(
     "the compression factor, the classifier size, or counting BN parameters",
 )
 
+def per_stage(count_from: str, growth: float = 2.0) -> Any:
+    """Field.expand: one stated width becomes a width per stage, growing by ``growth`` at each stage."""
+
+    def expand(value: Any, v: dict) -> tuple[list, str] | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        n = len(v[count_from]) if isinstance(v.get(count_from), list) else 4
+        widths = [int(round(value * growth**i)) for i in range(n)]
+        return widths, f"the stated width for the first stage, x{growth:g} at each of the {n} stages"
+
+    return expand
+
+
+def repeat_stage(count_from: str) -> Any:
+    """Field.expand: one stated number (heads, kernel size) used in every stage."""
+
+    def expand(value: Any, v: dict) -> tuple[list, str] | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        n = len(v[count_from]) if isinstance(v.get(count_from), list) else 4
+        return [int(value)] * n, f"the stated value in each of the {n} stages"
+
+    return expand
+
+
+def _mentions(pattern: str) -> Any:
+    return lambda v: bool(re.search(pattern, v.get("_text", ""), re.I))
+
+
+_GRN = r"global response normali[sz]ation|\bGRN\b"
+
 CONVNEXT = Family(
     "convnext", "convnext", "classify",
     (*_image(),
-     Field("d_model", [96, 192, 384, 768], "not stated; ConvNeXt-T widths", keys=("d_model",), kind=list,
-           pilot=[16, 32, 64, 128]),
      Field("num_layers", [3, 3, 9, 3], "not stated; ConvNeXt-T depths", kind=list, pilot=[1, 1, 1, 1]),
+     Field("d_model", [96, 192, 384, 768], "not stated; ConvNeXt-T widths", keys=("d_model",), kind=list,
+           pilot=[16, 32, 64, 128], expand=per_stage("num_layers")),
+     Field("grn", _mentions(_GRN), lambda v: ("the paper describes global response normalisation in each block"
+           if _mentions(_GRN)(v) else "the paper does not mention global response normalisation"), keys=None,
+           inferred=True),
      Field("kernel_size", 7, "not stated; 7x7 depthwise convolutions", kind=int),
      Field("patch_size", 4, "not stated; 4x4 patchify stem", kind=int),
      Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float),
@@ -273,7 +385,7 @@ def _mobilenet_version(spec_text: str) -> str:
     text = spec_text.lower()
     if "efficientnet" in text:
         return "efficientnet"
-    if "v2" in text or "inverted residual" in text or "linear bottleneck" in text:
+    if re.search(r"mobilenet[- ]?v2|inverted residual|linear bottleneck", text):  # the architecture, not "v2"
         return "v2"
     return "v1"
 
@@ -294,7 +406,12 @@ def mobilenet_family(version: str) -> Family:
                pilot=lambda full, p: 0.34),
          Field("dropout", dropout, f"not stated; {dropout} before the classifier ({source.split(' (')[0]})",
                kind=float),
-         Field("stochastic_depth", 0.2 if version == "efficientnet" else 0.0, "not stated", kind=float)),
+         Field("stochastic_depth", 0.2 if version == "efficientnet" else 0.0, "not stated", kind=float),
+         Field("se_reduction", lambda v: _se_reduction(v) if version == "v1" else 0,
+               lambda v: ("the paper describes squeeze-and-excitation blocks; reduction ratio 16"
+                          if version == "v1" and _se_reduction(v) else "the layout's own squeeze-excitation only"),
+               keys=("se_reduction", "reduction_ratio"), kind=int,
+               inferred=lambda v: version == "v1" and bool(_se_reduction(v)))),
         dict(CNN_TRAIN, optimizer="rmsprop", lr_schedule="exponential", learning_rate=0.045, batch_size=96,
              weight_decay=4e-5, why="not stated; the MobileNet recipe (RMSprop, exponential decay)",
              lr_reason="not stated; 0.045 (MobileNet recipe)"),
@@ -400,6 +517,151 @@ VGG = Family(
     "the classifier size or input resolution",
 )
 
+def _second_multiplier(v: dict) -> float | None:
+    """A table row of two width multipliers ("... 0.75 2.5"): the number right after the stated one."""
+    fact = v.get("_spec", {}).get("width_multiplier") or {}
+    stated = fact.get("value")
+    if not isinstance(stated, (int, float)) or isinstance(stated, bool):
+        return None
+    pairs = re.finditer(r"(?<![\d.,])(\d+(?:\.\d+)?)\s+(?=(\d+(?:\.\d+)?)(?![\d.,]))", str(fact.get("quote") or ""))
+    found = [float(m.group(2)) for m in pairs if float(m.group(1)) == float(stated) and float(m.group(2)) < 16]
+    return found[-1] if found else None
+
+
+# Evidence of training-time branches folded for inference (structural re-parameterisation).
+REPARAM = (r"re-?parameteri[sz]|inference-time (?:body|model|structure|architecture)|"
+           r"training-time (?:model|structure|architecture)|\bbranch(?:es)?\b[^.]{0,40}\b(?:addition|added|summed)")
+
+REPVGG = Family(
+    "repvgg", "plainnet", "classify",
+    (*_image(),
+     Field("num_layers", [1, 2, 4, 14, 1], "not stated; blocks per stage of the A-series (1, 2, 4, 14, 1)",
+           kind=list, pilot=lambda full, p: [1] * len(full["num_layers"])),
+     Field("base_widths", lambda v: [64, 64, 128, 256, 512][-len(v["num_layers"]):],
+           "stage widths before the multipliers: 64, 64, 128, 256, 512 (the plain VGG-style widths)",
+           keys=None, inferred=True, pilot=lambda full, p: [8] * len(full["num_layers"])),
+     Field("width_multiplier", 1.0, "not stated; width multiplier a = 1", kind=float),
+     Field("last_width_multiplier", lambda v: _second_multiplier(v) or 2.5,
+           lambda v: ("the second multiplier in the row that states width_multiplier (multipliers a, b)"
+                      if _second_multiplier(v) else "not stated; b = 2.5 for the last stage"),
+           keys=("last_width_multiplier",), kind=float, inferred=lambda v: bool(_second_multiplier(v))),
+     Field("groups", 1, "not stated; no grouped convolutions", keys=("groups", "cardinality"), kind=int)),
+    CNN_TRAIN, "plain VGG-style ConvNet with re-parameterisable branches: 3x3 + 1x1 + identity at training "
+    "time, folded into one 3x3 convolution per layer for inference",
+    "the last stage's multiplier or interleaved grouped layers (often given only in a table)",
+    fit=(Fit("last_width_multiplier", lambda v: [x / 100 for x in range(25, 801)],
+             "last-stage width multiplier"),
+         Fit("groups", lambda v: [32, 16, 8, 4, 2, 1], "grouped convolutions in alternate layers")),
+)
+
+MULTI_AXIS = r"multi-?axis|grid attention|block attention[^.]{0,40}grid"
+
+MAXVIT = Family(
+    "maxvit", "maxvit", "classify",
+    (*_image(pilot_size=32),
+     Field("num_layers", [2, 2, 5, 2], "not stated; blocks per stage of the tiny layout (2, 2, 5, 2)", kind=list,
+           pilot=[1, 1]),
+     Field("d_model", [64, 128, 256, 512], "not stated; stage widths 64, 128, 256, 512", kind=list,
+           pilot=[16, 32], expand=per_stage("num_layers")),
+     Field("stem_width", lambda v: v["d_model"][0], "the first stage's width", keys=None, inferred=True,
+           pilot=DERIVE),
+     Field("d_head", 32, "not stated; attention heads of 32 channels", kind=int, pilot=8),
+     Field("num_heads", lambda v: [max(1, d // v["d_head"]) for d in v["d_model"]], "d_model / d_head per stage",
+           kind=list, inferred=True, pilot=DERIVE, expand=repeat_stage("num_layers")),
+     Field("window_size", 7, "not stated; 7x7 blocks and a 7x7 grid", keys=("window_size",), kind=int, pilot=2),
+     Field("kernel_size", 3, "not stated; 3x3 depthwise convolutions in MBConv", kind=int),
+     Field("expansion", 4, "not stated; MBConv expansion 4", keys=("expansion_ratio",), kind=int),
+     Field("se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=None),
+     Field("mlp_ratio", 4, "not stated; MLP hidden size 4x the width", keys=("mlp_ratio",), kind=int),
+     Field("stochastic_depth", 0.2, "not stated; 0.2", kind=float)),
+    dict(CNN_TRAIN, optimizer="adamw", lr_schedule="cosine", learning_rate=3e-3, batch_size=4096, weight_decay=0.05,
+         why="not stated; the AdamW/cosine recipe of hierarchical vision Transformers",
+         lr_reason="not stated; 3e-3 for batch 4096"),
+    "hierarchical vision Transformer with multi-axis attention: MBConv, local block attention and dilated grid "
+    "attention in every block",
+    "relative-position tables, the stem, or a pre-logits layer in the head",
+)
+
+def _lm_fields(*, d_ff: Any, d_ff_reason: str, tie: bool, vocab: Any = _decoder_vocab,
+               vocab_reason: Any = _decoder_vocab_reason) -> tuple[Field, ...]:
+    return (_vocab(vocab, vocab_reason),
+            Field("context_length", 2048, "not stated; 2048 tokens", pilot=64, kind=int),
+            Field("num_layers", 24, "not stated; 24 layers", pilot=2, kind=int),
+            Field("d_model", 2048, "not stated; width 2048", pilot=64, kind=int),
+            Field("d_ff", d_ff, d_ff_reason, pilot=scale("d_ff", "d_model"), kind=int),
+            Field("dropout", 0.0, "not stated; no dropout", kind=float),
+            Field("tie_embeddings", tie, "shared input/output embedding" if tie else "separate output head",
+                  keys=None))
+
+
+RETNET = Family(
+    "retnet", "retnet", "lm",
+    (*_lm_fields(d_ff=lambda v: 2 * v["d_model"], d_ff_reason="not stated; 2 * d_model (RetNet's FFN size)",
+                 tie=True),
+     Field("d_head", 256, "not stated; query/key heads of 256 (RetNet)", pilot=16, kind=int),
+     Field("num_heads", lambda v: max(1, v["d_model"] // v["d_head"]), "d_model / d_head", pilot=DERIVE,
+           kind=int, inferred=True),
+     Field("d_value", lambda v: 2 * v["d_head"], "value heads twice the query/key head size (RetNet)",
+           keys=("d_value",), pilot=DERIVE, kind=int),
+     Field("activation", "gelu", "not stated; GELU in the FFN", kind=str),
+     Field("norm_position", "pre", "not stated; pre-LayerNorm blocks", kind=str)),
+    TRANSFORMER_TRAIN, "retentive network language model: multi-scale retention (decaying causal mixing with "
+    "a gate) and FFN in pre-LN residual blocks",
+    "vocabulary size (often unstated), value/gate widths, or a tied output embedding",
+    fit=(DECODER_FIT,),
+)
+
+RWKV = Family(
+    "rwkv", "rwkv", "lm",
+    _lm_fields(d_ff=lambda v: 4 * v["d_model"], d_ff_reason="not stated; 4 * d_model channel-mixing width",
+               tie=False, vocab=50277,
+               vocab_reason="not stated and no tokenizer named; 50277, the GPT-NeoX tokenizer RWKV's models use"),
+    TRANSFORMER_TRAIN, "RWKV language model: token-shifted time mixing (a WKV recurrence with learned decay) and "
+    "channel mixing in pre-LN residual blocks",
+    "vocabulary size (often unstated) or an untied output head",
+    fit=(DECODER_FIT,),
+)
+
+CROSS_STAGE = r"cross[- ]stage[- ]partial|\bCSP(?:Net)?\b"
+
+
+def _csp_kind(v: dict) -> str:
+    return "dense" if re.search(r"dense|pelee", v.get("_variant", "") or v.get("_text", ""), re.I) else "residual"
+
+
+def _csp_depths(v: dict) -> list[int]:
+    m = re.search(r"Res\w*?-?(\d+)", v.get("_variant", ""), re.I)
+    if v["stage_kind"] == "residual" and m and int(m.group(1)) in (10, *RESNET_IMAGENET):
+        return [1, 1, 1, 1] if int(m.group(1)) == 10 else RESNET_IMAGENET[int(m.group(1))][1]
+    return [3, 4, 6, 3] if v["stage_kind"] == "residual" else [3, 4, 8, 6]
+
+
+CSP = Family(
+    "csp", "csp", "classify",
+    (*_image(),
+     Field("stage_kind", _csp_kind, lambda v: f"{_csp_kind(v)} blocks in each partial stage (from the variant's "
+           "backbone name)", keys=None, inferred=True),
+     Field("num_layers", _csp_depths, lambda v: "blocks per stage of the named backbone (ResNet table), else "
+           "3, 4, 6, 3 (residual) or 3, 4, 8, 6 (dense)", kind=list, inferred=True,
+           pilot=lambda full, p: [1] * len(full["num_layers"])),
+     Field("width", 128, "not stated; 128 channels after the first stage, doubling per stage", keys=None,
+           pilot=16),
+     Field("groups", lambda v: 32 if re.search(r"ResNeXt", v.get("_variant", ""), re.I) else 1,
+           "32 groups for a ResNeXt backbone (its 32x4d template), else none", keys=("groups", "cardinality"),
+           kind=int, inferred=True, pilot=1),
+     Field("growth_rate", 32, "not stated; growth rate 32 in dense stages", pilot=8, kind=int),
+     Field("activation", lambda v: "silu" if re.search(r"swish|silu", v.get("_variant", ""), re.I) else "leaky_relu",
+           "swish when the variant says so, else leaky ReLU (CSP convention)", kind=str, inferred=True)),
+    dict(CNN_TRAIN, lr_schedule="polynomial"),
+    "cross stage partial network: each stage splits its channels, runs blocks on one part and concatenates "
+    "the part that crossed the stage",
+    "the backbone's exact widths (derived from the count when not stated) or the head",
+    fit=(Fit("width", lambda v: list(range(16, 2049, 2)), "first-stage width of the CSP stages"),),
+)
+
+RETENTION = r"\bretenti(?:on|ve)\b"
+RWKV_WORDS = r"\bRWKV\b|\breceptance\b|\bWKV\b|time[- ]mixing"
+
 YOLO = Family(
     "yolo", "convnet", "classify",
     (*_image(448, 20, pilot_size=64),
@@ -498,6 +760,24 @@ MLP_MIXER = Family(
     dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
     "MLP-Mixer: per-patch linear embedding, token-mixing and channel-mixing MLPs",
     "the head size or patch size",
+    fit=(Fit("d_model", lambda v: list(range(32, 4097, 32)), "width of an MLP stack of the stated depth"),),
+)
+
+SPATIAL_GATING = r"spatial gating|\bgMLP\b|gated MLP|gating unit"
+
+GMLP = Family(
+    "gmlp", "gmlp", "classify",
+    (*_image(pilot_size=16),
+     Field("patch_size", 16, "not stated; 16x16 patches", pilot=4, kind=int),
+     Field("num_layers", 30, "not stated; 30 blocks", pilot=2, kind=int),
+     Field("d_model", 256, "not stated; width 256", pilot=32, kind=int),
+     Field("d_ff", lambda v: 6 * v["d_model"], "not stated; channel projection 6 * d_model (gated-MLP convention)",
+           pilot=DERIVE, kind=int, keys=("d_ff", "d_ffn")),
+     Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float)),
+    dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
+    "gated MLP: patch embedding, blocks of channel projections around a spatial gating unit",
+    "the channel expansion (d_ff) or the head",
+    fit=(Fit("d_model", lambda v: list(range(32, 4097, 32)), "width of a gated-MLP stack of the stated depth"),),
 )
 
 MLP = Family(
@@ -553,12 +833,35 @@ _FAMILIES = {f.name: f for f in (TRANSFORMER_DECODER, TRANSFORMER_ENCODER, TRANS
 KNOWN = sorted([*_FAMILIES, "mobilenet", "efficientnet", "googlenet"])
 
 
+# A variant named after another backbone ("SE-MobileNet" in a paper on a residual family) is that backbone.
+BACKBONE_NAMES = [(r"MobileNet-?V?2", "mobilenet"), (r"MobileNet", "mobilenet"), (r"EfficientNet", "efficientnet"),
+                  (r"ResNeXt|ResNet", "resnet"), (r"DenseNet", "densenet"), (r"VGG", "vgg")]
+
+
+def backbone_of_variant(family: str, variant: str | None) -> str | None:
+    """The family a variant's own name gives, when it names a different known backbone (word-bounded)."""
+    for pattern, name in BACKBONE_NAMES:
+        if variant and re.search(rf"(?:^|[-_ ])(?:{pattern})(?:$|[-_ \d])", variant, re.I):
+            return name if name != family else None
+    return None
+
+
 def family_for(name: str, spec_text: str) -> Family:
     """The family for ``name``; unknown names (and word2vec) get the labelled MLP baseline."""
     if name == "mobilenet":
         return mobilenet_family(_mobilenet_version(spec_text))
     if name == "efficientnet":
         return mobilenet_family("efficientnet")
+    if name in ("other", "transformer_decoder"):
+        for pattern, family in ((RWKV_WORDS, RWKV), (RETENTION, RETNET), (CROSS_STAGE, CSP)):
+            if re.search(pattern, spec_text, re.I):
+                return family
+    if name in ("mlp_mixer", "other", "mlp") and re.search(SPATIAL_GATING, spec_text, re.I):
+        return GMLP
+    if name == "vit" and re.search(MULTI_AXIS, spec_text, re.I):
+        return MAXVIT
+    if name == "vgg" and re.search(REPARAM, spec_text, re.I):
+        return REPVGG
     if name == "googlenet":
         return googlenet_family(_inception_layout(spec_text))
     return _FAMILIES.get(name, OTHER)

@@ -29,6 +29,7 @@ class Field:
     pilot: Any = KEEP  # KEEP, DERIVE, a value, or fn(full_values, pilot_values) -> value
     inferred: Any = False  # bool or fn(values) -> bool: the default is a rule over stated values ("inferred")
     kind: type | None = None  # expected Python type of the value (checked against the spec's)
+    expand: Any = None  # fn(spec_value, values) -> (value, rule) | None: a stated value in another form
 
     def spec_keys(self) -> tuple[str, ...]:
         if self.keys is None:
@@ -54,16 +55,17 @@ def _fits(value: Any, kind: type | None, example: Any) -> bool:
 
 
 def resolve(fields: tuple[Field, ...], spec: dict[str, dict], notes: list[str],
-            seed: dict[str, Any] | None = None) -> dict[str, dict]:
+            seed: dict[str, Any] | None = None, forced: dict[str, dict] | None = None) -> dict[str, dict]:
     """Config facts for ``fields``: the spec's value where stated and usable, else the convention.
 
-    ``seed`` holds helper values the conventions may read (not written out).
+    ``seed`` holds helper values the conventions may read (not written out); ``forced`` holds facts
+    derived elsewhere (a shape fitted to a stated count) that replace a field's convention.
     """
     out: dict[str, dict] = {}
     values: dict[str, Any] = dict(seed or {})
     for field in fields:
-        fact = None
-        for key in field.spec_keys():
+        fact = dict(forced[field.name]) if forced and field.name in forced else None
+        for key in field.spec_keys() if fact is None else ():
             if key in spec:
                 candidate = spec[key]
                 if _fits(candidate["value"], field.kind, field.default if not callable(field.default) else None):
@@ -73,6 +75,13 @@ def resolve(fields: tuple[Field, ...], spec: dict[str, dict], notes: list[str],
                             fact["value"] = int(fact["value"])
                     if key != field.name:
                         fact["spec_key"] = key
+                    break
+                expanded = field.expand(candidate["value"], values) if field.expand else None
+                if expanded is not None:
+                    fact = {**candidate, "value": expanded[0], "source": "inferred",
+                            "rule": f"{expanded[1]} (the paper states {key} = {candidate['value']!r}"
+                                    + (f", p.{candidate['page']}" if candidate.get("page") is not None else "")
+                                    + ")"}
                     break
                 notes.append(f"The spec's {key} = {candidate['value']!r} does not fit {field.name} "
                              f"(expects {field.kind.__name__ if field.kind else type(field.default).__name__}); "

@@ -21,9 +21,10 @@ from typing import Any
 from mlintern.tools.errors import ToolError
 from mlintern.tools.scaffold import datasets, render
 from mlintern.tools.scaffold import facts as F
-from mlintern.tools.scaffold.families import Family, family_for
+from mlintern.tools.scaffold.families import Family, backbone_of_variant, family_for
 from mlintern.tools.scaffold.fields import pilot
 from mlintern.tools.scaffold.fields import resolve as resolve_fields
+from mlintern.tools.scaffold.fit import fit_to_count
 from mlintern.tools.scaffold.project import write_project
 from mlintern.tools.scaffold.readme import readme
 from mlintern.tools.scaffold.training_fields import (
@@ -186,10 +187,16 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     ctx.progress(1, 5, "resolving values")
 
     family_name = str(paper_spec["family"].get("value") or "other")
-    family = family_for(family_name, spec_text(paper_spec))
+    family_name = backbone_of_variant(family_name, chosen) or family_name
+    family = family_for(family_name, spec_text(paper_spec) + " " + (chosen or ""))
     stated = F.spec_facts(paper_spec, chosen)
     notes: list[str] = []
-    model = resolve_fields(family.fields, stated, notes, seed={"_spec": stated})
+    seed = {"_spec": stated, "_text": spec_text(paper_spec), "_variant": chosen or ""}
+    model = resolve_fields(family.fields, stated, notes, seed=seed)
+    paper_count = (stated.get("num_params") or {}).get("value")
+    paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
+    if paper_count and family.fit is not None:
+        model = _fit_shape(family, model, stated, seed, notes, paper_count) or model
     model_values = {k: f["value"] for k, f in model.items()}
     dataset = dataset_name(paper_spec, family.task, model_values)
     train = resolve_training(family.train, stated, model_values, dataset and dataset["value"], notes,
@@ -234,8 +241,6 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         (Path(staging) / "model.py").write_text(files["model.py"])
         params_full, params_pilot = count(Path(staging) / "model.py", {**model_values, **pilot_model})
 
-    paper_count = (stated.get("num_params") or {}).get("value")
-    paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
     check = params_check(family, params_full, paper_count, model)
     assumptions = ([family.label] if family.label else []) + [
         f"{k} = {f['value']!r}: {f['reason']}" for part in (model, train) for k, f in part.items()
@@ -285,6 +290,33 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         "assumptions": assumptions,
         "summary": summary,
     }
+
+
+def _fit_shape(family: Family, model: dict[str, dict], stated: dict[str, dict], seed: dict, notes: list[str],
+               paper_count: int) -> dict[str, dict] | None:
+    """The model facts with the knobs the paper leaves unsaid derived from its stated count (see fit.py)."""
+    values = {"DOC": "", "NAME": family.name, "TITLE": "", "TASK": family.task}
+    text = render.render(family.template, family.task, values, model, [])
+    from mlintern.sandbox.run import worker
+
+    def count_with(overrides: dict[str, dict]) -> int:
+        """The full configuration's count with ``overrides``: the generated code runs in the sandbox."""
+        facts = resolve_fields(family.fields, stated, [], seed=seed, forced=overrides)
+        answer = worker().request({"source": text, "call": "count_each",
+                                   "args": [[{k: f["value"] for k, f in facts.items()}]]})
+        got = (answer.get("ok") or [None])[0]
+        return got if isinstance(got, int) else 10**18  # a shape this family cannot build is never chosen
+
+    overrides = None
+    for fit in family.fit:  # the first knob the paper leaves unsaid that moves the count closer
+        overrides = fit_to_count(fit, stated, model, paper_count, count_with)
+        if overrides:
+            break
+    if not overrides:
+        return None
+    notes.append("The paper states the count but not " + " / ".join(overrides) + "; derived from the count "
+                 "in the family's usual proportions (marked inferred).")
+    return resolve_fields(family.fields, stated, [], seed=seed, forced=overrides)
 
 
 def _render_files(family: Family, paper: dict, model: dict, sections: list, dataset: dict | None,
