@@ -9,8 +9,7 @@ import pytest
 import torch
 from mlintern.tools import registry
 from mlintern.tools.registry import ToolContext
-from mlintern.tools.scaffold.scaffold import load_model_module
-from test_scaffold_support import family_spec
+from test_scaffold_support import family_spec, load_model_module
 
 
 def scaffold(workspace, spec: dict, name: str, variant: str | None = None) -> tuple[dict, dict]:

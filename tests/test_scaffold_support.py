@@ -112,3 +112,21 @@ def case_spec(case: tuple, shared: Path | None) -> tuple[dict, str | None]:
     if case[0] == "spec":
         return case[1], None
     return gt_spec(gt_entries(shared)[case[1]]), case[2]
+
+
+def load_model_module(path: Path):
+    """Import a generated model.py in the test process, under a private name (tests only: the server
+    itself never runs generated code outside the sandbox)."""
+    import hashlib
+    import importlib.util
+    import sys
+
+    name = f"_mlintern_model_{hashlib.sha1(str(path).encode()).hexdigest()[:10]}"
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    try:
+        module_spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
+    return module
