@@ -36,15 +36,31 @@ def run_auto(pdf: Path, budget: float) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="mlintern-bench-") as tmp:
         ws_dir = Path(tmp)
-        cmd = [sys.executable, "-m", "mlintern.server", "--auto", "--once", "--workspace", str(ws_dir), "--json",
-               "--brain", "offline", "--budget-minutes", str(budget), "--paper", str(pdf)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "mlintern.server",
+            "--auto",
+            "--once",
+            "--workspace",
+            str(ws_dir),
+            "--json",
+            "--brain",
+            "offline",
+            "--budget-minutes",
+            str(budget),
+            "--paper",
+            str(pdf),
+        ]
         env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
         t0 = time.monotonic()
         wall0 = time.time()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         first_step = None
         while proc.poll() is None:
-            if first_step is None and any(p.stat().st_size > 0 for p in ws_dir.glob(".mlintern/runs/*/out/metrics.jsonl")):
+            if first_step is None and any(
+                p.stat().st_size > 0 for p in ws_dir.glob(".mlintern/runs/*/out/metrics.jsonl")
+            ):
                 first_step = time.monotonic() - t0
             time.sleep(0.05)
         total = time.monotonic() - t0
@@ -61,14 +77,20 @@ def run_auto(pdf: Path, budget: float) -> dict:
         state = loaded.to_dict() if loaded else {}
         pilots = state.get("pilots") or []
         ok = any(p.get("ok") for p in pilots)
-        return {"paper": pdf.stem, "returncode": proc.returncode, "first_step_s": first_step, "total_s": total,
-                "pilot_loss_fell": ok, "pilot_ok_s": pilot_ok_at if ok else None,
-                "repairs": len(state.get("repairs") or []),
-                "family": ((state.get("steps") or {}).get("parse") or {}).get("family"),
-                "full": _full_outcome((state.get("steps") or {}).get("full")),
-                "verdict": _main_verdict((state.get("steps") or {}).get("evaluate")),
-                "stop": (state.get("stop") or {}).get("kind") or "-",
-                "stop_message": (state.get("stop") or {}).get("message", "")[:100]}
+        return {
+            "paper": pdf.stem,
+            "returncode": proc.returncode,
+            "first_step_s": first_step,
+            "total_s": total,
+            "pilot_loss_fell": ok,
+            "pilot_ok_s": pilot_ok_at if ok else None,
+            "repairs": len(state.get("repairs") or []),
+            "family": ((state.get("steps") or {}).get("parse") or {}).get("family"),
+            "full": _full_outcome((state.get("steps") or {}).get("full")),
+            "verdict": _main_verdict((state.get("steps") or {}).get("evaluate")),
+            "stop": (state.get("stop") or {}).get("kind") or "-",
+            "stop_message": (state.get("stop") or {}).get("message", "")[:100],
+        }
 
 
 def _main_verdict(evaluate: dict | None) -> str:
@@ -102,8 +124,10 @@ def main() -> int:
     print("example paper (offline brain, --budget-minutes 3)")
     print(f"  first training step: {fmt(ex['first_step_s'])} s (target < 20 s)")
     print(f"  main claim:          {ex['verdict']}")
-    print(f"  report written:      {fmt(ex['total_s'])} s (target < 180 s); pilot loss fell: {ex['pilot_loss_fell']}; "
-          f"full run: {ex['full']}; stop: {ex['stop']}")
+    print(
+        f"  report written:      {fmt(ex['total_s'])} s (target < 180 s); pilot loss fell: {ex['pilot_loss_fell']}; "
+        f"full run: {ex['full']}; stop: {ex['stop']}"
+    )
     if args.example_only:
         return 0
     truth = SHARED / "papers" / "ground_truth.json"
@@ -112,15 +136,19 @@ def main() -> int:
         return 0
     names = args.papers or sorted(Path(p["file"]).stem for p in json.loads(truth.read_text())["papers"])
     print(f"\ndevelopment papers (offline brain, --budget-minutes {args.budget_minutes:g})")
-    print(f"{'paper':<14}{'family':<22}{'pilot fell':<12}{'at s':>7}{'total s':>9}{'repairs':>9}  {'full':<18}stop")
+    print(
+        f"{'paper':<14}{'family':<22}{'pilot fell':<12}{'at s':>7}{'total s':>9}{'repairs':>9}  {'full':<18}stop"
+    )
     reached = 0
     for name in names:
         r = run_auto(SHARED / "papers" / f"{name}.pdf", args.budget_minutes)
         reached += r["pilot_loss_fell"]
-        print(f"{name:<14}{fmt(r['family']):<22}{str(r['pilot_loss_fell']):<12}{fmt(r['pilot_ok_s']):>7}"
-              f"{fmt(r['total_s']):>9}{r['repairs']:>9}  {fmt(r['full']):<18}{r['stop']} {r['stop_message']}"
-              f"\n{'':<14}main claim: {r['verdict']}",
-              flush=True)
+        print(
+            f"{name:<14}{fmt(r['family']):<22}{str(r['pilot_loss_fell']):<12}{fmt(r['pilot_ok_s']):>7}"
+            f"{fmt(r['total_s']):>9}{r['repairs']:>9}  {fmt(r['full']):<18}{r['stop']} {r['stop_message']}"
+            f"\n{'':<14}main claim: {r['verdict']}",
+            flush=True,
+        )
     print(f"\n{reached}/{len(names)} papers reached a pilot whose loss fell (target: all)")
     return 0
 

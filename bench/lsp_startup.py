@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-MINIMAL_SERVER = '''
+MINIMAL_SERVER = """
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
@@ -42,7 +42,7 @@ def hover(ls, params):
 
 
 server.start_io()
-'''
+"""
 
 
 class Server:
@@ -51,8 +51,14 @@ class Server:
     def __init__(self, command: list[str], cwd: str) -> None:
         env = {k: v for k, v in os.environ.items() if k != "MLINTERN_WORKSPACE"}
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=cwd, env=env)
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=cwd,
+            env=env,
+        )
         self.next_id = 0
 
     def send(self, message: dict) -> None:
@@ -75,7 +81,13 @@ class Server:
     def cpu_s(self) -> float:
         """CPU time all the server's threads have used so far (Linux; NaN elsewhere)."""
         try:
-            return sum(int(Path(f).read_text().split()[0]) for f in glob.glob(f"/proc/{self.proc.pid}/task/*/schedstat")) / 1e9
+            return (
+                sum(
+                    int(Path(f).read_text().split()[0])
+                    for f in glob.glob(f"/proc/{self.proc.pid}/task/*/schedstat")
+                )
+                / 1e9
+            )
         except (OSError, ValueError, IndexError):
             return float("nan")
 
@@ -96,9 +108,15 @@ class Server:
 def one_start(command: list[str], workspace: str, ping: str | None, calls: int) -> dict:
     """Start a server, time its initialize answer, optionally time round trips, read its idle RSS."""
     server = Server(command, workspace)
-    server.request("initialize", {"processId": os.getpid(), "rootUri": Path(workspace).as_uri(), "capabilities": {}})
-    figures: dict = {"start_s": time.perf_counter() - server.started, "start_cpu_s": server.cpu_s(),
-                     "command": [], "hover": []}
+    server.request(
+        "initialize", {"processId": os.getpid(), "rootUri": Path(workspace).as_uri(), "capabilities": {}}
+    )
+    figures: dict = {
+        "start_s": time.perf_counter() - server.started,
+        "start_cpu_s": server.cpu_s(),
+        "command": [],
+        "hover": [],
+    }
     server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
     loose = Path(workspace, "loose.py").as_uri()  # not in a scaffolded project: hover answers null
     for _ in range(calls if ping else 0):
@@ -107,7 +125,9 @@ def one_start(command: list[str], workspace: str, ping: str | None, calls: int) 
         assert "result" in answer, answer
         figures["command"].append(time.perf_counter() - began)
         began = time.perf_counter()
-        server.request("textDocument/hover", {"textDocument": {"uri": loose}, "position": {"line": 0, "character": 0}})
+        server.request(
+            "textDocument/hover", {"textDocument": {"uri": loose}, "position": {"line": 0, "character": 0}}
+        )
         figures["hover"].append(time.perf_counter() - began)
     time.sleep(1.0)  # idle
     figures["rss_mb"] = server.rss_mb()
@@ -125,8 +145,13 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=7)
     parser.add_argument("--calls", type=int, default=50)
     ns = parser.parse_args()
-    servers = {"mlintern": ("mlintern.workspaceStatus", [sys.executable, "-m", "mlintern.server", "--lsp", "--stdio"]),
-               "minimal": ("minimal.ping", None)}
+    servers = {
+        "mlintern": (
+            "mlintern.workspaceStatus",
+            [sys.executable, "-m", "mlintern.server", "--lsp", "--stdio"],
+        ),
+        "minimal": ("minimal.ping", None),
+    }
     runs: dict[str, list[dict]] = {name: [] for name in servers}
     with tempfile.TemporaryDirectory() as workspace:
         minimal_path = Path(workspace) / "minimal_server.py"
@@ -147,14 +172,18 @@ def main() -> None:
             "rss_mb": statistics.median(f["rss_mb"] for f in figures),
         }
     ours, minimal = table["mlintern"], table["minimal"]
-    print(f"{ns.starts} interleaved cold starts each; {ns.calls} round trips; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{ns.starts} interleaved cold starts each; {ns.calls} round trips; load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'':30}{'mlintern':>10}{'minimal':>10}{'ratio':>8}   target")
-    rows = [("start to initialize answer (s)", "start_s", "<= 1.2x"),
-            ("  CPU used until then (s)", "start_cpu_s", "<= 1.2x (steadier under load)"),
-            ("command round trip p50 (ms)", "cmd_p50_ms", "(mlintern runs a real tool)"),
-            ("command round trip p90 (ms)", "cmd_p90_ms", ""),
-            ("hover round trip p50 (ms)", "hover_p50_ms", ""),
-            ("idle RSS (MB)", "rss_mb", "<= 1.3x")]
+    rows = [
+        ("start to initialize answer (s)", "start_s", "<= 1.2x"),
+        ("  CPU used until then (s)", "start_cpu_s", "<= 1.2x (steadier under load)"),
+        ("command round trip p50 (ms)", "cmd_p50_ms", "(mlintern runs a real tool)"),
+        ("command round trip p90 (ms)", "cmd_p90_ms", ""),
+        ("hover round trip p50 (ms)", "hover_p50_ms", ""),
+        ("idle RSS (MB)", "rss_mb", "<= 1.3x"),
+    ]
     for label, key, target in rows:
         ratio = ours[key] / minimal[key] if minimal[key] else float("nan")
         print(f"{label:30}{ours[key]:>10.3f}{minimal[key]:>10.3f}{ratio:>8.2f}   {target}")

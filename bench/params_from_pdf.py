@@ -57,16 +57,26 @@ def parsed_variant(spec: dict, gt_name: str | None, reported: int) -> str | None
 
 def count(spec_path: Path, variant: str | None, out: Path) -> tuple[int | None, str]:
     """Scaffold ``variant`` of the spec into ``out`` and return (``--count-params``, note)."""
-    cmd = [*MLINTERN, "scaffold-model", str(spec_path), "-o", str(out),
-           "--workspace", str(out.parent), "--overwrite", "--json"]
+    cmd = [
+        *MLINTERN,
+        "scaffold-model",
+        str(spec_path),
+        "-o",
+        str(out),
+        "--workspace",
+        str(out.parent),
+        "--overwrite",
+        "--json",
+    ]
     if variant:
         cmd += ["--variant", variant]
     out.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:
         return None, (proc.stderr or proc.stdout).strip().splitlines()[-1][:60]
-    proc = subprocess.run([sys.executable, "model.py", "--count-params"], cwd=out, capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "model.py", "--count-params"], cwd=out, capture_output=True, text=True, timeout=600
+    )
     if proc.returncode != 0:
         return None, proc.stderr.strip().splitlines()[-1][:60]
     return int(proc.stdout.strip().splitlines()[-1]), ""
@@ -88,15 +98,22 @@ def main() -> int:
         for paper, gt_variant, reported in rows:
             spec_path = specs / f"{paper}.json"
             if not spec_path.exists():
-                subprocess.run([*MLINTERN, "parse-paper", str(SHARED / "papers" / f"{paper}.pdf"),
-                                "-o", str(spec_path)], capture_output=True, text=True, timeout=600, check=True)
+                subprocess.run(
+                    [*MLINTERN, "parse-paper", str(SHARED / "papers" / f"{paper}.pdf"), "-o", str(spec_path)],
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    check=True,
+                )
             variant = parsed_variant(json.loads(spec_path.read_text()), gt_variant, reported)
             if variant == "":
                 ours, note = None, "variant not parsed"
             else:
                 ours, note = count(spec_path, variant, Path(tmp) / "ws" / f"{paper}-{gt_variant}")
             table.append((paper, gt_variant, variant, ours, reported, note))
-    print(f"{'paper':12s} {'variant (gt -> parsed)':34s} {'ours':>15s} {'paper':>15s} {'delta':>8s}  within 3%")
+    print(
+        f"{'paper':12s} {'variant (gt -> parsed)':34s} {'ours':>15s} {'paper':>15s} {'delta':>8s}  within 3%"
+    )
     within = 0
     for paper, gt_variant, variant, ours, reported, note in table:
         name = f"{gt_variant} -> {variant}" if gt_variant else "(single model)"
@@ -105,7 +122,9 @@ def main() -> int:
             continue
         delta = ours / reported - 1
         within += abs(delta) <= 0.03
-        print(f"{paper:12s} {name:34s} {ours:>15,} {reported:>15,} {delta:+8.2%}  {'yes' if abs(delta) <= 0.03 else 'no'}")
+        print(
+            f"{paper:12s} {name:34s} {ours:>15,} {reported:>15,} {delta:+8.2%}  {'yes' if abs(delta) <= 0.03 else 'no'}"
+        )
     print(f"within 3%: {within}/{len(table)} = {within / max(len(table), 1):.0%} (target >= 90%)")
     return 0
 

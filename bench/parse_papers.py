@@ -57,13 +57,19 @@ def main() -> int:
         runs = [ours(pdf) for _ in range(args.repeat)]
         t_ours, pages = min(r[0] for r in runs), runs[0][1]
         rows.append((pages, t_plain, t_ours))
-        print(f"{pdf.stem:22} {pages:>5} {t_plain:>8.3f} {t_ours:>7.3f} {pages / t_ours:>8.1f} {t_ours / t_plain:>6.1f}")
+        print(
+            f"{pdf.stem:22} {pages:>5} {t_plain:>8.3f} {t_ours:>7.3f} {pages / t_ours:>8.1f} {t_ours / t_plain:>6.1f}"
+        )
     typical = [r for r in rows if 10 <= r[0] <= 15]
-    print(f"mean per paper: plain {statistics.mean(r[1] for r in rows):.3f} s, ours "
-          f"{statistics.mean(r[2] for r in rows):.3f} s, {sum(r[0] for r in rows) / sum(r[2] for r in rows):.1f} pages/s, "
-          f"ratio {sum(r[2] for r in rows) / sum(r[1] for r in rows):.1f}x")
+    print(
+        f"mean per paper: plain {statistics.mean(r[1] for r in rows):.3f} s, ours "
+        f"{statistics.mean(r[2] for r in rows):.3f} s, {sum(r[0] for r in rows) / sum(r[2] for r in rows):.1f} pages/s, "
+        f"ratio {sum(r[2] for r in rows) / sum(r[1] for r in rows):.1f}x"
+    )
     if typical:
-        print(f"typical 10-15 page papers ({len(typical)}): ours {statistics.mean(r[2] for r in typical):.3f} s per paper")
+        print(
+            f"typical 10-15 page papers ({len(typical)}): ours {statistics.mean(r[2] for r in typical):.3f} s per paper"
+        )
     return 0
 
 

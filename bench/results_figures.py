@@ -31,8 +31,16 @@ def main() -> int:
     sets = {"dev": pdfs[:20], "held-out": pdfs[20:]}
     dump = {}
     for name, group in sets.items():
-        stats = dict(papers=len(group), with_result=0, results=0, with_dataset=0, with_split=0, table_rows=0,
-                     main_rows=0, with_named_dataset=0)
+        stats = dict(
+            papers=len(group),
+            with_result=0,
+            results=0,
+            with_dataset=0,
+            with_split=0,
+            table_rows=0,
+            main_rows=0,
+            with_named_dataset=0,
+        )
         for pdf in group:
             spec = build_spec(read_pdf(pdf), paper_id=pdf.stem, source=str(pdf))
             results, datasets = spec.get("results") or [], spec.get("datasets") or []
@@ -47,9 +55,11 @@ def main() -> int:
             if a.show in (name, "all"):
                 print(f"== {pdf.stem}: datasets {[d.get('name') for d in datasets]}")
                 for r in results:
-                    print(f"   {r.get('metric')}={r.get('value')}{r.get('unit') or ''} ds={r.get('dataset')} "
-                          f"split={r.get('split')} setting={r.get('setting')} main={r.get('main')} p{r.get('page')}"
-                          f" | {r.get('quote', '')[:110]}")
+                    print(
+                        f"   {r.get('metric')}={r.get('value')}{r.get('unit') or ''} ds={r.get('dataset')} "
+                        f"split={r.get('split')} setting={r.get('setting')} main={r.get('main')} p{r.get('page')}"
+                        f" | {r.get('quote', '')[:110]}"
+                    )
         print(name, json.dumps(stats))
     if a.out:
         Path(a.out).write_text(json.dumps(dump, indent=1))

@@ -33,10 +33,21 @@ def launch_seconds(folder: Path, mode: str | None) -> float:
     """Spawn ``python -c pass`` through the sandbox launch path and wait for its exit report."""
     read_end, write_end = os.pipe()
     started = time.perf_counter()
-    launch = prepare([sys.executable, "-c", "pass"], Policy(workdir=folder, writable=(folder,)),
-                     status_fd=write_end, sandbox=mode is not None, mode=mode)
-    proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd, pass_fds=(write_end,),
-                            preexec_fn=launch.apply_limits, start_new_session=True)
+    launch = prepare(
+        [sys.executable, "-c", "pass"],
+        Policy(workdir=folder, writable=(folder,)),
+        status_fd=write_end,
+        sandbox=mode is not None,
+        mode=mode,
+    )
+    proc = subprocess.Popen(
+        launch.argv,
+        env=launch.env,
+        cwd=launch.cwd,
+        pass_fds=(write_end,),
+        preexec_fn=launch.apply_limits,
+        start_new_session=True,
+    )
     os.close(write_end)
     with os.fdopen(read_end, "rb") as status:
         report = json.loads(status.read())
@@ -48,8 +59,11 @@ def launch_seconds(folder: Path, mode: str | None) -> float:
 def first_step_seconds(ws: Workspace, sandbox: bool) -> float:
     """Wall time from the run-training call to the first metrics line on disk."""
     started = time.perf_counter()
-    run = registry.call("run-training", {"project": "proj", "sandbox": sandbox, "max_steps": 3,
-                                         "env": ["TINY_WIDTH=32"]}, ToolContext(ws))
+    run = registry.call(
+        "run-training",
+        {"project": "proj", "sandbox": sandbox, "max_steps": 3, "env": ["TINY_WIDTH=32"]},
+        ToolContext(ws),
+    )
     metrics = Path(run["out_dir"]) / "metrics.jsonl"
     while not metrics.exists() or not metrics.read_text().strip():
         time.sleep(0.002)
@@ -60,11 +74,20 @@ def first_step_seconds(ws: Workspace, sandbox: bool) -> float:
 
 def throughput(ws: Workspace, sandbox: bool, steps: int, width: int) -> float:
     """Steps per second over the run's logged steps (skipping the first 10% as warm-up)."""
-    run = registry.call("run-training", {"project": "proj", "sandbox": sandbox, "max_steps": steps, "wait": True,
-                                         "env": [f"TINY_WIDTH={width}"]}, ToolContext(ws))
+    run = registry.call(
+        "run-training",
+        {
+            "project": "proj",
+            "sandbox": sandbox,
+            "max_steps": steps,
+            "wait": True,
+            "env": [f"TINY_WIDTH={width}"],
+        },
+        ToolContext(ws),
+    )
     assert run["state"] == "succeeded", run["summary"]
     rows = [json.loads(x) for x in (Path(run["out_dir"]) / "metrics.jsonl").read_text().splitlines()]
-    rows = rows[len(rows) // 10:]
+    rows = rows[len(rows) // 10 :]
     return (rows[-1]["step"] - rows[0]["step"]) / (rows[-1]["time"] - rows[0]["time"])
 
 
@@ -83,16 +106,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bare = {}
         for mode in [None] + [m for m in ("bwrap", "unshare") if mode_works(m)]:
-            bare[mode or "none"] = statistics.median(launch_seconds(Path(tmp), mode) for _ in range(args.launches))
+            bare[mode or "none"] = statistics.median(
+                launch_seconds(Path(tmp), mode) for _ in range(args.launches)
+            )
         for mode, seconds in bare.items():
-            print(f"launch of `python -c pass` in mode {mode}: {seconds:.3f} s"
-                  + (f" ({seconds - bare['none']:+.3f} s vs none)" if mode != "none" else ""))
+            print(
+                f"launch of `python -c pass` in mode {mode}: {seconds:.3f} s"
+                + (f" ({seconds - bare['none']:+.3f} s vs none)" if mode != "none" else "")
+            )
         root = Path(tmp) / "ws"
         root.mkdir()
         shutil.copytree(TINY, root / "proj")
         ws = Workspace(root)
-        mode = registry.call("run-training", {"project": "proj", "max_steps": 1, "wait": True},
-                             ToolContext(ws))["sandbox_mode"]
+        mode = registry.call(
+            "run-training", {"project": "proj", "max_steps": 1, "wait": True}, ToolContext(ws)
+        )["sandbox_mode"]
         first = {True: [], False: []}
         speed = {True: [], False: []}
         for _ in range(args.repeats):
@@ -102,10 +130,14 @@ def main() -> None:
     inside, outside = statistics.median(first[True]), statistics.median(first[False])
     ratio = statistics.median(speed[True]) / statistics.median(speed[False])
     print(f"sandbox mode: {mode}; {args.repeats} repeats; medians")
-    print(f"time to first logged step: sandboxed {inside:.3f} s, unsandboxed {outside:.3f} s, "
-          f"added {inside - outside:+.3f} s (target < 0.3 s)")
-    print(f"throughput: sandboxed {statistics.median(speed[True]):.1f} steps/s, unsandboxed "
-          f"{statistics.median(speed[False]):.1f} steps/s, ratio {ratio:.3f} (target >= 0.98)")
+    print(
+        f"time to first logged step: sandboxed {inside:.3f} s, unsandboxed {outside:.3f} s, "
+        f"added {inside - outside:+.3f} s (target < 0.3 s)"
+    )
+    print(
+        f"throughput: sandboxed {statistics.median(speed[True]):.1f} steps/s, unsandboxed "
+        f"{statistics.median(speed[False]):.1f} steps/s, ratio {ratio:.3f} (target >= 0.98)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ def cluster_up() -> str | None:
     if not slurm.available():
         return "SLURM is not installed here (apt-get install -y slurmctld slurmd slurm-client munge)"
     if subprocess.run(["sinfo", "-h"], capture_output=True, timeout=20).returncode != 0:
-        done = subprocess.run(["bash", str(REPO / "tests" / "slurm" / "start.sh")], capture_output=True, text=True)
+        done = subprocess.run(
+            ["bash", str(REPO / "tests" / "slurm" / "start.sh")], capture_output=True, text=True
+        )
         if done.returncode != 0:
             return f"no SLURM cluster answers and tests/slurm/start.sh failed: {done.stderr.strip()[-300:]}"
     return None

@@ -39,8 +39,16 @@ def echo(text: str) -> str:
 mcp.run()
 '''
 
-INIT = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 0,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "bench", "version": "0"},
+    },
+}
 
 
 def _send(proc: subprocess.Popen, message: dict) -> None:
@@ -68,8 +76,9 @@ def _rss_mb(pid: int) -> float:
 def one_start(command: list[str], calls: int) -> dict:
     """Spawn, handshake; with ``calls`` also time tools/list round trips and read the idle RSS."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, bufsize=1)
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+    )
     try:
         _send(proc, INIT)
         _answer(proc, 0)
@@ -103,14 +112,19 @@ def measure(commands: dict[str, list[str]], starts: int, calls: int) -> dict[str
     figures = {}
     for name, series in runs.items():
         ordered = sorted(series[0]["list_ms"])
-        figures[name] = {"start_s": statistics.median(r["start_s"] for r in series),
-                         "list_p50_ms": statistics.median(ordered),
-                         "list_p95_ms": ordered[int(0.95 * (len(ordered) - 1))], "rss_mb": series[0]["rss_mb"]}
+        figures[name] = {
+            "start_s": statistics.median(r["start_s"] for r in series),
+            "list_p50_ms": statistics.median(ordered),
+            "list_p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
+            "rss_mb": series[0]["rss_mb"],
+        }
     return figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--starts", type=int, default=5, help="cold starts per server (median reported)")
     parser.add_argument("--calls", type=int, default=50, help="tools/list round trips per server")
     args = parser.parse_args()
@@ -123,22 +137,36 @@ def main() -> None:
         script = Path(sysconfig.get_path("scripts"), "mlintern-server")
         ours = [str(script)] if script.exists() else [sys.executable, "-m", "mlintern.server"]
         ours += ["--workspace", str(workspace)]
-        figures = measure({"minimal": [sys.executable, str(minimal)], "mlintern": ours}, args.starts, args.calls)
+        figures = measure(
+            {"minimal": [sys.executable, str(minimal)], "mlintern": ours}, args.starts, args.calls
+        )
     base, mine = figures["minimal"], figures["mlintern"]
 
     rows = [
-        ("cold start to initialize (s)", "start_s", "{:.3f}", f"<= 1.2x minimal ({1.2 * base['start_s']:.3f})",
-         mine["start_s"] <= 1.2 * base["start_s"]),
+        (
+            "cold start to initialize (s)",
+            "start_s",
+            "{:.3f}",
+            f"<= 1.2x minimal ({1.2 * base['start_s']:.3f})",
+            mine["start_s"] <= 1.2 * base["start_s"],
+        ),
         ("tools/list p50 (ms)", "list_p50_ms", "{:.2f}", "< 10 ms", mine["list_p50_ms"] < 10),
         ("tools/list p95 (ms)", "list_p95_ms", "{:.2f}", "", None),
-        ("idle RSS (MB)", "rss_mb", "{:.1f}", f"<= 1.3x minimal ({1.3 * base['rss_mb']:.1f})",
-         mine["rss_mb"] <= 1.3 * base["rss_mb"]),
+        (
+            "idle RSS (MB)",
+            "rss_mb",
+            "{:.1f}",
+            f"<= 1.3x minimal ({1.3 * base['rss_mb']:.1f})",
+            mine["rss_mb"] <= 1.3 * base["rss_mb"],
+        ),
     ]
     print(f"{'measure':<30} {'mlintern':>10} {'minimal':>10} {'ratio':>7}  target")
     for label, key, fmt, target, ok in rows:
         ratio = mine[key] / base[key] if base[key] else float("nan")
         verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
-        print(f"{label:<30} {fmt.format(mine[key]):>10} {fmt.format(base[key]):>10} {ratio:>6.2f}x  {target}{verdict}")
+        print(
+            f"{label:<30} {fmt.format(mine[key]):>10} {fmt.format(base[key]):>10} {ratio:>6.2f}x  {target}{verdict}"
+        )
     print(f"({args.starts} cold starts each, {args.calls} tools/list calls; python {sys.version.split()[0]})")
 
 

@@ -27,8 +27,13 @@ WARMUP = 10  # steps excluded from timing in both loops (train.py logs every 10 
 
 SPECS = {
     "vit": {"family": "vit", "d_model": 768, "num_layers": 12, "num_heads": 12, "optimizer": "adamw"},
-    "gpt_decoder": {"family": "transformer_decoder", "d_model": 768, "num_layers": 12, "num_heads": 12,
-                    "optimizer": "adamw"},
+    "gpt_decoder": {
+        "family": "transformer_decoder",
+        "d_model": 768,
+        "num_layers": 12,
+        "num_heads": 12,
+        "optimizer": "adamw",
+    },
     "resnet": {"family": "resnet", "num_layers": 50, "optimizer": "sgd"},
 }
 
@@ -61,16 +66,40 @@ print((steps - warmup) / (time.time() - t0))
 
 
 def make_spec(values: dict) -> dict:
-    facts = {k: {"value": v, "page": 1, "quote": f"{k} {v}", "source": "paper"} for k, v in values.items()
-             if k != "family"}
-    return {"title": f"bench {values['family']}", "family": {"value": values["family"], "evidence": []},
-            "hyperparameters": facts, "variants": {}, "default_variant": None}
+    facts = {
+        k: {"value": v, "page": 1, "quote": f"{k} {v}", "source": "paper"}
+        for k, v in values.items()
+        if k != "family"
+    }
+    return {
+        "title": f"bench {values['family']}",
+        "family": {"value": values["family"], "evidence": []},
+        "hyperparameters": facts,
+        "variants": {},
+        "default_variant": None,
+    }
 
 
 def generated_rate(project: Path, steps: int, env: dict) -> float:
-    subprocess.run([sys.executable, "train.py", "--pilot", "--max-steps", str(steps), "--log-every", "10",
-                    "--ckpt-every", "100000", "--out-dir", "bench_out"], cwd=project, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "train.py",
+            "--pilot",
+            "--max-steps",
+            str(steps),
+            "--log-every",
+            "10",
+            "--ckpt-every",
+            "100000",
+            "--out-dir",
+            "bench_out",
+        ],
+        cwd=project,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     rows = [json.loads(line) for line in (project / "bench_out" / "metrics.jsonl").read_text().splitlines()]
     (project / "bench_out" / "metrics.jsonl").unlink()
     start = next(r for r in rows if r["step"] == WARMUP)
@@ -78,8 +107,14 @@ def generated_rate(project: Path, steps: int, env: dict) -> float:
 
 
 def minimal_rate(project: Path, steps: int, env: dict) -> float:
-    out = subprocess.run([sys.executable, "-c", MINIMAL, str(steps), str(WARMUP)], cwd=project, env=env,
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MINIMAL, str(steps), str(WARMUP)],
+        cwd=project,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 

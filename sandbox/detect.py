@@ -36,15 +36,48 @@ def _works(argv: list[str]) -> bool:
 def mode_works(mode: str) -> bool:
     if mode == "bwrap":
         exe = shutil.which("bwrap")
-        return bool(exe) and _works([exe, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-                                     "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", "true"])
+        return bool(exe) and _works(
+            [
+                exe,
+                "--unshare-all",
+                "--die-with-parent",
+                "--cap-drop",
+                "ALL",
+                "--ro-bind",
+                "/",
+                "/",
+                "--proc",
+                "/proc",
+                "--dev",
+                "/dev",
+                "--",
+                "true",
+            ]
+        )
     if mode == "unshare":
         from mlintern.sandbox.launch import userns_prefix
 
         unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
         return bool(unshare and setpriv) and _works(
-            [*userns_prefix(), unshare, "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc",
-             "--propagation", "private", "--", "mount", "-t", "tmpfs", "tmpfs", "/tmp"])
+            [
+                *userns_prefix(),
+                unshare,
+                "--net",
+                "--pid",
+                "--fork",
+                "--kill-child",
+                "--mount",
+                "--mount-proc",
+                "--propagation",
+                "private",
+                "--",
+                "mount",
+                "-t",
+                "tmpfs",
+                "tmpfs",
+                "/tmp",
+            ]
+        )
     return mode == "rlimits"
 
 
@@ -53,11 +86,15 @@ def available_mode() -> str:
     forced = os.environ.get("MLINTERN_SANDBOX_MODE")
     if forced:
         if forced not in MODES:
-            raise ToolError(f"MLINTERN_SANDBOX_MODE={forced!r} is not a sandbox mode.",
-                            hint=f"Use one of {', '.join(MODES)}, or unset it.")
+            raise ToolError(
+                f"MLINTERN_SANDBOX_MODE={forced!r} is not a sandbox mode.",
+                hint=f"Use one of {', '.join(MODES)}, or unset it.",
+            )
         if not mode_works(forced):
-            raise ToolError(f"Sandbox mode {forced!r} was forced but does not work on this machine.",
-                            hint="Install bubblewrap (apt-get install bubblewrap) or unset MLINTERN_SANDBOX_MODE.",
-                            code="sandbox_unavailable")
+            raise ToolError(
+                f"Sandbox mode {forced!r} was forced but does not work on this machine.",
+                hint="Install bubblewrap (apt-get install bubblewrap) or unset MLINTERN_SANDBOX_MODE.",
+                code="sandbox_unavailable",
+            )
         return forced
     return next(m for m in MODES if mode_works(m))

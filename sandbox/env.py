@@ -16,19 +16,55 @@ from collections.abc import Mapping
 from mlintern.tools.errors import ToolError
 
 ALLOWED = (
-    "LANG", "LANGUAGE", "LC_*", "TZ", "TERM", "COLUMNS", "LINES",
-    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-    "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "CUDA_HOME", "CUDA_PATH", "NVIDIA_VISIBLE_DEVICES",
-    "NVIDIA_DRIVER_CAPABILITIES", "NCCL_*",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "TZ",
+    "TERM",
+    "COLUMNS",
+    "LINES",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "CUDA_VISIBLE_DEVICES",
+    "CUDA_DEVICE_ORDER",
+    "CUDA_HOME",
+    "CUDA_PATH",
+    "NVIDIA_VISIBLE_DEVICES",
+    "NVIDIA_DRIVER_CAPABILITIES",
+    "NCCL_*",
     "LD_LIBRARY_PATH",  # GPU containers find libcuda through it; not a secret (LD_PRELOAD stays out)
-    "PYTHONHASHSEED", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
-    "TORCH_HOME", "TORCH_CPP_LOG_LEVEL", "TORCH_DISTRIBUTED_DEBUG",
+    "PYTHONHASHSEED",
+    "PYTHONUNBUFFERED",
+    "PYTHONDONTWRITEBYTECODE",
+    "TORCH_HOME",
+    "TORCH_CPP_LOG_LEVEL",
+    "TORCH_DISTRIBUTED_DEBUG",
 )
 
 SECRET_PATTERNS = (
-    "*TOKEN*", "*_KEY", "*KEY_*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*",
-    "AWS_*", "AZURE_*", "GOOGLE_*", "GCP_*", "ANTHROPIC_*", "OPENAI_*", "HF_*", "HUGGING*",
-    "SSH_*", "GPG_*", "GITHUB_*", "WANDB_*", "*_AUTH*", "*COOKIE*", "*SESSION*",
+    "*TOKEN*",
+    "*_KEY",
+    "*KEY_*",
+    "*SECRET*",
+    "*PASSWORD*",
+    "*PASSWD*",
+    "*CREDENTIAL*",
+    "AWS_*",
+    "AZURE_*",
+    "GOOGLE_*",
+    "GCP_*",
+    "ANTHROPIC_*",
+    "OPENAI_*",
+    "HF_*",
+    "HUGGING*",
+    "SSH_*",
+    "GPG_*",
+    "GITHUB_*",
+    "WANDB_*",
+    "*_AUTH*",
+    "*COOKIE*",
+    "*SESSION*",
 )
 
 
@@ -66,14 +102,18 @@ def scrubbed_env(
     for item in passthrough:
         name, sep, value = item.partition("=")
         if not name.isidentifier():
-            raise ToolError(f"Environment entry {item!r} is not NAME or NAME=value.",
-                            hint="Pass names like HF_TOKEN or pairs like SEED=1.")
+            raise ToolError(
+                f"Environment entry {item!r} is not NAME or NAME=value.",
+                hint="Pass names like HF_TOKEN or pairs like SEED=1.",
+            )
         if sep:
             env[name] = value
         elif name in parent:
             env[name] = parent[name]
         else:
-            raise ToolError(f"Environment variable {name!r} was asked for but is not set.",
-                            hint=f"Set {name} in the server's environment, or pass {name}=value.")
+            raise ToolError(
+                f"Environment variable {name!r} was asked for but is not set.",
+                hint=f"Set {name} in the server's environment, or pass {name}=value.",
+            )
     env.update(extra or {})
     return env

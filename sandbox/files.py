@@ -34,9 +34,12 @@ class UnsafeFile(ToolError):
     """A path under a sandbox-written folder is a link, a special file, or too large."""
 
     def __init__(self, path: Path | str, what: str) -> None:
-        super().__init__(f"{path} {what}; mlintern does not follow links or open special files that training "
-                         "code may have planted.",
-                         hint="Remove it (or replace it with a regular file) and try again.", code="unsafe_file")
+        super().__init__(
+            f"{path} {what}; mlintern does not follow links or open special files that training "
+            "code may have planted.",
+            hint="Remove it (or replace it with a regular file) and try again.",
+            code="unsafe_file",
+        )
         self.path = str(path)
 
 
@@ -71,7 +74,9 @@ def _dir_fd(path: Path, root: Path | None, *, create: bool = False) -> Iterator[
                 nxt = os.open(name, DIR_FLAGS, dir_fd=fd)
             except OSError as err:
                 if err.errno in (errno.ELOOP, errno.ENOTDIR):
-                    raise UnsafeFile(base.joinpath(*parts[:i + 1]), "is a symbolic link or not a folder") from None
+                    raise UnsafeFile(
+                        base.joinpath(*parts[: i + 1]), "is a symbolic link or not a folder"
+                    ) from None
                 raise
             os.close(fd)
             fd = nxt
@@ -110,8 +115,14 @@ def open_read(path: Path | str, *, root: Path | str | None = None) -> Iterator:
         fh.close()
 
 
-def read_bytes(path: Path | str, *, limit: int = 16 * MiB, root: Path | str | None = None,
-               tail: bool = False, strict: bool = True) -> bytes:
+def read_bytes(
+    path: Path | str,
+    *,
+    limit: int = 16 * MiB,
+    root: Path | str | None = None,
+    tail: bool = False,
+    strict: bool = True,
+) -> bytes:
     """At most ``limit`` bytes: the whole file, or its last ``limit`` bytes when ``tail``.
 
     ``strict``: a file larger than ``limit`` (and not read as a tail) is an error rather than cut short.
@@ -125,14 +136,28 @@ def read_bytes(path: Path | str, *, limit: int = 16 * MiB, root: Path | str | No
         return fh.read(limit)
 
 
-def read_text(path: Path | str, *, limit: int = 16 * MiB, root: Path | str | None = None,
-              tail: bool = False, strict: bool = True) -> str:
+def read_text(
+    path: Path | str,
+    *,
+    limit: int = 16 * MiB,
+    root: Path | str | None = None,
+    tail: bool = False,
+    strict: bool = True,
+) -> str:
     """Like :func:`read_bytes`, decoded as UTF-8 with invalid bytes replaced."""
-    return read_bytes(path, limit=limit, root=root, tail=tail, strict=strict).decode("utf-8", errors="replace")
+    return read_bytes(path, limit=limit, root=root, tail=tail, strict=strict).decode(
+        "utf-8", errors="replace"
+    )
 
 
-def try_read_text(path: Path | str, *, limit: int = 16 * MiB, root: Path | str | None = None,
-                  tail: bool = False, strict: bool = True) -> str | None:
+def try_read_text(
+    path: Path | str,
+    *,
+    limit: int = 16 * MiB,
+    root: Path | str | None = None,
+    tail: bool = False,
+    strict: bool = True,
+) -> str | None:
     """:func:`read_text`, or ``None`` when the file is missing, unsafe or unreadable."""
     try:
         return read_text(path, limit=limit, root=root, tail=tail, strict=strict)
@@ -184,7 +209,9 @@ def write_bytes(path: Path | str, data: bytes, *, root: Path | str | None = None
             os.unlink(tmp, dir_fd=dfd)
         except FileNotFoundError:
             pass
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dfd)
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dfd
+        )
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -202,8 +229,14 @@ def write_text(path: Path | str, text: str, *, root: Path | str | None = None) -
     return write_bytes(path, text.encode("utf-8"), root=root)
 
 
-def copy_file(src: Path | str, dst: Path | str, *, src_root: Path | str | None = None,
-              dst_root: Path | str | None = None, limit: int = 64 * MiB) -> Path:
+def copy_file(
+    src: Path | str,
+    dst: Path | str,
+    *,
+    src_root: Path | str | None = None,
+    dst_root: Path | str | None = None,
+    limit: int = 64 * MiB,
+) -> Path:
     """Copy a regular file (never a link's target) to ``dst`` (never through a link)."""
     return write_bytes(dst, read_bytes(src, limit=limit, root=src_root), root=dst_root)
 
@@ -225,11 +258,14 @@ class Tail:
     read from near its end, the middle skipped. A link, FIFO or device reads as nothing.
     """
 
-    def __init__(self, path: Path | str, *, root: Path | str | None = None, chunk: int = MiB,
-                 max_line: int = 64 * 1024) -> None:
+    def __init__(
+        self, path: Path | str, *, root: Path | str | None = None, chunk: int = MiB, max_line: int = 64 * 1024
+    ) -> None:
         self.path, self.root = Path(path), root
         self.chunk, self.max_line = chunk, max_line
-        self.max_behind = 16 * chunk  # further behind than this, the middle is skipped (a huge or sparse file)
+        self.max_behind = (
+            16 * chunk
+        )  # further behind than this, the middle is skipped (a huge or sparse file)
         self.offset = 0
         self.skipping = False  # inside an over-long line: drop until its newline
         self.dropped = 0

@@ -43,11 +43,11 @@ SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
 
 WARNINGS = {
     "rlimits": "WARNING: no namespaces available here (no bubblewrap, no unshare): the training code can "
-               "read your files, use the network and signal your other processes. Only resource limits, a "
-               "scrubbed environment and killing its whole process tree apply. Install bubblewrap for a real "
-               "sandbox.",
+    "read your files, use the network and signal your other processes. Only resource limits, a "
+    "scrubbed environment and killing its whole process tree apply. Install bubblewrap for a real "
+    "sandbox.",
     "none": "WARNING: sandbox disabled (sandbox=false): the training code runs with your full file-system and "
-            "network access. Resource limits, the scrubbed environment and process-group kill still apply.",
+    "network access. Resource limits, the scrubbed environment and process-group kill still apply.",
 }
 
 
@@ -129,8 +129,9 @@ def _rlimits(policy: Policy, gpu_devices: list[str], uid: int) -> list[tuple[int
     return out
 
 
-def mount_plan(hidden: list[Path], readable: list[Path], writable: list[Path],
-               masked: list[Path] = ()) -> list[tuple[str, str]]:
+def mount_plan(
+    hidden: list[Path], readable: list[Path], writable: list[Path], masked: list[Path] = ()
+) -> list[tuple[str, str]]:
     """Ordered ``(kind, path)`` mounts: parents before children, and at one depth tmpfs, then ro, then rw.
 
     So a project inside a hidden workspace reappears writable, and the workspace's
@@ -147,12 +148,32 @@ def mount_plan(hidden: list[Path], readable: list[Path], writable: list[Path],
 
 
 def _bwrap_argv(policy: Policy, plan: list[tuple[str, str]], gpu: list[str]) -> list[str]:
-    argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-            "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/dev/shm"]
+    argv = [
+        shutil.which("bwrap") or "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--cap-drop",
+        "ALL",
+        "--new-session",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--tmpfs",
+        "/dev/shm",
+    ]
     if policy.network:
         argv.append("--share-net")
-    flag = {"tmpfs": ["--tmpfs"], "ro": ["--ro-bind"], "rw": ["--bind"], "seal": ["--remount-ro"],
-            "mask": ["--ro-bind", "/dev/null"]}
+    flag = {
+        "tmpfs": ["--tmpfs"],
+        "ro": ["--ro-bind"],
+        "rw": ["--bind"],
+        "seal": ["--remount-ro"],
+        "mask": ["--ro-bind", "/dev/null"],
+    }
     for kind, path in plan:
         argv += flag[kind] + ([path] if kind in ("tmpfs", "seal", "mask") else [path, path])
     for dev in gpu:
@@ -177,8 +198,19 @@ def userns_prefix() -> list[str]:
 
 
 def _unshare_argv(policy: Policy) -> list[str]:
-    argv = [*userns_prefix(), shutil.which("unshare") or "unshare", "--pid", "--fork", "--kill-child", "--mount",
-            "--mount-proc", "--propagation", "private", "--ipc", "--uts"]
+    argv = [
+        *userns_prefix(),
+        shutil.which("unshare") or "unshare",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount",
+        "--mount-proc",
+        "--propagation",
+        "private",
+        "--ipc",
+        "--uts",
+    ]
     if not policy.network:
         argv.append("--net")
     return argv
@@ -202,15 +234,24 @@ def hand_over(folders: list[Path], uid: int, gid: int) -> None:
 def refuse_root_without_namespaces(mode: str) -> None:
     """rlimits mode shares the host's users: as root, the training code would be root on the host."""
     if mode == "rlimits" and os.geteuid() == 0:
-        raise ToolError("Refusing to run training code as root without a sandbox: no namespace sandbox works "
-                        "here (no bubblewrap, no user namespaces), so it would run as root on this machine.",
-                        hint="Install bubblewrap (apt-get install bubblewrap), run mlintern as a normal user, or "
-                             "opt out explicitly with sandbox=false (--no-sandbox) if you trust this code.",
-                        code="sandbox_unavailable")
+        raise ToolError(
+            "Refusing to run training code as root without a sandbox: no namespace sandbox works "
+            "here (no bubblewrap, no user namespaces), so it would run as root on this machine.",
+            hint="Install bubblewrap (apt-get install bubblewrap), run mlintern as a normal user, or "
+            "opt out explicitly with sandbox=false (--no-sandbox) if you trust this code.",
+            code="sandbox_unavailable",
+        )
 
 
-def prepare(cmd: list[str], policy: Policy, *, status_fd: int, sandbox: bool = True,
-            mode: str | None = None, parent_env: dict[str, str] | None = None) -> Launch:
+def prepare(
+    cmd: list[str],
+    policy: Policy,
+    *,
+    status_fd: int,
+    sandbox: bool = True,
+    mode: str | None = None,
+    parent_env: dict[str, str] | None = None,
+) -> Launch:
     """Build the launch of ``cmd`` under ``policy`` in the strongest working mode."""
     mode = (mode or available_mode()) if sandbox else "none"
     refuse_root_without_namespaces(mode)
@@ -219,12 +260,17 @@ def prepare(cmd: list[str], policy: Policy, *, status_fd: int, sandbox: bool = T
     secret_dirs = [Path(d).resolve() for d in SECRET_DIRS if Path(d).is_dir()]
     hidden = sorted({*homes, *PRIVATE_TMP, *secret_dirs, *(Path(p).resolve() for p in policy.hidden)})
     masked = [Path(f) for f in SECRET_FILES if Path(f).is_file()]
-    readable = _minimal([p for p in _interpreter_paths()
-                         if any(p.is_relative_to(h) for h in hidden) and p not in hidden])
+    readable = _minimal(
+        [p for p in _interpreter_paths() if any(p.is_relative_to(h) for h in hidden) and p not in hidden]
+    )
     writable = [Path(p).resolve() for p in policy.writable]
     plan = mount_plan(hidden, readable, writable, masked)
-    env = scrubbed_env(parent_env, passthrough=policy.env_pass, extra=policy.env_set,
-                       home=SANDBOX_HOME if mode in ("bwrap", "unshare") else str(policy.workdir))
+    env = scrubbed_env(
+        parent_env,
+        passthrough=policy.env_pass,
+        extra=policy.env_set,
+        home=SANDBOX_HOME if mode in ("bwrap", "unshare") else str(policy.workdir),
+    )
     config: dict = {"status_fd": status_fd, "pidns": mode in ("bwrap", "unshare"), "cwd": str(policy.workdir)}
     prefix: list[str] = []
     if mode == "bwrap":
@@ -233,13 +279,26 @@ def prepare(cmd: list[str], policy: Policy, *, status_fd: int, sandbox: bool = T
         prefix = _unshare_argv(policy)
         config["mounts"] = plan
         config["dev_nodes"] = gpu
-        config["prefix"] = [shutil.which("setpriv") or "setpriv", "--bounding-set=-all", "--inh-caps=-all",
-                            "--ambient-caps=-all", "--no-new-privs", "--"]
+        config["prefix"] = [
+            shutil.which("setpriv") or "setpriv",
+            "--bounding-set=-all",
+            "--inh-caps=-all",
+            "--ambient-caps=-all",
+            "--no-new-privs",
+            "--",
+        ]
         uid, gid = sandbox_ids()
         if uid != os.geteuid():  # started by root: the command runs as the unprivileged sandbox user
             config["prefix"][1:1] = [f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
             config["home_owner"] = [uid, gid]
             hand_over(writable, uid, gid)
     argv = [*prefix, sys.executable, "-I", "-S", "-c", REAPER_SOURCE, json.dumps(config), "--", *cmd]
-    return Launch(argv=argv, env=env, cwd=str(policy.workdir), mode=mode, rlimits=_rlimits(policy, gpu, sandbox_ids()[0] if mode == "unshare" else os.getuid()),
-                  pidns=config["pidns"], warning=WARNINGS.get(mode))
+    return Launch(
+        argv=argv,
+        env=env,
+        cwd=str(policy.workdir),
+        mode=mode,
+        rlimits=_rlimits(policy, gpu, sandbox_ids()[0] if mode == "unshare" else os.getuid()),
+        pidns=config["pidns"],
+        warning=WARNINGS.get(mode),
+    )

@@ -40,8 +40,12 @@ def setup_dev(extra):
             pass
         _run(["mount", "--no-canonicalize", "--bind", f"/proc/self/fd/{fd}", node], pass_fds=(fd,))
         os.close(fd)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                         ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, f"/dev/{name}")
     for sub in ("shm", "pts"):
         os.mkdir(f"/dev/{sub}")
@@ -63,8 +67,12 @@ def setup_mounts(plan, dev_nodes=None):
     # /proc stays writable (CUDA fails to initialise on a read-only /proc, error 304), except its
     # kernel-tuning parts, made read-only as bubblewrap does.
     for point in [p for p in points if p not in ("/proc", "/dev") and not p.startswith(("/proc/", "/dev/"))]:
-        subprocess.run(["mount", "-o", "remount,bind,ro", point], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["mount", "-o", "remount,bind,ro", point],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     for path in ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"):
         if os.path.exists(path):
             _run(["mount", "--bind", path, path])
@@ -127,7 +135,7 @@ def _processes():
                 line = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         if fields[0] != "Z":
             table[int(name)] = (int(fields[1]), line)
     return table
@@ -186,7 +194,7 @@ def kill_leftovers(me, child, pidns, rounds=200):
 
 def main():
     config = json.loads(sys.argv[1])
-    cmd = sys.argv[sys.argv.index("--") + 1:]
+    cmd = sys.argv[sys.argv.index("--") + 1 :]
     status = os.fdopen(config["status_fd"], "w")
     if config.get("mounts"):
         try:
@@ -215,8 +223,11 @@ def main():
     signal.signal(signal.SIGINT, forward)
     code = child.wait()
     left = kill_leftovers(os.getpid(), child.pid, config.get("pidns"))
-    report = {"returncode": code, "signal": -code if code < 0 else None,
-              "leftovers": [cmd for _, cmd in left][:20]}
+    report = {
+        "returncode": code,
+        "signal": -code if code < 0 else None,
+        "leftovers": [cmd for _, cmd in left][:20],
+    }
     status.write(json.dumps(report) + "\n")
     status.close()
     sys.exit(code if code >= 0 else 128 - code)

@@ -22,19 +22,38 @@ from mlintern.tools.errors import ToolError
 MAX_OUTPUT = 1024 * 1024
 
 
-def run_sandboxed(cmd: list[str], workdir: Path, *, timeout: float = 300, memory_gb: float = 8,
-                  hidden: tuple[Path, ...] = ()) -> tuple[int, str, str]:
+def run_sandboxed(
+    cmd: list[str],
+    workdir: Path,
+    *,
+    timeout: float = 300,
+    memory_gb: float = 8,
+    hidden: tuple[Path, ...] = (),
+) -> tuple[int, str, str]:
     """``(returncode, stdout, stderr)`` of ``cmd`` run in ``workdir`` (its only writable folder), no network."""
-    policy = Policy(workdir=workdir, writable=(workdir,), hidden=hidden, gpu=False,
-                    limits=Limits(memory_bytes=int(memory_gb * GiB), max_procs=64, file_bytes=GiB))
+    policy = Policy(
+        workdir=workdir,
+        writable=(workdir,),
+        hidden=hidden,
+        gpu=False,
+        limits=Limits(memory_bytes=int(memory_gb * GiB), max_procs=64, file_bytes=GiB),
+    )
     mode = available_mode()
     sandbox = not (mode == "rlimits" and os.geteuid() == 0)
     read_end, write_end = os.pipe()
     try:
         launch = prepare(cmd, policy, status_fd=write_end, sandbox=sandbox, mode=mode if sandbox else None)
-        proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(write_end,),
-                                preexec_fn=launch.apply_limits, start_new_session=True)
+        proc = subprocess.Popen(
+            launch.argv,
+            env=launch.env,
+            cwd=launch.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(write_end,),
+            preexec_fn=launch.apply_limits,
+            start_new_session=True,
+        )
     finally:
         os.close(write_end)
     try:
@@ -42,12 +61,18 @@ def run_sandboxed(cmd: list[str], workdir: Path, *, timeout: float = 300, memory
     except subprocess.TimeoutExpired:
         kill_tree(proc.pid)
         proc.communicate()
-        raise ToolError(f"The sandboxed command did not finish within {timeout:g} s and was killed.",
-                        hint="The generated code is too slow to check here.", code="timeout") from None
+        raise ToolError(
+            f"The sandboxed command did not finish within {timeout:g} s and was killed.",
+            hint="The generated code is too slow to check here.",
+            code="timeout",
+        ) from None
     finally:
         os.close(read_end)
-    return (proc.returncode, out[-MAX_OUTPUT:].decode(errors="replace"),
-            err[-MAX_OUTPUT:].decode(errors="replace"))
+    return (
+        proc.returncode,
+        out[-MAX_OUTPUT:].decode(errors="replace"),
+        err[-MAX_OUTPUT:].decode(errors="replace"),
+    )
 
 
 WORKER_SOURCE = (Path(__file__).with_name("worker.py")).read_text()
@@ -68,17 +93,34 @@ class Worker:
         import tempfile
 
         workdir = Path(tempfile.mkdtemp(prefix="mlintern-worker-"))
-        policy = Policy(workdir=workdir, writable=(workdir,), gpu=False,
-                        limits=Limits(memory_bytes=int(self.memory_gb * GiB), max_procs=64, file_bytes=GiB))
+        policy = Policy(
+            workdir=workdir,
+            writable=(workdir,),
+            gpu=False,
+            limits=Limits(memory_bytes=int(self.memory_gb * GiB), max_procs=64, file_bytes=GiB),
+        )
         mode = available_mode()
         sandbox = not (mode == "rlimits" and os.geteuid() == 0)
         read_end, write_end = os.pipe()
         try:
-            launch = prepare([sys.executable, "-c", WORKER_SOURCE, json.dumps(list(self.modules))], policy,
-                             status_fd=write_end, sandbox=sandbox, mode=mode if sandbox else None)
-            self.proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
-                                         preexec_fn=launch.apply_limits, start_new_session=True)
+            launch = prepare(
+                [sys.executable, "-c", WORKER_SOURCE, json.dumps(list(self.modules))],
+                policy,
+                status_fd=write_end,
+                sandbox=sandbox,
+                mode=mode if sandbox else None,
+            )
+            self.proc = subprocess.Popen(
+                launch.argv,
+                env=launch.env,
+                cwd=launch.cwd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(write_end,),
+                preexec_fn=launch.apply_limits,
+                start_new_session=True,
+            )
         finally:
             os.close(write_end)
             os.close(read_end)
@@ -93,8 +135,11 @@ class Worker:
         line = self.proc.stdout.readline(MAX_OUTPUT) if ready else b""
         if not line:
             self.stop()
-            raise ToolError(f"The sandboxed worker gave no answer within {timeout:g} s (or died); it was killed.",
-                            hint="The generated code is too slow or crashed; try again.", code="timeout")
+            raise ToolError(
+                f"The sandboxed worker gave no answer within {timeout:g} s (or died); it was killed.",
+                hint="The generated code is too slow or crashed; try again.",
+                code="timeout",
+            )
         return json.loads(line)
 
     def request(self, payload: dict, timeout: float = 300) -> dict:

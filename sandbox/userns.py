@@ -18,7 +18,7 @@ CLONE_NEWUSER = 0x10000000
 
 def main():
     config = json.loads(sys.argv[1])
-    cmd = sys.argv[sys.argv.index("--") + 1:]
+    cmd = sys.argv[sys.argv.index("--") + 1 :]
     go_r, go_w = os.pipe()
     done_r, done_w = os.pipe()
     helper = os.fork()
@@ -29,8 +29,11 @@ def main():
         try:
             if os.read(go_r, 1) == b"g":
                 target = os.getppid()
-                for name, text in (("setgroups", "deny"), ("uid_map", f"0 {config['uid']} 1\n"),
-                                   ("gid_map", f"0 {config['gid']} 1\n")):
+                for name, text in (
+                    ("setgroups", "deny"),
+                    ("uid_map", f"0 {config['uid']} 1\n"),
+                    ("gid_map", f"0 {config['gid']} 1\n"),
+                ):
                     with open(f"/proc/{target}/{name}", "w") as fh:
                         fh.write(text)
                 ok = b"k"

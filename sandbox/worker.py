@@ -35,8 +35,8 @@ if "torch" in json.loads(sys.argv[1]):
 
 _DRIVER = {
     "count_params": (
-        "def _entry(values):\n"
-        "    return [count_params(ModelConfig()), count_params(ModelConfig(**values))]\n"),
+        "def _entry(values):\n    return [count_params(ModelConfig()), count_params(ModelConfig(**values))]\n"
+    ),
     # each configuration's count, None for one the model cannot build (scaffold's fit to a stated count)
     "count_each": (
         "def _entry(many):\n"
@@ -46,7 +46,8 @@ _DRIVER = {
         "            out.append(count_params(ModelConfig(**values)))\n"
         "        except (AssertionError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError):\n"
         "            out.append(None)\n"
-        "    return out\n"),
+        "    return out\n"
+    ),
 }
 
 
@@ -79,8 +80,13 @@ def main():
         with os.fdopen(rfd, "rb") as fh:
             data = fh.read(1 << 20)
         os.waitpid(pid, 0)
-        sys.stdout.write((data.decode(errors="replace").strip() or json.dumps(
-            {"error": ["Crashed", "the request's process died without an answer"]})) + "\n")
+        sys.stdout.write(
+            (
+                data.decode(errors="replace").strip()
+                or json.dumps({"error": ["Crashed", "the request's process died without an answer"]})
+            )
+            + "\n"
+        )
         sys.stdout.flush()
 
 

@@ -33,7 +33,9 @@ def _first_sentence(text: str) -> str:
     return paragraph.split(". ")[0].rstrip(".") + "."
 
 
-def _add_option(parser: argparse.ArgumentParser, tool: registry.Tool, name: str, prop: dict, required: bool) -> None:
+def _add_option(
+    parser: argparse.ArgumentParser, tool: registry.Tool, name: str, prop: dict, required: bool
+) -> None:
     kind = prop.get("type")
     if isinstance(kind, list):  # e.g. ["string", "null"]
         kind = next((k for k in kind if k != "null"), "string")
@@ -45,21 +47,35 @@ def _add_option(parser: argparse.ArgumentParser, tool: registry.Tool, name: str,
     help_text = help_text.replace("%", "%%")  # argparse formats help with %
     dest = name
     if name in tool.cli_positional:
-        parser.add_argument(dest, metavar=name.upper(), nargs=None if required else "?",
-                            type=_converter(kind), help=help_text or None)
+        parser.add_argument(
+            dest,
+            metavar=name.upper(),
+            nargs=None if required else "?",
+            type=_converter(kind),
+            help=help_text or None,
+        )
         return
     flags = [f"--{name.replace('_', '-')}"]
     if name in tool.cli_short:
         flags.insert(0, tool.cli_short[name])
     if kind == "boolean":
-        parser.add_argument(*flags, dest=dest, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        parser.add_argument(
+            *flags, dest=dest, action=argparse.BooleanOptionalAction, default=None, help=help_text
+        )
         return
     if kind in ("array", "object"):
         help_text += " (JSON)" if kind == "object" else " (JSON list, or repeat the option)"
-    parser.add_argument(*flags, dest=dest, required=required, default=None,
-                        action="append" if kind == "array" else "store",
-                        type=_converter(kind if kind != "array" else (prop.get("items") or {}).get("type", "string")),
-                        choices=prop.get("enum"), metavar=name.upper(), help=help_text)
+    parser.add_argument(
+        *flags,
+        dest=dest,
+        required=required,
+        default=None,
+        action="append" if kind == "array" else "store",
+        type=_converter(kind if kind != "array" else (prop.get("items") or {}).get("type", "string")),
+        choices=prop.get("enum"),
+        metavar=name.upper(),
+        help=help_text,
+    )
 
 
 def _converter(kind: str | None):
@@ -87,20 +103,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlintern {__version__}")
     sub = parser.add_subparsers(dest="tool", metavar="TOOL")
     for tool in registry.tools().values():
-        tp = sub.add_parser(tool.name, help=_first_sentence(tool.description).replace("%", "%%"),
-                            description=tool.description.replace("%", "%%"),
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        tp = sub.add_parser(
+            tool.name,
+            help=_first_sentence(tool.description).replace("%", "%%"),
+            description=tool.description.replace("%", "%%"),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         required = set(tool.input_schema.get("required", []))
         for name, prop in tool.input_schema.get("properties", {}).items():
             _add_option(tp, tool, name, prop, name in required)
-        tp.add_argument("--workspace", "-w", dest="_workspace", default=None, metavar="DIR",
-                        help="Workspace folder holding .mlintern/ state. Default: $MLINTERN_WORKSPACE or the current folder.")
+        tp.add_argument(
+            "--workspace",
+            "-w",
+            dest="_workspace",
+            default=None,
+            metavar="DIR",
+            help="Workspace folder holding .mlintern/ state. Default: $MLINTERN_WORKSPACE or the current folder.",
+        )
         tp.add_argument("--json", dest="_json", action="store_true", help="Print the whole result as JSON.")
         if "yes" in tool.input_schema.get("properties", {}):  # the tool's own --yes pre-approves as well
             continue
-        tp.add_argument("--yes", "-y", dest="_yes", action="store_true",
-                        help="Pre-approve steps that weaken the sandbox (--no-sandbox, nnodes > 1 network). Without "
-                             "it they are asked on a terminal and refused otherwise.")
+        tp.add_argument(
+            "--yes",
+            "-y",
+            dest="_yes",
+            action="store_true",
+            help="Pre-approve steps that weaken the sandbox (--no-sandbox, nnodes > 1 network). Without "
+            "it they are asked on a terminal and refused otherwise.",
+        )
     return parser
 
 
@@ -166,10 +196,19 @@ def main(argv: list[str] | None = None) -> int:
     progress = _ProgressLine(enabled=sys.stderr.isatty() or os.environ.get("MLINTERN_PROGRESS") == "1")
     cancel = threading.Event()
     try:
-        workspace = Workspace(ns._workspace or os.environ.get("MLINTERN_WORKSPACE") or os.getcwd(), confined=False,
-                              base=os.getcwd())
-        ctx = registry.ToolContext(workspace, face="cli", progress=progress, cancel_event=cancel,
-                                   log=lambda m: print(m, file=sys.stderr), ask_approval=_cli_approval(bool(getattr(ns, "_yes", False) or args.get("yes"))))
+        workspace = Workspace(
+            ns._workspace or os.environ.get("MLINTERN_WORKSPACE") or os.getcwd(),
+            confined=False,
+            base=os.getcwd(),
+        )
+        ctx = registry.ToolContext(
+            workspace,
+            face="cli",
+            progress=progress,
+            cancel_event=cancel,
+            log=lambda m: print(m, file=sys.stderr),
+            ask_approval=_cli_approval(bool(getattr(ns, "_yes", False) or args.get("yes"))),
+        )
         result = _call_interruptibly(tool.name, args, ctx, cancel)
     except ToolError as err:
         progress.close()
@@ -186,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # a bug in mlintern: say so, with the traceback
         progress.close()
         traceback.print_exc()
-        print(f"mlintern {tool.name}: internal error (a bug in mlintern; please report it with the traceback above)",
-              file=sys.stderr)
+        print(
+            f"mlintern {tool.name}: internal error (a bug in mlintern; please report it with the traceback above)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     progress.close()
     if ns._json:
@@ -199,15 +240,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def _work_failed(args: dict, result: dict) -> bool:
     """Exit 1 when the call worked but the work did not: a waited-for run that failed, a fix that did not verify."""
-    return (result.get("ok") is False or result.get("verified") is False
-            or (args.get("wait") is True and result.get("state") in ("failed", "lost")))
+    return (
+        result.get("ok") is False
+        or result.get("verified") is False
+        or (args.get("wait") is True and result.get("state") in ("failed", "lost"))
+    )
 
 
 def _json_arrays(tool: registry.Tool, args: dict) -> dict:
     """A single array option may be given as one JSON list: ``--env '["A","B"]'``."""
     for name, value in args.items():
         prop = tool.input_schema.get("properties", {}).get(name, {})
-        if prop.get("type") == "array" and isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        if (
+            prop.get("type") == "array"
+            and isinstance(value, list)
+            and len(value) == 1
+            and isinstance(value[0], str)
+        ):
             text = value[0].strip()
             if text.startswith("["):
                 try:
@@ -219,6 +268,7 @@ def _json_arrays(tool: registry.Tool, args: dict) -> dict:
 
 def _call_interruptibly(name: str, args: dict, ctx: registry.ToolContext, cancel: threading.Event) -> dict:
     """Ctrl-C (or SIGTERM) sets the cancel event so the tool stops its work cleanly."""
+
     def on_signal(signum, frame):
         if cancel.is_set():  # second Ctrl-C: give up waiting
             raise KeyboardInterrupt
@@ -245,14 +295,23 @@ def server_main(argv: list[str] | None = None) -> int:
         "or run them autonomously with --auto (see `mlintern-server --auto --help`).",
     )
     parser.add_argument("--version", action="version", version=f"mlintern {__version__}")
-    parser.add_argument("--workspace", "-w", default=None, metavar="DIR",
-                        help="Workspace folder (state in DIR/.mlintern). Default: $MLINTERN_WORKSPACE or the "
-                        "current folder; the LSP server uses the editor's workspace folder when not given.")
+    parser.add_argument(
+        "--workspace",
+        "-w",
+        default=None,
+        metavar="DIR",
+        help="Workspace folder (state in DIR/.mlintern). Default: $MLINTERN_WORKSPACE or the "
+        "current folder; the LSP server uses the editor's workspace folder when not given.",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--lsp", action="store_true", help="Serve the Language Server Protocol over stdio.")
-    mode.add_argument("--http", metavar="HOST:PORT", help="Serve MCP over streamable HTTP at http://HOST:PORT/mcp.")
+    mode.add_argument(
+        "--http", metavar="HOST:PORT", help="Serve MCP over streamable HTTP at http://HOST:PORT/mcp."
+    )
     mode.add_argument("--auto", action="store_true", help="Autonomous mode (handled before this parser).")
-    parser.add_argument("--stdio", action="store_true", help="Use stdio (the default; accepted for LSP clients).")
+    parser.add_argument(
+        "--stdio", action="store_true", help="Use stdio (the default; accepted for LSP clients)."
+    )
     try:
         ns = parser.parse_args(argv)
     except SystemExit as exc:
@@ -282,5 +341,7 @@ def server_main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":  # `python -m mlintern.server.cli` is `mlintern`; `python -m mlintern.server` the server
+if (
+    __name__ == "__main__"
+):  # `python -m mlintern.server.cli` is `mlintern`; `python -m mlintern.server` the server
     sys.exit(main())

@@ -76,12 +76,21 @@ class Options:
 
     BRAINS = ("offline", "anthropic", "auto")
     # option -> the tool arguments it fills
-    TOOL_ARGUMENTS = {"sandbox": ("sandbox",), "brain": ("brain",), "budget_minutes": ("budget_minutes", "max_minutes"),
-                      "max_usd": ("max_usd",), "max_repairs": ("max_repairs",)}
+    TOOL_ARGUMENTS = {
+        "sandbox": ("sandbox",),
+        "brain": ("brain",),
+        "budget_minutes": ("budget_minutes", "max_minutes"),
+        "max_usd": ("max_usd",),
+        "max_repairs": ("max_repairs",),
+    }
 
     def tool_defaults(self) -> dict[str, Any]:
-        return {argument: getattr(self, name) for name, arguments in self.TOOL_ARGUMENTS.items()
-                if name in self.given for argument in arguments}
+        return {
+            argument: getattr(self, name)
+            for name, arguments in self.TOOL_ARGUMENTS.items()
+            if name in self.given
+            for argument in arguments
+        }
 
 
 def _snake(name: str) -> str:
@@ -112,8 +121,12 @@ def options_from_json(raw: Any) -> tuple[Options, list[str]]:
         elif isinstance(default, int):
             ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10
         elif isinstance(default, float):
-            ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and (
-                value > 0 if name == "budget_minutes" else value >= 0)
+            ok = (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and (value > 0 if name == "budget_minutes" else value >= 0)
+            )
         else:
             ok = isinstance(value, str)
         if ok and name == "brain" and value not in Options.BRAINS:
@@ -210,15 +223,23 @@ def result_document(result: dict, root: Path) -> str | None:
 def run_status(run: dict) -> dict:
     """A runs row -> what a status bar shows (``mlintern/runs`` notification)."""
     meta = run.get("meta") or {}
-    return {"run_id": run["id"], "project": run["project"], "status": run["status"], "mode": run.get("mode"),
-            "step": meta.get("step"), "total_steps": meta.get("total_steps"),
-            "loss": (meta.get("last_metrics") or {}).get("loss")}
+    return {
+        "run_id": run["id"],
+        "project": run["project"],
+        "status": run["status"],
+        "mode": run.get("mode"),
+        "step": meta.get("step"),
+        "total_steps": meta.get("total_steps"),
+        "loss": (meta.get("last_metrics") or {}).get("loss"),
+    }
 
 
 # ------------------------------------------------------------------- diagnostics
 def _line_range(line: int) -> types.Range:
     row = max(line - 1, 0)
-    return types.Range(start=types.Position(line=row, character=0), end=types.Position(line=row + 1, character=0))
+    return types.Range(
+        start=types.Position(line=row, character=0), end=types.Position(line=row + 1, character=0)
+    )
 
 
 def resolve_in(root: Path, file: str) -> Path:
@@ -283,8 +304,9 @@ def edit_to_text_edit(edit: dict) -> types.TextEdit:
     """
     first_row, end_row, new_text = lsp_range(edit)
     return types.TextEdit(
-        range=types.Range(start=types.Position(line=first_row, character=0),
-                          end=types.Position(line=end_row, character=0)),
+        range=types.Range(
+            start=types.Position(line=first_row, character=0), end=types.Position(line=end_row, character=0)
+        ),
         new_text=new_text,
     )
 
@@ -295,8 +317,11 @@ def fix_to_workspace_edit(fix: dict, root: Path) -> types.WorkspaceEdit:
     for edit in fix.get("edits") or []:
         target = resolve_in(root, str(edit["path"]))
         if not target.is_relative_to(root):
-            raise ToolError(f"The fix edits {target}, which is outside the workspace {root}.",
-                            hint="Only edits inside the workspace are applied.", code="path_outside_workspace")
+            raise ToolError(
+                f"The fix edits {target}, which is outside the workspace {root}.",
+                hint="Only edits inside the workspace are applied.",
+                code="path_outside_workspace",
+            )
         changes.setdefault(path_to_uri(target), []).append(edit_to_text_edit(edit))
     if not changes:
         raise ToolError(f"The fix {fix.get('title')!r} has no edits.", code="invalid_fix")
@@ -306,7 +331,9 @@ def fix_to_workspace_edit(fix: dict, root: Path) -> types.WorkspaceEdit:
     return types.WorkspaceEdit(changes=changes)
 
 
-def fix_to_code_action(fix: dict, diagnostic: types.Diagnostic, root: Path, preferred: bool) -> types.CodeAction:
+def fix_to_code_action(
+    fix: dict, diagnostic: types.Diagnostic, root: Path, preferred: bool
+) -> types.CodeAction:
     confidence = fix.get("confidence")
     suffix = f" ({round(100 * confidence)}% confidence)" if isinstance(confidence, int | float) else ""
     return types.CodeAction(
@@ -372,8 +399,8 @@ def json_path_at(text: str, line: int, character: int) -> list[str] | None:
             j = i + 1
             while j < n and text[j] != '"':
                 j += 2 if text[j] == "\\" else 1
-            is_key = bool(stack) and stack[-1][0] == "{" and text[j + 1:j + 64].lstrip().startswith(":")
-            token = text[i + 1:j]
+            is_key = bool(stack) and stack[-1][0] == "{" and text[j + 1 : j + 64].lstrip().startswith(":")
+            token = text[i + 1 : j]
             if is_key:
                 stack[-1][1] = token
             if i <= offset <= j:
@@ -446,7 +473,10 @@ def fact_markdown(key: str, fact: dict, *, pilot_value: Any = None) -> str:
     if quote and source != "default":
         lines += ["", f"> {quote}"]
     if pilot_value is not None:
-        lines += ["", f"pilot config: `{json.dumps(pilot_value)}` (mlintern's small config for quick CPU runs)"]
+        lines += [
+            "",
+            f"pilot config: `{json.dumps(pilot_value)}` (mlintern's small config for quick CPU runs)",
+        ]
     return "\n".join(lines)
 
 

@@ -88,7 +88,9 @@ class MlinternLanguageServer(LanguageServer):
     @property
     def workspace_state(self) -> Workspace:
         if self.ws is None:
-            raise ToolError("The server has no workspace yet.", hint="Send `initialize` first.", code="not_ready")
+            raise ToolError(
+                "The server has no workspace yet.", hint="Send `initialize` first.", code="not_ready"
+            )
         return self.ws
 
     def from_thread(self, fn, *args) -> None:
@@ -118,8 +120,12 @@ class MlinternLanguageServer(LanguageServer):
         self.running[key] = cancel
         token = await self.begin_progress(tool, cancel) if tool.long_running else None
         ctx = registry.ToolContext(
-            ws, face="lsp", cancel_event=cancel,
-            progress=(lambda d, t, m: self.from_thread(self.report_progress, token, d, t, m)) if token else None,
+            ws,
+            face="lsp",
+            cancel_event=cancel,
+            progress=(lambda d, t, m: self.from_thread(self.report_progress, token, d, t, m))
+            if token
+            else None,
             log=lambda m: log.info("%s: %s", tool.name, m),
             # the person's own editor setting mlintern.sandbox=false is their approval to run unsandboxed
             ask_approval=(lambda question: True) if self.options.sandbox is False else None,
@@ -127,7 +133,8 @@ class MlinternLanguageServer(LanguageServer):
         outcome = "failed"
         try:
             result = await asyncio.get_running_loop().run_in_executor(
-                self.tool_pool, registry.call, tool.name, arguments, ctx)
+                self.tool_pool, registry.call, tool.name, arguments, ctx
+            )
             outcome = str(result.get("summary") or "done").splitlines()[0]
             return result
         except asyncio.CancelledError:
@@ -153,7 +160,9 @@ class MlinternLanguageServer(LanguageServer):
             log.warning("client refused a progress token: %s", err)
             return None
         self.work_done_progress.begin(token, conv.progress_begin(tool.title))
-        self.work_done_progress.tokens[token].add_done_callback(lambda _f: cancel.set())  # user pressed Cancel
+        self.work_done_progress.tokens[token].add_done_callback(
+            lambda _f: cancel.set()
+        )  # user pressed Cancel
         return token
 
     def report_progress(self, token: str, done: float, total: float | None, message: str | None) -> None:
@@ -185,7 +194,8 @@ class MlinternLanguageServer(LanguageServer):
         if self._refresh_timer is not None:
             self._refresh_timer.cancel()
         self._refresh_timer = self.loop.call_later(  # type: ignore[union-attr]
-            REFRESH_DELAY_S, lambda: asyncio.ensure_future(self.refresh_diagnostics()))
+            REFRESH_DELAY_S, lambda: asyncio.ensure_future(self.refresh_diagnostics())
+        )
 
     async def refresh_diagnostics(self) -> None:
         """Re-read runs and diagnoses; publish what changed (diagnostics and the ``mlintern/runs`` list)."""
@@ -204,7 +214,9 @@ class MlinternLanguageServer(LanguageServer):
                 asyncio.ensure_future(self.diagnose_run(run))
         if not self.options.diagnostics:
             return
-        shown = stored + [d for ds in self.log_diagnoses.values() for d in ds if d.get("id") not in self.applied]
+        shown = stored + [
+            d for ds in self.log_diagnoses.values() for d in ds if d.get("id") not in self.applied
+        ]
         self.diagnoses_by_id.update({d["id"]: d for d in shown if d.get("id")})
         self.publish(conv.group_diagnostics(shown, self.ws.root))
 
@@ -219,7 +231,9 @@ class MlinternLanguageServer(LanguageServer):
         for uri in set(self.published) | set(grouped):
             new = grouped.get(uri, [])
             if new != self.published.get(uri, []):
-                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=new))
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=uri, diagnostics=new)
+                )
         self.published = {uri: ds for uri, ds in grouped.items() if ds}
 
     async def diagnose_run(self, run: dict) -> None:
@@ -248,7 +262,9 @@ class MlinternLanguageServer(LanguageServer):
             log.info("no diagnosis for %s: %s", uri, err)
             return
         diagnosis = dict(diagnosis, id=diagnosis.get("diagnosis_id") or f"log-{uuid.uuid4().hex[:8]}")
-        in_log = dict(diagnosis, location={"file": str(path), "line": conv.error_line_in_log(text, diagnosis)})
+        in_log = dict(
+            diagnosis, location={"file": str(path), "line": conv.error_line_in_log(text, diagnosis)}
+        )
         self.log_diagnoses[uri] = [diagnosis, in_log]
         await self.refresh_diagnostics()
 
@@ -350,7 +366,10 @@ def initialize(ls: MlinternLanguageServer, params: types.InitializeParams) -> No
 @SERVER.feature(types.INITIALIZED)
 def initialized(ls: MlinternLanguageServer, params: types.InitializedParams) -> None:
     if ls.option_problems:
-        ls.message(types.MessageType.Warning, "mlintern: ignored invalid settings: " + "; ".join(ls.option_problems) + ".")
+        ls.message(
+            types.MessageType.Warning,
+            "mlintern: ignored invalid settings: " + "; ".join(ls.option_problems) + ".",
+        )
     ls.start_watching()
     asyncio.ensure_future(ls.refresh_diagnostics())
 
@@ -365,7 +384,9 @@ def did_change_configuration(ls: MlinternLanguageServer, params: types.DidChange
         return  # a pull-model client sends null: nothing to apply
     ls.options, problems = conv.options_from_json(settings)
     if problems:
-        ls.message(types.MessageType.Warning, "mlintern: ignored invalid settings: " + "; ".join(problems) + ".")
+        ls.message(
+            types.MessageType.Warning, "mlintern: ignored invalid settings: " + "; ".join(problems) + "."
+        )
 
 
 @SERVER.feature(types.SHUTDOWN)
@@ -394,8 +415,10 @@ def hover(ls: MlinternLanguageServer, params: types.HoverParams) -> types.Hover 
     return conv.to_hover(markdown) if markdown else None
 
 
-@SERVER.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+@SERVER.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+)
 def code_action(ls: MlinternLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     """Quick fixes for mlintern's diagnostics in the requested range: the Diagnosis' fixes, best first."""
     actions = []
@@ -431,14 +454,20 @@ async def apply_fix(ls: MlinternLanguageServer, *args: Any) -> dict:
     try:
         diagnosis_id, index = fix_arguments(args)
         diagnosis = ls.diagnoses_by_id.get(diagnosis_id) or await asyncio.to_thread(
-            find_diagnosis, ls.workspace_state, diagnosis_id)
+            find_diagnosis, ls.workspace_state, diagnosis_id
+        )
         fixes = diagnosis.get("fixes") or []
         if not 0 <= index < len(fixes):
-            raise ToolError(f"Diagnosis {diagnosis_id} has {len(fixes)} fixes; there is no fix {index}.",
-                            hint="Fix indexes start at 0.", code="invalid_arguments")
+            raise ToolError(
+                f"Diagnosis {diagnosis_id} has {len(fixes)} fixes; there is no fix {index}.",
+                hint="Fix indexes start at 0.",
+                code="invalid_arguments",
+            )
         if not ls.supports("workspace", "apply_edit"):
-            raise ToolError("This editor does not accept workspace edits (workspace/applyEdit).",
-                            hint="Apply the fix from the CLI: mlintern diagnose-traceback --apply.")
+            raise ToolError(
+                "This editor does not accept workspace edits (workspace/applyEdit).",
+                hint="Apply the fix from the CLI: mlintern diagnose-traceback --apply.",
+            )
         edit = conv.fix_to_workspace_edit(fixes[index], ls.workspace_state.root)
     except ToolError as err:
         ls.window_show_message(conv.tool_error_message("Apply fix", err))
@@ -449,8 +478,15 @@ async def apply_fix(ls: MlinternLanguageServer, *args: Any) -> dict:
         ls.applied.add(diagnosis_id)
         await ls.refresh_diagnostics()
     summary = f"applied: {title}" if answer.applied else f"not applied: {answer.failure_reason or 'refused'}"
-    ls.message(types.MessageType.Info if answer.applied else types.MessageType.Warning, f"mlintern fix {summary}")
-    return {"applied": bool(answer.applied), "diagnosis_id": diagnosis_id, "fix_index": index, "summary": summary}
+    ls.message(
+        types.MessageType.Info if answer.applied else types.MessageType.Warning, f"mlintern fix {summary}"
+    )
+    return {
+        "applied": bool(answer.applied),
+        "diagnosis_id": diagnosis_id,
+        "fix_index": index,
+        "summary": summary,
+    }
 
 
 def register_tool_commands(server: MlinternLanguageServer) -> None:
@@ -479,8 +515,10 @@ def client_root(params: types.InitializeParams) -> str | None:
 
 
 def ranges_overlap(a: types.Range, b: types.Range) -> bool:
-    return (a.start.line, a.start.character) <= (b.end.line, b.end.character) and \
-        (b.start.line, b.start.character) <= (a.end.line, a.end.character)
+    return (a.start.line, a.start.character) <= (b.end.line, b.end.character) and (
+        b.start.line,
+        b.start.character,
+    ) <= (a.end.line, a.end.character)
 
 
 def is_log_uri(uri: str) -> bool:
@@ -500,9 +538,11 @@ def fix_arguments(args: tuple) -> tuple[str, int]:
     else:
         diagnosis_id, index = None, None
     if not isinstance(diagnosis_id, str) or not isinstance(index, int) or isinstance(index, bool):
-        raise ToolError("mlintern.applyFix takes {\"diagnosis_id\": str, \"fix_index\": int}.",
-                        hint="The diagnosis id is in the diagnostic's data; fix indexes start at 0.",
-                        code="invalid_arguments")
+        raise ToolError(
+            'mlintern.applyFix takes {"diagnosis_id": str, "fix_index": int}.',
+            hint="The diagnosis id is in the diagnostic's data; fix indexes start at 0.",
+            code="invalid_arguments",
+        )
     return diagnosis_id, index
 
 
@@ -510,8 +550,11 @@ def find_diagnosis(ws: Workspace, diagnosis_id: str) -> dict:
     diagnosis = ws.get_diagnosis(diagnosis_id)
     if diagnosis is not None:
         return diagnosis
-    raise ToolError(f"No diagnosis {diagnosis_id!r} in this workspace.",
-                    hint="Diagnose the failure again with mlintern.diagnoseTraceback.", code="not_found")
+    raise ToolError(
+        f"No diagnosis {diagnosis_id!r} in this workspace.",
+        hint="Diagnose the failure again with mlintern.diagnoseTraceback.",
+        code="not_found",
+    )
 
 
 def is_state_change(kind: str, path: Path) -> bool:
@@ -559,7 +602,9 @@ def _start_observer(server: MlinternLanguageServer, root: Path):
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
-            server.on_fs_event(event.event_type, os.fsdecode(getattr(event, "dest_path", "") or event.src_path))
+            server.on_fs_event(
+                event.event_type, os.fsdecode(getattr(event, "dest_path", "") or event.src_path)
+            )
 
     observer = Observer()
     observer.daemon = True
@@ -583,8 +628,11 @@ def watch_folder(observer: Any, folder: Path) -> None:
 # ------------------------------------------------------------------ entry point
 def serve_stdio(workspace_root: str | None = None) -> None:
     """Serve LSP over stdio until the client exits or closes stdin. Logs go to stderr."""
-    logging.basicConfig(level=os.environ.get("MLINTERN_LOG_LEVEL", "INFO"), stream=sys.stderr,
-                        format="mlintern-lsp %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("MLINTERN_LOG_LEVEL", "INFO"),
+        stream=sys.stderr,
+        format="mlintern-lsp %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
     logging.getLogger("pygls.protocol.json_rpc").addFilter(drop_expected_errors)
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")

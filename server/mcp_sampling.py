@@ -36,8 +36,12 @@ def sampler(ctx: ServerRequestContext) -> Callable[[str, str], str]:
         message = mt.SamplingMessage(role="user", content=mt.TextContent(type="text", text=prompt))
         with warnings.catch_warnings():  # deprecated by the 2026-07-28 spec, and still the way to sample here
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            return await ctx.session.create_message(messages=[message], max_tokens=MAX_TOKENS,
-                                                    system_prompt=system or None, related_request_id=ctx.request_id)
+            return await ctx.session.create_message(
+                messages=[message],
+                max_tokens=MAX_TOKENS,
+                system_prompt=system or None,
+                related_request_id=ctx.request_id,
+            )
 
     def sample(system: str, prompt: str) -> str:
         result = anyio.from_thread.run(ask, system, prompt)
@@ -57,8 +61,13 @@ def sampling_brain(ctx: ServerRequestContext):
 
 APPROVAL_SCHEMA = {
     "type": "object",
-    "properties": {"approve": {"type": "boolean", "title": "Approve",
-                               "description": "Let mlintern go ahead with this step."}},
+    "properties": {
+        "approve": {
+            "type": "boolean",
+            "title": "Approve",
+            "description": "Let mlintern go ahead with this step.",
+        }
+    },
     "required": ["approve"],
 }
 

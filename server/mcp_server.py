@@ -110,8 +110,10 @@ def tool_error(err: ToolError) -> mt.CallToolResult:
 
 def internal_error(name: str, err: BaseException) -> mt.CallToolResult:
     traceback.print_exception(err, file=sys.stderr)
-    text = (f"internal error in mlintern while running {name}: {type(err).__name__}: {err}. "
-            "This is a bug in mlintern, not in your input; the traceback is in the server's log (stderr).")
+    text = (
+        f"internal error in mlintern while running {name}: {type(err).__name__}: {err}. "
+        "This is a bug in mlintern, not in your input; the traceback is in the server's log (stderr)."
+    )
     return _error_result(text, {"error": "internal_error", "message": text, "hint": None})
 
 
@@ -152,11 +154,14 @@ class McpFace:
         tool = registry.tools().get(name)
         return tool.input_schema if tool else None
 
-    async def _list_tools(self, ctx: ServerRequestContext,
-                          params: mt.PaginatedRequestParams | None) -> mt.ListToolsResult:
+    async def _list_tools(
+        self, ctx: ServerRequestContext, params: mt.PaginatedRequestParams | None
+    ) -> mt.ListToolsResult:
         return self._tools
 
-    async def _call_tool(self, ctx: ServerRequestContext, params: mt.CallToolRequestParams) -> mt.CallToolResult:
+    async def _call_tool(
+        self, ctx: ServerRequestContext, params: mt.CallToolRequestParams
+    ) -> mt.CallToolResult:
         if params.name not in registry.tools():
             known = ", ".join(registry.tools())
             raise MCPError(mt.INVALID_PARAMS, f"Unknown tool {params.name!r}. Known tools: {known}.")
@@ -205,7 +210,9 @@ def _reconcile_runs(workspace: Workspace) -> None:
     reconcile(workspace)
 
 
-def _progress_from_thread(ctx: ServerRequestContext, done: float, total: float | None, message: str | None) -> None:
+def _progress_from_thread(
+    ctx: ServerRequestContext, done: float, total: float | None, message: str | None
+) -> None:
     """Called by a tool in its worker thread; sends the notification on the event loop."""
     try:
         anyio.from_thread.run(partial(ctx.session.report_progress, done, total, message))
@@ -227,8 +234,9 @@ async def _wait_stopped(name: str, done: threading.Event) -> None:
 
 # ----------------------------------------------------------------- entry points
 def _setup_logging() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def build_server(workspace_root: str) -> McpFace:
@@ -265,8 +273,10 @@ def _origin_allowed(origin: str, allowed: tuple[str, ...]) -> bool:
         return False
     if parts.scheme in ("http", "https") and parts.hostname in LOOPBACK_HOSTS:
         return True
-    return any(origin == a or (a.endswith(":*") and origin.startswith(a[:-1]) and origin[len(a) - 1:].isdigit())
-               for a in allowed)
+    return any(
+        origin == a or (a.endswith(":*") and origin.startswith(a[:-1]) and origin[len(a) - 1 :].isdigit())
+        for a in allowed
+    )
 
 
 class HttpGuard:
@@ -293,18 +303,32 @@ class HttpGuard:
 
             given = headers.get("authorization", "")
             scheme, _, value = given.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), self.token.encode()):
-                return await _refuse(send, 401, "Missing or wrong bearer token (Authorization: Bearer TOKEN); "
-                                                "the server printed it at start, or set it with $" + TOKEN_ENV + ".",
-                                     extra=[(b"www-authenticate", b'Bearer realm="mlintern"')])
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                value.strip().encode(), self.token.encode()
+            ):
+                return await _refuse(
+                    send,
+                    401,
+                    "Missing or wrong bearer token (Authorization: Bearer TOKEN); "
+                    "the server printed it at start, or set it with $" + TOKEN_ENV + ".",
+                    extra=[(b"www-authenticate", b'Bearer realm="mlintern"')],
+                )
         return await self.app(scope, receive, send)
 
 
 async def _refuse(send, status: int, message: str, extra: list | None = None) -> None:
     body = json.dumps({"error": message}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(extra or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(extra or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -336,7 +360,10 @@ def serve_http(host: str, port: int, workspace_root: str) -> None:
     face, app = http_app(host, workspace_root, token)
     log.info("mlintern MCP server at http://%s:%d/mcp (workspace %s)", host, port, face.workspace.root)
     if token is not None and not os.environ.get(TOKEN_ENV):
-        print(f"mlintern-server: bound to {host}, not loopback: clients must send\n"
-              f"  Authorization: Bearer {token}\n(printed once; set ${TOKEN_ENV} to choose it)",
-              file=sys.stderr, flush=True)
+        print(
+            f"mlintern-server: bound to {host}, not loopback: clients must send\n"
+            f"  Authorization: Bearer {token}\n(printed once; set ${TOKEN_ENV} to choose it)",
+            file=sys.stderr,
+            flush=True,
+        )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

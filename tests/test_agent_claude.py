@@ -11,26 +11,52 @@ from mlintern.tools.reproduce.brains.claude import ClaudeBrain
 from mlintern.tools.reproduce.budget import BudgetExhausted, LLMSpend
 
 _spec = importlib.util.spec_from_file_location(
-    "messages_api", Path(__file__).parent / "test_data" / "agent" / "messages_api.py")
+    "messages_api", Path(__file__).parent / "test_data" / "agent" / "messages_api.py"
+)
 api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(api)
 
 DIAGNOSIS = {
-    "category": "linear_in_features", "explanation": "fc1 expects 100 features but gets 64.",
-    "error": {"type": "RuntimeError", "message": "mat1 and mat2 shapes cannot be multiplied (64x64 and 100x10)"},
+    "category": "linear_in_features",
+    "explanation": "fc1 expects 100 features but gets 64.",
+    "error": {
+        "type": "RuntimeError",
+        "message": "mat1 and mat2 shapes cannot be multiplied (64x64 and 100x10)",
+    },
     "location": {"file": "model.py", "line": 12},
     "fixes": [
-        {"title": "Set fc1 in_features to 64", "confidence": 0.9,
-         "edits": [{"path": "model.py", "start_line": 12, "end_line": 12, "new_text": "fc1 = nn.Linear(64, 10)\n"}]},
-        {"title": "Flatten differently", "confidence": 0.4,
-         "edits": [{"path": "model.py", "start_line": 20, "end_line": 20, "new_text": "x = x.flatten(1)\n"}]},
+        {
+            "title": "Set fc1 in_features to 64",
+            "confidence": 0.9,
+            "edits": [
+                {
+                    "path": "model.py",
+                    "start_line": 12,
+                    "end_line": 12,
+                    "new_text": "fc1 = nn.Linear(64, 10)\n",
+                }
+            ],
+        },
+        {
+            "title": "Flatten differently",
+            "confidence": 0.4,
+            "edits": [
+                {"path": "model.py", "start_line": 20, "end_line": 20, "new_text": "x = x.flatten(1)\n"}
+            ],
+        },
     ],
 }
 
 
 def brain(server, *, max_usd: float = 5.0, **kw) -> ClaudeBrain:
-    return ClaudeBrain(spend=LLMSpend(max_usd=max_usd), model="claude-sonnet-4-5", api_key="test-key",
-                       base_url=server.base_url, backoff_s=0.01, **kw)
+    return ClaudeBrain(
+        spend=LLMSpend(max_usd=max_usd),
+        model="claude-sonnet-4-5",
+        api_key="test-key",
+        base_url=server.base_url,
+        backoff_s=0.01,
+        **kw,
+    )
 
 
 def test_tool_use_turns_then_decision(workspace):
@@ -145,7 +171,9 @@ def test_budget_spent_means_no_further_call():
 
 
 def test_price_table_and_cache_tokens_counted():
-    spend = LLMSpend(max_usd=1.0, prices={"claude-x": {"input": 1, "output": 2, "cache_write": 4, "cache_read": 8}})
+    spend = LLMSpend(
+        max_usd=1.0, prices={"claude-x": {"input": 1, "output": 2, "cache_write": 4, "cache_read": 8}}
+    )
 
     class U:
         input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens = 1e6, 1e6, 1e6, 1e6
@@ -167,10 +195,20 @@ def test_context_compaction_keeps_tool_pairs():
             b.choose_fix(DIAGNOSIS, tried=[], tool_runner=lambda name, args: long_result)
     assert b.compactions >= 1
     last = server.requests[-1]["body"]["messages"]
-    results = [blk for m in last if isinstance(m["content"], list) for blk in m["content"]
-               if blk.get("type") == "tool_result"]
-    uses = [blk for m in last if isinstance(m["content"], list) for blk in m["content"]
-            if blk.get("type") == "tool_use"]
+    results = [
+        blk
+        for m in last
+        if isinstance(m["content"], list)
+        for blk in m["content"]
+        if blk.get("type") == "tool_result"
+    ]
+    uses = [
+        blk
+        for m in last
+        if isinstance(m["content"], list)
+        for blk in m["content"]
+        if blk.get("type") == "tool_use"
+    ]
     assert {r["tool_use_id"] for r in results} == {u["id"] for u in uses}  # every pair survives
     assert any(str(r["content"]).startswith("[compacted]") for r in results)
 

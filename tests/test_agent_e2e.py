@@ -24,7 +24,17 @@ SHARED_PAPERS = ("lenet", "resnet", "gpt1")
 
 
 def auto(ws: Path, *args: str, timeout: float = 400, env: dict | None = None) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "mlintern.server", "--auto", "--once", "--workspace", str(ws), "--json", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlintern.server",
+        "--auto",
+        "--once",
+        "--workspace",
+        str(ws),
+        "--json",
+        *args,
+    ]
     full_env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | (env or {})
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env, check=False)
 
@@ -58,8 +68,16 @@ def test_example_paper_offline_end_to_end(tmp_path):
     plan = (out / "PLAN.md").read_text()
     assert "## Steps" in plan and "## Assumptions" in plan
     report = (out / "REPORT.md").read_text()
-    for section in ("provenance", "Assumptions", "parameter check", "Training runs", "Repairs", "Cost",
-                    "full-scale reproduction", "Export"):
+    for section in (
+        "provenance",
+        "Assumptions",
+        "parameter check",
+        "Training runs",
+        "Repairs",
+        "Cost",
+        "full-scale reproduction",
+        "Export",
+    ):
         assert section in report, section
     assert "| learning_rate | 0.001 | paper | 1 |" in report  # value, source and page cited
     assert "26,122" in report  # the paper's parameter count next to ours
@@ -68,12 +86,18 @@ def test_example_paper_offline_end_to_end(tmp_path):
     assert s.steps["export"]["path"] and Path(s.steps["export"]["path"]).is_dir()
     # The paper's claim next to ours, on the paper's data and split, at full scale (issue: make demo's target)
     first_line = report.split("\n\n")[1]
-    assert first_line.startswith("Outcome: REPRODUCED: the paper's architecture (mlp), the paper's data (digits), "
-                                 "full scale"), first_line
+    assert first_line.startswith(
+        "Outcome: REPRODUCED: the paper's architecture (mlp), the paper's data (digits), full scale"
+    ), first_line
     claim = s.steps["evaluate"]["claims"][0]
-    assert claim["main"] and claim["claim"]["value"] == 97.2 and claim["split"] == "test" and claim["same_data"]
+    assert (
+        claim["main"] and claim["claim"]["value"] == 97.2 and claim["split"] == "test" and claim["same_data"]
+    )
     assert claim["verdict"] == "reproduced" and claim["ours"] >= 97.2 - 1.0, claim
-    assert "| accuracy (main) | 97.2% (p. 1:" in report and "## The paper's claims vs. this reproduction" in report
+    assert (
+        "| accuracy (main) | 97.2% (p. 1:" in report
+        and "## The paper's claims vs. this reproduction" in report
+    )
     card = (Path(s.steps["export"]["path"]) / "README.md").read_text()
     assert "model-index:" in card.split("\n---\n")[0] and "paper: 97.2%; reproduced" in card
 
@@ -83,8 +107,15 @@ def test_example_paper_offline_end_to_end(tmp_path):
 @pytest.mark.parametrize("name", SHARED_PAPERS)
 def test_real_papers_offline(tmp_path, shared_dir, name):
     budget = 2.0
-    proc = auto(tmp_path, "--paper", str(shared_dir / "papers" / f"{name}.pdf"), "--brain", "offline",
-                "--budget-minutes", str(budget))
+    proc = auto(
+        tmp_path,
+        "--paper",
+        str(shared_dir / "papers" / f"{name}.pdf"),
+        "--brain",
+        "offline",
+        "--budget-minutes",
+        str(budget),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     s = final_state(tmp_path, name)
     assert (tmp_path / "auto" / name / "REPORT.md").is_file()
@@ -97,8 +128,15 @@ def test_real_papers_offline(tmp_path, shared_dir, name):
 def test_wall_budget_stops_a_long_full_run_and_the_report_says_so(tmp_path, shared_dir):
     # GPT-1's full configuration cannot finish on a CPU: only the budget can end its full run.
     budget = 1.25
-    proc = auto(tmp_path, "--paper", str(shared_dir / "papers" / "gpt1.pdf"), "--brain", "offline",
-                "--budget-minutes", str(budget))
+    proc = auto(
+        tmp_path,
+        "--paper",
+        str(shared_dir / "papers" / "gpt1.pdf"),
+        "--brain",
+        "offline",
+        "--budget-minutes",
+        str(budget),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     s = final_state(tmp_path, "gpt1")
     full = s.steps.get("full")
@@ -111,8 +149,22 @@ def test_wall_budget_stops_a_long_full_run_and_the_report_says_so(tmp_path, shar
 
 @pytest.mark.slow
 def test_killed_loop_resumes_where_it_stopped(tmp_path):
-    cmd = [sys.executable, "-m", "mlintern.server", "--auto", "--once", "--workspace", str(tmp_path), "--json",
-           "--paper", str(EXAMPLE), "--brain", "offline", "--budget-minutes", "3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlintern.server",
+        "--auto",
+        "--once",
+        "--workspace",
+        str(tmp_path),
+        "--json",
+        "--paper",
+        str(EXAMPLE),
+        "--brain",
+        "offline",
+        "--budget-minutes",
+        "3",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     ws = None
     pending_run = None
@@ -120,7 +172,11 @@ def test_killed_loop_resumes_where_it_stopped(tmp_path):
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.5)
-            ws = ws or (Workspace(tmp_path, confined=False) if (tmp_path / ".mlintern" / "state.db").exists() else None)
+            ws = ws or (
+                Workspace(tmp_path, confined=False)
+                if (tmp_path / ".mlintern" / "state.db").exists()
+                else None
+            )
             s = st.load_state(ws, "paper") if ws else None
             if s and (s.pending or {}).get("mode") == "full":
                 pending_run = s.pending["run_id"]
@@ -162,7 +218,8 @@ def _load_messages_api():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "messages_api", Path(__file__).parent / "test_data" / "agent" / "messages_api.py")
+        "messages_api", Path(__file__).parent / "test_data" / "agent" / "messages_api.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -177,24 +234,51 @@ def test_anthropic_brain_drives_the_loop_until_its_dollar_budget_is_spent(tmp_pa
         names = [t["name"] for t in req.get("tools") or []]
         if "plan_full_run" not in names:  # a tool's own LLM path (e.g. a refinement): answer plainly
             return api.text("No change.", n=n, use=api.usage(inp=50, out=5))
-        looked = any(b.get("type") == "tool_result" for m in req["messages"] if isinstance(m["content"], list)
-                     for b in m["content"])
+        looked = any(
+            b.get("type") == "tool_result"
+            for m in req["messages"]
+            if isinstance(m["content"], list)
+            for b in m["content"]
+        )
         if not looked:  # first look at the pilot through a read-only registry tool
             return api.tool_use("training-status", {"run_id": "latest"}, n=n)
-        return api.tool_use("plan_full_run", {"minutes": 0.3, "max_steps": 200, "reason": "a short full run"},
-                            n=n, use=expensive)
+        return api.tool_use(
+            "plan_full_run",
+            {"minutes": 0.3, "max_steps": 200, "reason": "a short full run"},
+            n=n,
+            use=expensive,
+        )
 
     with api.MessagesAPI(script) as server:
-        proc = auto(tmp_path, "--paper", str(EXAMPLE), "--brain", "anthropic", "--base-url", server.base_url,
-                    "--max-usd", "1.0", "--budget-minutes", "3", env={"ANTHROPIC_API_KEY": "test-key"})
+        proc = auto(
+            tmp_path,
+            "--paper",
+            str(EXAMPLE),
+            "--brain",
+            "anthropic",
+            "--base-url",
+            server.base_url,
+            "--max-usd",
+            "1.0",
+            "--budget-minutes",
+            "3",
+            env={"ANTHROPIC_API_KEY": "test-key"},
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     s = final_state(tmp_path, "paper")
     plan = s.steps["full"]["plan"]
     assert plan["by"] == "anthropic" and plan["minutes"] == 0.3 and plan["max_steps"] == 200
     # the training-status call went back to Claude as a tool_result
-    looked = [r for r in server.requests if any(
-        b.get("type") == "tool_result" and "run-" in str(b.get("content"))
-        for m in r["body"]["messages"] if isinstance(m["content"], list) for b in m["content"])]
+    looked = [
+        r
+        for r in server.requests
+        if any(
+            b.get("type") == "tool_result" and "run-" in str(b.get("content"))
+            for m in r["body"]["messages"]
+            if isinstance(m["content"], list)
+            for b in m["content"]
+        )
+    ]
     assert looked
     # the expensive answer spent the budget: nothing was sent after it, and the loop stopped and reported
     last = server.requests[-1]["body"]
@@ -214,8 +298,19 @@ def test_papers_folder_once_and_watching(tmp_path):
     assert (tmp_path / "auto" / "first" / "REPORT.md").is_file()
     assert proc.returncode == 1  # the paper could not be parsed, and the report says so
 
-    cmd = [sys.executable, "-m", "mlintern.server", "--auto", "--workspace", str(tmp_path), "--json",
-           "--brain", "offline", "--budget-minutes", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlintern.server",
+        "--auto",
+        "--workspace",
+        str(tmp_path),
+        "--json",
+        "--brain",
+        "offline",
+        "--budget-minutes",
+        "1",
+    ]
     watcher = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = []
     try:

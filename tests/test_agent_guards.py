@@ -17,8 +17,12 @@ from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard, e
 
 
 def diag(message="mat1 and mat2 shapes cannot be multiplied (64x64 and 100x10)", line=12, fixes=None):
-    return {"category": "linear_in_features", "error": {"type": "RuntimeError", "message": message},
-            "location": {"file": "model.py", "line": line}, "fixes": fixes or []}
+    return {
+        "category": "linear_in_features",
+        "error": {"type": "RuntimeError", "message": message},
+        "location": {"file": "model.py", "line": line},
+        "fixes": fixes or [],
+    }
 
 
 def test_doom_loop_guard_stops_on_the_same_diagnosis_even_with_other_numbers():
@@ -43,8 +47,13 @@ def test_doom_loop_guard_stops_on_the_same_edit():
 def test_offline_brain_picks_the_most_confident_untried_fix():
     e1 = [{"path": "a.py", "start_line": 1, "end_line": 1, "new_text": "a\n"}]
     e2 = [{"path": "b.py", "start_line": 1, "end_line": 1, "new_text": "b\n"}]
-    d = diag(fixes=[{"title": "low", "confidence": 0.3, "edits": e1}, {"title": "high", "confidence": 0.8, "edits": e2},
-                    {"title": "no edits", "confidence": 0.99, "edits": []}])
+    d = diag(
+        fixes=[
+            {"title": "low", "confidence": 0.3, "edits": e1},
+            {"title": "high", "confidence": 0.8, "edits": e2},
+            {"title": "no edits", "confidence": 0.99, "edits": []},
+        ]
+    )
     brain = OfflineBrain()
     assert brain.choose_fix(d, tried=[])["fix"] == 1
     assert brain.choose_fix(d, tried=[edit_signature(e2)])["fix"] == 0
@@ -86,7 +95,9 @@ def test_approver(monkeypatch):
     approver = Approver(ask=lambda q: asked.append(q) or False)
     assert not approver.approve("push", "user/repo")
     assert asked and "push" in asked[0]
-    assert approver.decisions == [{"action": "push", "detail": "user/repo", "approved": False, "how": "asked"}]
+    assert approver.decisions == [
+        {"action": "push", "detail": "user/repo", "approved": False, "how": "asked"}
+    ]
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     quiet = Approver()
     assert not quiet.approve("install", "pip install y")
@@ -108,17 +119,30 @@ def test_apply_edits_returns_a_diff_and_stays_in_the_project(tmp_path):
     project = tmp_path / "proj"
     project.mkdir()
     (project / "model.py").write_text("a = 1\nb = 2\nc = 3\n")
-    diff = apply_edits(project, tmp_path, [
-        {"path": "model.py", "start_line": 2, "end_line": 2, "new_text": "b = 20"},
-        {"path": str(project / "model.py"), "start_line": 3, "end_line": 3, "new_text": "c = 30\nd = 40\n"},
-    ])
+    diff = apply_edits(
+        project,
+        tmp_path,
+        [
+            {"path": "model.py", "start_line": 2, "end_line": 2, "new_text": "b = 20"},
+            {
+                "path": str(project / "model.py"),
+                "start_line": 3,
+                "end_line": 3,
+                "new_text": "c = 30\nd = 40\n",
+            },
+        ],
+    )
     assert (project / "model.py").read_text() == "a = 1\nb = 20\nc = 30\nd = 40\n"
     assert "-b = 2\n" in diff and "+b = 20\n" in diff and "a/model.py" in diff
     (tmp_path / "outside.py").write_text("x\n")
     with pytest.raises(ToolError, match="not a file inside the project"):
-        apply_edits(project, tmp_path, [{"path": "../outside.py", "start_line": 1, "end_line": 1, "new_text": "y"}])
+        apply_edits(
+            project, tmp_path, [{"path": "../outside.py", "start_line": 1, "end_line": 1, "new_text": "y"}]
+        )
     with pytest.raises(ToolError, match="do not fit"):
-        apply_edits(project, tmp_path, [{"path": "model.py", "start_line": 9, "end_line": 9, "new_text": "y"}])
+        apply_edits(
+            project, tmp_path, [{"path": "model.py", "start_line": 9, "end_line": 9, "new_text": "y"}]
+        )
     assert (tmp_path / "outside.py").read_text() == "x\n"
 
 
@@ -132,7 +156,8 @@ def test_state_replays_from_the_event_log(workspace, tmp_path):
     assert st.load_state(workspace, "p") is None
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "metrics.jsonl").write_text(
-        "\n".join(json.dumps({"step": i, "loss": 3.0 - 0.1 * i}) for i in range(20)) + '\n{"step": 20, "lo')
+        "\n".join(json.dumps({"step": i, "loss": 3.0 - 0.1 * i}) for i in range(20)) + '\n{"step": 20, "lo'
+    )
     losses = st.read_losses(str(tmp_path / "m"))
     assert len(losses) == 20  # the line cut by a kill is skipped
     summary = st.loss_summary(losses)
@@ -141,14 +166,19 @@ def test_state_replays_from_the_event_log(workspace, tmp_path):
 
 
 def test_full_scale_estimate():
-    lm = {"family": {"value": "transformer_decoder"},
-          "hyperparameters": {"train_steps": {"value": 100_000}, "batch_tokens": {"value": 1_000_000}}}
+    lm = {
+        "family": {"value": "transformer_decoder"},
+        "hyperparameters": {"train_steps": {"value": 100_000}, "batch_tokens": {"value": 1_000_000}},
+    }
     est = full_scale(lm, 1_000_000_000, GPU(tflops=100.0, mfu=0.5, usd_per_hour=2.0))
     assert est["flops"] == pytest.approx(6e9 * 1e11)
     assert est["gpu_hours"] == pytest.approx(6e20 / 5e13 / 3600)
     assert est["usd"] == pytest.approx(est["gpu_hours"] * 2)
-    vision = {"family": {"value": "mlp"}, "hyperparameters": {"epochs": {"value": 20}},
-              "datasets": [{"name": "scikit-learn digits"}]}
+    vision = {
+        "family": {"value": "mlp"},
+        "hyperparameters": {"epochs": {"value": 20}},
+        "datasets": [{"name": "scikit-learn digits"}],
+    }
     est = full_scale(vision, 26_122)
     assert est["available"] and "lower bound" in est["how"] and est["examples"] == 20 * 1_437
     assert not full_scale({"hyperparameters": {}}, 10)["available"]
@@ -158,8 +188,11 @@ def test_doc_renders_markdown_and_self_contained_html(tmp_path):
     import base64
 
     png = tmp_path / "x.png"
-    png.write_bytes(base64.b64decode(
-        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="))
+    png.write_bytes(
+        base64.b64decode(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+        )
+    )
     doc = Doc("T")
     doc.table(["a", "b"], [["1|2", None]])
     doc.code("-old\n+new", "diff")
@@ -180,7 +213,9 @@ def test_example_paper_is_rebuilt_byte_for_byte_from_the_project_text(tmp_path, 
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     rebuilt = module.make(tmp_path / "paper.pdf")
-    assert rebuilt.read_bytes() == (folder / "paper.pdf").read_bytes(), "run examples/digits-mlp/make_paper.py"
+    assert rebuilt.read_bytes() == (folder / "paper.pdf").read_bytes(), (
+        "run examples/digits-mlp/make_paper.py"
+    )
     with pymupdf.open(rebuilt) as doc:
         text = " ".join(page.get_text() for page in doc)
     assert "learning rate of 0.001" in text and "Table 1: Hyperparameters of the MLP." in text

@@ -18,19 +18,19 @@ from mlintern.tools.workspace import Workspace
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "digits-mlp" / "paper.pdf"
 
 # Regenerated at every run, so a fix applied to helper.py is undone: the same failure comes back.
-REGENERATED_BUG = '''
+REGENERATED_BUG = """
 import pathlib as _pl  # mlintern test: a generated helper with a wrong layer size
 _pl.Path(__file__).with_name("helper.py").write_text(
     "import torch\\n\\nlayer = torch.nn.Linear(100, 10)\\n\\n\\ndef check(x):\\n    return layer(x)\\n")
 import helper as _helper  # noqa: E402
 _helper.check(__import__("torch").zeros(4, 64))
-'''
+"""
 
 # Written once: the fix sticks and the pilot trains.
-ONE_TIME_BUG = '''
+ONE_TIME_BUG = """
 import helper as _helper  # noqa: E402  (mlintern test: a helper with a wrong layer size)
 _helper.check(__import__("torch").zeros(4, 64))
-'''
+"""
 HELPER = "import torch\n\nlayer = torch.nn.Linear(100, 10)\n\n\ndef check(x):\n    return layer(x)\n"
 
 
@@ -47,7 +47,9 @@ class PlantBug(Display):
             train = project / "train.py"
             lines = train.read_text().splitlines(keepends=True)
             # after the module docstring and imports: before the first top-level def/statement block
-            cut = next(i for i, line in enumerate(lines) if line.startswith(("def ", "class ", "if __name__")))
+            cut = next(
+                i for i, line in enumerate(lines) if line.startswith(("def ", "class ", "if __name__"))
+            )
             train.write_text("".join(lines[:cut]) + self.bug + "\n\n" + "".join(lines[cut:]))
             if self.helper:
                 (project / "helper.py").write_text(self.helper)
@@ -55,8 +57,9 @@ class PlantBug(Display):
 
 def run(tmp_path, display: PlantBug, **opts) -> dict:
     ws = Workspace(tmp_path, confined=False)
-    agent = Agent(ws, str(EXAMPLE), brain=OfflineBrain(),
-                  options=Options(budget_minutes=3, **opts), display=display)
+    agent = Agent(
+        ws, str(EXAMPLE), brain=OfflineBrain(), options=Options(budget_minutes=3, **opts), display=display
+    )
     display.project = agent.project
     return agent.run()
 
@@ -87,8 +90,9 @@ def test_a_fix_that_works_is_applied_and_reported_as_a_diff(tmp_path):
 def test_a_missing_package_is_not_installed_without_approval(tmp_path):
     s = run(tmp_path, PlantBug("import mlintern_no_such_package_xyz  # noqa: F401\n"))
     assert s.stop["kind"] == "declined", s.stop
-    assert s.installs == [{**s.installs[0], "package": "mlintern_no_such_package_xyz", "approved": False,
-                              "installed": False}]
+    assert s.installs == [
+        {**s.installs[0], "package": "mlintern_no_such_package_xyz", "approved": False, "installed": False}
+    ]
     assert s.approvals[0]["approved"] is False and "--yes" in s.approvals[0]["how"]
     report = (tmp_path / "auto" / "paper" / "REPORT.md").read_text()
     assert "mlintern_no_such_package_xyz" in report and "not approved" in report

@@ -13,18 +13,32 @@ from mlintern.tools import registry
 from mlintern.tools.errors import ToolError
 from mlintern.tools.reproduce.brains.sampling import SamplingBrain
 
-DIAGNOSIS = {"category": "x", "fixes": [
-    {"title": "a", "confidence": 0.2, "edits": [{"path": "m.py", "start_line": 1, "end_line": 1, "new_text": "a"}]},
-    {"title": "b", "confidence": 0.9, "edits": [{"path": "m.py", "start_line": 2, "end_line": 2, "new_text": "b"}]},
-]}
+DIAGNOSIS = {
+    "category": "x",
+    "fixes": [
+        {
+            "title": "a",
+            "confidence": 0.2,
+            "edits": [{"path": "m.py", "start_line": 1, "end_line": 1, "new_text": "a"}],
+        },
+        {
+            "title": "b",
+            "confidence": 0.9,
+            "edits": [{"path": "m.py", "start_line": 2, "end_line": 2, "new_text": "b"}],
+        },
+    ],
+}
 
 
 def test_reproduce_paper_tool_reports_a_bad_paper_through_the_registry(workspace):
     (workspace.root / "bad.pdf").write_bytes(b"%PDF-1.4 truncated")
     progress, logs = [], []
-    ctx = registry.ToolContext(workspace, face="mcp", progress=lambda d, t, m: progress.append(m),
-                               log=logs.append)
-    result = registry.call("reproduce-paper", {"paper": "bad.pdf", "brain": "offline", "budget_minutes": 1}, ctx)
+    ctx = registry.ToolContext(
+        workspace, face="mcp", progress=lambda d, t, m: progress.append(m), log=logs.append
+    )
+    result = registry.call(
+        "reproduce-paper", {"paper": "bad.pdf", "brain": "offline", "budget_minutes": 1}, ctx
+    )
     registry.validate_output(registry.get("reproduce-paper"), result)
     assert result["stopped"] == "tool_error" and result["paper"] == "bad"
     assert result["report"].endswith("REPORT.md") and "stopped" in result["summary"]
@@ -53,7 +67,10 @@ def test_sampling_brain_decides_from_json_and_retries_bad_replies():
     assert answer == {"fix": 1, "reason": "higher confidence", "by": "mcp-sampling"}
     assert len(prompts) == 2 and "no JSON object" in prompts[1][1]
     assert "mlintern" in prompts[0][0]  # the system prompt explains the loop
-    assert json.loads(prompts[0][1].split("schema (choose_fix")[1].split("\n", 1)[1])["required"] == ["fix", "reason"]
+    assert json.loads(prompts[0][1].split("schema (choose_fix")[1].split("\n", 1)[1])["required"] == [
+        "fix",
+        "reason",
+    ]
 
 
 def test_sampling_brain_falls_back_to_offline_rules_when_the_host_model_cannot_answer():
@@ -71,8 +88,13 @@ def test_cancelling_reproduce_paper_stops_the_run_in_flight(workspace):
     cancel = threading.Event()
     ctx = registry.ToolContext(workspace, face="mcp", cancel_event=cancel)
     result: dict = {}
-    worker = threading.Thread(target=lambda: result.update(
-        registry.call("reproduce-paper", {"paper": "paper.pdf", "brain": "offline", "budget_minutes": 3}, ctx)))
+    worker = threading.Thread(
+        target=lambda: result.update(
+            registry.call(
+                "reproduce-paper", {"paper": "paper.pdf", "brain": "offline", "budget_minutes": 3}, ctx
+            )
+        )
+    )
     worker.start()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any(r["status"] == "running" for r in workspace.runs()):

@@ -25,7 +25,9 @@ def test_bug_zoo_fix_rates(tmp_path):
     not_failing = [r["case"] for r in results if not r["failed_before"]]
     assert not not_failing, f"these cases no longer fail under this torch: {not_failing}"
     s = score(results)
-    table = "\n".join(f"{r['case']}: {r['category']} fixed_at={r['fixed_at']} {r['attempts']}" for r in results)
+    table = "\n".join(
+        f"{r['case']}: {r['category']} fixed_at={r['fixed_at']} {r['attempts']}" for r in results
+    )
     assert s["edits_outside_workspace"] == 0
     assert s["top1_rate"] >= 0.80, table
     assert s["within3_rate"] >= 0.90, table
@@ -46,7 +48,9 @@ def test_second_zoo_with_verified_apply(tmp_path):
     """What a user runs: diagnose-traceback LOG --apply --command "python train.py", then the script again."""
     results = run_zoo(tmp_path, workers=2, root=REAL_CASES, tool=True)
     s = score(results)
-    table = "\n".join(f"{r['case']}: {r['category']} fixed_at={r['fixed_at']} {r['attempts']}" for r in results)
+    table = "\n".join(
+        f"{r['case']}: {r['category']} fixed_at={r['fixed_at']} {r['attempts']}" for r in results
+    )
     assert s["failing_cases"] == s["cases"], table
     assert s["fixed"] >= 0.80 * s["failing_cases"], table
     assert s["edited_still_failing"] <= 0.02 * s["failing_cases"], table  # never a broken edit left behind

@@ -42,14 +42,22 @@ def make_project(root: Path, model: str, full: dict, pilot: dict, input_shape: s
     proj = root / "proj"
     proj.mkdir()
     (proj / "model.py").write_text(textwrap.dedent(model))
-    (proj / "config.json").write_text(json.dumps({"model": {k: {"value": v, "source": "paper"} for k, v in
-                                                            full.items()}, "pilot": {"model": pilot}}))
+    (proj / "config.json").write_text(
+        json.dumps(
+            {
+                "model": {k: {"value": v, "source": "paper"} for k, v in full.items()},
+                "pilot": {"model": pilot},
+            }
+        )
+    )
     (proj / "train.py").write_text(TRAIN.replace("INPUT,", input_shape + ","))
     return proj
 
 
 def run(proj: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "train.py", *args], cwd=proj, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "train.py", *args], cwd=proj, capture_output=True, text=True, timeout=120
+    )
 
 
 def diagnose_and_apply(workspace, proj: Path, mode: str | None = "pilot") -> dict:
@@ -94,8 +102,13 @@ class Model(nn.Module):
 
 def test_linear_fix_uses_the_config_field_and_both_configs_run(workspace):
     # Pilot d_ff = 2 x d_model: the numbers alone also suggest a missing flatten; the names say otherwise.
-    proj = make_project(workspace.root, TRANSFORMER_BLOCK, {"d_model": 64, "d_ff": 256, "num_classes": 2},
-                        {"d_model": 8, "d_ff": 16}, "cfg.d_model")
+    proj = make_project(
+        workspace.root,
+        TRANSFORMER_BLOCK,
+        {"d_model": 64, "d_ff": 256, "num_classes": 2},
+        {"d_model": 8, "d_ff": 16},
+        "cfg.d_model",
+    )
     diagnosis = diagnose_and_apply(workspace, proj)
     best = diagnosis["fixes"][0]
     assert best["title"].endswith("to `cfg.d_model` (= 8 in this run)"), best["title"]
@@ -107,8 +120,13 @@ def test_linear_fix_uses_the_config_field_and_both_configs_run(workspace):
 
 
 def test_without_the_runs_mode_the_pilot_values_are_tried_first(workspace):
-    proj = make_project(workspace.root, TRANSFORMER_BLOCK, {"d_model": 64, "d_ff": 256, "num_classes": 2},
-                        {"d_model": 8, "d_ff": 16}, "cfg.d_model")
+    proj = make_project(
+        workspace.root,
+        TRANSFORMER_BLOCK,
+        {"d_model": 64, "d_ff": 256, "num_classes": 2},
+        {"d_model": 8, "d_ff": 16},
+        "cfg.d_model",
+    )
     diagnose_and_apply(workspace, proj, mode=None)
     assert "self.head = nn.Linear(cfg.d_model, cfg.num_classes)" in (proj / "model.py").read_text()
     assert_both_configs_run(proj, (4, 2), (4, 2))
@@ -120,7 +138,9 @@ def test_run_configs_follow_the_runs_mode(workspace):
     assert run_configs(Sources(workspace.root, proj, "full")) == [{"d_model": 64, "d_ff": 256}]
     assert run_configs(Sources(workspace.root, proj, "pilot")) == [{"d_model": 8, "d_ff": 256}]
     assert [c["d_model"] for c in run_configs(Sources(workspace.root, proj))] == [8, 64]
-    assert run_configs(Sources(workspace.root, workspace.root / "elsewhere")) == [{}]  # no config.json: defaults
+    assert run_configs(Sources(workspace.root, workspace.root / "elsewhere")) == [
+        {}
+    ]  # no config.json: defaults
 
 
 PARAMS_AND_SELF = """
@@ -149,8 +169,13 @@ class Model(nn.Module):
 
 
 def test_a_self_attribute_set_in_init_is_used(workspace):
-    proj = make_project(workspace.root, PARAMS_AND_SELF, {"d_in": 32, "hidden": 64, "num_classes": 3},
-                        {"d_in": 8, "hidden": 12}, "cfg.d_in")
+    proj = make_project(
+        workspace.root,
+        PARAMS_AND_SELF,
+        {"d_in": 32, "hidden": 64, "num_classes": 3},
+        {"d_in": 8, "hidden": 12},
+        "cfg.d_in",
+    )
     diagnose_and_apply(workspace, proj)
     assert "self.head = nn.Linear(self.width, cfg.num_classes)" in (proj / "model.py").read_text()
     assert_both_configs_run(proj, (4, 3), (4, 3))
@@ -182,12 +207,18 @@ class Model(nn.Module):
 
 
 def test_flattened_conv_features_become_a_product_of_names(workspace):
-    proj = make_project(workspace.root, CONV_FLATTEN,
-                        {"in_channels": 3, "channels": 16, "image_size": 32, "num_classes": 10},
-                        {"channels": 4, "image_size": 6}, "cfg.in_channels, cfg.image_size, cfg.image_size")
+    proj = make_project(
+        workspace.root,
+        CONV_FLATTEN,
+        {"in_channels": 3, "channels": 16, "image_size": 32, "num_classes": 10},
+        {"channels": 4, "image_size": 6},
+        "cfg.in_channels, cfg.image_size, cfg.image_size",
+    )
     diagnose_and_apply(workspace, proj)
-    assert "nn.Linear(cfg.channels * cfg.image_size * cfg.image_size, cfg.num_classes)" in \
-        (proj / "model.py").read_text()
+    assert (
+        "nn.Linear(cfg.channels * cfg.image_size * cfg.image_size, cfg.num_classes)"
+        in (proj / "model.py").read_text()
+    )
     assert_both_configs_run(proj, (4, 10), (4, 10))
 
 
@@ -225,16 +256,19 @@ def test_without_a_matching_name_the_literal_says_it_fits_this_configuration_onl
 
 
 def test_batch_size_is_never_taken_for_a_layer_size(workspace):
-    (workspace.root / "train.py").write_text(textwrap.dedent("""
+    (workspace.root / "train.py").write_text(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
 
         BATCH_SIZE = 32
         model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(16, 2))
         model(torch.randn(BATCH_SIZE, 10))
-        """))
-    failed = subprocess.run([sys.executable, "train.py"], cwd=workspace.root, capture_output=True, text=True,
-                            timeout=120)
+        """)
+    )
+    failed = subprocess.run(
+        [sys.executable, "train.py"], cwd=workspace.root, capture_output=True, text=True, timeout=120
+    )
     fixes = diagnose_text(failed.stderr, workspace.root)["fixes"]
     assert "nn.Linear(32, 2)" in fixes[0]["edits"][0]["new_text"]
 
@@ -242,9 +276,15 @@ def test_batch_size_is_never_taken_for_a_layer_size(workspace):
 @pytest.mark.slow
 def test_scaffolded_project_pilot_is_repaired_with_the_config_field(workspace):
     """The real flow: scaffold-model, a bug in model.py, run-training --pilot, diagnose-traceback --verify."""
-    spec = {"title": "A test paper", "family": {"value": "mlp", "evidence": []},
-            "hyperparameters": {"num_layers": {"value": 2, "page": 1, "quote": "num_layers = 2", "source": "paper"}},
-            "variants": {}, "default_variant": None}
+    spec = {
+        "title": "A test paper",
+        "family": {"value": "mlp", "evidence": []},
+        "hyperparameters": {
+            "num_layers": {"value": 2, "page": 1, "quote": "num_layers = 2", "source": "paper"}
+        },
+        "variants": {},
+        "default_variant": None,
+    }
     (workspace.root / "spec.json").write_text(json.dumps(spec))
     ctx = ToolContext(workspace)
     registry.call("scaffold-model", {"spec": "spec.json", "output": "proj"}, ctx)
@@ -258,9 +298,18 @@ def test_scaffolded_project_pilot_is_repaired_with_the_config_field(workspace):
     assert result["verified"] is True, result["summary"]
     assert "(= 64 in this run)" in result["fixes"][0]["title"]  # the pilot's d_model
     assert "nn.Linear(config.d_model, config.num_classes))" in model.read_text()
-    full = subprocess.run([sys.executable, "-c", "import torch; from model import Model, ModelConfig; "
-                           "print(tuple(Model(ModelConfig())(torch.randn(2, 1, 28, 28)).shape))"],
-                          cwd=model.parent, capture_output=True, text=True, timeout=120)
+    full = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import torch; from model import Model, ModelConfig; "
+            "print(tuple(Model(ModelConfig())(torch.randn(2, 1, 28, 28)).shape))",
+        ],
+        cwd=model.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert full.returncode == 0 and "(2, 10)" in full.stdout, full.stderr[-2000:]
 
 
@@ -292,8 +341,13 @@ class Model(nn.Module):
 
 
 def test_a_classifier_head_gets_the_config_class_count(workspace):
-    proj = make_project(workspace.root, CLASS_HEAD, {"d_model": 64, "num_classes": 100},
-                        {"d_model": 8, "num_classes": 12}, "cfg.d_model")
+    proj = make_project(
+        workspace.root,
+        CLASS_HEAD,
+        {"d_model": 64, "num_classes": 100},
+        {"d_model": 8, "num_classes": 12},
+        "cfg.d_model",
+    )
     diagnosis = diagnose_and_apply(workspace, proj)
     assert diagnosis["category"] == "target_out_of_bounds"
     assert "self.head = nn.Linear(cfg.d_model, cfg.num_classes)" in (proj / "model.py").read_text()

@@ -78,14 +78,17 @@ def test_garbage_gives_no_exception():
     assert parse_log("just some words\n\x00\x01 and binary").exceptions == []
 
 
-@pytest.mark.parametrize(("path", "user"), [
-    ("/home/me/proj/train.py", True),
-    ("train.py", True),
-    ("/usr/lib/python3.11/site-packages/torch/nn/modules/module.py", False),
-    ("/root/.pyenv/versions/3.11.7/lib/python3.11/runpy.py", False),
-    ("<frozen runpy>", False),
-    ("/root/.pyenv/versions/3.11.7/bin/torchrun", False),
-    ("C:\\Users\\me\\proj\\train.py", True),
-])
+@pytest.mark.parametrize(
+    ("path", "user"),
+    [
+        ("/home/me/proj/train.py", True),
+        ("train.py", True),
+        ("/usr/lib/python3.11/site-packages/torch/nn/modules/module.py", False),
+        ("/root/.pyenv/versions/3.11.7/lib/python3.11/runpy.py", False),
+        ("<frozen runpy>", False),
+        ("/root/.pyenv/versions/3.11.7/bin/torchrun", False),
+        ("C:\\Users\\me\\proj\\train.py", True),
+    ],
+)
 def test_user_versus_library_frames(path, user):
     assert is_user_file(path) is user

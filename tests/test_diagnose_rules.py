@@ -59,7 +59,7 @@ def test_real_oom_explains_the_ladder_and_never_shrinks_the_model(sources):
     assert d["fixes"] == []  # no DataLoader to shrink: an honest explanation, not a smaller model
 
 
-OOM_LOOP = '''import torch
+OOM_LOOP = """import torch
 from torch.utils.data import DataLoader
 
 loader = DataLoader(dataset, batch_size=64, shuffle=True)
@@ -68,13 +68,15 @@ for x, y in loader:
     loss = model(x, y)
     loss.backward()
     optimizer.step()
-'''
+"""
 
 
 def test_oom_first_rung_halves_the_micro_batch_and_accumulates(workspace):
     (workspace.root / "train.py").write_text(OOM_LOOP)
-    log = ('Traceback (most recent call last):\n  File "/job/train.py", line 7, in <module>\n    loss = model(x, y)\n'
-           'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\n')
+    log = (
+        'Traceback (most recent call last):\n  File "/job/train.py", line 7, in <module>\n    loss = model(x, y)\n'
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\n"
+    )
     d = diagnose_text(log, workspace.root)
     assert d["category"] == "out_of_memory"
     text = applied(workspace, d["fixes"][0])
@@ -116,12 +118,16 @@ def test_dataloader_worker_reraise_is_diagnosed_from_the_original_error(workspac
     ast.parse(text)
 
 
-@pytest.mark.parametrize(("module", "dist"), [("sklearn", "scikit-learn"), ("cv2", "opencv-python"),
-                                              ("PIL", "pillow"), ("yaml", "pyyaml")])
+@pytest.mark.parametrize(
+    ("module", "dist"),
+    [("sklearn", "scikit-learn"), ("cv2", "opencv-python"), ("PIL", "pillow"), ("yaml", "pyyaml")],
+)
 def test_module_not_found_names_the_distribution(workspace, module, dist):
     assert DISTRIBUTIONS[module] == dist
-    log = f'Traceback (most recent call last):\n  File "t.py", line 1, in <module>\nModuleNotFoundError: ' \
-          f"No module named '{module}.sub'\n"
+    log = (
+        f'Traceback (most recent call last):\n  File "t.py", line 1, in <module>\nModuleNotFoundError: '
+        f"No module named '{module}.sub'\n"
+    )
     d = diagnose_text(log, workspace.root)
     assert d["category"] == "module_not_found"
     assert f"pip install {dist}" in d["explanation"]

@@ -34,7 +34,10 @@ def test_traceback_text_names_the_layer_to_change_and_stores_the_diagnosis(conv_
     text = (DATA / "zoo_linear_after_conv.log").read_text()
     result = call(conv_case, traceback=text)
     assert result["category"] == "shape_mismatch_linear"
-    assert result["location"] == {"file": "proj/train.py", "line": 13}  # the nn.Linear, not the line that raised
+    assert result["location"] == {
+        "file": "proj/train.py",
+        "line": 13,
+    }  # the nn.Linear, not the line that raised
     assert "576" in result["explanation"] and "400" in result["explanation"]
     edit = result["fixes"][0]["edits"][0]
     assert edit["path"] == "proj/train.py" and edit["start_line"] == 13
@@ -58,8 +61,14 @@ def test_run_id_reads_the_runs_stderr_and_defaults_the_project(conv_case):
     run_dir = conv_case.subdir("runs", "run-x")
     (run_dir / "stderr.log").write_text((DATA / "zoo_linear_after_conv.log").read_text())
     (run_dir / "stdout.log").write_text("step 0\n")
-    conv_case.create_run(project=str(conv_case.root / "proj"), command=["python", "train.py"], launcher="local",
-                         mode="pilot", run_dir=str(run_dir), run_id="run-x")
+    conv_case.create_run(
+        project=str(conv_case.root / "proj"),
+        command=["python", "train.py"],
+        launcher="local",
+        mode="pilot",
+        run_dir=str(run_dir),
+        run_id="run-x",
+    )
     conv_case.update_run("run-x", status="failed")
     result = call(conv_case, run_id="latest")
     assert result["category"] == "shape_mismatch_linear"
@@ -112,8 +121,10 @@ def test_an_edit_outside_the_workspace_is_refused_and_nothing_is_written(workspa
     outside = tmp_path_factory.mktemp("outside") / "victim.py"
     outside.write_text("x = 1\n")
     (workspace.root / "a.py").write_text("y = 1\n")
-    edits = [{"path": "a.py", "start_line": 1, "end_line": 1, "new_text": "y = 2\n"},
-             {"path": str(outside), "start_line": 1, "end_line": 1, "new_text": "x = 2\n"}]
+    edits = [
+        {"path": "a.py", "start_line": 1, "end_line": 1, "new_text": "y = 2\n"},
+        {"path": str(outside), "start_line": 1, "end_line": 1, "new_text": "x = 2\n"},
+    ]
     with pytest.raises(ToolError) as err:
         apply_edits(workspace, edits)
     assert err.value.code == "path_outside_workspace"
@@ -122,8 +133,10 @@ def test_an_edit_outside_the_workspace_is_refused_and_nothing_is_written(workspa
 
 def test_stale_edits_are_refused_whole(workspace):
     (workspace.root / "a.py").write_text("a = 1\nb = 2\n")
-    edits = [{"path": "a.py", "start_line": 1, "end_line": 1, "new_text": "a = 3\n"},
-             {"path": "a.py", "start_line": 5, "end_line": 6, "new_text": "z\n"}]
+    edits = [
+        {"path": "a.py", "start_line": 1, "end_line": 1, "new_text": "a = 3\n"},
+        {"path": "a.py", "start_line": 5, "end_line": 6, "new_text": "z\n"},
+    ]
     with pytest.raises(ToolError) as err:
         apply_edits(workspace, edits)
     assert err.value.code == "stale_edit"
@@ -144,10 +157,19 @@ class ScriptedBrain:
 
 def test_without_anything_to_rerun_the_brain_is_not_asked_and_nothing_is_offered(workspace):
     (workspace.root / "train.py").write_text("import json\nprint(json.loads('{'))\n")
-    text = ('Traceback (most recent call last):\n  File "train.py", line 2, in <module>\n'
-            '    print(json.loads(\'{\'))\njson.decoder.JSONDecodeError: Expecting property name: line 1 column 2\n')
-    brain = ScriptedBrain(json.dumps({"title": "t", "explanation": "e", "edits": [
-        {"path": "train.py", "start_line": 2, "end_line": 2, "new_text": "print({})\n"}]}))
+    text = (
+        'Traceback (most recent call last):\n  File "train.py", line 2, in <module>\n'
+        "    print(json.loads('{'))\njson.decoder.JSONDecodeError: Expecting property name: line 1 column 2\n"
+    )
+    brain = ScriptedBrain(
+        json.dumps(
+            {
+                "title": "t",
+                "explanation": "e",
+                "edits": [{"path": "train.py", "start_line": 2, "end_line": 2, "new_text": "print({})\n"}],
+            }
+        )
+    )
     result = registry.call("diagnose-traceback", {"traceback": text}, ToolContext(workspace, brain=brain))
     assert result["category"] == "unrecognised" and result["fixes"] == []
     assert brain.prompts == []  # an unverifiable LLM guess is never offered, so it is not asked for
@@ -155,16 +177,21 @@ def test_without_anything_to_rerun_the_brain_is_not_asked_and_nothing_is_offered
 
 def test_llm_garbage_reply_gives_no_fix(workspace):
     brain = ScriptedBrain("I think you should try harder.")
-    result = registry.call("diagnose-traceback", {"traceback": (DATA / "chained.log").read_text(), "project": "."},
-                           ToolContext(workspace, brain=brain))
+    result = registry.call(
+        "diagnose-traceback",
+        {"traceback": (DATA / "chained.log").read_text(), "project": "."},
+        ToolContext(workspace, brain=brain),
+    )
     assert result["fixes"] == []
 
 
 def test_diagnosis_path_does_not_import_torch(conv_case):
     import subprocess
 
-    code = ("import sys; from pathlib import Path; from mlintern.tools.diagnose.engine import diagnose_text; "
-            f"d = diagnose_text(Path({str(DATA / 'zoo_linear_after_conv.log')!r}).read_text(), "
-            f"Path({str(conv_case.root)!r})); assert d['fixes']; assert 'torch' not in sys.modules; print('ok')")
+    code = (
+        "import sys; from pathlib import Path; from mlintern.tools.diagnose.engine import diagnose_text; "
+        f"d = diagnose_text(Path({str(DATA / 'zoo_linear_after_conv.log')!r}).read_text(), "
+        f"Path({str(conv_case.root)!r})); assert d['fixes']; assert 'torch' not in sys.modules; print('ok')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr

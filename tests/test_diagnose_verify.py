@@ -19,11 +19,19 @@ def test_verify_applies_the_fix_that_makes_the_pilot_train(workspace, tmp_path_f
     proj = workspace.root / "proj"
     shutil.copytree(PROJECT, proj)
     out_dir = tmp_path_factory.mktemp("failed-run")
-    failed = subprocess.run([sys.executable, "train.py", "--out-dir", str(out_dir), "--max-steps", "2"],
-                            cwd=proj, capture_output=True, text=True, timeout=300)
+    failed = subprocess.run(
+        [sys.executable, "train.py", "--out-dir", str(out_dir), "--max-steps", "2"],
+        cwd=proj,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert failed.returncode != 0 and "mat1 and mat2" in failed.stderr
-    result = registry.call("diagnose-traceback", {"traceback": failed.stderr, "project": "proj", "verify": True},
-                           ToolContext(workspace))
+    result = registry.call(
+        "diagnose-traceback",
+        {"traceback": failed.stderr, "project": "proj", "verify": True},
+        ToolContext(workspace),
+    )
     registry.validate_output(registry.get("diagnose-traceback"), result)
     assert result["category"] == "shape_mismatch_linear"
     assert result["verified"] is True and result["applied"] == 1, result["summary"]

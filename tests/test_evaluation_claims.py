@@ -15,16 +15,33 @@ from mlintern.tools.training import card, claims
 from mlintern.tools.training.learning import learning_check, losses_from_rows
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "digits-mlp" / "paper.pdf"
-CLAIM = {"metric": "accuracy", "value": 97.2, "unit": "%", "dataset": "digits (scikit-learn)", "split": "test",
-         "page": 1, "quote": "the MLP reaches 97.2% accuracy on the held-out test split", "main": True}
-PAPER_DATA = {"dataset": "digits", "paper_dataset": True, "pilot": False, "train_steps": 1000, "total_steps": 1000,
-              "splits": {"train": 1294, "val": 144, "test": 359}, "note": "seeded 20% test hold-out"}
+CLAIM = {
+    "metric": "accuracy",
+    "value": 97.2,
+    "unit": "%",
+    "dataset": "digits (scikit-learn)",
+    "split": "test",
+    "page": 1,
+    "quote": "the MLP reaches 97.2% accuracy on the held-out test split",
+    "main": True,
+}
+PAPER_DATA = {
+    "dataset": "digits",
+    "paper_dataset": True,
+    "pilot": False,
+    "train_steps": 1000,
+    "total_steps": 1000,
+    "splits": {"train": 1294, "val": 144, "test": 359},
+    "note": "seeded 20% test hold-out",
+}
 
 
 def evals(test_acc: float, step: int = 1000) -> list[dict]:
-    return [{"split": "val", "step": step // 2, "loss": 0.3, "accuracy": 90.0},
-            {"split": "val", "step": step, "loss": 0.1, "accuracy": 97.0},
-            {"split": "test", "step": step, "loss": 0.1, "accuracy": test_acc}]
+    return [
+        {"split": "val", "step": step // 2, "loss": 0.3, "accuracy": 90.0},
+        {"split": "val", "step": step, "loss": 0.1, "accuracy": 97.0},
+        {"split": "test", "step": step, "loss": 0.1, "accuracy": test_acc},
+    ]
 
 
 # ----------------------------------------------------------------------------- learning check
@@ -47,7 +64,11 @@ def test_learning_check_accepts_a_loss_below_the_trivial_baseline():
     low = [(i, 0.50 - 0.001 * i) for i in range(1, 21)]
     assert not learning_check(low)["verified"]
     verdict = learning_check(low, num_classes=10)
-    assert verdict["verified"] and "baseline" in verdict["reason"] and verdict["baseline"] == pytest.approx(math.log(10))
+    assert (
+        verdict["verified"]
+        and "baseline" in verdict["reason"]
+        and verdict["baseline"] == pytest.approx(math.log(10))
+    )
 
 
 def test_evaluation_rows_are_not_training_losses():
@@ -58,7 +79,9 @@ def test_evaluation_rows_are_not_training_losses():
 # ----------------------------------------------------------------------------- verdicts
 def test_a_claim_on_the_papers_data_and_split_at_full_scale_is_reproduced_within_tolerance():
     row = claims.compare([CLAIM], evals(96.4), PAPER_DATA)[0]
-    assert row["verdict"] == "reproduced" and row["same_data"] and row["same_split"] and row["scale"] == "full"
+    assert (
+        row["verdict"] == "reproduced" and row["same_data"] and row["same_split"] and row["scale"] == "full"
+    )
     assert row["ours"] == 96.4 and "±1 point" in row["why"]
     short = claims.compare([CLAIM], evals(95.0), PAPER_DATA)[0]
     assert short["verdict"] == "short by 2.2" and short["gap"] == pytest.approx(-2.2)
@@ -68,17 +91,31 @@ def test_error_rates_and_perplexity_are_compared_the_right_way_round():
     err = claims.compare([{**CLAIM, "metric": "error", "value": 2.8}], evals(97.5), PAPER_DATA)[0]
     assert err["ours"] == pytest.approx(2.5) and err["verdict"] == "reproduced"
     lm_data = {**PAPER_DATA, "dataset": "wikitext-103"}
-    ppl = {"metric": "perplexity", "value": 18.0, "unit": None, "dataset": "WikiText-103", "split": "test",
-           "page": 3, "quote": "q"}
+    ppl = {
+        "metric": "perplexity",
+        "value": 18.0,
+        "unit": None,
+        "dataset": "WikiText-103",
+        "split": "test",
+        "page": 3,
+        "quote": "q",
+    }
     rows = [{"split": "test", "step": 1000, "loss": 3.2, "perplexity": 25.0}]
     row = claims.compare([ppl], rows, lm_data)[0]
     assert row["verdict"] == "short by 7" and "±5%" in row["why"]
 
 
 def test_what_makes_a_claim_not_comparable_is_said_in_full():
-    standin = {**PAPER_DATA, "dataset": "digits (scikit-learn), stand-in", "paper_dataset": False, "pilot": True}
+    standin = {
+        **PAPER_DATA,
+        "dataset": "digits (scikit-learn), stand-in",
+        "paper_dataset": False,
+        "pilot": True,
+    }
     row = claims.compare([CLAIM], evals(40.0, step=40), standin)[0]
-    assert row["verdict"] == "not comparable" and "stand-in data" in row["why"] and "pilot scale" in row["why"]
+    assert (
+        row["verdict"] == "not comparable" and "stand-in data" in row["why"] and "pilot scale" in row["why"]
+    )
     cut = claims.compare([CLAIM], evals(97.0, step=300), PAPER_DATA)[0]
     assert cut["verdict"] == "not comparable" and "budget-cut" in cut["why"] and cut["ours"] == 97.0
     other = claims.compare([{**CLAIM, "dataset": "CIFAR-10"}], evals(97.0), PAPER_DATA)[0]
@@ -88,7 +125,9 @@ def test_what_makes_a_claim_not_comparable_is_said_in_full():
 
 
 def test_unimplemented_metrics_and_missing_evaluations_are_not_evaluated():
-    bleu = claims.compare([{**CLAIM, "metric": "BLEU", "value": 28.4, "unit": None}], evals(97.0), PAPER_DATA)[0]
+    bleu = claims.compare(
+        [{**CLAIM, "metric": "BLEU", "value": 28.4, "unit": None}], evals(97.0), PAPER_DATA
+    )[0]
     assert bleu["verdict"] == "not evaluated" and "BLEU" in bleu["why"] and bleu["ours"] is None
     none = claims.compare([CLAIM], [], PAPER_DATA, reached=1000)[0]
     assert none["verdict"] == "not evaluated" and "no held-out evaluation" in none["why"]
@@ -108,9 +147,13 @@ def test_read_run_never_follows_a_link(tmp_path):
 # ----------------------------------------------------------------------------- registry and extraction
 def test_registry_maps_the_names_papers_use():
     assert datasets.lookup("digits (scikit-learn)") == "digits"
-    assert datasets.lookup("digits", "the handwritten digits of MNIST") is None  # a bare "digits" needs its source
+    assert (
+        datasets.lookup("digits", "the handwritten digits of MNIST") is None
+    )  # a bare "digits" needs its source
     assert datasets.lookup("CIFAR-10") == "cifar-10" and datasets.lookup("CIFAR-100") == "cifar-100"
-    assert datasets.lookup("WMT 2014 English-German") == "wmt14" and datasets.lookup("ImageNet-1K") == "imagenet"
+    assert (
+        datasets.lookup("WMT 2014 English-German") == "wmt14" and datasets.lookup("ImageNet-1K") == "imagenet"
+    )
     assert datasets.entry("imagenet")["loader"] == "manual" and "aliases" not in datasets.entry("mnist")
 
 
@@ -137,8 +180,13 @@ def test_results_grammar_skips_names_margins_and_headers():
     assert found("MaxViT achieves 86.5% ImageNet-1K top-1 accuracy") == [("86.5", "top-1 accuracy")]
     assert found("a top-5 error rate of 18.2%") == [("18.2", "top-5 error")]
     assert found("we obtain 28.4 BLEU on newstest2014") == [("28.4", "BLEU")]
-    for text in ("Top 1 Accuracy", "16 feature maps", "5 EMPIRICAL EXPERIMENTS", "CIFAR-100 error",
-                 "better than 1/1000 accuracy"):
+    for text in (
+        "Top 1 Accuracy",
+        "16 feature maps",
+        "5 EMPIRICAL EXPERIMENTS",
+        "CIFAR-100 error",
+        "better than 1/1000 accuracy",
+    ):
         assert found(text) == [], text
 
 
@@ -162,17 +210,25 @@ def _state(tmp_path: Path, rows: list[dict], info: dict, label: str | None = Non
     project.mkdir()
     (project / "mlintern.json").write_text(json.dumps({"family": "mlp", "template": "mlp", "label": label}))
     s = LoopState(paper="p", source="p.pdf", brain="offline")
-    s.steps = {"scaffold": {"project": str(project), "family": "mlp"},
-               "full": {"run_id": "r", "status": "succeeded", "loss": {}},
-               "evaluate": {"claims": rows, "data": info, "scale": claims.scale_of(info, evals(1.0)),
-                            "evaluation": {"test": {"split": "test", "step": 1000}}}}
+    s.steps = {
+        "scaffold": {"project": str(project), "family": "mlp"},
+        "full": {"run_id": "r", "status": "succeeded", "loss": {}},
+        "evaluate": {
+            "claims": rows,
+            "data": info,
+            "scale": claims.scale_of(info, evals(1.0)),
+            "evaluation": {"test": {"split": "test", "step": 1000}},
+        },
+    }
     return s
 
 
 def test_the_reports_first_line_tells_the_truth(tmp_path):
     ok = _state(tmp_path, claims.compare([CLAIM], evals(97.0), PAPER_DATA), PAPER_DATA)
     line = report.outcome(ok)
-    assert line.startswith("REPRODUCED: the paper's architecture (mlp), the paper's data (digits), full scale")
+    assert line.startswith(
+        "REPRODUCED: the paper's architecture (mlp), the paper's data (digits), full scale"
+    )
     assert "97.2%" in line and "97%" in line
 
     standin = {**PAPER_DATA, "dataset": "digits (scikit-learn), stand-in", "paper_dataset": False}

@@ -73,7 +73,7 @@ def test_model_card_tells_paper_provenance_data_metrics_and_limits(trained):
     assert "Trained on an offline stand-in, not the paper's data" in card  # the run announced it
     assert result["offline_standin"] is True
     assert "| learning_rate | `0.003` | paper | 4 | learning rate of 3e-3 |" in card
-    assert "| optimizer | `\"adamw\"` | default |" in card
+    assert '| optimizer | `"adamw"` | default |' in card
     assert "Values the paper does not state were assumed: d_model, optimizer." in card
     assert "A pilot run" in card and "last logged" in card
 

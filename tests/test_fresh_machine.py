@@ -13,11 +13,31 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # Commands that exist only inside the project's environment (or in someone's global install).
-ENV_ONLY = {"ruff", "mypy", "pytest", "pip", "pip3", "python", "python3", "mlintern", "mlintern-server",
-            "torchrun", "npx", "eslint", "tsc"}
+ENV_ONLY = {
+    "ruff",
+    "mypy",
+    "pytest",
+    "pip",
+    "pip3",
+    "python",
+    "python3",
+    "mlintern",
+    "mlintern-server",
+    "torchrun",
+    "npx",
+    "eslint",
+    "tsc",
+}
 LAUNCHERS = {"run", "Popen", "check_output", "check_call", "call", "create_subprocess_exec"}
-SOURCES = sorted([*REPO.glob("tests/*.py"), *REPO.glob("tools/**/*.py"), *REPO.glob("server/**/*.py"),
-                  *REPO.glob("sandbox/**/*.py"), *REPO.glob("bench/*.py")])
+SOURCES = sorted(
+    [
+        *REPO.glob("tests/*.py"),
+        *REPO.glob("tools/**/*.py"),
+        *REPO.glob("server/**/*.py"),
+        *REPO.glob("sandbox/**/*.py"),
+        *REPO.glob("bench/*.py"),
+    ]
+)
 
 
 def _first_word(node: ast.AST, constants: dict[str, ast.AST]) -> str | None:
@@ -37,8 +57,13 @@ def _first_word(node: ast.AST, constants: dict[str, ast.AST]) -> str | None:
 def bare_commands(source: str) -> list[tuple[int, str]]:
     """(line, command) for each process started by a bare environment-only command name."""
     tree = ast.parse(source)
-    constants = {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                 for t in n.targets if isinstance(t, ast.Name)}
+    constants = {
+        t.id: n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
     found = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and node.args):
@@ -60,6 +85,9 @@ def test_the_check_catches_a_bare_ruff():
 
 
 def test_no_process_is_started_by_a_bare_environment_tool_name():
-    found = {str(path.relative_to(REPO)): hits for path in SOURCES
-             if (hits := bare_commands(path.read_text(encoding="utf-8")))}
+    found = {
+        str(path.relative_to(REPO)): hits
+        for path in SOURCES
+        if (hits := bare_commands(path.read_text(encoding="utf-8")))
+    }
     assert not found, f"started from PATH (use sys.executable -m ..., or the venv's script): {found}"

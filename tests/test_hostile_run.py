@@ -77,7 +77,9 @@ def test_export_never_writes_through_or_copies_from_a_planted_link(hostile, tmp_
     victim.write_text("# untouched\n")
     secret = tmp_path / "host" / "id_rsa"  # a host file the attacker wants copied into the export
     secret.write_text("PRIVATE-KEY-77")
-    result = hostile(CKPT + f"""
+    result = hostile(
+        CKPT
+        + f"""
 import os
 proj = os.getcwd()
 os.makedirs(proj + "/export", exist_ok=True)
@@ -85,7 +87,8 @@ os.symlink({str(victim)!r}, proj + "/export/model.py")          # export would w
 os.symlink({str(victim)!r}, proj + "/export/README.md")
 os.symlink({str(victim)!r}, proj + "/export/config.json")
 os.symlink({str(secret)!r}, proj + "/model.py")                 # export would copy the secret
-""")
+"""
+    )
     assert result["state"] == "succeeded", result["summary"]
     exported = call(hostile.ws, "export-model", {"run_id": result["run_id"]})
     assert victim.read_text() == "# untouched\n"
@@ -122,13 +125,16 @@ def test_export_reads_no_checkpoint_through_a_link_or_fifo(hostile, tmp_path):
 def test_fifo_metrics_cannot_block_the_supervisor_limits(hostile, monkeypatch):
     monkeypatch.setattr(runs, "GRACE_SECONDS", 1)
     started = time.time()
-    result = hostile("""
+    result = hostile(
+        """
 import os, signal, subprocess, time
 os.mkfifo(OUT + "/metrics.jsonl")                 # the supervisor's metrics reader would block in open()
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 while True:
     time.sleep(0.1)
-""", max_minutes=0.05)
+""",
+        max_minutes=0.05,
+    )
     assert result["state"] == "failed" and "time budget" in result["reason"], result["summary"]
     assert time.time() - started < 90
     status = call(hostile.ws, "training-status", {"run_id": result["run_id"]})  # no block here either
@@ -163,12 +169,15 @@ def test_stop_training_stops_a_run_whose_files_are_fifos(hostile):
     project = ws.root / "proj"
     project.mkdir(exist_ok=True)
     (project / "mlintern.json").write_text("{}")
-    (project / "train.py").write_text(_out_dir_snippet() + textwrap.dedent("""
+    (project / "train.py").write_text(
+        _out_dir_snippet()
+        + textwrap.dedent("""
         import os, time
         os.mkfifo(OUT + "/metrics.jsonl")
         print("ready", flush=True)
         time.sleep(600)
-    """))
+    """)
+    )
     started = registry.call("run-training", {"project": "proj"}, ToolContext(ws))
     deadline = time.time() + 120
     while "ready" not in (Path(started["run_dir"]) / "stdout.log").read_text() and time.time() < deadline:
@@ -272,10 +281,15 @@ INJECTED_PAGE = "1\n    __import__('os').environ.__setitem__('MLINTERN_PWNED', '
 
 
 def _crafted_spec() -> dict:
-    return {"title": "A crafted paper", "family": {"value": "mlp", "evidence": []}, "variants": {},
-            "default_variant": None,
-            "hyperparameters": {"num_layers": {"value": 2, "page": INJECTED_PAGE, "quote": "num_layers = 2",
-                                               "source": "paper"}}}
+    return {
+        "title": "A crafted paper",
+        "family": {"value": "mlp", "evidence": []},
+        "variants": {},
+        "default_variant": None,
+        "hyperparameters": {
+            "num_layers": {"value": 2, "page": INJECTED_PAGE, "quote": "num_layers = 2", "source": "paper"}
+        },
+    }
 
 
 def test_crafted_spec_page_is_refused_on_load_and_never_reaches_code(tmp_path, monkeypatch):
@@ -294,7 +308,9 @@ def test_crafted_spec_page_is_refused_on_load_and_never_reaches_code(tmp_path, m
     assert refused.value.code == "invalid_spec" and "hyperparameters.num_layers.page" in refused.value.message
     assert not (ws.root / "proj").exists()
     fact = _crafted_spec()["hyperparameters"]["num_layers"]
-    assert "\n" not in facts.describe(fact) and "__import__" not in facts.describe(fact)  # rendering escapes too
+    assert "\n" not in facts.describe(fact) and "__import__" not in facts.describe(
+        fact
+    )  # rendering escapes too
 
 
 def test_generated_model_is_counted_in_the_sandbox_not_in_the_server(tmp_path, monkeypatch):
@@ -305,7 +321,8 @@ def test_generated_model_is_counted_in_the_sandbox_not_in_the_server(tmp_path, m
     outside = tmp_path / "outside.txt"
     staging = tmp_path / "staging"
     staging.mkdir()
-    (staging / "model.py").write_text(textwrap.dedent(f"""
+    (staging / "model.py").write_text(
+        textwrap.dedent(f"""
         import os
         from dataclasses import dataclass
         try:
@@ -319,7 +336,8 @@ def test_generated_model_is_counted_in_the_sandbox_not_in_the_server(tmp_path, m
 
         def count_params(cfg):
             return cfg.width * 10
-    """))
+    """)
+    )
     assert count(staging / "model.py", {"width": 2}) == (40, 20)
     assert not outside.exists()  # the write outside its folder was contained (old code: done by the server)
 
@@ -334,8 +352,9 @@ def test_latex_folder_never_follows_a_link_out(tmp_path):
     (tmp_path / "outside" / "more.tex").write_text("OUTSIDE-DIR-88")
     src = tmp_path / "src"
     src.mkdir()
-    (src / "main.tex").write_text("\\documentclass{article}\\begin{document}We use a learning rate of 0.1."
-                                  "\\end{document}")
+    (src / "main.tex").write_text(
+        "\\documentclass{article}\\begin{document}We use a learning rate of 0.1.\\end{document}"
+    )
     (src / "appendix.tex").symlink_to(secret)
     (src / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
     os.mkfifo(src / "pipe.tex")
@@ -370,8 +389,11 @@ def test_fake_traceback_cannot_make_diagnose_edit_another_project(hostile):
     victim = hostile.ws.root / "victim"
     shutil.copytree(here / "bugzoo" / "cases" / "linear_after_conv", victim)
     before = (victim / "train.py").read_text()
-    fake = (here / "test_data" / "diagnose" / "zoo_linear_after_conv.log").read_text().replace(
-        "/work/main/tests/bugzoo/cases/linear_after_conv/train.py", str(victim / "train.py"))
+    fake = (
+        (here / "test_data" / "diagnose" / "zoo_linear_after_conv.log")
+        .read_text()
+        .replace("/work/main/tests/bugzoo/cases/linear_after_conv/train.py", str(victim / "train.py"))
+    )
     result = hostile(f"import sys\nsys.stderr.write({fake!r})\nsys.exit(1)\n")
     assert result["state"] == "failed"
     diagnosed = call(hostile.ws, "diagnose-traceback", {"run_id": result["run_id"]})
@@ -383,9 +405,16 @@ def test_fake_traceback_cannot_make_diagnose_edit_another_project(hostile):
 
 
 # --------------------------------------------------------------- finding 9: HTTP transport
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                   "clientInfo": {"name": "probe", "version": "0"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "probe", "version": "0"},
+    },
+}
 
 
 def _serve(tmp_path, bind: str, env: dict):
@@ -395,9 +424,13 @@ def _serve(tmp_path, bind: str, env: dict):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "mlintern.server", "--workspace", str(tmp_path), "--http",
-                             f"{bind}:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={k: v for k, v in {**os.environ, **env}.items() if v is not None})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlintern.server", "--workspace", str(tmp_path), "--http", f"{bind}:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -413,9 +446,16 @@ def _post(port: int, headers: dict) -> int:
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/mcp", data=json.dumps(INIT).encode(), method="POST",
-                                     headers={"Accept": "application/json, text/event-stream",
-                                              "Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/mcp",
+        data=json.dumps(INIT).encode(),
+        method="POST",
+        headers={
+            "Accept": "application/json, text/event-stream",
+            "Content-Type": "application/json",
+            **headers,
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status

@@ -29,9 +29,14 @@ def read_messages(raw: bytes) -> list[dict]:
 
 
 def initialize(root) -> bytes:
-    return frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                  "params": {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}}) + \
-        frame({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    return frame(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": root.as_uri(), "capabilities": {}},
+        }
+    ) + frame({"jsonrpc": "2.0", "method": "initialized", "params": {}})
 
 
 def run_server(stdin: bytes, timeout: float = 30) -> tuple[int, list[dict], str, float]:
@@ -55,8 +60,13 @@ class RawServer:
     """The server as a subprocess, spoken to in raw JSON-RPC frames, one message at a time."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=SERVER_ENV)
+        self.proc = subprocess.Popen(
+            SERVER_COMMAND,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=SERVER_ENV,
+        )
         self.seen: list[dict] = []
 
     def send(self, data: bytes) -> None:
@@ -95,8 +105,16 @@ def test_malformed_messages_are_reported_and_the_server_keeps_answering(tmp_path
     server.send(frame("{this is not json"))
     server.send(frame({"jsonrpc": "2.0", "id": 2, "method": "no/suchMethod", "params": {}}))
     assert server.response(2)["error"]["code"] == -32601  # method not found
-    server.send(frame({"jsonrpc": "2.0", "id": 3, "method": "workspace/executeCommand",
-                       "params": {"command": "mlintern.workspaceStatus", "arguments": [{}]}}))
+    server.send(
+        frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "workspace/executeCommand",
+                "params": {"command": "mlintern.workspaceStatus", "arguments": [{}]},
+            }
+        )
+    )
     assert "summary" in server.response(3)["result"]  # still answering after the garbage
     assert server.close() == 0
     shown = [m["params"]["message"] for m in server.seen if m.get("method") == "window/showMessage"]
@@ -105,9 +123,17 @@ def test_malformed_messages_are_reported_and_the_server_keeps_answering(tmp_path
 
 def test_shutdown_with_a_request_in_flight_is_clean(tmp_path):
     stdin = initialize(tmp_path)
-    stdin += frame({"jsonrpc": "2.0", "id": 3, "method": "workspace/executeCommand",
-                    "params": {"command": "mlintern.workspaceStatus", "arguments": [{}]}})
-    stdin += frame({"jsonrpc": "2.0", "id": 4, "method": "shutdown"}) + frame({"jsonrpc": "2.0", "method": "exit"})
+    stdin += frame(
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "workspace/executeCommand",
+            "params": {"command": "mlintern.workspaceStatus", "arguments": [{}]},
+        }
+    )
+    stdin += frame({"jsonrpc": "2.0", "id": 4, "method": "shutdown"}) + frame(
+        {"jsonrpc": "2.0", "method": "exit"}
+    )
     code, messages, _, _ = run_server(stdin)
     assert code == 0
     by_id = {m.get("id"): m for m in messages if "id" in m}
@@ -116,8 +142,14 @@ def test_shutdown_with_a_request_in_flight_is_clean(tmp_path):
 
 
 def test_request_before_initialize_is_refused_without_crashing(tmp_path):
-    stdin = frame({"jsonrpc": "2.0", "id": 7, "method": "workspace/executeCommand",
-                   "params": {"command": "mlintern.workspaceStatus", "arguments": [{}]}}) + initialize(tmp_path)
+    stdin = frame(
+        {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "method": "workspace/executeCommand",
+            "params": {"command": "mlintern.workspaceStatus", "arguments": [{}]},
+        }
+    ) + initialize(tmp_path)
     code, messages, _, _ = run_server(stdin)
     assert code == 0
     by_id = {m.get("id"): m for m in messages if "id" in m}
@@ -140,10 +172,16 @@ lsp_server.serve_stdio(sys.argv[1])
 
 
 def test_prints_and_child_output_never_reach_the_protocol_stream(tmp_path):
-    stdin = initialize(tmp_path) + frame({"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand",
-                                          "params": {"command": "test.print"}})
-    proc = subprocess.run([sys.executable, "-c", PRINTING_SERVER, str(tmp_path)], input=stdin, capture_output=True,
-                          timeout=60, env=SERVER_ENV)
+    stdin = initialize(tmp_path) + frame(
+        {"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand", "params": {"command": "test.print"}}
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", PRINTING_SERVER, str(tmp_path)],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        env=SERVER_ENV,
+    )
     messages = read_messages(proc.stdout)  # fails on any non-protocol byte
     assert {"jsonrpc": "2.0", "id": 2, "result": {"ok": True}} in messages
     assert b"stray print from a tool" in proc.stderr and b"stray output of a child process" in proc.stderr

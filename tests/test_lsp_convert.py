@@ -16,15 +16,30 @@ PROJECT = DATA / "project"
 
 def diagnosis(**over) -> dict:
     base = {
-        "id": "diag-1", "run_id": "run-1",
-        "error": {"type": "RuntimeError", "message": "mat1 and mat2 shapes cannot be multiplied (4x784 and 512x10)"},
+        "id": "diag-1",
+        "run_id": "run-1",
+        "error": {
+            "type": "RuntimeError",
+            "message": "mat1 and mat2 shapes cannot be multiplied (4x784 and 512x10)",
+        },
         "frames": [{"file": "model.py", "line": 14, "function": "forward", "user": True}],
         "category": "linear_in_features",
         "explanation": "fc1 expects 512 features but the flattened input has 784.",
         "location": {"file": "model.py", "line": 14},
-        "fixes": [{"title": "Set fc1 in_features to 784", "confidence": 0.9,
-                   "edits": [{"path": "model.py", "start_line": 14, "end_line": 14,
-                              "new_text": "        self.fc1 = nn.Linear(784, 10)"}]}],
+        "fixes": [
+            {
+                "title": "Set fc1 in_features to 784",
+                "confidence": 0.9,
+                "edits": [
+                    {
+                        "path": "model.py",
+                        "start_line": 14,
+                        "end_line": 14,
+                        "new_text": "        self.fc1 = nn.Linear(784, 10)",
+                    }
+                ],
+            }
+        ],
     }
     base.update(over)
     return base
@@ -40,7 +55,9 @@ def test_one_line_edit_replaces_the_whole_line_including_its_newline():
 def test_multi_line_edit_and_insertion():
     many = conv.edit_to_text_edit({"path": "m.py", "start_line": 2, "end_line": 5, "new_text": "a\nb\n"})
     assert many.range == types.Range(types.Position(1, 0), types.Position(5, 0))
-    insert = conv.edit_to_text_edit({"path": "m.py", "start_line": 4, "end_line": 3, "new_text": "import torch"})
+    insert = conv.edit_to_text_edit(
+        {"path": "m.py", "start_line": 4, "end_line": 3, "new_text": "import torch"}
+    )
     assert insert.range.start == insert.range.end == types.Position(3, 0)
     delete = conv.edit_to_text_edit({"path": "m.py", "start_line": 4, "end_line": 4, "new_text": ""})
     assert delete.new_text == "" and delete.range.end == types.Position(4, 0)
@@ -55,10 +72,14 @@ def apply(text: str, edit: types.TextEdit) -> str:
 
 def test_applied_edits_give_the_intended_text():
     text = "l1\nl2\nl3\nl4\n"
-    assert apply(text, conv.edit_to_text_edit({"path": "f", "start_line": 2, "end_line": 3, "new_text": "X"})) \
+    assert (
+        apply(text, conv.edit_to_text_edit({"path": "f", "start_line": 2, "end_line": 3, "new_text": "X"}))
         == "l1\nX\nl4\n"
-    assert apply(text, conv.edit_to_text_edit({"path": "f", "start_line": 1, "end_line": 0, "new_text": "top"})) \
+    )
+    assert (
+        apply(text, conv.edit_to_text_edit({"path": "f", "start_line": 1, "end_line": 0, "new_text": "top"}))
         == "top\nl1\nl2\nl3\nl4\n"
+    )
 
 
 def test_bad_line_numbers_are_refused():
@@ -70,8 +91,10 @@ def test_fix_becomes_a_workspace_edit_and_never_leaves_the_root(tmp_path):
     fix = diagnosis()["fixes"][0]
     edit = conv.fix_to_workspace_edit(fix, tmp_path)
     assert list(edit.changes) == [(tmp_path / "model.py").as_uri()]
-    outside = {"title": "evil", "edits": [{"path": "../../etc/passwd", "start_line": 1, "end_line": 1,
-                                             "new_text": "x"}]}
+    outside = {
+        "title": "evil",
+        "edits": [{"path": "../../etc/passwd", "start_line": 1, "end_line": 1, "new_text": "x"}],
+    }
     with pytest.raises(ToolError) as info:
         conv.fix_to_workspace_edit(outside, tmp_path)
     assert info.value.code == "path_outside_workspace"
@@ -91,17 +114,20 @@ def test_diagnosis_becomes_an_error_at_the_user_line(tmp_path):
 
 
 def test_diagnosis_without_location_falls_back_to_the_innermost_user_frame(tmp_path):
-    frames = [{"file": "train.py", "line": 28, "function": "<module>", "user": True},
-              {"file": "model.py", "line": 4, "function": "forward", "user": True},
-              {"file": "/usr/lib/torch/nn/functional.py", "line": 99, "function": "linear", "user": False}]
+    frames = [
+        {"file": "train.py", "line": 28, "function": "<module>", "user": True},
+        {"file": "model.py", "line": 4, "function": "forward", "user": True},
+        {"file": "/usr/lib/torch/nn/functional.py", "line": 99, "function": "linear", "user": False},
+    ]
     uri, diag = conv.diagnosis_to_lsp(diagnosis(location=None, frames=frames), tmp_path)
     assert uri == (tmp_path / "model.py").as_uri() and diag.range.start.line == 3
     assert conv.diagnosis_to_lsp(diagnosis(location=None, frames=frames[2:]), tmp_path) is None
 
 
 def test_duplicates_merge(tmp_path):
-    grouped = conv.group_diagnostics([diagnosis(), diagnosis(id="diag-2"), diagnosis(location=None, frames=[])],
-                                     tmp_path)
+    grouped = conv.group_diagnostics(
+        [diagnosis(), diagnosis(id="diag-2"), diagnosis(location=None, frames=[])], tmp_path
+    )
     assert [len(v) for v in grouped.values()] == [1]
 
 
@@ -131,7 +157,7 @@ def test_json_path_at_keys_and_values():
     col = lines[pilot_row].index("d_model")
     assert conv.json_path_at(text, pilot_row, col) == ["pilot", "model", "d_model"]
     assert conv.json_path_at(text, 0, 0) is None
-    assert conv.json_path_at("{\"a\": [\"x\", \"y\"]}", 0, 8) is None  # inside an array
+    assert conv.json_path_at('{"a": ["x", "y"]}', 0, 8) is None  # inside an array
     assert conv.json_path_at('{"a": "b \\" c", "k": 1}', 0, 18) == ["k"]  # escaped quote skipped
 
 
@@ -169,16 +195,19 @@ def test_project_root_and_words(tmp_path):
 # ------------------------------------------------------------------------- options
 def test_options_default_and_camel_case():
     assert conv.options_from_json(None) == (conv.Options(), [])
-    options, problems = conv.options_from_json({"sandbox": False, "budgetMinutes": 5, "brain": "anthropic",
-                                                "pythonPath": "/usr/bin/python3"})
+    options, problems = conv.options_from_json(
+        {"sandbox": False, "budgetMinutes": 5, "brain": "anthropic", "pythonPath": "/usr/bin/python3"}
+    )
     assert problems == []
-    assert options == conv.Options(sandbox=False, budget_minutes=5.0, brain="anthropic",
-                                   python_path="/usr/bin/python3")
+    assert options == conv.Options(
+        sandbox=False, budget_minutes=5.0, brain="anthropic", python_path="/usr/bin/python3"
+    )
 
 
 def test_invalid_options_fall_back_to_defaults_with_a_reason():
-    options, problems = conv.options_from_json({"sandbox": "yes", "brain": "gpt", "budgetMinutes": -1,
-                                                "colour": "red", "maxUsd": 2})
+    options, problems = conv.options_from_json(
+        {"sandbox": "yes", "brain": "gpt", "budgetMinutes": -1, "colour": "red", "maxUsd": 2}
+    )
     assert options == conv.Options(max_usd=2.0)
     assert len(problems) == 4
     assert any("'sandbox'" in p for p in problems) and any("unknown option 'colour'" in p for p in problems)
@@ -188,19 +217,33 @@ def test_invalid_options_fall_back_to_defaults_with_a_reason():
 
 
 def test_max_repairs_is_a_small_whole_number():
-    assert conv.options_from_json({"maxRepairs": 5}) == (conv.Options(max_repairs=5, given=frozenset({"max_repairs"})), [])
+    assert conv.options_from_json({"maxRepairs": 5}) == (
+        conv.Options(max_repairs=5, given=frozenset({"max_repairs"})),
+        [],
+    )
     for bad in (2.5, -1, 11, True, "3"):
         options, problems = conv.options_from_json({"max_repairs": bad})
         assert options.max_repairs == 3 and len(problems) == 1
 
 
 def test_options_fill_only_what_a_tool_accepts_and_the_user_set():
-    schema = {"properties": {"sandbox": {"type": "boolean"}, "max_minutes": {"type": "number"},
-                             "project": {"type": "string"}}}
+    schema = {
+        "properties": {
+            "sandbox": {"type": "boolean"},
+            "max_minutes": {"type": "number"},
+            "project": {"type": "string"},
+        }
+    }
     options, _ = conv.options_from_json({"sandbox": False, "budgetMinutes": 5, "brain": "auto"})
-    assert conv.fill_tool_defaults(schema, {"project": "p"}, options) == {"project": "p", "sandbox": False,
-                                                                          "max_minutes": 5.0}
-    assert conv.fill_tool_defaults(schema, {"sandbox": True}, options) == {"sandbox": True, "max_minutes": 5.0}
+    assert conv.fill_tool_defaults(schema, {"project": "p"}, options) == {
+        "project": "p",
+        "sandbox": False,
+        "max_minutes": 5.0,
+    }
+    assert conv.fill_tool_defaults(schema, {"sandbox": True}, options) == {
+        "sandbox": True,
+        "max_minutes": 5.0,
+    }
     assert conv.fill_tool_defaults(schema, {"project": "p"}, conv.Options()) == {"project": "p"}
 
 
@@ -216,10 +259,13 @@ def test_command_arguments():
 
 
 def test_tool_errors_become_rpc_errors():
-    bad = conv.tool_error_to_rpc(ToolError("Invalid arguments for x: 'a' is required.", hint="Pass a.",
-                                           code="invalid_arguments"))
+    bad = conv.tool_error_to_rpc(
+        ToolError("Invalid arguments for x: 'a' is required.", hint="Pass a.", code="invalid_arguments")
+    )
     assert bad.code == -32602 and "Pass a." in bad.message and bad.data["error"] == "invalid_arguments"
-    other = conv.tool_error_to_rpc(ToolError("The PDF is encrypted.", hint="Decrypt it.", code="encrypted_pdf"))
+    other = conv.tool_error_to_rpc(
+        ToolError("The PDF is encrypted.", hint="Decrypt it.", code="encrypted_pdf")
+    )
     assert other.code == conv.TOOL_ERROR_CODE and other.data["hint"] == "Decrypt it."
 
 

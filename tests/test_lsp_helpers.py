@@ -23,7 +23,8 @@ def capabilities() -> types.ClientCapabilities:
     """A client like VS Code: progress, showDocument and workspace edits supported."""
     return types.ClientCapabilities(
         window=types.WindowClientCapabilities(
-            work_done_progress=True, show_document=types.ShowDocumentClientCapabilities(support=True)),
+            work_done_progress=True, show_document=types.ShowDocumentClientCapabilities(support=True)
+        ),
         workspace=types.WorkspaceClientCapabilities(apply_edit=True),
     )
 
@@ -37,11 +38,14 @@ async def start(client: LanguageClient, root: Path, options: dict | None = None)
         client.applied_edits.append(params)  # type: ignore[attr-defined]
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    return await client.initialize_session(types.InitializeParams(
-        capabilities=capabilities(), root_uri=root.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options=options,
-    ))
+    return await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options=options,
+        )
+    )
 
 
 def copy_project(root: Path, name: str = "project") -> Path:
@@ -61,8 +65,13 @@ async def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05) -
 
 def open_doc(client: LanguageClient, path: Path, language: str = "python") -> str:
     uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=path.read_text())))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language, version=1, text=path.read_text()
+            )
+        )
+    )
     return uri
 
 

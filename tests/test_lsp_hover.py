@@ -28,7 +28,8 @@ def position_of(path: Path, needle: str, occurrence: int = 0, offset: int = 1) -
 async def hover(client: LanguageClient, path: Path, position: types.Position) -> str | None:
     uri = open_doc(client, path, "json" if path.suffix == ".json" else "python")
     result = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position))
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position)
+    )
     return None if result is None else result.contents.value
 
 
@@ -72,9 +73,13 @@ async def test_hover_on_a_project_scaffolded_through_the_server(client: Language
 
     write_pdf(tmp_path / "small.pdf")
     spec = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="mlintern.parsePaper", arguments=[{"paper": "small.pdf"}]))
-    await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="mlintern.scaffoldModel", arguments=[{"spec": spec["spec_path"], "output": "proj"}]))
+        types.ExecuteCommandParams(command="mlintern.parsePaper", arguments=[{"paper": "small.pdf"}])
+    )
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="mlintern.scaffoldModel", arguments=[{"spec": spec["spec_path"], "output": "proj"}]
+        )
+    )
     config = tmp_path / "proj" / "config.json"
     text = await hover(client, config, position_of(config, '"learning_rate"'))
     assert "**learning_rate** = `0.001` (from page 1)" in text and "a learning rate of 0.001" in text

@@ -48,9 +48,16 @@ async def test_a_pdf_dropped_into_papers_is_parsed(client: LanguageClient, tmp_p
     staging = write_pdf(tmp_path / "staging" / "small.pdf")
     (tmp_path / "papers").mkdir()  # created after the server started: it must start watching it
     staging.rename(tmp_path / "papers" / "small.pdf")
-    await wait_until(lambda: any("parsing papers/small.pdf" in m.message for m in client.messages), timeout=30)
-    await wait_until(lambda: any(m.message.startswith("Parsed papers/small.pdf") or "could not parse" in m.message
-                                 for m in client.messages), timeout=120)
+    await wait_until(
+        lambda: any("parsing papers/small.pdf" in m.message for m in client.messages), timeout=30
+    )
+    await wait_until(
+        lambda: any(
+            m.message.startswith("Parsed papers/small.pdf") or "could not parse" in m.message
+            for m in client.messages
+        ),
+        timeout=120,
+    )
     assert not any("could not parse" in m.message for m in client.messages), client.messages
     (paper,) = Workspace(tmp_path).papers()
     assert Path(paper["spec_path"]).is_file()
@@ -61,7 +68,8 @@ async def test_parse_paper_command_opens_the_spec(client: LanguageClient, tmp_pa
     tool = registry.get("parse-paper")
     argument = tool.cli_positional[0] if tool.cli_positional else tool.input_schema["required"][0]
     result = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="mlintern.parsePaper", arguments=[{argument: "small.pdf"}]))
+        types.ExecuteCommandParams(command="mlintern.parsePaper", arguments=[{argument: "small.pdf"}])
+    )
     registry.validate_output(tool, result)
     await wait_until(lambda: client.shown_documents)
     (shown,) = client.shown_documents
@@ -81,6 +89,10 @@ async def test_papers_parsed_before_are_not_parsed_again(bare_client: LanguageCl
     registry.call("parse-paper", {"paper": "papers/small.pdf"}, registry.ToolContext(ws, face="cli"))
     write_pdf(tmp_path / "papers" / "other.pdf")  # new since: this one is parsed
     await start(bare_client, tmp_path)
-    await wait_until(lambda: any("other.pdf" in m.message and m.message.startswith("Parsed")
-                                 for m in bare_client.messages), timeout=120)
+    await wait_until(
+        lambda: any(
+            "other.pdf" in m.message and m.message.startswith("Parsed") for m in bare_client.messages
+        ),
+        timeout=120,
+    )
     assert not any("small.pdf" in m.message for m in bare_client.messages)

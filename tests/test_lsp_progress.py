@@ -30,8 +30,12 @@ async def client(lsp_client: LanguageClient, tmp_path):
 
 
 def train(client: LanguageClient, **extra):
-    return client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="mlintern.runTraining", arguments=[{"project": "trainer", "pilot": True, "wait": True, **extra}]))
+    return client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="mlintern.runTraining",
+            arguments=[{"project": "trainer", "pilot": True, "wait": True, **extra}],
+        )
+    )
 
 
 async def test_long_command_reports_work_done_progress(client: LanguageClient, tmp_path):
@@ -79,13 +83,25 @@ def _start_run_then_close_stdin(tmp_path, supervisor_stopped_s: float = 0.0) -> 
     server = RawServer()
     server.send(initialize(tmp_path))
     server.response(1)
-    server.send(frame({"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand", "params": {
-        "command": "mlintern.runTraining",
-        "arguments": [{"project": "trainer", "pilot": True, "wait": True, "max_steps": 200}]}}))
+    server.send(
+        frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "workspace/executeCommand",
+                "params": {
+                    "command": "mlintern.runTraining",
+                    "arguments": [{"project": "trainer", "pilot": True, "wait": True, "max_steps": 200}],
+                },
+            }
+        )
+    )
     ws = Workspace(tmp_path)
     deadline = time.monotonic() + 30
-    while not (ws.runs() and ws.runs()[0]["status"] == "running"
-               and ws.runs()[0]["meta"].get("supervisor_pid")) and time.monotonic() < deadline:
+    while (
+        not (ws.runs() and ws.runs()[0]["status"] == "running" and ws.runs()[0]["meta"].get("supervisor_pid"))
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
     supervisor = ws.runs()[0]["meta"]["supervisor_pid"]
     started = time.monotonic()

@@ -26,7 +26,9 @@ async def test_a_bug_is_reported_as_an_internal_error_with_the_traceback_on_stde
     async with Client(face.server) as client:
         result = await client.call_tool("workspace-status", {})
     assert result.is_error
-    assert result.content[0].text.startswith("internal error in mlintern while running workspace-status: KeyError")
+    assert result.content[0].text.startswith(
+        "internal error in mlintern while running workspace-status: KeyError"
+    )
     assert result.meta[ERROR_META_KEY]["error"] == "internal_error"
     assert "Traceback" in capsys.readouterr().err
 
@@ -43,9 +45,15 @@ async def test_tool_error_and_cancelled_keep_their_code_and_hint(face, monkeypat
         refused = await client.call_tool("workspace-status", {})
         monkeypatch.setattr(workspace_tools, "workspace_status", stops)
         stopped = await client.call_tool("workspace-status", {})
-    assert refused.is_error and refused.content[0].text == "Error: The PDF is encrypted.\nHint: Decrypt it first."
-    assert refused.meta[ERROR_META_KEY] == {"error": "encrypted_pdf", "message": "The PDF is encrypted.",
-                                            "hint": "Decrypt it first."}
+    assert (
+        refused.is_error
+        and refused.content[0].text == "Error: The PDF is encrypted.\nHint: Decrypt it first."
+    )
+    assert refused.meta[ERROR_META_KEY] == {
+        "error": "encrypted_pdf",
+        "message": "The PDF is encrypted.",
+        "hint": "Decrypt it first.",
+    }
     assert refused.structured_content is None, "errors must not break the output schema"
     assert stopped.is_error and stopped.meta[ERROR_META_KEY]["error"] == "cancelled"
     assert "stopped by stop-training" in stopped.content[0].text
@@ -57,8 +65,9 @@ async def test_a_client_offering_sampling_becomes_the_tools_brain(face, monkeypa
 
     async def host_model(context, params: types.CreateMessageRequestParams) -> types.CreateMessageResult:
         asked.append((params.system_prompt, params.messages[0].content.text))
-        return types.CreateMessageResult(role="assistant", model="host-llm",
-                                         content=types.TextContent(type="text", text="four"))
+        return types.CreateMessageResult(
+            role="assistant", model="host-llm", content=types.TextContent(type="text", text="four")
+        )
 
     def asks_the_brain(ctx, **arguments):
         result = real_status(ctx, **arguments)
@@ -83,7 +92,10 @@ async def test_a_client_offering_elicitation_is_asked_for_approval(face, monkeyp
     def answering(action: str, approve: bool):
         async def elicit(context, params: types.ElicitRequestParams) -> types.ElicitResult:
             questions.append(params.message)
-            return types.ElicitResult(action=action, content={"approve": approve} if action == "accept" else None)
+            return types.ElicitResult(
+                action=action, content={"approve": approve} if action == "accept" else None
+            )
+
         return elicit
 
     def asks_approval(ctx, **arguments):
@@ -95,11 +107,21 @@ async def test_a_client_offering_elicitation_is_asked_for_approval(face, monkeyp
     real_status = workspace_tools.workspace_status
     monkeypatch.setattr(workspace_tools, "workspace_status", asks_approval)
     answers = {}
-    for label, callback in {"yes": answering("accept", True), "no": answering("accept", False),
-                            "declined": answering("decline", False)}.items():
+    for label, callback in {
+        "yes": answering("accept", True),
+        "no": answering("accept", False),
+        "declined": answering("decline", False),
+    }.items():
         async with Client(face.server, mode="legacy", elicitation_callback=callback) as client:
             answers[label] = (await client.call_tool("workspace-status", {})).structured_content["summary"]
     async with Client(face.server, mode="legacy") as client:
-        answers["no client support"] = (await client.call_tool("workspace-status", {})).structured_content["summary"]
-    assert answers == {"yes": "True", "no": "False", "declined": "False", "no client support": "nobody to ask"}
+        answers["no client support"] = (await client.call_tool("workspace-status", {})).structured_content[
+            "summary"
+        ]
+    assert answers == {
+        "yes": "True",
+        "no": "False",
+        "declined": "False",
+        "no client support": "nobody to ask",
+    }
     assert questions == ["Install scikit-learn?"] * 3

@@ -45,8 +45,20 @@ def served(tmp_path):
     """``(url, workspace folder)`` of a fresh ``mlintern-server --http`` subprocess."""
     Workspace(tmp_path).record_paper("p-http", source="a.pdf", title="Over HTTP")
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "mlintern.server", "--workspace", str(tmp_path),
-                             "--http", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlintern.server",
+            "--workspace",
+            str(tmp_path),
+            "--http",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_listening(proc, port)
         yield f"http://127.0.0.1:{port}/mcp", tmp_path
@@ -120,15 +132,18 @@ async def test_progress_and_cancellation_over_http(served, era):
 
     if era == "2026-07-28":
         async with Client(url) as client:
-            short = await client.call_tool("run-training", {**arguments, "max_steps": 15}, progress_callback=on_progress)
+            short = await client.call_tool(
+                "run-training", {**arguments, "max_steps": 15}, progress_callback=on_progress
+            )
             await _cancel_after_first_progress(partial(client.call_tool, "run-training", arguments))
             run = await _wait_cancelled(root)
     else:
         async with streamable_http_client(url) as (read, write):
             async with ClientSession(read, write) as session:
                 await session.initialize()
-                short = await session.call_tool("run-training", {**arguments, "max_steps": 15},
-                                                progress_callback=on_progress)
+                short = await session.call_tool(
+                    "run-training", {**arguments, "max_steps": 15}, progress_callback=on_progress
+                )
                 await _cancel_after_first_progress(partial(session.call_tool, "run-training", arguments))
                 run = await _wait_cancelled(root)
     assert short.structured_content["state"] == "succeeded"

@@ -25,8 +25,16 @@ pytestmark = pytest.mark.skipif(
 
 
 def inspect(root: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [str(INSPECTOR), "--cli", "-e", f"MLINTERN_WORKSPACE={root}", sys.executable, "-m", "mlintern.server",
-               *args]
+    command = [
+        str(INSPECTOR),
+        "--cli",
+        "-e",
+        f"MLINTERN_WORKSPACE={root}",
+        sys.executable,
+        "-m",
+        "mlintern.server",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root)
 
 
@@ -38,8 +46,9 @@ def test_inspector_lists_and_calls_tools(tmp_path):
     assert list(tools) == list(registry.tools())
     assert tools["workspace-status"]["annotations"]["readOnlyHint"] is True
 
-    called = inspect(tmp_path, "--method", "tools/call", "--tool-name", "workspace-status",
-                     "--tool-arg", "runs_limit=3")
+    called = inspect(
+        tmp_path, "--method", "tools/call", "--tool-name", "workspace-status", "--tool-arg", "runs_limit=3"
+    )
     assert called.returncode == 0, called.stderr
     result = json.loads(called.stdout)
     assert result["isError"] is False
@@ -49,7 +58,9 @@ def test_inspector_lists_and_calls_tools(tmp_path):
 @pytest.mark.slow
 def test_inspector_sees_errors_resources_and_prompts(tmp_path):
     Workspace(tmp_path).record_paper("p-insp", source="a.pdf")
-    bad = inspect(tmp_path, "--method", "tools/call", "--tool-name", "workspace-status", "--tool-arg", "runs_limit=0")
+    bad = inspect(
+        tmp_path, "--method", "tools/call", "--tool-name", "workspace-status", "--tool-arg", "runs_limit=0"
+    )
     assert bad.returncode == 5 and "tool_is_error" in bad.stderr, "the Inspector flags isError results"
     result = json.loads(bad.stdout)
     assert result["isError"] is True and "runs_limit" in result["content"][0]["text"]
@@ -61,7 +72,14 @@ def test_inspector_sees_errors_resources_and_prompts(tmp_path):
     assert papers.returncode == 0, papers.stderr
     assert "p-insp" in json.loads(papers.stdout)["contents"][0]["text"]
 
-    prompt = inspect(tmp_path, "--method", "prompts/get", "--prompt-name", "reproduce-paper",
-                     "--prompt-args", "paper=attention.pdf")
+    prompt = inspect(
+        tmp_path,
+        "--method",
+        "prompts/get",
+        "--prompt-name",
+        "reproduce-paper",
+        "--prompt-args",
+        "paper=attention.pdf",
+    )
     assert prompt.returncode == 0, prompt.stderr
     assert "attention.pdf" in json.loads(prompt.stdout)["messages"][0]["content"]["text"]

@@ -31,7 +31,9 @@ def root(tmp_path) -> Path:
 
 
 def params(root: Path) -> StdioServerParameters:
-    return StdioServerParameters(command=sys.executable, args=["-m", "mlintern.server", "--workspace", str(root)])
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "mlintern.server", "--workspace", str(root)]
+    )
 
 
 def _process_gone(pid: int) -> bool:
@@ -52,8 +54,11 @@ async def test_progress_reaches_a_handshake_era_client(root, tmp_path):
         async with stdio_client(params(root), errlog=errlog) as (read, write):
             async with ClientSession(read, write) as session:
                 await session.initialize()
-                result = await session.call_tool("run-training", {"project": "slow", "wait": True, "max_steps": 20},
-                                                 progress_callback=on_progress)
+                result = await session.call_tool(
+                    "run-training",
+                    {"project": "slow", "wait": True, "max_steps": 20},
+                    progress_callback=on_progress,
+                )
     assert not result.is_error, result.content[0].text
     assert result.structured_content["state"] == "succeeded"
     assert seen, "no progress notification arrived"
@@ -75,9 +80,13 @@ async def test_cancelling_the_call_stops_the_training_process(root, tmp_path):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 async with anyio.create_task_group() as tg:
+
                     async def long_call():
-                        await session.call_tool("run-training", {"project": "slow", "wait": True, "max_steps": 100000},
-                                                progress_callback=on_progress)
+                        await session.call_tool(
+                            "run-training",
+                            {"project": "slow", "wait": True, "max_steps": 100000},
+                            progress_callback=on_progress,
+                        )
 
                     tg.start_soon(long_call)
                     with anyio.fail_after(120):
@@ -112,24 +121,47 @@ async def test_progress_reaches_a_modern_era_client(root, tmp_path):
     with (tmp_path / "server.log").open("w") as errlog:
         async with Client(stdio_client(params(root), errlog=errlog)) as client:
             assert client.protocol_version == "2026-07-28"
-            result = await client.call_tool("run-training", {"project": "slow", "wait": True, "max_steps": 20},
-                                            progress_callback=on_progress)
+            result = await client.call_tool(
+                "run-training",
+                {"project": "slow", "wait": True, "max_steps": 20},
+                progress_callback=on_progress,
+            )
     assert result.structured_content["state"] == "succeeded"
     assert seen and seen == sorted(set(seen))
 
 
 def test_client_going_away_mid_call_stops_the_run_and_exits_cleanly(root):
     """The host quits (stdin closes) while a training call waits: the run is stopped, not orphaned."""
-    proc = subprocess.Popen([sys.executable, "-m", "mlintern.server", "--workspace", str(root)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlintern.server", "--workspace", str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for message in (
-            {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-             "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}},
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "t", "version": "0"},
+                },
+            },
             {"jsonrpc": "2.0", "method": "notifications/initialized"},
-            {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-             "params": {"name": "run-training", "arguments": {"project": "slow", "wait": True, "max_steps": 100000},
-                        "_meta": {"progressToken": "p"}}},
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {
+                    "name": "run-training",
+                    "arguments": {"project": "slow", "wait": True, "max_steps": 100000},
+                    "_meta": {"progressToken": "p"},
+                },
+            },
         ):
             proc.stdin.write(json.dumps(message) + "\n")
             proc.stdin.flush()

@@ -18,8 +18,13 @@ class RawServer:
     """``mlintern-server`` with pipes, read line by line on a thread so reads can time out."""
 
     def __init__(self, root) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "mlintern.server", "--workspace", str(root)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mlintern.server", "--workspace", str(root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.stdout: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -59,8 +64,15 @@ def server(tmp_path):
 
 
 def initialize(server: RawServer) -> dict:
-    reply = server.request(1, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                                             "clientInfo": {"name": "raw-test", "version": "0"}})
+    reply = server.request(
+        1,
+        "initialize",
+        {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "raw-test", "version": "0"},
+        },
+    )
     server.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
     return reply
 
@@ -101,8 +113,13 @@ def test_closed_stdin_exits_cleanly_before_and_after_the_handshake(tmp_path, ser
 
 
 def test_missing_workspace_is_a_clear_startup_error(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "mlintern.server", "--workspace", str(tmp_path / "nope")],
-                          input="", capture_output=True, text=True, timeout=TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlintern.server", "--workspace", str(tmp_path / "nope")],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert proc.returncode == 2
     assert "does not exist" in proc.stderr
     assert proc.stdout == ""

@@ -6,7 +6,17 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("torch", "fitz", "pymupdf", "pymupdf4llm", "pygls", "lsprotocol", "anthropic", "matplotlib", "sklearn")
+HEAVY = (
+    "torch",
+    "fitz",
+    "pymupdf",
+    "pymupdf4llm",
+    "pygls",
+    "lsprotocol",
+    "anthropic",
+    "matplotlib",
+    "sklearn",
+)
 
 PROBE = """
 import json, sys
@@ -24,7 +34,9 @@ anyio.run(main)
 
 
 def test_starting_the_server_and_listing_tools_imports_nothing_heavy(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert "workspace-status" in report["tools"]

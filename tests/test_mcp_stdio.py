@@ -20,7 +20,9 @@ from mlintern.tools.workspace import Workspace
 
 
 def server_params(root: Path) -> StdioServerParameters:
-    return StdioServerParameters(command=sys.executable, args=["-m", "mlintern.server", "--workspace", str(root)])
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "mlintern.server", "--workspace", str(root)]
+    )
 
 
 @asynccontextmanager
@@ -52,8 +54,12 @@ async def test_handshake_era_lists_tools_exactly_as_declared(root, tmp_path):
         assert got.output_schema == tool.output_schema
         assert (got.title, got.description) == (tool.title, tool.description)
         hints = got.annotations
-        assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint) == (
-            tool.read_only, tool.destructive, tool.idempotent, tool.open_world)
+        assert (
+            hints.read_only_hint,
+            hints.destructive_hint,
+            hints.idempotent_hint,
+            hints.open_world_hint,
+        ) == (tool.read_only, tool.destructive, tool.idempotent, tool.open_world)
 
 
 async def test_call_returns_structured_content_and_summary_text(root, tmp_path):
@@ -66,9 +72,12 @@ async def test_call_returns_structured_content_and_summary_text(root, tmp_path):
     assert [p["title"] for p in data["papers"]] == ["Attention Is All You Need"]
     text = result.content[0].text
     assert text.startswith(data["summary"])
-    assert json.loads(text[len(data["summary"]):]) == data
+    assert json.loads(text[len(data["summary"]) :]) == data
     assert Workspace(root).events(kind="tool_call")[-1]["data"] == {
-        "tool": "workspace-status", "face": "mcp", "seconds": pytest.approx(0, abs=60)}
+        "tool": "workspace-status",
+        "face": "mcp",
+        "seconds": pytest.approx(0, abs=60),
+    }
 
 
 async def test_bad_input_gives_clear_errors_and_the_server_stays_up(root, tmp_path):
@@ -109,10 +118,18 @@ def _populate(root: Path) -> tuple[str, str]:
     (run_dir / "out").mkdir()  # where the train script writes them (its --out-dir), not next to the logs
     (run_dir / "out" / "metrics.jsonl").write_text('{"step": 1, "loss": 2.5}\n{"step": 2, "loss": 2.1}\n')
     (run_dir / "stdout.log").write_text("step 1 loss 2.5\n" + "x" * 70_000 + "\nstep 2 loss 2.1\n")
-    ws.create_run(project=str(root), command=["python", "train.py"], launcher="local", mode="pilot",
-                  run_dir=str(run_dir), run_id="run-a")
+    ws.create_run(
+        project=str(root),
+        command=["python", "train.py"],
+        launcher="local",
+        mode="pilot",
+        run_dir=str(run_dir),
+        run_id="run-a",
+    )
     # A run whose recorded folder lies outside the workspace: its files must not be served.
-    ws.create_run(project=str(root), command=["x"], launcher="local", mode="pilot", run_dir="/etc", run_id="run-out")
+    ws.create_run(
+        project=str(root), command=["x"], launcher="local", mode="pilot", run_dir="/etc", run_id="run-out"
+    )
     return "p-1", "run-a"
 
 
@@ -133,10 +150,18 @@ async def test_resources_list_and_read(root, tmp_path):
             await s.read_resource("mlintern://papers/nope/spec")
         with pytest.raises(MCPError, match="Unknown resource"):
             await s.read_resource("mlintern://papers/../../etc/passwd/spec")
-    assert {"mlintern://papers", "mlintern://runs", f"mlintern://papers/{paper_id}/spec",
-            f"mlintern://runs/{run_id}/metrics"} <= set(uris)
-    assert set(templates) == {"mlintern://papers/{paper_id}/spec", "mlintern://papers/{paper_id}/markdown",
-                              "mlintern://runs/{run_id}/metrics", "mlintern://runs/{run_id}/log"}
+    assert {
+        "mlintern://papers",
+        "mlintern://runs",
+        f"mlintern://papers/{paper_id}/spec",
+        f"mlintern://runs/{run_id}/metrics",
+    } <= set(uris)
+    assert set(templates) == {
+        "mlintern://papers/{paper_id}/spec",
+        "mlintern://papers/{paper_id}/markdown",
+        "mlintern://runs/{run_id}/metrics",
+        "mlintern://runs/{run_id}/log",
+    }
     assert [p["id"] for p in papers] == [paper_id]
     assert {r["id"] for r in runs} == {run_id, "run-out"}
     assert spec.mime_type == "application/json" and json.loads(spec.text)["title"] == "Attention"
@@ -164,16 +189,30 @@ async def test_prompts_guide_through_registered_tools(root, tmp_path):
 
 
 def _tool_like_words() -> set[str]:
-    return {"workspace-status", "parse-paper", "scaffold-model", "run-training", "training-status",
-            "stop-training", "diagnose-traceback", "export-model"}
+    return {
+        "workspace-status",
+        "parse-paper",
+        "scaffold-model",
+        "run-training",
+        "training-status",
+        "stop-training",
+        "diagnose-traceback",
+        "export-model",
+    }
 
 
 async def test_runs_orphaned_by_a_crash_are_marked_lost_at_start(root, tmp_path):
     ws = Workspace(root)
     gone = subprocess.Popen(["true"])  # a supervisor pid that no longer exists
     gone.wait()
-    run = ws.create_run(project=str(root), command=["python", "train.py"], launcher="local", mode="full",
-                        run_dir=str(ws.subdir("runs", "run-crashed")), run_id="run-crashed")
+    run = ws.create_run(
+        project=str(root),
+        command=["python", "train.py"],
+        launcher="local",
+        mode="full",
+        run_dir=str(ws.subdir("runs", "run-crashed")),
+        run_id="run-crashed",
+    )
     ws.update_run(run["id"], status="running", meta={"supervisor_pid": gone.pid})
     async with session(root, tmp_path / "server.log") as (s, _):
         status = await s.call_tool("workspace-status", {})
@@ -185,8 +224,10 @@ async def test_paths_outside_the_workspace_are_refused(root, tmp_path):
     outside.mkdir()
     (outside / "train.py").write_text("# --out-dir --max-steps\n")
     async with session(root, tmp_path / "server.log") as (s, _):
-        results = [await s.call_tool("run-training", {"project": project})
-                   for project in ("../elsewhere", str(outside), "/etc")]
+        results = [
+            await s.call_tool("run-training", {"project": project})
+            for project in ("../elsewhere", str(outside), "/etc")
+        ]
     for result in results:
         assert result.is_error
         assert result.meta["mlintern/error"]["error"] == "path_outside_workspace"
@@ -202,7 +243,9 @@ async def test_markdown_resource_is_built_from_the_cached_pdf(root, tmp_path):
     doc = pymupdf.open()
     page = doc.new_page()
     page.insert_text((72, 72), "A Tiny Paper About Attention", fontsize=16)
-    page.insert_text((72, 120), "We train the model with a learning rate of 0.001 for 10 epochs.", fontsize=10)
+    page.insert_text(
+        (72, 120), "We train the model with a learning rate of 0.001 for 10 epochs.", fontsize=10
+    )
     doc.save(folder / "paper.pdf")
     doc.close()
     ws.record_paper("0123456789abcdef", source="tiny.pdf", pdf_path=str(folder / "paper.pdf"))

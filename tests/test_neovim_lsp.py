@@ -35,11 +35,26 @@ def test_neovim_attaches_runs_a_command_and_hovers(flavour, tmp_path):
     fail_run(Workspace(tmp_path), project, shape_diagnosis(project))
     model = project / "model.py"
     row = next(i for i, line in enumerate(model.read_text().split("\n")) if "d_model: int" in line)
-    env = dict(SERVER_ENV, PYTHON=sys.executable, WORKSPACE=str(tmp_path), FILE=str(model), DIAG_FILE=str(model),
-               HOVER_LINE=str(row), HOVER_COL="6", XDG_STATE_HOME=str(tmp_path / "state"),
-               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
-    proc = subprocess.run([exe, "--headless", "--clean", "-c", f"luafile {DATA / 'nvim_e2e.lua'}"],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    env = dict(
+        SERVER_ENV,
+        PYTHON=sys.executable,
+        WORKSPACE=str(tmp_path),
+        FILE=str(model),
+        DIAG_FILE=str(model),
+        HOVER_LINE=str(row),
+        HOVER_COL="6",
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    proc = subprocess.run(
+        [exe, "--headless", "--clean", "-c", f"luafile {DATA / 'nvim_e2e.lua'}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert "command summary: Workspace" in output

@@ -14,8 +14,21 @@ import pytest
 
 # The repository folders that map into the package (pyproject [tool.setuptools] package-dir).
 MAPPED = {"server": "mlintern/server", "tools": "mlintern/tools", "sandbox": "mlintern/sandbox"}
-SKIP = shutil.ignore_patterns(".git", "node_modules", "__pycache__", "*.pyc", "build", "dist", "*.egg-info",
-                              ".mlintern", ".pytest_cache", ".ruff_cache", ".hypothesis", "out", "tmp")
+SKIP = shutil.ignore_patterns(
+    ".git",
+    "node_modules",
+    "__pycache__",
+    "*.pyc",
+    "build",
+    "dist",
+    "*.egg-info",
+    ".mlintern",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "out",
+    "tmp",
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +37,12 @@ def wheel(repo_dir, tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("src") / "mlintern"
     shutil.copytree(repo_dir, src, ignore=SKIP)
     out = tmp_path_factory.mktemp("dist")
-    proc = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(out), str(src)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(out), str(src)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     (built,) = out.glob("mlintern-*.whl")
     return built
@@ -41,7 +58,9 @@ def test_only_mlintern_at_the_top_level(names):
     top = {n.split("/")[0] for n in names}
     dist_info = {t for t in top if t.endswith(".dist-info")}
     assert len(dist_info) == 1
-    assert top - dist_info == {"mlintern"}, "no generic top-level module (tools, server) may reach site-packages"
+    assert top - dist_info == {"mlintern"}, (
+        "no generic top-level module (tools, server) may reach site-packages"
+    )
 
 
 def test_every_source_module_and_data_file_is_in_the_wheel(repo_dir, names):
@@ -50,8 +69,11 @@ def test_every_source_module_and_data_file_is_in_the_wheel(repo_dir, names):
     for folder, target in MAPPED.items():
         for path in (repo_dir / folder).rglob("*"):
             rel_parts = path.relative_to(repo_dir / folder).parts
-            if not path.is_file() or path.suffix == ".pyc" or any(
-                    p == "__pycache__" or p.startswith(".") for p in rel_parts):  # caches, not sources
+            if (
+                not path.is_file()
+                or path.suffix == ".pyc"
+                or any(p == "__pycache__" or p.startswith(".") for p in rel_parts)
+            ):  # caches, not sources
                 continue
             rel = path.relative_to(repo_dir / folder).as_posix()
             if f"{target}/{rel}" not in shipped:
@@ -70,9 +92,12 @@ def test_entry_points_resolve_from_the_wheel(wheel, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     for name, target in scripts.items():
         module, _, attr = target.partition(":")
-        code = (f"import sys, {module} as m; assert m.__file__.startswith({str(tmp_path)!r}), m.__file__; "
-                f"sys.argv = [{name!r}, '--help']; sys.exit(m.{attr}())")
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                              cwd=tmp_path, timeout=120)
+        code = (
+            f"import sys, {module} as m; assert m.__file__.startswith({str(tmp_path)!r}), m.__file__; "
+            f"sys.argv = [{name!r}, '--help']; sys.exit(m.{attr}())"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "usage:" in (proc.stdout + proc.stderr)

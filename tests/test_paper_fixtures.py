@@ -23,10 +23,21 @@ TRAINING_PAGE = [
     "During training, we employed label smoothing of value ϵls = 0.1 on the targets.",
     "The encoder is composed of a stack of N = 6 identical layers.",
 ]
-INTRO_PAGE = ["A Small Transformer for Translation", "", "Ada Lovelace, Alan Turing and Grace Hopper", "",
-              "University of Nowhere", "", "Abstract", "",
-              "We describe a small encoder-decoder Transformer for translation of sentences.", "",
-              "1 Introduction", "", "Machine translation models are large; this one is not."]
+INTRO_PAGE = [
+    "A Small Transformer for Translation",
+    "",
+    "Ada Lovelace, Alan Turing and Grace Hopper",
+    "",
+    "University of Nowhere",
+    "",
+    "Abstract",
+    "",
+    "We describe a small encoder-decoder Transformer for translation of sentences.",
+    "",
+    "1 Introduction",
+    "",
+    "Machine translation models are large; this one is not.",
+]
 
 
 def run(workspace, path, **kw) -> dict:
@@ -46,7 +57,9 @@ def page_texts(path) -> list[str]:
 
 def assert_quotes_verbatim(spec: dict, path) -> None:
     pages = page_texts(path)
-    facts = list(spec["hyperparameters"].values()) + [f for v in spec["variants"].values() for f in v.values()]
+    facts = list(spec["hyperparameters"].values()) + [
+        f for v in spec["variants"].values() for f in v.values()
+    ]
     assert facts
     for fact in facts:
         assert norm_quote(fact["quote"]) in pages[fact["page"] - 1], fact
@@ -89,9 +102,14 @@ def test_spec_is_stored_recorded_and_written_where_asked(workspace, prose_paper,
 
 
 def test_ligatures_and_hyphenation_do_not_hide_values(workspace, tmp_path):
-    lines = ["Training", "", "We used stochastic gradient descent without momentum, with a ﬁxed learning",
-             "rate of 0.7. The weights were initial-", "ized from N(0, 0.02) for every layer.",
-             "We use a mini-batch size of 128 sequences."]
+    lines = [
+        "Training",
+        "",
+        "We used stochastic gradient descent without momentum, with a ﬁxed learning",
+        "rate of 0.7. The weights were initial-",
+        "ized from N(0, 0.02) for every layer.",
+        "We use a mini-batch size of 128 sequences.",
+    ]
     path = make_pdf(tmp_path / "lig.pdf", [lines], font=unicode_font())
     spec = run(workspace, path)["spec"]
     hp = {k: f["value"] for k, f in spec["hyperparameters"].items()}
@@ -102,8 +120,13 @@ def test_ligatures_and_hyphenation_do_not_hide_values(workspace, tmp_path):
 
 
 def test_two_columns_are_read_left_then_right(workspace, tmp_path):
-    left = ["3 Setup", "", "We train the network with a batch size", "of 256 images and a weight decay of",
-            "0.0001 for 90 epochs."]
+    left = [
+        "3 Setup",
+        "",
+        "We train the network with a batch size",
+        "of 256 images and a weight decay of",
+        "0.0001 for 90 epochs.",
+    ]
     right = ["4 Results", "", "Our network reaches 76.1% top-1 accuracy", "on ImageNet after training."]
     path = make_two_column_pdf(tmp_path / "cols.pdf", left, right, title="Residual Learning For Images Again")
     ctx = ToolContext(workspace)
@@ -115,7 +138,8 @@ def test_two_columns_are_read_left_then_right(workspace, tmp_path):
     text = read_pdf(path).pages[0].text
     assert text.index("Setup") < text.index("Results")  # the right column was written first
     assert [(r["metric"], r["value"], r["unit"], r["dataset"]) for r in spec["results"]] == [
-        ("top-1 accuracy", 76.1, "%", "ImageNet")]  # tools/paper/results.py names the whole metric
+        ("top-1 accuracy", 76.1, "%", "ImageNet")
+    ]  # tools/paper/results.py names the whole metric
     assert [d["name"] for d in spec["datasets"]] == ["ImageNet"]
 
 
@@ -124,16 +148,30 @@ XS = [50, 150, 230, 330, 400]
 
 
 def test_ruleless_variant_table_gives_variants_that_cite_their_row(workspace, tmp_path):
-    rows = [["Base", "12", "768", "12", "86M"], ["Large", "24", "1024", "16", "307M"],
-            ["(A)", "", "512", "", ""], ["", "2", "256", "4", "9M"]]
-    path = make_table_pdf(tmp_path / "t.pdf", ["We use the Base model by default."], VARIANT_HEADER, rows,
-                          "Table 1: Details of the model variants.", xs=XS,
-                          after=["For the Large model, we use a dropout rate of 0.3 during training."])
+    rows = [
+        ["Base", "12", "768", "12", "86M"],
+        ["Large", "24", "1024", "16", "307M"],
+        ["(A)", "", "512", "", ""],
+        ["", "2", "256", "4", "9M"],
+    ]
+    path = make_table_pdf(
+        tmp_path / "t.pdf",
+        ["We use the Base model by default."],
+        VARIANT_HEADER,
+        rows,
+        "Table 1: Details of the model variants.",
+        xs=XS,
+        after=["For the Large model, we use a dropout rate of 0.3 during training."],
+    )
     spec = run(workspace, path)["spec"]
     assert set(spec["variants"]) == {"Base", "Large"}  # "(A)" and unlabelled rows are ablations
     base, large = spec["variants"]["Base"], spec["variants"]["Large"]
     assert {k: f["value"] for k, f in base.items()} == {
-        "num_layers": 12, "d_model": 768, "num_heads": 12, "num_params": 86000000}
+        "num_layers": 12,
+        "d_model": 768,
+        "num_heads": 12,
+        "num_params": 86000000,
+    }
     assert large["num_params"]["value"] == 307000000 and large["num_params"]["source"] == "table"
     assert large["num_params"]["quote"] == "Large 24 1024 16 307M"
     assert large["dropout"]["value"] == 0.3 and large["dropout"]["source"] == "paper"
@@ -144,8 +182,12 @@ def test_ruleless_variant_table_gives_variants_that_cite_their_row(workspace, tm
 
 
 def test_fine_tuning_values_are_kept_apart(workspace, tmp_path):
-    lines = ["4 Experiments", "", "We train with a learning rate of 0.1 and a momentum of 0.9.",
-             "For fine-tuning we use a learning rate of 0.01 and a batch size of 512."]
+    lines = [
+        "4 Experiments",
+        "",
+        "We train with a learning rate of 0.1 and a momentum of 0.9.",
+        "For fine-tuning we use a learning rate of 0.01 and a batch size of 512.",
+    ]
     spec = run(workspace, make_pdf(tmp_path / "ft.pdf", [lines]))["spec"]
     assert spec["hyperparameters"]["learning_rate"]["value"] == 0.1
     assert "batch_size" not in spec["hyperparameters"]
@@ -154,23 +196,38 @@ def test_fine_tuning_values_are_kept_apart(workspace, tmp_path):
 
 
 def test_conflicting_statements_keep_the_first_and_warn(workspace, tmp_path):
-    lines = ["4 Training", "", "We use a batch size of 256 on every machine.", "",
-             "5 More training", "", "Later we use a batch size of 512 for the longest runs."]
+    lines = [
+        "4 Training",
+        "",
+        "We use a batch size of 256 on every machine.",
+        "",
+        "5 More training",
+        "",
+        "Later we use a batch size of 512 for the longest runs.",
+    ]
     spec = run(workspace, make_pdf(tmp_path / "c.pdf", [lines]))["spec"]
     assert spec["hyperparameters"]["batch_size"]["value"] == 256
     assert any("batch_size" in w and "512" in w for w in spec["warnings"])
 
 
 def test_ablations_and_other_models_lose_to_plain_statements(workspace, tmp_path):
-    lines = ["4 Training", "", "In an ablation we tried a learning rate of 0.5, which diverged.",
-             "We set the learning rate to 0.05 for the main model."]
+    lines = [
+        "4 Training",
+        "",
+        "In an ablation we tried a learning rate of 0.5, which diverged.",
+        "We set the learning rate to 0.05 for the main model.",
+    ]
     spec = run(workspace, make_pdf(tmp_path / "a.pdf", [lines]))["spec"]
     assert spec["hyperparameters"]["learning_rate"]["value"] == 0.05
 
 
 def test_nothing_is_invented_from_text_without_values(workspace, tmp_path):
-    lines = ["2 Method", "", "Our approach learns representations that transfer well to many tasks.",
-             "We discuss optimisation and regularisation choices in later work."]
+    lines = [
+        "2 Method",
+        "",
+        "Our approach learns representations that transfer well to many tasks.",
+        "We discuss optimisation and regularisation choices in later work.",
+    ]
     spec = run(workspace, make_pdf(tmp_path / "n.pdf", [lines]))["spec"]
     assert spec["hyperparameters"] == {} and spec["variants"] == {}
     assert {"optimizer", "learning_rate", "batch_size"} <= set(spec["missing"])
@@ -182,7 +239,8 @@ def test_latex_sources_are_read_with_an_honest_page_warning(workspace, tmp_path)
     (src / "main.tex").write_text(
         "\\documentclass{article}\n\\begin{document}\n\\section{Training}\n"
         "We use the Adam optimizer with a batch size of 64 % a comment 999\n"
-        "and a learning rate of $3\\times10^{-4}$.\n\\end{document}\n")
+        "and a learning rate of $3\\times10^{-4}$.\n\\end{document}\n"
+    )
     spec = run(workspace, src)["spec"]
     hp = {k: f["value"] for k, f in spec["hyperparameters"].items()}
     assert hp["batch_size"] == 64 and hp["learning_rate"] == pytest.approx(3e-4) and hp["optimizer"] == "adam"
@@ -199,10 +257,14 @@ def test_markdown_view_is_chunked_by_section(workspace, prose_paper):
     assert md["text"].startswith("## 5 Training") and "<!--" not in md["text"].split("\n", 1)[0]
     assert any(s["title"] == "5 Training" and s["page"] == 2 for s in md["sections"])
     whole = registry.call("paper-markdown", {"paper": result["paper_id"], "max_chars": 200000}, ctx)
-    assert whole["next_offset"] is None and whole["text"].index("<!-- page 1 -->") < whole["text"].index("<!-- page 2 -->")
+    assert whole["next_offset"] is None and whole["text"].index("<!-- page 1 -->") < whole["text"].index(
+        "<!-- page 2 -->"
+    )
     first = registry.call("paper-markdown", {"paper": result["paper_id"], "max_chars": 500}, ctx)
     assert first["next_offset"] == 500
-    rest = registry.call("paper-markdown", {"paper": result["paper_id"], "offset": 500, "max_chars": 200000}, ctx)
+    rest = registry.call(
+        "paper-markdown", {"paper": result["paper_id"], "offset": 500, "max_chars": 200000}, ctx
+    )
     assert rest["next_offset"] is None and first["text"] + rest["text"] == whole["text"]
     by_path = registry.call("paper-markdown", {"paper": str(prose_paper), "section": "5"}, ctx)
     assert by_path["paper_id"] == result["paper_id"] and by_path["text"] == md["text"]
@@ -226,12 +288,19 @@ class ScriptedBrain:
 
 
 def test_refinement_keeps_only_verified_quotes_as_paper_facts(workspace, prose_paper):
-    answer = json.dumps([
-        {"key": "grad_clip", "value": 6, "page": 2, "quote": "The encoder is composed of a stack of N = 6"},
-        {"key": "weight_decay", "value": 0.01, "page": 2, "quote": "we use a weight decay of 0.01"},
-        {"key": "optimizer", "value": "sgd", "page": 2, "quote": "We used the Adam optimizer"},
-        {"key": "not_a_key", "value": 1, "page": 2, "quote": "x"},
-    ])
+    answer = json.dumps(
+        [
+            {
+                "key": "grad_clip",
+                "value": 6,
+                "page": 2,
+                "quote": "The encoder is composed of a stack of N = 6",
+            },
+            {"key": "weight_decay", "value": 0.01, "page": 2, "quote": "we use a weight decay of 0.01"},
+            {"key": "optimizer", "value": "sgd", "page": 2, "quote": "We used the Adam optimizer"},
+            {"key": "not_a_key", "value": 1, "page": 2, "quote": "x"},
+        ]
+    )
     brain = ScriptedBrain("Here you go:\n" + answer)
     ctx = ToolContext(workspace, brain=brain)
     spec = parse_paper_tool(ctx, paper=str(prose_paper), refine=True)["spec"]

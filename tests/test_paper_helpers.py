@@ -16,8 +16,16 @@ def unicode_font() -> Path:
     return DEJAVU
 
 
-def write_lines(page, lines: list[str], *, x: float = 50, y: float = 72, size: float = 9, step: float = 13,
-                font: Path | None = None) -> float:
+def write_lines(
+    page,
+    lines: list[str],
+    *,
+    x: float = 50,
+    y: float = 72,
+    size: float = 9,
+    step: float = 13,
+    font: Path | None = None,
+) -> float:
     kwargs = {}
     if font is not None:
         page.insert_font(fontname="dv", fontfile=str(font))
@@ -58,8 +66,16 @@ def make_two_column_pdf(path: Path, left: list[str], right: list[str], *, title:
     return path
 
 
-def make_table_pdf(path: Path, intro: list[str], header: list[str], rows: list[list[str]], caption: str,
-                   *, xs: list[float], after: list[str] = ()) -> Path:
+def make_table_pdf(
+    path: Path,
+    intro: list[str],
+    header: list[str],
+    rows: list[list[str]],
+    caption: str,
+    *,
+    xs: list[float],
+    after: list[str] = (),
+) -> Path:
     """Prose, then a ruleless table (cells placed at column x positions), its caption, more prose."""
     import pymupdf
 

@@ -38,8 +38,22 @@ def scored(shared_dir, tmp_path_factory):
 
 # the 14 papers parse-paper was developed on; the other papers of ../shared/papers were added later (see
 # docs/parse-paper.md for the before-looking figures and the split into halves)
-DEV = {"transformer", "resnet", "vit", "alexnet", "lenet", "seq2seq", "gpt1", "mobilenetv2", "densenet", "gan",
-       "convnext", "llama", "batchnorm", "yolo"}
+DEV = {
+    "transformer",
+    "resnet",
+    "vit",
+    "alexnet",
+    "lenet",
+    "seq2seq",
+    "gpt1",
+    "mobilenetv2",
+    "densenet",
+    "gan",
+    "convnext",
+    "llama",
+    "batchnorm",
+    "yolo",
+}
 
 
 def totals(rows):

@@ -15,8 +15,12 @@ from mlintern.tools.paper.parse import parse_paper_tool
 from mlintern.tools.registry import ToolContext
 from test_paper_helpers import make_pdf
 
-LINES = ["3 Training", "", "We use a batch size of 64 and a learning rate of 0.01.",
-         "The network has 5 million parameters and uses ReLU activations."]
+LINES = [
+    "3 Training",
+    "",
+    "We use a batch size of 64 and a learning rate of 0.01.",
+    "The network has 5 million parameters and uses ReLU activations.",
+]
 
 
 def parse(workspace, path):
@@ -64,15 +68,19 @@ def test_an_encrypted_pdf(workspace, tmp_path):
 
     path = make_pdf(tmp_path / "plain.pdf", [LINES])
     with pymupdf.open(path) as doc:
-        doc.save(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw="secret")
+        doc.save(
+            tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw="secret"
+        )
     err = expect_error(workspace, tmp_path / "locked.pdf", "encrypted_pdf")
     assert "decrypt" in err.hint
 
 
 def test_a_pdf_with_zero_pages(workspace, tmp_path):
     path = tmp_path / "empty.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-                     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    path.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
     try:
         parse(workspace, path)
     except ToolError as err:
@@ -146,7 +154,7 @@ def test_fuzzed_pdfs_give_a_spec_or_a_tool_error(workspace, tmp_path, seed_pdf, 
         if kind == "flip":
             raw[pos] = data.draw(st.integers(0, 255))
         elif kind == "cut":
-            del raw[pos: pos + data.draw(st.integers(1, 200))]
+            del raw[pos : pos + data.draw(st.integers(1, 200))]
         else:
             raw[pos:pos] = data.draw(st.binary(min_size=1, max_size=50))
         if not raw:

@@ -6,12 +6,32 @@ import pytest
 from mlintern.tools.paper.text import NUMBER_RE, as_json_number, join_lines, norm_quote, parse_number
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("4.2M", 4.2e6), ("3.4 million", 3.4e6), ("10k", 1e4), ("100K", 1e5), ("1e-4", 1e-4), ("2.5e-4", 2.5e-4),
-    ("3.0e−4", 3e-4), ("10−9", 1e-9), ("10^-4", 1e-4), ("8 · 10−4", 8e-4), ("13.6 · 106", 13.6e6),
-    ("60 × 104", 6e5), ("25,000", 25000), ("2, 000", 2000), ("60 000", 60000), (".5", 0.5), ("0.1", 0.1),
-    ("twenty", 20), ("Eight", 8), ("6.7B", 6.7e9), ("65", 65),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("4.2M", 4.2e6),
+        ("3.4 million", 3.4e6),
+        ("10k", 1e4),
+        ("100K", 1e5),
+        ("1e-4", 1e-4),
+        ("2.5e-4", 2.5e-4),
+        ("3.0e−4", 3e-4),
+        ("10−9", 1e-9),
+        ("10^-4", 1e-4),
+        ("8 · 10−4", 8e-4),
+        ("13.6 · 106", 13.6e6),
+        ("60 × 104", 6e5),
+        ("25,000", 25000),
+        ("2, 000", 2000),
+        ("60 000", 60000),
+        (".5", 0.5),
+        ("0.1", 0.1),
+        ("twenty", 20),
+        ("Eight", 8),
+        ("6.7B", 6.7e9),
+        ("65", 65),
+    ],
+)
 def test_numbers_as_papers_write_them(text, value):
     assert parse_number(text) == pytest.approx(value)
     assert [m.group(0) for m in NUMBER_RE.finditer(text)] == [text]  # the scanner takes it as one number

@@ -18,8 +18,16 @@ KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # The whole public surface, in the order clients see it. Adding, renaming or losing a tool changes
 # every face at once (MCP tools/list, LSP commands, CLI subcommands, the agent): say so here.
 EXPECTED_TOOLS = [
-    "parse-paper", "paper-markdown", "scaffold-model", "run-training", "training-status", "stop-training",
-    "export-model", "diagnose-traceback", "reproduce-paper", "workspace-status",
+    "parse-paper",
+    "paper-markdown",
+    "scaffold-model",
+    "run-training",
+    "training-status",
+    "stop-training",
+    "export-model",
+    "diagnose-traceback",
+    "reproduce-paper",
+    "workspace-status",
 ]
 
 
@@ -55,9 +63,12 @@ def test_schema_defaults_equal_function_defaults(tool):
         if "default" in prop:
             assert param.default is not param.empty and param.default == prop["default"], (
                 f"{tool.name}.{name}: schema default {prop['default']!r}, function default "
-                f"{'none' if param.default is param.empty else repr(param.default)}")
+                f"{'none' if param.default is param.empty else repr(param.default)}"
+            )
         elif name not in required:
-            assert param.default is not param.empty, f"{tool.name}.{name} is optional but the function requires it"
+            assert param.default is not param.empty, (
+                f"{tool.name}.{name} is optional but the function requires it"
+            )
     for name, param in params.items():
         if name != "ctx" and param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
             assert name in properties, f"{tool.name}: the function takes {name!r}, no face can pass it"
@@ -77,8 +88,9 @@ def test_schemas_are_valid_draft_2020_12(tool):
 @pytest.mark.parametrize("tool", TOOLS, ids=lambda t: t.name)
 def test_every_argument_is_described(tool):
     """The description is the CLI's --help text and what an LLM reads to fill the argument."""
-    undescribed = [name for name, prop in tool.input_schema.get("properties", {}).items()
-                   if not prop.get("description")]
+    undescribed = [
+        name for name, prop in tool.input_schema.get("properties", {}).items() if not prop.get("description")
+    ]
     assert not undescribed, f"{tool.name}: describe the arguments {undescribed}"
 
 
@@ -153,8 +165,9 @@ def test_call_validates_runs_and_logs(workspace):
 
 def test_validate_output_catches_schema_breaks():
     with pytest.raises(AssertionError, match="summary"):
-        registry.validate_output(registry.get("workspace-status"),
-                                 {"workspace": "/", "papers": [], "runs": [], "events": []})
+        registry.validate_output(
+            registry.get("workspace-status"), {"workspace": "/", "papers": [], "runs": [], "events": []}
+        )
 
 
 def test_progress_is_strictly_increasing_and_cancel_wakes_sleep(workspace):

@@ -44,8 +44,9 @@ def attempt(request, tmp_path, monkeypatch):
         (project / "mlintern.json").write_text("{}")
         (project / "train.py").write_text(textwrap.dedent(code))
         ctx = ToolContext(ws, ask_approval=None if sandbox else (lambda q: True))
-        result = registry.call("run-training", {"project": "proj", "wait": True, "sandbox": sandbox, **arguments},
-                               ctx)
+        result = registry.call(
+            "run-training", {"project": "proj", "wait": True, "sandbox": sandbox, **arguments}, ctx
+        )
         registry.validate_output(registry.get("run-training"), result)
         assert result["sandbox_mode"] == (request.param if sandbox else "none")
         return result
@@ -67,8 +68,11 @@ def logs(result: dict) -> str:
 
 @pytest.mark.parametrize("where", ["outside_workspace", "workspace_sibling", "workspace_state"])
 def test_cannot_read_a_secret_file_outside_the_project(attempt, tmp_path, where):
-    secrets = {"outside_workspace": tmp_path / "secret.txt", "workspace_sibling": tmp_path / "ws/other/secret.txt",
-               "workspace_state": tmp_path / "ws/.mlintern/state.db"}
+    secrets = {
+        "outside_workspace": tmp_path / "secret.txt",
+        "workspace_sibling": tmp_path / "ws/other/secret.txt",
+        "workspace_state": tmp_path / "ws/.mlintern/state.db",
+    }
     target = secrets[where]
     if where != "workspace_state":
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -100,8 +104,11 @@ def test_password_hashes_are_masked(attempt):
 def test_cannot_write_outside_the_project(attempt, tmp_path, where):
     import sysconfig
 
-    targets = {"site_packages": Path(sysconfig.get_paths()["purelib"]) / "mlintern_evil.pth",
-               "etc": Path("/etc/mlintern-evil"), "workspace": tmp_path / "ws" / "evil.txt"}
+    targets = {
+        "site_packages": Path(sysconfig.get_paths()["purelib"]) / "mlintern_evil.pth",
+        "etc": Path("/etc/mlintern-evil"),
+        "workspace": tmp_path / "ws" / "evil.txt",
+    }
     target = targets[where]
     code = f"open({str(target)!r}, 'w').write('import os')"
     control = attempt.uncontained(code)
@@ -115,7 +122,9 @@ def test_cannot_write_outside_the_project(attempt, tmp_path, where):
         return
     assert result["state"] == "failed"
     # bwrap: the system is mounted read-only; unshare: also an unprivileged user, refused by permissions
-    assert "Read-only file system" in result["reason"] or "PermissionError" in result["reason"], result["reason"]
+    assert "Read-only file system" in result["reason"] or "PermissionError" in result["reason"], result[
+        "reason"
+    ]
 
 
 def test_cannot_reach_a_loopback_server_outside(attempt):
@@ -172,22 +181,28 @@ def test_cannot_reach_the_network(attempt):
 
 
 def test_fork_bomb_is_killed(attempt):
-    result = attempt("""
+    result = attempt(
+        """
         import os, time
         while True:
             os.fork()
             time.sleep(0.05)
-    """, max_procs=32)
+    """,
+        max_procs=32,
+    )
     assert result["state"] == "failed"
     assert "process limit" in result["reason"] or "Resource temporarily unavailable" in result["reason"]
 
 
 def test_unbounded_allocation_hits_the_memory_limit(attempt):
-    result = attempt("""
+    result = attempt(
+        """
         chunks = []
         while True:
             chunks.append(bytearray(64 * 2**20))
-    """, max_memory_gb=0.5)
+    """,
+        max_memory_gb=0.5,
+    )
     assert result["state"] == "failed"
     assert "memory limit" in result["reason"]
 
@@ -195,12 +210,15 @@ def test_unbounded_allocation_hits_the_memory_limit(attempt):
 def test_endless_loop_is_stopped_at_the_time_budget(attempt, monkeypatch):
     monkeypatch.setattr(runs, "GRACE_SECONDS", 1)
     started = time.time()
-    result = attempt("""
+    result = attempt(
+        """
         import signal
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # refuse the graceful stop too
         while True:
             pass
-    """, max_minutes=0.05)
+    """,
+        max_minutes=0.05,
+    )
     assert result["state"] == "failed"
     assert "time budget" in result["reason"]
     assert time.time() - started < 60
@@ -223,8 +241,13 @@ def test_setsid_daemon_is_killed_and_reported(attempt):
 
 
 def test_parent_secret_env_vars_are_not_visible(attempt, monkeypatch):
-    secrets = {"ANTHROPIC_API_KEY": "sk-ant-LEAK1", "HF_TOKEN": "hf_LEAK2", "AWS_SECRET_ACCESS_KEY": "LEAK3",
-               "MY_SERVICE_TOKEN": "LEAK4", "OMP_NUM_THREADS_SECRET": "LEAK5"}
+    secrets = {
+        "ANTHROPIC_API_KEY": "sk-ant-LEAK1",
+        "HF_TOKEN": "hf_LEAK2",
+        "AWS_SECRET_ACCESS_KEY": "LEAK3",
+        "MY_SERVICE_TOKEN": "LEAK4",
+        "OMP_NUM_THREADS_SECRET": "LEAK5",
+    }
     for key, value in secrets.items():
         monkeypatch.setenv(key, value)
     code = f"""
@@ -247,8 +270,11 @@ def test_parent_secret_env_vars_are_not_visible(attempt, monkeypatch):
 
 def test_explicitly_passed_env_var_reaches_the_training(attempt, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_given_on_purpose")
-    result = attempt("import os; assert os.environ['HF_TOKEN'] == 'hf_given_on_purpose'; "
-                     "assert os.environ['EXTRA_TOKEN'] == 'value-123'", env=["HF_TOKEN", "EXTRA_TOKEN=value-123"])
+    result = attempt(
+        "import os; assert os.environ['HF_TOKEN'] == 'hf_given_on_purpose'; "
+        "assert os.environ['EXTRA_TOKEN'] == 'value-123'",
+        env=["HF_TOKEN", "EXTRA_TOKEN=value-123"],
+    )
     assert result["state"] == "succeeded", result["summary"]
     launch = (Path(result["run_dir"]) / "launch.json").read_text()
     assert "value-123" not in launch and "hf_given_on_purpose" not in launch  # values never hit the disk
@@ -287,11 +313,14 @@ def test_sandbox_hides_the_home_folder(attempt):
 
 def test_sigterm_reaches_the_training_first(attempt, monkeypatch):
     """stop-training: the training gets SIGTERM (to checkpoint) before anything is killed."""
-    result = attempt("""
+    result = attempt(
+        """
         import signal, sys, time
         signal.signal(signal.SIGTERM, lambda *a: (print("got SIGTERM, saving", flush=True), sys.exit(3)))
         time.sleep(60)
-    """, max_minutes=0.04)
+    """,
+        max_minutes=0.04,
+    )
     assert "got SIGTERM, saving" in logs(result)
     assert result["state"] == "failed" and "time budget" in result["reason"]
     assert sys.platform.startswith("linux") and signal.SIGTERM

@@ -18,18 +18,42 @@ from mlintern.sandbox.proctree import alive, descendants, kill_tree
 from mlintern.tools.errors import ToolError
 from mlintern.tools.training import metrics as M
 
-PARENT = {"PATH": "/evil/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "OMP_NUM_THREADS": "2", "HOME": "/root",
-          "ANTHROPIC_API_KEY": "a", "HF_TOKEN": "b", "AWS_ACCESS_KEY_ID": "c", "GITHUB_TOKEN": "d",
-          "DB_PASSWORD": "e", "MY_SECRET_THING": "f", "NCCL_SOCKET_IFNAME": "lo", "NCCL_AUTH_TOKEN": "g",
-          "PYTHONPATH": "/somewhere", "LD_PRELOAD": "/evil.so", "SSH_AUTH_SOCK": "/tmp/ssh"}
+PARENT = {
+    "PATH": "/evil/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C",
+    "OMP_NUM_THREADS": "2",
+    "HOME": "/root",
+    "ANTHROPIC_API_KEY": "a",
+    "HF_TOKEN": "b",
+    "AWS_ACCESS_KEY_ID": "c",
+    "GITHUB_TOKEN": "d",
+    "DB_PASSWORD": "e",
+    "MY_SECRET_THING": "f",
+    "NCCL_SOCKET_IFNAME": "lo",
+    "NCCL_AUTH_TOKEN": "g",
+    "PYTHONPATH": "/somewhere",
+    "LD_PRELOAD": "/evil.so",
+    "SSH_AUTH_SOCK": "/tmp/ssh",
+}
 
 
 def test_scrub_keeps_only_harmless_variables():
     env = scrubbed_env(PARENT)
     assert env["LANG"] == "C.UTF-8" and env["LC_ALL"] == "C" and env["OMP_NUM_THREADS"] == "2"
     assert env["NCCL_SOCKET_IFNAME"] == "lo"
-    for name in ("ANTHROPIC_API_KEY", "HF_TOKEN", "AWS_ACCESS_KEY_ID", "GITHUB_TOKEN", "DB_PASSWORD",
-                 "MY_SECRET_THING", "NCCL_AUTH_TOKEN", "PYTHONPATH", "LD_PRELOAD", "SSH_AUTH_SOCK"):
+    for name in (
+        "ANTHROPIC_API_KEY",
+        "HF_TOKEN",
+        "AWS_ACCESS_KEY_ID",
+        "GITHUB_TOKEN",
+        "DB_PASSWORD",
+        "MY_SECRET_THING",
+        "NCCL_AUTH_TOKEN",
+        "PYTHONPATH",
+        "LD_PRELOAD",
+        "SSH_AUTH_SOCK",
+    ):
         assert name not in env, name
     assert env["HOME"] == "/tmp/home" and env["PATH"].split(":")[0] == str(Path(sys.executable).parent)
 
@@ -43,16 +67,28 @@ def test_scrub_passes_what_the_caller_names():
         scrubbed_env(PARENT, passthrough=("BAD NAME=1",))
 
 
-@pytest.mark.parametrize("name", ["OPENAI_API_KEY", "hf_token", "X_SECRET", "MY_PASSWORD", "AWS_REGION",
-                                  "WANDB_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "OPENAI_API_KEY",
+        "hf_token",
+        "X_SECRET",
+        "MY_PASSWORD",
+        "AWS_REGION",
+        "WANDB_API_KEY",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+    ],
+)
 def test_secret_names_are_recognised(name):
     assert looks_secret(name)
 
 
 def test_mount_plan_orders_parents_first_and_seals_hidden_folders():
-    plan = mount_plan(hidden=[Path("/tmp"), Path("/root"), Path("/ws"), Path("/ws/.mlintern")],
-                      readable=[Path("/root/.pyenv/versions/3.11")],
-                      writable=[Path("/ws/proj"), Path("/ws/.mlintern/runs/r1/out")])
+    plan = mount_plan(
+        hidden=[Path("/tmp"), Path("/root"), Path("/ws"), Path("/ws/.mlintern")],
+        readable=[Path("/root/.pyenv/versions/3.11")],
+        writable=[Path("/ws/proj"), Path("/ws/.mlintern/runs/r1/out")],
+    )
     assert plan.index(("tmpfs", "/ws")) < plan.index(("rw", "/ws/proj"))
     assert plan.index(("tmpfs", "/ws/.mlintern")) < plan.index(("rw", "/ws/.mlintern/runs/r1/out"))
     assert plan.index(("tmpfs", "/root")) < plan.index(("ro", "/root/.pyenv/versions/3.11"))
@@ -61,15 +97,24 @@ def test_mount_plan_orders_parents_first_and_seals_hidden_folders():
 
 
 def test_secret_files_are_masked_last():
-    plan = mount_plan(hidden=[Path("/tmp")], readable=[], writable=[Path("/tmp/p")], masked=[Path("/etc/shadow")])
+    plan = mount_plan(
+        hidden=[Path("/tmp")], readable=[], writable=[Path("/tmp/p")], masked=[Path("/etc/shadow")]
+    )
     assert plan[-1] == ("mask", "/etc/shadow")
 
 
 def test_project_as_workspace_root_hides_its_state_folder():
-    plan = mount_plan(hidden=[Path("/ws"), Path("/ws/.mlintern")], readable=[],
-                      writable=[Path("/ws"), Path("/ws/.mlintern/runs/r/out")])
-    assert plan[:4] == [("tmpfs", "/ws"), ("rw", "/ws"), ("tmpfs", "/ws/.mlintern"),
-                        ("rw", "/ws/.mlintern/runs/r/out")]
+    plan = mount_plan(
+        hidden=[Path("/ws"), Path("/ws/.mlintern")],
+        readable=[],
+        writable=[Path("/ws"), Path("/ws/.mlintern/runs/r/out")],
+    )
+    assert plan[:4] == [
+        ("tmpfs", "/ws"),
+        ("rw", "/ws"),
+        ("tmpfs", "/ws/.mlintern"),
+        ("rw", "/ws/.mlintern/runs/r/out"),
+    ]
 
 
 def test_bwrap_launch_cuts_network_and_drops_capabilities(tmp_path):
@@ -77,10 +122,13 @@ def test_bwrap_launch_cuts_network_and_drops_capabilities(tmp_path):
         pytest.skip("bubblewrap does not work here")
     launch = prepare(["true"], Policy(workdir=tmp_path, writable=(tmp_path,)), status_fd=3, mode="bwrap")
     argv = launch.argv
-    assert "--unshare-all" in argv and "--share-net" not in argv and argv[argv.index("--cap-drop") + 1] == "ALL"
+    assert (
+        "--unshare-all" in argv and "--share-net" not in argv and argv[argv.index("--cap-drop") + 1] == "ALL"
+    )
     assert "--die-with-parent" in argv and launch.pidns
-    networked = prepare(["true"], Policy(workdir=tmp_path, writable=(tmp_path,), network=True), status_fd=3,
-                        mode="bwrap")
+    networked = prepare(
+        ["true"], Policy(workdir=tmp_path, writable=(tmp_path,), network=True), status_fd=3, mode="bwrap"
+    )
     assert "--share-net" in networked.argv
 
 
@@ -96,8 +144,14 @@ def test_forcing_an_unknown_mode_is_an_error(monkeypatch):
 
 
 def test_kill_tree_kills_grandchildren():
-    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, time; "
-                               "subprocess.Popen(['sleep', '97.5']); time.sleep(60)"], start_new_session=True)
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, time; subprocess.Popen(['sleep', '97.5']); time.sleep(60)",
+        ],
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 30
         while time.time() < deadline and not descendants(parent.pid):
@@ -115,8 +169,13 @@ def test_kill_tree_kills_grandchildren():
 
 def test_metrics_reader_skips_a_half_written_line(tmp_path):
     path = tmp_path / "metrics.jsonl"
-    path.write_text(json.dumps({"step": 1, "loss": 2.0, "time": 0.5}) + "\n"
-                    + json.dumps({"step": 2, "loss": 1.5, "time": 1.5}) + "\n" + '{"step": 3, "lo')
+    path.write_text(
+        json.dumps({"step": 1, "loss": 2.0, "time": 0.5})
+        + "\n"
+        + json.dumps({"step": 2, "loss": 1.5, "time": 1.5})
+        + "\n"
+        + '{"step": 3, "lo'
+    )
     rows = M.read_metrics(path)
     assert [r["step"] for r in rows] == [1, 2]
     assert M.eta_seconds(rows, 10) == pytest.approx(8.0)

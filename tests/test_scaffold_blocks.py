@@ -21,14 +21,20 @@ def scaffold(workspace, spec: dict, name: str, variant: str | None = None) -> tu
 
 
 def with_variants(spec: dict, variants: dict[str, dict]) -> dict:
-    spec["variants"] = {name: {k: {"value": v, "page": 2, "quote": f"{name} {v}", "source": "paper"}
-                               for k, v in facts.items()} for name, facts in variants.items()}
+    spec["variants"] = {
+        name: {
+            k: {"value": v, "page": 2, "quote": f"{name} {v}", "source": "paper"} for k, v in facts.items()
+        }
+        for name, facts in variants.items()
+    }
     return spec
 
 
 def test_a_count_alone_gives_a_decoder_shape_within_one_percent(workspace):
-    spec = with_variants(family_spec("transformer_decoder"), {"small": {"num_params": 40_000_000},
-                                                             "large": {"num_params": 3_000_000_000}})
+    spec = with_variants(
+        family_spec("transformer_decoder"),
+        {"small": {"num_params": 40_000_000}, "large": {"num_params": 3_000_000_000}},
+    )
     shapes = []
     for variant in ("small", "large"):
         result, model = scaffold(workspace, spec, f"dec-{variant}", variant)
@@ -43,8 +49,9 @@ def test_a_count_alone_gives_a_decoder_shape_within_one_percent(workspace):
 
 
 def test_stated_values_are_never_refitted(workspace):
-    spec = with_variants(family_spec("transformer_decoder"),
-                         {"v": {"num_params": 40_000_000, "d_model": 512, "num_layers": 6}})
+    spec = with_variants(
+        family_spec("transformer_decoder"), {"v": {"num_params": 40_000_000, "d_model": 512, "num_layers": 6}}
+    )
     result, model = scaffold(workspace, spec, "dec-stated", "v")
     assert model["d_model"] == {"value": 512, "source": "paper", "page": 2, "quote": "v 512"}
     assert model["num_layers"]["value"] == 6 and model["num_layers"]["source"] == "paper"
@@ -52,7 +59,9 @@ def test_stated_values_are_never_refitted(workspace):
 
 def test_a_named_tokenizer_gives_the_vocabulary_with_its_sentence(workspace):
     spec = family_spec("transformer_decoder", num_layers=2, d_model=64)
-    spec["hyperparameters"]["num_layers"]["quote"] = "We train 2 layers and use the GPT-2 tokenizer for all models."
+    spec["hyperparameters"]["num_layers"]["quote"] = (
+        "We train 2 layers and use the GPT-2 tokenizer for all models."
+    )
     _, model = scaffold(workspace, spec, "tok")
     assert model["vocab_size"]["value"] == 50257
     assert model["vocab_size"]["source"] == "inferred"
@@ -84,7 +93,9 @@ def test_family_layout_comes_from_architecture_evidence_not_title_words(workspac
     spec = family_spec("mobilenet", title="MobileNets v2 of a totally different kind")
     _, model = scaffold(workspace, spec, "mbv1")
     assert model["version"]["value"] == "v1"  # "v2" in the title says nothing about the blocks
-    spec["family"]["evidence"] = [{"page": 1, "quote": "built from inverted residual blocks with linear bottlenecks"}]
+    spec["family"]["evidence"] = [
+        {"page": 1, "quote": "built from inverted residual blocks with linear bottlenecks"}
+    ]
     _, model = scaffold(workspace, spec, "mbv2")
     assert model["version"]["value"] == "v2"
 
@@ -94,7 +105,9 @@ def test_squeeze_excitation_and_cardinality_reach_a_residual_network(workspace):
     base, _ = scaffold(workspace, plain, "r50")
     assert base["params_full"] == 25_557_032  # torchvision's ResNet-50
     se = family_spec("resnet", num_layers=50, cardinality=32)
-    se["family"]["evidence"] = [{"page": 1, "quote": "we add squeeze-and-excitation blocks to a 32x4d ResNeXt"}]
+    se["family"]["evidence"] = [
+        {"page": 1, "quote": "we add squeeze-and-excitation blocks to a 32x4d ResNeXt"}
+    ]
     result, model = scaffold(workspace, se, "se-rx50")
     assert model["se_reduction"]["value"] == 16 and model["group_width"]["value"] == 4
     assert result["params_full"] == 27_559_896  # SE-ResNeXt-50 (32x4d), as in the reference implementation
@@ -102,8 +115,13 @@ def test_squeeze_excitation_and_cardinality_reach_a_residual_network(workspace):
 
 def test_reparameterised_blocks_fold_into_one_conv_with_the_same_output(workspace, tmp_path):
     spec = family_spec("vgg", num_layers=[1, 2, 2, 1], width_multiplier=0.25, groups=2)
-    spec["family"]["evidence"] = [{"page": 1, "quote": "a training-time model with branches, an inference-time "
-                                   "body of 3x3 convolutions (structural re-parameterization)"}]
+    spec["family"]["evidence"] = [
+        {
+            "page": 1,
+            "quote": "a training-time model with branches, an inference-time "
+            "body of 3x3 convolutions (structural re-parameterization)",
+        }
+    ]
     _, model = scaffold(workspace, spec, "rep")
     assert model["groups"]["value"] == 2
     module = load_model_module(workspace.root / "rep" / "model.py")
@@ -125,8 +143,13 @@ def test_reparameterised_blocks_fold_into_one_conv_with_the_same_output(workspac
     assert all(not isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
 
 
-@pytest.mark.parametrize("words,template", [("Retentive networks replace attention with retention", "retnet"),
-                                             ("Receptance Weighted Key Value (RWKV) time-mixing", "rwkv")])
+@pytest.mark.parametrize(
+    "words,template",
+    [
+        ("Retentive networks replace attention with retention", "retnet"),
+        ("Receptance Weighted Key Value (RWKV) time-mixing", "rwkv"),
+    ],
+)
 def test_language_model_families_from_their_vocabulary(workspace, words, template):
     spec = family_spec("other", num_layers=2, d_model=64)
     spec["family"]["evidence"] = [{"page": 1, "quote": words}]

@@ -28,7 +28,9 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "error::UserWarni
 
 def scaffold(tmp_path: Path, name: str, spec: dict) -> Path:
     (tmp_path / f"{name}.json").write_text(json.dumps(spec))
-    registry.call("scaffold-model", {"spec": f"{name}.json", "output": name}, ToolContext(Workspace(tmp_path)))
+    registry.call(
+        "scaffold-model", {"spec": f"{name}.json", "output": name}, ToolContext(Workspace(tmp_path))
+    )
     return tmp_path / name
 
 
@@ -41,8 +43,14 @@ def long_pilot(project: Path) -> None:
 
 def signal_after_first_step(project: Path, argv: list[str], signum: int) -> tuple[int, str]:
     """Start train.py, send `signum` once the first metrics line is printed; (exit status, stderr)."""
-    proc = subprocess.Popen([sys.executable, *argv], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=ENV)
+    proc = subprocess.Popen(
+        [sys.executable, *argv],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
     try:
         for line in proc.stdout:
             if line.startswith("step "):
@@ -82,8 +90,14 @@ def test_sigterm_saves_a_checkpoint_and_resume_continues(tmp_path):
     assert ckpt["step"] == reached and set(ckpt) >= {"model", "optimizer", "config", "step"}
     assert ckpt["config"]["pilot"] is True
 
-    resumed = subprocess.run([sys.executable, "train.py", "--pilot", "--resume", "--max-steps", str(reached + 3)],
-                             cwd=project, capture_output=True, text=True, env=ENV, timeout=300)
+    resumed = subprocess.run(
+        [sys.executable, "train.py", "--pilot", "--resume", "--max-steps", str(reached + 3)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"at step {reached}" in resumed.stdout
     assert [r["step"] for r in metrics(project)][-4:] == [reached, reached + 1, reached + 2, reached + 3]
@@ -109,8 +123,15 @@ def test_epochs_use_the_known_dataset_size(tmp_path):
     config = json.loads((project / "config.json").read_text())
     assert config["paper"]["dataset"]["value"] == "mnist"
     train = config["train"]
-    assert train["steps_per_epoch"]["value"] == math.ceil(60_000 / 128) and "60,000" in train["steps_per_epoch"]["rule"]
-    assert train["train_steps"] == {"value": 20 * 469, "source": "inferred", "rule": "epochs x steps_per_epoch"}
+    assert (
+        train["steps_per_epoch"]["value"] == math.ceil(60_000 / 128)
+        and "60,000" in train["steps_per_epoch"]["rule"]
+    )
+    assert train["train_steps"] == {
+        "value": 20 * 469,
+        "source": "inferred",
+        "rule": "epochs x steps_per_epoch",
+    }
 
 
 def test_epochs_use_the_standin_size_when_the_dataset_is_unknown(tmp_path):
@@ -123,11 +144,14 @@ def test_epochs_use_the_standin_size_when_the_dataset_is_unknown(tmp_path):
     assert config["train"]["train_steps"]["value"] == 20 * 13  # not 20 x a nominal 1000
 
 
-@pytest.mark.parametrize("family,values,task", [
-    ("vae", {}, "vae"),
-    ("transformer_decoder", {"context_length": 64}, "lm"),
-    ("transformer_seq2seq", {"num_layers": 2}, "seq2seq"),
-])
+@pytest.mark.parametrize(
+    "family,values,task",
+    [
+        ("vae", {}, "vae"),
+        ("transformer_decoder", {"context_length": 64}, "lm"),
+        ("transformer_seq2seq", {"num_layers": 2}, "seq2seq"),
+    ],
+)
 def test_standin_size_matches_the_generated_data_module(tmp_path, family, values, task):
     """The scaffold's count of stand-in examples is the one the generated data.py really yields."""
     project = scaffold(tmp_path, family, family_spec(family, **values))
@@ -146,8 +170,14 @@ def test_train_py_recomputes_epoch_length_from_the_data_it_loads(tmp_path):
     config = json.loads((project / "config.json").read_text())
     config["train"]["steps_per_epoch"]["value"], config["train"]["train_steps"]["value"] = 1000, 20_000
     (project / "config.json").write_text(json.dumps(config))
-    proc = subprocess.run([sys.executable, "train.py", "--max-steps", "1", "--device", "cpu"], cwd=project,
-                          capture_output=True, text=True, env=ENV, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "train.py", "--max-steps", "1", "--device", "cpu"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "1,294 training examples: 13 steps per epoch, train_steps = 20 epochs x 13 = 260" in proc.stdout
     assert "MLINTERN_TOTAL_STEPS=1" in proc.stdout
@@ -175,7 +205,10 @@ def test_stop_training_reports_cancelled_and_resume_training_continues(tmp_path)
     import torch
 
     assert torch.load(out / "ckpt.pt", weights_only=False)["step"] == rows[-1]["step"]
-    resumed = registry.call("run-training", {"project": "mlp", "pilot": True, "resume": True, "wait": True,
-                                             "max_steps": rows[-1]["step"] + 2}, ctx)
+    resumed = registry.call(
+        "run-training",
+        {"project": "mlp", "pilot": True, "resume": True, "wait": True, "max_steps": rows[-1]["step"] + 2},
+        ctx,
+    )
     assert resumed["state"] == "succeeded", resumed["summary"]
     assert resumed["step"] == rows[-1]["step"] + 2

@@ -57,8 +57,9 @@ def family_spec(family: str, title: str = "A test paper", **values) -> dict:
     return {
         "title": title,
         "family": {"value": family, "evidence": []},
-        "hyperparameters": {k: {"value": v, "page": 1, "quote": f"{k} = {v}", "source": "paper"}
-                            for k, v in values.items()},
+        "hyperparameters": {
+            k: {"value": v, "page": 1, "quote": f"{k} = {v}", "source": "paper"} for k, v in values.items()
+        },
         "variants": {},
         "default_variant": None,
     }

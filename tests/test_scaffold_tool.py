@@ -19,7 +19,9 @@ GENERATED = ("model.py", "train.py", "data.py", "config.json", "README.md", "mli
 def scaffold(workspace, spec: dict, output: str = "proj", **args) -> dict:
     (workspace.root / "spec.json").write_text(json.dumps(spec))
     tool = registry.get("scaffold-model")
-    result = registry.call("scaffold-model", {"spec": "spec.json", "output": output, **args}, ToolContext(workspace))
+    result = registry.call(
+        "scaffold-model", {"spec": "spec.json", "output": output, **args}, ToolContext(workspace)
+    )
     registry.validate_output(tool, result)
     return result
 
@@ -49,7 +51,12 @@ def test_transformer_project_cites_every_value(workspace, shared_dir):
             else:
                 assert fact["page"] and fact["quote"], key
     # The big variant overrides the paper-wide values; unstated ones say so.
-    assert config["model"]["d_model"] == {**config["model"]["d_model"], "value": 1024, "source": "paper", "page": 9}
+    assert config["model"]["d_model"] == {
+        **config["model"]["d_model"],
+        "value": 1024,
+        "source": "paper",
+        "page": 9,
+    }
     assert config["model"]["num_encoder_layers"]["value"] == 6
     assert config["train"]["label_smoothing"]["value"] == 0.1
     assert config["train"]["weight_decay"]["source"] == "default"
@@ -96,9 +103,13 @@ def test_quotes_cannot_inject_code(workspace):
     scaffold(workspace, spec)
     for name in ("model.py", "train.py", "data.py"):
         tree = ast.parse((workspace.root / "proj" / name).read_text())
-        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported = {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        }
         assert "os" not in imported or name in ("train.py", "data.py"), name  # they read the environment
-        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "system"]
+        calls = [
+            n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "system"
+        ]
         assert not calls, name
 
 
@@ -125,11 +136,14 @@ def test_foreign_files_with_generated_names_are_kept(workspace):
     assert (workspace.root / "proj" / "train.py").read_text() == "print('mine')\n"
 
 
-@pytest.mark.parametrize("content, match", [
-    ("{not json", "Cannot read the spec"),
-    ('{"title": "no family"}', "not a PaperSpec"),
-    ('{"family": {"value": "mlp"}, "hyperparameters": {"d_model": 5}}', "not a fact object"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("{not json", "Cannot read the spec"),
+        ('{"title": "no family"}', "not a PaperSpec"),
+        ('{"family": {"value": "mlp"}, "hyperparameters": {"d_model": 5}}', "not a fact object"),
+    ],
+)
 def test_bad_specs_get_clear_errors(workspace, content, match):
     (workspace.root / "spec.json").write_text(content)
     with pytest.raises(ToolError, match=match) as err:
@@ -152,10 +166,13 @@ def test_missing_spec_unknown_variant_and_escaping_output(workspace, shared_dir)
     assert err.value.code == "path_outside_workspace"
 
 
-@pytest.mark.parametrize("family, values, code", [
-    ("transformer_decoder", {"d_model": 100, "num_heads": 7}, "inconsistent_spec"),
-    ("vit", {"image_size": 100, "patch_size": 16}, "model_build_failed"),
-])
+@pytest.mark.parametrize(
+    "family, values, code",
+    [
+        ("transformer_decoder", {"d_model": 100, "num_heads": 7}, "inconsistent_spec"),
+        ("vit", {"image_size": 100, "patch_size": 16}, "model_build_failed"),
+    ],
+)
 def test_inconsistent_architecture_is_a_tool_error(workspace, family, values, code):
     with pytest.raises(ToolError) as err:
         scaffold(workspace, family_spec(family, **values))
@@ -181,8 +198,9 @@ def test_pilot_size_and_launcher(workspace):
 def test_pdf_is_parsed_first(workspace, shared_dir):
     pdf = workspace.root / "transformer.pdf"
     pdf.write_bytes((shared_dir / "papers" / "transformer.pdf").read_bytes())
-    result = registry.call("scaffold-model", {"spec": "transformer.pdf", "output": "t", "variant": "big"},
-                           ToolContext(workspace))
+    result = registry.call(
+        "scaffold-model", {"spec": "transformer.pdf", "output": "t", "variant": "big"}, ToolContext(workspace)
+    )
     assert result["family"] == "transformer_seq2seq"
     assert result["params_paper"] == 213_000_000 and abs(result["params_delta"]) < 0.03
     meta = json.loads((workspace.root / "t" / "mlintern.json").read_text())
@@ -191,8 +209,13 @@ def test_pdf_is_parsed_first(workspace, shared_dir):
 
 def test_cli(tmp_path):
     (tmp_path / "spec.json").write_text(json.dumps(family_spec("mlp", num_layers=1)))
-    proc = subprocess.run([sys.executable, "-m", "mlintern.server.cli", "scaffold-model", "spec.json", "-o", "out"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlintern.server.cli", "scaffold-model", "spec.json", "-o", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Scaffolded mlp" in proc.stdout
     assert (tmp_path / "out" / "model.py").exists()

@@ -21,8 +21,21 @@ from test_scaffold_support import FAMILY_CASES, case_spec
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "error::UserWarning"}
 # ruff from this environment (the [test] extra), never from PATH: a fresh machine has no global ruff.
-RUFF = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP", "--target-version", "py310",
-        "--line-length", "110", "--quiet"]
+RUFF = [
+    sys.executable,
+    "-m",
+    "ruff",
+    "check",
+    "--isolated",
+    "--no-cache",
+    "--select",
+    "E,F,W,I,B,UP",
+    "--target-version",
+    "py310",
+    "--line-length",
+    "110",
+    "--quiet",
+]
 
 
 def make_project(tmp_path: Path, name: str, request: pytest.FixtureRequest) -> Path:
@@ -30,14 +43,18 @@ def make_project(tmp_path: Path, name: str, request: pytest.FixtureRequest) -> P
     case = FAMILY_CASES[name]
     spec, variant = case_spec(case, request.getfixturevalue("shared_dir") if case[0] == "gt" else None)
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    registry.call("scaffold-model", {"spec": "spec.json", "output": name, "variant": variant},
-                  ToolContext(Workspace(tmp_path)))
+    registry.call(
+        "scaffold-model",
+        {"spec": "spec.json", "output": name, "variant": variant},
+        ToolContext(Workspace(tmp_path)),
+    )
     return tmp_path / name
 
 
 def run(project: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, *args], cwd=project, capture_output=True, text=True, env=ENV,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, *args], cwd=project, capture_output=True, text=True, env=ENV, timeout=timeout
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     return proc
 
@@ -70,13 +87,15 @@ def test_pilot_trains_and_code_is_clean(tmp_path, name, request):
 
 
 # The paper's metric each task's evaluation must record, and a claim of that kind for the claims table.
-TASK_METRIC = {"classify": ("accuracy", {"metric": "top-1 accuracy", "value": 76.1, "unit": "%"}),
-               "segment": ("pixel_accuracy", {"metric": "mAP", "value": 50.0, "unit": None}),
-               "lm": ("perplexity", {"metric": "perplexity", "value": 18.4, "unit": None}),
-               "mlm": ("perplexity", {"metric": "perplexity", "value": 4.0, "unit": None}),
-               "seq2seq": ("token_accuracy", {"metric": "BLEU", "value": 28.4, "unit": None}),
-               "vae": ("reconstruction", {"metric": "ELBO", "value": -96.2, "unit": None}),
-               "gan": ("discriminator_accuracy", {"metric": "log-likelihood", "value": 225.0, "unit": None})}
+TASK_METRIC = {
+    "classify": ("accuracy", {"metric": "top-1 accuracy", "value": 76.1, "unit": "%"}),
+    "segment": ("pixel_accuracy", {"metric": "mAP", "value": 50.0, "unit": None}),
+    "lm": ("perplexity", {"metric": "perplexity", "value": 18.4, "unit": None}),
+    "mlm": ("perplexity", {"metric": "perplexity", "value": 4.0, "unit": None}),
+    "seq2seq": ("token_accuracy", {"metric": "BLEU", "value": 28.4, "unit": None}),
+    "vae": ("reconstruction", {"metric": "ELBO", "value": -96.2, "unit": None}),
+    "gan": ("discriminator_accuracy", {"metric": "log-likelihood", "value": 225.0, "unit": None}),
+}
 
 
 def check_heldout_and_claims(project: Path, total: int) -> None:
@@ -90,13 +109,19 @@ def check_heldout_and_claims(project: Path, total: int) -> None:
     final = {r["split"]: r for r in evals if r["step"] == total}
     assert set(final) == {"val", "test"}, evals
     for record in final.values():
-        assert record["examples"] > 0 and isinstance(record["loss"], float) and isinstance(record[key], float), record
+        assert (
+            record["examples"] > 0 and isinstance(record["loss"], float) and isinstance(record[key], float)
+        ), record
     assert any(r["split"] == "val" and r["step"] < total for r in evals)  # at the interval too
     assert info["pilot"] is True and info["paper_dataset"] is False and info["splits"]["test"] > 0
     rows = claims.compare([{**claim, "split": "test", "page": 1, "quote": "q", "main": True}], evals, info)
     assert len(rows) == 1 and rows[0]["verdict"] in ("not comparable", "not evaluated"), rows
     if rows[0]["verdict"] == "not comparable":
-        assert "pilot scale" in rows[0]["why"] and "stand-in data" in rows[0]["why"] and rows[0]["ours"] is not None
+        assert (
+            "pilot scale" in rows[0]["why"]
+            and "stand-in data" in rows[0]["why"]
+            and rows[0]["ours"] is not None
+        )
 
 
 @pytest.mark.slow
@@ -130,8 +155,17 @@ def test_resume_reproduces_an_uninterrupted_run(tmp_path, request):
 @pytest.mark.parametrize("name", ["resnet_basic_cifar", "transformer_decoder"])
 def test_torchrun_two_cpu_processes(tmp_path, name, request):
     project = make_project(tmp_path, name, request)
-    proc = run(project, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "train.py",
-               "--pilot", "--max-steps", "6")
+    proc = run(
+        project,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "train.py",
+        "--pilot",
+        "--max-steps",
+        "6",
+    )
     assert "2 process(es)" in proc.stdout
     rows = metrics(project)
     assert [r["step"] for r in rows] == list(range(1, 7))  # rank 0 alone writes metrics
@@ -142,7 +176,18 @@ def test_torchrun_two_cpu_processes(tmp_path, name, request):
 def test_mixed_precision_path_runs_on_cpu(tmp_path, request):
     """The GPU code path (autocast + gradient accumulation) exercised on the CPU with bf16."""
     project = make_project(tmp_path, "transformer_decoder", request)
-    proc = run(project, "train.py", "--pilot", "--max-steps", "4", "--dtype", "bfloat16", "--micro-batch", "8",
-               "--device", "cpu")
+    proc = run(
+        project,
+        "train.py",
+        "--pilot",
+        "--max-steps",
+        "4",
+        "--dtype",
+        "bfloat16",
+        "--micro-batch",
+        "8",
+        "--device",
+        "cpu",
+    )
     assert "x 2 accum" in proc.stdout
     assert all(r["loss"] == r["loss"] for r in metrics(project))  # finite, not NaN

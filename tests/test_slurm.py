@@ -52,12 +52,16 @@ def _cluster_answers() -> bool:
 @pytest.fixture(scope="module")
 def cluster() -> None:
     if not slurm.available() or not shutil.which("sinfo"):
-        _unavailable("SLURM is not installed here (apt-get install -y slurmctld slurmd slurm-client munge, "
-                     "then tests/slurm/start.sh)")
+        _unavailable(
+            "SLURM is not installed here (apt-get install -y slurmctld slurmd slurm-client munge, "
+            "then tests/slurm/start.sh)"
+        )
     if not _cluster_answers():
         if os.geteuid() != 0:
-            _unavailable("SLURM is installed but no cluster answers, and starting one needs root "
-                         "(sudo tests/slurm/start.sh)")
+            _unavailable(
+                "SLURM is installed but no cluster answers, and starting one needs root "
+                "(sudo tests/slurm/start.sh)"
+            )
         done = subprocess.run(["bash", str(START)], capture_output=True, text=True, timeout=180)
         if done.returncode != 0 or not _cluster_answers():
             _unavailable(f"tests/slurm/start.sh could not start a cluster: {done.stderr.strip()[-500:]}")
@@ -79,8 +83,11 @@ def scaffolded(tmp_path_factory, cluster) -> Path:
     src = tmp_path_factory.mktemp("scaffold")
     spec, variant = case_spec(FAMILY_CASES["mlp"], None)
     (src / "spec.json").write_text(json.dumps(spec))
-    registry.call("scaffold-model", {"spec": "spec.json", "output": "mlp", "variant": variant},
-                  ToolContext(Workspace(src)))
+    registry.call(
+        "scaffold-model",
+        {"spec": "spec.json", "output": "mlp", "variant": variant},
+        ToolContext(Workspace(src)),
+    )
     return src / "mlp"
 
 
@@ -98,10 +105,13 @@ def follow(ws: Workspace, run_id: str, until, timeout: float = 240) -> dict:
         if until(status):
             return status
         if status["state"] in TERMINAL:
-            raise AssertionError(f"run ended {status['state']} first: {status['summary']}\n"
-                                 + "\n".join(status["log_tail"]))
+            raise AssertionError(
+                f"run ended {status['state']} first: {status['summary']}\n" + "\n".join(status["log_tail"])
+            )
         time.sleep(0.5)
-    raise AssertionError(f"timed out following {run_id}: {status['summary']}\n" + "\n".join(status["log_tail"]))
+    raise AssertionError(
+        f"timed out following {run_id}: {status['summary']}\n" + "\n".join(status["log_tail"])
+    )
 
 
 def squeue_state(job: str) -> str:
@@ -133,8 +143,21 @@ def test_scaffolded_pilot_completes_with_metrics_and_exports(tmp_path, scaffolde
     listing = call(Workspace(root), "training-status", {})  # the list every face shows
     assert any(r["run_id"] == started["run_id"] and r["launcher"] == "slurm" for r in listing["runs"])
 
-    cli = subprocess.run([sys.executable, "-m", "mlintern.server.cli", "training-status", started["run_id"], "--json",
-                          "--workspace", str(root)], capture_output=True, text=True, timeout=120)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlintern.server.cli",
+            "training-status",
+            started["run_id"],
+            "--json",
+            "--workspace",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     seen = json.loads(cli.stdout)  # the CLI, another process, reads the same row
     assert seen["state"] == "succeeded" and seen["slurm"]["job_id"] == job, cli.stderr
 
@@ -143,8 +166,17 @@ def test_scaffolded_pilot_completes_with_metrics_and_exports(tmp_path, scaffolde
 
 
 def test_stop_training_cancels_the_job_within_15_s(ws):
-    started = call(ws, "run-training", {"project": "proj", "launcher": "slurm", "max_steps": 400, "yes": True,
-                                        "env": ["TINY_STEP_SLEEP=0.2"]})
+    started = call(
+        ws,
+        "run-training",
+        {
+            "project": "proj",
+            "launcher": "slurm",
+            "max_steps": 400,
+            "yes": True,
+            "env": ["TINY_STEP_SLEEP=0.2"],
+        },
+    )
     run_id, job = started["run_id"], started["slurm"]["job_id"]
     follow(ws, run_id, lambda s: s["state"] == "running" and (s["step"] or 0) >= 2)
     t0 = time.time()
@@ -163,10 +195,16 @@ def test_failing_job_is_diagnosed_from_its_log(ws):
     text = train.read_text()
     marker = "config = TinyConfig("
     assert marker in text
-    train.write_text(text.replace(marker, "torch.zeros(4, 32) @ torch.zeros(16, 2)  # a shape bug\n" + marker, 1))
+    train.write_text(
+        text.replace(marker, "torch.zeros(4, 32) @ torch.zeros(16, 2)  # a shape bug\n" + marker, 1)
+    )
     asked = []
-    started = call(ws, "run-training", {"project": "proj", "pilot": True, "launcher": "slurm"},
-                   ask_approval=lambda question: asked.append(question) or True)
+    started = call(
+        ws,
+        "run-training",
+        {"project": "proj", "pilot": True, "launcher": "slurm"},
+        ask_approval=lambda question: asked.append(question) or True,
+    )
     assert asked and "SLURM" in asked[0] and "mlintern-proj" in asked[0]
     approval = ws.get_run(started["run_id"])["meta"]["approvals"][-1]
     assert approval["action"] == "submit a SLURM job" and approval["how"] == "asked over cli"
@@ -188,12 +226,15 @@ def test_two_task_srun_torchrun_ddp_pilot(tmp_path, scaffolded, shape):
     root.mkdir()
     shutil.copytree(scaffolded, root / "mlp")
     ws = Workspace(root)
-    started = call(ws, "run-training", {"project": "mlp", "pilot": True, "launcher": "slurm", "yes": True,
-                                        "max_minutes": 4, **shape})
+    started = call(
+        ws,
+        "run-training",
+        {"project": "mlp", "pilot": True, "launcher": "slurm", "yes": True, "max_minutes": 4, **shape},
+    )
     script = Path(started["sbatch_script"]).read_text()
     assert f"#SBATCH --nodes={shape.get('nnodes', 1)}" in script
     assert f"#SBATCH --ntasks-per-node={shape.get('tasks_per_node', 1)}" in script
-    assert "--nnodes=2" in script and "--master-addr=\"$head\"" in script and "srun " in script
+    assert "--nnodes=2" in script and '--master-addr="$head"' in script and "srun " in script
     done = follow(ws, started["run_id"], lambda s: s["state"] == "succeeded")
     log = (Path(done["run_dir"]) / "stdout.log").read_text()
     assert "x 2 process(es)" in log, log[-2000:]  # two ranks (one per srun task) in one DDP group
@@ -203,23 +244,46 @@ def test_two_task_srun_torchrun_ddp_pilot(tmp_path, scaffolded, shape):
 
 
 def test_budget_stops_the_job_and_resume_continues(ws):
-    started = call(ws, "run-training", {"project": "proj", "launcher": "slurm", "max_steps": 400, "yes": True,
-                                        "max_minutes": 0.15, "ckpt_every": 2, "env": ["TINY_STEP_SLEEP=0.2"]})
+    started = call(
+        ws,
+        "run-training",
+        {
+            "project": "proj",
+            "launcher": "slurm",
+            "max_steps": 400,
+            "yes": True,
+            "max_minutes": 0.15,
+            "ckpt_every": 2,
+            "env": ["TINY_STEP_SLEEP=0.2"],
+        },
+    )
     assert "#SBATCH --time=00:01:00" in Path(started["sbatch_script"]).read_text()
     over = follow(ws, started["run_id"], lambda s: s["state"] in TERMINAL, timeout=120)
     assert over["state"] == "failed" and "time budget of 0.15 min" in over["reason"], over["summary"]
     assert 0 < over["step"] < 400
 
-    resumed = call(ws, "run-training", {"project": "proj", "launcher": "slurm", "max_steps": 20, "yes": True,
-                                        "resume": True})
+    resumed = call(
+        ws,
+        "run-training",
+        {"project": "proj", "launcher": "slurm", "max_steps": 20, "yes": True, "resume": True},
+    )
     assert "--resume" in Path(resumed["sbatch_script"]).read_text()
     done = follow(ws, resumed["run_id"], lambda s: s["state"] == "succeeded")
     assert any("resumed from" in line for line in done["log_tail"]), done["log_tail"]
 
 
 def test_a_restarted_server_reattaches_to_the_job(ws):
-    started = call(ws, "run-training", {"project": "proj", "launcher": "slurm", "max_steps": 30, "yes": True,
-                                        "env": ["TINY_STEP_SLEEP=0.2"]})
+    started = call(
+        ws,
+        "run-training",
+        {
+            "project": "proj",
+            "launcher": "slurm",
+            "max_steps": 30,
+            "yes": True,
+            "env": ["TINY_STEP_SLEEP=0.2"],
+        },
+    )
     run_id = started["run_id"]
     follow(ws, run_id, lambda s: (s["step"] or 0) >= 2)
     pid = ws.get_run(run_id)["meta"]["follower_pid"]
@@ -239,8 +303,12 @@ def test_submitting_needs_approval(ws):
         call(ws, "run-training", {"project": "proj", "pilot": True, "launcher": "slurm"})
     assert err.value.code == "approval_required" and "yes" in err.value.hint
     with pytest.raises(ToolError) as err:
-        call(ws, "run-training", {"project": "proj", "pilot": True, "launcher": "slurm"},
-             ask_approval=lambda question: False)
+        call(
+            ws,
+            "run-training",
+            {"project": "proj", "pilot": True, "launcher": "slurm"},
+            ask_approval=lambda question: False,
+        )
     assert err.value.code == "declined"
     assert ws.runs() == []
     assert subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout == before
@@ -249,14 +317,18 @@ def test_submitting_needs_approval(ws):
 def test_the_portable_script_runs_as_written_on_two_nodes(ws):
     """The <project>/mlintern_job.sbatch copy (for clusters mlintern does not reach) is submitted by hand
     with plain sbatch, as its header says, and trains on two nodes with the c10d rendezvous."""
-    started = call(ws, "run-training", {"project": "proj", "pilot": True, "launcher": "slurm", "yes": True,
-                                        "nnodes": 2})
+    started = call(
+        ws, "run-training", {"project": "proj", "pilot": True, "launcher": "slurm", "yes": True, "nnodes": 2}
+    )
     call(ws, "stop-training", {"run_id": started["run_id"]})  # only its portable copy is wanted here
     copy = ws.root / "proj" / "mlintern_job.sbatch"
     text = copy.read_text()
-    assert "--rdzv-backend=c10d" in text and "--out-dir out" in text and "#SBATCH --output=slurm-%j.out" in text
-    done = subprocess.run(["sbatch", "--parsable", copy.name], cwd=copy.parent, capture_output=True, text=True,
-                          timeout=60)
+    assert (
+        "--rdzv-backend=c10d" in text and "--out-dir out" in text and "#SBATCH --output=slurm-%j.out" in text
+    )
+    done = subprocess.run(
+        ["sbatch", "--parsable", copy.name], cwd=copy.parent, capture_output=True, text=True, timeout=60
+    )
     job = done.stdout.strip()
     assert job.isdigit(), done.stderr
     deadline = time.time() + 180
@@ -274,9 +346,20 @@ def test_cancelling_a_waiting_call_cancels_the_job(ws):
 
     def run() -> None:
         try:
-            call(ws, "run-training", {"project": "proj", "launcher": "slurm", "max_steps": 400, "yes": True,
-                                      "wait": True, "env": ["TINY_STEP_SLEEP=0.2"]},
-                 cancel_event=cancel, progress=lambda done, total, msg: seen.append(done))
+            call(
+                ws,
+                "run-training",
+                {
+                    "project": "proj",
+                    "launcher": "slurm",
+                    "max_steps": 400,
+                    "yes": True,
+                    "wait": True,
+                    "env": ["TINY_STEP_SLEEP=0.2"],
+                },
+                cancel_event=cancel,
+                progress=lambda done, total, msg: seen.append(done),
+            )
         except Cancelled as err:
             box["cancelled"] = err
 
@@ -299,8 +382,16 @@ async def test_over_mcp_a_job_outlives_its_server_and_the_next_server_follows_it
     from test_mcp_stdio import session
 
     async with session(ws.root, tmp_path / "server1.log") as (s, _):
-        result = await s.call_tool("run-training", {"project": "proj", "launcher": "slurm", "max_steps": 25,
-                                                    "yes": True, "env": ["TINY_STEP_SLEEP=0.2"]})
+        result = await s.call_tool(
+            "run-training",
+            {
+                "project": "proj",
+                "launcher": "slurm",
+                "max_steps": 25,
+                "yes": True,
+                "env": ["TINY_STEP_SLEEP=0.2"],
+            },
+        )
         assert not result.is_error, result.content[0].text
         started = result.structured_content
     assert started["state"] in ("queued", "running") and started["slurm"]["job_id"].isdigit()

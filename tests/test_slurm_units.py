@@ -17,9 +17,16 @@ TINY = Path(__file__).parent / "test_data" / "training" / "tiny"
 
 
 def script(**kw) -> str:
-    base = {"project": Path("/w/proj"), "script": Path("/w/proj/train.py"), "args": ["--out-dir", "/w/o x"],
-            "run_dir": Path("/w/.mlintern/runs/r1"), "job_name": "mlintern-proj", "max_minutes": 90,
-            "nproc_per_node": 1, "nnodes": 1}
+    base = {
+        "project": Path("/w/proj"),
+        "script": Path("/w/proj/train.py"),
+        "args": ["--out-dir", "/w/o x"],
+        "run_dir": Path("/w/.mlintern/runs/r1"),
+        "job_name": "mlintern-proj",
+        "max_minutes": 90,
+        "nproc_per_node": 1,
+        "nnodes": 1,
+    }
     return launchers.sbatch_script(**{**base, **kw})
 
 
@@ -30,11 +37,26 @@ def test_batch_script_shapes():
     assert "--standalone --nproc-per-node=4" in script(nproc_per_node=4)
     plain = script(nnodes=2, nproc_per_node=4)  # the copy for a cluster mlintern does not reach
     assert '--rdzv-backend=c10d --rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:$port"' in plain
-    wrapped = script(nnodes=2, tasks_per_node=2, wrapper=["py", "-m", "mlintern.tools.training.slurm", "job", "R"],
-                     logs=("/r/stdout.log", "/r/stderr.log"), max_minutes=0.2)
-    assert "--nnodes=4" in wrapped and "--rdzv-backend=static" in wrapped and "#SBATCH --ntasks-per-node=2" in wrapped
-    assert "srun --kill-on-bad-exit=1 --open-mode=append --output=/r/stdout.log --error=/r/stderr.log py -m mlintern.tools.training.slurm job R -- " in wrapped
-    assert "#SBATCH --output=/w/.mlintern/runs/r1/slurm-%j.log" in wrapped and "#SBATCH --time=00:01:00" in wrapped
+    wrapped = script(
+        nnodes=2,
+        tasks_per_node=2,
+        wrapper=["py", "-m", "mlintern.tools.training.slurm", "job", "R"],
+        logs=("/r/stdout.log", "/r/stderr.log"),
+        max_minutes=0.2,
+    )
+    assert (
+        "--nnodes=4" in wrapped
+        and "--rdzv-backend=static" in wrapped
+        and "#SBATCH --ntasks-per-node=2" in wrapped
+    )
+    assert (
+        "srun --kill-on-bad-exit=1 --open-mode=append --output=/r/stdout.log --error=/r/stderr.log py -m mlintern.tools.training.slurm job R -- "
+        in wrapped
+    )
+    assert (
+        "#SBATCH --output=/w/.mlintern/runs/r1/slurm-%j.log" in wrapped
+        and "#SBATCH --time=00:01:00" in wrapped
+    )
     assert "port=$((20000 + SLURM_JOB_ID % 20000))" in wrapped
     assert subprocess.run(["bash", "-n"], input=wrapped, text=True).returncode == 0
 
@@ -66,9 +88,11 @@ def test_host_side_reads_and_writes_do_not_follow_links(tmp_path):
 
 
 def test_scheduler_lines_are_not_the_reason(tmp_path):
-    (tmp_path / "stderr.log").write_text("Traceback ...\nRuntimeError: boom\n"
-                                         "srun: error: vm: task 0: Exited with exit code 1\n"
-                                         "slurmstepd-vm: error: *** STEP 3.0 CANCELLED ***\n")
+    (tmp_path / "stderr.log").write_text(
+        "Traceback ...\nRuntimeError: boom\n"
+        "srun: error: vm: task 0: Exited with exit code 1\n"
+        "slurmstepd-vm: error: *** STEP 3.0 CANCELLED ***\n"
+    )
     assert slurm._last_error_line(tmp_path / "stderr.log") == "RuntimeError: boom"
 
 
@@ -77,11 +101,18 @@ def test_without_slurm_the_script_is_written_and_nothing_submitted(tmp_path, mon
     (tmp_path / "ws").mkdir()
     shutil.copytree(TINY, tmp_path / "ws" / "proj")
     ws = Workspace(tmp_path / "ws")
-    result = registry.call("run-training", {"project": "proj", "launcher": "slurm", "nnodes": 2, "max_minutes": 90},
-                           ToolContext(ws))
+    result = registry.call(
+        "run-training",
+        {"project": "proj", "launcher": "slurm", "nnodes": 2, "max_minutes": 90},
+        ToolContext(ws),
+    )
     assert result["state"] == "not_submitted" and result["run_id"] is None and ws.runs() == []
     text = Path(result["sbatch_script"]).read_text()
-    assert "#SBATCH --nodes=2" in text and "--rdzv-backend=c10d" in text and "mlintern.tools.training.slurm" not in text
+    assert (
+        "#SBATCH --nodes=2" in text
+        and "--rdzv-backend=c10d" in text
+        and "mlintern.tools.training.slurm" not in text
+    )
 
 
 @pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
@@ -97,13 +128,17 @@ def test_a_silent_controller_is_unreachable_not_lost(tmp_path, monkeypatch):
     """scontrol that cannot reach slurmctld (a real error text of SLURM 22.05) must not end the run."""
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "scontrol").write_text("#!/bin/sh\necho 'slurm_load_jobs error: Unable to contact slurm controller "
-                                   "(connect failure)' >&2\nexit 1\n")
+    (fake / "scontrol").write_text(
+        "#!/bin/sh\necho 'slurm_load_jobs error: Unable to contact slurm controller "
+        "(connect failure)' >&2\nexit 1\n"
+    )
     (fake / "scontrol").chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
     with pytest.raises(slurm.Unreachable, match="Unable to contact"):
         slurm.job_info("12345")
-    (fake / "scontrol").write_text("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n")
+    (fake / "scontrol").write_text(
+        "#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n"
+    )
     (fake / "sacct").write_text("#!/bin/sh\necho 'Slurm accounting storage is disabled' >&2\nexit 1\n")
     (fake / "sacct").chmod(0o755)
     assert slurm.job_info("12345") is None  # forgotten by the controller, no accounting: really unknown
@@ -116,8 +151,15 @@ def test_the_follower_does_not_read_a_fifo_or_a_link(tmp_path):
     (run_dir / "out").mkdir(parents=True)
     os.mkfifo(run_dir / "out" / "metrics.jsonl")
     os.mkfifo(run_dir / "stdout.log")
-    ws.create_run(project=str(tmp_path), command=["sbatch"], launcher="slurm", mode="pilot", run_dir=str(run_dir),
-                  meta={"out_dir": str(run_dir / "out")}, run_id="run-x")
+    ws.create_run(
+        project=str(tmp_path),
+        command=["sbatch"],
+        launcher="slurm",
+        mode="pilot",
+        run_dir=str(run_dir),
+        meta={"out_dir": str(run_dir / "out")},
+        run_id="run-x",
+    )
     follower = slurm.Follower(ws, "run-x")
     meta: dict = {}
     follower._metrics(meta, final=True)  # would block forever on either FIFO

@@ -62,8 +62,12 @@ def ended(ws: Workspace, run_id: str) -> dict | None:
 
 def test_pilot_run_trains_reports_progress_and_plots(ws):
     seen = []
-    result = call(ws, "run-training", {"project": "proj", "pilot": True, "wait": True},
-                  progress=lambda done, total, msg: seen.append((done, total, msg)))
+    result = call(
+        ws,
+        "run-training",
+        {"project": "proj", "pilot": True, "wait": True},
+        progress=lambda done, total, msg: seen.append((done, total, msg)),
+    )
     assert result["state"] == "succeeded", result["summary"]
     assert result["sandbox_mode"] in ("bwrap", "unshare", "rlimits")
     assert result["step"] == 20 and result["total_steps"] == 20
@@ -88,10 +92,20 @@ def test_run_returns_at_once_and_other_processes_see_it(ws):
     assert time.time() - started < 10
     assert result["state"] in ("queued", "running")
     seen_elsewhere = subprocess.run(
-        [sys.executable, "-c", "import sys, json; from mlintern.tools import registry; "
-         "from mlintern.tools.workspace import Workspace; "
-         "r = registry.call('training-status', {'run_id': sys.argv[2]}, registry.ToolContext(Workspace(sys.argv[1]))); "
-         "print(json.dumps(r))", str(ws.root), result["run_id"]], capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "import sys, json; from mlintern.tools import registry; "
+            "from mlintern.tools.workspace import Workspace; "
+            "r = registry.call('training-status', {'run_id': sys.argv[2]}, registry.ToolContext(Workspace(sys.argv[1]))); "
+            "print(json.dumps(r))",
+            str(ws.root),
+            result["run_id"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert json.loads(seen_elsewhere.stdout)["state"] in ("queued", "running", "succeeded")
     final = wait_for(lambda: ended(ws, result["run_id"]), what="the run to end")
     assert final["status"] == "succeeded"
@@ -117,8 +131,13 @@ def test_cancelling_a_waiting_call_stops_the_run(ws):
             cancel.set()
 
     with pytest.raises(Cancelled):
-        call(ws, "run-training", {"project": "proj", "wait": True, "env": [SLOW_STEPS]},
-             progress=progress, cancel_event=cancel)
+        call(
+            ws,
+            "run-training",
+            {"project": "proj", "wait": True, "env": [SLOW_STEPS]},
+            progress=progress,
+            cancel_event=cancel,
+        )
     run = ws.runs()[0]
     assert run["status"] == "cancelled" and run["reason"] == "cancelled by the caller"
     assert not run["pid"] or not descendants(run["pid"])
@@ -126,14 +145,23 @@ def test_cancelling_a_waiting_call_stops_the_run(ws):
 
 def _training_pid(run: dict) -> int:
     def find():
-        return next((p for p in descendants(run["pid"]) if "train.py" in cmdline(p)
-                     and "mlintern-reaper" not in cmdline(p)), None)
+        return next(
+            (
+                p
+                for p in descendants(run["pid"])
+                if "train.py" in cmdline(p) and "mlintern-reaper" not in cmdline(p)
+            ),
+            None,
+        )
+
     return wait_for(find, what="the training process")
 
 
 @pytest.mark.slow
 def test_kill_9_fails_with_reason_and_resume_loses_at_most_one_interval(ws):
-    result = call(ws, "run-training", {"project": "proj", "max_steps": 30, "ckpt_every": 5, "env": [SLOW_STEPS]})
+    result = call(
+        ws, "run-training", {"project": "proj", "max_steps": 30, "ckpt_every": 5, "env": [SLOW_STEPS]}
+    )
     run_id = result["run_id"]
     wait_for(lambda: step_of(ws, run_id) >= 12, what="step 12")
     os.kill(_training_pid(ws.get_run(run_id)), signal.SIGKILL)
@@ -142,8 +170,11 @@ def test_kill_9_fails_with_reason_and_resume_loses_at_most_one_interval(ws):
     assert final["status"] == "failed"
     assert "SIGKILL" in final["reason"]
 
-    resumed = call(ws, "run-training", {"project": "proj", "resume": True, "max_steps": 30, "ckpt_every": 5,
-                                        "wait": True})
+    resumed = call(
+        ws,
+        "run-training",
+        {"project": "proj", "resume": True, "max_steps": 30, "ckpt_every": 5, "wait": True},
+    )
     assert resumed["state"] == "succeeded", resumed["summary"]
     stdout = (Path(resumed["run_dir"]) / "stdout.log").read_text()
     resumed_at = int(stdout.split("at step ")[1].split()[0])
@@ -178,25 +209,34 @@ def test_server_killed_and_restarted_finds_the_run_again(ws):
 
 
 def test_supervisor_killed_marks_the_run_lost_and_resumable(ws):
-    result = call(ws, "run-training", {"project": "proj", "max_steps": 200, "ckpt_every": 2, "env": [SLOW_STEPS]})
+    result = call(
+        ws, "run-training", {"project": "proj", "max_steps": 200, "ckpt_every": 2, "env": [SLOW_STEPS]}
+    )
     run_id = result["run_id"]
     wait_for(lambda: step_of(ws, run_id) >= 3, what="step 3")
     run = ws.get_run(run_id)
     training = _training_pid(run)
     os.kill(run["meta"]["supervisor_pid"], signal.SIGKILL)
-    status = wait_for(lambda: (s := call(ws, "training-status", {"run_id": run_id}))["state"] == "lost" and s,
-                      what="lost")
+    status = wait_for(
+        lambda: (s := call(ws, "training-status", {"run_id": run_id}))["state"] == "lost" and s, what="lost"
+    )
     assert "resume" in status["reason"]
-    wait_for(lambda: not Path(f"/proc/{training}").exists() or "train.py" not in cmdline(training),
-             timeout=10, what="the orphaned training to die with its supervisor")
+    wait_for(
+        lambda: not Path(f"/proc/{training}").exists() or "train.py" not in cmdline(training),
+        timeout=10,
+        what="the orphaned training to die with its supervisor",
+    )
     resumed = call(ws, "run-training", {"project": "proj", "resume": True, "max_steps": 8, "wait": True})
     assert resumed["state"] == "succeeded"
 
 
 @pytest.mark.slow
 def test_torchrun_two_cpu_processes(ws):
-    result = call(ws, "run-training", {"project": "proj", "pilot": True, "launcher": "torchrun",
-                                       "nproc_per_node": 2, "wait": True})
+    result = call(
+        ws,
+        "run-training",
+        {"project": "proj", "pilot": True, "launcher": "torchrun", "nproc_per_node": 2, "wait": True},
+    )
     assert result["state"] == "succeeded", "\n".join(result["log_tail"])
     command = ws.get_run(result["run_id"])["command"]
     assert "torch.distributed.run" in command and "--nproc-per-node=2" in command
@@ -206,8 +246,11 @@ def test_torchrun_two_cpu_processes(ws):
 def test_slurm_writes_an_sbatch_script(ws):
     if shutil.which("sbatch"):
         pytest.skip("sbatch exists here; this test checks the no-SLURM path")
-    result = call(ws, "run-training", {"project": "proj", "launcher": "slurm", "nnodes": 2, "nproc_per_node": 4,
-                                       "max_minutes": 90})
+    result = call(
+        ws,
+        "run-training",
+        {"project": "proj", "launcher": "slurm", "nnodes": 2, "nproc_per_node": 4, "max_minutes": 90},
+    )
     assert result["state"] == "not_submitted" and result["run_id"] is None
     script = Path(result["sbatch_script"]).read_text()
     assert "#SBATCH --nodes=2" in script and "#SBATCH --time=01:30:00" in script
@@ -225,8 +268,12 @@ def test_no_sandbox_is_explicit_approved_and_warned(ws):
     assert declined.value.code == "declined"
     assert ws.runs() == []  # nothing started
     asked = []
-    result = call(ws, "run-training", {"project": "proj", "pilot": True, "max_steps": 3, "sandbox": False,
-                                       "wait": True}, ask_approval=lambda q: asked.append(q) or True)
+    result = call(
+        ws,
+        "run-training",
+        {"project": "proj", "pilot": True, "max_steps": 3, "sandbox": False, "wait": True},
+        ask_approval=lambda q: asked.append(q) or True,
+    )
     assert result["state"] == "succeeded"
     assert result["sandbox_mode"] == "none" and "sandbox disabled" in result["warning"]
     assert "without the sandbox" in asked[0]
@@ -240,8 +287,12 @@ def test_multi_node_network_needs_approval_and_is_recorded(ws):
         call(ws, "run-training", {"project": "proj", "nnodes": 2})
     assert refused.value.code == "approval_required" and "network" in refused.value.message
     assert ws.runs() == []
-    result = call(ws, "run-training", {"project": "proj", "pilot": True, "max_steps": 1, "nnodes": 2, "wait": True},
-                  ask_approval=lambda q: True)
+    result = call(
+        ws,
+        "run-training",
+        {"project": "proj", "pilot": True, "max_steps": 1, "nnodes": 2, "wait": True},
+        ask_approval=lambda q: True,
+    )
     assert result["network"] is True
     assert [a["action"] for a in result["approvals"]] == ["give the training code network access"]
     launch = json.loads((Path(result["run_dir"]) / "launch.json").read_text())
@@ -250,13 +301,29 @@ def test_multi_node_network_needs_approval_and_is_recorded(ws):
 
 def test_cli_yes_pre_approves_and_without_it_nothing_starts(ws):
     env = {**os.environ, "MLINTERN_WORKSPACE": str(ws.root)}
-    base = [str(Path(sys.executable).with_name("mlintern")), "run-training", "proj", "--no-sandbox", "--pilot",
-            "--max-steps", "1", "--wait"]
-    refused = subprocess.run(base, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120,
-                             cwd=ws.root)
+    base = [
+        str(Path(sys.executable).with_name("mlintern")),
+        "run-training",
+        "proj",
+        "--no-sandbox",
+        "--pilot",
+        "--max-steps",
+        "1",
+        "--wait",
+    ]
+    refused = subprocess.run(
+        base, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120, cwd=ws.root
+    )
     assert refused.returncode != 0 and "--yes" in refused.stderr and ws.runs() == []
-    done = subprocess.run([*base, "--yes"], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, cwd=ws.root,
-                          timeout=300)
+    done = subprocess.run(
+        [*base, "--yes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        cwd=ws.root,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert ws.runs()[0]["meta"]["approvals"][0]["approved"] is True
 
@@ -304,18 +371,36 @@ def test_resume_without_an_earlier_run_and_unknown_env_are_errors(ws):
         call(ws, "training-status", {"run_id": "run-nope"})
 
 
-PROBE = ("import sys; from mlintern.tools import registry; from mlintern.tools.workspace import Workspace\n"
-         "try:\n    registry.call('run-training', {'project': 'proj'}, registry.ToolContext(Workspace(sys.argv[1])))\n"
-         "except Exception as e:\n    print(type(e).__name__, getattr(e, 'code', ''), e)\n")
-needs_mounts = pytest.mark.skipif(not shutil.which("unshare") or os.geteuid() != 0,
-                                  reason="needs root and unshare for a private mount namespace")
+PROBE = (
+    "import sys; from mlintern.tools import registry; from mlintern.tools.workspace import Workspace\n"
+    "try:\n    registry.call('run-training', {'project': 'proj'}, registry.ToolContext(Workspace(sys.argv[1])))\n"
+    "except Exception as e:\n    print(type(e).__name__, getattr(e, 'code', ''), e)\n"
+)
+needs_mounts = pytest.mark.skipif(
+    not shutil.which("unshare") or os.geteuid() != 0,
+    reason="needs root and unshare for a private mount namespace",
+)
 
 
 def _in_private_mounts(setup: str, ws: Workspace) -> str:
     """Run run-training in a private mount namespace after ``setup`` (shell) changed the project's mount."""
-    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                           setup + ' && exec "$0" -c "$1" "$2"', sys.executable, PROBE, str(ws.root)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            setup + ' && exec "$0" -c "$1" "$2"',
+            sys.executable,
+            PROBE,
+            str(ws.root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return done.stdout + done.stderr
 
 
@@ -335,9 +420,13 @@ def test_full_disk_is_a_clear_error_and_loses_nothing(ws):
     before = {p.name: p.read_bytes() for p in proj.iterdir() if p.is_file()}
     out = _in_private_mounts(
         f'mount -t tmpfs -o size=256k tmpfs "{proj}" && cp -r "{TINY}/." "{proj}/" && '
-        f'(dd if=/dev/zero of="{proj}/filler" bs=4k 2>/dev/null || true)', ws)
+        f'(dd if=/dev/zero of="{proj}/filler" bs=4k 2>/dev/null || true)',
+        ws,
+    )
     assert "ToolError not_writable" in out and "No space left on device" in out, out
-    assert {p.name: p.read_bytes() for p in proj.iterdir() if p.is_file()} == before  # the real folder untouched
+    assert {
+        p.name: p.read_bytes() for p in proj.iterdir() if p.is_file()
+    } == before  # the real folder untouched
     assert ws.runs() == []
 
 
@@ -376,7 +465,8 @@ def _setsid_daemon_attempt(ws, arguments, approve, marker):
     (ws.root / "proj" / "train.py").write_text(
         "import subprocess, sys\n"
         f"subprocess.Popen([sys.executable, '-c', 'import os, time; os.fork() or time.sleep({marker})'],"
-        " start_new_session=True)\n")  # a double-forked, setsid daemon: its parent exits at once
+        " start_new_session=True)\n"
+    )  # a double-forked, setsid daemon: its parent exits at once
     result = call(ws, "run-training", {"project": "proj", "wait": True, **arguments}, ask_approval=approve)
     assert result["state"] == "failed" and "background process" in result["reason"]
     time.sleep(0.3)

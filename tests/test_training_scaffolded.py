@@ -47,5 +47,6 @@ def test_scaffolded_alexnet_pilot_trains_in_the_sandbox_and_exports(shared_dir, 
         sys.modules.pop("model", None)
     meta = config["mlintern"]
     net = getattr(exported_model, meta["model_class"])(
-        getattr(exported_model, meta["config_class"])(**{k: config[k] for k in meta["model_args"]}))
+        getattr(exported_model, meta["config_class"])(**{k: config[k] for k in meta["model_args"]})
+    )
     net.load_state_dict(load_file(out / "model.safetensors"), strict=True)

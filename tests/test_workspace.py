@@ -35,10 +35,15 @@ ws.update_run(own["id"], status="succeeded", exit_code=0, meta={"last": n - 1})
 @pytest.mark.slow
 def test_concurrent_processes_lose_nothing(tmp_path):
     ws = Workspace(tmp_path)
-    shared = ws.create_run(project=str(tmp_path), command=["x"], launcher="local", mode="full", run_dir=str(tmp_path))
+    shared = ws.create_run(
+        project=str(tmp_path), command=["x"], launcher="local", mode="full", run_dir=str(tmp_path)
+    )
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), f"w{k}", shared["id"], str(WRITES)],
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path), f"w{k}", shared["id"], str(WRITES)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for k in range(WRITERS)
     ]
     for proc in procs:
@@ -119,11 +124,16 @@ def test_state_survives_reopening(tmp_path):
     ws = Workspace(tmp_path)
     ws.record_paper("p1", source="paper.pdf", title="Attention")
     ws.record_paper("p1", family="transformer_seq2seq")
-    ws.add_diagnosis({"category": "shape_mismatch", "error": {"type": "RuntimeError", "message": "x"}},
-                     run_id="r1")
+    ws.add_diagnosis(
+        {"category": "shape_mismatch", "error": {"type": "RuntimeError", "message": "x"}}, run_id="r1"
+    )
     again = Workspace(tmp_path)
     paper = again.get_paper("p1")
-    assert (paper["title"], paper["family"], paper["source"]) == ("Attention", "transformer_seq2seq", "paper.pdf")
+    assert (paper["title"], paper["family"], paper["source"]) == (
+        "Attention",
+        "transformer_seq2seq",
+        "paper.pdf",
+    )
     assert again.diagnoses(run_id="r1")[0]["category"] == "shape_mismatch"
     assert os.path.isdir(again.state_dir)
 
@@ -135,8 +145,14 @@ def test_layout_accessors_name_every_place_once(tmp_path):
     assert ws.paper_dir("p1", create=True).is_dir()
     assert ws.spec_path({"id": "p1", "spec_path": None}) == ws.paper_dir("p1") / "spec.json"
     assert ws.spec_path({"id": "p1", "spec_path": str(tmp_path / "s.json")}) == tmp_path / "s.json"
-    run = ws.create_run(project=str(tmp_path), command=["x"], launcher="local", mode="pilot",
-                        run_dir=str(ws.run_dir("run-1", create=True)), run_id="run-1")
+    run = ws.create_run(
+        project=str(tmp_path),
+        command=["x"],
+        launcher="local",
+        mode="pilot",
+        run_dir=str(ws.run_dir("run-1", create=True)),
+        run_id="run-1",
+    )
     assert ws.run_dir(run) == ws.run_dir("run-1") == tmp_path / ".mlintern" / "runs" / "run-1"
     assert ws.metrics_path(run) == ws.run_dir(run) / "out" / "metrics.jsonl"
     resumed = ws.update_run("run-1", meta={"out_dir": str(tmp_path / "first" / "out")})
@@ -158,4 +174,6 @@ def test_workspace_status_reports_where_each_spec_is(tmp_path):
     result = registry.call("workspace-status", {}, ToolContext(ws))
     registry.validate_output(registry.get("workspace-status"), result)
     assert [(p["id"], p["has_spec"], p["spec"]) for p in result["papers"]] == [
-        ("p1", True, ".mlintern/papers/p1/spec.json"), ("p2", False, None)]
+        ("p1", True, ".mlintern/papers/p1/spec.json"),
+        ("p2", False, None),
+    ]

@@ -134,8 +134,10 @@ def tools() -> dict[str, Tool]:
         except ModuleNotFoundError as err:
             if not err.name or not (module_name + ".").startswith(err.name + "."):
                 raise  # the spec module exists; something it imports does not
-            raise RuntimeError(f"tool spec module {module_name} is missing: mlintern is installed incompletely "
-                               "(reinstall it: pip install -e . or make install)") from err
+            raise RuntimeError(
+                f"tool spec module {module_name} is missing: mlintern is installed incompletely "
+                "(reinstall it: pip install -e . or make install)"
+            ) from err
         for tool in module.TOOLS:
             if tool.name in found:
                 raise RuntimeError(f"tool {tool.name!r} is declared twice")
@@ -148,7 +150,9 @@ def get(name: str) -> Tool:
         return tools()[name]
     except KeyError:
         known = ", ".join(sorted(tools())) or "(none)"
-        raise ToolError(f"Unknown tool {name!r}.", hint=f"Known tools: {known}.", code="unknown_tool") from None
+        raise ToolError(
+            f"Unknown tool {name!r}.", hint=f"Known tools: {known}.", code="unknown_tool"
+        ) from None
 
 
 def by_lsp_command(command: str) -> Tool:
@@ -161,7 +165,9 @@ def by_lsp_command(command: str) -> Tool:
 def _validator(schema: dict):
     import jsonschema
 
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def _describe(errors: list) -> str:

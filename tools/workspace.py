@@ -124,11 +124,15 @@ class Workspace:
     resolves relative paths against ``base`` (the shell's current folder).
     """
 
-    def __init__(self, root: str | os.PathLike, *, confined: bool = True, base: str | os.PathLike | None = None) -> None:
+    def __init__(
+        self, root: str | os.PathLike, *, confined: bool = True, base: str | os.PathLike | None = None
+    ) -> None:
         self.root = Path(root).expanduser().resolve()
         self.base = Path(base).resolve() if base is not None else self.root
         if not self.root.is_dir():
-            raise ToolError(f"Workspace folder {str(self.root)!r} does not exist.", hint="Create it or pass another.")
+            raise ToolError(
+                f"Workspace folder {str(self.root)!r} does not exist.", hint="Create it or pass another."
+            )
         self.confined = confined
         self.state_dir = self.root / STATE_DIR
         try:
@@ -148,7 +152,9 @@ class Workspace:
         """
         raw = str(value)
         if raw.startswith("-"):
-            raise ToolError(f"Path {raw!r} looks like an option.", hint="Prefix it with ./ if it is really a file.")
+            raise ToolError(
+                f"Path {raw!r} looks like an option.", hint="Prefix it with ./ if it is really a file."
+            )
         p = Path(raw).expanduser()
         resolved = (p if p.is_absolute() else self.base / p).resolve()
         if (self.confined or write) and not resolved.is_relative_to(self.root):
@@ -236,7 +242,8 @@ class Workspace:
     def log_event(self, kind: str, data: dict | None = None) -> int:
         with self.db() as con:
             cur = con.execute(
-                "INSERT INTO events (ts, kind, data) VALUES (?, ?, ?)", (time.time(), kind, json.dumps(data or {}))
+                "INSERT INTO events (ts, kind, data) VALUES (?, ?, ?)",
+                (time.time(), kind, json.dumps(data or {})),
             )
             return int(cur.lastrowid)
 
@@ -245,7 +252,9 @@ class Workspace:
         args: tuple = (since_id, kind, limit) if kind else (since_id, limit)
         with self.db() as con:
             rows = con.execute(sql, args).fetchall()
-        return [{"id": r["id"], "ts": r["ts"], "kind": r["kind"], "data": json.loads(r["data"])} for r in rows]
+        return [
+            {"id": r["id"], "ts": r["ts"], "kind": r["kind"], "data": json.loads(r["data"])} for r in rows
+        ]
 
     # --------------------------------------------------------------------- kv
     def get_value(self, key: str, default: Any = None) -> Any:
@@ -272,7 +281,10 @@ class Workspace:
             if con.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
                 if fields:
                     sets = ", ".join(f"{k} = ?" for k in fields)
-                    con.execute(f"UPDATE papers SET {sets}, updated = ? WHERE id = ?", (*fields.values(), now, paper_id))
+                    con.execute(
+                        f"UPDATE papers SET {sets}, updated = ? WHERE id = ?",
+                        (*fields.values(), now, paper_id),
+                    )
             else:
                 fields.setdefault("source", paper_id)
                 cols = ", ".join(fields)
@@ -299,15 +311,34 @@ class Workspace:
         run["meta"] = json.loads(run["meta"])
         return run
 
-    def create_run(self, *, project: str, command: list[str], launcher: str, mode: str, run_dir: str,
-                   meta: dict | None = None, run_id: str | None = None) -> dict:
+    def create_run(
+        self,
+        *,
+        project: str,
+        command: list[str],
+        launcher: str,
+        mode: str,
+        run_dir: str,
+        meta: dict | None = None,
+        run_id: str | None = None,
+    ) -> dict:
         now = time.time()
         run_id = run_id or new_id("run-")
         with self.db() as con:
             con.execute(
                 "INSERT INTO runs (id, project, command, launcher, mode, status, run_dir, meta, created, updated) "
                 "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
-                (run_id, project, json.dumps(command), launcher, mode, run_dir, json.dumps(meta or {}), now, now),
+                (
+                    run_id,
+                    project,
+                    json.dumps(command),
+                    launcher,
+                    mode,
+                    run_dir,
+                    json.dumps(meta or {}),
+                    now,
+                    now,
+                ),
             )
         return self.get_run(run_id)  # type: ignore[return-value]
 
@@ -323,7 +354,9 @@ class Workspace:
                 merged = {**(json.loads(row["meta"]) if row else {}), **fields["meta"]}
                 fields["meta"] = json.dumps(merged)
             sets = ", ".join(f"{k} = ?" for k in fields)
-            con.execute(f"UPDATE runs SET {sets}, updated = ? WHERE id = ?", (*fields.values(), time.time(), run_id))
+            con.execute(
+                f"UPDATE runs SET {sets}, updated = ? WHERE id = ?", (*fields.values(), time.time(), run_id)
+            )
         return self.get_run(run_id)  # type: ignore[return-value]
 
     def get_run(self, run_id: str) -> dict | None:
@@ -334,8 +367,11 @@ class Workspace:
     def require_run(self, run_id: str) -> dict:
         run = self.get_run(run_id)
         if run is None:
-            raise ToolError(f"No run {run_id!r} in this workspace.", hint="List runs with `mlintern training-status`.",
-                            code="not_found")
+            raise ToolError(
+                f"No run {run_id!r} in this workspace.",
+                hint="List runs with `mlintern training-status`.",
+                code="not_found",
+            )
         return run
 
     def runs(self, *, project: str | None = None, status: str | None = None, limit: int = 100) -> list[dict]:
@@ -348,7 +384,9 @@ class Workspace:
             args.append(status)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         with self.db() as con:
-            rows = con.execute(f"SELECT * FROM runs {where} ORDER BY created DESC LIMIT ?", (*args, limit)).fetchall()
+            rows = con.execute(
+                f"SELECT * FROM runs {where} ORDER BY created DESC LIMIT ?", (*args, limit)
+            ).fetchall()
         return [self._run_row(r) for r in rows]
 
     # -------------------------------------------------------------- diagnoses
@@ -357,7 +395,13 @@ class Workspace:
         with self.db() as con:
             con.execute(
                 "INSERT INTO diagnoses (id, run_id, category, data, created) VALUES (?, ?, ?, ?, ?)",
-                (diag_id, run_id, diagnosis.get("category", "unrecognised"), json.dumps(diagnosis), time.time()),
+                (
+                    diag_id,
+                    run_id,
+                    diagnosis.get("category", "unrecognised"),
+                    json.dumps(diagnosis),
+                    time.time(),
+                ),
             )
         return diag_id
 
@@ -371,7 +415,11 @@ class Workspace:
         return None if r is None else self._diagnosis_row(r)
 
     def diagnoses(self, *, run_id: str | None = None, limit: int = 50) -> list[dict]:
-        sql = "SELECT * FROM diagnoses" + (" WHERE run_id = ?" if run_id else "") + " ORDER BY created DESC LIMIT ?"
+        sql = (
+            "SELECT * FROM diagnoses"
+            + (" WHERE run_id = ?" if run_id else "")
+            + " ORDER BY created DESC LIMIT ?"
+        )
         with self.db() as con:
             rows = con.execute(sql, (run_id, limit) if run_id else (limit,)).fetchall()
         return [self._diagnosis_row(r) for r in rows]

@@ -12,8 +12,10 @@ _PAPER = {
         "title": {"type": ["string", "null"]},
         "family": {"type": ["string", "null"]},
         "has_spec": {"type": "boolean"},
-        "spec": {"type": ["string", "null"],
-                 "description": "The spec file (relative to the workspace when inside it); null before parsing."},
+        "spec": {
+            "type": ["string", "null"],
+            "description": "The spec file (relative to the workspace when inside it); null before parsing.",
+        },
     },
     "required": ["id", "source", "title", "family", "has_spec", "spec"],
 }
@@ -35,8 +37,12 @@ _RUN = {
 
 _EVENT = {
     "type": "object",
-    "properties": {"id": {"type": "integer"}, "ts": {"type": "number"}, "kind": {"type": "string"},
-                   "data": {"type": "object"}},
+    "properties": {
+        "id": {"type": "integer"},
+        "ts": {"type": "number"},
+        "kind": {"type": "string"},
+        "data": {"type": "object"},
+    },
     "required": ["id", "ts", "kind", "data"],
 }
 
@@ -54,10 +60,20 @@ TOOLS = [
         input_schema={
             "type": "object",
             "properties": {
-                "runs_limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 20,
-                               "description": "How many of the most recent runs to list."},
-                "events_limit": {"type": "integer", "minimum": 0, "maximum": 500, "default": 10,
-                                 "description": "How many of the most recent events to list (0 for none)."},
+                "runs_limit": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 500,
+                    "default": 20,
+                    "description": "How many of the most recent runs to list.",
+                },
+                "events_limit": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 500,
+                    "default": 10,
+                    "description": "How many of the most recent events to list (0 for none).",
+                },
             },
             "additionalProperties": False,
         },

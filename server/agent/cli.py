@@ -28,20 +28,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", default=".", help="workspace folder (default: the current folder)")
     p.add_argument("--paper", help="a PDF or an arXiv id; without it, the PDFs in <workspace>/papers/")
     p.add_argument("--once", action="store_true", help="process the papers found, then exit (no watching)")
-    p.add_argument("--brain", choices=["offline", "anthropic", "auto"], default="auto",
-                   help="who decides: offline rules, Claude, or auto (Claude when ANTHROPIC_API_KEY is set)")
+    p.add_argument(
+        "--brain",
+        choices=["offline", "anthropic", "auto"],
+        default="auto",
+        help="who decides: offline rules, Claude, or auto (Claude when ANTHROPIC_API_KEY is set)",
+    )
     p.add_argument("--model", help="Claude model name (default: $MLINTERN_MODEL or claude-sonnet-4-5)")
     p.add_argument("--base-url", help="Anthropic API base URL (default: $ANTHROPIC_BASE_URL)")
-    p.add_argument("--price-table", help="JSON file: {model-prefix: {input, output, cache_write, cache_read}} $/Mtok")
-    p.add_argument("--budget-minutes", type=float, default=10.0, help="wall-clock budget per paper (default 10)")
-    p.add_argument("--train-minutes", type=float, help="training-time budget per paper (default: what the wall budget leaves)")
+    p.add_argument(
+        "--price-table", help="JSON file: {model-prefix: {input, output, cache_write, cache_read}} $/Mtok"
+    )
+    p.add_argument(
+        "--budget-minutes", type=float, default=10.0, help="wall-clock budget per paper (default 10)"
+    )
+    p.add_argument(
+        "--train-minutes",
+        type=float,
+        help="training-time budget per paper (default: what the wall budget leaves)",
+    )
     p.add_argument("--max-usd", type=float, default=1.0, help="LLM dollars per paper (default 1.00)")
     p.add_argument("--max-repairs", type=int, default=3, help="repair attempts per paper (default 3)")
-    p.add_argument("--yes", action="store_true", help="pre-approve installs, hub pushes, multi-process launches")
-    p.add_argument("--push-to-hub", metavar="REPO", help="push the exported model to this hub repo (asks first)")
+    p.add_argument(
+        "--yes", action="store_true", help="pre-approve installs, hub pushes, multi-process launches"
+    )
+    p.add_argument(
+        "--push-to-hub", metavar="REPO", help="push the exported model to this hub repo (asks first)"
+    )
     p.add_argument("--nproc", type=int, default=1, help="processes for the full run (torchrun; asks first)")
-    p.add_argument("--no-sandbox", action="store_true", help="run training outside the sandbox (not recommended)")
-    p.add_argument("--restart", action="store_true", help="forget earlier progress on the paper and start over")
+    p.add_argument(
+        "--no-sandbox", action="store_true", help="run training outside the sandbox (not recommended)"
+    )
+    p.add_argument(
+        "--restart", action="store_true", help="forget earlier progress on the paper and start over"
+    )
     p.add_argument("--json", action="store_true", help="one JSON event per line on stdout")
     return p
 
@@ -50,11 +70,20 @@ def _options(args):
     from mlintern.tools.reproduce.loop import Options
 
     if args.budget_minutes <= 0 or args.max_usd < 0 or args.max_repairs < 0:
-        raise ToolError("Budgets must be positive.", hint="e.g. --budget-minutes 5 --max-usd 0.5 --max-repairs 3")
-    return Options(budget_minutes=args.budget_minutes, train_minutes=args.train_minutes,
-                   max_repairs=args.max_repairs, max_usd=args.max_usd, yes=args.yes,
-                   sandbox=not args.no_sandbox, restart=args.restart, push_to_hub=args.push_to_hub,
-                   nproc=max(1, args.nproc))
+        raise ToolError(
+            "Budgets must be positive.", hint="e.g. --budget-minutes 5 --max-usd 0.5 --max-repairs 3"
+        )
+    return Options(
+        budget_minutes=args.budget_minutes,
+        train_minutes=args.train_minutes,
+        max_repairs=args.max_repairs,
+        max_usd=args.max_usd,
+        yes=args.yes,
+        sandbox=not args.no_sandbox,
+        restart=args.restart,
+        push_to_hub=args.push_to_hub,
+        nproc=max(1, args.nproc),
+    )
 
 
 def _brain(args):
@@ -65,10 +94,14 @@ def _brain(args):
         try:
             prices = json.loads(Path(args.price_table).read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
-            raise ToolError(f"Cannot read the price table {args.price_table}: {err}.",
-                            hint="Pass a JSON file like {\"claude-sonnet-4\": {\"input\": 3, \"output\": 15, "
-                                 "\"cache_write\": 3.75, \"cache_read\": 0.3}}.") from err
-    return make_brain(args.brain, max_usd=args.max_usd, model=args.model, base_url=args.base_url, prices=prices)
+            raise ToolError(
+                f"Cannot read the price table {args.price_table}: {err}.",
+                hint='Pass a JSON file like {"claude-sonnet-4": {"input": 3, "output": 15, '
+                '"cache_write": 3.75, "cache_read": 0.3}}.',
+            ) from err
+    return make_brain(
+        args.brain, max_usd=args.max_usd, model=args.model, base_url=args.base_url, prices=prices
+    )
 
 
 def main(argv: list[str]) -> int:

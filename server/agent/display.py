@@ -41,8 +41,15 @@ class Display(Events):
         elif kind == "progress":
             self._set_status(f"[bold]{data.get('paper', '')}[/] · {data.get('step')}: {text}")
         elif kind in {"done", "warning", "stop", "report", "plan", "repair", "approval"}:
-            style = {"done": "green", "warning": "yellow", "stop": "red", "report": "bold green",
-                     "plan": "cyan", "repair": "magenta", "approval": "yellow"}[kind]
+            style = {
+                "done": "green",
+                "warning": "yellow",
+                "stop": "red",
+                "report": "bold green",
+                "plan": "cyan",
+                "repair": "magenta",
+                "approval": "yellow",
+            }[kind]
             self._console.print(f"[{style}]{kind:>8}[/] {data.get('step', '')} {text}".rstrip())
 
     def _set_status(self, text: str) -> None:

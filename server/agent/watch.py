@@ -14,8 +14,9 @@ from mlintern.tools.reproduce.loop import Agent, Options
 from mlintern.tools.workspace import DROP_DIR
 
 
-def process_paper(ws, source: str, brain_factory: Callable, options: Options, display: Display,
-                  cancel: threading.Event) -> dict:
+def process_paper(
+    ws, source: str, brain_factory: Callable, options: Options, display: Display, cancel: threading.Event
+) -> dict:
     """Run (or resume) the loop on one paper; a bad paper gets a report, not a crash."""
     agent = Agent(ws, source, brain=brain_factory(), options=options, display=display, cancel_event=cancel)
     return agent.run()

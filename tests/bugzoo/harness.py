@@ -48,8 +48,13 @@ def _env() -> dict:
 def _forkserver() -> subprocess.Popen:
     server = getattr(_local, "server", None)
     if server is None or server.poll() is not None:
-        server = subprocess.Popen([sys.executable, str(HERE / "forkserver.py")], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, env=_env(), text=True)
+        server = subprocess.Popen(
+            [sys.executable, str(HERE / "forkserver.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_env(),
+            text=True,
+        )
         _local.server = server
         _servers.append(server)
     return server
@@ -77,8 +82,9 @@ def _run(ws: Path) -> tuple[int, str]:
         return answer["rc"], out.read_text(errors="replace")
     env = _env()
     try:
-        proc = subprocess.run([sys.executable, "train.py"], cwd=ws, env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT_S)
+        proc = subprocess.run(
+            [sys.executable, "train.py"], cwd=ws, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
+        )
     except subprocess.TimeoutExpired as err:
         return 124, f"timeout after {TIMEOUT_S}s\n{err.stderr or ''}"
     return proc.returncode, proc.stdout + proc.stderr
@@ -95,8 +101,15 @@ def run_case(case: Path, scratch: Path, max_fixes: int = 3) -> dict:
     shutil.copytree(case, ws)
     shutil.copy(HERE / "zoocheck.py", ws / "zoocheck.py")
     workspace = Workspace(ws)
-    result = {"case": case.name, "failed_before": False, "category": "", "attempts": [], "fixed_at": None,
-              "outside": 0, "diagnose_ms": 0.0}
+    result = {
+        "case": case.name,
+        "failed_before": False,
+        "category": "",
+        "attempts": [],
+        "fixed_at": None,
+        "outside": 0,
+        "diagnose_ms": 0.0,
+    }
     rc, log = _run(ws)
     if rc == 0:
         return result
@@ -114,8 +127,14 @@ def run_case(case: Path, scratch: Path, max_fixes: int = 3) -> dict:
         rc2, log2 = _run(ws)
         ok = rc2 == 0 and "ZOO-OK" in log2
         silenced = not ok and "ZOO-CHECK" in log2
-        result["attempts"].append({"fix": fix["title"], "ok": ok, "silenced": silenced,
-                                   "after": "" if ok else (log2.strip().splitlines() or [""])[-1][:160]})
+        result["attempts"].append(
+            {
+                "fix": fix["title"],
+                "ok": ok,
+                "silenced": silenced,
+                "after": "" if ok else (log2.strip().splitlines() or [""])[-1][:160],
+            }
+        )
         if ok:
             result["fixed_at"] = number
             break
@@ -135,8 +154,15 @@ def run_case_tool(case: Path, scratch: Path) -> dict:
     ws = scratch / case.name
     shutil.copytree(case, ws)
     shutil.copy(HERE / "zoocheck.py", ws / "zoocheck.py")
-    result = {"case": case.name, "failed_before": False, "category": "", "attempts": [], "fixed_at": None,
-              "outside": 0, "diagnose_ms": 0.0}
+    result = {
+        "case": case.name,
+        "failed_before": False,
+        "category": "",
+        "attempts": [],
+        "fixed_at": None,
+        "outside": 0,
+        "diagnose_ms": 0.0,
+    }
     rc, log = _run(ws)
     if rc == 0:
         return result
@@ -144,15 +170,20 @@ def run_case_tool(case: Path, scratch: Path) -> dict:
     result["error"] = log.strip().splitlines()[-1][:160] if log.strip() else ""
     before = {p: p.read_bytes() for p in ws.glob("*.py")}
     (ws / "failure.log").write_text(log)
-    out = registry.call("diagnose-traceback", {"log": "failure.log", "apply": True, "command": "python train.py",
-                                               "timeout_s": TIMEOUT_S}, ToolContext(Workspace(ws)))
+    out = registry.call(
+        "diagnose-traceback",
+        {"log": "failure.log", "apply": True, "command": "python train.py", "timeout_s": TIMEOUT_S},
+        ToolContext(Workspace(ws)),
+    )
     result["category"] = out["category"]
     changed = any(p.read_bytes() != data for p, data in before.items())
     rc2, log2 = _run(ws)
     ok = rc2 == 0 and "ZOO-OK" in log2
     result["verified"] = out["verified"]
-    result["attempts"] = [{"fix": a["title"], "ok": a["worked"], "silenced": False, "after": a["note"][:160]}
-                          for a in out["attempts"]]
+    result["attempts"] = [
+        {"fix": a["title"], "ok": a["worked"], "silenced": False, "after": a["note"][:160]}
+        for a in out["attempts"]
+    ]
     if ok:
         result["fixed_at"] = out["applied"] or 0
     elif changed:
@@ -161,8 +192,15 @@ def run_case_tool(case: Path, scratch: Path) -> dict:
     return result
 
 
-def run_zoo(scratch: Path, workers: int = 2, only: list[str] | None = None, report=None,
-            root: Path = CASES, max_fixes: int = 3, tool: bool = False) -> list[dict]:
+def run_zoo(
+    scratch: Path,
+    workers: int = 2,
+    only: list[str] | None = None,
+    report=None,
+    root: Path = CASES,
+    max_fixes: int = 3,
+    tool: bool = False,
+) -> list[dict]:
     """Run the cases (``only``: by folder name); ``report(result)`` is called as each case finishes."""
     cases = [c for c in case_dirs(root) if not only or c.name in only]
 

@@ -28,11 +28,17 @@ def edit_span(edit: dict) -> tuple[int, int, str]:
     try:
         start, end = int(edit["start_line"]), int(edit["end_line"])
     except (KeyError, TypeError, ValueError) as err:
-        raise ToolError(f"Malformed edit {edit!r}: needs integer start_line and end_line.",
-                        hint="Diagnose again; edits come from the diagnosis.", code="invalid_fix") from err
+        raise ToolError(
+            f"Malformed edit {edit!r}: needs integer start_line and end_line.",
+            hint="Diagnose again; edits come from the diagnosis.",
+            code="invalid_fix",
+        ) from err
     if start < 1 or end < start - 1:
-        raise ToolError(f"Edit lines {start}-{end} are not a valid range (1-based, inclusive; end = start - 1 "
-                        "inserts).", hint="Diagnose again; edits come from the diagnosis.", code="invalid_fix")
+        raise ToolError(
+            f"Edit lines {start}-{end} are not a valid range (1-based, inclusive; end = start - 1 inserts).",
+            hint="Diagnose again; edits come from the diagnosis.",
+            code="invalid_fix",
+        )
     new = str(edit.get("new_text") or "")
     if new and not new.endswith("\n"):
         new += "\n"
@@ -54,9 +60,12 @@ def apply_to_text(text: str, edits: list[dict], name: str = "file") -> str:
     limit = len(lines) + 1  # the previous (lower) edit's start: no edit may reach it
     for start, end, new in spans:
         if start > len(lines) + 1 or end > len(lines) or end >= limit:
-            raise ToolError(f"Edit lines {start}-{end} do not fit {name} ({len(lines)} lines) or overlap another edit.",
-                            hint="The file changed since the diagnosis; diagnose again.", code="stale_edit")
-        lines[start - 1:end] = new.splitlines(keepends=True)
+            raise ToolError(
+                f"Edit lines {start}-{end} do not fit {name} ({len(lines)} lines) or overlap another edit.",
+                hint="The file changed since the diagnosis; diagnose again.",
+                code="stale_edit",
+            )
+        lines[start - 1 : end] = new.splitlines(keepends=True)
         limit = start
     return "".join(lines)
 
@@ -73,8 +82,9 @@ def plan(edits: list[dict], resolve: Callable[[str], Path]) -> dict[Path, tuple[
     out: dict[Path, tuple[str, str]] = {}
     for path, file_edits in by_file.items():
         if path.is_symlink() or not path.is_file():
-            raise ToolError(f"{path} is not a regular file.", hint="Edits apply to source files only.",
-                            code="invalid_fix")
+            raise ToolError(
+                f"{path} is not a regular file.", hint="Edits apply to source files only.", code="invalid_fix"
+            )
         old = path.read_text(encoding="utf-8")
         out[path] = (old, apply_to_text(old, file_edits, path.name))
     return out
@@ -90,12 +100,15 @@ def folder_resolver(folder: Path, *bases: Path) -> Callable[[str], Path]:
 
     def resolve(raw: str) -> Path:
         p = Path(raw)
-        for candidate in ([p] if p.is_absolute() else [root / p, *(Path(b) / p for b in bases)]):
+        for candidate in [p] if p.is_absolute() else [root / p, *(Path(b) / p for b in bases)]:
             resolved = candidate.resolve()
             if resolved.is_relative_to(root) and resolved.is_file():
                 return resolved
-        raise ToolError(f"The fix edits {raw!r}, which is not a file inside the project {root}.",
-                        hint="Only edits inside the project are applied automatically.", code="edit_outside_project")
+        raise ToolError(
+            f"The fix edits {raw!r}, which is not a file inside the project {root}.",
+            hint="Only edits inside the project are applied automatically.",
+            code="edit_outside_project",
+        )
 
     return resolve
 
@@ -105,7 +118,9 @@ def apply_edits(workspace_or_resolve, edits: list[dict]) -> dict[Path, str]:
 
     The first argument is a Workspace (paths confined to it) or a ``resolve(path) -> Path`` callable.
     """
-    resolve = workspace_or_resolve if callable(workspace_or_resolve) else workspace_resolver(workspace_or_resolve)
+    resolve = (
+        workspace_or_resolve if callable(workspace_or_resolve) else workspace_resolver(workspace_or_resolve)
+    )
     planned = plan(edits, resolve)
     written: dict[Path, str] = {}
     try:
@@ -129,6 +144,11 @@ def diff(originals: dict[Path, str], root: Path) -> str:
     for path, before in originals.items():
         after = path.read_text(encoding="utf-8")
         rel = path.relative_to(root.resolve()) if path.is_relative_to(root.resolve()) else path
-        parts.append("".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                                  f"a/{rel}", f"b/{rel}")))
+        parts.append(
+            "".join(
+                difflib.unified_diff(
+                    before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"
+                )
+            )
+        )
     return "".join(parts)

@@ -100,8 +100,15 @@ def analyse(parsed: ParsedLog, sources: Sources) -> tuple[ExceptionRecord | None
                 if finding is not None:
                     return exc, finding, analysis
     if not candidates:
-        return None, Finding("unrecognised", "No Python exception or known error line was found in this log. "
-                             "Pass the full stderr of the failed run (the traceback is usually at its end)."), None
+        return (
+            None,
+            Finding(
+                "unrecognised",
+                "No Python exception or known error line was found in this log. "
+                "Pass the full stderr of the failed run (the traceback is usually at its end).",
+            ),
+            None,
+        )
     exc = candidates[0]
     analysis = Analysis(exc, parsed, sources)
     where = ""
@@ -109,14 +116,24 @@ def analyse(parsed: ParsedLog, sources: Sources) -> tuple[ExceptionRecord | None
     if analysis.site:
         frame, sf = analysis.site
         location = (sf, frame.line)
-        where = f" The last line of your code on the stack is {sf.rel}:{frame.line} (`{sf.line(frame.line).strip()}`)" \
-                f" in {frame.function}(); start there: check the shapes, dtypes and devices of the values it uses."
+        where = (
+            f" The last line of your code on the stack is {sf.rel}:{frame.line} (`{sf.line(frame.line).strip()}`)"
+            f" in {frame.function}(); start there: check the shapes, dtypes and devices of the values it uses."
+        )
     elif exc.frames:
         last = exc.frames[-1]
         where = f" The stack ends in library code ({last.file}:{last.line}); no frame of your code was found."
     truncated = " The traceback is cut off, so the real error line is missing." if exc.truncated else ""
-    return exc, Finding("unrecognised", f"mlintern does not recognise `{exc.text.splitlines()[0][:300]}`."
-                        f"{where}{truncated} No fix is offered rather than a guess.", location), analysis
+    return (
+        exc,
+        Finding(
+            "unrecognised",
+            f"mlintern does not recognise `{exc.text.splitlines()[0][:300]}`."
+            f"{where}{truncated} No fix is offered rather than a guess.",
+            location,
+        ),
+        analysis,
+    )
 
 
 def diagnose_text(text: str, root: Path, project: Path | None = None, mode: str | None = None) -> dict:
@@ -144,8 +161,10 @@ def diagnose_text(text: str, root: Path, project: Path | None = None, mode: str 
     fixes.sort(key=lambda f: -f["confidence"])
     explanation = finding.explanation
     if parsed.cuda_async and finding.category != "unrecognised":
-        explanation += (" CUDA reports errors asynchronously, so the line in the traceback may not be the one that"
-                        " failed; rerun with CUDA_LAUNCH_BLOCKING=1 (or on CPU) to confirm.")
+        explanation += (
+            " CUDA reports errors asynchronously, so the line in the traceback may not be the one that"
+            " failed; rerun with CUDA_LAUNCH_BLOCKING=1 (or on CPU) to confirm."
+        )
     return {
         "error": {"type": exc.type if exc else "", "message": exc.message if exc else ""},
         "frames": frames,

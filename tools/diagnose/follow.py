@@ -24,8 +24,11 @@ from mlintern.tools.diagnose.source import (
 
 def self_attrs(node: ast.AST) -> set[str]:
     """Names X in ``self.X`` used anywhere in ``node``."""
-    return {n.attr for n in ast.walk(node)
-            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"}
+    return {
+        n.attr
+        for n in ast.walk(node)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"
+    }
 
 
 def assigned_attr(sf: SourceFile, call: ast.Call) -> str | None:
@@ -56,16 +59,25 @@ def used_on_sites(analysis, sf: SourceFile, call: ast.Call) -> bool:
 def module_constant(sources: Sources, sf: SourceFile, name: str) -> tuple[SourceFile, ast.Assign] | None:
     for f in [sf] + [x for x in sources.project_files() if x is not sf]:
         for stmt in f.tree.body if f.tree else []:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
-                    and stmt.targets[0].id == name:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and stmt.targets[0].id == name
+            ):
                 return f, stmt
     return None
 
 
 def product_form(node: ast.AST | None, value: int) -> str | None:
     """Keep ``16 * 5 * 5`` style: ``C * H * W`` with the new spatial size when it is square."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and isinstance(node.left, ast.BinOp) \
-            and isinstance(node.left.left, ast.Constant) and isinstance(node.left.left.value, int):
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Mult)
+        and isinstance(node.left, ast.BinOp)
+        and isinstance(node.left.left, ast.Constant)
+        and isinstance(node.left.left.value, int)
+    ):
         channels = node.left.left.value
         if channels and value % channels == 0:
             side = math.isqrt(value // channels)
@@ -167,8 +179,9 @@ def batch_sizes(sources: Sources) -> list[int]:
             found.append(v)
     for sf in sources.project_files():
         for node in sf.walk():
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.lower() == "batch_size"
-                                                    for t in node.targets):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id.lower() == "batch_size" for t in node.targets
+            ):
                 v = const_value(sf, node.value, sources)
                 if isinstance(v, int):
                     found.append(v)
@@ -178,8 +191,11 @@ def batch_sizes(sources: Sources) -> list[int]:
 def loss_call_on_sites(analysis) -> tuple[SourceFile, ast.Call] | None:
     """The innermost user call with (input, target) arguments: ``criterion(out, y)``, ``F.cross_entropy(...)``."""
     for frame, sf in analysis.sites:
-        calls = [c for c in sf.nodes_on(frame.line, ast.Call) if len(c.args) >= 2 and call_name(c) not in
-                 ("backward", "view", "reshape", "to")]
+        calls = [
+            c
+            for c in sf.nodes_on(frame.line, ast.Call)
+            if len(c.args) >= 2 and call_name(c) not in ("backward", "view", "reshape", "to")
+        ]
         if calls:
             return sf, min(calls, key=lambda c: (c.lineno, c.col_offset))  # the outermost call
     return None

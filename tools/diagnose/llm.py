@@ -26,8 +26,8 @@ from mlintern.tools.errors import ToolError
 
 SYSTEM = (
     "You repair PyTorch training scripts. Given an error, the stack frames and the source around them, reply "
-    "with ONE JSON object and nothing else: {\"explanation\": str, \"title\": str, \"edits\": [{\"path\": str, "
-    "\"start_line\": int, \"end_line\": int, \"new_text\": str}]}. Lines are 1-based and inclusive; new_text "
+    'with ONE JSON object and nothing else: {"explanation": str, "title": str, "edits": [{"path": str, '
+    '"start_line": int, "end_line": int, "new_text": str}]}. Lines are 1-based and inclusive; new_text '
     "replaces those whole lines. Fix the cause so the script trains; never silence the error (no try/except, "
     "no skipping steps, no detaching the loss, no smaller model)."
 )
@@ -47,8 +47,10 @@ def _prompt(ws, diagnosis: dict, text: str, tried: list[dict] | None = None) -> 
     for a in tried or []:
         parts.append(f"Already tried and rejected by the training check: {a['title']} -> {a['note'][:300]}")
     parts += ["", "Frames:"]
-    parts += [f"  {f['file']}:{f['line']} in {f['function']}{'' if f['user'] else ' (library)'}"
-              for f in diagnosis["frames"][-12:]]
+    parts += [
+        f"  {f['file']}:{f['line']} in {f['function']}{'' if f['user'] else ' (library)'}"
+        for f in diagnosis["frames"][-12:]
+    ]
     shown = 0
     for frame in reversed(diagnosis["frames"]):
         if not frame["user"] or shown >= 3:
@@ -78,8 +80,13 @@ def _parse_reply(reply: str) -> dict | None:
     if not isinstance(edits, list) or not edits:
         return None
     for e in edits:
-        if not (isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("start_line"), int)
-                and isinstance(e.get("end_line"), int) and isinstance(e.get("new_text"), str)):
+        if not (
+            isinstance(e, dict)
+            and isinstance(e.get("path"), str)
+            and isinstance(e.get("start_line"), int)
+            and isinstance(e.get("end_line"), int)
+            and isinstance(e.get("new_text"), str)
+        ):
             return None
     return data
 
@@ -92,14 +99,29 @@ def _lint_ok(paths: list[Path]) -> bool:
             return False
     if importlib.util.find_spec("ruff") is None:  # the project's own ruff, never one from PATH
         return True
-    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "E9,F63,F7,F82", "--",
-                           *map(str, paths)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--select",
+            "E9,F63,F7,F82",
+            "--",
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     return proc.returncode == 0
 
 
-def llm_fixes(ctx, diagnosis: dict, text: str, checker, tried: list[dict] | None = None,
-              confine=None) -> list[dict]:
+def llm_fixes(
+    ctx, diagnosis: dict, text: str, checker, tried: list[dict] | None = None, confine=None
+) -> list[dict]:
     """Ask the brain for a patch; return it as a fix only when it parses, lints and passes ``checker``.
 
     ``checker()`` re-runs what failed and returns an ``Outcome`` (see ``verify.py``); None means nothing can
@@ -137,5 +159,10 @@ def llm_fixes(ctx, diagnosis: dict, text: str, checker, tried: list[dict] | None
         revert(originals)
     if data.get("explanation"):
         diagnosis["explanation"] += f" The language model's reading: {str(data['explanation'])[:1000]}"
-    return [{"title": str(data.get("title") or "LLM patch (verified in the sandbox)")[:200], "confidence": 0.6,
-             "edits": data["edits"]}]
+    return [
+        {
+            "title": str(data.get("title") or "LLM patch (verified in the sandbox)")[:200],
+            "confidence": 0.6,
+            "edits": data["edits"],
+        }
+    ]

@@ -115,7 +115,7 @@ def clean_lines(text: str) -> list[tuple[int | None, str]]:
         m = RANK_PREFIX.match(line)
         if m:
             rank = int(m.group(1))
-            line = line[m.end():]
+            line = line[m.end() :]
         out.append((rank, line.rstrip()))
     return out
 
@@ -141,8 +141,14 @@ def _parse_stream(lines: list[str], rank: int | None) -> list[ExceptionRecord]:
             line = lines[i]
             m = FRAME.match(line)
             if m:
-                frames.append(Frame(m["file"], int(m["line"]), (m["func"] or "<module>").strip(),
-                                    user=is_user_file(m["file"])))
+                frames.append(
+                    Frame(
+                        m["file"],
+                        int(m["line"]),
+                        (m["func"] or "<module>").strip(),
+                        user=is_user_file(m["file"]),
+                    )
+                )
                 i += 1
                 continue
             if not line.strip() or CARET_LINE.match(line):
@@ -162,8 +168,12 @@ def _parse_stream(lines: list[str], rank: int | None) -> list[ExceptionRecord]:
                 extra = []
                 while i < n and len(extra) < MAX_MESSAGE_LINES:
                     nxt = lines[i]
-                    if (not nxt.strip() or TRACEBACK_START.search(nxt) or FRAME.match(nxt)
-                            or nxt.strip() in (CHAIN_CAUSE, CHAIN_CONTEXT)):
+                    if (
+                        not nxt.strip()
+                        or TRACEBACK_START.search(nxt)
+                        or FRAME.match(nxt)
+                        or nxt.strip() in (CHAIN_CAUSE, CHAIN_CONTEXT)
+                    ):
                         break
                     extra.append(nxt.strip())
                     i += 1
@@ -171,7 +181,9 @@ def _parse_stream(lines: list[str], rank: int | None) -> list[ExceptionRecord]:
                     record.message = "\n".join([record.message, *extra]).strip()
             break
         if record is None:
-            record = ExceptionRecord("", "(the log ends inside a traceback)", frames, rank, chained, truncated=True)
+            record = ExceptionRecord(
+                "", "(the log ends inside a traceback)", frames, rank, chained, truncated=True
+            )
         records.append(record)
         chained = None
     return records

@@ -24,10 +24,22 @@ from itertools import product
 from mlintern.tools.diagnose.source import SourceFile, Sources, config_field, const_value
 from mlintern.tools.workspace import PROJECT_CONFIG
 
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
-        ast.Pow: operator.pow}
+_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Pow: operator.pow,
+}
 # Arguments that give a layer's output size: their expressions name sizes that flow into the next layer.
-_OUT_ARGS = {"out_features", "out_channels", "embedding_dim", "hidden_size", "num_features", "normalized_shape"}
+_OUT_ARGS = {
+    "out_features",
+    "out_channels",
+    "embedding_dim",
+    "hidden_size",
+    "num_features",
+    "normalized_shape",
+}
 # Numbers that are not layer sizes, however equal they happen to be in this run.
 _NOT_A_SIZE = re.compile(r"batch|epoch|step|seed|worker|iter|warmup|log|ckpt|save|eval|print|patience", re.I)
 _KIND_RANK = {"config": 0, "self": 1, "param": 2, "constant": 3}
@@ -124,18 +136,33 @@ def _product(known: list[tuple[Candidate, int]], value: int) -> str | None:
     return None
 
 
-def candidates(sources: Sources, sf: SourceFile, fn: ast.FunctionDef | None, node: ast.AST) -> list[Candidate]:
+def candidates(
+    sources: Sources, sf: SourceFile, fn: ast.FunctionDef | None, node: ast.AST
+) -> list[Candidate]:
     """Names in scope at ``node`` (inside ``fn``, or at module level when None) that may hold a size."""
     body = sf.tree.body if sf.tree else []
-    names = [t.id for stmt in body if isinstance(stmt, ast.Assign) for t in stmt.targets if isinstance(t, ast.Name)]
-    out = [Candidate(stmt.targets[0].id, stmt.value, "constant") for stmt in body
-           if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
-           and names.count(stmt.targets[0].id) == 1 and (fn is not None or stmt.lineno < node.lineno)]
+    names = [
+        t.id for stmt in body if isinstance(stmt, ast.Assign) for t in stmt.targets if isinstance(t, ast.Name)
+    ]
+    out = [
+        Candidate(stmt.targets[0].id, stmt.value, "constant")
+        for stmt in body
+        if isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and names.count(stmt.targets[0].id) == 1
+        and (fn is not None or stmt.lineno < node.lineno)
+    ]
     if fn is None:
         return [c for c in out if not _NOT_A_SIZE.search(c.text)]
     params = [a for a in fn.args.args + fn.args.kwonlyargs if a.arg not in ("self", "cls")]
-    defaults = dict(zip([a.arg for a in fn.args.args[len(fn.args.args) - len(fn.args.defaults):]],
-                        fn.args.defaults, strict=False))
+    defaults = dict(
+        zip(
+            [a.arg for a in fn.args.args[len(fn.args.args) - len(fn.args.defaults) :]],
+            fn.args.defaults,
+            strict=False,
+        )
+    )
     defaults.update({a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=False) if d})
     for p in params:
         if p.arg in defaults:
@@ -144,7 +171,11 @@ def candidates(sources: Sources, sf: SourceFile, fn: ast.FunctionDef | None, nod
             attr = ast.Attribute(value=ast.Name(id=p.arg, ctx=ast.Load()), attr=field, ctx=ast.Load())
             out.append(Candidate(f"{p.arg}.{field}", attr, "config"))
     cls = sf.enclosing(fn, (ast.ClassDef,))
-    init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None) if cls else None
+    init = (
+        next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        if cls
+        else None
+    )
     if init is not None:
         for stmt in ast.walk(init):
             if isinstance(stmt, ast.Assign) and (fn is not init or stmt.lineno < node.lineno):
@@ -160,8 +191,9 @@ def candidates(sources: Sources, sf: SourceFile, fn: ast.FunctionDef | None, nod
 def output_sizes(sf: SourceFile, fn: ast.AST, skip: ast.Call | None = None) -> set[str]:
     """How calls in ``fn`` (other than ``skip``) spell their output size: ``cfg.d_model`` in ``Linear(a, cfg.d_model)``."""
     calls = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and c is not skip]
-    return ({sf.segment(kw.value) for c in calls for kw in c.keywords if kw.arg in _OUT_ARGS}
-            | {sf.segment(c.args[1]) for c in calls if len(c.args) > 1})
+    return {sf.segment(kw.value) for c in calls for kw in c.keywords if kw.arg in _OUT_ARGS} | {
+        sf.segment(c.args[1]) for c in calls if len(c.args) > 1
+    }
 
 
 def is_output_size(sf: SourceFile, node: ast.AST, text: str) -> bool:
@@ -181,16 +213,29 @@ def _call_of(node: ast.AST) -> ast.Call | None:
 
 def _config_fields(sources: Sources, fn: ast.FunctionDef, param: ast.arg) -> list[str]:
     """Fields of a config parameter: those the function reads (``cfg.x``) and those its annotated class declares."""
-    fields = [n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-              and n.value.id == param.arg]
+    fields = [
+        n.attr
+        for n in ast.walk(fn)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == param.arg
+    ]
     annotation = param.annotation
-    name = annotation.id if isinstance(annotation, ast.Name) else (
-        annotation.value if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str) else None)
+    name = (
+        annotation.id
+        if isinstance(annotation, ast.Name)
+        else (
+            annotation.value
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str)
+            else None
+        )
+    )
     if name:
         for f in sources.project_files():
             for cls in (n for n in f.walk() if isinstance(n, ast.ClassDef) and n.name == name):
-                fields += [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign)
-                           and isinstance(s.target, ast.Name)]
+                fields += [
+                    s.target.id
+                    for s in cls.body
+                    if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+                ]
     return list(dict.fromkeys(fields))
 
 
@@ -203,7 +248,12 @@ def _self_assignment(sf: SourceFile, attr: ast.Attribute) -> ast.AST | None:
     cls = sf.enclosing(attr, (ast.ClassDef,))
     if cls is None:
         return None
-    found = [s.value for init in cls.body if isinstance(init, ast.FunctionDef) and init.name == "__init__"
-             for s in ast.walk(init) if isinstance(s, ast.Assign)
-             and any(isinstance(t, ast.Attribute) and _is_self(t.value) and t.attr == attr.attr for t in s.targets)]
+    found = [
+        s.value
+        for init in cls.body
+        if isinstance(init, ast.FunctionDef) and init.name == "__init__"
+        for s in ast.walk(init)
+        if isinstance(s, ast.Assign)
+        and any(isinstance(t, ast.Attribute) and _is_self(t.value) and t.attr == attr.attr for t in s.targets)
+    ]
     return found[0] if len(found) == 1 else None

@@ -16,7 +16,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-SKIP_DIRS = {".git", ".mlintern", "__pycache__", "node_modules", ".venv", "venv", "env", "site-packages", ".tox"}
+SKIP_DIRS = {
+    ".git",
+    ".mlintern",
+    "__pycache__",
+    "node_modules",
+    ".venv",
+    "venv",
+    "env",
+    "site-packages",
+    ".tox",
+}
 MAX_FILES = 400
 MAX_FILE_BYTES = 1_000_000
 
@@ -56,7 +66,11 @@ class SourceFile:
 
     def statement_at(self, line: int) -> ast.stmt | None:
         """The innermost statement that covers ``line``."""
-        covering = [n for n in self.walk() if isinstance(n, ast.stmt) and n.lineno <= line <= (n.end_lineno or n.lineno)]
+        covering = [
+            n
+            for n in self.walk()
+            if isinstance(n, ast.stmt) and n.lineno <= line <= (n.end_lineno or n.lineno)
+        ]
         return max(covering, key=lambda n: (n.lineno, -(n.end_lineno or n.lineno)), default=None)
 
     def nodes_on(self, line: int, kind: type | tuple = ast.AST) -> list:
@@ -74,7 +88,10 @@ class SourceFile:
     def function_at(self, line: int) -> ast.FunctionDef | None:
         best = None
         for node in self.walk():
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= node.end_lineno:
+            if (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and node.lineno <= line <= node.end_lineno
+            ):
                 if best is None or node.lineno > best.lineno:
                     best = node
         return best
@@ -168,15 +185,24 @@ def call_arg(node: ast.Call, index: int, keyword: str) -> ast.expr | None:
     return node.args[index] if len(node.args) > index else None
 
 
-_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
-           ast.Pow: operator.pow}
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Pow: operator.pow,
+}
 
 
 def const_value(sf: SourceFile, node: ast.AST | None, sources: Sources | None = None, depth: int = 0):
     """Evaluate small integer expressions: literals, arithmetic, module constants, parameter defaults."""
     if node is None or depth > 6:
         return None
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    ):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         v = const_value(sf, node.operand, sources, depth + 1)
@@ -191,7 +217,7 @@ def const_value(sf: SourceFile, node: ast.AST | None, sources: Sources | None = 
     if isinstance(node, ast.Name):
         fn = sf.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         if fn is not None:
-            args = fn.args.args[-len(fn.args.defaults):] if fn.args.defaults else []
+            args = fn.args.args[-len(fn.args.defaults) :] if fn.args.defaults else []
             for arg, default in zip(args, fn.args.defaults, strict=False):
                 if arg.arg == node.id:
                     return const_value(sf, default, sources, depth + 1)
@@ -201,8 +227,9 @@ def const_value(sf: SourceFile, node: ast.AST | None, sources: Sources | None = 
         files = [sf] + ([f for f in sources.project_files() if f is not sf] if sources else [])
         for f in files:
             for stmt in f.tree.body if f.tree else []:
-                if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id
-                                                        for t in stmt.targets):
+                if isinstance(stmt, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == node.id for t in stmt.targets
+                ):
                     return const_value(f, stmt.value, sources, depth + 1)
     return None
 
@@ -213,8 +240,13 @@ def config_field(sources: Sources, name: str) -> tuple[SourceFile, ast.AnnAssign
     for f in sources.project_files():
         for cls in (n for n in f.walk() if isinstance(n, ast.ClassDef)):
             for stmt in cls.body:
-                target = stmt.target if isinstance(stmt, ast.AnnAssign) else (
-                    stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None)
+                target = (
+                    stmt.target
+                    if isinstance(stmt, ast.AnnAssign)
+                    else (
+                        stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+                    )
+                )
                 if isinstance(target, ast.Name) and target.id == name and stmt.value is not None:
                     found.append((f, stmt))
     return found[0] if len(found) == 1 else None
@@ -293,6 +325,6 @@ class Patch:
             end = starts[last - 1] + len(lines[last - 1])
             chunk = text[begin:end]
             for start, stop, new in sorted(reps, reverse=True):
-                chunk = chunk[: start - begin] + new + chunk[stop - begin:]
+                chunk = chunk[: start - begin] + new + chunk[stop - begin :]
             out.append({"path": self.source.rel, "start_line": first, "end_line": last, "new_text": chunk})
         return out

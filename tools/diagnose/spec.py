@@ -15,30 +15,69 @@ _EDIT = {
 
 OUTPUT = {
     "type": "object",
-    "required": ["error", "frames", "category", "explanation", "location", "fixes", "diagnosis_id", "applied",
-                 "verified", "summary"],
+    "required": [
+        "error",
+        "frames",
+        "category",
+        "explanation",
+        "location",
+        "fixes",
+        "diagnosis_id",
+        "applied",
+        "verified",
+        "summary",
+    ],
     "properties": {
-        "error": {"type": "object", "required": ["type", "message"],
-                  "properties": {"type": {"type": "string"}, "message": {"type": "string"}}},
-        "frames": {"type": "array", "items": {
-            "type": "object", "required": ["file", "line", "function", "user"],
-            "properties": {"file": {"type": "string"}, "line": {"type": "integer"}, "function": {"type": "string"},
-                           "user": {"type": "boolean"}}}},
+        "error": {
+            "type": "object",
+            "required": ["type", "message"],
+            "properties": {"type": {"type": "string"}, "message": {"type": "string"}},
+        },
+        "frames": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["file", "line", "function", "user"],
+                "properties": {
+                    "file": {"type": "string"},
+                    "line": {"type": "integer"},
+                    "function": {"type": "string"},
+                    "user": {"type": "boolean"},
+                },
+            },
+        },
         "category": {"type": "string"},
         "explanation": {"type": "string"},
-        "location": {"type": ["object", "null"], "required": ["file", "line"],
-                     "properties": {"file": {"type": "string"}, "line": {"type": "integer"}}},
-        "fixes": {"type": "array", "items": {
-            "type": "object", "required": ["title", "confidence", "edits"],
-            "properties": {"title": {"type": "string"}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                           "edits": {"type": "array", "items": _EDIT}}}},
+        "location": {
+            "type": ["object", "null"],
+            "required": ["file", "line"],
+            "properties": {"file": {"type": "string"}, "line": {"type": "integer"}},
+        },
+        "fixes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["title", "confidence", "edits"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                    "edits": {"type": "array", "items": _EDIT},
+                },
+            },
+        },
         "diagnosis_id": {"type": "string"},
         "applied": {"type": ["integer", "null"], "description": "1-based number of the fix written to disk"},
         "verified": {"type": ["boolean", "null"]},
         "attempts": {"type": "array", "items": {"type": "object"}},
-        "install": {"type": ["object", "null"], "description": "a missing package: {package, module, command}",
-                    "properties": {"package": {"type": "string"}, "module": {"type": "string"},
-                                   "command": {"type": "string"}}},
+        "install": {
+            "type": ["object", "null"],
+            "description": "a missing package: {package, module, command}",
+            "properties": {
+                "package": {"type": "string"},
+                "module": {"type": "string"},
+                "command": {"type": "string"},
+            },
+        },
         "summary": {"type": "string"},
     },
 }
@@ -52,7 +91,7 @@ TOOLS = [
             "(its stderr is read). Reads the project's source with ast to find the line that must change (often "
             "not the one that raised) and returns the error, frames, a category, a plain explanation naming the "
             "variables and shapes involved, and fixes ranked by confidence, each a list of line edits. apply=true "
-            "repairs: when what failed can be re-run (command, e.g. \"python train.py\", or the project's pilot) "
+            'repairs: when what failed can be re-run (command, e.g. "python train.py", or the project\'s pilot) '
             "each fix is applied in turn and re-run in the sandbox, and kept only when the error is gone AND the "
             "training check passes (loss falls, every trainable parameter gets a gradient); otherwise it is "
             "reverted and the next is tried (at most 3), and the code is left unchanged when none works. With "
@@ -65,20 +104,38 @@ TOOLS = [
             "additionalProperties": False,
             "properties": {
                 "traceback": {"type": "string", "description": "The traceback or log text."},
-                "log": {"type": "string", "description": "A log file in the workspace (or the traceback text)."},
-                "run_id": {"type": "string", "description": "A run id, or 'latest' for the newest failed run."},
-                "project": {"type": "string",
-                            "description": "Project folder with the source (default: the run's project)."},
+                "log": {
+                    "type": "string",
+                    "description": "A log file in the workspace (or the traceback text).",
+                },
+                "run_id": {
+                    "type": "string",
+                    "description": "A run id, or 'latest' for the newest failed run.",
+                },
+                "project": {
+                    "type": "string",
+                    "description": "Project folder with the source (default: the run's project).",
+                },
                 "apply": {"type": "boolean", "default": False, "description": "Write the best fix to disk."},
-                "verify": {"type": ["boolean", "null"], "default": None,
-                           "description": "Re-run and check each fix before keeping it (default: on when a command "
-                                          "or project can be re-run; --no-verify turns it off)."},
-                "command": {"type": "string",
-                            "description": "The command that failed, re-run in the sandbox to check each fix, e.g. "
-                                           "\"python train.py --epochs 1\" (run in the workspace folder)."},
-                "timeout_s": {"type": "integer", "minimum": 5, "maximum": 3600, "default": 120,
-                              "description": "Time cap for each re-run, in seconds (the training check uses what "
-                                             "ran until then)."},
+                "verify": {
+                    "type": ["boolean", "null"],
+                    "default": None,
+                    "description": "Re-run and check each fix before keeping it (default: on when a command "
+                    "or project can be re-run; --no-verify turns it off).",
+                },
+                "command": {
+                    "type": "string",
+                    "description": "The command that failed, re-run in the sandbox to check each fix, e.g. "
+                    '"python train.py --epochs 1" (run in the workspace folder).',
+                },
+                "timeout_s": {
+                    "type": "integer",
+                    "minimum": 5,
+                    "maximum": 3600,
+                    "default": 120,
+                    "description": "Time cap for each re-run, in seconds (the training check uses what "
+                    "ran until then).",
+                },
             },
         },
         output_schema=OUTPUT,

@@ -54,8 +54,11 @@ def _run_log(ws, run_id: str) -> tuple[str, dict]:
     if run_id == "latest":
         runs = ws.runs(status="failed", limit=1)
         if not runs:
-            raise ToolError("No failed run in this workspace.", hint="Pass a run id, a log file or a traceback.",
-                            code="not_found")
+            raise ToolError(
+                "No failed run in this workspace.",
+                hint="Pass a run id, a log file or a traceback.",
+                code="not_found",
+            )
         run_id = runs[0]["id"]
     run = ws.require_run(run_id)
     run_dir = Path(run["run_dir"] or "")
@@ -66,17 +69,21 @@ def _run_log(ws, run_id: str) -> tuple[str, dict]:
         if (run_dir / name).is_file():
             parts.append(_read_text(run_dir / name))
     if not parts or not any(p.strip() for p in parts):
-        raise ToolError(f"Run {run_id} has no log output in {run_dir}.",
-                        hint="The run may still be starting; check it with `mlintern training-status`.",
-                        code="not_found")
+        raise ToolError(
+            f"Run {run_id} has no log output in {run_dir}.",
+            hint="The run may still be starting; check it with `mlintern training-status`.",
+            code="not_found",
+        )
     return "\n".join(parts), run
 
 
 def _gather(ctx, traceback: str | None, log: str | None, run_id: str | None) -> tuple[str, dict | None]:
     given = [x for x in (traceback, log, run_id) if x]
     if len(given) != 1:
-        raise ToolError("Give exactly one of traceback (text), log (a file) or run_id.",
-                        hint="e.g. `mlintern diagnose-traceback run.log` or {\"run_id\": \"latest\"}.")
+        raise ToolError(
+            "Give exactly one of traceback (text), log (a file) or run_id.",
+            hint='e.g. `mlintern diagnose-traceback run.log` or {"run_id": "latest"}.',
+        )
     if run_id:
         return _run_log(ctx.workspace, run_id)
     if log and "\n" not in log:
@@ -87,8 +94,11 @@ def _gather(ctx, traceback: str | None, log: str | None, run_id: str | None) -> 
         if path is not None and path.is_file():
             return _read_text(path), None
         if not _looks_like_text(log):
-            raise ToolError(f"{log!r} is not a file (looked at {path}).", code="not_found",
-                            hint="Pass a log file inside the workspace, or the traceback text itself.")
+            raise ToolError(
+                f"{log!r} is not a file (looked at {path}).",
+                code="not_found",
+                hint="Pass a log file inside the workspace, or the traceback text itself.",
+            )
     text = traceback or log or ""
     if not text.strip():
         raise ToolError("The traceback is empty.", hint="Pass the stderr of the failed run.")
@@ -99,7 +109,9 @@ def _losses(run: dict) -> list[tuple[int, float]]:
     """The training losses a run recorded (evaluation rows left out; read without following links)."""
     if not run.get("run_dir"):
         return []
-    return losses_from_rows(read_metrics(metrics_file(run["run_dir"], (run.get("meta") or {}).get("out_dir"))))
+    return losses_from_rows(
+        read_metrics(metrics_file(run["run_dir"], (run.get("meta") or {}).get("out_dir")))
+    )
 
 
 def _pilot_works(ctx, project: str) -> tuple[bool, str]:
@@ -115,7 +127,10 @@ def _pilot_works(ctx, project: str) -> tuple[bool, str]:
     run = ctx.workspace.get_run(result.get("run_id") or "") or {"run_dir": result.get("run_dir")}
     losses = _losses(run)
     if len(losses) < MIN_LOSSES:
-        return False, f"pilot succeeded but recorded {len(losses)} loss value(s): cannot tell whether it trains"
+        return (
+            False,
+            f"pilot succeeded but recorded {len(losses)} loss value(s): cannot tell whether it trains",
+        )
     verdict = learning_check(losses, num_classes=num_classes_of(_config(ctx.workspace.path(project))))
     if not verdict["verified"]:
         return False, f"pilot finished but it does not learn: {verdict['reason']}"
@@ -142,6 +157,7 @@ def make_checker(ctx, project: str | None, command: str | None, timeout_s: float
 
         return check
     if project:
+
         def check_pilot() -> Outcome:
             ok, note = _pilot_works(ctx, project)
             return Outcome(ok, note)
@@ -150,9 +166,18 @@ def make_checker(ctx, project: str | None, command: str | None, timeout_s: float
     return None
 
 
-def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = None, run_id: str | None = None,
-                       project: str | None = None, apply: bool = False, verify: bool | None = None,
-                       command: str | None = None, timeout_s: int = DEFAULT_TIMEOUT_S) -> dict:
+def diagnose_traceback(
+    ctx,
+    *,
+    traceback: str | None = None,
+    log: str | None = None,
+    run_id: str | None = None,
+    project: str | None = None,
+    apply: bool = False,
+    verify: bool | None = None,
+    command: str | None = None,
+    timeout_s: int = DEFAULT_TIMEOUT_S,
+) -> dict:
     ws = ctx.workspace
     text, run = _gather(ctx, traceback, log, run_id)
     project = project or (run or {}).get("project")
@@ -161,8 +186,10 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
     if verify is None:  # on by default wherever what failed can be re-run
         verify = checker is not None and apply
     if verify and checker is None:
-        raise ToolError("verify needs something to re-run.",
-                        hint='Pass --command "python train.py ..." (any script) or project (a scaffolded project).')
+        raise ToolError(
+            "verify needs something to re-run.",
+            hint='Pass --command "python train.py ..." (any script) or project (a scaffolded project).',
+        )
     ctx.progress(0, 3, "diagnosing")
     diagnosis = diagnose_text(text, ws.root, project_path, (run or {}).get("mode"))
     asked_brain = False
@@ -173,35 +200,68 @@ def diagnose_traceback(ctx, *, traceback: str | None = None, log: str | None = N
     if diagnosis["category"] == "unrecognised" and ctx.brain is not None:
         from mlintern.tools.diagnose.llm import llm_fixes
 
-        diagnosis["fixes"] = llm_fixes(ctx, diagnosis, text, checker,
-                                       confine=lambda edits: _confine(ws, edits, confine_to))
+        diagnosis["fixes"] = llm_fixes(
+            ctx, diagnosis, text, checker, confine=lambda edits: _confine(ws, edits, confine_to)
+        )
         asked_brain = True
     diagnosis_id = ws.add_diagnosis(diagnosis, run_id=(run or {}).get("id"))
     applied, verified, attempts = None, None, []
     fixes = diagnosis["fixes"]
     if (apply or verify) and fixes:
-        applied, verified = _try_fixes(ctx, ws, fixes, checker if verify else None, attempts,
-                                       confine=(confine_to,) if must_confine else None)
+        applied, verified = _try_fixes(
+            ctx,
+            ws,
+            fixes,
+            checker if verify else None,
+            attempts,
+            confine=(confine_to,) if must_confine else None,
+        )
     if verify and not verified and ctx.brain is not None and not asked_brain:
         # The rules had nothing that trains: the brain gets the failure and what was tried, under the same check.
         from mlintern.tools.diagnose.llm import llm_fixes
 
-        extra = llm_fixes(ctx, diagnosis, text, checker, tried=attempts,
-                          confine=lambda edits: _confine(ws, edits, confine_to))
+        extra = llm_fixes(
+            ctx,
+            diagnosis,
+            text,
+            checker,
+            tried=attempts,
+            confine=lambda edits: _confine(ws, edits, confine_to),
+        )
         if extra:
             diagnosis["fixes"] = fixes = fixes + extra
-            applied, verified = _try_fixes(ctx, ws, extra, checker, attempts, first_number=len(fixes) - len(extra) + 1,
-                                           confine=(confine_to,))
+            applied, verified = _try_fixes(
+                ctx,
+                ws,
+                extra,
+                checker,
+                attempts,
+                first_number=len(fixes) - len(extra) + 1,
+                confine=(confine_to,),
+            )
     if verify and fixes and not verified:
         verified = False
     summary = _summary(diagnosis, applied, verified, attempts, can_rerun=checker is not None)
     ctx.progress(3, 3, "done")
-    return {**diagnosis, "diagnosis_id": diagnosis_id, "applied": applied, "verified": verified,
-            "attempts": attempts, "summary": summary}
+    return {
+        **diagnosis,
+        "diagnosis_id": diagnosis_id,
+        "applied": applied,
+        "verified": verified,
+        "attempts": attempts,
+        "summary": summary,
+    }
 
 
-def _try_fixes(ctx, ws, fixes: list[dict], checker, attempts: list, first_number: int = 1,
-               confine: tuple[Path | None] | None = None):
+def _try_fixes(
+    ctx,
+    ws,
+    fixes: list[dict],
+    checker,
+    attempts: list,
+    first_number: int = 1,
+    confine: tuple[Path | None] | None = None,
+):
     """Apply fixes in turn; with a checker keep the first that trains (reverting the others), else apply fix 1.
 
     ``confine=(folder,)``: every edit must be a regular file of ``folder`` (see ``_confine``).
@@ -213,7 +273,9 @@ def _try_fixes(ctx, ws, fixes: list[dict], checker, attempts: list, first_number
         try:
             originals = apply_edits(ws, fix["edits"])
         except ToolError as err:
-            attempts.append({"fix": number, "title": fix["title"], "worked": False, "note": f"not applied: {err}"})
+            attempts.append(
+                {"fix": number, "title": fix["title"], "worked": False, "note": f"not applied: {err}"}
+            )
             continue
         if checker is None:
             return number, None
@@ -235,15 +297,23 @@ def _confine(ws, edits: list[dict], project_path: Path | None) -> None:
     name any file of the workspace), and an LLM's edits are no more trusted: a path outside the project,
     or reached through a link, is refused before anything is written."""
     if project_path is None:
-        raise ToolError("Applying a fix needs the project it belongs to.",
-                        hint="Pass project (the folder with train.py), or diagnose a run_id.", code="outside_project")
+        raise ToolError(
+            "Applying a fix needs the project it belongs to.",
+            hint="Pass project (the folder with train.py), or diagnose a run_id.",
+            code="outside_project",
+        )
     for edit in edits:
-        path = ws.path(edit["path"], must_exist=True, write=True)  # links resolved: where it would really land
+        path = ws.path(
+            edit["path"], must_exist=True, write=True
+        )  # links resolved: where it would really land
         if not path.is_relative_to(project_path) or not files.is_regular(path, root=project_path):
-            raise ToolError(f"The fix edits {edit['path']}, which is not a file of the project {project_path.name}; "
-                            "nothing was changed.",
-                            hint="A traceback printed by the run can name any file; fix that file by hand if it "
-                                 "really is at fault.", code="outside_project")
+            raise ToolError(
+                f"The fix edits {edit['path']}, which is not a file of the project {project_path.name}; "
+                "nothing was changed.",
+                hint="A traceback printed by the run can name any file; fix that file by hand if it "
+                "really is at fault.",
+                code="outside_project",
+            )
 
 
 def _summary(diagnosis: dict, applied, verified, attempts, can_rerun: bool = False) -> str:
@@ -255,7 +325,9 @@ def _summary(diagnosis: dict, applied, verified, attempts, can_rerun: bool = Fal
     if not diagnosis["fixes"]:
         lines.append("  no fix offered")
     for a in attempts:
-        lines.append(f"  tried fix {a['fix']}: {'worked' if a['worked'] else 'failed, reverted'} ({a['note']})")
+        lines.append(
+            f"  tried fix {a['fix']}: {'worked' if a['worked'] else 'failed, reverted'} ({a['note']})"
+        )
     if applied and verified is None:
         how = "pass --verify" if can_rerun else 'pass --command "python train.py ..." to re-run and check it'
         lines.append(f"applied fix {applied} (NOT verified; {how})")

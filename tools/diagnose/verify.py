@@ -45,7 +45,8 @@ TAIL_BYTES = 200_000
 TAG = "MLINTERN-VERIFY"
 
 # Runs inside the sandbox as ``python -c OBSERVER NONCE CAP_S script.py args...`` (or ``-m module args``).
-OBSERVER = r'''
+OBSERVER = (
+    r'''
 import json, math, os, runpy, signal, sys
 _nonce, _cap = sys.argv[1], float(sys.argv[2])
 _argv = sys.argv[3:]
@@ -60,7 +61,9 @@ def _report(status):
     out = {"status": status, "losses": _losses[:200] + (_losses[-200:] if len(_losses) > 400 else _losses[200:]),
            "n_losses": len(_losses), "steps": _steps[0], "optimizer": _state["optimizer"],
            "trainable": len(_tracked), "missing": missing[:20], "n_missing": len(missing)}
-    sys.stderr.write("\n%s %s %s\n" % ("''' + TAG + r'''", _nonce, json.dumps(out)))
+    sys.stderr.write("\n%s %s %s\n" % ("'''
+    + TAG
+    + r"""", _nonce, json.dumps(out)))
     sys.stderr.flush()
 
 try:
@@ -115,7 +118,8 @@ except SystemExit as exit_:
     raise
 signal.alarm(0)
 _report("finished")
-'''
+"""
+)
 
 
 @dataclass
@@ -130,20 +134,28 @@ def parse_command(command: str) -> list[str]:
     try:
         argv = shlex.split(command)
     except ValueError as err:
-        raise ToolError(f"Cannot parse the command {command!r}: {err}.", hint='e.g. --command "python train.py --epochs 1"') from err
+        raise ToolError(
+            f"Cannot parse the command {command!r}: {err}.",
+            hint='e.g. --command "python train.py --epochs 1"',
+        ) from err
     if not argv:
         raise ToolError("The command is empty.", hint='e.g. --command "python train.py --epochs 1"')
     exe = Path(argv[0]).name
     if not (exe.startswith("python") or exe == sys.executable):
-        raise ToolError(f"Only `python script.py ...` or `python -m module ...` commands can be re-run and checked "
-                        f"(got {argv[0]!r}).", hint="Give the Python command your launcher runs, for one process.")
+        raise ToolError(
+            f"Only `python script.py ...` or `python -m module ...` commands can be re-run and checked "
+            f"(got {argv[0]!r}).",
+            hint="Give the Python command your launcher runs, for one process.",
+        )
     rest = argv[1:]
     while rest and rest[0].startswith("-") and rest[0] != "-m":
         if rest[0] in ("-u", "-B", "-O", "-OO", "-s", "-E"):
             rest = rest[1:]
             continue
-        raise ToolError(f"Interpreter option {rest[0]!r} is not supported in --command.",
-                        hint="Drop it, or give `python script.py ...`.")
+        raise ToolError(
+            f"Interpreter option {rest[0]!r} is not supported in --command.",
+            hint="Drop it, or give `python script.py ...`.",
+        )
     if not rest or (rest[0] == "-m" and len(rest) < 2):
         raise ToolError("The command names no script.", hint='e.g. --command "python train.py"')
     return rest
@@ -155,28 +167,48 @@ def judge(report: dict | None, returncode: int, tail: str, cap_s: float) -> Outc
     if report is None:
         if returncode != 0:
             return Outcome(False, f"still fails (exit {returncode}): {_last_line(tail)}", last)
-        return Outcome(False, "the run ended without the training report (it exited early); not verified", last)
+        return Outcome(
+            False, "the run ended without the training report (it exited early); not verified", last
+        )
     if report.get("status") == "finished" and returncode != 0:
         return Outcome(False, f"still fails (exit {returncode}): {_last_line(tail)}", last)
     losses = [v for v in report.get("losses", []) if isinstance(v, int | float)]
-    capped = f" (stopped at the {cap_s:g}s cap; the rest of the run was not seen)" \
-        if report.get("status") == "time_cap" else ""
+    capped = (
+        f" (stopped at the {cap_s:g}s cap; the rest of the run was not seen)"
+        if report.get("status") == "time_cap"
+        else ""
+    )
     if len(losses) < MIN_LOSSES:
-        return Outcome(False, f"the error is gone but only {len(losses)} loss value(s) were recorded{capped}: "
-                       "cannot tell whether it trains; not verified", last)
+        return Outcome(
+            False,
+            f"the error is gone but only {len(losses)} loss value(s) were recorded{capped}: "
+            "cannot tell whether it trains; not verified",
+            last,
+        )
     verdict = learning_check(losses)  # the check every caller shares (tools/training/learning.py)
     if not verdict["verified"]:
         return Outcome(False, f"the error is gone but it does not learn: {verdict['reason']}{capped}", last)
     first, final = verdict["first"], verdict["last"]
     if not report.get("optimizer"):
-        return Outcome(False, "the error is gone and the loss falls, but no optimizer step was seen: cannot check "
-                       "that every trainable parameter gets a gradient; not verified", last)
+        return Outcome(
+            False,
+            "the error is gone and the loss falls, but no optimizer step was seen: cannot check "
+            "that every trainable parameter gets a gradient; not verified",
+            last,
+        )
     if report.get("n_missing"):
         shapes = ", ".join(str(s) for s in report.get("missing", [])[:4])
-        return Outcome(False, f"the error is gone but {report['n_missing']} of {report.get('trainable')} trainable "
-                       f"parameters never get a gradient (shapes {shapes}){capped}", last)
-    return Outcome(True, f"trains: loss {first:.4g} -> {final:.4g} over {report.get('n_losses')} steps, all "
-                   f"{report.get('trainable')} trainable parameter tensors get gradients{capped}")
+        return Outcome(
+            False,
+            f"the error is gone but {report['n_missing']} of {report.get('trainable')} trainable "
+            f"parameters never get a gradient (shapes {shapes}){capped}",
+            last,
+        )
+    return Outcome(
+        True,
+        f"trains: loss {first:.4g} -> {final:.4g} over {report.get('n_losses')} steps, all "
+        f"{report.get('trainable')} trainable parameter tensors get gradients{capped}",
+    )
 
 
 def _last_line(text: str) -> str:
@@ -197,15 +229,20 @@ def _report_from(text: str, nonce: str) -> dict | None:
     for line in reversed(text.splitlines()):
         if line.startswith(marker):
             try:
-                data = json.loads(line[len(marker):])
+                data = json.loads(line[len(marker) :])
             except json.JSONDecodeError:
                 return None
             return data if isinstance(data, dict) else None
     return None
 
 
-def rerun_command(workspace, command: str, cwd: Path | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
-                  sandbox: bool = True) -> Outcome:
+def rerun_command(
+    workspace,
+    command: str,
+    cwd: Path | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    sandbox: bool = True,
+) -> Outcome:
     """Run ``command`` (a Python command) in the sandbox, in ``cwd`` (default: the workspace root)."""
     from mlintern.sandbox.launch import prepare
     from mlintern.sandbox.policy import Policy
@@ -217,8 +254,12 @@ def rerun_command(workspace, command: str, cwd: Path | None = None, timeout_s: f
     nonce = secrets.token_hex(8)
     cmd = [sys.executable, "-c", OBSERVER, nonce, str(int(timeout_s)), *rest]
     state_dir = root / ".mlintern"
-    policy = Policy(workdir=cwd, writable=(root,), hidden=(state_dir,) if state_dir.is_dir() else (),
-                    env_set={"PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"})
+    policy = Policy(
+        workdir=cwd,
+        writable=(root,),
+        hidden=(state_dir,) if state_dir.is_dir() else (),
+        env_set={"PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"},
+    )
     read_end, write_end = os.pipe()
     try:
         launch = prepare(cmd, policy, status_fd=write_end, sandbox=sandbox)
@@ -229,11 +270,21 @@ def rerun_command(workspace, command: str, cwd: Path | None = None, timeout_s: f
     with tempfile.TemporaryDirectory(prefix="mlintern-verify-") as tmp:
         log = Path(tmp) / "output.log"
         with log.open("wb") as out:
-            proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=subprocess.STDOUT, pass_fds=(write_end,),
-                                    preexec_fn=launch.apply_limits, start_new_session=True)
+            proc = subprocess.Popen(
+                launch.argv,
+                env=launch.env,
+                cwd=launch.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write_end,),
+                preexec_fn=launch.apply_limits,
+                start_new_session=True,
+            )
         os.close(write_end)
-        deadline = time.monotonic() + timeout_s + 30  # the observer stops itself at the cap; this is the backstop
+        deadline = (
+            time.monotonic() + timeout_s + 30
+        )  # the observer stops itself at the cap; this is the backstop
         try:
             while proc.poll() is None:
                 if time.monotonic() > deadline:

@@ -18,12 +18,23 @@ DATASETS = re.compile(
     r"Common ?Crawl|SQuAD|GLUE|LibriSpeech|Toronto Face Database|TFD|CelebA|LSUN)\b"
 )
 NEEDED = {
-    "common": ["optimizer", "learning_rate", "lr_schedule", "batch_size", "epochs", "weight_decay", "dropout"],
+    "common": [
+        "optimizer",
+        "learning_rate",
+        "lr_schedule",
+        "batch_size",
+        "epochs",
+        "weight_decay",
+        "dropout",
+    ],
     "transformer": ["num_layers", "d_model", "num_heads", "d_ff", "vocab_size", "context_length"],
     "vision": ["image_size", "num_classes"],
 }
-ALTERNATIVES = {"batch_size": ["batch_tokens"], "epochs": ["train_steps"],
-                "num_layers": ["num_encoder_layers", "num_decoder_layers"]}
+ALTERNATIVES = {
+    "batch_size": ["batch_tokens"],
+    "epochs": ["train_steps"],
+    "num_layers": ["num_encoder_layers", "num_decoder_layers"],
+}
 
 
 def looks_garbled(document: Document) -> bool:
@@ -32,13 +43,15 @@ def looks_garbled(document: Document) -> bool:
     words = re.findall(r"[A-Za-z]+", " ".join(p.text for p in document.pages[:10]))
     if len(words) < 200:
         return len(words) < 50 and len(document.pages) > 1
-    common = sum(1 for w in words if w.lower() in {"the", "of", "and", "to", "in", "a", "is", "we", "that", "for"})
+    common = sum(
+        1 for w in words if w.lower() in {"the", "of", "and", "to", "in", "a", "is", "we", "that", "for"}
+    )
     broken = sum(1 for w in words if len(w) == 1 and w not in "aAI")
     return common / len(words) < 0.08 or broken / len(words) > 0.15
 
 
 def _rejoin_letters(title: str) -> str:
-    """"LONG SHOR T-TERM MEMOR Y" -> "LONG SHORT-TERM MEMORY": a bad OCR layer splits a capital off its word."""
+    """ "LONG SHOR T-TERM MEMOR Y" -> "LONG SHORT-TERM MEMORY": a bad OCR layer splits a capital off its word."""
     return re.sub(r"\b([A-Z]{2,}) ([B-HJ-Z])(?=\b)", r"\1\2", title)
 
 
@@ -72,8 +85,10 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
         "warnings": warnings,
     }
     if looks_garbled(document):
-        warnings.append("The text layer looks garbled (a scan with poor OCR); no values were extracted from it. "
-                        "Pass a text PDF or the LaTeX sources for a full spec.")
+        warnings.append(
+            "The text layer looks garbled (a scan with poor OCR); no values were extracted from it. "
+            "Pass a text PDF or the LaTeX sources for a full spec."
+        )
         spec["family"] = {"value": "other", "evidence": []}
         spec["missing"] = _missing({}, {}, "other")
         spec["title"] = _rejoin_letters(spec["title"])
@@ -106,18 +121,26 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
             settings.setdefault(c.scope[1], []).append(c)
     for name, cs in settings.items():
         facts, _ = choose(cs)
-        spec["settings"][name] = {"description": f"statements about {name}", "facts": {k: c.fact() for k, c in facts.items()}}
+        spec["settings"][name] = {
+            "description": f"statements about {name}",
+            "facts": {k: c.fact() for k, c in facts.items()},
+        }
     default, reason = default_reason(variants, spec["abstract"])
     if default and len(variants) > 1:
-        warnings.append(f"default_variant: {default} ({reason}); other variants: "
-                        + ", ".join(v for v in list(variants)[:8] if v != default))
+        warnings.append(
+            f"default_variant: {default} ({reason}); other variants: "
+            + ", ".join(v for v in list(variants)[:8] if v != default)
+        )
     for name, facts in dataset_variants(document, spec["settings"], family["value"]).items():
         variants.setdefault(name, facts)  # after the default: the main dataset's model stays the default
     spec["variants"] = variants
     spec["default_variant"] = default
-    spec["datasets"], spec["results"] = extract_results(document, DATASETS, dataset, variants)  # tools/paper/results.py
-    spec["missing"] = _missing(spec["hyperparameters"], variants.get(spec["default_variant"] or "", {}),
-                               family["value"])
+    spec["datasets"], spec["results"] = extract_results(
+        document, DATASETS, dataset, variants
+    )  # tools/paper/results.py
+    spec["missing"] = _missing(
+        spec["hyperparameters"], variants.get(spec["default_variant"] or "", {}), family["value"]
+    )
     return spec
 
 
@@ -125,7 +148,11 @@ def _missing(hp: dict, variant: dict, family: str) -> list[str]:
     needed = list(NEEDED["common"])
     if family.startswith("transformer") or family in ("vit", "rnn_seq2seq"):
         needed += NEEDED["transformer"] if family != "vit" else ["num_layers", "d_model", "num_heads", "d_ff"]
-    if family not in ("other", "gan", "word2vec") and not family.startswith("transformer") and family != "rnn_seq2seq":
+    if (
+        family not in ("other", "gan", "word2vec")
+        and not family.startswith("transformer")
+        and family != "rnn_seq2seq"
+    ):
         needed += NEEDED["vision"]
     if family == "vit":
         needed.append("patch_size")
@@ -133,11 +160,16 @@ def _missing(hp: dict, variant: dict, family: str) -> list[str]:
     return [k for k in needed if k not in have and not any(a in have for a in ALTERNATIVES.get(k, []))]
 
 
-_ORG = re.compile(r"univ|institut|google|research|department|dept|lab|inc\b|corp|school|college|brain|deepmind|openai|"
-                  r"facebook|meta|microsoft|center|centre|academy|@|\d|http|abstract|arxiv|conference|proceedings|"
-                  r"equal contribution|work done", re.I)
-_NAME = re.compile(r"^(?:[A-Z][a-zà-ÿ'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-zà-ÿ'’\-]+|[A-Z]\.|van|von|de|der|da|del|le|la))*"
-                   r"\s+[A-Z][A-Za-zà-ÿ'’\-]+$")
+_ORG = re.compile(
+    r"univ|institut|google|research|department|dept|lab|inc\b|corp|school|college|brain|deepmind|openai|"
+    r"facebook|meta|microsoft|center|centre|academy|@|\d|http|abstract|arxiv|conference|proceedings|"
+    r"equal contribution|work done",
+    re.I,
+)
+_NAME = re.compile(
+    r"^(?:[A-Z][a-zà-ÿ'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-zà-ÿ'’\-]+|[A-Z]\.|van|von|de|der|da|del|le|la))*"
+    r"\s+[A-Z][A-Za-zà-ÿ'’\-]+$"
+)
 _NOT_NAME = re.compile(r"\b(?:Paper|Networks?|Learning|Shift|Member|Fellow|Street|Road|Bank)\b")
 
 
@@ -159,8 +191,13 @@ def _authors(document: Document) -> list[str]:
             continue
         for part in re.split(r",|\band\b|\n|;|\s{2,}|·|∗|\*|†|‡", block):
             part = re.sub(r"[\d∗*†‡§¶]+$", "", part.strip()).strip()
-            if (2 <= len(part.split()) <= 4 and _NAME.match(part) and not _ORG.search(part) and not part.isupper()
-                    and not _NOT_NAME.search(part)):
+            if (
+                2 <= len(part.split()) <= 4
+                and _NAME.match(part)
+                and not _ORG.search(part)
+                and not part.isupper()
+                and not _NOT_NAME.search(part)
+            ):
                 out.append(part)
     return out[:40]
 
@@ -177,7 +214,7 @@ def _abstract(document: Document) -> str:
     for page in document.pages[:2]:
         for i, block in enumerate(page.blocks):
             if re.match(r"^abstract\b", block, re.I):
-                rest = block[len("abstract"):].strip(" .:—-\n")
+                rest = block[len("abstract") :].strip(" .:—-\n")
                 if len(rest) > 200:
                     return rest[:3000]
                 if i + 1 < len(page.blocks):

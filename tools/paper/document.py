@@ -148,7 +148,9 @@ def open_pdf(path: Path):
     try:
         head = path.open("rb").read(1024)
     except OSError as err:
-        raise ToolError(f"Cannot read {path}: {err.strerror}.", hint="Check the path and its permissions.") from err
+        raise ToolError(
+            f"Cannot read {path}: {err.strerror}.", hint="Check the path and its permissions."
+        ) from err
     if b"%PDF" not in head:
         raise ToolError(
             f"{path.name} is not a PDF (it does not start with %PDF).",
@@ -210,14 +212,24 @@ def _read_page(page, number: int) -> Page:
     textpage = page.get_textpage()  # parse the page once, read it three ways
     raw_blocks = [b for b in page.get_text("blocks", textpage=textpage) if b[6] == 0 and b[4].strip()]
     blocks = [join_lines(b[4].split("\n")) for b in _reading_order(raw_blocks, width)]
-    words = [Word(w[0], w[1], w[2], w[3], clean_line(w[4])) for w in page.get_text("words", textpage=textpage)]
+    words = [
+        Word(w[0], w[1], w[2], w[3], clean_line(w[4])) for w in page.get_text("words", textpage=textpage)
+    ]
     check = norm_quote(page.get_text(textpage=textpage))
     mid = width / 2
     left = sum(1 for b in raw_blocks if b[2] <= mid + 12 and len(b[4]) > 80)
     right = sum(1 for b in raw_blocks if b[0] >= mid - 12 and len(b[4]) > 80)
     two_column = left >= 2 and right >= 2
-    return Page(number, "\n".join(blocks), blocks, check, width, words, two_column=two_column,
-                powers=_flattened_powers(page, textpage))
+    return Page(
+        number,
+        "\n".join(blocks),
+        blocks,
+        check,
+        width,
+        words,
+        two_column=two_column,
+        powers=_flattened_powers(page, textpage),
+    )
 
 
 _SUPERSCRIPT = 1  # pymupdf's span flag bit for superscript text (TEXT_FONT_SUPERSCRIPT)
@@ -272,7 +284,9 @@ def _structure(document: Document) -> None:
             m = CAPTION_RE.match(block)
             if m:
                 kind = "table" if m.group(1).lower() == "table" else "figure"
-                document.captions.append(Caption(kind, f"{m.group(1).title()} {m.group(2)}", page.number, block[:400]))
+                document.captions.append(
+                    Caption(kind, f"{m.group(1).title()} {m.group(2)}", page.number, block[:400])
+                )
         page.in_references = not body and bool(page.blocks)
         page.blocks = body
         page.text = "\n".join(body)
@@ -288,7 +302,13 @@ def _heading(line: str) -> tuple[str | None, str] | None:
         return None
     title = m.group("title").strip()
     if not m.group("num") and title.lower().strip(" .") not in _REF_HEADINGS | {
-        "abstract", "introduction", "conclusion", "conclusions", "appendix", "acknowledgments", "acknowledgements",
+        "abstract",
+        "introduction",
+        "conclusion",
+        "conclusions",
+        "appendix",
+        "acknowledgments",
+        "acknowledgements",
     }:
         return None
     if m.group("num") and (title.endswith(".") or len(title.split()) > 9):
@@ -304,6 +324,8 @@ def _title(document: Document) -> str:
         return ""
     for block in document.pages[0].blocks[:6]:
         text = block.strip()
-        if 8 <= len(text) <= 200 and not re.search(r"arxiv|preprint|proceedings|conference|journal|@|\d{4}", text, re.I):
+        if 8 <= len(text) <= 200 and not re.search(
+            r"arxiv|preprint|proceedings|conference|journal|@|\d{4}", text, re.I
+        ):
             return text
     return ""

@@ -18,12 +18,16 @@ from mlintern.tools.paper.document import CAPTION_RE, Document, _heading
 from mlintern.tools.paper.patterns import ABLATION_RE, FINETUNE_RE, KEY_HINTS, PATTERNS, Pattern
 from mlintern.tools.paper.text import NUMBER_RE, as_json_number, parse_number
 
-_ABBREV = re.compile(r"\b(?:et al|e\.g|i\.e|Fig|Figs|Eq|Eqs|Sec|Secs|Tab|vs|cf|approx|resp|No|Ref|Refs)\.$", re.I)
+_ABBREV = re.compile(
+    r"\b(?:et al|e\.g|i\.e|Fig|Figs|Eq|Eqs|Sec|Secs|Tab|vs|cf|approx|resp|No|Ref|Refs)\.$", re.I
+)
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[“\"])|(?<=[.!?][”\"])\s+")
 MAX_QUOTE = 300
 STRICT_KEYS = {"num_params"}  # stated in comparisons so often that only plain statements count
 # datasets whose mention marks a secondary regime when the paper's main dataset is another one
-ASIDE_SECTIONS = re.compile(r"intro|related|background|prior work|conclu|discussion|front matter|abstract", re.I)
+ASIDE_SECTIONS = re.compile(
+    r"intro|related|background|prior work|conclu|discussion|front matter|abstract", re.I
+)
 COMPONENT_RE = re.compile(r"\b(generator|discriminator|critic|actor)s?\b", re.I)
 SMALL_DATASETS = re.compile(r"\b(CIFAR|SVHN|MNIST|PASCAL|VOC|COCO|Penn Treebank|PTB|WikiText|GLUE|SQuAD)\b")
 
@@ -88,22 +92,37 @@ def _split_sentences(document: Document) -> list[Sentence]:
             for s in merged:
                 s = s.strip()
                 if len(s) >= 8:
-                    out.append(Sentence(s, page.number, n, block, section, caption, (lead.group(1) or lead.group(2)) if lead else "",
-                                        table_caption if table_like(s) else "", number))
+                    out.append(
+                        Sentence(
+                            s,
+                            page.number,
+                            n,
+                            block,
+                            section,
+                            caption,
+                            (lead.group(1) or lead.group(2)) if lead else "",
+                            table_caption if table_like(s) else "",
+                            number,
+                        )
+                    )
                     n += 1
     return out
 
 
 # "For RNNSearch, we select ...", "We also experiment with Transformer, ...": a paragraph that opens by naming
 # a model or regime is about that one only
-_LEAD = re.compile(r"(?:For (?:all |each )?(?:the |our )?([A-Z][\w.-]*[\w])(?: (?:models?|experiments?|runs?|networks?))?,"
-                   r"|We (?:first |also |then |next )?experiment with (?:the |an? )?([A-Z][\w.-]*[\w])\b)")
+_LEAD = re.compile(
+    r"(?:For (?:all |each )?(?:the |our )?([A-Z][\w.-]*[\w])(?: (?:models?|experiments?|runs?|networks?))?,"
+    r"|We (?:first |also |then |next )?experiment with (?:the |an? )?([A-Z][\w.-]*[\w])\b)"
+)
 _FUNCTION_WORDS = re.compile(r"\b(?:we|is|are|was|were|the|our|this|be|has|have)\b", re.I)
 
 
 def table_like(text: str) -> bool:
     """A table flattened into text ("Batch Size 256 Warmup Updates 2048 ..."): labels and numbers, no prose."""
-    return len(NUMBER_RE.findall(text)) >= 2 and not _FUNCTION_WORDS.search(text) and not CAPTION_RE.match(text)
+    return (
+        len(NUMBER_RE.findall(text)) >= 2 and not _FUNCTION_WORDS.search(text) and not CAPTION_RE.match(text)
+    )
 
 
 def _table_caption(blocks: list[str], i: int) -> str:
@@ -140,7 +159,7 @@ def make_quote(document: Document, page: int, sentence: str, start: int, end: in
     for pad in (60, 30, 12):
         a = sentence.rfind(" ", 0, max(0, start - pad)) + 1 if start - pad > 0 else 0
         b = sentence.find(" ", min(len(sentence), end + pad))
-        options.append(sentence[a: b if b != -1 else len(sentence)])
+        options.append(sentence[a : b if b != -1 else len(sentence)])
     options.append(sentence[start:end])
     seen = set()
     for q in options:
@@ -180,24 +199,33 @@ def _cut_number(text: str, m: re.Match, pattern: Pattern) -> bool:
     table row holding several different values ("Batch Size 32 16 1"), or one of a "respectively" list."""
     if pattern.value is not None or pattern.group not in m.groupdict() or m.group(pattern.group) is None:
         return False
-    after = text[m.end(pattern.group):]
+    after = text[m.end(pattern.group) :]
     if re.match(r"[./]\d|\d", after) or (m.end() == m.end(pattern.group) and _LIST.match(after)):
         return True  # inside a longer token, or the first of a list ("batch sizes of 64, 128 and 256")
-    if re.search(r"\bbetween\s+\S+\s+and\s+$|(?:\d|\b(?:one|two|three|four|five|six|ten))\s+or\s+$",
-                 text[:m.start(pattern.group)], re.I):
+    if re.search(
+        r"\bbetween\s+\S+\s+and\s+$|(?:\d|\b(?:one|two|three|four|five|six|ten))\s+or\s+$",
+        text[: m.start(pattern.group)],
+        re.I,
+    ):
         return True
-    if "respectively" in text and (re.match(r"\s*(?:,|and)\s*\d", after)
-                                   or re.search(r"\d\s*(?:,|and)\s*$", text[:m.start(pattern.group)])):
+    if "respectively" in text and (
+        re.match(r"\s*(?:,|and)\s*\d", after)
+        or re.search(r"\d\s*(?:,|and)\s*$", text[: m.start(pattern.group)])
+    ):
         return True  # "A and B are 0.1 and 0.9, respectively": which is which needs the sentence's order
     row = re.match(r"(?:\s+[\d.]+(?:[eE][-−]?\d+)?){2,}", after)
     return bool(row and len(set(row.group(0).split()) | {m.group(pattern.group)}) > 1)
 
 
 def _replaced(text: str, m: re.Match, pattern: Pattern) -> bool:
-    """"sigmoid instead of ReLU", "replacing BN": the named thing is what the paper moved away from."""
+    """ "sigmoid instead of ReLU", "replacing BN": the named thing is what the paper moved away from."""
     return isinstance(pattern.value, str) and bool(
-        re.search(r"(?:instead of|rather than|replac\w*|substitut\w*)\s+(?:the\s+)?$", text[max(0, m.start() - 30):m.start()],
-                  re.I))
+        re.search(
+            r"(?:instead of|rather than|replac\w*|substitut\w*)\s+(?:the\s+)?$",
+            text[max(0, m.start() - 30) : m.start()],
+            re.I,
+        )
+    )
 
 
 def _avoided(text: str, m: re.Match, pattern: Pattern) -> bool:
@@ -206,14 +234,20 @@ def _avoided(text: str, m: re.Match, pattern: Pattern) -> bool:
     characters back) to a few words past it."""
     if pattern.avoid is None:
         return False
-    start = max([text.rfind(sep, 0, m.start()) + len(sep) for sep in (", ", "; ", ": ", " and ")] + [m.start() - 50])
-    tail = re.split(r"[,;:]\s", text[m.end():m.end() + 25])[0]
-    return bool(pattern.avoid.search(text[start:m.end()] + tail))
+    start = max(
+        [text.rfind(sep, 0, m.start()) + len(sep) for sep in (", ", "; ", ": ", " and ")] + [m.start() - 50]
+    )
+    tail = re.split(r"[,;:]\s", text[m.end() : m.end() + 25])[0]
+    return bool(pattern.avoid.search(text[start : m.end()] + tail))
 
 
 def _flattened_power(document: Document, page: int, m: re.Match, pattern: Pattern) -> bool:
     """The number is a base with its superscript exponent run into it ("2^20 updates" read as "220 updates")."""
-    if pattern.value is not None or m.groupdict().get(pattern.group) is None or not 1 <= page <= len(document.pages):
+    if (
+        pattern.value is not None
+        or m.groupdict().get(pattern.group) is None
+        or not 1 <= page <= len(document.pages)
+    ):
         return False
     return m.group(pattern.group).strip() in document.pages[page - 1].powers
 
@@ -235,8 +269,11 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
         text = s.text
         parent = parents.get(s.section_number.split(".")[0], "") if "." in s.section_number else ""
         # or a "B.1.1 Fine-tuning" section, or a subsection of "B Downstream Tasks"
-        finetune = bool(FINETUNE_RE.search(text) or FINETUNE_RE.search(s.section)
-                        or re.search(r"\bdownstream|\btransfer", parent, re.I))
+        finetune = bool(
+            FINETUNE_RE.search(text)
+            or FINETUNE_RE.search(s.section)
+            or re.search(r"\bdownstream|\btransfer", parent, re.I)
+        )
         aside = bool(ABLATION_RE.search(text))
         penalty = int(aside or bool(ASIDE_SECTIONS.search(s.section))) + 2 * int(s.caption)
         stated_with_numbers = bool(re.search(r"\d", re.sub(r"\[[^\]]*\]|\([^()]*\d{4}[a-z]?\)", "", text)))
@@ -263,13 +300,19 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             continue  # "Wang et al. (2020b) proposed a model with 3×3 kernels": their configuration, not this paper's
         found: list[Candidate] = []
         for clause, clause_scope, offset in _clauses(text):
-            found.extend(_match(document, s, clause, offset, clause_scope or scope, penalty, stated_with_numbers))
+            found.extend(
+                _match(document, s, clause, offset, clause_scope or scope, penalty, stated_with_numbers)
+            )
         if "respectively" in text:
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
             found.extend(_per_variant(document, s, variant_names, penalty))
-        if s.caption and _FIGURE.match(s.block):  # a figure illustrates a shape (a toy network "with two layers",
-            found = [c for c in found if c.key not in _SHAPE_KEYS]  # a 300×300 input); its training facts stand
+        if s.caption and _FIGURE.match(
+            s.block
+        ):  # a figure illustrates a shape (a toy network "with two layers",
+            found = [
+                c for c in found if c.key not in _SHAPE_KEYS
+            ]  # a 300×300 input); its training facts stand
         task = _other_task(document, s, parent) if scope is None else None
         if scope is None and _SYNTHETIC.search(text):  # the data generator's setup, not the model's
             scope = ("setting", "synthetic data")
@@ -284,7 +327,9 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
                 c.scope = ("setting", "speed measurement")
             if c.key in ("epochs", "train_steps") and c.scope is None and _PART_OF_DATA.search(text):
                 c.scope = ("setting", "part of the data")
-        if _AT_A_POINT.match(text):  # "After about 150 epochs, both methods converge": a point, not the length
+        if _AT_A_POINT.match(
+            text
+        ):  # "After about 150 epochs, both methods converge": a point, not the length
             found = [c for c in found if c.key not in ("epochs", "train_steps")]
         if _COMPARING.search(text):  # "we compare GRN with LRN, BN and LN": the named kinds are alternatives
             found = [c for c in found if not isinstance(c.value, str)]
@@ -292,7 +337,10 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
         generic_sgd |= len(kept) < len(found)
         found = kept
         for c in found:  # "SGD, or Adagrad": a sentence naming alternatives states neither
-            if isinstance(c.value, str) and len({f.value for f in found if f.key == c.key and f.scope == c.scope}) > 1:
+            if (
+                isinstance(c.value, str)
+                and len({f.value for f in found if f.key == c.key and f.scope == c.scope}) > 1
+            ):
                 c.penalty += 1
         out.extend(found)
     _split_sibling_experiments(document, out)
@@ -303,9 +351,15 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     # ("6 Machine Translation") runs two experiments: the other task's values are a setting however few are stated
     classifies = any(re.search(r"\bclassification\b", sec.title, re.I) for sec in document.sections)
     for c in out:
-        if c.task and c.scope is None and (len(stated) >= 3 or _ANALYSIS_SECTION.search(c.task) or classifies):
+        if (
+            c.task
+            and c.scope is None
+            and (len(stated) >= 3 or _ANALYSIS_SECTION.search(c.task) or classifies)
+        ):
             c.scope = ("setting", c.task)
-    if generic_sgd:  # then its "each SGD update" elsewhere names the same procedure, not a plain-SGD optimizer
+    if (
+        generic_sgd
+    ):  # then its "each SGD update" elsewhere names the same procedure, not a plain-SGD optimizer
         for c in out:
             if c.key == "optimizer" and c.value == "sgd":
                 c.penalty += 1
@@ -314,9 +368,12 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
 
 # a section about another task or an analysis ("4.4 Image Generation", "3.6 Machine translation", "3 Performance
 # Analyses", "3.3 Training Cost"): its values are that experiment's, unless the title names the task (a detection paper)
-_TASK_SECTION = re.compile(r"\b(detection|segmentation|generation|translation|captioning|retrieval|aesthetics?|"
-                           r"assessment|language model(?:l?ing)?|performance analys[ei]s|training cost|comparison with|"
-                           r"ablations?)\b", re.I)
+_TASK_SECTION = re.compile(
+    r"\b(detection|segmentation|generation|translation|captioning|retrieval|aesthetics?|"
+    r"assessment|language model(?:l?ing)?|performance analys[ei]s|training cost|comparison with|"
+    r"ablations?)\b",
+    re.I,
+)
 # an analysis of the method (its speed, its cost, its ablations) is never the main configuration, however few
 # keys the paper states elsewhere
 _ANALYSIS_SECTION = re.compile(r"\b(?:performance analys[ei]s|training cost|ablations?)\b", re.I)
@@ -331,38 +388,57 @@ def _other_task(document: Document, s: Sentence, parent: str = "") -> str | None
     return None
 
 
-_COMPARING = re.compile(r"\bwe compare\b|\bcompar(?:ed|ing|ison) (?:with|to|against)\b|\bversus\b|\bvs\.?\s", re.I)
+_COMPARING = re.compile(
+    r"\bwe compare\b|\bcompar(?:ed|ing|ison) (?:with|to|against)\b|\bversus\b|\bvs\.?\s", re.I
+)
 # "Adam and RMSprop can be adopted here": a possibility the paper mentions, not what it did
-_POSSIBLE = re.compile(r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b|"
-                       r"\b(?:not (?:sufficient|enough)|insufficient) to (?:simply )?\w+", re.I)
+_POSSIBLE = re.compile(
+    r"\b(?:can|could|may|might) (?:also |alternatively )?be (?:adopted|used|applied|employed|replaced)\b|"
+    r"\b(?:not (?:sufficient|enough)|insufficient) to (?:simply )?\w+",
+    re.I,
+)
 # "for a fair comparison with BERT (batch size 256 and ...)": a parenthesis after a comparison names the other
 # model's configuration
-_COMPARED_PAREN = re.compile(r"\b(?:compar\w*|than|unlike|similar to|same as|following)\b[^.;()]{0,40}?[A-Z][\w.-]*\s*\([^()]*$")
+_COMPARED_PAREN = re.compile(
+    r"\b(?:compar\w*|than|unlike|similar to|same as|following)\b[^.;()]{0,40}?[A-Z][\w.-]*\s*\([^()]*$"
+)
 
 
 # "For the hybrids, we feed ... into ViT with patch size of one pixel": values of a combined/other system
 _OTHER_SYSTEM = re.compile(r"\b(?:for|in|of) (?:the |our |these )?(hybrids?)\b(?! of)", re.I)
 # "All configurations are based on a ViT model with 8 layers ... and a patch size of 32": the small model an
 # ablation grid varies, not the paper's configuration
-_ABLATION_BASE = re.compile(r"\b(?:all|these|the|our) (?:configurations|runs|experiments|ablations|models) "
-                            r"(?:are|were) based on\b", re.I)
+_ABLATION_BASE = re.compile(
+    r"\b(?:all|these|the|our) (?:configurations|runs|experiments|ablations|models) "
+    r"(?:are|were) based on\b",
+    re.I,
+)
 
 
 # "with the exception of the Wikipedia and Books domains, over which we perform approximately two epochs":
 # a pass count for some of the data, not the length of the main run
 # "After about 150 training epochs, X converges ...": a sentence opening at a point of training reports what
 # happened there ("we stop training after 90 epochs" states the run length and does not open so)
-_AT_A_POINT = re.compile(r"(?:after|within|by)\s+(?:about |around |roughly |approximately |only |just )?[\d,.]+[kKM]?\s+"
-                         r"(?:training\s+)?(?:epochs|steps|iterations|updates)\b", re.I)
+_AT_A_POINT = re.compile(
+    r"(?:after|within|by)\s+(?:about |around |roughly |approximately |only |just )?[\d,.]+[kKM]?\s+"
+    r"(?:training\s+)?(?:epochs|steps|iterations|updates)\b",
+    re.I,
+)
 # "To set up the synthetic data experiments, we initialize an LSTM ... as the oracle": values of the generator of
 # synthetic data, not of the paper's model
-_SYNTHETIC = re.compile(r"\bsynthetic[- ]data(?:set)?s?\b[^.]{0,20}\b(?:experiments?|setup|set up|generat\w*)|"
-                        r"\b(?:set up|generate|generating)\b[^.]{0,20}\bsynthetic\b", re.I)
+_SYNTHETIC = re.compile(
+    r"\bsynthetic[- ]data(?:set)?s?\b[^.]{0,20}\b(?:experiments?|setup|set up|generat\w*)|"
+    r"\b(?:set up|generate|generating)\b[^.]{0,20}\bsynthetic\b",
+    re.I,
+)
 _SHAPE_KEYS = {"num_layers", "d_model", "d_ff", "num_heads", "image_size", "patch_size", "kernel_size"}
 _FIGURE = re.compile(r"\s*(?:Figure|Fig\.)\s*\d", re.I)
 # "Throughput is measured on a single GPU with batch size 16": the batch of a speed benchmark, not of training
-_SPEED = re.compile(r"\bthroughput|\blatency\b|\binference (?:speed|time)|\bimages?/s\b|\bFPS\b|"
-                    r"\b(?:speed|runtime|running time) (?:is |was )?measured", re.I)
+_SPEED = re.compile(
+    r"\bthroughput|\blatency\b|\binference (?:speed|time)|\bimages?/s\b|\bFPS\b|"
+    r"\b(?:speed|runtime|running time) (?:is |was )?measured",
+    re.I,
+)
 _PART_OF_DATA = re.compile(r"\bwith the exception of\b|\bover which we\b", re.I)
 
 
@@ -375,13 +451,18 @@ def _later_other_task(document: Document, s: Sentence, main_dataset: str | None)
     return main_dataset.lower() not in (s.text + " " + s.section).lower()
 
 
-_OTHERS_WORK = re.compile(r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*|use[sd]?|train(?:s|ed)?)\b|"
-                          # "The sigmoid has been shown to slow down learning (X et al., 1998)": a known finding
-                          r"\b(?:has|have) (?:already )?been (?:already )?shown to\b[^.]*\bet al\b", re.I)
+_OTHERS_WORK = re.compile(
+    r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*|use[sd]?|train(?:s|ed)?)\b|"
+    # "The sigmoid has been shown to slow down learning (X et al., 1998)": a known finding
+    r"\b(?:has|have) (?:already )?been (?:already )?shown to\b[^.]*\bet al\b",
+    re.I,
+)
 _CHANGED = re.compile(r"\b(?:changed|modified|overrid\w*)\b", re.I)
 
 
-def _regime(document: Document, s: Sentence, variant_names: list[str], main_dataset: str | None) -> str | None:
+def _regime(
+    document: Document, s: Sentence, variant_names: list[str], main_dataset: str | None
+) -> str | None:
     """The other regime a sentence is about, or None for the main configuration.
 
     A flattened table whose caption says its values were changed for something ("Hyperparameters changed for
@@ -409,7 +490,9 @@ def _regime(document: Document, s: Sentence, variant_names: list[str], main_data
     return None
 
 
-def _model_regime(document: Document, s: Sentence, variant_names: list[str], main_dataset: str | None) -> str | None:
+def _model_regime(
+    document: Document, s: Sentence, variant_names: list[str], main_dataset: str | None
+) -> str | None:
     for name in (s.lead, _named_section(document, s.section)):
         if not name or any(name.lower() == v.lower() for v in variant_names):
             continue
@@ -424,7 +507,9 @@ def _model_regime(document: Document, s: Sentence, variant_names: list[str], mai
 def _regime_names(document: Document, variant_names: list[str], main_dataset: str | None) -> list[str]:
     """Every model the paper sets apart by a "For X," paragraph or an "X" subsection, longest first."""
     if "regime_names" not in document.cache:
-        found = {_model_regime(document, s, variant_names, main_dataset) for s in sentences(document)} - {None}
+        found = {_model_regime(document, s, variant_names, main_dataset) for s in sentences(document)} - {
+            None
+        }
         document.cache["regime_names"] = sorted(found, key=len, reverse=True)
     return document.cache["regime_names"]
 
@@ -468,7 +553,11 @@ def _named_section(document: Document, title: str) -> str:
     named = _named_sections(document)
     for number, name in named.items():
         parent = number.rpartition(".")[0]
-        if name.lower() == title.lower() and parent and sum(n.rpartition(".")[0] == parent for n in named) >= 2:
+        if (
+            name.lower() == title.lower()
+            and parent
+            and sum(n.rpartition(".")[0] == parent for n in named) >= 2
+        ):
             return name
     return ""
 
@@ -478,8 +567,10 @@ def _named_sections(document: Document) -> dict[str, str]:
     if "named_sections" not in document.cache:
         names = {n.lower(): n for n in _proper_names(document)}
         document.cache["named_sections"] = {
-            sec.number: names[sec.title.lower()] for sec in document.sections
-            if sec.number and len(sec.title.split()) == 1 and sec.title.lower() in names}
+            sec.number: names[sec.title.lower()]
+            for sec in document.sections
+            if sec.number and len(sec.title.split()) == 1 and sec.title.lower() in names
+        }
     return document.cache["named_sections"]
 
 
@@ -499,36 +590,55 @@ _ADAPTIVE = {"adam", "adamw", "adadelta", "adagrad", "rmsprop", "adafactor", "la
 
 
 def _generic_sgd_dropped(text: str, found: list[Candidate]) -> list[Candidate]:
-    """"minibatch SGD together with Adadelta": SGD is the generic method, the adaptive rule is the optimizer.
+    """ "minibatch SGD together with Adadelta": SGD is the generic method, the adaptive rule is the optimizer.
 
     Only when the sentence joins them ("together with", "combined with"), never when it offers them as
     alternatives, examples or a comparison ("SGD or Adam", "SGD variants such as Adagrad", "instead of")."""
     values = {c.value for c in found if c.key == "optimizer"}
-    if ("sgd" not in values or not values & _ADAPTIVE or not _JOINED.search(text)
-            or re.search(r"\b(?:or|versus|vs|instead|rather|compar\w*|such as|variants?)\b", text)):
+    if (
+        "sgd" not in values
+        or not values & _ADAPTIVE
+        or not _JOINED.search(text)
+        or re.search(r"\b(?:or|versus|vs|instead|rather|compar\w*|such as|variants?)\b", text)
+    ):
         return found
     return [c for c in found if not (c.key == "optimizer" and c.value == "sgd")]
 
 
 _RESPECTIVE_KEYS = [
-    (r"learning rates?", "learning_rate"), (r"weight decay", "weight_decay"), (r"momentum", "momentum"),
-    (r"(?:mini-?)?batch sizes?", "batch_size"), (r"dropout(?: rates?)?", "dropout"), (r"warm-?up steps", "warmup_steps"),
-    (r"label smoothing", "label_smoothing"), (r"(?:FFN|feed-?forward|inner|MLP)(?: hidden)? (?:size|dimension)", "d_ff"),
-    (r"(?:model|hidden|embedding) (?:size|dimension)", "d_model"), (r"(?:number of )?(?:attention )?heads", "num_heads"),
-    (r"(?:number of )?layers", "num_layers"), (r"epochs", "epochs"), (r"β1", "adam_beta1"), (r"β2", "adam_beta2"),
+    (r"learning rates?", "learning_rate"),
+    (r"weight decay", "weight_decay"),
+    (r"momentum", "momentum"),
+    (r"(?:mini-?)?batch sizes?", "batch_size"),
+    (r"dropout(?: rates?)?", "dropout"),
+    (r"warm-?up steps", "warmup_steps"),
+    (r"label smoothing", "label_smoothing"),
+    (r"(?:FFN|feed-?forward|inner|MLP)(?: hidden)? (?:size|dimension)", "d_ff"),
+    (r"(?:model|hidden|embedding) (?:size|dimension)", "d_model"),
+    (r"(?:number of )?(?:attention )?heads", "num_heads"),
+    (r"(?:number of )?layers", "num_layers"),
+    (r"epochs", "epochs"),
+    (r"β1", "adam_beta1"),
+    (r"β2", "adam_beta2"),
 ]
-_RESPECTIVE_RE = re.compile(r"(?P<keys>[^.;:]*?)\b(?:are|were|is|of|to be|set to|as|=)\s+(?P<values>[^;]*?),?\s+respectively",
-                            re.I)
+_RESPECTIVE_RE = re.compile(
+    r"(?P<keys>[^.;:]*?)\b(?:are|were|is|of|to be|set to|as|=)\s+(?P<values>[^;]*?),?\s+respectively", re.I
+)
 
 
 def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[Candidate]:
-    """"We set the model size and FFN hidden size to be 512 and 2048, respectively": keys and values in order."""
+    """ "We set the model size and FFN hidden size to be 512 and 2048, respectively": keys and values in order."""
     m = _RESPECTIVE_RE.search(s.text)
     if not m:
         return []
     keys_text = m.group("keys")
-    spans = sorted(((k.start(), -k.end(), key) for rx, key in _RESPECTIVE_KEYS
-                    for k in re.finditer(rf"\b{rx}\b", keys_text, re.I)))
+    spans = sorted(
+        (
+            (k.start(), -k.end(), key)
+            for rx, key in _RESPECTIVE_KEYS
+            for k in re.finditer(rf"\b{rx}\b", keys_text, re.I)
+        )
+    )
     keys, end = [], -1
     for start, neg_end, key in spans:  # "FFN hidden size" is one key, not also "hidden size"
         if start >= end:
@@ -555,7 +665,7 @@ _SLASHED_NAMES = re.compile(r"\b([A-Z][\w]*)-([\w.]+(?:/[\w.]+)+)")
 
 
 def _per_variant(document: Document, s: Sentence, variant_names: list[str], penalty: int) -> list[Candidate]:
-    """"Stochastic depth rates (e.g., 0.1/0.4/0.5/0.5) are for each model (e.g., ConvNeXt-T/S/B/L) respectively":
+    """ "Stochastic depth rates (e.g., 0.1/0.4/0.5/0.5) are for each model (e.g., ConvNeXt-T/S/B/L) respectively":
     one value per named variant, in order. Only with one key named, as many values as names, every name a
     variant of the paper, and every value within the key's bounds."""
     values_m, names_m = _SLASHED_VALUES.search(s.text), _SLASHED_NAMES.search(s.text)
@@ -564,8 +674,10 @@ def _per_variant(document: Document, s: Sentence, variant_names: list[str], pena
     keys = {key for rx, key in _RESPECTIVE_KEYS + _PER_VARIANT_KEYS if re.search(rf"\b{rx}\b", s.text, re.I)}
     values = [parse_number(v) for v in values_m.group(1).split("/")]
     by_lower = {v.lower(): v for v in variant_names}
-    names = [by_lower.get(n.lower()) or by_lower.get(f"{names_m.group(1)}-{n}".lower())
-             for n in names_m.group(2).split("/")]
+    names = [
+        by_lower.get(n.lower()) or by_lower.get(f"{names_m.group(1)}-{n}".lower())
+        for n in names_m.group(2).split("/")
+    ]
     if len(keys) != 1 or len(values) != len(names) or None in names or None in values:
         return []
     key = keys.pop()
@@ -575,8 +687,10 @@ def _per_variant(document: Document, s: Sentence, variant_names: list[str], pena
     quote = make_quote(document, s.page, s.text, values_m.start(), names_m.end())
     if quote is None:
         return []
-    return [Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, ("variant", name))
-            for name, x in zip(names, values, strict=True)]
+    return [
+        Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, ("variant", name))
+        for name, x in zip(names, values, strict=True)
+    ]
 
 
 _PER_VARIANT_KEYS = [(r"stochastic depth(?: rates?)?", "stochastic_depth")]
@@ -601,11 +715,14 @@ def _clauses(text: str) -> list[tuple[str, tuple[str, str] | None, int]]:
 
 # a table flattened into text with one column per task or model ("# Epochs 10 10 20 20 10"): which number
 # belongs to the main configuration cannot be told, so no number is read from it
-_GRID = re.compile(r"(?<![\w.])" + NUMBER_RE.pattern + r"(?:\s+" + NUMBER_RE.pattern + r"){2,}(?![\w.])", re.I)
+_GRID = re.compile(
+    r"(?<![\w.])" + NUMBER_RE.pattern + r"(?:\s+" + NUMBER_RE.pattern + r"){2,}(?![\w.])", re.I
+)
 
 
-def _match(document: Document, s: Sentence, text: str, offset: int, scope, penalty: int,
-           stated_with_numbers: bool) -> list[Candidate]:
+def _match(
+    document: Document, s: Sentence, text: str, offset: int, scope, penalty: int, stated_with_numbers: bool
+) -> list[Candidate]:
     found: list[Candidate] = []
     low = text.lower()
     live = {key for key, hints in KEY_HINTS.items() if any(h in low for h in hints)}
@@ -619,10 +736,15 @@ def _match(document: Document, s: Sentence, text: str, offset: int, scope, penal
         if pattern.need is not None and not pattern.need.search(s.text):
             continue
         for m in pattern.regex.finditer(text):
-            if _COMPARED_PAREN.search(text[max(0, m.start() - 80):m.start()]):
+            if _COMPARED_PAREN.search(text[max(0, m.start() - 80) : m.start()]):
                 continue
             value = _value(pattern, m)
-            if value is None or _cut_number(text, m, pattern) or _replaced(text, m, pattern) or _avoided(text, m, pattern):
+            if (
+                value is None
+                or _cut_number(text, m, pattern)
+                or _replaced(text, m, pattern)
+                or _avoided(text, m, pattern)
+            ):
                 continue
             if _flattened_power(document, s.page, m, pattern):
                 continue
@@ -637,8 +759,11 @@ def _match(document: Document, s: Sentence, text: str, offset: int, scope, penal
 
 def _variant_mention(name: str) -> re.Pattern:
     word = re.escape(name)
-    return re.compile(rf"\b(?:for|of|the|our)\s+(?:the\s+)?{word}\s+models?\b|\b{word}\s+models?\s+(?:were|was|is|are)\b"
-                      rf"|^{word}\s*:", re.I)
+    return re.compile(
+        rf"\b(?:for|of|the|our)\s+(?:the\s+)?{word}\s+models?\b|\b{word}\s+models?\s+(?:were|was|is|are)\b"
+        rf"|^{word}\s*:",
+        re.I,
+    )
 
 
 def choose(cands: list[Candidate]) -> tuple[dict[str, Candidate], list[str]]:
@@ -658,11 +783,18 @@ def choose(cands: list[Candidate]) -> tuple[dict[str, Candidate], list[str]]:
         cs.sort(key=lambda c: (c.penalty, c.rank, c.index))
         best = cs[0]
         chosen[key] = best
-        others = sorted({_fmt(c.value) + f" (p. {c.page})" for c in cs[1:] if c.value != best.value and c.penalty == 0
-                         and c.rank <= best.rank})
+        others = sorted(
+            {
+                _fmt(c.value) + f" (p. {c.page})"
+                for c in cs[1:]
+                if c.value != best.value and c.penalty == 0 and c.rank <= best.rank
+            }
+        )
         if others:
-            warnings.append(f"{key}: kept {_fmt(best.value)} (p. {best.page}); the paper also states "
-                            + ", ".join(others[:3]))
+            warnings.append(
+                f"{key}: kept {_fmt(best.value)} (p. {best.page}); the paper also states "
+                + ", ".join(others[:3])
+            )
     return chosen, warnings
 
 

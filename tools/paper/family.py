@@ -17,35 +17,58 @@ from mlintern.tools.paper.extract import make_quote, sentences
 
 # a multilayer perceptron as the model itself: named ("multilayer perceptron (MLP)", but not "MLP-Mixer") or
 # described ("a fully connected feed-forward network with two hidden layers")
-MLP_CUE = (r"\bmulti-?layer perceptrons?\b|\bMLPs?\b(?!-)|(?:fully[- ]connected|feed-?forward)\b[^.]{0,40}?"
-           r"\b(?:network|net|model)s?\b[^.]{0,30}?\bwith (?:one|two|three|four|five|six|a single|several|\d+) "
-           r"(?:fully[- ]connected )?hidden layers?")
+MLP_CUE = (
+    r"\bmulti-?layer perceptrons?\b|\bMLPs?\b(?!-)|(?:fully[- ]connected|feed-?forward)\b[^.]{0,40}?"
+    r"\b(?:network|net|model)s?\b[^.]{0,30}?\bwith (?:one|two|three|four|five|six|a single|several|\d+) "
+    r"(?:fully[- ]connected )?hidden layers?"
+)
 FAMILY_CUES: list[tuple[str, str]] = [
     ("vit", r"vision transformers? \(ViT\)|\bViT\b"),
     ("swin", r"\bSwin Transformer"),
     ("convnext", r"\bConvNeXts?\b"),
-    ("mlp_mixer", r"\bMLP-Mixer\b|\b(?:based|built)\s+(?:\w+\s+)?(?:up)?on\s+(?:multi-?layer perceptrons|MLPs)\b|"
-     r"\b(?:all|pure)-?MLP\b|\btoken-mixing\b"),
-    ("transformer_decoder", r"decoder-only|\bGPT\b|autoregressive|left-to-right|(?<!masked )language model(?:s|ing)?\b"),
+    (
+        "mlp_mixer",
+        r"\bMLP-Mixer\b|\b(?:based|built)\s+(?:\w+\s+)?(?:up)?on\s+(?:multi-?layer perceptrons|MLPs)\b|"
+        r"\b(?:all|pure)-?MLP\b|\btoken-mixing\b",
+    ),
+    (
+        "transformer_decoder",
+        r"decoder-only|\bGPT\b|autoregressive|left-to-right|(?<!masked )language model(?:s|ing)?\b",
+    ),
     ("transformer_decoder", r"Transformer decoder"),  # not when the sentence also names an encoder (_UNLESS)
-    ("transformer_encoder", r"\b(?:Ro|De)?BERT(?:a)?\b|bidirectional encoder|encoder-only|masked language model"),
-    ("transformer_seq2seq", r"\bTransformer\b[^.]{0,80}(?:encoder|decoder\b|translation)|(?:encoder|decoder|translation)"
-     r"[^.]{0,80}\bTransformer\b|sequence transduction"),
-    ("transformer_seq2seq", r"encoder-decoder Transformer|Transformer encoder-decoder|sequence-to-sequence Transformer"),
+    (
+        "transformer_encoder",
+        r"\b(?:Ro|De)?BERT(?:a)?\b|bidirectional encoder|encoder-only|masked language model",
+    ),
+    (
+        "transformer_seq2seq",
+        r"\bTransformer\b[^.]{0,80}(?:encoder|decoder\b|translation)|(?:encoder|decoder|translation)"
+        r"[^.]{0,80}\bTransformer\b|sequence transduction",
+    ),
+    (
+        "transformer_seq2seq",
+        r"encoder-decoder Transformer|Transformer encoder-decoder|sequence-to-sequence Transformer",
+    ),
     ("resnet", r"residual learning|residual networks?|\bResNets?\b"),
     ("densenet", r"\bDenseNets?\b|dense convolutional network"),
     ("mobilenet", r"\bMobileNet(?:V\d)?\b"),
     ("efficientnet", r"\bEfficientNets?\b"),
     ("googlenet", r"\bInception\b|\bGoogLeNet\b"),
-    ("vgg", r"\bVGG(?:Net|-?\d+)?\b|very deep convolutional networks|very small \(3\s?×\s?3\) convolution filters"),
+    (
+        "vgg",
+        r"\bVGG(?:Net|-?\d+)?\b|very deep convolutional networks|very small \(3\s?×\s?3\) convolution filters",
+    ),
     ("unet", r"\bU-Net\b"),
     ("yolo", r"\bYOLO\b"),
     ("gan", r"generative adversarial|adversarial (?:nets|networks|process)"),
     ("vae", r"variational auto-?encoder"),
     ("word2vec", r"\bword2vec\b|skip-gram|continuous bag-of-words"),
     ("lenet", r"\bLeNet(?:-\d)?\b"),
-    ("rnn_seq2seq", r"(?:LSTM|recurrent neural network|RNN)s?[^.]{0,120}(?:encoder|decode|sequence to sequence|"
-     r"sequence-to-sequence|target sequence)"),
+    (
+        "rnn_seq2seq",
+        r"(?:LSTM|recurrent neural network|RNN)s?[^.]{0,120}(?:encoder|decode|sequence to sequence|"
+        r"sequence-to-sequence|target sequence)",
+    ),
     ("alexnet", r"(?:large|deep) convolutional neural network"),
     ("mlp", MLP_CUE),
 ]
@@ -53,25 +76,38 @@ _CUES = [(fam, re.compile(rx, re.I)) for fam, rx in FAMILY_CUES]
 # a Transformer decoder next to an encoder is one half of an encoder-decoder, not a decoder-only model
 # and an MLP that is one part of a larger model (a Transformer's MLP block, ViT's MLP head, a GAN's MLP
 # generator, the MLP inside an attention or convolutional network) is not the paper's architecture
-_UNLESS = {r"Transformer decoder": re.compile(r"\bencoder", re.I),
-           MLP_CUE: re.compile(r"\bMLPs? (?:head|block|layer|module|sub-?layer|size|width|ratio|dim\w*|projection)s?\b|"
-                               r"\bhead\b|Mixer|attention|Transformer|position-wise|convolution|encoder|decoder|"
-                               r"generator|discriminat|adversarial", re.I)}
+_UNLESS = {
+    r"Transformer decoder": re.compile(r"\bencoder", re.I),
+    MLP_CUE: re.compile(
+        r"\bMLPs? (?:head|block|layer|module|sub-?layer|size|width|ratio|dim\w*|projection)s?\b|"
+        r"\bhead\b|Mixer|attention|Transformer|position-wise|convolution|encoder|decoder|"
+        r"generator|discriminat|adversarial",
+        re.I,
+    ),
+}
 # cues that name the architecture's structure outright count double: "an encoder-decoder Transformer" says more
 # than a passing "language model" (which an encoder-decoder's decoder also is)
-_EXPLICIT = re.compile(r"decoder-only|encoder-only|encoder-decoder Transformer|Transformer encoder-decoder|"
-                       r"sequence-to-sequence Transformer", re.I)
+_EXPLICIT = re.compile(
+    r"decoder-only|encoder-only|encoder-decoder Transformer|Transformer encoder-decoder|"
+    r"sequence-to-sequence Transformer",
+    re.I,
+)
 _OWN = re.compile(r"\b(?:we|our|this paper|this work)\b", re.I)
 # the abstract's proposal sentence ("We present X, an architecture built upon ...") names the paper's own
 # architecture; a family named there (before any comparison: "... faster than ResNet-50") is the paper's
-_PROPOSE = re.compile(r"\b(?:we|this paper|this work)\s+(?:\w+\s+)?(?:propose|present|introduce|describe|develop)s?\b",
-                      re.I)
-_COMPARISON = re.compile(r"\b(?:than|compared|outperform\w*|as well as|on par|similar to|unlike|instead of|"
-                         r"rather than|with the efficient)\b", re.I)
+_PROPOSE = re.compile(
+    r"\b(?:we|this paper|this work)\s+(?:\w+\s+)?(?:propose|present|introduce|describe|develop)s?\b", re.I
+)
+_COMPARISON = re.compile(
+    r"\b(?:than|compared|outperform\w*|as well as|on par|similar to|unlike|instead of|"
+    r"rather than|with the efficient)\b",
+    re.I,
+)
 # a recurrent or linear-attention sequence model is none of the canonical families: named in the proposal
 # sentence, it makes the family `other` (a language model that is not a Transformer)
-_RECURRENT = re.compile(r"\bRNNs\b|\brecurrent neural networks\b|\blinear attention\b|\bstate[- ]space models?\b",
-                        re.I)
+_RECURRENT = re.compile(
+    r"\bRNNs\b|\brecurrent neural networks\b|\blinear attention\b|\bstate[- ]space models?\b", re.I
+)
 MIN_SCORE = 4.0  # a couple of passing mentions (related work) do not make a family
 
 
@@ -124,7 +160,7 @@ def _proposed(document: Document, front) -> str | None:
         if not m:
             continue
         cut = _COMPARISON.search(s.text, m.end())
-        own = s.text[:cut.start()] if cut else s.text
+        own = s.text[: cut.start()] if cut else s.text
         fams = {fam for fam, rx in _CUES if rx.search(own)}
         if "mlp_mixer" in fams:  # an all-MLP vision model is the more specific reading of "MLP"
             fams.discard("mlp")
@@ -169,5 +205,7 @@ def family_warning(document: Document, family: str) -> str | None:
     score = scores.get(other, 0.0)
     if score < MIN_SCORE or score < scores[family] / 4:
         return None
-    return (f"family: the paper also uses {other} models (evidence {score:.0f} against {scores[family]:.0f} for "
-            f"{family}); {family} is the main one, not the only one.")
+    return (
+        f"family: the paper also uses {other} models (evidence {score:.0f} against {scores[family]:.0f} for "
+        f"{family}); {family} is the main one, not the only one."
+    )

@@ -22,18 +22,39 @@ from mlintern.tools.paper.text import NUMBER, as_json_number, parse_number
 from mlintern.tools.paper.vocab import label_key
 
 # symbols a tuple may use for a key, as papers write them in "K=V" items
-_SYMBOL_KEYS = {"l": "num_layers", "n": "num_layers", "b": "num_layers", "d": "d_model", "c": "d_model",
-                "h": "num_heads", "a": "num_heads", "k": "growth_rate"}
-_BOUNDS = {"num_layers": (1, 1000), "d_model": (8, 100000), "d_ff": (8, 1e6), "num_heads": (1, 512),
-           "d_head": (4, 4096), "growth_rate": (1, 512), "patch_size": (1, 64), "num_params": (1e4, 1e13),
-           "width_multiplier": (0.05, 8), "image_size": (8, 4096), "num_encoder_layers": (1, 200),
-           "num_decoder_layers": (1, 200)}
+_SYMBOL_KEYS = {
+    "l": "num_layers",
+    "n": "num_layers",
+    "b": "num_layers",
+    "d": "d_model",
+    "c": "d_model",
+    "h": "num_heads",
+    "a": "num_heads",
+    "k": "growth_rate",
+}
+_BOUNDS = {
+    "num_layers": (1, 1000),
+    "d_model": (8, 100000),
+    "d_ff": (8, 1e6),
+    "num_heads": (1, 512),
+    "d_head": (4, 4096),
+    "growth_rate": (1, 512),
+    "patch_size": (1, 64),
+    "num_params": (1e4, 1e13),
+    "width_multiplier": (0.05, 8),
+    "image_size": (8, 4096),
+    "num_encoder_layers": (1, 200),
+    "num_decoder_layers": (1, 200),
+}
 _TUPLE_VALUES = r"\(\s*\d+(?:\s*,\s*\d+){1,7}\s*\)"
 _ITEM_KV = re.compile(rf"^(?P<k>[A-Za-zα-ω][\w ]{{0,30}}?)\s*[=:]\s*(?P<v>{_TUPLE_VALUES}|{NUMBER})$")
 _ITEM_VK = re.compile(rf"^(?P<v>{NUMBER})[- ]?(?P<k>[A-Za-z][\w -]{{0,30}})$")
 _ITEM_KV_WORDS = re.compile(rf"^(?P<k>[A-Za-z][A-Za-z -]{{2,30}}?)\s+(?:of\s+)?(?P<v>{NUMBER})$")
 NAME = r"(?<![\w.])(?P<name>\d+(?:\.\d+)?\s?[MB]\b|[A-Z][\w.]*(?:[- ][\w.]+)?(?:-[\w.]+)?)"
-_TUPLE = re.compile(NAME + r"(?:\s+(?:models?|networks?|versions?|variants?))?\s*[({](?P<items>[^(){}]*(?:\([^()]*\)[^(){}]*)*)[)}]")
+_TUPLE = re.compile(
+    NAME
+    + r"(?:\s+(?:models?|networks?|versions?|variants?))?\s*[({](?P<items>[^(){}]*(?:\([^()]*\)[^(){}]*)*)[)}]"
+)
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s?([MB])$")
 # words that name a dimension in "1024-d", "1024-dim"
 _DIM_WORDS = re.compile(r"^(?:d|dim|dims|dimensional|dimensions?|wide|width|channels)$", re.I)
@@ -111,10 +132,12 @@ def tuple_statements(sentence: str) -> list[tuple[str, dict[str, object], int, i
     """``[(name, facts, start, end)]`` for each configuration tuple or definition line in a sentence."""
     out = []
     # definition lines, several of them when a bulleted list was read as one sentence
-    heads = list(re.finditer(r"(?:^|[•◦·∙]\s*|(?<=[).;]\s))" + NAME + r"\s*:\s*(?=[A-Za-zα-ω]\s*=)", sentence))
+    heads = list(
+        re.finditer(r"(?:^|[•◦·∙]\s*|(?<=[).;]\s))" + NAME + r"\s*:\s*(?=[A-Za-zα-ω]\s*=)", sentence)
+    )
     for i, h in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(sentence)
-        body = sentence[h.end():end].rstrip(" •◦·∙.;")
+        body = sentence[h.end() : end].rstrip(" •◦·∙.;")
         facts = read_items(body)
         if len(facts) >= 2:
             out.append((h.group("name"), facts, h.start("name"), h.end() + len(body)))
@@ -133,30 +156,32 @@ def tuple_statements(sentence: str) -> list[tuple[str, dict[str, object], int, i
     return out
 
 
-_VALUES_LIST = re.compile(rf"(?P<values>{NUMBER}(?:\s*(?:,|,?\s+and)\s+{NUMBER})+)\s*(?P<unit>[A-Za-z][\w -]{{0,25}}?)?"
-                          r",?\s+respectively")
+_VALUES_LIST = re.compile(
+    rf"(?P<values>{NUMBER}(?:\s*(?:,|,?\s+and)\s+{NUMBER})+)\s*(?P<unit>[A-Za-z][\w -]{{0,25}}?)?"
+    r",?\s+respectively"
+)
 
 
 def respectively_over(sentence: str, names: list[str]) -> tuple[list[str], str, list] | None:
-    """"Net-S and Net-L have 20M and 80M parameters, respectively" -> (["Net-S", "Net-L"], "num_params",
+    """ "Net-S and Net-L have 20M and 80M parameters, respectively" -> (["Net-S", "Net-L"], "num_params",
     [2e7, 8e7]) when every listed name is one of ``names`` (the paper's variants) and the counts agree."""
     m = _VALUES_LIST.search(sentence)
     if not m:
         return None
-    head = sentence[:m.start()]
+    head = sentence[: m.start()]
     unit = (m.group("unit") or "").strip()
     scale = re.match(r"^(?:([MBK])\b|(million|billion|thousand)\b)\s*", unit)
     if scale:  # "110 and 340 M parameters", "1 and 3 billion parameters"
-        unit = unit[scale.end():]
+        unit = unit[scale.end() :]
         scale_word = (scale.group(1) or scale.group(2)[0]).upper()
     else:
         scale_word = ""
     key = label_key(unit, allow_symbols=False) if unit else None
     if key is None:  # the key named before the values: "... the hidden sizes are 512 and 1024, respectively"
         for n in range(4, 0, -1):
-            words = re.findall(r"[A-Za-z]+", head)[-n - 2:]
+            words = re.findall(r"[A-Za-z]+", head)[-n - 2 :]
             for i in range(len(words) - n + 1):
-                key = key or label_key(" ".join(words[i:i + n]), allow_symbols=False)
+                key = key or label_key(" ".join(words[i : i + n]), allow_symbols=False)
     if key is None:
         return None
     raw = re.split(r"\s*(?:,|,?\s+and)\s+", m.group("values"))
@@ -171,7 +196,12 @@ def respectively_over(sentence: str, names: list[str]) -> tuple[list[str], str, 
             if hit and hit not in found:
                 found.append(hit)
                 break
-    if len(found) != len(values) or len(found) < 2 or None in values or not all(_in_bounds(key, v) for v in values):
+    if (
+        len(found) != len(values)
+        or len(found) < 2
+        or None in values
+        or not all(_in_bounds(key, v) for v in values)
+    ):
         return None
     return found, key, values
 
@@ -180,7 +210,9 @@ _NAMED_COUNT = re.compile(r"\b(?P<name>[A-Z][\w-]*)\s*\((?P<v>\d+(?:\.\d+)?\s?[M
 
 
 def named_counts(sentence: str) -> list[tuple[str, object, int, int]]:
-    """"Atto (3.7M), Femto (5.2M), and Pico (9.1M)": a list of at least two named models with their sizes."""
-    found = [(m.group("name"), _value(m.group("v")), m.start(), m.end()) for m in _NAMED_COUNT.finditer(sentence)]
+    """ "Atto (3.7M), Femto (5.2M), and Pico (9.1M)": a list of at least two named models with their sizes."""
+    found = [
+        (m.group("name"), _value(m.group("v")), m.start(), m.end()) for m in _NAMED_COUNT.finditer(sentence)
+    ]
     found = [f for f in found if f[1] is not None and _in_bounds("num_params", f[1])]
     return found if len(found) >= 2 else []

@@ -51,9 +51,11 @@ def _markdown_for(ctx, paper: str) -> tuple[str, Path]:
         from mlintern.tools.paper.parse import parse_paper_tool
 
         if not paper.lower().endswith(".pdf") and not Path(paper).suffix:
-            raise ToolError(f"No paper {paper!r} in this workspace.",
-                            hint="Pass a paper id printed by parse-paper (see workspace-status), or a PDF path.",
-                            code="not_found")
+            raise ToolError(
+                f"No paper {paper!r} in this workspace.",
+                hint="Pass a paper id printed by parse-paper (see workspace-status), or a PDF path.",
+                code="not_found",
+            )
         paper = parse_paper_tool(ctx, paper=paper)["paper_id"]
     return paper, markdown_path(ws, paper)
 
@@ -65,38 +67,58 @@ def markdown_path(ws, paper_id: str) -> Path:
     if not path.is_file():
         pdf = folder / PAPER_PDF
         if not pdf.is_file():
-            raise ToolError(f"Paper {paper_id} has neither a markdown view nor its PDF in the workspace.",
-                            hint="Run parse-paper on the PDF again.", code="not_found")
+            raise ToolError(
+                f"Paper {paper_id} has neither a markdown view nor its PDF in the workspace.",
+                hint="Run parse-paper on the PDF again.",
+                code="not_found",
+            )
         from mlintern.tools.paper.document import read_pdf
 
         path.write_text(to_markdown(read_pdf(pdf)), encoding="utf-8")
     return path
 
 
-def paper_markdown_tool(ctx, paper: str, section: str | None = None, offset: int = 0, max_chars: int = 20000) -> dict:
+def paper_markdown_tool(
+    ctx, paper: str, section: str | None = None, offset: int = 0, max_chars: int = 20000
+) -> dict:
     paper_id, path = _markdown_for(ctx, paper)
     text = path.read_text(encoding="utf-8")
     sections = markdown_sections(text)
     start, end = offset, len(text)
     if section:
         wanted = section.strip().lower()
-        hit = next((i for i, s in enumerate(sections) if s["title"].lower().startswith(wanted + " ")
-                    or s["title"].lower() == wanted), None)
+        hit = next(
+            (
+                i
+                for i, s in enumerate(sections)
+                if s["title"].lower().startswith(wanted + " ") or s["title"].lower() == wanted
+            ),
+            None,
+        )
         if hit is None:
             hit = next((i for i, s in enumerate(sections) if wanted in s["title"].lower()), None)
         if hit is None:
             names = "; ".join(s["title"] for s in sections[:40])
-            raise ToolError(f"No section {section!r} in paper {paper_id}.", hint=f"Sections: {names}.",
-                            code="not_found")
+            raise ToolError(
+                f"No section {section!r} in paper {paper_id}.", hint=f"Sections: {names}.", code="not_found"
+            )
         start = sections[hit]["offset"] + offset
         end = sections[hit + 1]["offset"] if hit + 1 < len(sections) else len(text)
-    chunk = text[start:min(end, start + max_chars)]
+    chunk = text[start : min(end, start + max_chars)]
     next_offset = None
     if start + len(chunk) < end:
-        next_offset = (offset + len(chunk))
+        next_offset = offset + len(chunk)
     listing = [{"title": s["title"], "page": s["page"]} for s in sections]
-    summary = (f"paper {paper_id}: {len(chunk)} of {end - start} characters"
-               + (f" of section {section!r}" if section else "")
-               + (f"; continue with offset={next_offset}" if next_offset is not None else ""))
-    return {"paper_id": paper_id, "markdown_path": str(path), "sections": listing, "text": chunk,
-            "next_offset": next_offset, "summary": summary}
+    summary = (
+        f"paper {paper_id}: {len(chunk)} of {end - start} characters"
+        + (f" of section {section!r}" if section else "")
+        + (f"; continue with offset={next_offset}" if next_offset is not None else "")
+    )
+    return {
+        "paper_id": paper_id,
+        "markdown_path": str(path),
+        "sections": listing,
+        "text": chunk,
+        "next_offset": next_offset,
+        "summary": summary,
+    }

@@ -50,15 +50,20 @@ def resolve_paper(ctx, paper: str) -> tuple[str, Path, str]:
         return "pdf", fetch_arxiv(ident, ctx.workspace.subdir(PAPERS_DIR)), f"arXiv:{ident}"
     path = ctx.workspace.path(paper)
     if not path.exists():
-        raise ToolError(f"{paper!r} does not exist (looked at {path}).",
-                        hint="Pass a PDF path, an arXiv id such as 1706.03762, or a folder/tarball of LaTeX sources.",
-                        code="not_found")
+        raise ToolError(
+            f"{paper!r} does not exist (looked at {path}).",
+            hint="Pass a PDF path, an arXiv id such as 1706.03762, or a folder/tarball of LaTeX sources.",
+            code="not_found",
+        )
     if path.is_dir() or path.name.endswith((".tar.gz", ".tgz", ".tar")):
         return "latex", path, str(paper)
     if path.stat().st_size > MAX_PDF_BYTES:
-        raise ToolError(f"{path.name} is {path.stat().st_size // 2**20} MB; parse-paper reads PDFs up to "
-                        f"{MAX_PDF_BYTES // 2**20} MB.", hint="Pass the paper without its supplementary material.",
-                        code="too_large")
+        raise ToolError(
+            f"{path.name} is {path.stat().st_size // 2**20} MB; parse-paper reads PDFs up to "
+            f"{MAX_PDF_BYTES // 2**20} MB.",
+            hint="Pass the paper without its supplementary material.",
+            code="too_large",
+        )
     return "pdf", path, str(paper)
 
 
@@ -66,8 +71,10 @@ def read_document(ctx, kind: str, path: Path) -> tuple[Document, str]:
     if kind == "latex":
         text = read_latex(path)
         doc = document_from_texts([text])
-        doc.warnings.append("Read from LaTeX sources, which have no pages: every fact cites page 1 of the "
-                            "concatenated source text, not a PDF page.")
+        doc.warnings.append(
+            "Read from LaTeX sources, which have no pages: every fact cites page 1 of the "
+            "concatenated source text, not a PDF page."
+        )
         return doc, hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def progress(done: int, total: int) -> None:
@@ -86,7 +93,9 @@ def parse_paper_tool(ctx, paper: str, output: str | None = None, refine: bool = 
 
         refine_spec(spec, document, ctx.brain)
     elif refine:
-        spec["warnings"].append("refine was asked for but no brain is configured; the spec is rule-based only.")
+        spec["warnings"].append(
+            "refine was asked for but no brain is configured; the spec is rule-based only."
+        )
     validate_spec(spec)
     paper_dir = ctx.workspace.paper_dir(paper_id, create=True)
     spec_path = paper_dir / SPEC_FILE
@@ -102,9 +111,14 @@ def parse_paper_tool(ctx, paper: str, output: str | None = None, refine: bool = 
         out_path = _output_path(ctx, output)
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(text)
-    ctx.workspace.record_paper(paper_id, source=source, pdf_path=str(paper_dir / PAPER_PDF) if kind == "pdf" else
-                               str(path), spec_path=str(spec_path), title=spec["title"] or None,
-                               family=spec["family"]["value"])
+    ctx.workspace.record_paper(
+        paper_id,
+        source=source,
+        pdf_path=str(paper_dir / PAPER_PDF) if kind == "pdf" else str(path),
+        spec_path=str(spec_path),
+        title=spec["title"] or None,
+        family=spec["family"]["value"],
+    )
     counts = {
         "pages": document.page_count,
         "hyperparameters": len(spec["hyperparameters"]),
@@ -134,10 +148,12 @@ def _output_path(ctx, output: str) -> Path:
 
 
 def _summary(spec: dict, counts: dict, out_path: Path) -> str:
-    lines = [f"{spec['title'] or '(untitled)'} — family {spec['family']['value']}, {counts['pages']} pages",
-             f"{counts['hyperparameters']} cited hyperparameters, {counts['variants']} variants"
-             + (f" (default {spec['default_variant']})" if spec["default_variant"] else "")
-             + f", {counts['missing']} missing: {', '.join(spec['missing']) or 'none'}"]
+    lines = [
+        f"{spec['title'] or '(untitled)'} — family {spec['family']['value']}, {counts['pages']} pages",
+        f"{counts['hyperparameters']} cited hyperparameters, {counts['variants']} variants"
+        + (f" (default {spec['default_variant']})" if spec["default_variant"] else "")
+        + f", {counts['missing']} missing: {', '.join(spec['missing']) or 'none'}",
+    ]
     if spec["warnings"]:
         lines.append(f"{len(spec['warnings'])} warning(s): {spec['warnings'][0]}")
     lines.append(f"spec: {out_path}")

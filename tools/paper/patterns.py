@@ -22,9 +22,11 @@ from mlintern.tools.paper.text import NUMBER
 V = rf"(?P<v>{NUMBER})"
 V2 = rf"(?P<v2>{NUMBER})"
 CITE = r"(?:\s*\[[\d,\s\u2013-]+\])?(?:\s*\([A-Z][^()]{0,50}?\d{4}[a-z]?\))?"
-SET = (r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to|at|as|set to|of value|equal to|"
-       r"initiali[sz]ed (?:at|to)|initially set to|starts? (?:from|at)|starting (?:from|at)|fixed (?:at|to))?\s*"
-       r"(?:a |an |the )?(?:value of\s*|rate of\s*)?")
+SET = (
+    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to|at|as|set to|of value|equal to|"
+    r"initiali[sz]ed (?:at|to)|initially set to|starts? (?:from|at)|starting (?:from|at)|fixed (?:at|to))?\s*"
+    r"(?:a |an |the )?(?:value of\s*|rate of\s*)?"
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,16 @@ class Pattern:
 
 def _p(key, regex, rank=0, value=None, need=None, check=None, group="v", avoid=None) -> Pattern:
     flags = re.IGNORECASE
-    return Pattern(key, re.compile(regex, flags), rank, value, re.compile(need, flags) if need else None, check, group,
-                   re.compile(avoid, flags) if avoid else None)
+    return Pattern(
+        key,
+        re.compile(regex, flags),
+        rank,
+        value,
+        re.compile(need, flags) if need else None,
+        check,
+        group,
+        re.compile(avoid, flags) if avoid else None,
+    )
 
 
 def prob(x: float) -> bool:
@@ -64,9 +74,11 @@ def between(lo: float, hi: float) -> Callable[[float], bool]:
 TRAIN_CONTEXT = r"train|optimi|learn|update|minibatch|mini-batch|batch|use|using|employ|adopt"
 # a step count that is a phase or an interval of the run, not its length: "a linear warmup for 500 steps",
 # "the learning rate is kept constant for 500 steps, then ...", "we evaluate every 500 steps"
-NOT_RUN_LENGTH = (r"warm-?(?:ed |ing )?up|ramp|increas|decay|anneal|constant|fixed|learning rate|\blr\b|freez|frozen|"
-                  r"evaluat|validat|\btest|\blog|checkpoint|sampl|decod|inference|every|each|first|last|per\b|"
-                  r"steps?\W+(?:then|after which|before|followed by)\b")
+NOT_RUN_LENGTH = (
+    r"warm-?(?:ed |ing )?up|ramp|increas|decay|anneal|constant|fixed|learning rate|\blr\b|freez|frozen|"
+    r"evaluat|validat|\btest|\blog|checkpoint|sampl|decod|inference|every|each|first|last|per\b|"
+    r"steps?\W+(?:then|after which|before|followed by)\b"
+)
 # grammar pieces shared by several keys
 BY_FACTOR = r"by (?:a factor of )?\S+"  # "divided by 10", "reduced by a factor of 10"
 EVERY_INTERVAL = r" every \d+"  # "... every 30 epochs"
@@ -83,209 +95,659 @@ PATTERNS: list[Pattern] = [
     _p("optimizer", r"\bAdafactor\b", 1, "adafactor", need=TRAIN_CONTEXT),
     _p("optimizer", r"\bLAMB\b", 1, "lamb", need=TRAIN_CONTEXT),
     _p("optimizer", r"\bLARS\b", 1, "lars", need=TRAIN_CONTEXT),
-    _p("optimizer", r"\bSGD\b|stochastic gradient descent|Nesterov(?:'s)? (?:accelerated gradient|momentum)", 1, "sgd",
-       need=TRAIN_CONTEXT),
+    _p(
+        "optimizer",
+        r"\bSGD\b|stochastic gradient descent|Nesterov(?:'s)? (?:accelerated gradient|momentum)",
+        1,
+        "sgd",
+        need=TRAIN_CONTEXT,
+    ),
     # ------------------------------------------------------------ learning rate
-    _p("learning_rate", r"(?:raise|increase|warm(?:ed)? up)\w* the learning rate from " + NUMBER + r" to " + V, 0,
-       check=between(1e-7, 10)),
-    _p("learning_rate", r"\b(?:learning rate|lr)\b" + CITE + r"(?:\s*\(\s*lr\s*\))?(?:\s*[ηα])?" + SET + V
-       + r"(?!\s*(?:times|x\b|×|%))", 1, check=between(1e-7, 10)),
-    _p("learning_rate", r"(?:initial|base|peak|max(?:imum)?) (?:learning rate|lr)\s*(?:of\s*)?" + V, 1,
-       check=between(1e-7, 10)),
-    _p("learning_rate", r"\bwith " + V + r" for \d+ (?:more )?(?:epochs|iterations|passes|steps), then", 2,
-       check=between(1e-7, 1)),
-    _p("learning_rate", V + r" for the first (?:\w+ )?(?:passes|epochs|iterations)", 2, need=r"learning rate",
-       check=between(1e-7, 1)),
+    _p(
+        "learning_rate",
+        r"(?:raise|increase|warm(?:ed)? up)\w* the learning rate from " + NUMBER + r" to " + V,
+        0,
+        check=between(1e-7, 10),
+    ),
+    _p(
+        "learning_rate",
+        r"\b(?:learning rate|lr)\b"
+        + CITE
+        + r"(?:\s*\(\s*lr\s*\))?(?:\s*[ηα])?"
+        + SET
+        + V
+        + r"(?!\s*(?:times|x\b|×|%))",
+        1,
+        check=between(1e-7, 10),
+    ),
+    _p(
+        "learning_rate",
+        r"(?:initial|base|peak|max(?:imum)?) (?:learning rate|lr)\s*(?:of\s*)?" + V,
+        1,
+        check=between(1e-7, 10),
+    ),
+    _p(
+        "learning_rate",
+        r"\bwith " + V + r" for \d+ (?:more )?(?:epochs|iterations|passes|steps), then",
+        2,
+        check=between(1e-7, 1),
+    ),
+    _p(
+        "learning_rate",
+        V + r" for the first (?:\w+ )?(?:passes|epochs|iterations)",
+        2,
+        need=r"learning rate",
+        check=between(1e-7, 1),
+    ),
     # --------------------------------------------------------------- schedule
-    _p("lr_schedule", r"inverse square root|inverse[- ]sqrt|rsqrt", 0, "inverse_sqrt",
-       need=r"learning rate|\blr\b|schedul|warm-?up|step"),  # not the inverse square root of a covariance
-    _p("lr_schedule", r"cosine (?:learning rate )?(?:schedule|decay|annealing|decaying)|cosine learning rate|"
-       r"(?:anneal|decay)(?:ed|s)? (?:\S+ ){0,5}?(?:using|with|following|by|via) (?:a |the )?cosine\b|cosine schedule", 0, "cosine"),
+    _p(
+        "lr_schedule",
+        r"inverse square root|inverse[- ]sqrt|rsqrt",
+        0,
+        "inverse_sqrt",
+        need=r"learning rate|\blr\b|schedul|warm-?up|step",
+    ),  # not the inverse square root of a covariance
+    _p(
+        "lr_schedule",
+        r"cosine (?:learning rate )?(?:schedule|decay|annealing|decaying)|cosine learning rate|"
+        r"(?:anneal|decay)(?:ed|s)? (?:\S+ ){0,5}?(?:using|with|following|by|via) (?:a |the )?cosine\b|cosine schedule",
+        0,
+        "cosine",
+    ),
     # a flattened hyperparameter table row: its label, then the first column's value ("LR decay schedule Cosine")
     _p("lr_schedule", r"(?:\bLR|learning rate) (?:decay )?schedul\w*\s*:?\s*cosine\b", 0, "cosine"),
-    _p("lr_schedule", r"when the (?:validation )?(?:error|loss|accuracy)(?: rate)? (?:plateaus|stopped improving|"
-       r"stops improving|stopped decreasing|stops decreasing)", 0, "plateau"),
-    _p("lr_schedule", r"(?:divided|divide it|divide the learning rate|lowered|reduced|decreased|dropped|multiplied)"
-       r"(?: it)? by (?:a factor of )?\S+(?: times)? at (?:epochs?|iterations?|steps?|\d)", 0, "step"),
-    _p("lr_schedule", r"(?:decay\w*|divided|multiplied|reduced|dropped|lowered) " + BY_FACTOR + EVERY_INTERVAL + r" "
-       r"(?:epochs|iterations|steps)", 0, "step"),
-    _p("lr_schedule", r"halv\w+ the learning rate every|learning rate (?:is |was )?(?:halved|divided by \S+) every", 0,
-       "step"),
+    _p(
+        "lr_schedule",
+        r"when the (?:validation )?(?:error|loss|accuracy)(?: rate)? (?:plateaus|stopped improving|"
+        r"stops improving|stopped decreasing|stops decreasing)",
+        0,
+        "plateau",
+    ),
+    _p(
+        "lr_schedule",
+        r"(?:divided|divide it|divide the learning rate|lowered|reduced|decreased|dropped|multiplied)"
+        r"(?: it)? by (?:a factor of )?\S+(?: times)? at (?:epochs?|iterations?|steps?|\d)",
+        0,
+        "step",
+    ),
+    _p(
+        "lr_schedule",
+        r"(?:decay\w*|divided|multiplied|reduced|dropped|lowered) " + BY_FACTOR + EVERY_INTERVAL + r" "
+        r"(?:epochs|iterations|steps)",
+        0,
+        "step",
+    ),
+    _p(
+        "lr_schedule",
+        r"halv\w+ the learning rate every|learning rate (?:is |was )?(?:halved|divided by \S+) every",
+        0,
+        "step",
+    ),
     _p("lr_schedule", r"for \d+ epochs, then " + NUMBER + r" for", 0, "step"),
-    _p("lr_schedule", NUMBER + r" for the first (?:\w+ )?(?:passes|epochs); " + NUMBER + r" for the next", 0, "step",
-       need=r"learning rate"),
-    _p("lr_schedule", r"decay(?: rate| factor)? (?:of )?" + NUMBER + r" (?:per|every) epoch|exponential(?:ly)? "
-       r"(?:learning rate )?(?:decay|schedule)", 0, "exponential"),
+    _p(
+        "lr_schedule",
+        NUMBER + r" for the first (?:\w+ )?(?:passes|epochs); " + NUMBER + r" for the next",
+        0,
+        "step",
+        need=r"learning rate",
+    ),
+    _p(
+        "lr_schedule",
+        r"decay(?: rate| factor)? (?:of )?" + NUMBER + r" (?:per|every) epoch|exponential(?:ly)? "
+        r"(?:learning rate )?(?:decay|schedule)",
+        0,
+        "exponential",
+    ),
     # the words between "linear" and "decay" are prose, not the cells of a flattened table ("Linear None Weight decay")
-    _p("lr_schedule", r"linear(?:ly)?\s(?:(?!cosine|exponential|step)(?-i:[a-z][\w-]*)\s){0,4}?decay|decay(?:ed|s)? linearly|"
-       r"linear (?:learning rate )?schedule", 0, "linear"),
+    _p(
+        "lr_schedule",
+        r"linear(?:ly)?\s(?:(?!cosine|exponential|step)(?-i:[a-z][\w-]*)\s){0,4}?decay|decay(?:ed|s)? linearly|"
+        r"linear (?:learning rate )?schedule",
+        0,
+        "linear",
+    ),
     _p("lr_schedule", r"(?:constant|fixed) learning rate", 2, "constant"),
     # ------------------------------------------------------------------ warmup
     _p("warmup_steps", r"warmup_steps\s*=\s*" + V, 0, check=positive_int(10, 1e6)),
-    _p("warmup_steps", r"warm(?:ed|ing)?[- ]?up (?:of|for|over|during) (?:the first )?" + V + r" (?:training )?(?:steps|iterations|updates)", 0,
-       check=positive_int(10, 1e6)),
-    _p("warmup_steps", V + r" (?:linear )?(?:warm-?up|warming-?up)(?: steps| iterations| updates)?\b", 1,
-       check=positive_int(10, 1e6)),
-    _p("warmup_steps", r"(?:over|during|for) the first " + V + r" (?:training )?(?:updates|steps|iterations)", 1,
-       need=r"warm|increas\w* linearly|linearly increas|ramp", check=positive_int(10, 1e6)),
-    _p("warmup_epochs", V + r"[- ]epochs? (?:linear )?(?:learning rate )?warm-?up", 0, check=between(0.1, 100)),
-    _p("warmup_epochs", r"warm-?up (?:of|for|over|during) (?:the first )?" + V + r" epochs", 0, check=between(0.1, 100)),
+    _p(
+        "warmup_steps",
+        r"warm(?:ed|ing)?[- ]?up (?:of|for|over|during) (?:the first )?"
+        + V
+        + r" (?:training )?(?:steps|iterations|updates)",
+        0,
+        check=positive_int(10, 1e6),
+    ),
+    _p(
+        "warmup_steps",
+        V + r" (?:linear )?(?:warm-?up|warming-?up)(?: steps| iterations| updates)?\b",
+        1,
+        check=positive_int(10, 1e6),
+    ),
+    _p(
+        "warmup_steps",
+        r"(?:over|during|for) the first " + V + r" (?:training )?(?:updates|steps|iterations)",
+        1,
+        need=r"warm|increas\w* linearly|linearly increas|ramp",
+        check=positive_int(10, 1e6),
+    ),
+    _p(
+        "warmup_epochs",
+        V + r"[- ]epochs? (?:linear )?(?:learning rate )?warm-?up",
+        0,
+        check=between(0.1, 100),
+    ),
+    _p(
+        "warmup_epochs",
+        r"warm-?up (?:of|for|over|during) (?:the first )?" + V + r" epochs",
+        0,
+        check=between(0.1, 100),
+    ),
     # --------------------------------------------------------------- batches
-    _p("batch_tokens", r"batch size of (?:about |approximately )?" + V + r" tokens", 0, check=between(1000, 1e9)),
-    _p("batch_tokens", r"batch(?:es)? contain\w* [^.;]{0,80}?(?:approximately |about |roughly )?" + V
-       + r" (?:source )?tokens", 1, check=between(1000, 1e9)),
-    _p("batch_size", r"(?:mini-?batch|batch)(?:es)? sizes? (?:of |is |was |= |to |set to |:)?(?:about )?" + V
-       + r"(?!\s*(?:tokens|[kKMB]\b|GPUs?|machines))", 0, check=positive_int(1, 1e6)),
-    _p("warmup_steps", r"warm-?up (?:steps|updates|iterations)\s*(?:of|=|is|to|was|:)?\s*" + V, 0,
-       check=positive_int(10, 1e6)),
-    _p("batch_size", r"(?:mini-?batch|batch)(?:es)? of (?:size )?" + V + r" (?:\w+ ){0,4}?(?:sequences|examples|images|samples"
-       r"|sentences|pairs|randomly)", 1, check=positive_int(1, 1e6)),
+    _p(
+        "batch_tokens",
+        r"batch size of (?:about |approximately )?" + V + r" tokens",
+        0,
+        check=between(1000, 1e9),
+    ),
+    _p(
+        "batch_tokens",
+        r"batch(?:es)? contain\w* [^.;]{0,80}?(?:approximately |about |roughly )?"
+        + V
+        + r" (?:source )?tokens",
+        1,
+        check=between(1000, 1e9),
+    ),
+    _p(
+        "batch_size",
+        r"(?:mini-?batch|batch)(?:es)? sizes? (?:of |is |was |= |to |set to |:)?(?:about )?"
+        + V
+        + r"(?!\s*(?:tokens|[kKMB]\b|GPUs?|machines))",
+        0,
+        check=positive_int(1, 1e6),
+    ),
+    _p(
+        "warmup_steps",
+        r"warm-?up (?:steps|updates|iterations)\s*(?:of|=|is|to|was|:)?\s*" + V,
+        0,
+        check=positive_int(10, 1e6),
+    ),
+    _p(
+        "batch_size",
+        r"(?:mini-?batch|batch)(?:es)? of (?:size )?"
+        + V
+        + r" (?:\w+ ){0,4}?(?:sequences|examples|images|samples"
+        r"|sentences|pairs|randomly)",
+        1,
+        check=positive_int(1, 1e6),
+    ),
     # ------------------------------------------------------------ durations
-    _p("epochs", r"(?:for|total of|about|roughly|approximately|train\w* for)\s+(?:about |roughly |approximately |a total of )?"
-       + V + r"(?:\s*(?:and|or|/)\s*\d+)?\s+(?:training )?epochs", 0, check=between(0.5, 10000)),
-    _p("epochs", V + r"\s+(?:cycles|passes|iterations|sweeps|epochs) (?:through|over) the (?:entire |whole )?"
-       r"(?:training )?(?:set|data|dataset)", 0, check=between(0.5, 10000)),
-    _p("train_steps", r"(?:for|total of|up to|terminate training at|trained for)\s+(?:up to |a total of |about |roughly )?"
-       + V + r"\s+(?:training )?(?:steps|iterations|updates)", 0, need=r"train", check=positive_int(1, 1e9),
-       avoid=NOT_RUN_LENGTH),
-    _p("train_steps", r"\btrain\w*\b[^.;]{0,40}?\b(?:with|over|using|takes|took|lasts|lasted|runs|ran)\s+(?:a total of |about |"
-       r"roughly |only |just )?" + V + r"\s+training (?:steps|iterations|updates)", 1, check=positive_int(1, 1e9),
-       avoid=NOT_RUN_LENGTH),
+    _p(
+        "epochs",
+        r"(?:for|total of|about|roughly|approximately|train\w* for)\s+(?:about |roughly |approximately |a total of )?"
+        + V
+        + r"(?:\s*(?:and|or|/)\s*\d+)?\s+(?:training )?epochs",
+        0,
+        check=between(0.5, 10000),
+    ),
+    _p(
+        "epochs",
+        V + r"\s+(?:cycles|passes|iterations|sweeps|epochs) (?:through|over) the (?:entire |whole )?"
+        r"(?:training )?(?:set|data|dataset)",
+        0,
+        check=between(0.5, 10000),
+    ),
+    _p(
+        "train_steps",
+        r"(?:for|total of|up to|terminate training at|trained for)\s+(?:up to |a total of |about |roughly )?"
+        + V
+        + r"\s+(?:training )?(?:steps|iterations|updates)",
+        0,
+        need=r"train",
+        check=positive_int(1, 1e9),
+        avoid=NOT_RUN_LENGTH,
+    ),
+    _p(
+        "train_steps",
+        r"\btrain\w*\b[^.;]{0,40}?\b(?:with|over|using|takes|took|lasts|lasted|runs|ran)\s+(?:a total of |about |"
+        r"roughly |only |just )?" + V + r"\s+training (?:steps|iterations|updates)",
+        1,
+        check=positive_int(1, 1e9),
+        avoid=NOT_RUN_LENGTH,
+    ),
     # ---------------------------------------------------------- regularisers
-    _p("weight_decay", r"weight[- ]decay" + CITE + r"(?:\s*(?:coefficient|rate|factor))?" + SET + V, 0,
-       check=between(0, 1)),
-    _p("weight_decay", r"L2 (?:regularization|penalty|weight decay|norm penalty)[^.;]{0,60}?(?:of|w\s*=|λ\s*=|=)\s*" + V,
-       1, check=between(0, 1)),
-    _p("weight_decay", r"(?<!rate )(?<!learning )\bdecay of " + V, 2, need=r"momentum", check=between(0, 0.005)),
-    _p("momentum", r"momentum" + CITE + r"(?:\s*(?:term|parameter|coefficient))?" + SET + V, 0, check=between(0, 1)),
-    _p("momentum", r"(?:decay and momentum|momentum and decay) (?:both )?set to " + V, 0, check=between(0, 1)),
+    _p(
+        "weight_decay",
+        r"weight[- ]decay" + CITE + r"(?:\s*(?:coefficient|rate|factor))?" + SET + V,
+        0,
+        check=between(0, 1),
+    ),
+    _p(
+        "weight_decay",
+        r"L2 (?:regularization|penalty|weight decay|norm penalty)[^.;]{0,60}?(?:of|w\s*=|λ\s*=|=)\s*" + V,
+        1,
+        check=between(0, 1),
+    ),
+    _p(
+        "weight_decay",
+        r"(?<!rate )(?<!learning )\bdecay of " + V,
+        2,
+        need=r"momentum",
+        check=between(0, 0.005),
+    ),
+    _p(
+        "momentum",
+        r"momentum" + CITE + r"(?:\s*(?:term|parameter|coefficient))?" + SET + V,
+        0,
+        check=between(0, 1),
+    ),
+    _p(
+        "momentum", r"(?:decay and momentum|momentum and decay) (?:both )?set to " + V, 0, check=between(0, 1)
+    ),
     _p("momentum", r"without momentum|no momentum|momentum of zero", 1, 0.0),
     _p("dropout", r"P_?drop\s*=\s*" + V, 0, check=prob),
-    _p("dropout", r"dropout" + CITE + r"(?:\s*(?:rate|probability|ratio))?(?:\s*(?:of|=|:|is|was|set to))\s*" + V, 0,
-       check=prob),
-    _p("dropout", r"dropouts? (?:layer )?(?:\w+ )?with (?:a )?(?:rate|probability|ratio)\s*(?:of|=)?\s*" + V, 0, check=prob),
+    _p(
+        "dropout",
+        r"dropout" + CITE + r"(?:\s*(?:rate|probability|ratio))?(?:\s*(?:of|=|:|is|was|set to))\s*" + V,
+        0,
+        check=prob,
+    ),
+    _p(
+        "dropout",
+        r"dropouts? (?:layer )?(?:\w+ )?with (?:a )?(?:rate|probability|ratio)\s*(?:of|=)?\s*" + V,
+        0,
+        check=prob,
+    ),
     _p("dropout", r"dropout[^.]{0,160}?with probability " + V, 1, check=prob),
-    _p("dropout", r"(?:do not|don't|did not|does not|we don't) (?:use|apply|employ) dropout|without dropout|no dropout",
-       1, 0.0),
-    _p("attention_dropout", r"attention dropouts?[^.]{0,40}?(?:rate|probability|of)\s*(?:of|=)?\s*" + V, 0, check=prob),
-    _p("label_smoothing", r"label smoothing" + CITE + r"\s*(?:of|=|:|with)?\s*(?:value\s*)?(?:[ϵε]\s?ls\s*=\s*)?" + V,
-       0, check=between(0.001, 0.5)),
+    _p(
+        "dropout",
+        r"(?:do not|don't|did not|does not|we don't) (?:use|apply|employ) dropout|without dropout|no dropout",
+        1,
+        0.0,
+    ),
+    _p(
+        "attention_dropout",
+        r"attention dropouts?[^.]{0,40}?(?:rate|probability|of)\s*(?:of|=)?\s*" + V,
+        0,
+        check=prob,
+    ),
+    _p(
+        "label_smoothing",
+        r"label smoothing" + CITE + r"\s*(?:of|=|:|with)?\s*(?:value\s*)?(?:[ϵε]\s?ls\s*=\s*)?" + V,
+        0,
+        check=between(0.001, 0.5),
+    ),
     _p("label_smoothing", r"[ϵε]\s?ls\s*=\s*" + V, 1, check=between(0.001, 0.5)),
-    _p("stochastic_depth", r"stochastic depth" + CITE + r"(?:\s*(?:rate|probability))?" + SET + V + r"(?!\s*/)", 0,
-       check=prob),
-    _p("grad_clip", r"(?:gradient|grad)s?(?: norm)? clipping" + CITE + r"(?:\s*(?:of|at|to|with|=))?\s*(?:a |the )?"
-       r"(?:max(?:imum)? )?(?:global )?(?:gradient )?(?:norm )?(?:threshold )?(?:of |= )?" + V, 0,
-       check=between(0.01, 1000)),
-    _p("grad_clip", r"clip(?:ped|ping)? (?:the )?(?:global )?(?:gradient|grad)s?(?: norms?)? (?:at|to) (?:a |the )?"
-       r"(?:max(?:imum)? )?(?:global )?(?:norm )?(?:of )?" + V, 0, check=between(0.01, 1000)),
-    _p("grad_clip", r"\bif\s+\S{1,4}\s*>\s*" + V + r",?\s*(?:we\s+)?set\s+\S{1,3}\s*=", 1, need=r".", check=between(0.01, 1000)),
+    _p(
+        "stochastic_depth",
+        r"stochastic depth" + CITE + r"(?:\s*(?:rate|probability))?" + SET + V + r"(?!\s*/)",
+        0,
+        check=prob,
+    ),
+    _p(
+        "grad_clip",
+        r"(?:gradient|grad)s?(?: norm)? clipping" + CITE + r"(?:\s*(?:of|at|to|with|=))?\s*(?:a |the )?"
+        r"(?:max(?:imum)? )?(?:global )?(?:gradient )?(?:norm )?(?:threshold )?(?:of |= )?" + V,
+        0,
+        check=between(0.01, 1000),
+    ),
+    _p(
+        "grad_clip",
+        r"clip(?:ped|ping)? (?:the )?(?:global )?(?:gradient|grad)s?(?: norms?)? (?:at|to) (?:a |the )?"
+        r"(?:max(?:imum)? )?(?:global )?(?:norm )?(?:of )?" + V,
+        0,
+        check=between(0.01, 1000),
+    ),
+    _p(
+        "grad_clip",
+        r"\bif\s+\S{1,4}\s*>\s*" + V + r",?\s*(?:we\s+)?set\s+\S{1,3}\s*=",
+        1,
+        need=r".",
+        check=between(0.01, 1000),
+    ),
     _p("grad_clip", r"max(?:imum)? grad(?:ient)? norm\s*(?:of|=|:|is)?\s*" + V, 0, check=between(0.01, 1000)),
-    _p("grad_clip", r"norm of the gradients?\b[^.;]{0,80}?\bthreshold (?:of )?" + V, 1, check=between(0.01, 1000)),
+    _p(
+        "grad_clip",
+        r"norm of the gradients?\b[^.;]{0,80}?\bthreshold (?:of )?" + V,
+        1,
+        check=between(0.01, 1000),
+    ),
     _p("init_std", r"N\s*\(\s*0\s*,\s*" + V + r"\s*\)", 0, need=r"initiali", check=between(1e-5, 1)),
-    _p("init_std", r"initiali[sz]\w*[^.]{0,120}?(?:standard deviation|std)\s*(?:of\s*|=\s*|σ\s*=\s*)?" + V, 0,
-       check=between(1e-5, 1)),
+    _p(
+        "init_std",
+        r"initiali[sz]\w*[^.]{0,120}?(?:standard deviation|std)\s*(?:of\s*|=\s*|σ\s*=\s*)?" + V,
+        0,
+        check=between(1e-5, 1),
+    ),
     # ----------------------------------------------------------------- Adam
-    _p("adam_beta1", r"(?:β|\bbeta)\s?_?1\s*[=:]?\s*" + V, 0, check=small),  # "β1 = 0.9", or a table's "β1 0.9"
+    _p(
+        "adam_beta1", r"(?:β|\bbeta)\s?_?1\s*[=:]?\s*" + V, 0, check=small
+    ),  # "β1 = 0.9", or a table's "β1 0.9"
     _p("adam_beta2", r"(?:β|\bbeta)\s?_?2\s*[=:]?\s*" + V, 0, check=small),
-    _p("adam_beta1", r"(?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\s*=\s*\(?" + V + r"\s*,\s*" + NUMBER, -1, check=small),
-    _p("adam_beta2", r"(?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\s*=\s*\(?" + NUMBER + r"\s*,\s*" + V, -1, check=small),
-    _p("adam_beta1", r"\((?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\)\s*=\s*\(" + V + r"\s*,\s*" + NUMBER, 0, check=small),
-    _p("adam_beta2", r"\((?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\)\s*=\s*\(" + NUMBER + r"\s*,\s*" + V, 0, check=small),
-    _p("adam_eps", r"(?:ϵ|ε|\bepsilon|\beps)(?![a-z])\s*[=:]?\s*" + V, 0, need=r"adam|β|\bbeta", check=between(1e-12, 1e-3)),
+    _p(
+        "adam_beta1",
+        r"(?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\s*=\s*\(?" + V + r"\s*,\s*" + NUMBER,
+        -1,
+        check=small,
+    ),
+    _p(
+        "adam_beta2",
+        r"(?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\s*=\s*\(?" + NUMBER + r"\s*,\s*" + V,
+        -1,
+        check=small,
+    ),
+    _p(
+        "adam_beta1",
+        r"\((?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\)\s*=\s*\(" + V + r"\s*,\s*" + NUMBER,
+        0,
+        check=small,
+    ),
+    _p(
+        "adam_beta2",
+        r"\((?:β|\bbeta)\s?_?1\s*,\s*(?:β|\bbeta)\s?_?2\)\s*=\s*\(" + NUMBER + r"\s*,\s*" + V,
+        0,
+        check=small,
+    ),
+    _p(
+        "adam_eps",
+        r"(?:ϵ|ε|\bepsilon|\beps)(?![a-z])\s*[=:]?\s*" + V,
+        0,
+        need=r"adam|β|\bbeta",
+        check=between(1e-12, 1e-3),
+    ),
     # ------------------------------------------------------- architecture
     _p("num_encoder_layers", r"\bencoder\b[^.;]{0,30}?\b" + STACK_OF + V, 0, check=positive_int(1, 200)),
     _p("num_decoder_layers", r"\bdecoder\b[^.;]{0,30}?\b" + STACK_OF + V, 0, check=positive_int(1, 200)),
     _p("num_encoder_layers", V + r"[- ]layers? (?:transformer )?encoder\b", 1, check=positive_int(1, 200)),
-    _p("num_decoder_layers", V + r"[- ]layers? (?:transformer )?decoder\b(?!-only)", 1, check=positive_int(1, 200)),
-    _p("num_layers", V + r"[- ]layer (?:decoder-only |encoder-only |deep |causal )(?:transformer|model|network|LSTM)", 0,
-       check=positive_int(1, 1000)),
-    _p("num_layers", r"\b" + MODEL_WORD + r" (?:with|has|contains|comprises|consists of) " + V
-       + r" (?:(?:convolutional|recurrent|hidden|transformer|LSTM|weight|weighted) )?layers", 1,
-       check=positive_int(1, 1000)),
+    _p(
+        "num_decoder_layers",
+        V + r"[- ]layers? (?:transformer )?decoder\b(?!-only)",
+        1,
+        check=positive_int(1, 200),
+    ),
+    _p(
+        "num_layers",
+        V + r"[- ]layer (?:decoder-only |encoder-only |deep |causal )(?:transformer|model|network|LSTM)",
+        0,
+        check=positive_int(1, 1000),
+    ),
+    _p(
+        "num_layers",
+        r"\b"
+        + MODEL_WORD
+        + r" (?:with|has|contains|comprises|consists of) "
+        + V
+        + r" (?:(?:convolutional|recurrent|hidden|transformer|LSTM|weight|weighted) )?layers",
+        1,
+        check=positive_int(1, 1000),
+    ),
     _p("d_model", r"d_?model\s*=\s*" + V, 0, check=positive_int(8, 100000)),
     _p("d_model", V + r"[- ]dimensional (?:hidden )?states", 0, check=positive_int(8, 100000)),
     _p("d_model", V + r" cells (?:at|in) each layer", 0, check=positive_int(8, 100000)),
-    _p("d_model", r"(?:hidden|model|embedding) (?:size|dimension|dimensionality|width)\s*(?:of|=|is)?\s*(?:d\s*=\s*)?" + V,
-       1, check=positive_int(8, 100000)),
-    _p("d_model", r"(?:size of (?:a|the|each) hidden layer|hidden layer size|number of hidden units)(?: [a-z]\W?)?"
-       r" (?:is|of|=)\s*" + V, 1, check=positive_int(8, 100000)),
-    _p("d_model", V + r" hidden units\b", 2, need=r"recurrent|\bRNN|LSTM|GRU|encoder|decoder", check=positive_int(8, 100000)),
-    _p("num_heads", r"\bh\s*=\s*" + V + r" (?:parallel )?(?:attention )?(?:layers|heads)", 0, check=positive_int(1, 512)),
+    _p(
+        "d_model",
+        r"(?:hidden|model|embedding) (?:size|dimension|dimensionality|width)\s*(?:of|=|is)?\s*(?:d\s*=\s*)?"
+        + V,
+        1,
+        check=positive_int(8, 100000),
+    ),
+    _p(
+        "d_model",
+        r"(?:size of (?:a|the|each) hidden layer|hidden layer size|number of hidden units)(?: [a-z]\W?)?"
+        r" (?:is|of|=)\s*" + V,
+        1,
+        check=positive_int(8, 100000),
+    ),
+    _p(
+        "d_model",
+        V + r" hidden units\b",
+        2,
+        need=r"recurrent|\bRNN|LSTM|GRU|encoder|decoder",
+        check=positive_int(8, 100000),
+    ),
+    _p(
+        "num_heads",
+        r"\bh\s*=\s*" + V + r" (?:parallel )?(?:attention )?(?:layers|heads)",
+        0,
+        check=positive_int(1, 512),
+    ),
     _p("num_heads", V + r" (?:parallel )?(?:self-)?attention heads", 0, check=positive_int(1, 512)),
-    _p("num_heads", r"(?:number of (?:attention )?heads|attention heads)\s*(?:of|=|is|to)?\s*(?:h\s*=\s*)?" + V, 1,
-       check=positive_int(1, 512)),
+    _p(
+        "num_heads",
+        r"(?:number of (?:attention )?heads|attention heads)\s*(?:of|=|is|to)?\s*(?:h\s*=\s*)?" + V,
+        1,
+        check=positive_int(1, 512),
+    ),
     _p("d_head", r"d_?k\s*=\s*d_?v\s*=\s*(?:d_?model\s*/\s*h\s*=\s*)?" + V, 0, check=positive_int(4, 4096)),
     _p("d_ff", r"d_?ff\s*=\s*" + V, 0, check=positive_int(8, 1e6)),
     _p("d_ff", V + r"[- ]dimensional inner states", 0, check=positive_int(8, 1e6)),
-    _p("d_ff", r"(?:inner[- ]layer|intermediate|feed-?forward|ffn|mlp) (?:has )?(?:dimension|dimensionality|size|hidden size)"
-       r"(?: of the [\w -]{0,30}?)?\s*(?:of|=|is|was|to)?\s*" + V, 1, check=positive_int(8, 1e6)),
-    _p("vocab_size", r"vocabulary (?:size )?of (?:about |approximately |around )?" + V, 0, check=positive_int(50, 1e7)),
-    _p("vocab_size", V + r"[- ](?:word-?piece|token|word|BPE|subword|sub-word) vocabulary", 0, check=positive_int(50, 1e7)),
+    _p(
+        "d_ff",
+        r"(?:inner[- ]layer|intermediate|feed-?forward|ffn|mlp) (?:has )?(?:dimension|dimensionality|size|hidden size)"
+        r"(?: of the [\w -]{0,30}?)?\s*(?:of|=|is|was|to)?\s*" + V,
+        1,
+        check=positive_int(8, 1e6),
+    ),
+    _p(
+        "vocab_size",
+        r"vocabulary (?:size )?of (?:about |approximately |around )?" + V,
+        0,
+        check=positive_int(50, 1e7),
+    ),
+    _p(
+        "vocab_size",
+        V + r"[- ](?:word-?piece|token|word|BPE|subword|sub-word) vocabulary",
+        0,
+        check=positive_int(50, 1e7),
+    ),
     _p("vocab_size", r"vocab(?:ulary)? size (?:of |= |is )?" + V, 0, check=positive_int(50, 1e7)),
-    _p("vocab_size", r"(?:shortlist|vocabulary|list) of (?:the )?" + V + r" most frequent (?:words|tokens)", 1,
-       check=positive_int(50, 1e7)),
-    _p("context_length", r"(?:sequences|contexts?|windows?) of " + V + r" tokens", 0, check=positive_int(8, 1e7)),
-    _p("context_length", r"(?:context (?:length|window|size)|sequence length|max(?:imum)? (?:sequence )?length)"
-       r"\s*(?:of|=|is|to)?\s*" + V + r"(?! ?%)", 1, check=positive_int(8, 1e7)),
-    _p("image_size", r"(?:to|at) " + V + r"\s?[×x]\s?" + V2 + r"(?!\s?[×x])", 0,
-       need=r"(?:input|training) resolution", check=positive_int(8, 4096)),
-    _p("image_size", V + r"\s?[×x]\s?" + V2 + r"(?:\s?[×x]\s?3)? (?:pixel |RGB |color |colour )?(?:input|image|crop|pixel)s?\b(?! patch)", 1,
-       check=positive_int(8, 4096)),
-    _p("image_size", r"(?:training|input|image) (?:resolution|size) (?:is|of) " + V + r"\b", 1, check=positive_int(8, 4096)),
-    _p("image_size", r"(?:training|input|testing) resolution is " + V + r"\b", 1, check=positive_int(8, 4096)),
+    _p(
+        "vocab_size",
+        r"(?:shortlist|vocabulary|list) of (?:the )?" + V + r" most frequent (?:words|tokens)",
+        1,
+        check=positive_int(50, 1e7),
+    ),
+    _p(
+        "context_length",
+        r"(?:sequences|contexts?|windows?) of " + V + r" tokens",
+        0,
+        check=positive_int(8, 1e7),
+    ),
+    _p(
+        "context_length",
+        r"(?:context (?:length|window|size)|sequence length|max(?:imum)? (?:sequence )?length)"
+        r"\s*(?:of|=|is|to)?\s*" + V + r"(?! ?%)",
+        1,
+        check=positive_int(8, 1e7),
+    ),
+    _p(
+        "image_size",
+        r"(?:to|at) " + V + r"\s?[×x]\s?" + V2 + r"(?!\s?[×x])",
+        0,
+        need=r"(?:input|training) resolution",
+        check=positive_int(8, 4096),
+    ),
+    _p(
+        "image_size",
+        V
+        + r"\s?[×x]\s?"
+        + V2
+        + r"(?:\s?[×x]\s?3)? (?:pixel |RGB |color |colour )?(?:input|image|crop|pixel)s?\b(?! patch)",
+        1,
+        check=positive_int(8, 4096),
+    ),
+    _p(
+        "image_size",
+        r"(?:training|input|image) (?:resolution|size) (?:is|of) " + V + r"\b",
+        1,
+        check=positive_int(8, 4096),
+    ),
+    _p(
+        "image_size", r"(?:training|input|testing) resolution is " + V + r"\b", 1, check=positive_int(8, 4096)
+    ),
     _p("image_size", r"input is an? " + V + r"\s+" + V2 + r" pixel image", 1, check=positive_int(8, 4096)),
     _p("image_size", r"inputs are " + V + r"\s?[×x]\s?" + V2 + r" images", 1, check=positive_int(8, 4096)),
     _p("in_channels", r"\d+\s?[×x]\s?\d+\s?[×x]\s?" + V + r" (?:input )?image", 0, check=positive_int(1, 4)),
     _p("patch_size", r"patch size (?:of |is |= )?" + V + r"\b", 0, check=positive_int(1, 64)),
     _p("patch_size", r"\(" + V + r"\s?[×x]\s?" + V2 + r" non-overlapping conv", 0, check=positive_int(1, 64)),
     _p("kernel_size", r"kernel size (?:of )?" + V + r"\s?[×x]\s?" + V2, 0, check=positive_int(2, 15)),
-    _p("kernel_size", r"(?:mostly|all|always|each|use|have) (?:have |use )?(?:an? )?" + V + r"\s?[×x]\s?" + V2
-       + r" (?:depthwise |separable |convolutional |conv )?(?:filters|kernels|conv\b|convolutions?)", 1,
-       check=positive_int(2, 15)),
-    _p("kernel_size", r"connected to an? " + V + r"\s+" + V2 + r" neighborhood", 1, check=positive_int(2, 15)),
-    _p("num_classes", r"(?:consists? of|into|among|in|of|over|predict) " + V + r" (?:object |image |semantic |different )?"
-       r"(?:classes|categories)", 0, check=positive_int(2, 1e6)),
+    _p(
+        "kernel_size",
+        r"(?:mostly|all|always|each|use|have) (?:have |use )?(?:an? )?"
+        + V
+        + r"\s?[×x]\s?"
+        + V2
+        + r" (?:depthwise |separable |convolutional |conv )?(?:filters|kernels|conv\b|convolutions?)",
+        1,
+        check=positive_int(2, 15),
+    ),
+    _p(
+        "kernel_size", r"connected to an? " + V + r"\s+" + V2 + r" neighborhood", 1, check=positive_int(2, 15)
+    ),
+    _p(
+        "num_classes",
+        r"(?:consists? of|into|among|in|of|over|predict) " + V + r" (?:object |image |semantic |different )?"
+        r"(?:classes|categories)",
+        0,
+        check=positive_int(2, 1e6),
+    ),
     _p("num_classes", V + r"-way softmax", 0, check=positive_int(2, 1e6)),
     _p("num_classes", r"out of " + V + r" possibilities", 0, check=positive_int(2, 1e6)),
     _p("num_classes", r"\bC\s*=\s*" + V, 1, need=r"class", check=positive_int(2, 1e6)),
-    _p("num_params", r"\b(?:our |the )?" + MODEL_WORD + r"(?: in (?:Fig\.|Figure|Table) ?\d+)?(?: \([^()]{0,40}\),?)?"
-       r"(?:,? which)?(?: (?:has|requires|needs) [^.;]{0,50}?(?:FLOPs|MACs|MAdds|multiply-adds|operations) and)? (?:only )?(?:has|have|contains|uses|with|"
-       r"comprises)\s+(?:about |approximately |roughly |only |a total of )?(?:[\d ,]+ connections, but only )?" + V
-       + r"\s*(?:trainable |free |learnable )*(?:free )?parameters", 0, check=between(1000, 1e13)),
-    _p("growth_rate", r"growth rate\b[^.;\d]{0,30}?(?:is|of|=|:)\s*(?:k\s*=\s*)?" + V, 0, check=positive_int(1, 512)),
+    _p(
+        "num_params",
+        r"\b(?:our |the )?" + MODEL_WORD + r"(?: in (?:Fig\.|Figure|Table) ?\d+)?(?: \([^()]{0,40}\),?)?"
+        r"(?:,? which)?(?: (?:has|requires|needs) [^.;]{0,50}?(?:FLOPs|MACs|MAdds|multiply-adds|operations) and)? (?:only )?(?:has|have|contains|uses|with|"
+        r"comprises)\s+(?:about |approximately |roughly |only |a total of )?(?:[\d ,]+ connections, but only )?"
+        + V
+        + r"\s*(?:trainable |free |learnable )*(?:free )?parameters",
+        0,
+        check=between(1000, 1e13),
+    ),
+    _p(
+        "growth_rate",
+        r"growth rate\b[^.;\d]{0,30}?(?:is|of|=|:)\s*(?:k\s*=\s*)?" + V,
+        0,
+        check=positive_int(1, 512),
+    ),
     _p("width_multiplier", r"width multiplier (?:of |= |α\s*=\s*)?" + V, 0, check=between(0.05, 4)),
     # ------------------------------------------------------------ categorical
-    _p("norm", r"(?:substitut\w*|replac\w*) (?:the )?(?:BN|batch ?norm\w*) (?:layers )?(?:with|by) (?:LN|layer ?norm)", 0,
-       "layernorm"),
-    _p("norm", r"\bRMSNorm\b|root mean square layer normali[sz]ation", 1, "rmsnorm", need=TRAIN_CONTEXT + r"|normaliz"),
+    _p(
+        "norm",
+        r"(?:substitut\w*|replac\w*) (?:the )?(?:BN|batch ?norm\w*) (?:layers )?(?:with|by) (?:LN|layer ?norm)",
+        0,
+        "layernorm",
+    ),
+    _p(
+        "norm",
+        r"\bRMSNorm\b|root mean square layer normali[sz]ation",
+        1,
+        "rmsnorm",
+        need=TRAIN_CONTEXT + r"|normaliz",
+    ),
     _p("norm", r"local response normali[sz]ation", 1, "localresponsenorm"),
-    _p("norm", r"followed by layer normali[sz]ation|layer ?norm(?:alization)?\b[^.]{0,30}(?:is|was) (?:used|applied)|"
-       r"(?:use|apply|employ|adopt)\w* layer normali[sz]ation", 1, "layernorm"),
-    _p("norm", r"(?:use|apply|employ|adopt)\w* batch normali[sz]ation|batch normali[sz]ation \(BN\)[^.]{0,40}after|"
-       r"\bBN-ReLU-Conv\b", 1, "batchnorm"),
+    _p(
+        "norm",
+        r"followed by layer normali[sz]ation|layer ?norm(?:alization)?\b[^.]{0,30}(?:is|was) (?:used|applied)|"
+        r"(?:use|apply|employ|adopt)\w* layer normali[sz]ation",
+        1,
+        "layernorm",
+    ),
+    _p(
+        "norm",
+        r"(?:use|apply|employ|adopt)\w* batch normali[sz]ation|batch normali[sz]ation \(BN\)[^.]{0,40}after|"
+        r"\bBN-ReLU-Conv\b",
+        1,
+        "batchnorm",
+    ),
     _p("norm", r"(?:use|apply|employ|adopt)\w* group normali[sz]ation", 1, "groupnorm"),
-    _p("norm_position", r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)|\bpost-(?:norm|LN)\b", 0, "post"),
-    _p("norm_position", r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|\bpre-(?:normali[sz]ation|norm|LN)\b|"
-       r"normali[sz]e (?:the )?(?:input|inputs) (?:of|to) (?:each|every) (?:[\w-]+ )?(?:sub-?layer|block)|\bpre-activation residual (?:blocks|units)", 0, "pre"),
-    _p("activation", r"replace the \w+ non-?linearity (?:by|with) the SwiGLU|\bSwiGLU\b", 0, "swiglu",
-       need=r"activation|non-?linearity|use|replace"),
-    _p("activation", r"Gaussian Error Linear Unit|\bGELU\b", 1, "gelu", need=r"activation|non-?linearity|use|MLP"),
-    _p("activation", r"leaky rectified linear|leaky ReLU", 1, "leaky_relu", need=r"activation|non-?linearity|use"),
-    _p("activation", r"scaled hyperbolic tangent|squashing function is [^.]{0,20}tanh|tanh (?:activation|non-?linearity)", 1,
-       "tanh"),
+    _p(
+        "norm_position",
+        r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)|\bpost-(?:norm|LN)\b",
+        0,
+        "post",
+    ),
+    _p(
+        "norm_position",
+        r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|\bpre-(?:normali[sz]ation|norm|LN)\b|"
+        r"normali[sz]e (?:the )?(?:input|inputs) (?:of|to) (?:each|every) (?:[\w-]+ )?(?:sub-?layer|block)|\bpre-activation residual (?:blocks|units)",
+        0,
+        "pre",
+    ),
+    _p(
+        "activation",
+        r"replace the \w+ non-?linearity (?:by|with) the SwiGLU|\bSwiGLU\b",
+        0,
+        "swiglu",
+        need=r"activation|non-?linearity|use|replace",
+    ),
+    _p(
+        "activation",
+        r"Gaussian Error Linear Unit|\bGELU\b",
+        1,
+        "gelu",
+        need=r"activation|non-?linearity|use|MLP",
+    ),
+    _p(
+        "activation",
+        r"leaky rectified linear|leaky ReLU",
+        1,
+        "leaky_relu",
+        need=r"activation|non-?linearity|use",
+    ),
+    _p(
+        "activation",
+        r"scaled hyperbolic tangent|squashing function is [^.]{0,20}tanh|tanh (?:activation|non-?linearity)",
+        1,
+        "tanh",
+    ),
     _p("activation", r"\bmaxout\b", 2, "maxout", need=r"activation|use"),
-    _p("activation", r"\bReLU6?\b(?! non-?linearity by)|rectified linear (?:unit|activation)|rectifier linear", 2, "relu",
-       need=r"activation|non-?linearity|\buse|BN-ReLU|applied to the output"),
+    _p(
+        "activation",
+        r"\bReLU6?\b(?! non-?linearity by)|rectified linear (?:unit|activation)|rectifier linear",
+        2,
+        "relu",
+        need=r"activation|non-?linearity|\buse|BN-ReLU|applied to the output",
+    ),
     _p("activation", r"\bsigmoid non-?linearity", 3, "sigmoid"),
 ]
 
 # Cheap pre-filter: a key's patterns run only on sentences holding one of these (lowercase) words.
 KEY_HINTS: dict[str, tuple[str, ...]] = {
-    "optimizer": ("adam", "sgd", "gradient descent", "rmsprop", "adagrad", "adadelta", "adafactor", "lamb", "lars",
-                  "nesterov", "decoupled"),
+    "optimizer": (
+        "adam",
+        "sgd",
+        "gradient descent",
+        "rmsprop",
+        "adagrad",
+        "adadelta",
+        "adafactor",
+        "lamb",
+        "lars",
+        "nesterov",
+        "decoupled",
+    ),
     "learning_rate": ("learning rate", "lr", "passes", "epochs", "iterations"),
-    "lr_schedule": ("cosine", "inverse", "rsqrt", "plateau", "improv", "divide", "lower", "reduc", "decreas", "drop",
-                    "multipl", "halv", "then", "decay", "exponential", "linear", "constant", "fixed", "passes"),
+    "lr_schedule": (
+        "cosine",
+        "inverse",
+        "rsqrt",
+        "plateau",
+        "improv",
+        "divide",
+        "lower",
+        "reduc",
+        "decreas",
+        "drop",
+        "multipl",
+        "halv",
+        "then",
+        "decay",
+        "exponential",
+        "linear",
+        "constant",
+        "fixed",
+        "passes",
+    ),
     "warmup_steps": ("warm", "first"),
     "warmup_epochs": ("warm",),
     "batch_tokens": ("batch",),
@@ -300,28 +762,48 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "stochastic_depth": ("stochastic depth",),
     "grad_clip": ("clip", "if ", "threshold", "grad norm", "gradient norm"),
     "init_std": ("initiali",),
-    "adam_beta1": ("β", "beta"), "adam_beta2": ("β", "beta"), "adam_eps": ("ϵ", "ε", "eps"),
-    "num_encoder_layers": ("encoder",), "num_decoder_layers": ("decoder",),
+    "adam_beta1": ("β", "beta"),
+    "adam_beta2": ("β", "beta"),
+    "adam_eps": ("ϵ", "ε", "eps"),
+    "num_encoder_layers": ("encoder",),
+    "num_decoder_layers": ("decoder",),
     "num_layers": ("layer",),
     "d_model": ("model", "dimensional", "cells", "hidden", "embedding"),
-    "num_heads": ("head",), "d_head": ("dk", "d_k"),
+    "num_heads": ("head",),
+    "d_head": ("dk", "d_k"),
     "d_ff": ("dff", "d_ff", "inner", "feed", "ffn", "mlp"),
     "vocab_size": ("vocab", "most frequent"),
     "context_length": ("token", "context", "sequence", "length", "window"),
-    "image_size": ("×", "x", "pixel", "resolution"), "in_channels": ("×", "x"),
+    "image_size": ("×", "x", "pixel", "resolution"),
+    "in_channels": ("×", "x"),
     "patch_size": ("patch", "non-overlapping"),
     "kernel_size": ("kernel", "×", "neighborhood"),
     "num_classes": ("class", "categor", "way", "possibilit"),
     "num_params": ("parameters",),
-    "growth_rate": ("growth",), "width_multiplier": ("width multiplier",),
+    "growth_rate": ("growth",),
+    "width_multiplier": ("width multiplier",),
     "norm": ("norm", "bn"),
     "norm_position": ("norm", "ln", "sublayer", "sub-layer", "pre-activation"),
-    "activation": ("relu", "gelu", "swiglu", "leaky", "tanh", "tangent", "maxout", "rectif", "sigmoid", "gaussian error"),
+    "activation": (
+        "relu",
+        "gelu",
+        "swiglu",
+        "leaky",
+        "tanh",
+        "tangent",
+        "maxout",
+        "rectif",
+        "sigmoid",
+        "gaussian error",
+    ),
 }
 
 # Phrases that put a sentence outside the main configuration.
 FINETUNE_RE = re.compile(r"fine-?tun|finetun|transfer(?:red)? to|downstream task", re.I)
-ABLATION_RE = re.compile(r"\bablat|instead of|rather than|we vary|varying|in contrast to|compared (?:to|with)|unlike|"
-                         r"baseline|prior work|previous work|(?:larger|smaller|higher|lower) than the|for example|for instance|"
-                         r"similar [^.]{0,30} as a|(?:they|He et al\.|et al\.) (?:use|used|train)|"
-                         r"\b(?:smallest|largest|biggest|tiniest)\b[^.,;]{0,40}\bmodels?\b", re.I)
+ABLATION_RE = re.compile(
+    r"\bablat|instead of|rather than|we vary|varying|in contrast to|compared (?:to|with)|unlike|"
+    r"baseline|prior work|previous work|(?:larger|smaller|higher|lower) than the|for example|for instance|"
+    r"similar [^.]{0,30} as a|(?:they|He et al\.|et al\.) (?:use|used|train)|"
+    r"\b(?:smallest|largest|biggest|tiniest)\b[^.,;]{0,40}\bmodels?\b",
+    re.I,
+)

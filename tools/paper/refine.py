@@ -23,9 +23,11 @@ CANONICAL = set(
     "warmup_epochs batch_size batch_tokens train_steps epochs weight_decay momentum adam_beta1 adam_beta2 adam_eps "
     "label_smoothing grad_clip init_std stochastic_depth".split()
 )
-SYSTEM = ("You extract training hyperparameters from a research paper. Answer only with a JSON list of objects "
-          "{\"key\", \"value\", \"page\", \"quote\"}, using only the keys asked for. The quote must be copied "
-          "verbatim from that page. Leave out anything the paper does not state; never guess.")
+SYSTEM = (
+    "You extract training hyperparameters from a research paper. Answer only with a JSON list of objects "
+    '{"key", "value", "page", "quote"}, using only the keys asked for. The quote must be copied '
+    "verbatim from that page. Leave out anything the paper does not state; never guess."
+)
 MAX_PROMPT_CHARS = 60000
 
 
@@ -45,8 +47,10 @@ def _prompt(spec: dict, document: Document) -> str:
 def _number_in(quote: str, value) -> bool:
     if not isinstance(value, (int, float)):
         return True
-    return any((x := parse_number(m.group(0))) is not None and abs(x - value) <= 1e-9 + 0.01 * abs(value)
-               for m in NUMBER_RE.finditer(quote))
+    return any(
+        (x := parse_number(m.group(0))) is not None and abs(x - value) <= 1e-9 + 0.01 * abs(value)
+        for m in NUMBER_RE.finditer(quote)
+    )
 
 
 def refine_spec(spec: dict, document: Document, brain) -> int:
@@ -58,7 +62,9 @@ def refine_spec(spec: dict, document: Document, brain) -> int:
         match = re.search(r"\[.*\]", answer, re.S)
         proposals = json.loads(match.group(0)) if match else []
     except Exception as err:  # a brain failing (offline, quota, bad JSON) must not lose the rule-based spec
-        spec["warnings"].append(f"LLM refinement failed ({err.__class__.__name__}: {err}); the spec is rule-based.")
+        spec["warnings"].append(
+            f"LLM refinement failed ({err.__class__.__name__}: {err}); the spec is rule-based."
+        )
         return 0
     added = 0
     hp = spec["hyperparameters"]
@@ -66,18 +72,37 @@ def refine_spec(spec: dict, document: Document, brain) -> int:
         if not isinstance(p, dict):
             continue
         key, value, page, quote = p.get("key"), p.get("value"), p.get("page"), p.get("quote")
-        if key not in CANONICAL or key in hp or not isinstance(value, (int, float, str, list)) or isinstance(value, bool):
+        if (
+            key not in CANONICAL
+            or key in hp
+            or not isinstance(value, (int, float, str, list))
+            or isinstance(value, bool)
+        ):
             continue
         if isinstance(value, (int, float)):
             value = as_json_number(float(value))
-        ok = isinstance(page, int) and isinstance(quote, str) and document.verify(page, quote) and _number_in(quote, value)
+        ok = (
+            isinstance(page, int)
+            and isinstance(quote, str)
+            and document.verify(page, quote)
+            and _number_in(quote, value)
+        )
         if ok:
-            hp[key] = {"value": value, "page": page, "quote": quote, "source": "paper",
-                       "rule": "proposed by the LLM brain; quote verified on the page"}
+            hp[key] = {
+                "value": value,
+                "page": page,
+                "quote": quote,
+                "source": "paper",
+                "rule": "proposed by the LLM brain; quote verified on the page",
+            }
         else:
-            hp[key] = {"value": value, "page": page if isinstance(page, int) and page >= 1 else None,
-                       "quote": quote if isinstance(quote, str) else None, "source": "inferred",
-                       "rule": "proposed by the LLM brain; its quote was not found verbatim on the cited page"}
+            hp[key] = {
+                "value": value,
+                "page": page if isinstance(page, int) and page >= 1 else None,
+                "quote": quote if isinstance(quote, str) else None,
+                "source": "inferred",
+                "rule": "proposed by the LLM brain; its quote was not found verbatim on the cited page",
+            }
         added += 1
     spec["missing"] = [k for k in spec["missing"] if k not in hp]
     return added

@@ -22,7 +22,9 @@ from mlintern.tools.paper.extract import SMALL_DATASETS, make_quote, sentences
 from mlintern.tools.paper.grammar import read_items
 from mlintern.tools.paper.text import as_json_number
 
-_DEPTH = re.compile(r"\b(\d{2,4})-\s?layer\b(?:(?:\s+(?:deep|residual|plain|dense))*\s+(?P<name>[A-Z][\w-]*))?")
+_DEPTH = re.compile(
+    r"\b(\d{2,4})-\s?layer\b(?:(?:\s+(?:deep|residual|plain|dense))*\s+(?P<name>[A-Z][\w-]*))?"
+)
 _COUNT = r"(\d+(?:\.\d+)?)\s?M\b"
 _DATASET_NAME = re.compile(r"\b(?:CIFAR-10{1,2}|CIFAR|SVHN|MNIST)\b")
 
@@ -46,8 +48,10 @@ def dataset_variants(document: Document, settings: dict[str, dict], family: str)
             name = f"{dataset.group(0) if dataset else other.group(1)} {depth}-layer"
             if name in out:
                 continue
-            facts = {"num_layers": {"value": depth, "page": s.page, "quote": layers_quote, "source": "paper"},
-                     "num_params": params}
+            facts = {
+                "num_layers": {"value": depth, "page": s.page, "quote": layers_quote, "source": "paper"},
+                "num_params": params,
+            }
             growth = _growth_rate(document, depth)
             if growth:
                 facts["growth_rate"] = growth
@@ -63,13 +67,23 @@ def _params(document: Document, s, depth: int) -> dict | None:
     if m:
         quote = make_quote(document, s.page, s.text, m.start(), m.end())
         if quote:
-            return {"value": as_json_number(float(m.group(1)) * 1e6), "page": s.page, "quote": quote, "source": "paper"}
+            return {
+                "value": as_json_number(float(m.group(1)) * 1e6),
+                "page": s.page,
+                "quote": quote,
+                "source": "paper",
+            }
     page = document.pages[s.page - 1]
     row = re.search(rf"(?<![\d.]){depth}\s+{_COUNT}", page.text)
     if row:
         quote = " ".join(row.group(0).split())
         if document.verify(s.page, quote):
-            return {"value": as_json_number(float(row.group(1)) * 1e6), "page": s.page, "quote": quote, "source": "table"}
+            return {
+                "value": as_json_number(float(row.group(1)) * 1e6),
+                "page": s.page,
+                "quote": quote,
+                "source": "table",
+            }
     return None
 
 
@@ -79,6 +93,10 @@ def _growth_rate(document: Document, depth: int) -> dict | None:
     for s in sentences(document):
         for m in re.finditer(r"[{(]([^(){}]{3,80})[)}]", s.text):
             facts = read_items(m.group(1))
-            if facts.get("num_layers") == depth and "growth_rate" in facts and document.verify(s.page, m.group(0)):
+            if (
+                facts.get("num_layers") == depth
+                and "growth_rate" in facts
+                and document.verify(s.page, m.group(0))
+            ):
                 return {"value": facts["growth_rate"], "page": s.page, "quote": m.group(0), "source": "paper"}
     return None

@@ -29,60 +29,144 @@ MAX_RESULTS = 16
 # a number that is not part of a name ("top-1", "CIFAR-100", "1/1000", "ResNet50")
 _NUM = r"(?<![\w./-])(?<!top )(?P<v>\d{1,3}(?:,\d{3})*(?:\.\d+)?)(?![\w/-])"
 _UNIT = r"\s?(?P<u>%|percent\b)?"
-_METRIC = (r"(?P<m>top-?1 (?:accuracy|error)(?: rate)?|top-?5 (?:accuracy|error)(?: rate)?|BLEU(?: score)?|(?-i:mAP)|"
-           r"perplexity|bits per (?:character|byte|token|dim(?:ension)?)|bpc|accuracy|error(?: rate)?|F1(?: score)?|"
-           r"FID|ELBO|log-likelihood|(?-i:EM)|exact match)(?![\w-])")
+_METRIC = (
+    r"(?P<m>top-?1 (?:accuracy|error)(?: rate)?|top-?5 (?:accuracy|error)(?: rate)?|BLEU(?: score)?|(?-i:mAP)|"
+    r"perplexity|bits per (?:character|byte|token|dim(?:ension)?)|bpc|accuracy|error(?: rate)?|F1(?: score)?|"
+    r"FID|ELBO|log-likelihood|(?-i:EM)|exact match)(?![\w-])"
+)
 # "97.2% accuracy", "28.4 BLEU", "76.1% top-1 accuracy"
 _VALUE_METRIC = re.compile(_NUM + _UNIT + r"\s?(?P<mid>(?:\(?[\w-]+\)?\s){0,2}?)" + _METRIC, re.I)
 # "an accuracy of 97.2%", "a top-1 error of 3.57%", "perplexity of 18.3", "BLEU score of 28.4"
-_METRIC_VALUE = re.compile(_METRIC + r"\s(?:(?:rate|score)\s)?(?:of|is|was|=|:|reaches|to)\s(?:only\s|about\s|just\s)?"
-                           + _NUM + _UNIT, re.I)
+_METRIC_VALUE = re.compile(
+    _METRIC
+    + r"\s(?:(?:rate|score)\s)?(?:of|is|was|=|:|reaches|to)\s(?:only\s|about\s|just\s)?"
+    + _NUM
+    + _UNIT,
+    re.I,
+)
 # "classifies 97.2% of the test images correctly"
-_CORRECT = re.compile(r"\bclassif\w*\s" + _NUM + r"\s?(?P<u>%|percent\b)\s(?:of\s)?(?:the\s)?(?P<what>[\w\s-]{0,40}?)"
-                      r"\scorrectly", re.I)
-_MARGIN_BEFORE = re.compile(r"\b(?:by|over|than|of up to|improv\w*|gain\w*|outperform\w*|upgrade\w*|boost\w*)(?: over| more than| about"
-                            r"| nearly| almost| up to| like)?\s*$", re.I)
-_MARGIN_WORDS = re.compile(r"\b(?:higher|lower|better|worse|more|less|improvement|gain|absolute|relative|points?)\b",
-                           re.I)
-_MARGIN_AFTER = re.compile(r"^\s*(?:points?|pp\b|absolute|relative|improvement|higher|lower|better|worse|gain|more|less)",
-                           re.I)
+_CORRECT = re.compile(
+    r"\bclassif\w*\s" + _NUM + r"\s?(?P<u>%|percent\b)\s(?:of\s)?(?:the\s)?(?P<what>[\w\s-]{0,40}?)"
+    r"\scorrectly",
+    re.I,
+)
+_MARGIN_BEFORE = re.compile(
+    r"\b(?:by|over|than|of up to|improv\w*|gain\w*|outperform\w*|upgrade\w*|boost\w*)(?: over| more than| about"
+    r"| nearly| almost| up to| like)?\s*$",
+    re.I,
+)
+_MARGIN_WORDS = re.compile(
+    r"\b(?:higher|lower|better|worse|more|less|improvement|gain|absolute|relative|points?)\b", re.I
+)
+_MARGIN_AFTER = re.compile(
+    r"^\s*(?:points?|pp\b|absolute|relative|improvement|higher|lower|better|worse|gain|more|less)", re.I
+)
 # not a measured result: a caption or heading number ("Table 5", "5 Error Curves"), a range ("2-3%"), a
 # threshold ("<90% error"), or a number cited from other work ("LeNet-5 [21] can reach 99.3%")
-_NOT_A_RESULT_BEFORE = re.compile(r"(?:\b(?:table|fig\.?|figure|section|sec\.)\s*|\d\s?[-–]\s?|[<>≤≥~]\s?|"
-                                  r"\[\d+(?:[,–-]\s?\d+)*\][^.;]{0,40})$", re.I)
-_HEADING = re.compile(r"^\s*\d+(?:\.\d+)*\s+[A-Z][A-Za-z]+(?:\s+[A-Za-z]+){0,5}\s*$")  # "5 Error Curves and Conclusions"
-_OTHERS = re.compile(r"\[\d+(?:,\s?\d+)*\]\s*(?:report|achiev|obtain)|\b(?:they|previous(?:ly)?|prior work|"
-                     r"state[- ]of[- ]the[- ]art (?:is|was)|baseline (?:of|achieves))\b", re.I)
-_SPLITS = [("test", re.compile(r"\btest(?:ing)?(?:\s|-)(?:split|set|data|images|examples|accuracy|error|perplexity)|"
-                               r"\bheld[- ]out test|\bnewstest|\bon the test\b|\btest-dev\b", re.I)),
-           ("val", re.compile(r"\bvalidation\b|\bval(?:idation)?(?:\s|-)?(?:set|split)\b|\bdev(?:elopment)? set\b",
-                              re.I)),
-           ("train", re.compile(r"\btrain(?:ing)? (?:set |split )?(?:accuracy|error|loss)\b", re.I))]
-_SETTING = re.compile(r"\b(single[- ]model|ensembles?|single[- ]crop|multi[- ]crop|10[- ]crop|fine-?tun\w+|"
-                      r"from scratch|zero-?shot|few-?shot|pre-?train\w*)\b", re.I)
-_RESULT_CAPTION = re.compile(r"\b(?:results?|accuracy|error|BLEU|perplexity|comparison|compared|performance|"
-                             r"top-1|mAP)\b", re.I)
+_NOT_A_RESULT_BEFORE = re.compile(
+    r"(?:\b(?:table|fig\.?|figure|section|sec\.)\s*|\d\s?[-–]\s?|[<>≤≥~]\s?|"
+    r"\[\d+(?:[,–-]\s?\d+)*\][^.;]{0,40})$",
+    re.I,
+)
+_HEADING = re.compile(
+    r"^\s*\d+(?:\.\d+)*\s+[A-Z][A-Za-z]+(?:\s+[A-Za-z]+){0,5}\s*$"
+)  # "5 Error Curves and Conclusions"
+_OTHERS = re.compile(
+    r"\[\d+(?:,\s?\d+)*\]\s*(?:report|achiev|obtain)|\b(?:they|previous(?:ly)?|prior work|"
+    r"state[- ]of[- ]the[- ]art (?:is|was)|baseline (?:of|achieves))\b",
+    re.I,
+)
+_SPLITS = [
+    (
+        "test",
+        re.compile(
+            r"\btest(?:ing)?(?:\s|-)(?:split|set|data|images|examples|accuracy|error|perplexity)|"
+            r"\bheld[- ]out test|\bnewstest|\bon the test\b|\btest-dev\b",
+            re.I,
+        ),
+    ),
+    (
+        "val",
+        re.compile(
+            r"\bvalidation\b|\bval(?:idation)?(?:\s|-)?(?:set|split)\b|\bdev(?:elopment)? set\b", re.I
+        ),
+    ),
+    ("train", re.compile(r"\btrain(?:ing)? (?:set |split )?(?:accuracy|error|loss)\b", re.I)),
+]
+_SETTING = re.compile(
+    r"\b(single[- ]model|ensembles?|single[- ]crop|multi[- ]crop|10[- ]crop|fine-?tun\w+|"
+    r"from scratch|zero-?shot|few-?shot|pre-?train\w*)\b",
+    re.I,
+)
+_RESULT_CAPTION = re.compile(
+    r"\b(?:results?|accuracy|error|BLEU|perplexity|comparison|compared|performance|"
+    r"top-1|mAP)\b",
+    re.I,
+)
 _OURS = re.compile(r"\b(?:ours|our (?:model|method|approach|network)|proposed)\b", re.I)
 
 # dataset phrases besides the known names: "<source> <name> dataset", "<name> dataset from <source>",
 # "the <Capitalised> dataset/corpus/benchmark"
 _SOURCES = r"(?:scikit-learn|sklearn|UCI|torchvision|Hugging ?Face|Kaggle|TensorFlow Datasets|Keras)"
-_DS_FROM = re.compile(r"\b(?:the\s)?(?P<n>[a-z][\w-]*(?:\s[a-z][\w-]*)?)\s(?:dataset|data set)\s(?:from|of|in|"
-                      r"bundled with|shipped with|provided by)\s(?:the\s)?(?P<s>" + _SOURCES + r")", re.I)
-_DS_SOURCE = re.compile(r"\b(?P<s>" + _SOURCES + r")(?:'s)?\s(?P<n>[a-z][\w-]*(?:\s[a-z][\w-]*)?)\s(?:dataset|data set)",
-                        re.I)
-_DS_PROPER = re.compile(r"\b(?:the\s)(?P<n>[A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+(?:-\d+)?)\s(?:dataset|corpus|"
-                        r"benchmark)\b")
-_NOT_NAMES = {"training", "test", "validation", "same", "whole", "full", "entire", "new", "original", "large",
-              "small", "this", "our", "each", "other", "first", "second", "public", "standard", "following",
-              "held-out", "toy", "synthetic", "image", "text", "benchmark", "the", "a", "its", "their"}
+_DS_FROM = re.compile(
+    r"\b(?:the\s)?(?P<n>[a-z][\w-]*(?:\s[a-z][\w-]*)?)\s(?:dataset|data set)\s(?:from|of|in|"
+    r"bundled with|shipped with|provided by)\s(?:the\s)?(?P<s>" + _SOURCES + r")",
+    re.I,
+)
+_DS_SOURCE = re.compile(
+    r"\b(?P<s>" + _SOURCES + r")(?:'s)?\s(?P<n>[a-z][\w-]*(?:\s[a-z][\w-]*)?)\s(?:dataset|data set)", re.I
+)
+_DS_PROPER = re.compile(
+    r"\b(?:the\s)(?P<n>[A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+(?:-\d+)?)\s(?:dataset|corpus|"
+    r"benchmark)\b"
+)
+_NOT_NAMES = {
+    "training",
+    "test",
+    "validation",
+    "same",
+    "whole",
+    "full",
+    "entire",
+    "new",
+    "original",
+    "large",
+    "small",
+    "this",
+    "our",
+    "each",
+    "other",
+    "first",
+    "second",
+    "public",
+    "standard",
+    "following",
+    "held-out",
+    "toy",
+    "synthetic",
+    "image",
+    "text",
+    "benchmark",
+    "the",
+    "a",
+    "its",
+    "their",
+}
 
 
 def _metric_name(raw: str) -> str:
     m = raw.lower().replace("top1", "top-1").replace("top5", "top-5").replace(" score", "")
     m = re.sub(r"\s?rate$", "", m)
-    return {"bpc": "bits per character", "em": "exact match", "error": "error", "bleu": "BLEU", "map": "mAP",
-            "f1": "F1", "fid": "FID", "elbo": "ELBO"}.get(m, m)
+    return {
+        "bpc": "bits per character",
+        "em": "exact match",
+        "error": "error",
+        "bleu": "BLEU",
+        "map": "mAP",
+        "f1": "F1",
+        "fid": "FID",
+        "elbo": "ELBO",
+    }.get(m, m)
 
 
 def _number(text: str) -> float:
@@ -149,7 +233,7 @@ def _matches(text: str):
             mid = m.groupdict().get("mid") or ""
             if _MARGIN_WORDS.search(mid):
                 continue  # "4.4% higher F1" is a margin
-            before = text[max(0, m.start() - 12):m.start()] if rx is _METRIC_VALUE else ""
+            before = text[max(0, m.start() - 12) : m.start()] if rx is _METRIC_VALUE else ""
             top = re.search(r"top-?([15])\b", f"{before} {mid}", re.I)  # "top-5 test error rate of 15.3%"
             if top and metric in ("accuracy", "error"):  # "97% top-5 validation accuracy"
                 metric = f"top-{top.group(1)} {metric}"
@@ -158,8 +242,13 @@ def _matches(text: str):
         yield m, "accuracy"
 
 
-def results_in(document, known: re.Pattern, datasets: list[dict], variants: list[str] | None = None,
-               abstract_pages: int = 1) -> list[dict]:
+def results_in(
+    document,
+    known: re.Pattern,
+    datasets: list[dict],
+    variants: list[str] | None = None,
+    abstract_pages: int = 1,
+) -> list[dict]:
     """The paper's own reported numbers, first statement of each (metric, value) kept, abstract first."""
     variants = list(variants or [])
     out: list[dict] = []
@@ -173,16 +262,20 @@ def results_in(document, known: re.Pattern, datasets: list[dict], variants: list
         if _OTHERS.search(text) and not _OURS.search(text):
             continue
         for m, metric in _matches(text):
-            if _MARGIN_BEFORE.search(text[:m.start()]) or _MARGIN_AFTER.search(text[m.end():]):
+            if _MARGIN_BEFORE.search(text[: m.start()]) or _MARGIN_AFTER.search(text[m.end() :]):
                 continue  # "improving ... by over 2 BLEU" is a margin, not a result
-            if _NOT_A_RESULT_BEFORE.search(text[:m.start("v")]) or _HEADING.match(text):
+            if _NOT_A_RESULT_BEFORE.search(text[: m.start("v")]) or _HEADING.match(text):
                 continue
             value = _number(m.group("v"))
             if value == 0:
                 continue  # "BLEU score is 0" marks a failed run
             unit = "%" if m.group("u") else None
-            if metric in ("accuracy", "top-1 accuracy", "top-5 accuracy", "error", "top-1 error", "top-5 error") \
-                    and not unit and value > 1:
+            if (
+                metric
+                in ("accuracy", "top-1 accuracy", "top-5 accuracy", "error", "top-1 error", "top-5 error")
+                and not unit
+                and value > 1
+            ):
                 unit = "%" if value <= 100 else None
             if unit == "%" and value > 100:
                 continue
@@ -194,16 +287,29 @@ def results_in(document, known: re.Pattern, datasets: list[dict], variants: list
             seen.add((metric, value))
             context = f"{text} {s.table_caption}"
             dataset, inferred = _dataset_of(context, datasets, known)
-            row = {"metric": metric, "value": value, "unit": unit, "dataset": dataset,
-                   "split": _split_of(context) or ("test" if metric == "BLEU" else None),
-                   "setting": _setting_of(text, variants), "page": s.page, "quote": quote,
-                   "table": in_table, "main": False}
+            row = {
+                "metric": metric,
+                "value": value,
+                "unit": unit,
+                "dataset": dataset,
+                "split": _split_of(context) or ("test" if metric == "BLEU" else None),
+                "setting": _setting_of(text, variants),
+                "page": s.page,
+                "quote": quote,
+                "table": in_table,
+                "main": False,
+            }
             if inferred:
                 row["dataset_inferred"] = True
             if in_table and _OURS.search(text):
                 row["main"] = True
-            elif not claimed_main and not in_table and row["split"] != "train" and s.page <= abstract_pages and \
-                    re.search(r"abstract", s.section or "abstract", re.I):
+            elif (
+                not claimed_main
+                and not in_table
+                and row["split"] != "train"
+                and s.page <= abstract_pages
+                and re.search(r"abstract", s.section or "abstract", re.I)
+            ):
                 row["main"], claimed_main = True, True
             out.append(row)
             if len(out) >= MAX_RESULTS:
@@ -219,7 +325,9 @@ def _one_main(results: list[dict]) -> list[dict]:
     return results
 
 
-def extract(document, known: re.Pattern, main: str | None, variants: Any = None) -> tuple[list[dict], list[dict]]:
+def extract(
+    document, known: re.Pattern, main: str | None, variants: Any = None
+) -> tuple[list[dict], list[dict]]:
     """``(datasets, results)`` for the spec (the hook parse-paper's build calls)."""
     names = list(variants) if isinstance(variants, (dict, list, tuple)) else []
     datasets = datasets_in(document, known, main)

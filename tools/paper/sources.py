@@ -46,8 +46,11 @@ def fetch_arxiv(ident: str, cache_dir: Path, timeout: float = 30) -> Path:
             code="offline",
         ) from err
     if not data.startswith(b"%PDF"):
-        raise ToolError(f"arXiv did not return a PDF for {ident}.", hint="Check the id, or pass the PDF path.",
-                        code="not_found")
+        raise ToolError(
+            f"arXiv did not return a PDF for {ident}.",
+            hint="Check the id, or pass the PDF path.",
+            code="not_found",
+        )
     tmp = target.with_suffix(".part")
     tmp.write_bytes(data)
     tmp.replace(target)
@@ -60,7 +63,7 @@ def read_latex(path: Path) -> str:
     budget = [MAX_TOTAL_BYTES]
 
     def take(name: str, data: bytes) -> None:
-        data = data[:budget[0]]
+        data = data[: budget[0]]
         budget[0] -= len(data)
         texts[name] = data.decode("utf-8", errors="replace")
 
@@ -88,10 +91,15 @@ def read_latex(path: Path) -> str:
                         if fh is not None:
                             take(member.name, fh.read(min(member.size, budget[0])))
         except (tarfile.TarError, OSError, EOFError) as err:
-            raise ToolError(f"{path.name} is not a readable tarball ({err}).",
-                            hint="Pass a PDF, or a folder/tarball of LaTeX sources.", code="bad_input") from err
+            raise ToolError(
+                f"{path.name} is not a readable tarball ({err}).",
+                hint="Pass a PDF, or a folder/tarball of LaTeX sources.",
+                code="bad_input",
+            ) from err
     if not texts:
-        raise ToolError(f"No .tex files in {path.name}.", hint="Pass the paper's PDF or its LaTeX source folder.")
+        raise ToolError(
+            f"No .tex files in {path.name}.", hint="Pass the paper's PDF or its LaTeX source folder."
+        )
     main = next((k for k, v in texts.items() if "\\documentclass" in v), next(iter(texts)))
     ordered = [texts[main]] + [v for k, v in texts.items() if k != main]
     return "\n\n".join(latex_to_text(t) for t in ordered)
@@ -104,7 +112,12 @@ def latex_to_text(tex: str) -> str:
     tex = re.sub(r"\\(?:section|subsection|subsubsection|paragraph)\*?\{([^}]*)\}", r"\n\n\1\n\n", tex)
     tex = re.sub(r"\\(?:cite\w*|ref|eqref|label|url)\{[^}]*\}", "", tex)
     tex = re.sub(r"\\(?:textbf|textit|emph|texttt|mathrm|mathbf|text|mbox)\{([^}]*)\}", r"\1", tex)
-    tex = tex.replace("\\beta_1", "β1").replace("\\beta_2", "β2").replace("\\epsilon", "ϵ").replace("\\times", "×")
+    tex = (
+        tex.replace("\\beta_1", "β1")
+        .replace("\\beta_2", "β2")
+        .replace("\\epsilon", "ϵ")
+        .replace("\\times", "×")
+    )
     tex = re.sub(r"\^\{?(-?\d+)\}?", lambda m: m.group(1).replace("-", "−"), tex)
     tex = re.sub(r"\\[a-zA-Z]+\*?(?:\[[^\]]*\])?", "", tex)
     tex = re.sub(r"[{}$~]", " ", tex).replace("\\", "")

@@ -7,15 +7,24 @@ _PARSE_INPUT = {
     "additionalProperties": False,
     "required": ["paper"],
     "properties": {
-        "paper": {"type": "string", "minLength": 1,
-                  "description": "The paper: a PDF path, an arXiv id (1706.03762) or URL, or a folder/tarball of "
-                                 "its LaTeX sources."},
-        "output": {"type": ["string", "null"], "default": None,
-                   "description": "Also write spec.json here (the spec is always stored under "
-                                  ".mlintern/papers/<paper_id>/spec.json)."},
-        "refine": {"type": "boolean", "default": False,
-                   "description": "Let the configured LLM brain add values the rules missed; each must quote the "
-                                  "paper verbatim on its page, else it is marked inferred. Never overwrites."},
+        "paper": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The paper: a PDF path, an arXiv id (1706.03762) or URL, or a folder/tarball of "
+            "its LaTeX sources.",
+        },
+        "output": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": "Also write spec.json here (the spec is always stored under "
+            ".mlintern/papers/<paper_id>/spec.json).",
+        },
+        "refine": {
+            "type": "boolean",
+            "default": False,
+            "description": "Let the configured LLM brain add values the rules missed; each must quote the "
+            "paper verbatim on its page, else it is marked inferred. Never overwrites.",
+        },
     },
 }
 
@@ -23,14 +32,20 @@ _PARSE_OUTPUT = {
     "type": "object",
     "required": ["paper_id", "spec_path", "title", "family", "counts", "warnings", "summary", "spec"],
     "properties": {
-        "paper_id": {"type": "string", "description": "sha256 prefix of the PDF; names the paper in the workspace."},
+        "paper_id": {
+            "type": "string",
+            "description": "sha256 prefix of the PDF; names the paper in the workspace.",
+        },
         "spec_path": {"type": "string"},
         "title": {"type": "string"},
         "family": {"type": "string"},
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
         "warnings": {"type": "array", "items": {"type": "string"}},
         "summary": {"type": "string"},
-        "spec": {"type": "object", "description": "The PaperSpec (schema: tools/paper/paperspec.schema.json)."},
+        "spec": {
+            "type": "object",
+            "description": "The PaperSpec (schema: tools/paper/paperspec.schema.json).",
+        },
     },
 }
 
@@ -39,15 +54,30 @@ _MD_INPUT = {
     "additionalProperties": False,
     "required": ["paper"],
     "properties": {
-        "paper": {"type": "string", "minLength": 1,
-                  "description": "A paper id from parse-paper (or workspace-status), or a PDF path."},
-        "section": {"type": ["string", "null"], "default": None,
-                    "description": "Return only this section: its number (\"3.2\") or words of its title "
-                                   "(\"optimizer\"). Default: from the start."},
-        "offset": {"type": "integer", "minimum": 0, "default": 0,
-                   "description": "Character offset to continue from (next_offset of the previous call)."},
-        "max_chars": {"type": "integer", "minimum": 500, "maximum": 200000, "default": 20000,
-                      "description": "Most characters to return in one call."},
+        "paper": {
+            "type": "string",
+            "minLength": 1,
+            "description": "A paper id from parse-paper (or workspace-status), or a PDF path.",
+        },
+        "section": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": 'Return only this section: its number ("3.2") or words of its title '
+            '("optimizer"). Default: from the start.',
+        },
+        "offset": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 0,
+            "description": "Character offset to continue from (next_offset of the previous call).",
+        },
+        "max_chars": {
+            "type": "integer",
+            "minimum": 500,
+            "maximum": 200000,
+            "default": 20000,
+            "description": "Most characters to return in one call.",
+        },
     },
 }
 
@@ -59,7 +89,10 @@ _MD_OUTPUT = {
         "markdown_path": {"type": "string"},
         "sections": {"type": "array", "items": {"type": "object", "required": ["title", "page"]}},
         "text": {"type": "string"},
-        "next_offset": {"type": ["integer", "null"], "description": "Pass as offset to read on; null at the end."},
+        "next_offset": {
+            "type": ["integer", "null"],
+            "description": "Pass as offset to read on; null at the end.",
+        },
         "summary": {"type": "string"},
     },
 }

@@ -47,9 +47,13 @@ _HEADER_RES = [(re.compile(rx), key) for rx, key in HEADER_KEYS]
 _SCHEDULES = {"linear", "cosine", "constant", "step", "exponential", "polynomial"}
 _NOT_NAMES = re.compile(r"^(?:total|average|mean|ours|avg|sum|model|method|none|all)$", re.I)
 # a model name: one word ("gMLP-Ti", "B1g2"), a name and a size word ("GLM Base", "ConvNeXt V2-N"), or a size ("7B")
-_LABEL_RE = re.compile(r"^(?![(\[])[A-Za-z][\w\-./{},+∗*]*(?: [A-Z0-9][\w\-./+]*| [a-z]+\d*)?$|^\d+(?:\.\d+)? ?[BMK]$")
+_LABEL_RE = re.compile(
+    r"^(?![(\[])[A-Za-z][\w\-./{},+∗*]*(?: [A-Z0-9][\w\-./+]*| [a-z]+\d*)?$|^\d+(?:\.\d+)? ?[BMK]$"
+)
 SIZE_LABEL = re.compile(r"^(\d+(?:\.\d+)?) ?([BMK])$")
-_STAGE_LIST = re.compile(r"^\d+(?:\.\d+)?(?:\s?,\s?\d+(?:\.\d+)?){1,7}$")  # "1, 2, 4, 14, 1": one value per stage
+_STAGE_LIST = re.compile(
+    r"^\d+(?:\.\d+)?(?:\s?,\s?\d+(?:\.\d+)?){1,7}$"
+)  # "1, 2, 4, 14, 1": one value per stage
 
 
 @dataclass
@@ -116,9 +120,17 @@ def _lines(page: Page, words: list[Word] | None = None) -> list[Line]:
     lines = [Line((a + b) / 2, sorted(ws, key=lambda w: w.x0)) for a, b, ws in rows]
     for w in powers:
         yc = (w.y0 + w.y1) / 2
-        hosts = [ln for ln in lines if abs(ln.y - yc) < 12 and any(
-            v.text in "·×⋅" and 0 <= w.x0 - v.x1 < 8 and not any(0 <= u.x0 - v.x1 < 30 for u in ln.words if u is not v)
-            for v in ln.words)]
+        hosts = [
+            ln
+            for ln in lines
+            if abs(ln.y - yc) < 12
+            and any(
+                v.text in "·×⋅"
+                and 0 <= w.x0 - v.x1 < 8
+                and not any(0 <= u.x0 - v.x1 < 30 for u in ln.words if u is not v)
+                for v in ln.words
+            )
+        ]
         host = min(hosts, key=lambda ln: abs(ln.y - yc)) if hosts else None
         if host is None:
             lines.append(Line(yc, [w]))
@@ -134,7 +146,11 @@ _POWER = re.compile(r"^10[−-]\d{1,2}$")
 
 def _is_number(text: str) -> bool:
     t = text.replace("²", "").strip()
-    return parse_number(t) is not None or bool(re.fullmatch(r"[\d.]+(?:/[\d.]+)+", t)) or bool(_STAGE_LIST.match(t))
+    return (
+        parse_number(t) is not None
+        or bool(re.fullmatch(r"[\d.]+(?:/[\d.]+)+", t))
+        or bool(_STAGE_LIST.match(t))
+    )
 
 
 def _data_row(cells: list[Cell]) -> bool:
@@ -177,7 +193,9 @@ def page_tables(document: Document, page: Page) -> list[Table]:
         for side, keep in enumerate((lambda w: w.x1 <= mid + 2, lambda w: w.x0 >= mid - 2)):
             half = [Line(ln.y, ws) for ln in lines if (ws := [w for w in ln.words if keep(w)])]
             for t in _find_tables(page, half, 1e9, captions[min(side, len(captions) - 1)]):
-                if (any(t.keys) or transposable(t)) and not any(a - 5 <= t.rows[-1].y and t.rows[0].y <= b + 5 for a, b in keyed):
+                if (any(t.keys) or transposable(t)) and not any(
+                    a - 5 <= t.rows[-1].y and t.rows[0].y <= b + 5 for a, b in keyed
+                ):
                     tables.append(t)
     return tables
 
@@ -197,8 +215,11 @@ def _find_tables(page: Page, lines: list[Line], mid: float, caption: str) -> lis
             if not c or (run[0][1][0].x1 < mid and c[0].x0 >= mid - 10):  # only the other column's prose
                 j += 1
                 continue
-            if _data_row(c) or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c)) or (
-                    len(c) == len(run[0][1]) and label_key(c[0].text, allow_symbols=False)):  # "LR schedule Cosine Cosine"
+            if (
+                _data_row(c)
+                or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c))
+                or (len(c) == len(run[0][1]) and label_key(c[0].text, allow_symbols=False))
+            ):  # "LR schedule Cosine Cosine"
                 run.append((lines[j], c))
                 j += 1
             else:
@@ -219,15 +240,20 @@ def _continue_header(tables: list[Table], table: Table) -> None:
     prev = tables[-1]
     if len(prev.columns) != len(table.columns) or not any(prev.keys):
         return
-    if all(abs((a0 + a1) / 2 - (b0 + b1) / 2) < 15 for (a0, a1), (b0, b1) in zip(prev.columns[1:], table.columns[1:],
-                                                                                 strict=True)):
+    if all(
+        abs((a0 + a1) / 2 - (b0 + b1) / 2) < 15
+        for (a0, a1), (b0, b1) in zip(prev.columns[1:], table.columns[1:], strict=True)
+    ):
         table.header, table.keys = list(prev.header), list(prev.keys)
 
 
 def _column_words(words: list[Word], mid: float) -> list[Word]:
     """Drop the other column's prose from a row of a table set in the left column of a two-column page."""
-    if words and words[0].x1 < mid and any(w.x0 >= mid - 2 and re.fullmatch(r"[A-Za-z]{3,}[,.]?|[a-z]{2}", w.text)
-                                           for w in words):
+    if (
+        words
+        and words[0].x1 < mid
+        and any(w.x0 >= mid - 2 and re.fullmatch(r"[A-Za-z]{3,}[,.]?|[a-z]{2}", w.text) for w in words)
+    ):
         return [w for w in words if w.x0 < mid - 2]
     return words
 
@@ -245,8 +271,15 @@ def _build(page: Page, lines: list[Line], first: int, run: list, caption: str) -
         kept = [c for c in _cells(lines[k].words) if left <= c.x0 <= right]
         words = [w for w in lines[k].words if any(c.x0 <= w.x0 and w.x1 <= c.x1 for c in kept)]
         text = " ".join(w.text for w in words)
-        prose = any(sum(1 for t in c.text.split() if re.fullmatch(r"[a-z]{2,}[,.;]?", t)) >= 4 for c in _cells(words))
-        if top - lines[k].y > 40 or prose or _data_row(_cells(words)) or re.match(r"(?:Table|Figure)\s*\d", text):
+        prose = any(
+            sum(1 for t in c.text.split() if re.fullmatch(r"[a-z]{2,}[,.;]?", t)) >= 4 for c in _cells(words)
+        )
+        if (
+            top - lines[k].y > 40
+            or prose
+            or _data_row(_cells(words))
+            or re.match(r"(?:Table|Figure)\s*\d", text)
+        ):
             break
         if len(_cells(words)) == 1 and len(words) >= 2:
             if k == first - 1:
@@ -256,8 +289,12 @@ def _build(page: Page, lines: list[Line], first: int, run: list, caption: str) -
         for cell in _cells(words):
             # a header cell over one column belongs to it whole ("Survival Prob" over a narrow column of numbers);
             # one spanning several columns is split into its words
-            starts = [i for i, (a, b) in enumerate(columns) if a - 3 <= cell.x0 <= b + 3 or cell.x0 <= a <= cell.x1]
-            if len(starts) == 1 and (starts[0] + 1 == len(columns) or cell.x1 < columns[starts[0] + 1][0] - 2):
+            starts = [
+                i for i, (a, b) in enumerate(columns) if a - 3 <= cell.x0 <= b + 3 or cell.x0 <= a <= cell.x1
+            ]
+            if len(starts) == 1 and (
+                starts[0] + 1 == len(columns) or cell.x1 < columns[starts[0] + 1][0] - 2
+            ):
                 above[starts[0]].append(cell.text)
                 continue
             for w in (w for w in words if cell.x0 <= w.x0 and w.x1 <= cell.x1):
@@ -314,23 +351,36 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
     first_key = table.keys[0]
     # with one canonical column (a results table's "Params (M)") rows only add to variants found elsewhere
     config = sum(1 for k in table.keys[1:] if k) >= 2 and any(
-        k not in (None, "num_params", "image_size") for k in table.keys[1:])
+        k not in (None, "num_params", "image_size") for k in table.keys[1:]
+    )
     for row in table.rows:
         cells = [c for c in row.cells if c.x1 >= columns[0][0] - 3]  # stray marks left of the label column
         if len(cells) < 2:
             continue
         lead = 0  # a group label before the model name ("Baseline models  Net-S12  16 ..."): the name is the label
-        while lead + 1 < len(cells) and _group_label(cells[lead].text) and not _is_number(cells[lead + 1].text) and _LABEL_RE.match(
-                variant_label(cells[lead + 1].text)) and _column_of(columns, cells[lead + 1].xc) in (None, 0, 1) \
-                and (table.keys[1] if len(table.keys) > 1 else None) is None:
+        while (
+            lead + 1 < len(cells)
+            and _group_label(cells[lead].text)
+            and not _is_number(cells[lead + 1].text)
+            and _LABEL_RE.match(variant_label(cells[lead + 1].text))
+            and _column_of(columns, cells[lead + 1].xc) in (None, 0, 1)
+            and (table.keys[1] if len(table.keys) > 1 else None) is None
+        ):
             lead += 1
         label = variant_label(cells[lead].text)
-        if not _LABEL_RE.match(label) or _NOT_NAMES.match(label) or _is_number(label) and not SIZE_LABEL.match(label):
+        if (
+            not _LABEL_RE.match(label)
+            or _NOT_NAMES.match(label)
+            or _is_number(label)
+            and not SIZE_LABEL.match(label)
+        ):
             continue
         facts: dict[str, object] = {}
-        for cell in cells[lead + 1:]:
+        for cell in cells[lead + 1 :]:
             if not _is_number(cell.text) and re.search(r"[a-z]{3}", cell.text):
-                for key, value in read_items(cell.text).items():  # a prose cell: "12 layers, working dimension 384"
+                for key, value in read_items(
+                    cell.text
+                ).items():  # a prose cell: "12 layers, working dimension 384"
                     facts.setdefault(key, value)
                 continue
             col = _column_of(columns, cell.xc)
@@ -373,7 +423,11 @@ def transposed_rows(document: Document, table: Table) -> list[VariantRow]:
     if len(table.header) < 2 or any(table.keys[1:]):
         return []
     header, rows = table.header, table.rows
-    if not any(h.strip() for h in header[1:]) and rows and not label_key(rows[0].cells[0].text, allow_symbols=False):
+    if (
+        not any(h.strip() for h in header[1:])
+        and rows
+        and not label_key(rows[0].cells[0].text, allow_symbols=False)
+    ):
         # the header row was read as data because its names are sizes ("Hyperparameters 1.3B 2.7B 6.7B")
         first = rows[0]
         header = [first.cells[0].text] + [""] * (len(table.columns) - 1)

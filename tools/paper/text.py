@@ -18,7 +18,15 @@ import math
 import re
 import unicodedata
 
-LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
 _LIG_RE = re.compile("[" + "".join(LIGATURES) + "]")
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"
 
@@ -37,7 +45,13 @@ def norm_quote(s: str) -> str:
 
 def clean_line(s: str) -> str:
     """Ligatures out, odd spaces to plain spaces; everything else kept (quotes must stay verbatim)."""
-    s = fold_ligatures(s).replace("\u00ad", "").replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ")
+    s = (
+        fold_ligatures(s)
+        .replace("\u00ad", "")
+        .replace("\u00a0", " ")
+        .replace("\u2009", " ")
+        .replace("\u202f", " ")
+    )
     return re.sub(r"[ \t]+", " ", s).strip()
 
 
@@ -59,10 +73,35 @@ def join_lines(lines: list[str]) -> str:
 
 # ------------------------------------------------------------------ numbers
 WORD_NUMBERS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
 }
 _WORD_NUM_RE = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
 
@@ -80,7 +119,16 @@ NUMBER = (
     rf"|\b(?:{_WORD_NUM_RE})\b)"
 )
 NUMBER_RE = re.compile(NUMBER, re.IGNORECASE)
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9, "t": 1e12, "trillion": 1e12}
+_SCALE = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+}
 
 
 def _mant(s: str) -> float:

@@ -20,11 +20,24 @@ from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_
 from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, variant_rows
 from mlintern.tools.paper.text import as_json_number
 
-_ARCH_KEYS = {"num_layers", "d_model", "d_ff", "num_heads", "d_head", "num_params", "growth_rate", "patch_size",
-              "width_multiplier", "num_encoder_layers", "num_decoder_layers"}
+_ARCH_KEYS = {
+    "num_layers",
+    "d_model",
+    "d_ff",
+    "num_heads",
+    "d_head",
+    "num_params",
+    "growth_rate",
+    "patch_size",
+    "width_multiplier",
+    "num_encoder_layers",
+    "num_decoder_layers",
+}
 _DEFINITION_LINE = re.compile(r"^(?:[•◦·∙]\s*)?[A-Z][\w.]*(?:[- ][\w.]+)?(?:-[\w.]+)?\s*:\s*[A-Za-zα-ω]")
 # "X et al. (2020) use ...": a sentence reporting another paper's configuration
-_OTHERS_WORK = re.compile(r"\bet al\.?\s*(?:\(\d{4}[a-z]?\)|\[\d+\])?\s*(?:use|used|train|trained|propose|proposed)\b")
+_OTHERS_WORK = re.compile(
+    r"\bet al\.?\s*(?:\(\d{4}[a-z]?\)|\[\d+\])?\s*(?:use|used|train|trained|propose|proposed)\b"
+)
 
 # "BN-x30: Like BN-x5, but with ...": a list of named model variants defined in prose
 _DEFINITION = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]*-(?:[A-Z0-9][\w]*|[a-z]\d+)(?:-[\w]+)*)\s*:\s+\S")
@@ -37,13 +50,30 @@ def _listed_definition(ordered: list, i: int) -> re.Match | None:
     m = _WORD_DEFINITION.match(ordered[i].text)
     if not m:
         return None
-    near = [ordered[j] for j in (i - 1, i + 1) if 0 <= j < len(ordered) and ordered[j].page == ordered[i].page]
+    near = [
+        ordered[j] for j in (i - 1, i + 1) if 0 <= j < len(ordered) and ordered[j].page == ordered[i].page
+    ]
     return m if any(_DEFINITION.match(n.text) for n in near) else None
 
 
 # the words papers name model sizes with; a one-letter suffix ("Net-T") abbreviates one of them
-SIZE_WORDS = {"atto", "femto", "pico", "nano", "micro", "mini", "tiny", "small", "base", "medium", "large", "huge",
-              "giant", "xlarge", "big"}
+SIZE_WORDS = {
+    "atto",
+    "femto",
+    "pico",
+    "nano",
+    "micro",
+    "mini",
+    "tiny",
+    "small",
+    "base",
+    "medium",
+    "large",
+    "huge",
+    "giant",
+    "xlarge",
+    "big",
+}
 
 
 def _base(label: str) -> tuple[str, str]:
@@ -63,8 +93,10 @@ def same_variant(a: str, b: str) -> bool:
         return True  # "7B" is "LLaMA-7B"
     if pa != pb:
         # "Atto" is the "-A" of "Net-A": a size word written out, its initial the suffix
-        return bool((not pa and len(sb) == 1 and sa in SIZE_WORDS and sa[0] == sb)
-                    or (not pb and len(sa) == 1 and sb in SIZE_WORDS and sb[0] == sa))
+        return bool(
+            (not pa and len(sb) == 1 and sa in SIZE_WORDS and sa[0] == sb)
+            or (not pb and len(sa) == 1 and sb in SIZE_WORDS and sb[0] == sa)
+        )
     return sa == sb or (len(sa) == 1 and sb.startswith(sa)) or (len(sb) == 1 and sa.startswith(sb))
 
 
@@ -106,18 +138,35 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     ordered = sentences(document)
     for i, s in enumerate(ordered):
         m = _DEFINITION.match(s.text) or _listed_definition(ordered, i)
-        if m and m.group("name") not in variants and len(re.findall(re.escape(m.group("name")) + r"\b", full_text)) >= 2:
+        if (
+            m
+            and m.group("name") not in variants
+            and len(re.findall(re.escape(m.group("name")) + r"\b", full_text)) >= 2
+        ):
             variants[m.group("name")] = {}
     created_by_table = False
     for page in document.body_pages():
         if not page.words or not re.search(r"\bTable\s*[A-Z]?\d", page.text):
             continue
         for table in page_tables(document, page):
-            tables_out.append({"page": table.page, "caption": table.caption[:300], "header": table.header,
-                               "rows": [[c.text for c in r.cells] for r in table.rows][:60]})
+            tables_out.append(
+                {
+                    "page": table.page,
+                    "caption": table.caption[:300],
+                    "header": table.header,
+                    "rows": [[c.text for c in r.cells] for r in table.rows][:60],
+                }
+            )
             rows = variant_rows(document, table)
-            create = not created_by_table and not any(variants.values()) and any(r.config_table for r in rows) and len(rows) >= 2
-            own_sizes = not create and "num_params" in table.keys  # a results table listing the paper's own models
+            create = (
+                not created_by_table
+                and not any(variants.values())
+                and any(r.config_table for r in rows)
+                and len(rows) >= 2
+            )
+            own_sizes = (
+                not create and "num_params" in table.keys
+            )  # a results table listing the paper's own models
             seen: set[str] = set()
             for row in rows:
                 name = _nominal(row.name, full_text)
@@ -125,27 +174,45 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                     continue  # a label repeated lower in a table is another regime (dataset, resolution)
                 seen.add(name)
                 target = next((v for v in variants if same_variant(v, name)), None)
-                if target is None and (create or (own_sizes and "num_params" in row.facts and _own_model(name, own))):
+                if target is None and (
+                    create or (own_sizes and "num_params" in row.facts and _own_model(name, own))
+                ):
                     target = name
                     variants[target] = {}
                 if target is None:
                     continue
                 for key, value in row.facts.items():
-                    variants[target].setdefault(key, {"value": value, "page": row.page, "quote": row.quotes.get(key, row.quote),
-                                                      "source": "table"})
+                    variants[target].setdefault(
+                        key,
+                        {
+                            "value": value,
+                            "page": row.page,
+                            "quote": row.quotes.get(key, row.quote),
+                            "source": "table",
+                        },
+                    )
             if create:  # a value every configuration of the table shares is the paper's, for all sizes
                 created = [r for r in rows if r.config_table]
                 for key in set.intersection(*(set(r.facts) for r in created)) if len(created) >= 3 else ():
                     values = {repr(r.facts[key]) for r in created}
                     if len(values) == 1 and key not in _ARCH_KEYS - {"num_layers", "patch_size"}:
                         r0 = created[0]
-                        shared.setdefault(key, {"value": r0.facts[key], "page": r0.page,
-                                                "quote": r0.quotes.get(key, r0.quote), "source": "table"})
+                        shared.setdefault(
+                            key,
+                            {
+                                "value": r0.facts[key],
+                                "page": r0.page,
+                                "quote": r0.quotes.get(key, r0.quote),
+                                "source": "table",
+                            },
+                        )
             created_by_table = created_by_table or create
     for name, facts, page, quote in later:
         target = next((v for v in variants if same_variant(v, name)), None)
         if target is None and (sum(1 for k in facts if k in _ARCH_KEYS) >= 2):
-            target = name  # "two larger models of 410M (30 layers, hidden size 1024, ...)": a variant of its own
+            target = (
+                name  # "two larger models of 410M (30 layers, hidden size 1024, ...)": a variant of its own
+            )
             variants[target] = {}
         if target is not None:
             for key, value in facts.items():
@@ -153,7 +220,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     for name, fact in _sized_names(document, own).items():  # "Codex-12M": a model named by its size
         target = next((v for v in variants if same_variant(v, name)), None) or name
         variants.setdefault(target, {}).setdefault("num_params", fact)
-    for name, fact in _resolution_names(document, own, full_text).items():  # "Net-416": named by its input size
+    for name, fact in _resolution_names(
+        document, own, full_text
+    ).items():  # "Net-416": named by its input size
         target = next((v for v in variants if v.lower() == name.lower()), None) or name
         variants.setdefault(target, {}).setdefault("image_size", fact)
     for s in sentences(document):  # "Small (20M) and Large (80M)": sizes of variants found above
@@ -164,13 +233,20 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
             quote = make_quote(document, s.page, s.text, start, end) if target else None
             if target and quote:
                 variants[target].setdefault("num_params", _fact(value, s.page, quote))
-    for name, facts in variants.items():  # "1.3B", "Net-350M": a name that is a size states the parameter count
+    for (
+        name,
+        facts,
+    ) in variants.items():  # "1.3B", "Net-350M": a name that is a size states the parameter count
         size = re.search(r"(?:^|[-\s])(\d+(?:\.\d+)?)\s?([MB])$", name)
         quote = next((f for f in facts.values() if name in f["quote"]), None)
         if size and quote and "num_params" not in facts:
             value = float(size.group(1)) * (1e6 if size.group(2) == "M" else 1e9)
-            facts["num_params"] = {"value": as_json_number(value), "page": quote["page"], "quote": quote["quote"],
-                                   "source": quote["source"]}
+            facts["num_params"] = {
+                "value": as_json_number(value),
+                "page": quote["page"],
+                "quote": quote["quote"],
+                "source": quote["source"],
+            }
     for s in sentences(document):  # "Net-S and Net-L have 20M and 80M parameters, respectively"
         if "respectively" not in s.text or s.caption:
             continue
@@ -199,14 +275,18 @@ def default_reason(variants: dict[str, dict], abstract: str = "") -> tuple[str |
     for name in variants:
         if re.search(r"\bbase\b", name, re.I) or _base(name)[1].lower() == "base":
             return name, "the paper calls it base"
-    named = [n for n in variants if len(n) >= 3 and re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", abstract)]
+    named = [
+        n for n in variants if len(n) >= 3 and re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", abstract)
+    ]
     if len(named) == 1:
         return named[0], "the only variant the abstract names"
     return next(iter(variants)), "the first variant the paper lists"
 
 
-_INTRODUCE = re.compile(r"\b(?:[Ww]e|[Tt]his paper|[Tt]his work) (?:introduce|propose|present|call)s? (?:a |an |the )?"
-                        r"(?:new |novel |simple )?(?P<name>[A-Z][A-Za-z]*[A-Za-z0-9-]*)(?=\s*[,(:])")
+_INTRODUCE = re.compile(
+    r"\b(?:[Ww]e|[Tt]his paper|[Tt]his work) (?:introduce|propose|present|call)s? (?:a |an |the )?"
+    r"(?:new |novel |simple )?(?P<name>[A-Z][A-Za-z]*[A-Za-z0-9-]*)(?=\s*[,(:])"
+)
 
 
 def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
@@ -223,12 +303,17 @@ def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
             if key in {k.lower().replace(" ", "-") for k in out} or not document.verify(page.number, name):
                 continue
             value = float(m.group(2)) * (1e6 if m.group(3).upper() == "M" else 1e9)
-            out[name] = {"value": as_json_number(value), "page": page.number, "quote": name, "source": "paper"}
+            out[name] = {
+                "value": as_json_number(value),
+                "page": page.number,
+                "quote": name,
+                "source": "paper",
+            }
     return out
 
 
 def _resolution_names(document: Document, own: set[str], text: str) -> dict[str, dict]:
-    """"Net-320", "Net-608": an own model named by its input resolution (a multiple of 32 that the paper also
+    """ "Net-320", "Net-608": an own model named by its input resolution (a multiple of 32 that the paper also
     writes as "320 × 320")."""
     out: dict[str, dict] = {}
     if not own:
@@ -239,7 +324,9 @@ def _resolution_names(document: Document, own: set[str], text: str) -> dict[str,
             size = int(m.group(2))
             if size % 32 or not 128 <= size <= 1536 or m.group(1).lower() in {k.lower() for k in out}:
                 continue
-            if not re.search(rf"\b{size}\s?[×x]\s?{size}\b", text) or not document.verify(page.number, m.group(1)):
+            if not re.search(rf"\b{size}\s?[×x]\s?{size}\b", text) or not document.verify(
+                page.number, m.group(1)
+            ):
                 continue
             out[m.group(1)] = {"value": size, "page": page.number, "quote": m.group(1), "source": "paper"}
     return out
@@ -250,8 +337,11 @@ def own_model_names(document: Document) -> set[str]:
     "ResMLP", "RetNet": a capital inside the word, or letters and digits), the title's part before a colon, or
     the name the abstract introduces ("We introduce Codex, ...")."""
     title = document.title or ""
-    names = {w for w in re.findall(r"\b[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b", title)
-             if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper()}
+    names = {
+        w
+        for w in re.findall(r"\b[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b", title)
+        if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper()
+    }
     head = title.split(":")[0].strip()
     if ":" in title and 2 < len(head) <= 20 and " " not in head:
         names.add(head)

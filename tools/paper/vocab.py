@@ -19,21 +19,59 @@ import re
 
 # canonical key -> names (regex fragments over normalised text: lowercase, letters/digits/#/greek, single spaces)
 VOCAB: dict[str, tuple[str, ...]] = {
-    "num_params": (r"#?\s?params?", r"parameters", r"#?\s?param(?:eter)?s? count", r"num(?:ber of)? param(?:eter)?s",
-                   r"model size"),
-    "num_layers": (r"#?\s?layers?", r"n ?layers?", r"num(?:ber of)? (?:transformer )?(?:layers|blocks)", r"depth",
-                   r"#?\s?blocks", r"l", r"n", r"(?:layers|blocks|depths?) (?:of|in|per) (?:each )?stages?", r"#l", r"nl", r"n layers", r"layers num"),
-    "d_model": (r"hidden (?:size|dim(?:ension)?|units|width)", r"d ?model", r"model (?:dim(?:ension)?|width|size)",
-                r"embed(?:ding)? (?:dim(?:ension)?|size)", r"width", r"dim(?:ension)?", r"d", r"channels?", r"c",
-                r"hidden"),
-    "d_ff": (r"d ?ff n?", r"d ?ffn", r"ffn(?: inner)?(?: hidden)? (?:size|dim(?:ension)?)", r"ffn", r"mlp (?:size|dim(?:ension)?)",
-             r"feed ?forward(?: size| dim(?:ension)?)?", r"intermediate(?: size)?", r"inner (?:size|dim(?:ension)?)"),
+    "num_params": (
+        r"#?\s?params?",
+        r"parameters",
+        r"#?\s?param(?:eter)?s? count",
+        r"num(?:ber of)? param(?:eter)?s",
+        r"model size",
+    ),
+    "num_layers": (
+        r"#?\s?layers?",
+        r"n ?layers?",
+        r"num(?:ber of)? (?:transformer )?(?:layers|blocks)",
+        r"depth",
+        r"#?\s?blocks",
+        r"l",
+        r"n",
+        r"(?:layers|blocks|depths?) (?:of|in|per) (?:each )?stages?",
+        r"#l",
+        r"nl",
+        r"n layers",
+        r"layers num",
+    ),
+    "d_model": (
+        r"hidden (?:size|dim(?:ension)?|units|width)",
+        r"d ?model",
+        r"model (?:dim(?:ension)?|width|size)",
+        r"embed(?:ding)? (?:dim(?:ension)?|size)",
+        r"width",
+        r"dim(?:ension)?",
+        r"d",
+        r"channels?",
+        r"c",
+        r"hidden",
+    ),
+    "d_ff": (
+        r"d ?ff n?",
+        r"d ?ffn",
+        r"ffn(?: inner)?(?: hidden)? (?:size|dim(?:ension)?)",
+        r"ffn",
+        r"mlp (?:size|dim(?:ension)?)",
+        r"feed ?forward(?: size| dim(?:ension)?)?",
+        r"intermediate(?: size)?",
+        r"inner (?:size|dim(?:ension)?)",
+    ),
     "num_heads": (r"#?\s?heads?", r"n ?heads", r"num(?:ber of)? (?:attention )?heads", r"attention heads"),
     "d_head": (r"d ?k", r"d ?head", r"head (?:size|dim(?:ension)?)", r"attention head size"),
     "dropout": (r"p ?drop", r"dropout(?: rate)?", r"drop(?:out)? ?rate"),
     "attention_dropout": (r"attention dropout(?: rate)?", r"attn dropout"),
-    "stochastic_depth": (r"stochastic depth(?: rate)?", r"drop ?path(?: rate)?", r"survival prob(?:ability)?",
-                         r"sd(?: rate)?"),
+    "stochastic_depth": (
+        r"stochastic depth(?: rate)?",
+        r"drop ?path(?: rate)?",
+        r"survival prob(?:ability)?",
+        r"sd(?: rate)?",
+    ),
     "label_smoothing": (r"[ϵε] ?ls", r"label smoothing"),
     "train_steps": (r"(?:train(?:ing)? |max )?steps", r"(?:train(?:ing)? )?iterations", r"max steps"),
     "warmup_steps": (r"warm ?up (?:steps|updates|iterations)",),
@@ -44,7 +82,13 @@ VOCAB: dict[str, tuple[str, ...]] = {
     "epochs": (r"(?:training )?epochs?",),
     "weight_decay": (r"weight decay", r"wd"),
     "patch_size": (r"patch(?: size)?",),
-    "image_size": (r"image size", r"resolution", r"input (?:size|resolution)", r"img size", r"train(?:ing)? res(?:olution)?"),
+    "image_size": (
+        r"image size",
+        r"resolution",
+        r"input (?:size|resolution)",
+        r"img size",
+        r"train(?:ing)? res(?:olution)?",
+    ),
     "growth_rate": (r"growth rate", r"k"),
     "width_multiplier": (r"width multiplier", r"width mult", r"[αa] ?width", r"multiplier"),
     "vocab_size": (r"vocab(?:ulary)?(?: size)?",),
@@ -67,7 +111,7 @@ _COMPILED = [(key, re.compile(rf"^(?:{'|'.join(names)}){_UNIT_WORDS}$")) for key
 
 
 def normalise_label(text: str) -> str:
-    """"Params (M)" -> "params"; "d_model" -> "d model"; "Survival Prob." -> "survival prob"."""
+    """ "Params (M)" -> "params"; "d_model" -> "d model"; "Survival Prob." -> "survival prob"."""
     t = text.lower()
     t = re.sub(r"\(.*?\)|\[.*?\]|×\s?10\s?\d+|[∗*†‡§¶]", " ", t)
     t = re.sub(r"[^a-z0-9ϵεβα# ]+", " ", t)
@@ -90,16 +134,20 @@ def label_key(text: str, allow_symbols: bool = True) -> str | None:
     for key, rx in _COMPILED:
         if rx.match(t):
             return key
-    singular = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in t.split())
+    singular = " ".join(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in t.split()
+    )
     return label_key(singular, allow_symbols) if singular != t else None  # "hidden sizes", "warmup epochs"
 
 
 def is_keep_probability(text: str) -> bool:
-    """"Survival Prob", "keep probability": the value is kept, not dropped."""
+    """ "Survival Prob", "keep probability": the value is kept, not dropped."""
     return bool(KEEP_RE.search(text))
 
 
-_DEFINED = re.compile(r"\b(?P<word>[a-z][a-z ]{2,30}?)\s+(?P<syms>[a-zα-ω](?:\s*(?:,|and|or)\s*[a-zα-ω])*)(?=[\s.,;:)]|$)")
+_DEFINED = re.compile(
+    r"\b(?P<word>[a-z][a-z ]{2,30}?)\s+(?P<syms>[a-zα-ω](?:\s*(?:,|and|or)\s*[a-zα-ω])*)(?=[\s.,;:)]|$)"
+)
 
 
 def caption_symbols(caption: str) -> dict[str, str]:

@@ -70,9 +70,13 @@ class LLMSpend:
 
     def as_dict(self) -> dict:
         return {
-            "calls": self.calls, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-            "cache_write_tokens": self.cache_write_tokens, "cache_read_tokens": self.cache_read_tokens,
-            "usd": round(self.usd, 6), "max_usd": self.max_usd,
+            "calls": self.calls,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "usd": round(self.usd, 6),
+            "max_usd": self.max_usd,
         }
 
 
@@ -109,7 +113,9 @@ class Budget:
         """Seconds a training run may take now: ``wanted`` clamped by every limit."""
         self.check_wall()
         wall_avail = self.wall_left - self.reserve_s
-        train_avail = float("inf") if self.train_minutes is None else self.train_minutes * 60 - self.train_spent_s
+        train_avail = (
+            float("inf") if self.train_minutes is None else self.train_minutes * 60 - self.train_spent_s
+        )
         left = min(wall_avail, train_avail)
         if left <= 1:
             kind = "training" if train_avail < wall_avail else "wall"

@@ -61,12 +61,14 @@ class Doc:
 
     def html(self) -> str:
         e = html.escape
-        out = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(self.title)}</title>",
-               "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em}"
-               "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
-               "vertical-align:top;text-align:left}pre{background:#f6f8fa;padding:1em;overflow:auto}"
-               ".add{color:#116329}.del{color:#82071e}img{max-width:100%}</style></head><body>",
-               f"<h1>{e(self.title)}</h1>"]
+        out = [
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{e(self.title)}</title>",
+            "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em}"
+            "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+            "vertical-align:top;text-align:left}pre{background:#f6f8fa;padding:1em;overflow:auto}"
+            ".add{color:#116329}.del{color:#82071e}img{max-width:100%}</style></head><body>",
+            f"<h1>{e(self.title)}</h1>",
+        ]
         for b in self.blocks:
             if b[0] == "h":
                 out.append(f"<h{b[1]}>{e(b[2])}</h{b[1]}>")
@@ -81,8 +83,11 @@ class Doc:
             elif b[0] == "code":
                 lines = []
                 for line in b[2].splitlines():
-                    cls = "add" if b[1] == "diff" and line.startswith("+") else (
-                        "del" if b[1] == "diff" and line.startswith("-") else "")
+                    cls = (
+                        "add"
+                        if b[1] == "diff" and line.startswith("+")
+                        else ("del" if b[1] == "diff" and line.startswith("-") else "")
+                    )
                     lines.append(f"<span class='{cls}'>{e(line)}</span>" if cls else e(line))
                 out.append("<pre>" + "\n".join(lines) + "</pre>")
             elif b[0] == "img":

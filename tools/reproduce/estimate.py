@@ -14,9 +14,19 @@ from dataclasses import dataclass
 
 # Training-set sizes of datasets papers name, used when a paper gives epochs, not steps.
 DATASET_SIZES = {
-    "imagenet": 1_281_167, "cifar-10": 50_000, "cifar10": 50_000, "cifar-100": 50_000, "cifar100": 50_000,
-    "mnist": 60_000, "svhn": 73_257, "digits": 1_437, "coco": 118_287, "pascal voc": 16_551,
-    "wmt 2014 english-german": 4_500_000, "wmt14": 4_500_000, "wmt 2014 english-french": 36_000_000,
+    "imagenet": 1_281_167,
+    "cifar-10": 50_000,
+    "cifar10": 50_000,
+    "cifar-100": 50_000,
+    "cifar100": 50_000,
+    "mnist": 60_000,
+    "svhn": 73_257,
+    "digits": 1_437,
+    "coco": 118_287,
+    "pascal voc": 16_551,
+    "wmt 2014 english-german": 4_500_000,
+    "wmt14": 4_500_000,
+    "wmt 2014 english-french": 36_000_000,
     "bookscorpus": 74_000_000,
 }
 LM_FAMILIES = {"transformer_decoder", "transformer_seq2seq", "transformer_encoder", "rnn_seq2seq", "word2vec"}
@@ -40,7 +50,11 @@ def _value(facts: dict, key: str):
 def full_scale(spec: dict, params: int | None, gpu: GPU = GPU()) -> dict:
     """A dict with ``flops``, ``gpu_hours``, ``usd`` and ``how`` (the formula, said plainly)."""
     hp = dict(spec.get("hyperparameters") or {})
-    family = (spec.get("family") or {}).get("value") if isinstance(spec.get("family"), dict) else spec.get("family")
+    family = (
+        (spec.get("family") or {}).get("value")
+        if isinstance(spec.get("family"), dict)
+        else spec.get("family")
+    )
     if not params:
         return {"available": False, "how": "the parameter count is unknown, so no estimate"}
     steps = _value(hp, "train_steps")
@@ -61,18 +75,28 @@ def full_scale(spec: dict, params: int | None, gpu: GPU = GPU()) -> dict:
         if size:
             examples, how = epochs * size[1], f"{epochs:g} epochs x {size[1]:,} samples ({size[0]})"
     if examples is None:
-        return {"available": False, "params": params,
-                "how": "the paper states neither steps with a batch size nor epochs over a known dataset"}
+        return {
+            "available": False,
+            "params": params,
+            "how": "the paper states neither steps with a batch size nor epochs over a known dataset",
+        }
     flops = 6.0 * params * examples
     hours = flops / (gpu.tflops * 1e12 * gpu.mfu) / 3600.0
     unit = "tokens" if is_lm else "samples"
     note = "" if is_lm else " (per sample; convolutions reuse weights, so this is a lower bound)"
     return {
-        "available": True, "params": params, "examples": examples, "flops": flops, "gpu_hours": hours,
-        "usd": hours * gpu.usd_per_hour, "gpu": gpu.name, "gpu_tflops": gpu.tflops, "mfu": gpu.mfu,
+        "available": True,
+        "params": params,
+        "examples": examples,
+        "flops": flops,
+        "gpu_hours": hours,
+        "usd": hours * gpu.usd_per_hour,
+        "gpu": gpu.name,
+        "gpu_tflops": gpu.tflops,
+        "mfu": gpu.mfu,
         "usd_per_gpu_hour": gpu.usd_per_hour,
         "how": f"6 x {params:,} params x {examples:,.0f} {unit} = {flops:.3g} FLOPs{note}; {how}; "
-               f"at {gpu.tflops:g} TFLOP/s x {gpu.mfu:.0%} utilisation on {gpu.name}",
+        f"at {gpu.tflops:g} TFLOP/s x {gpu.mfu:.0%} utilisation on {gpu.name}",
     }
 
 

@@ -33,7 +33,9 @@ def diagnosis_signature(diagnosis: dict) -> str:
 
 
 def edit_signature(edits: list[dict]) -> str:
-    return _digest([[e.get("path"), e.get("start_line"), e.get("end_line"), e.get("new_text")] for e in edits])
+    return _digest(
+        [[e.get("path"), e.get("start_line"), e.get("end_line"), e.get("new_text")] for e in edits]
+    )
 
 
 class DoomLoopGuard:

@@ -36,7 +36,15 @@ from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard
 from mlintern.tools.training import claims
 from mlintern.tools.training.learning import num_classes_of
 
-EVAL_KEYS = ("loss", "accuracy", "top5_accuracy", "perplexity", "bits_per_token", "pixel_accuracy", "token_accuracy")
+EVAL_KEYS = (
+    "loss",
+    "accuracy",
+    "top5_accuracy",
+    "perplexity",
+    "bits_per_token",
+    "pixel_accuracy",
+    "token_accuracy",
+)
 TERMINAL = {"succeeded", "failed", "cancelled", "lost", "stopped", "timeout"}
 PILOT_SECONDS = 90.0  # a pilot is meant to take seconds; this caps a slow one
 
@@ -73,9 +81,17 @@ def paper_key(source: str) -> str:
 class Agent:
     """Runs the loop on one paper inside one workspace."""
 
-    def __init__(self, workspace, source: str, *, brain: OfflineRules, options: Options,
-                 display: Events | None = None, approver: Approver | None = None,
-                 cancel_event: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        workspace,
+        source: str,
+        *,
+        brain: OfflineRules,
+        options: Options,
+        display: Events | None = None,
+        approver: Approver | None = None,
+        cancel_event: threading.Event | None = None,
+    ) -> None:
         self.ws = workspace
         self.source = source
         self.key = paper_key(source)
@@ -107,8 +123,12 @@ class Agent:
             self.emit("progress", message or (f"{done:g}/{total:g}" if total else f"{done:g}"))
 
         return registry.ToolContext(
-            self.ws, face="agent", progress=progress, log=lambda m: self.emit("log", m),
-            cancel_event=cancel_event or self.cancel_event, brain=self.brain if self.brain.uses_llm else None,
+            self.ws,
+            face="agent",
+            progress=progress,
+            log=lambda m: self.emit("log", m),
+            cancel_event=cancel_event or self.cancel_event,
+            brain=self.brain if self.brain.uses_llm else None,
             ask_approval=self._approve_sandbox_switch,
         )
 
@@ -116,8 +136,14 @@ class Agent:
         """run-training asks before weakening the sandbox; the decision lands in the report's approvals.
         --no-sandbox given to the agent is the person's approval of that one switch."""
         if not self.opts.sandbox and "without the sandbox" in question:
-            self.approver.decisions.append({"action": "run the training code without the sandbox",
-                                            "detail": question, "approved": True, "how": "--no-sandbox given"})
+            self.approver.decisions.append(
+                {
+                    "action": "run the training code without the sandbox",
+                    "detail": question,
+                    "approved": True,
+                    "how": "--no-sandbox given",
+                }
+            )
             return True
         return self.approver.approve("weaken the training sandbox", question)
 
@@ -137,10 +163,16 @@ class Agent:
         if self.opts.restart:
             st.reset_state(self.ws, self.key)
         saved = st.load_state(self.ws, self.key)
-        self.s: st.LoopState = saved or st.LoopState(paper=self.key, source=self.source, brain=self.brain.name)
+        self.s: st.LoopState = saved or st.LoopState(
+            paper=self.key, source=self.source, brain=self.brain.name
+        )
         resumed = saved is not None
-        self.budget = Budget(wall_minutes=self.opts.budget_minutes, train_minutes=self.opts.train_minutes,
-                             max_repairs=self.opts.max_repairs, spent_before=self.s.elapsed_s)
+        self.budget = Budget(
+            wall_minutes=self.opts.budget_minutes,
+            train_minutes=self.opts.train_minutes,
+            max_repairs=self.opts.max_repairs,
+            spent_before=self.s.elapsed_s,
+        )
         self.budget.train_spent_s = self.s.train_spent_s
         self.budget.repairs = len(self.s.repairs) + len(self.s.installs)
         self.guard = DoomLoopGuard(self.s.seen_diagnoses, self.s.seen_edits)
@@ -172,8 +204,11 @@ class Agent:
         except ToolError as err:
             self._stopped("tool_error", f"{self._step} failed: {err}")
         except Exception as err:  # a bug in a tool or here: still leave an honest report behind
-            self._stopped("internal_error", f"{self._step} crashed: {type(err).__name__}: {err} "
-                                            f"({_where(err)}); please report this as a bug")
+            self._stopped(
+                "internal_error",
+                f"{self._step} crashed: {type(err).__name__}: {err} "
+                f"({_where(err)}); please report this as a bug",
+            )
         except KeyboardInterrupt:
             self._stop_pending("interrupted by the user (Ctrl-C); rerun to resume")
             raise
@@ -240,8 +275,11 @@ class Agent:
         if isinstance(family, dict):
             family = family.get("value")
         return {
-            "paper_id": res.get("paper_id"), "spec_path": res.get("spec_path"), "family": family,
-            "title": spec.get("title"), "warnings": list(res.get("warnings") or [])[:20],
+            "paper_id": res.get("paper_id"),
+            "spec_path": res.get("spec_path"),
+            "family": family,
+            "title": spec.get("title"),
+            "warnings": list(res.get("warnings") or [])[:20],
             "summary_line": f"{spec.get('title') or self.key} ({family})",
         }
 
@@ -250,15 +288,33 @@ class Agent:
 
         path, assumptions, estimates = write_plan(self)
         self.emit("plan", f"wrote {self.ws.relative(path)} ({len(assumptions)} assumptions)")
-        return {"path": str(path), "assumptions": assumptions, "estimates": estimates,
-                "summary_line": self.ws.relative(path)}
+        return {
+            "path": str(path),
+            "assumptions": assumptions,
+            "estimates": estimates,
+            "summary_line": self.ws.relative(path),
+        }
 
     def _scaffold(self) -> dict:
-        res = self.call("scaffold-model", {"spec": self.s.steps["parse"]["spec_path"],
-                                            "output": str(self.project)})
-        keep = {k: res.get(k) for k in ("project", "family", "params_full", "params_pilot", "params_paper",
-                                        "params_delta", "variant", "assumptions")}
-        keep["summary_line"] = f"{res.get('family')} project, {_fmt_params(res.get('params_full'))} parameters"
+        res = self.call(
+            "scaffold-model", {"spec": self.s.steps["parse"]["spec_path"], "output": str(self.project)}
+        )
+        keep = {
+            k: res.get(k)
+            for k in (
+                "project",
+                "family",
+                "params_full",
+                "params_pilot",
+                "params_paper",
+                "params_delta",
+                "variant",
+                "assumptions",
+            )
+        }
+        keep["summary_line"] = (
+            f"{res.get('family')} project, {_fmt_params(res.get('params_full'))} parameters"
+        )
         return keep
 
     def _pilot_until_it_trains(self) -> None:
@@ -277,7 +333,8 @@ class Agent:
             if last["status"] == "succeeded" or last["stopped_by_budget"]:
                 # It ran but did not learn: honest, and not something a traceback can fix.
                 self.s.notes.append(
-                    f"The pilot ended ({last['status']}: {last.get('reason') or 'ok'}) but its loss did not fall.")
+                    f"The pilot ended ({last['status']}: {last.get('reason') or 'ok'}) but its loss did not fall."
+                )
                 return
             self._repair(last)
             last["repaired"] = True
@@ -287,7 +344,9 @@ class Agent:
         """Full-run steps that fit in ``seconds``, from the pilot's speed scaled by model and batch size."""
         pilot = self.s.pilots[-1] if self.s.pilots else None
         rows = [r for r in st.read_metrics(pilot.get("run_dir")) if "split" not in r] if pilot else []
-        timed = [r for r in rows if isinstance(r.get("time"), (int, float)) and isinstance(r.get("step"), int)]
+        timed = [
+            r for r in rows if isinstance(r.get("time"), (int, float)) and isinstance(r.get("step"), int)
+        ]
         if len(timed) < 3:
             return None
         a, b = timed[len(timed) // 3], timed[-1]  # skip the warm-up steps
@@ -305,7 +364,9 @@ class Agent:
             pass
         return max(1, int(seconds / (pilot_step_s * max(ratio, 1.0))))
 
-    def _train(self, mode: str, wanted_s: float, max_steps: int | None, *, ckpt_every: int | None = None) -> dict:
+    def _train(
+        self, mode: str, wanted_s: float, max_steps: int | None, *, ckpt_every: int | None = None
+    ) -> dict:
         """Start (or find again) a run of ``mode`` and follow it to the end."""
         pending = self.s.pending
         run_id = None
@@ -316,8 +377,13 @@ class Agent:
                 run_id = None  # killed with us: start again (a full run from its checkpoint, below)
         seconds = self.budget.training_seconds(wanted_s)
         if run_id is None:
-            args = {"project": str(self.project), "pilot": mode == "pilot", "wait": False,
-                    "max_minutes": round(seconds / 60.0, 4), "sandbox": self.opts.sandbox}
+            args = {
+                "project": str(self.project),
+                "pilot": mode == "pilot",
+                "wait": False,
+                "max_minutes": round(seconds / 60.0, 4),
+                "sandbox": self.opts.sandbox,
+            }
             if max_steps:
                 args["max_steps"] = int(max_steps)
             if ckpt_every:
@@ -338,10 +404,16 @@ class Agent:
         summary = st.loss_summary(st.read_losses(metrics_dir), num_classes=self._num_classes())
         trained = run["status"] == "succeeded" or run["stopped_by_budget"]
         return {
-            "mode": mode, "run_id": run_id, "status": run["status"], "reason": run.get("reason"),
-            "run_dir": metrics_dir, "seconds": round(time.monotonic() - started, 2),
-            "loss": summary, "ok": trained and summary["fell"],
-            "stopped_by_budget": run.get("stopped_by_budget", False), "max_seconds": round(seconds, 1),
+            "mode": mode,
+            "run_id": run_id,
+            "status": run["status"],
+            "reason": run.get("reason"),
+            "run_dir": metrics_dir,
+            "seconds": round(time.monotonic() - started, 2),
+            "loss": summary,
+            "ok": trained and summary["fell"],
+            "stopped_by_budget": run.get("stopped_by_budget", False),
+            "max_seconds": round(seconds, 1),
         }
 
     def _num_classes(self) -> int | None:
@@ -352,11 +424,13 @@ class Agent:
             return None
 
     def _approved_processes(self) -> bool:
-        ok = self.approver.approve("launch several training processes",
-                                   f"torchrun with {self.opts.nproc} processes for the full run")
+        ok = self.approver.approve(
+            "launch several training processes", f"torchrun with {self.opts.nproc} processes for the full run"
+        )
         if not ok:
             self.s.notes.append(
-                f"A {self.opts.nproc}-process launch was not approved; the full run used one process.")
+                f"A {self.opts.nproc}-process launch was not approved; the full run used one process."
+            )
         return ok
 
     def _follow(self, run_id: str, seconds: float) -> dict:
@@ -374,8 +448,12 @@ class Agent:
                 meta = run.get("meta") or {}
                 loss = (meta.get("last_metrics") or {}).get("loss")
                 if meta.get("step") is not None:
-                    self.emit("progress", f"step {meta['step']}/{meta.get('total_steps') or '?'}"
-                              + (f", loss {loss:.4f}" if isinstance(loss, (int, float)) else ""), run_id=run_id)
+                    self.emit(
+                        "progress",
+                        f"step {meta['step']}/{meta.get('total_steps') or '?'}"
+                        + (f", loss {loss:.4f}" if isinstance(loss, (int, float)) else ""),
+                        run_id=run_id,
+                    )
             if self.cancel_event.is_set() or now > limit:
                 stopped_by_budget = not self.user_cancel.is_set()
                 self.call("stop-training", {"run_id": run_id}, cancel_event=threading.Event())
@@ -408,9 +486,14 @@ class Agent:
         diag = self.call("diagnose-traceback", {"run_id": failed["run_id"], "project": str(self.project)})
         self.guard.see_diagnosis(diag)
         self.s.seen_diagnoses = self.guard.diagnoses
-        record = {"run_id": failed["run_id"], "diagnosis_id": diag.get("diagnosis_id"),
-                  "category": diag.get("category"), "explanation": diag.get("explanation"),
-                  "error": diag.get("error"), "location": diag.get("location")}
+        record = {
+            "run_id": failed["run_id"],
+            "diagnosis_id": diag.get("diagnosis_id"),
+            "category": diag.get("category"),
+            "explanation": diag.get("explanation"),
+            "error": diag.get("error"),
+            "location": diag.get("location"),
+        }
         install = diag.get("install")  # diagnose-traceback's field for a missing distribution
         if install and install.get("package"):
             self._install(install["package"], record)
@@ -424,11 +507,21 @@ class Agent:
         self.guard.see_edit(fix.get("edits") or [])
         self.s.seen_edits = self.guard.edits
         diff = apply_edits(self.project, self.ws.root, fix.get("edits") or [])
-        self.s.repairs.append({**record, "fix": fix.get("title"), "confidence": fix.get("confidence"),
-                                  "diff": diff, "applied": True})
+        self.s.repairs.append(
+            {
+                **record,
+                "fix": fix.get("title"),
+                "confidence": fix.get("confidence"),
+                "diff": diff,
+                "applied": True,
+            }
+        )
         failed["repaired"] = True
         self.save(self._step)
-        self.emit("repair", f"{diag.get('category')}: applied '{fix.get('title')}' ({decision.get('by', self.brain.name)})")
+        self.emit(
+            "repair",
+            f"{diag.get('category')}: applied '{fix.get('title')}' ({decision.get('by', self.brain.name)})",
+        )
 
     def _install(self, package: str, record: dict) -> None:
         """Install a missing package outside the sandbox, only with approval."""
@@ -437,8 +530,13 @@ class Agent:
         if not ok:
             self.s.installs.append({**entry, "installed": False})
             raise Stop("declined", f"{package} is missing and installing it was not approved (pass --yes).")
-        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--", package],
-                              capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--", package],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         entry.update(installed=proc.returncode == 0, output=(proc.stdout + proc.stderr)[-2000:])
         self.s.installs.append(entry)
         self.emit("repair", f"pip install {package}: {'ok' if entry['installed'] else 'failed'}")
@@ -448,9 +546,12 @@ class Agent:
     def _full_run(self) -> dict:
         self._step = "full"
         available = self.budget.training_seconds(float("inf"))
-        facts = {"train_seconds_available": available, "paper_steps": _paper_steps(self),
-                 "pilot": self.s.pilots[-1] if self.s.pilots else None,
-                 "params_full": self.s.steps["scaffold"].get("params_full")}
+        facts = {
+            "train_seconds_available": available,
+            "paper_steps": _paper_steps(self),
+            "pilot": self.s.pilots[-1] if self.s.pilots else None,
+            "params_full": self.s.steps["scaffold"].get("params_full"),
+        }
         plan = self.brain.plan_full_run(facts, tool_runner=self.run_tool_for_brain)
         seconds = min(plan["minutes"] * 60.0, available)
         expected = self._expected_full_steps(seconds)
@@ -466,7 +567,8 @@ class Agent:
         run["summary_line"] = f"{how} after {run['seconds']:.0f} s; loss {_fmt_loss(run)}"
         if run["stopped_by_budget"]:
             self.s.notes.append(
-                f"The full run was stopped by the budget after {run['seconds']:.0f} s (limit {run['max_seconds']:.0f} s).")
+                f"The full run was stopped by the budget after {run['seconds']:.0f} s (limit {run['max_seconds']:.0f} s)."
+            )
         return run
 
     def _evaluate(self) -> dict:
@@ -477,13 +579,23 @@ class Agent:
         evals, info = claims.read_run(full.get("run_dir"))
         reached = full["loss"].get("steps")
         rows = claims.compare(self._paper_claims(), evals, info, reached)
-        shown = "; ".join(f"{split} " + ", ".join(f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_KEYS)
-                          for split, rec in sorted(evaluation.items(), reverse=True))
-        return {"final_loss": full["loss"].get("last"), "first_loss": full["loss"].get("first"),
-                "evaluation": evaluation, "data": info, "scale": claims.scale_of(info, evals, reached),
-                "reached": reached, "claims": rows,
-                "loss_plot": status.get("loss_plot"),
-                "summary_line": (shown or "no held-out evaluation was recorded") + "; " + claims.headline_verdict(rows)}
+        shown = "; ".join(
+            f"{split} " + ", ".join(f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_KEYS)
+            for split, rec in sorted(evaluation.items(), reverse=True)
+        )
+        return {
+            "final_loss": full["loss"].get("last"),
+            "first_loss": full["loss"].get("first"),
+            "evaluation": evaluation,
+            "data": info,
+            "scale": claims.scale_of(info, evals, reached),
+            "reached": reached,
+            "claims": rows,
+            "loss_plot": status.get("loss_plot"),
+            "summary_line": (shown or "no held-out evaluation was recorded")
+            + "; "
+            + claims.headline_verdict(rows),
+        }
 
     def _paper_claims(self) -> list[dict]:
         """The paper's results as the scaffolded project carries them (config.json ``paper.results``)."""
@@ -510,12 +622,18 @@ class Agent:
             why = f"nothing exported: the full run ended before it saved a checkpoint ({err.message})"
             self.s.notes.append(why[0].upper() + why[1:])
             return {"path": None, "skipped": why, "summary_line": why}
-        return {"path": res["export_dir"], "files": res["files"], "pushed": res.get("hub_url"),
-                "summary_line": res["export_dir"]}
+        return {
+            "path": res["export_dir"],
+            "files": res["files"],
+            "pushed": res.get("hub_url"),
+            "summary_line": res["export_dir"],
+        }
 
     def _review(self) -> dict:
         facts = {k: getattr(self.s, k) for k in ("paper", "pilots", "repairs", "notes")}
-        facts["steps"] = {k: v for k, v in self.s.steps.items() if k in {"parse", "scaffold", "full", "evaluate"}}
+        facts["steps"] = {
+            k: v for k, v in self.s.steps.items() if k in {"parse", "scaffold", "full", "evaluate"}
+        }
         return {"note": self.brain.review(facts), "summary_line": "reviewer's note written"}
 
     def _report(self) -> None:

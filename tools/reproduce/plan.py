@@ -31,16 +31,28 @@ def assumptions(spec: dict) -> list[dict]:
     facts = dict(spec.get("hyperparameters") or {})
     for key, fact in facts.items():
         if isinstance(fact, dict) and fact.get("source") == "default":
-            out.append({"key": key, "value": fact.get("value"),
-                        "why": fact.get("rule") or fact.get("quote") or "not stated in the paper; mlintern's default"})
+            out.append(
+                {
+                    "key": key,
+                    "value": fact.get("value"),
+                    "why": fact.get("rule")
+                    or fact.get("quote")
+                    or "not stated in the paper; mlintern's default",
+                }
+            )
             seen.add(key)
     for item in spec.get("missing") or []:
         key = item.get("key") if isinstance(item, dict) else str(item)
         if key in seen:
             continue
         why = (item.get("reason") or item.get("why")) if isinstance(item, dict) else None
-        out.append({"key": key, "value": item.get("default") if isinstance(item, dict) else None,
-                    "why": why or "the paper does not state it; the scaffold will use the family's convention"})
+        out.append(
+            {
+                "key": key,
+                "value": item.get("default") if isinstance(item, dict) else None,
+                "why": why or "the paper does not state it; the scaffold will use the family's convention",
+            }
+        )
     return out
 
 
@@ -52,30 +64,52 @@ def comparison_plan(spec: dict) -> list[str]:
 
     named = [d for d in spec.get("datasets") or [] if isinstance(d, dict)]
     named.sort(key=lambda d: not d.get("main"))
-    found = next(((d, datasets.lookup(d.get("name"), d.get("quote") or "")) for d in named
-                  if datasets.lookup(d.get("name"), d.get("quote") or "")), (None, None))
+    found = next(
+        (
+            (d, datasets.lookup(d.get("name"), d.get("quote") or ""))
+            for d in named
+            if datasets.lookup(d.get("name"), d.get("quote") or "")
+        ),
+        (None, None),
+    )
     entry = datasets.entry(found[1])
     if entry is None:
-        data = ("Data: the paper's dataset is " + (f"{named[0]['name']}, which mlintern cannot load" if named
-                else "not named") + "; the run uses an announced stand-in, so every claim will be *not comparable*.")
+        data = (
+            "Data: the paper's dataset is "
+            + (f"{named[0]['name']}, which mlintern cannot load" if named else "not named")
+            + "; the run uses an announced stand-in, so every claim will be *not comparable*."
+        )
     elif entry["loader"] == "manual":
-        data = f"Data: {entry['name']} needs a manual download ({entry['manual']}); without it the run uses an " \
-               "announced stand-in and every claim will be *not comparable*."
+        data = (
+            f"Data: {entry['name']} needs a manual download ({entry['manual']}); without it the run uses an "
+            "announced stand-in and every claim will be *not comparable*."
+        )
     else:
-        data = (f"Data: {entry['name']} ({datasets.loader_text(entry['name'])}); {entry['splits']}. If it cannot "
-                "be loaded here, an announced stand-in is used and the claims become *not comparable*.")
+        data = (
+            f"Data: {entry['name']} ({datasets.loader_text(entry['name'])}); {entry['splits']}. If it cannot "
+            "be loaded here, an announced stand-in is used and the claims become *not comparable*."
+        )
     out = [data]
     for r in spec.get("results") or []:
         metric = str(r.get("metric"))
-        target = (f"our `{METRICS[metric.lower()][0]}` on the {r.get('split') or 'test'} split after the full run"
-                  if metric.lower() in METRICS else f"nothing: {NOT_IMPLEMENTED.get(metric, 'not implemented here')}")
-        out.append(f"{'Main claim' if r.get('main') else 'Claim'}: {metric} {r.get('value')}{r.get('unit') or ''}"
-                   f"{' on ' + str(r['dataset']) if r.get('dataset') else ''} (page {r.get('page')}) vs {target}.")
+        target = (
+            f"our `{METRICS[metric.lower()][0]}` on the {r.get('split') or 'test'} split after the full run"
+            if metric.lower() in METRICS
+            else f"nothing: {NOT_IMPLEMENTED.get(metric, 'not implemented here')}"
+        )
+        out.append(
+            f"{'Main claim' if r.get('main') else 'Claim'}: {metric} {r.get('value')}{r.get('unit') or ''}"
+            f"{' on ' + str(r['dataset']) if r.get('dataset') else ''} (page {r.get('page')}) vs {target}."
+        )
     if not spec.get("results"):
-        out.append("The paper states no result mlintern could read: the report will show our held-out metrics "
-                   "without a claim to compare.")
-    out.append("A claim counts as *reproduced* within 1 point (metrics in %) or 5% of its value; a pilot-scale or "
-               "budget-cut run is *not comparable*, whatever its numbers.")
+        out.append(
+            "The paper states no result mlintern could read: the report will show our held-out metrics "
+            "without a claim to compare."
+        )
+    out.append(
+        "A claim counts as *reproduced* within 1 point (metrics in %) or 5% of its value; a pilot-scale or "
+        "budget-cut run is *not comparable*, whatever its numbers."
+    )
     return out
 
 
@@ -84,47 +118,93 @@ def write_plan(agent) -> tuple[Path, list[dict], dict]:
     parsed = agent.s.steps["parse"]
     opts, budget = agent.opts, agent.budget
     assumed = assumptions(spec)
-    train_min = opts.train_minutes if opts.train_minutes is not None else max(
-        (budget.wall_left - budget.reserve_s - PARSE_S - SCAFFOLD_S - EXPORT_S) / 60.0, 0)
+    train_min = (
+        opts.train_minutes
+        if opts.train_minutes is not None
+        else max((budget.wall_left - budget.reserve_s - PARSE_S - SCAFFOLD_S - EXPORT_S) / 60.0, 0)
+    )
     llm = "0 (offline rules)" if not agent.brain.uses_llm else f"at most ${opts.max_usd:.2f}"
     doc = Doc(f"Plan: {parsed.get('title') or agent.key}")
-    doc.p(f"Paper: {agent.source} · family: {parsed.get('family')} · brain: {agent.brain.name} · "
-          f"spec: {parsed.get('spec_path')}")
+    doc.p(
+        f"Paper: {agent.source} · family: {parsed.get('family')} · brain: {agent.brain.name} · "
+        f"spec: {parsed.get('spec_path')}"
+    )
     doc.h("Steps")
-    doc.table(["#", "step", "what", "estimated time", "estimated cost"], [
-        [1, "parse", "read the PDF into a cited spec (done)", f"{parsed.get('seconds', PARSE_S)} s", "-"],
-        [2, "scaffold", "generate model.py, train.py, data.py, config.json", f"~{SCAFFOLD_S} s", "-"],
-        [3, "pilot", "tiny config, a few steps, in the sandbox; the loss must fall", "~10-60 s", "CPU only"],
-        [4, "repair", f"on failure: diagnose, apply the best fix, pilot again (at most {opts.max_repairs})",
-         f"up to {opts.max_repairs} x pilot", f"LLM: {llm}"],
-        [5, "full run", "the paper's config, as long as the budget allows", f"up to {train_min:.1f} min", "CPU only"],
-        [6, "evaluate + export", "held-out metrics vs the paper's claims, safetensors + model card",
-         f"~{EXPORT_S} s", "-"],
-        [7, "report", "REPORT.md and REPORT.html with curves, repairs, cost, full-scale estimate", "~1 s", "-"],
-    ])
+    doc.table(
+        ["#", "step", "what", "estimated time", "estimated cost"],
+        [
+            [1, "parse", "read the PDF into a cited spec (done)", f"{parsed.get('seconds', PARSE_S)} s", "-"],
+            [2, "scaffold", "generate model.py, train.py, data.py, config.json", f"~{SCAFFOLD_S} s", "-"],
+            [
+                3,
+                "pilot",
+                "tiny config, a few steps, in the sandbox; the loss must fall",
+                "~10-60 s",
+                "CPU only",
+            ],
+            [
+                4,
+                "repair",
+                f"on failure: diagnose, apply the best fix, pilot again (at most {opts.max_repairs})",
+                f"up to {opts.max_repairs} x pilot",
+                f"LLM: {llm}",
+            ],
+            [
+                5,
+                "full run",
+                "the paper's config, as long as the budget allows",
+                f"up to {train_min:.1f} min",
+                "CPU only",
+            ],
+            [
+                6,
+                "evaluate + export",
+                "held-out metrics vs the paper's claims, safetensors + model card",
+                f"~{EXPORT_S} s",
+                "-",
+            ],
+            [
+                7,
+                "report",
+                "REPORT.md and REPORT.html with curves, repairs, cost, full-scale estimate",
+                "~1 s",
+                "-",
+            ],
+        ],
+    )
     doc.h("What will be compared")
     doc.bullets(comparison_plan(spec))
     doc.h("Budget (hard limits)")
-    doc.bullets([
-        f"wall clock: {opts.budget_minutes:g} min for the whole loop",
-        f"training time: {'whatever the wall budget leaves' if opts.train_minutes is None else f'{opts.train_minutes:g} min'}",
-        f"repair attempts: {opts.max_repairs}",
-        f"LLM spend: {llm}",
-        f"approvals: {'pre-approved (--yes)' if opts.yes else 'asked before installs, hub pushes and multi-process launches'}",
-    ])
+    doc.bullets(
+        [
+            f"wall clock: {opts.budget_minutes:g} min for the whole loop",
+            f"training time: {'whatever the wall budget leaves' if opts.train_minutes is None else f'{opts.train_minutes:g} min'}",
+            f"repair attempts: {opts.max_repairs}",
+            f"LLM spend: {llm}",
+            f"approvals: {'pre-approved (--yes)' if opts.yes else 'asked before installs, hub pushes and multi-process launches'}",
+        ]
+    )
     doc.h("Assumptions (the paper is silent)")
     if assumed:
         doc.table(["key", "value", "why"], [[a["key"], a["value"], a["why"]] for a in assumed])
     else:
         doc.p("The paper states every key the spec requires.")
-    doc.p("The scaffold will fill secondary settings the paper does not state (e.g. Adam's epsilon, the seed) "
-          "with its family's published conventions, each marked `default` with its reason in config.json; the "
-          "report lists them.")
+    doc.p(
+        "The scaffold will fill secondary settings the paper does not state (e.g. Adam's epsilon, the seed) "
+        "with its family's published conventions, each marked `default` with its reason in config.json; the "
+        "report lists them."
+    )
     if parsed.get("warnings"):
         doc.h("Parser warnings")
         doc.bullets([str(w) for w in parsed["warnings"]])
     path = agent.out_dir / "PLAN.md"
     path.write_text(doc.markdown(agent.out_dir), encoding="utf-8")
-    estimates = {"parse": "done", "scaffold": f"~{SCAFFOLD_S} s", "pilot": "~10-60 s",
-                 "full": f"<= {train_min:.1f} min", "evaluate": "~1 s", "export": f"~{EXPORT_S} s"}
+    estimates = {
+        "parse": "done",
+        "scaffold": f"~{SCAFFOLD_S} s",
+        "pilot": "~10-60 s",
+        "full": f"<= {train_min:.1f} min",
+        "evaluate": "~1 s",
+        "export": f"~{EXPORT_S} s",
+    }
     return path, assumed, estimates

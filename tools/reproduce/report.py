@@ -62,7 +62,11 @@ def plot_losses(state: LoopState, path: Path) -> Path | None:
         ax.plot([s for s, _ in c], [v for _, v in c], label=f"{label} (training)", linewidth=1.2)
     evals = st.read_evals(state.full.get("run_dir")) if state.full else []
     for split, style in (("val", "o-"), ("test", "s")):
-        held = [(r["step"], r["loss"]) for r in evals if r.get("split") == split and isinstance(r.get("loss"), (int, float))]
+        held = [
+            (r["step"], r["loss"])
+            for r in evals
+            if r.get("split") == split and isinstance(r.get("loss"), (int, float))
+        ]
         if held:
             ax.plot([p[0] for p in held], [p[1] for p in held], style, markersize=3, label=f"full ({split})")
     ax.set_xlabel("step")
@@ -80,13 +84,27 @@ def _fact_rows(spec: dict) -> list[list]:
     rows = []
     for key, fact in sorted((spec.get("hyperparameters") or {}).items()):
         if isinstance(fact, dict):
-            rows.append([key, json.dumps(fact.get("value")), fact.get("source"), fact.get("page"),
-                         (fact.get("quote") or fact.get("rule") or "")[:160]])
+            rows.append(
+                [
+                    key,
+                    json.dumps(fact.get("value")),
+                    fact.get("source"),
+                    fact.get("page"),
+                    (fact.get("quote") or fact.get("rule") or "")[:160],
+                ]
+            )
     for vname, facts in sorted((spec.get("variants") or {}).items()):
         for key, fact in sorted((facts or {}).items()) if isinstance(facts, dict) else []:
             if isinstance(fact, dict):
-                rows.append([f"{vname}.{key}", json.dumps(fact.get("value")), fact.get("source"),
-                             fact.get("page"), (fact.get("quote") or "")[:160]])
+                rows.append(
+                    [
+                        f"{vname}.{key}",
+                        json.dumps(fact.get("value")),
+                        fact.get("source"),
+                        fact.get("page"),
+                        (fact.get("quote") or "")[:160],
+                    ]
+                )
     return rows
 
 
@@ -102,7 +120,9 @@ def architecture(state: LoopState) -> str:
         verified = any(p.get("ok") for p in state.pilots)
         return f"an LLM-written model ({'verified: its pilot learned' if verified else 'not verified'})"
     if meta.get("label"):
-        return f"a baseline standing in for the paper's architecture ({meta.get('template') or family} template)"
+        return (
+            f"a baseline standing in for the paper's architecture ({meta.get('template') or family} template)"
+        )
     return f"the paper's architecture ({family})"
 
 
@@ -118,8 +138,10 @@ def data_used(evaluate: dict) -> str:
 def scale_text(state: LoopState, evaluate: dict) -> str:
     scale = evaluate.get("scale")
     info = evaluate.get("data") or {}
-    reached = max([r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
-                  + [evaluate.get("reached") or 0])
+    reached = max(
+        [r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
+        + [evaluate.get("reached") or 0]
+    )
     if scale == "full":
         return f"full scale ({reached:,} of the paper's {info.get('train_steps'):,} steps)"
     if scale == "budget-cut":
@@ -142,13 +164,18 @@ def outcome(state: LoopState) -> str:
         word = "NOT COMPARABLE"
     else:
         word = "NOT EVALUATED"
-    parts = [architecture(state), data_used(evaluate) if evaluate else "no held-out evaluation",
-             scale_text(state, evaluate)]
+    parts = [
+        architecture(state),
+        data_used(evaluate) if evaluate else "no held-out evaluation",
+        scale_text(state, evaluate),
+    ]
     text = f"{word}: {', '.join(parts)}; "
     text += claims.headline_verdict(rows) if evaluate else "the paper's claims were not compared"
     if state.stop:
-        text += f". The loop {STOP_WORDS.get(state.stop['kind'], 'stopped')} during {state.stop['step']}: " \
-                f"{state.stop['message']}"
+        text += (
+            f". The loop {STOP_WORDS.get(state.stop['kind'], 'stopped')} during {state.stop['step']}: "
+            f"{state.stop['message']}"
+        )
     return text
 
 
@@ -166,8 +193,11 @@ def _project_meta(project: str | None) -> dict:
 # ----------------------------------------------------------------------------- sections
 def _header(doc: Doc, agent, state: LoopState, parsed: dict) -> None:
     doc.p(f"Outcome: {outcome(state).rstrip('.')}.")
-    doc.p(f"Paper: {state.source} · family: {parsed.get('family')} · brain: {state.brain} · "
-          f"written {time.strftime('%Y-%m-%d %H:%M:%S')}" + (f" · resumed {state.resumes} time(s)" if state.resumes else ""))
+    doc.p(
+        f"Paper: {state.source} · family: {parsed.get('family')} · brain: {state.brain} · "
+        f"written {time.strftime('%Y-%m-%d %H:%M:%S')}"
+        + (f" · resumed {state.resumes} time(s)" if state.resumes else "")
+    )
     doc.bullets(list(state.notes))
     if (state.steps.get("review") or {}).get("note"):
         doc.h("Reviewer's note (by the LLM brain)")
@@ -182,27 +212,53 @@ def _claims_section(doc: Doc, state: LoopState) -> None:
         return
     rows = evaluate.get("claims") or []
     if not rows:
-        doc.p("The paper states no result mlintern could read, so there is nothing to compare; our held-out "
-              "metrics are below.")
+        doc.p(
+            "The paper states no result mlintern could read, so there is nothing to compare; our held-out "
+            "metrics are below."
+        )
     else:
-        doc.table(["claim", "paper (page: quote)", "ours", "split", "same data", "verdict"], [
-            [f"{r['claim'].get('metric')}{' (main)' if r.get('main') else ''}",
-             f"{claims.fmt_value(r['claim'].get('value'), r['claim'].get('unit'))} (p. {r['claim'].get('page')}: "
-             f"\"{str(r['claim'].get('quote') or '')[:140]}\")",
-             claims.fmt_value(r["ours"], r["claim"].get("unit")), r.get("split") or "—",
-             "yes" if r["same_data"] else "no", f"{r['verdict']}: {r['why']}"] for r in rows])
-        doc.p(f"Tolerance: {claims.TOLERANCE_POINTS:g} point for metrics in %, {claims.TOLERANCE_RELATIVE:.0%} of the "
-              "paper's value otherwise. A run on stand-in data, at pilot scale or cut by the budget is never called "
-              "a reproduction.")
+        doc.table(
+            ["claim", "paper (page: quote)", "ours", "split", "same data", "verdict"],
+            [
+                [
+                    f"{r['claim'].get('metric')}{' (main)' if r.get('main') else ''}",
+                    f"{claims.fmt_value(r['claim'].get('value'), r['claim'].get('unit'))} (p. {r['claim'].get('page')}: "
+                    f'"{str(r["claim"].get("quote") or "")[:140]}")',
+                    claims.fmt_value(r["ours"], r["claim"].get("unit")),
+                    r.get("split") or "—",
+                    "yes" if r["same_data"] else "no",
+                    f"{r['verdict']}: {r['why']}",
+                ]
+                for r in rows
+            ],
+        )
+        doc.p(
+            f"Tolerance: {claims.TOLERANCE_POINTS:g} point for metrics in %, {claims.TOLERANCE_RELATIVE:.0%} of the "
+            "paper's value otherwise. A run on stand-in data, at pilot scale or cut by the budget is never called "
+            "a reproduction."
+        )
     info = evaluate.get("data") or {}
     if info:
-        doc.p(f"Data used: {info.get('dataset')} ({'the paper' + chr(39) + 's' if info.get('paper_dataset') else 'a stand-in'}"
-              f"; {info.get('note') or ''}); splits {json.dumps(info.get('splits'))}.")
+        doc.p(
+            f"Data used: {info.get('dataset')} ({'the paper' + chr(39) + 's' if info.get('paper_dataset') else 'a stand-in'}"
+            f"; {info.get('note') or ''}); splits {json.dumps(info.get('splits'))}."
+        )
     if evaluate.get("evaluation"):
-        doc.table(["split", "step", "metrics"], [
-            [split, rec.get("step"), ", ".join(f"{k} {v:.4g}" for k, v in rec.items()
-                                              if k not in ("split", "step", "time") and isinstance(v, (int, float)))]
-            for split, rec in sorted(evaluate["evaluation"].items(), reverse=True)])
+        doc.table(
+            ["split", "step", "metrics"],
+            [
+                [
+                    split,
+                    rec.get("step"),
+                    ", ".join(
+                        f"{k} {v:.4g}"
+                        for k, v in rec.items()
+                        if k not in ("split", "step", "time") and isinstance(v, (int, float))
+                    ),
+                ]
+                for split, rec in sorted(evaluate["evaluation"].items(), reverse=True)
+            ],
+        )
 
 
 def _plan_section(doc: Doc, agent, state: LoopState) -> None:
@@ -210,12 +266,35 @@ def _plan_section(doc: Doc, agent, state: LoopState) -> None:
     doc.h("Plan and outcome")
     plan = steps.get("plan") or {}
     planned = plan.get("estimates") or {}
-    rows = [[name, planned.get(name, ""), f"{steps[name].get('seconds', 0):.1f} s", steps[name].get("summary_line", "")]
-            for name in ("parse", "plan", "scaffold") if name in steps]
-    rows += [[r["label"], planned.get("pilot" if r["label"] != "full" else "full", ""), f"{r.get('seconds', 0):.1f} s",
-              f"{r['status']}; loss {_loss(r)}; learned: {r['loss'].get('fell')}"] for r in _runs(state)]
-    rows += [[name, planned.get(name, ""), f"{steps[name].get('seconds', 0):.1f} s", steps[name].get("summary_line", "")]
-             for name in ("evaluate", "export", "review") if name in steps]
+    rows = [
+        [
+            name,
+            planned.get(name, ""),
+            f"{steps[name].get('seconds', 0):.1f} s",
+            steps[name].get("summary_line", ""),
+        ]
+        for name in ("parse", "plan", "scaffold")
+        if name in steps
+    ]
+    rows += [
+        [
+            r["label"],
+            planned.get("pilot" if r["label"] != "full" else "full", ""),
+            f"{r.get('seconds', 0):.1f} s",
+            f"{r['status']}; loss {_loss(r)}; learned: {r['loss'].get('fell')}",
+        ]
+        for r in _runs(state)
+    ]
+    rows += [
+        [
+            name,
+            planned.get(name, ""),
+            f"{steps[name].get('seconds', 0):.1f} s",
+            steps[name].get("summary_line", ""),
+        ]
+        for name in ("evaluate", "export", "review")
+        if name in steps
+    ]
     doc.table(["step", "planned", "took", "result"], rows)
     if plan.get("path"):
         doc.p(f"The plan written before acting: {agent.ws.relative(plan['path'])}.")
@@ -244,20 +323,49 @@ def _model_section(doc: Doc, agent, state: LoopState) -> None:
         doc.p("No project was scaffolded.")
         return
     delta = scaffold.get("params_delta")
-    doc.table(["project", "family", "variant", "params (ours, paper config)", "params (paper)", "delta", "pilot params"],
-              [[agent.ws.relative(scaffold.get("project") or agent.project), scaffold.get("family"),
-                scaffold.get("variant"), _num(scaffold.get("params_full")), _num(scaffold.get("params_paper")),
+    doc.table(
+        [
+            "project",
+            "family",
+            "variant",
+            "params (ours, paper config)",
+            "params (paper)",
+            "delta",
+            "pilot params",
+        ],
+        [
+            [
+                agent.ws.relative(scaffold.get("project") or agent.project),
+                scaffold.get("family"),
+                scaffold.get("variant"),
+                _num(scaffold.get("params_full")),
+                _num(scaffold.get("params_paper")),
                 f"{delta:+.2%}" if isinstance(delta, (int, float)) else "not reported by the paper",
-                _num(scaffold.get("params_pilot"))]])
+                _num(scaffold.get("params_pilot")),
+            ]
+        ],
+    )
 
 
 def _runs_section(doc: Doc, agent, state: LoopState) -> None:
     doc.h("Training runs")
     runs = _runs(state)
-    doc.table(["run", "id", "status", "steps", "loss first -> last", "learned", "seconds", "budget stop"],
-              [[r["label"], r["run_id"], r["status"] + (f" ({r['reason']})" if r.get("reason") else ""),
-                r["loss"].get("steps"), _loss(r), f"{r['loss'].get('fell')}: {r['loss'].get('why') or ''}".rstrip(": "),
-                r.get("seconds"), "yes" if r.get("stopped_by_budget") else "no"] for r in runs])
+    doc.table(
+        ["run", "id", "status", "steps", "loss first -> last", "learned", "seconds", "budget stop"],
+        [
+            [
+                r["label"],
+                r["run_id"],
+                r["status"] + (f" ({r['reason']})" if r.get("reason") else ""),
+                r["loss"].get("steps"),
+                _loss(r),
+                f"{r['loss'].get('fell')}: {r['loss'].get('why') or ''}".rstrip(": "),
+                r.get("seconds"),
+                "yes" if r.get("stopped_by_budget") else "no",
+            ]
+            for r in runs
+        ],
+    )
     plot = plot_losses(state, agent.out_dir / "loss.png")
     if plot:
         doc.image(plot, "loss curves")
@@ -276,32 +384,46 @@ def _repairs_section(doc: Doc, state: LoopState) -> None:
         doc.p(f"Diagnosis: {r.get('explanation')}")
         decision = r.get("decision") or {}
         if r.get("applied"):
-            doc.p(f"Applied: {r.get('fix')} (confidence {r.get('confidence')}; chosen by "
-                  f"{decision.get('by', state.brain)}: {decision.get('reason')})")
+            doc.p(
+                f"Applied: {r.get('fix')} (confidence {r.get('confidence')}; chosen by "
+                f"{decision.get('by', state.brain)}: {decision.get('reason')})"
+            )
             doc.code(r.get("diff") or "(no textual change)", "diff")
         else:
             doc.p(f"Not applied: {decision.get('reason')}")
     for inst in state.installs:
-        doc.p(f"Missing package {inst['package']}: install {'approved' if inst['approved'] else 'not approved'}; "
-              f"{'installed' if inst.get('installed') else 'not installed'} (outside the sandbox, with pip).")
+        doc.p(
+            f"Missing package {inst['package']}: install {'approved' if inst['approved'] else 'not approved'}; "
+            f"{'installed' if inst.get('installed') else 'not installed'} (outside the sandbox, with pip)."
+        )
 
 
 def _cost_section(doc: Doc, agent, state: LoopState) -> None:
     doc.h("Cost")
     llm = state.llm
-    doc.table(["item", "amount"], [
-        ["wall time", f"{state.elapsed_s:.1f} s of {agent.opts.budget_minutes:g} min"],
-        ["training time", f"{state.train_spent_s:.1f} s"],
-        ["repairs", f"{len(state.repairs) + len(state.installs)} of {agent.opts.max_repairs}"],
-        ["LLM calls", llm.get("calls", 0)],
-        ["LLM tokens (in / out / cache write / cache read)",
-         " / ".join(str(llm.get(k, 0)) for k in ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens"))],
-        ["LLM dollars", f"${llm.get('usd', 0):.4f} of ${agent.opts.max_usd:.2f}"],
-        ["compute dollars", "$0 (local CPU)"],
-    ])
+    doc.table(
+        ["item", "amount"],
+        [
+            ["wall time", f"{state.elapsed_s:.1f} s of {agent.opts.budget_minutes:g} min"],
+            ["training time", f"{state.train_spent_s:.1f} s"],
+            ["repairs", f"{len(state.repairs) + len(state.installs)} of {agent.opts.max_repairs}"],
+            ["LLM calls", llm.get("calls", 0)],
+            [
+                "LLM tokens (in / out / cache write / cache read)",
+                " / ".join(
+                    str(llm.get(k, 0))
+                    for k in ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens")
+                ),
+            ],
+            ["LLM dollars", f"${llm.get('usd', 0):.4f} of ${agent.opts.max_usd:.2f}"],
+            ["compute dollars", "$0 (local CPU)"],
+        ],
+    )
     if state.approvals:
-        doc.table(["approval asked", "detail", "approved", "how"],
-                  [[a["action"], a["detail"], a["approved"], a["how"]] for a in state.approvals])
+        doc.table(
+            ["approval asked", "detail", "approved", "how"],
+            [[a["action"], a["detail"], a["approved"], a["how"]] for a in state.approvals],
+        )
 
 
 def _estimate_section(doc: Doc, state: LoopState, spec: dict) -> None:
@@ -309,8 +431,10 @@ def _estimate_section(doc: Doc, state: LoopState, spec: dict) -> None:
     doc.h("What a full-scale reproduction would need")
     est = full_scale(spec, scaffold.get("params_full") or scaffold.get("params_paper"))
     if est.get("available"):
-        doc.p(f"About {_hours(est['gpu_hours'])} of one GPU (~${est['usd']:,.2f} at "
-              f"${est['usd_per_gpu_hour']:.2f}/GPU-hour).")
+        doc.p(
+            f"About {_hours(est['gpu_hours'])} of one GPU (~${est['usd']:,.2f} at "
+            f"${est['usd_per_gpu_hour']:.2f}/GPU-hour)."
+        )
         doc.p(f"How: {est['how']}.")
     else:
         doc.p(f"No estimate: {est['how']}.")
@@ -319,8 +443,11 @@ def _estimate_section(doc: Doc, state: LoopState, spec: dict) -> None:
 def _export_section(doc: Doc, state: LoopState, parsed: dict) -> None:
     export = state.steps.get("export") or {}
     doc.h("Export")
-    doc.p(f"Exported to {export.get('path')}." if export.get("path") else
-          (export.get("skipped") or "Nothing was exported") + ".")
+    doc.p(
+        f"Exported to {export.get('path')}."
+        if export.get("path")
+        else (export.get("skipped") or "Nothing was exported") + "."
+    )
     if parsed.get("warnings"):
         doc.h("Parser warnings")
         doc.bullets([str(w) for w in parsed["warnings"]])

@@ -115,5 +115,12 @@ def read_evals(run_dir: str | None) -> list[dict]:
 def loss_summary(losses: list[tuple[int, float]], num_classes: int | None = None) -> dict:
     """The shared learning check (tools/training/learning.py); ``fell`` is its verdict."""
     check = learning_check(losses, num_classes=num_classes)
-    return {"points": check["points"], "first": check["first"], "last": check["last"], "fell": check["verified"],
-            "drop": check["drop"], "why": check["reason"], "steps": check["steps"] if losses else None}
+    return {
+        "points": check["points"],
+        "first": check["first"],
+        "last": check["last"],
+        "fell": check["verified"],
+        "drop": check["drop"],
+        "why": check["reason"],
+        "steps": check["steps"] if losses else None,
+    }

@@ -33,30 +33,62 @@ class _ContextDisplay(Events):
         self.ctx.log(f"[{kind}] {text}")
 
 
-def reproduce_paper_tool(ctx, *, paper: str, budget_minutes: float = 10, train_minutes: float | None = None,
-                         max_repairs: int = 3, max_usd: float = 1.0, brain: str = "auto", yes: bool = False,
-                         restart: bool = False) -> dict:
+def reproduce_paper_tool(
+    ctx,
+    *,
+    paper: str,
+    budget_minutes: float = 10,
+    train_minutes: float | None = None,
+    max_repairs: int = 3,
+    max_usd: float = 1.0,
+    brain: str = "auto",
+    yes: bool = False,
+    restart: bool = False,
+) -> dict:
     host = ctx.brain if getattr(ctx.brain, "uses_llm", False) else None
     if brain == "host" or (brain == "auto" and host is not None and not os.environ.get("ANTHROPIC_API_KEY")):
         chosen = host or OfflineBrain()
     else:
         chosen = make_brain(brain, max_usd=max_usd)
-    options = Options(budget_minutes=budget_minutes, train_minutes=train_minutes, max_repairs=max_repairs,
-                      max_usd=max_usd, yes=yes, restart=restart)
+    options = Options(
+        budget_minutes=budget_minutes,
+        train_minutes=train_minutes,
+        max_repairs=max_repairs,
+        max_usd=max_usd,
+        yes=yes,
+        restart=restart,
+    )
     approver = Approver(pre_approved=yes, ask=ctx.ask_approval)
-    source = paper if "/" not in paper and not paper.lower().endswith(".pdf") else str(ctx.workspace.path(paper, must_exist=True))
-    agent = Agent(ctx.workspace, source, brain=chosen, options=options, display=_ContextDisplay(ctx),
-                  approver=approver, cancel_event=ctx.cancel_event)
+    source = (
+        paper
+        if "/" not in paper and not paper.lower().endswith(".pdf")
+        else str(ctx.workspace.path(paper, must_exist=True))
+    )
+    agent = Agent(
+        ctx.workspace,
+        source,
+        brain=chosen,
+        options=options,
+        display=_ContextDisplay(ctx),
+        approver=approver,
+        cancel_event=ctx.cancel_event,
+    )
     s = agent.run()
     report = s.steps.get("report") or {}
     outcome = describe_outcome(s)
     return {
-        "paper": agent.key, "outcome": outcome, "stopped": (s.stop or {}).get("kind"),
-        "report": report.get("markdown", ""), "report_html": report.get("html", ""),
-        "plan": (s.steps.get("plan") or {}).get("path"), "project": (s.steps.get("scaffold") or {}).get("project"),
-        "pilot_loss_fell": any(p.get("ok") for p in s.pilots), "full_run": s.steps.get("full"),
+        "paper": agent.key,
+        "outcome": outcome,
+        "stopped": (s.stop or {}).get("kind"),
+        "report": report.get("markdown", ""),
+        "report_html": report.get("html", ""),
+        "plan": (s.steps.get("plan") or {}).get("path"),
+        "project": (s.steps.get("scaffold") or {}).get("project"),
+        "pilot_loss_fell": any(p.get("ok") for p in s.pilots),
+        "full_run": s.steps.get("full"),
         "claims": (s.steps.get("evaluate") or {}).get("claims") or [],
-        "repairs": len(s.repairs), "seconds": float(s.elapsed_s),
+        "repairs": len(s.repairs),
+        "seconds": float(s.elapsed_s),
         "llm_usd": float(s.llm.get("usd", 0.0)),
         "summary": f"{agent.key}: {outcome}\nReport: {report.get('markdown', '')}",
     }

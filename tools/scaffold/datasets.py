@@ -20,47 +20,130 @@ from typing import Any
 # name -> entry. ``aliases`` are lower-case word sequences matched on word boundaries; ``needs`` are words
 # that must also occur in the mention (a bare "digits" is MNIST as often as scikit-learn's digits).
 REGISTRY: dict[str, dict[str, Any]] = {
-    "digits": {"loader": "sklearn", "id": "load_digits", "task": "image", "classes": 10, "train_size": 1_438,
-               "test_fraction": 0.2, "offline": True,
-               "splits": "no official split: a seeded 20% of the 1,797 images is held out as test",
-               "aliases": ["digits", "digits dataset", "digits data", "handwritten digits", "optical recognition of "
-                           "handwritten digits", "load_digits"],
-               "needs": ["scikit-learn", "sklearn", "uci", "8x8", "load_digits", "optical recognition"]},
-    "mnist": {"loader": "torchvision", "id": "MNIST", "task": "image", "classes": 10, "train_size": 60_000,
-              "splits": "the official 60,000 train / 10,000 test split", "aliases": ["mnist"]},
-    "fashion-mnist": {"loader": "torchvision", "id": "FashionMNIST", "task": "image", "classes": 10,
-                      "train_size": 60_000, "splits": "the official 60,000 train / 10,000 test split",
-                      "aliases": ["fashion-mnist", "fashion mnist", "fashionmnist"]},
-    "cifar-10": {"loader": "torchvision", "id": "CIFAR10", "task": "image", "classes": 10, "train_size": 50_000,
-                 "splits": "the official 50,000 train / 10,000 test split", "aliases": ["cifar-10", "cifar10",
-                                                                                       "cifar 10"]},
-    "cifar-100": {"loader": "torchvision", "id": "CIFAR100", "task": "image", "classes": 100,
-                  "train_size": 50_000, "splits": "the official 50,000 train / 10,000 test split",
-                  "aliases": ["cifar-100", "cifar100", "cifar 100"]},
-    "svhn": {"loader": "torchvision", "id": "SVHN", "task": "image", "classes": 10, "train_size": 73_257,
-             "splits": "the official 73,257 train / 26,032 test split", "aliases": ["svhn", "street view house"]},
-    "imagenet": {"loader": "manual", "task": "image", "classes": 1000, "train_size": 1_281_167,
-                 "splits": "ILSVRC-2012 train / 50,000 validation (papers report on validation)",
-                 "manual": "ImageNet needs a manual download (image-net.org) and a torchvision ImageFolder",
-                 "aliases": ["imagenet", "ilsvrc", "imagenet-1k"]},
-    "wikitext-103": {"loader": "hf", "id": "wikitext", "config": "wikitext-103-raw-v1", "task": "text",
-                     "train_size": 103_000_000, "splits": "the official train / validation / test split",
-                     "aliases": ["wikitext-103", "wikitext103", "wiki-103"]},
-    "wikitext-2": {"loader": "hf", "id": "wikitext", "config": "wikitext-2-raw-v1", "task": "text",
-                   "train_size": 2_000_000, "splits": "the official train / validation / test split",
-                   "aliases": ["wikitext-2", "wikitext2"]},
-    "penn-treebank": {"loader": "hf", "id": "ptb_text_only", "config": None, "task": "text", "train_size": 887_521,
-                      "splits": "the Mikolov et al. train / validation / test split",
-                      "aliases": ["penn treebank", "ptb"]},
-    "wmt14": {"loader": "manual", "task": "translation", "train_size": 4_500_000,
-              "splits": "newstest2014 is the test set papers report BLEU on",
-              "manual": "WMT'14 needs the corpus and the paper's subword vocabulary (see README.md)",
-              "aliases": ["wmt 2014", "wmt14", "wmt'14", "wmt-14", "newstest2014"]},
-    "pascal-voc": {"loader": "manual", "task": "detection", "train_size": 16_551,
-                   "splits": "VOC 2007 test", "manual": "PASCAL VOC needs a manual download",
-                   "aliases": ["pascal voc", "voc 2007", "voc2007", "voc 2012", "pascal-voc"]},
-    "coco": {"loader": "manual", "task": "detection", "train_size": 118_287, "splits": "COCO val2017 / test-dev",
-             "manual": "COCO needs a manual download", "aliases": ["coco", "ms coco", "ms-coco"]},
+    "digits": {
+        "loader": "sklearn",
+        "id": "load_digits",
+        "task": "image",
+        "classes": 10,
+        "train_size": 1_438,
+        "test_fraction": 0.2,
+        "offline": True,
+        "splits": "no official split: a seeded 20% of the 1,797 images is held out as test",
+        "aliases": [
+            "digits",
+            "digits dataset",
+            "digits data",
+            "handwritten digits",
+            "optical recognition of handwritten digits",
+            "load_digits",
+        ],
+        "needs": ["scikit-learn", "sklearn", "uci", "8x8", "load_digits", "optical recognition"],
+    },
+    "mnist": {
+        "loader": "torchvision",
+        "id": "MNIST",
+        "task": "image",
+        "classes": 10,
+        "train_size": 60_000,
+        "splits": "the official 60,000 train / 10,000 test split",
+        "aliases": ["mnist"],
+    },
+    "fashion-mnist": {
+        "loader": "torchvision",
+        "id": "FashionMNIST",
+        "task": "image",
+        "classes": 10,
+        "train_size": 60_000,
+        "splits": "the official 60,000 train / 10,000 test split",
+        "aliases": ["fashion-mnist", "fashion mnist", "fashionmnist"],
+    },
+    "cifar-10": {
+        "loader": "torchvision",
+        "id": "CIFAR10",
+        "task": "image",
+        "classes": 10,
+        "train_size": 50_000,
+        "splits": "the official 50,000 train / 10,000 test split",
+        "aliases": ["cifar-10", "cifar10", "cifar 10"],
+    },
+    "cifar-100": {
+        "loader": "torchvision",
+        "id": "CIFAR100",
+        "task": "image",
+        "classes": 100,
+        "train_size": 50_000,
+        "splits": "the official 50,000 train / 10,000 test split",
+        "aliases": ["cifar-100", "cifar100", "cifar 100"],
+    },
+    "svhn": {
+        "loader": "torchvision",
+        "id": "SVHN",
+        "task": "image",
+        "classes": 10,
+        "train_size": 73_257,
+        "splits": "the official 73,257 train / 26,032 test split",
+        "aliases": ["svhn", "street view house"],
+    },
+    "imagenet": {
+        "loader": "manual",
+        "task": "image",
+        "classes": 1000,
+        "train_size": 1_281_167,
+        "splits": "ILSVRC-2012 train / 50,000 validation (papers report on validation)",
+        "manual": "ImageNet needs a manual download (image-net.org) and a torchvision ImageFolder",
+        "aliases": ["imagenet", "ilsvrc", "imagenet-1k"],
+    },
+    "wikitext-103": {
+        "loader": "hf",
+        "id": "wikitext",
+        "config": "wikitext-103-raw-v1",
+        "task": "text",
+        "train_size": 103_000_000,
+        "splits": "the official train / validation / test split",
+        "aliases": ["wikitext-103", "wikitext103", "wiki-103"],
+    },
+    "wikitext-2": {
+        "loader": "hf",
+        "id": "wikitext",
+        "config": "wikitext-2-raw-v1",
+        "task": "text",
+        "train_size": 2_000_000,
+        "splits": "the official train / validation / test split",
+        "aliases": ["wikitext-2", "wikitext2"],
+    },
+    "penn-treebank": {
+        "loader": "hf",
+        "id": "ptb_text_only",
+        "config": None,
+        "task": "text",
+        "train_size": 887_521,
+        "splits": "the Mikolov et al. train / validation / test split",
+        "aliases": ["penn treebank", "ptb"],
+    },
+    "wmt14": {
+        "loader": "manual",
+        "task": "translation",
+        "train_size": 4_500_000,
+        "splits": "newstest2014 is the test set papers report BLEU on",
+        "manual": "WMT'14 needs the corpus and the paper's subword vocabulary (see README.md)",
+        "aliases": ["wmt 2014", "wmt14", "wmt'14", "wmt-14", "newstest2014"],
+    },
+    "pascal-voc": {
+        "loader": "manual",
+        "task": "detection",
+        "train_size": 16_551,
+        "splits": "VOC 2007 test",
+        "manual": "PASCAL VOC needs a manual download",
+        "aliases": ["pascal voc", "voc 2007", "voc2007", "voc 2012", "pascal-voc"],
+    },
+    "coco": {
+        "loader": "manual",
+        "task": "detection",
+        "train_size": 118_287,
+        "splits": "COCO val2017 / test-dev",
+        "manual": "COCO needs a manual download",
+        "aliases": ["coco", "ms coco", "ms-coco"],
+    },
 }
 
 
@@ -77,7 +160,8 @@ def lookup(text: str | None, context: str = "") -> str | None:
         return low
     for name, entry in sorted(REGISTRY.items(), key=lambda kv: -max(len(a) for a in kv[1]["aliases"])):
         if any(_has(low, a) for a in entry["aliases"]) and (
-                not entry.get("needs") or any(n in around for n in entry["needs"])):
+            not entry.get("needs") or any(n in around for n in entry["needs"])
+        ):
             return name
     return None
 
@@ -99,7 +183,8 @@ def loader_text(name: str | None) -> str:
     e = REGISTRY.get(name or "")
     if not e:
         return "no loader: the paper's dataset is not in mlintern's registry"
-    return {"sklearn": "bundled with scikit-learn, no download",
-            "torchvision": f"torchvision.datasets.{e.get('id')}, downloaded once",
-            "hf": f"Hugging Face datasets {e.get('id')}/{e.get('config')}, downloaded once",
-            }.get(e["loader"], e.get("manual") or "a manual download")
+    return {
+        "sklearn": "bundled with scikit-learn, no download",
+        "torchvision": f"torchvision.datasets.{e.get('id')}, downloaded once",
+        "hf": f"Hugging Face datasets {e.get('id')}/{e.get('config')}, downloaded once",
+    }.get(e["loader"], e.get("manual") or "a manual download")

@@ -26,9 +26,11 @@ def inferred(value: Any, rule: str) -> dict:
 def from_spec(fact: Any, key: str) -> dict:
     """Normalise a spec fact (``{value, page, quote, source}``) into a config.json fact."""
     if not isinstance(fact, dict) or "value" not in fact:
-        raise ToolError(f"Spec key {key!r} is not a fact object with a 'value'.",
-                        hint="Each hyperparameter must look like {\"value\": ..., \"page\": ..., \"quote\": ..., "
-                             "\"source\": ...}; re-run parse-paper or fix the spec by hand.")
+        raise ToolError(
+            f"Spec key {key!r} is not a fact object with a 'value'.",
+            hint='Each hyperparameter must look like {"value": ..., "page": ..., "quote": ..., '
+            '"source": ...}; re-run parse-paper or fix the spec by hand.',
+        )
     out = {"value": fact["value"], "source": fact.get("source") or "paper"}
     for extra in ("page", "quote", "rule", "reason"):
         if fact.get(extra) is not None:
@@ -64,7 +66,9 @@ def describe(fact: dict, sections: list | None = None) -> str:
         quote = one_line(fact.get("quote") or "", 90)
         return f'{where}: "{quote}"' if quote else where
     if source == "inferred":
-        return "inferred: " + one_line(fact.get("rule") or fact.get("quote") or "derived from other values", 100)
+        return "inferred: " + one_line(
+            fact.get("rule") or fact.get("quote") or "derived from other values", 100
+        )
     return "mlintern default: " + one_line(fact.get("reason") or "not stated in the paper", 100)
 
 
@@ -73,7 +77,9 @@ def section_at(sections: list, page: Any) -> str | None:
     provided no section starts on ``page`` itself (then the quote could sit in either)."""
     if not isinstance(page, int):
         return None
-    starts = [s for s in sections if isinstance(s, dict) and isinstance(s.get("page"), int) and s.get("title")]
+    starts = [
+        s for s in sections if isinstance(s, dict) and isinstance(s.get("page"), int) and s.get("title")
+    ]
     if any(s["page"] == page for s in starts):
         return None
     before = [s for s in starts if s["page"] < page]

@@ -42,17 +42,38 @@ def _heads(v: dict) -> int:
 
 
 # ------------------------------------------------------------------------------------ conventions
-TRANSFORMER_TRAIN = dict(optimizer="adamw", lr_schedule="cosine", learning_rate=3e-4, batch_size=64,
-                         train_steps=100_000, micro_batch=8, grad_clip=1.0,
-                         why="not stated; the common Transformer recipe (AdamW, cosine)",
-                         lr_reason="not stated; the common Transformer learning rate")
-CNN_TRAIN = dict(optimizer="sgd", lr_schedule="step", learning_rate=0.1, batch_size=256, train_steps=100_000,
-                 micro_batch=32, weight_decay=1e-4,
-                 why="not stated; the common ConvNet recipe (SGD with momentum, step decay)",
-                 lr_reason="not stated; the common ConvNet learning rate for batch 256")
-SMALL_TRAIN = dict(optimizer="adam", lr_schedule="constant", learning_rate=1e-3, batch_size=128,
-                   train_steps=10_000, micro_batch=128, why="not stated; Adam with a constant rate",
-                   lr_reason="not stated; Adam's usual 1e-3")
+TRANSFORMER_TRAIN = dict(
+    optimizer="adamw",
+    lr_schedule="cosine",
+    learning_rate=3e-4,
+    batch_size=64,
+    train_steps=100_000,
+    micro_batch=8,
+    grad_clip=1.0,
+    why="not stated; the common Transformer recipe (AdamW, cosine)",
+    lr_reason="not stated; the common Transformer learning rate",
+)
+CNN_TRAIN = dict(
+    optimizer="sgd",
+    lr_schedule="step",
+    learning_rate=0.1,
+    batch_size=256,
+    train_steps=100_000,
+    micro_batch=32,
+    weight_decay=1e-4,
+    why="not stated; the common ConvNet recipe (SGD with momentum, step decay)",
+    lr_reason="not stated; the common ConvNet learning rate for batch 256",
+)
+SMALL_TRAIN = dict(
+    optimizer="adam",
+    lr_schedule="constant",
+    learning_rate=1e-3,
+    batch_size=128,
+    train_steps=10_000,
+    micro_batch=128,
+    why="not stated; Adam with a constant rate",
+    lr_reason="not stated; Adam's usual 1e-3",
+)
 
 
 def _is_modern(v: dict) -> bool:
@@ -73,40 +94,81 @@ def _d_ff_reason(v: dict) -> str:
 
 def _d_head(v: dict) -> int:
     if v["d_model"] % v["num_heads"]:
-        raise ToolError(f"d_model {v['d_model']} does not split into {v['num_heads']} heads.",
-                        hint="Check d_model and num_heads in the spec (or state d_head); then scaffold again.",
-                        code="inconsistent_spec")
+        raise ToolError(
+            f"d_model {v['d_model']} does not split into {v['num_heads']} heads.",
+            hint="Check d_model and num_heads in the spec (or state d_head); then scaffold again.",
+            code="inconsistent_spec",
+        )
     return v["d_model"] // v["num_heads"]
 
 
-def _transformer_core(layers: int, d_model: int, *, pilot_layers: int = 2, pilot_d: int = 64) -> tuple[Field, ...]:
+def _transformer_core(
+    layers: int, d_model: int, *, pilot_layers: int = 2, pilot_d: int = 64
+) -> tuple[Field, ...]:
     return (
-        Field("num_layers", layers, f"not stated; {layers} layers (the base-size convention)", pilot=pilot_layers,
-              kind=int),
-        Field("d_model", d_model, f"not stated; width {d_model} (the base-size convention)", pilot=pilot_d, kind=int),
-        Field("num_heads", _heads, "not stated; d_model / 64 heads (head size 64, the usual convention)", pilot=4,
-              kind=int),
+        Field(
+            "num_layers",
+            layers,
+            f"not stated; {layers} layers (the base-size convention)",
+            pilot=pilot_layers,
+            kind=int,
+        ),
+        Field(
+            "d_model",
+            d_model,
+            f"not stated; width {d_model} (the base-size convention)",
+            pilot=pilot_d,
+            kind=int,
+        ),
+        Field(
+            "num_heads",
+            _heads,
+            "not stated; d_model / 64 heads (head size 64, the usual convention)",
+            pilot=4,
+            kind=int,
+        ),
         Field("d_head", _d_head, "d_model / num_heads", pilot=DERIVE, kind=int, inferred=True),
     )
 
 
 def _transformer_tail(*, activation: str, norm_position: str, dropout: float, tie: bool | None) -> tuple:
     return (
-        Field("activation", activation, f"not stated; {activation} (the family's usual non-linearity)", kind=str),
+        Field(
+            "activation", activation, f"not stated; {activation} (the family's usual non-linearity)", kind=str
+        ),
         Field("norm", "layernorm", "not stated; LayerNorm, the Transformer convention", kind=str),
         Field("norm_position", norm_position, f"not stated; {norm_position}-norm residual blocks", kind=str),
         Field("d_ff", _d_ff, _d_ff_reason, pilot=scale("d_ff", "d_model"), kind=int),
         Field("dropout", dropout, f"not stated; {dropout} (the family's usual rate)", kind=float),
         Field("attention_dropout", lambda v: v["dropout"], "not stated; same as dropout", kind=float),
-        Field("rotary", _is_modern,
-              lambda v: ("RMSNorm/SwiGLU decoder: rotary positions as in LLaMA-style models" if _is_modern(v)
-                         else "learned absolute positions (GPT convention)"), keys=None, inferred=_is_modern),
-        Field("bias", lambda v: not _is_modern(v),
-              lambda v: ("no biases, as in LLaMA-style models" if _is_modern(v) else "linear layers keep biases"),
-              keys=None, inferred=_is_modern),
-        Field("tie_embeddings", tie if tie is not None else (lambda v: not _is_modern(v)),
-              lambda v: ("shared input/output embedding (the family convention)" if (tie if tie is not None
-                         else not _is_modern(v)) else "separate output projection (LLaMA-style)"), keys=None),
+        Field(
+            "rotary",
+            _is_modern,
+            lambda v: (
+                "RMSNorm/SwiGLU decoder: rotary positions as in LLaMA-style models"
+                if _is_modern(v)
+                else "learned absolute positions (GPT convention)"
+            ),
+            keys=None,
+            inferred=_is_modern,
+        ),
+        Field(
+            "bias",
+            lambda v: not _is_modern(v),
+            lambda v: "no biases, as in LLaMA-style models" if _is_modern(v) else "linear layers keep biases",
+            keys=None,
+            inferred=_is_modern,
+        ),
+        Field(
+            "tie_embeddings",
+            tie if tie is not None else (lambda v: not _is_modern(v)),
+            lambda v: (
+                "shared input/output embedding (the family convention)"
+                if (tie if tie is not None else not _is_modern(v))
+                else "separate output projection (LLaMA-style)"
+            ),
+            keys=None,
+        ),
     )
 
 
@@ -116,9 +178,14 @@ def _vocab(default: Any, why: Any, pilot: int = 256) -> Field:
     def named(v: dict) -> tuple[int, str] | None:
         return tokenizer_vocab(v.get("_text", ""))
 
-    return Field("vocab_size", lambda v: named(v)[0] if named(v) else (default(v) if callable(default) else default),
-                 lambda v: named(v)[1] if named(v) else (why(v) if callable(why) else why), pilot=pilot, kind=int,
-                 inferred=lambda v: bool(named(v)))
+    return Field(
+        "vocab_size",
+        lambda v: named(v)[0] if named(v) else (default(v) if callable(default) else default),
+        lambda v: named(v)[1] if named(v) else (why(v) if callable(why) else why),
+        pilot=pilot,
+        kind=int,
+        inferred=lambda v: bool(named(v)),
+    )
 
 
 def _stated_modern(v: dict) -> bool:
@@ -132,8 +199,10 @@ def _decoder_vocab(v: dict) -> int:
 
 def _decoder_vocab_reason(v: dict) -> str:
     if _stated_modern(v):
-        return ("not stated and no tokenizer named; 32000, the SentencePiece vocabulary of LLaMA-style "
-                "(RMSNorm/SwiGLU) decoders")
+        return (
+            "not stated and no tokenizer named; 32000, the SentencePiece vocabulary of LLaMA-style "
+            "(RMSNorm/SwiGLU) decoders"
+        )
     return "not stated and no tokenizer named; 50257, GPT-2's byte-level BPE (the GPT lineage's vocabulary)"
 
 
@@ -150,64 +219,105 @@ def _usual_layers(v: dict, d_model: int) -> int:
     return round(GPT3_SHAPES[-1][1] * d_model / GPT3_SHAPES[-1][0])
 
 
-DECODER_FIT = Fit("d_model", lambda v: list(range(64, 32768 + 1, 64)),
-                  "decoder proportions of GPT-3 Table 2.1 (layers for a width), heads of 64",
-                  depth="num_layers", usual_depth=_usual_layers)
+DECODER_FIT = Fit(
+    "d_model",
+    lambda v: list(range(64, 32768 + 1, 64)),
+    "decoder proportions of GPT-3 Table 2.1 (layers for a width), heads of 64",
+    depth="num_layers",
+    usual_depth=_usual_layers,
+)
 
 
 def _init_std() -> Field:
-    return Field("init_std", 0.02, "not stated; normal(0, 0.02) initialisation (GPT/BERT convention)", kind=float)
+    return Field(
+        "init_std", 0.02, "not stated; normal(0, 0.02) initialisation (GPT/BERT convention)", kind=float
+    )
 
 
 TRANSFORMER_DECODER = Family(
-    "transformer_decoder", "transformer_decoder", "lm",
-    (_vocab(_decoder_vocab, _decoder_vocab_reason),
-     Field("context_length", 1024, "not stated; 1024 tokens", pilot=64, kind=int),
-     *_transformer_core(12, 768),
-     *_transformer_tail(activation="gelu", norm_position="pre", dropout=0.1, tie=None),
-     Field("causal", True, "decoder-only: each position attends to earlier ones", keys=None),
-     _init_std()),
-    TRANSFORMER_TRAIN, "decoder-only Transformer language model (masked self-attention)",
+    "transformer_decoder",
+    "transformer_decoder",
+    "lm",
+    (
+        _vocab(_decoder_vocab, _decoder_vocab_reason),
+        Field("context_length", 1024, "not stated; 1024 tokens", pilot=64, kind=int),
+        *_transformer_core(12, 768),
+        *_transformer_tail(activation="gelu", norm_position="pre", dropout=0.1, tie=None),
+        Field("causal", True, "decoder-only: each position attends to earlier ones", keys=None),
+        _init_std(),
+    ),
+    TRANSFORMER_TRAIN,
+    "decoder-only Transformer language model (masked self-attention)",
     "vocabulary size (often unstated), tied vs untied output embedding, or biases",
     fit=(DECODER_FIT,),
 )
 
 TRANSFORMER_ENCODER = Family(
-    "transformer_encoder", "transformer_decoder", "mlm",
-    (_vocab(30522, "not stated and no tokenizer named; BERT's WordPiece vocabulary of 30522"),
-     Field("context_length", 512, "not stated; 512 tokens (BERT)", pilot=64, kind=int),
-     *_transformer_core(12, 768),
-     *_transformer_tail(activation="gelu", norm_position="post", dropout=0.1, tie=True),
-     Field("causal", False, "encoder: every position attends to every other", keys=None),
-     _init_std()),
-    TRANSFORMER_TRAIN, "bidirectional Transformer encoder trained by masked-token prediction",
+    "transformer_encoder",
+    "transformer_decoder",
+    "mlm",
+    (
+        _vocab(30522, "not stated and no tokenizer named; BERT's WordPiece vocabulary of 30522"),
+        Field("context_length", 512, "not stated; 512 tokens (BERT)", pilot=64, kind=int),
+        *_transformer_core(12, 768),
+        *_transformer_tail(activation="gelu", norm_position="post", dropout=0.1, tie=True),
+        Field("causal", False, "encoder: every position attends to every other", keys=None),
+        _init_std(),
+    ),
+    TRANSFORMER_TRAIN,
+    "bidirectional Transformer encoder trained by masked-token prediction",
     "vocabulary size, segment/position embeddings, or the pooler and MLM transform (not generated)",
 )
 
 TRANSFORMER_SEQ2SEQ = Family(
-    "transformer_seq2seq", "transformer_seq2seq", "seq2seq",
-    (_vocab(32000, "not stated and no tokenizer named; a shared source/target vocabulary of 32000", pilot=64),
-     Field("context_length", 512, "not stated; longest sequence for the positional table", pilot=16, kind=int),
-     Field("num_encoder_layers", 6, "not stated; 6 (the base Transformer)", keys=("num_encoder_layers", "num_layers"),
-           pilot=2, kind=int),
-     Field("num_decoder_layers", 6, "not stated; 6 (the base Transformer)", keys=("num_decoder_layers", "num_layers"),
-           pilot=2, kind=int),
-     *_transformer_core(6, 512)[1:],
-     *_transformer_tail(activation="relu", norm_position="post", dropout=0.1, tie=True)),
-    TRANSFORMER_TRAIN, "encoder-decoder Transformer (self-attention, cross-attention, sinusoidal positions)",
+    "transformer_seq2seq",
+    "transformer_seq2seq",
+    "seq2seq",
+    (
+        _vocab(
+            32000, "not stated and no tokenizer named; a shared source/target vocabulary of 32000", pilot=64
+        ),
+        Field(
+            "context_length", 512, "not stated; longest sequence for the positional table", pilot=16, kind=int
+        ),
+        Field(
+            "num_encoder_layers",
+            6,
+            "not stated; 6 (the base Transformer)",
+            keys=("num_encoder_layers", "num_layers"),
+            pilot=2,
+            kind=int,
+        ),
+        Field(
+            "num_decoder_layers",
+            6,
+            "not stated; 6 (the base Transformer)",
+            keys=("num_decoder_layers", "num_layers"),
+            pilot=2,
+            kind=int,
+        ),
+        *_transformer_core(6, 512)[1:],
+        *_transformer_tail(activation="relu", norm_position="post", dropout=0.1, tie=True),
+    ),
+    TRANSFORMER_TRAIN,
+    "encoder-decoder Transformer (self-attention, cross-attention, sinusoidal positions)",
     "vocabulary size (papers often state it approximately) or how embeddings are shared",
 )
 
 VIT = Family(
-    "vit", "vit", "classify",
-    (Field("image_size", 224, "not stated; 224x224 inputs (ImageNet convention)", pilot=16, kind=int),
-     Field("patch_size", 16, "not stated; 16x16 patches (the /16 models)", pilot=4, kind=int),
-     Field("in_channels", 3, "RGB images", kind=int),
-     Field("num_classes", 1000, "not stated; 1000 classes (ImageNet-1k head)", kind=int, pilot=10),
-     *_transformer_core(12, 768),
-     *_transformer_tail(activation="gelu", norm_position="pre", dropout=0.0, tie=False)[:6],
-     Field("rotary", False, "ViT uses learned 1D position embeddings", keys=None),
-     Field("bias", True, "linear layers keep biases", keys=None)),
+    "vit",
+    "vit",
+    "classify",
+    (
+        Field("image_size", 224, "not stated; 224x224 inputs (ImageNet convention)", pilot=16, kind=int),
+        Field("patch_size", 16, "not stated; 16x16 patches (the /16 models)", pilot=4, kind=int),
+        Field("in_channels", 3, "RGB images", kind=int),
+        Field("num_classes", 1000, "not stated; 1000 classes (ImageNet-1k head)", kind=int, pilot=10),
+        *_transformer_core(12, 768),
+        *_transformer_tail(activation="gelu", norm_position="pre", dropout=0.0, tie=False)[:6],
+        Field("rotary", False, "ViT uses learned 1D position embeddings", keys=None),
+        Field("bias", True, "linear layers keep biases", keys=None),
+    ),
     dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
     "Vision Transformer: patches -> linear embedding + [class] token -> Transformer encoder -> head",
     "patch size or number of classes of the head (pre-training datasets have more classes)",
@@ -215,18 +325,30 @@ VIT = Family(
 
 
 # ------------------------------------------------------------------------------------ ConvNets
-def _image(size: int = 224, classes: int = 1000, channels: int = 3, pilot_size: int = 32) -> tuple[Field, ...]:
+def _image(
+    size: int = 224, classes: int = 1000, channels: int = 3, pilot_size: int = 32
+) -> tuple[Field, ...]:
     return (
         Field("image_size", size, f"not stated; {size}x{size} inputs", pilot=pilot_size, kind=int),
         Field("in_channels", channels, "RGB images" if channels == 3 else "single-channel images", kind=int),
-        Field("num_classes", lambda v: (dataset_classes(v.get("_text", "")) or (classes,))[0],
-              lambda v: (dataset_classes(v.get("_text", "")) or (None, f"not stated; {classes} classes"))[1],
-              kind=int, pilot=10, inferred=lambda v: bool(dataset_classes(v.get("_text", "")))),
+        Field(
+            "num_classes",
+            lambda v: (dataset_classes(v.get("_text", "")) or (classes,))[0],
+            lambda v: (dataset_classes(v.get("_text", "")) or (None, f"not stated; {classes} classes"))[1],
+            kind=int,
+            pilot=10,
+            inferred=lambda v: bool(dataset_classes(v.get("_text", ""))),
+        ),
     )
 
 
-RESNET_IMAGENET = {18: ("basic", [2, 2, 2, 2]), 34: ("basic", [3, 4, 6, 3]), 50: ("bottleneck", [3, 4, 6, 3]),
-                   101: ("bottleneck", [3, 4, 23, 3]), 152: ("bottleneck", [3, 8, 36, 3])}
+RESNET_IMAGENET = {
+    18: ("basic", [2, 2, 2, 2]),
+    34: ("basic", [3, 4, 6, 3]),
+    50: ("bottleneck", [3, 4, 6, 3]),
+    101: ("bottleneck", [3, 4, 23, 3]),
+    152: ("bottleneck", [3, 8, 36, 3]),
+}
 
 
 def _resnet_cifar(v: dict) -> bool:
@@ -260,37 +382,97 @@ def _group_width(v: dict) -> tuple[int, str]:
     """ResNeXt's "32x4d": cardinality 32, 4 channels per group in the first stage (doubling per stage)."""
     m = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*d\b", v.get("_text", ""))
     if v["groups"] > 1 and m and int(m.group(1)) == v["groups"]:
-        return int(m.group(2)), f"the paper's {m.group(0)} template: {m.group(1)} groups of {m.group(2)} channels"
+        return int(
+            m.group(2)
+        ), f"the paper's {m.group(0)} template: {m.group(1)} groups of {m.group(2)} channels"
     if v["groups"] > 1:
-        return 4, "not stated; 4 channels per group in the first stage (the 32x4d template), doubling per stage"
+        return (
+            4,
+            "not stated; 4 channels per group in the first stage (the 32x4d template), doubling per stage",
+        )
     return 0, "no grouped convolutions"
 
 
 RESNET = Family(
-    "resnet", "resnet", "classify",
-    (*_image(),
-     Field("num_layers", 50, "not stated; ResNet-50", kind=int),
-     Field("block", lambda v: _resnet_layout(v)[0], _resnet_reason, keys=None, inferred=True),
-     Field("depths", lambda v: _resnet_layout(v)[1], _resnet_reason, keys=None, inferred=True,
-           pilot=lambda full, p: [1] * len(full["depths"])),
-     Field("widths", lambda v: [16, 32, 64] if _resnet_cifar(v) else [64, 128, 256, 512], _resnet_reason,
-           keys=None, inferred=True, pilot=lambda full, p: [max(16, w // 4) for w in full["widths"]]),
-     Field("stem", lambda v: "cifar" if _resnet_cifar(v) else "imagenet", _resnet_reason, keys=None, inferred=True),
-     Field("shortcut", lambda v: "zero_pad" if _resnet_cifar(v) else "projection",
-           lambda v: ("option A: identity shortcuts, zero-padded when widths grow (Sec. 4.2)" if _resnet_cifar(v)
-                      else "option B: 1x1 projections only where the shape changes (Sec. 3.3)"), keys=None,
-           inferred=True),
-     Field("width_multiplier", 1.0, "not stated; width multiplier 1 (k = 1)",
-           keys=("width_multiplier", "widen_factor"), kind=float),
-     Field("groups", 1, "not stated; no grouped convolutions", keys=("groups", "cardinality"), kind=int,
-           pilot=lambda full, p: min(full["groups"], 4)),
-     Field("group_width", lambda v: _group_width(v)[0], lambda v: _group_width(v)[1],
-           keys=("group_width", "bottleneck_width"), inferred=lambda v: bool(_group_width(v)[0]),
-           pilot=lambda full, p: 4 if full["group_width"] else 0),
-     Field("se_reduction", _se_reduction, lambda v: ("the paper describes squeeze-and-excitation blocks; reduction "
-           "ratio 16, the SE convention" if _se_reduction(v) else "no squeeze-and-excitation"),
-           keys=("se_reduction", "reduction_ratio"), inferred=_se_reduction, kind=int)),
-    CNN_TRAIN, "residual network (He et al. 2016): stem, four (or three) stages of residual blocks, head",
+    "resnet",
+    "resnet",
+    "classify",
+    (
+        *_image(),
+        Field("num_layers", 50, "not stated; ResNet-50", kind=int),
+        Field("block", lambda v: _resnet_layout(v)[0], _resnet_reason, keys=None, inferred=True),
+        Field(
+            "depths",
+            lambda v: _resnet_layout(v)[1],
+            _resnet_reason,
+            keys=None,
+            inferred=True,
+            pilot=lambda full, p: [1] * len(full["depths"]),
+        ),
+        Field(
+            "widths",
+            lambda v: [16, 32, 64] if _resnet_cifar(v) else [64, 128, 256, 512],
+            _resnet_reason,
+            keys=None,
+            inferred=True,
+            pilot=lambda full, p: [max(16, w // 4) for w in full["widths"]],
+        ),
+        Field(
+            "stem",
+            lambda v: "cifar" if _resnet_cifar(v) else "imagenet",
+            _resnet_reason,
+            keys=None,
+            inferred=True,
+        ),
+        Field(
+            "shortcut",
+            lambda v: "zero_pad" if _resnet_cifar(v) else "projection",
+            lambda v: (
+                "option A: identity shortcuts, zero-padded when widths grow (Sec. 4.2)"
+                if _resnet_cifar(v)
+                else "option B: 1x1 projections only where the shape changes (Sec. 3.3)"
+            ),
+            keys=None,
+            inferred=True,
+        ),
+        Field(
+            "width_multiplier",
+            1.0,
+            "not stated; width multiplier 1 (k = 1)",
+            keys=("width_multiplier", "widen_factor"),
+            kind=float,
+        ),
+        Field(
+            "groups",
+            1,
+            "not stated; no grouped convolutions",
+            keys=("groups", "cardinality"),
+            kind=int,
+            pilot=lambda full, p: min(full["groups"], 4),
+        ),
+        Field(
+            "group_width",
+            lambda v: _group_width(v)[0],
+            lambda v: _group_width(v)[1],
+            keys=("group_width", "bottleneck_width"),
+            inferred=lambda v: bool(_group_width(v)[0]),
+            pilot=lambda full, p: 4 if full["group_width"] else 0,
+        ),
+        Field(
+            "se_reduction",
+            _se_reduction,
+            lambda v: (
+                "the paper describes squeeze-and-excitation blocks; reduction ratio 16, the SE convention"
+                if _se_reduction(v)
+                else "no squeeze-and-excitation"
+            ),
+            keys=("se_reduction", "reduction_ratio"),
+            inferred=_se_reduction,
+            kind=int,
+        ),
+    ),
+    CNN_TRAIN,
+    "residual network (He et al. 2016): stem, four (or three) stages of residual blocks, head",
     "the shortcut option (A: zero-padding, B: projection) or the classifier size",
 )
 
@@ -309,26 +491,65 @@ def _densenet_reason(v: dict) -> str:
 
 
 DENSENET = Family(
-    "densenet", "densenet", "classify",
-    (Field("num_layers", 121, "not stated; DenseNet-121", kind=int),
-     Field("image_size", lambda v: 32 if _densenet_cifar(v) else 224, _densenet_reason, inferred=True, pilot=32,
-           kind=int),
-     Field("in_channels", 3, "RGB images", kind=int),
-     Field("num_classes", lambda v: 10 if _densenet_cifar(v) else 1000,
-           lambda v: "CIFAR-10 classes" if _densenet_cifar(v) else "ImageNet-1k classes", inferred=True, kind=int),
-     Field("growth_rate", lambda v: 12 if _densenet_cifar(v) else 32, "not stated; k = 32 (ImageNet) or 12 (CIFAR)",
-           pilot=8, kind=int),
-     Field("block_config", lambda v: [(v["num_layers"] - 4) // 6] * 3 if _densenet_cifar(v)
-           else DENSENET_IMAGENET.get(v["num_layers"], DENSENET_IMAGENET[121]), _densenet_reason, keys=None,
-           inferred=True, pilot=[2, 2, 2]),
-     Field("stem", lambda v: "cifar" if _densenet_cifar(v) else "imagenet", _densenet_reason, keys=None,
-           inferred=True, pilot="cifar"),
-     Field("bn_size", 4, "DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)", keys=None),
-     Field("compression", 0.5, "DenseNet-C: transitions halve the channels, theta = 0.5 (Sec. 3)", keys=None),
-     Field("dropout", 0.0, "not stated; no dropout", kind=float)),
-    dict(CNN_TRAIN, batch_size=64), "densely connected network (Huang et al. 2017): dense blocks and transitions",
+    "densenet",
+    "densenet",
+    "classify",
+    (
+        Field("num_layers", 121, "not stated; DenseNet-121", kind=int),
+        Field(
+            "image_size",
+            lambda v: 32 if _densenet_cifar(v) else 224,
+            _densenet_reason,
+            inferred=True,
+            pilot=32,
+            kind=int,
+        ),
+        Field("in_channels", 3, "RGB images", kind=int),
+        Field(
+            "num_classes",
+            lambda v: 10 if _densenet_cifar(v) else 1000,
+            lambda v: "CIFAR-10 classes" if _densenet_cifar(v) else "ImageNet-1k classes",
+            inferred=True,
+            kind=int,
+        ),
+        Field(
+            "growth_rate",
+            lambda v: 12 if _densenet_cifar(v) else 32,
+            "not stated; k = 32 (ImageNet) or 12 (CIFAR)",
+            pilot=8,
+            kind=int,
+        ),
+        Field(
+            "block_config",
+            lambda v: (
+                [(v["num_layers"] - 4) // 6] * 3
+                if _densenet_cifar(v)
+                else DENSENET_IMAGENET.get(v["num_layers"], DENSENET_IMAGENET[121])
+            ),
+            _densenet_reason,
+            keys=None,
+            inferred=True,
+            pilot=[2, 2, 2],
+        ),
+        Field(
+            "stem",
+            lambda v: "cifar" if _densenet_cifar(v) else "imagenet",
+            _densenet_reason,
+            keys=None,
+            inferred=True,
+            pilot="cifar",
+        ),
+        Field("bn_size", 4, "DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)", keys=None),
+        Field(
+            "compression", 0.5, "DenseNet-C: transitions halve the channels, theta = 0.5 (Sec. 3)", keys=None
+        ),
+        Field("dropout", 0.0, "not stated; no dropout", kind=float),
+    ),
+    dict(CNN_TRAIN, batch_size=64),
+    "densely connected network (Huang et al. 2017): dense blocks and transitions",
     "the compression factor, the classifier size, or counting BN parameters",
 )
+
 
 def per_stage(count_from: str, growth: float = 2.0) -> Any:
     """Field.expand: one stated width becomes a width per stage, growing by ``growth`` at each stage."""
@@ -362,20 +583,52 @@ def _mentions(pattern: str) -> Any:
 _GRN = r"global response normali[sz]ation|\bGRN\b"
 
 CONVNEXT = Family(
-    "convnext", "convnext", "classify",
-    (*_image(),
-     Field("num_layers", [3, 3, 9, 3], "not stated; ConvNeXt-T depths", kind=list, pilot=[1, 1, 1, 1]),
-     Field("d_model", [96, 192, 384, 768], "not stated; ConvNeXt-T widths", keys=("d_model",), kind=list,
-           pilot=[16, 32, 64, 128], expand=per_stage("num_layers")),
-     Field("grn", _mentions(_GRN), lambda v: ("the paper describes global response normalisation in each block"
-           if _mentions(_GRN)(v) else "the paper does not mention global response normalisation"), keys=None,
-           inferred=True),
-     Field("kernel_size", 7, "not stated; 7x7 depthwise convolutions", kind=int),
-     Field("patch_size", 4, "not stated; 4x4 patchify stem", kind=int),
-     Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float),
-     Field("layer_scale_init", 1e-6, "Layer Scale initialised to 1e-6 (ConvNeXt's published setting)", keys=None)),
-    dict(CNN_TRAIN, optimizer="adamw", lr_schedule="cosine", learning_rate=4e-3, batch_size=4096, weight_decay=0.05,
-         why="not stated; the ConvNeXt/DeiT recipe (AdamW, cosine)", lr_reason="not stated; 4e-3 for batch 4096"),
+    "convnext",
+    "convnext",
+    "classify",
+    (
+        *_image(),
+        Field("num_layers", [3, 3, 9, 3], "not stated; ConvNeXt-T depths", kind=list, pilot=[1, 1, 1, 1]),
+        Field(
+            "d_model",
+            [96, 192, 384, 768],
+            "not stated; ConvNeXt-T widths",
+            keys=("d_model",),
+            kind=list,
+            pilot=[16, 32, 64, 128],
+            expand=per_stage("num_layers"),
+        ),
+        Field(
+            "grn",
+            _mentions(_GRN),
+            lambda v: (
+                "the paper describes global response normalisation in each block"
+                if _mentions(_GRN)(v)
+                else "the paper does not mention global response normalisation"
+            ),
+            keys=None,
+            inferred=True,
+        ),
+        Field("kernel_size", 7, "not stated; 7x7 depthwise convolutions", kind=int),
+        Field("patch_size", 4, "not stated; 4x4 patchify stem", kind=int),
+        Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float),
+        Field(
+            "layer_scale_init",
+            1e-6,
+            "Layer Scale initialised to 1e-6 (ConvNeXt's published setting)",
+            keys=None,
+        ),
+    ),
+    dict(
+        CNN_TRAIN,
+        optimizer="adamw",
+        lr_schedule="cosine",
+        learning_rate=4e-3,
+        batch_size=4096,
+        weight_decay=0.05,
+        why="not stated; the ConvNeXt/DeiT recipe (AdamW, cosine)",
+        lr_reason="not stated; 4e-3 for batch 4096",
+    ),
     "ConvNeXt (Liu et al. 2022): patchify stem, four stages of 7x7 depthwise blocks with LayerNorm",
     "the number of classes or Layer Scale parameters",
 )
@@ -391,30 +644,63 @@ def _mobilenet_version(spec_text: str) -> str:
 
 
 def mobilenet_family(version: str) -> Family:
-    defaults = {"v1": (0.001, "MobileNet v1 (Howard et al. 2017, Table 1)"),
-                "v2": (0.2, "MobileNetV2 (Sandler et al. 2018, Table 2)"),
-                "efficientnet": (0.2, "EfficientNet-B0 (Tan & Le 2019, Table 1)")}
+    defaults = {
+        "v1": (0.001, "MobileNet v1 (Howard et al. 2017, Table 1)"),
+        "v2": (0.2, "MobileNetV2 (Sandler et al. 2018, Table 2)"),
+        "efficientnet": (0.2, "EfficientNet-B0 (Tan & Le 2019, Table 1)"),
+    }
     dropout, source = defaults[version]
     return Family(
-        "mobilenet" if version != "efficientnet" else "efficientnet", "mobilenet", "classify",
-        (*_image(pilot_size=64),
-         Field("version", version, f"layout of {source}, read from the spec's title and evidence", keys=None,
-               inferred=True),
-         Field("width_multiplier", 1.0, "not stated; width multiplier 1.0", kind=float,
-               pilot=0.25),
-         Field("depth_multiplier", 1.0, "not stated; depth multiplier 1.0 (EfficientNet scaling)", keys=None,
-               pilot=lambda full, p: 0.34),
-         Field("dropout", dropout, f"not stated; {dropout} before the classifier ({source.split(' (')[0]})",
-               kind=float),
-         Field("stochastic_depth", 0.2 if version == "efficientnet" else 0.0, "not stated", kind=float),
-         Field("se_reduction", lambda v: _se_reduction(v) if version == "v1" else 0,
-               lambda v: ("the paper describes squeeze-and-excitation blocks; reduction ratio 16"
-                          if version == "v1" and _se_reduction(v) else "the layout's own squeeze-excitation only"),
-               keys=("se_reduction", "reduction_ratio"), kind=int,
-               inferred=lambda v: version == "v1" and bool(_se_reduction(v)))),
-        dict(CNN_TRAIN, optimizer="rmsprop", lr_schedule="exponential", learning_rate=0.045, batch_size=96,
-             weight_decay=4e-5, why="not stated; the MobileNet recipe (RMSprop, exponential decay)",
-             lr_reason="not stated; 0.045 (MobileNet recipe)"),
+        "mobilenet" if version != "efficientnet" else "efficientnet",
+        "mobilenet",
+        "classify",
+        (
+            *_image(pilot_size=64),
+            Field(
+                "version",
+                version,
+                f"layout of {source}, read from the spec's title and evidence",
+                keys=None,
+                inferred=True,
+            ),
+            Field("width_multiplier", 1.0, "not stated; width multiplier 1.0", kind=float, pilot=0.25),
+            Field(
+                "depth_multiplier",
+                1.0,
+                "not stated; depth multiplier 1.0 (EfficientNet scaling)",
+                keys=None,
+                pilot=lambda full, p: 0.34,
+            ),
+            Field(
+                "dropout",
+                dropout,
+                f"not stated; {dropout} before the classifier ({source.split(' (')[0]})",
+                kind=float,
+            ),
+            Field("stochastic_depth", 0.2 if version == "efficientnet" else 0.0, "not stated", kind=float),
+            Field(
+                "se_reduction",
+                lambda v: _se_reduction(v) if version == "v1" else 0,
+                lambda v: (
+                    "the paper describes squeeze-and-excitation blocks; reduction ratio 16"
+                    if version == "v1" and _se_reduction(v)
+                    else "the layout's own squeeze-excitation only"
+                ),
+                keys=("se_reduction", "reduction_ratio"),
+                kind=int,
+                inferred=lambda v: version == "v1" and bool(_se_reduction(v)),
+            ),
+        ),
+        dict(
+            CNN_TRAIN,
+            optimizer="rmsprop",
+            lr_schedule="exponential",
+            learning_rate=0.045,
+            batch_size=96,
+            weight_decay=4e-5,
+            why="not stated; the MobileNet recipe (RMSprop, exponential decay)",
+            lr_reason="not stated; 0.045 (MobileNet recipe)",
+        ),
         f"{source}: depthwise-separable convolutions" + (", inverted residuals" if version != "v1" else ""),
         "papers round small counts; BN parameters and the classifier are often counted differently",
     )
@@ -425,18 +711,45 @@ def _inception_layout(spec_text: str) -> str:
 
 
 def googlenet_family(layout: str) -> Family:
-    source = ("Inception with batch normalisation (Ioffe & Szegedy 2015, Fig. 5)" if layout == "bn_inception"
-              else "GoogLeNet (Szegedy et al. 2015, Table 1)")
+    source = (
+        "Inception with batch normalisation (Ioffe & Szegedy 2015, Fig. 5)"
+        if layout == "bn_inception"
+        else "GoogLeNet (Szegedy et al. 2015, Table 1)"
+    )
     return Family(
-        "googlenet", "googlenet", "classify",
-        (*_image(pilot_size=64),
-         Field("layout", layout, f"{source}; chosen because the paper "
-               + ("discusses batch normalisation" if layout == "bn_inception" else "does not use batch normalisation"),
-               keys=None, inferred=True),
-         Field("norm", "none", "not stated; no normalisation", kind=str),
-         Field("activation", "relu", "not stated; ReLU", kind=str),
-         Field("dropout", 0.4 if layout == "v1" else 0.0, "not stated; the layout's published rate", kind=float),
-         Field("width", 1.0, "channel counts of the published table (1.0 = as published)", keys=None, pilot=0.125)),
+        "googlenet",
+        "googlenet",
+        "classify",
+        (
+            *_image(pilot_size=64),
+            Field(
+                "layout",
+                layout,
+                f"{source}; chosen because the paper "
+                + (
+                    "discusses batch normalisation"
+                    if layout == "bn_inception"
+                    else "does not use batch normalisation"
+                ),
+                keys=None,
+                inferred=True,
+            ),
+            Field("norm", "none", "not stated; no normalisation", kind=str),
+            Field("activation", "relu", "not stated; ReLU", kind=str),
+            Field(
+                "dropout",
+                0.4 if layout == "v1" else 0.0,
+                "not stated; the layout's published rate",
+                kind=float,
+            ),
+            Field(
+                "width",
+                1.0,
+                "channel counts of the published table (1.0 = as published)",
+                keys=None,
+                pilot=0.125,
+            ),
+        ),
         dict(CNN_TRAIN, learning_rate=0.045, batch_size=32, lr_schedule="exponential"),
         f"{source}: stacked Inception modules (parallel 1x1, 3x3, 5x5/double-3x3 and pooling branches)",
         "the published module table gives this count (re-implementations of the table agree); a paper's "
@@ -445,45 +758,114 @@ def googlenet_family(layout: str) -> Family:
 
 
 ALEXNET = Family(
-    "alexnet", "alexnet", "classify",
-    (*_image(pilot_size=64),
-     Field("widths", [96, 256, 384, 384, 256], "the five convolutional layers of Krizhevsky et al. Fig. 2",
-           keys=None, pilot=[16, 32, 48, 48, 32]),
-     Field("fc_width", 4096, "4096 neurons in each fully-connected layer (Krizhevsky et al. Sec. 3.5)", keys=None,
-           pilot=128),
-     Field("groups", 2, "two-GPU split: conv2, conv4, conv5 see only their GPU's half (Sec. 3.5)", keys=None),
-     Field("norm", "localresponsenorm", "not stated; local response normalisation after conv1 and conv2", kind=str),
-     Field("dropout", 0.5, "not stated; 0.5 in the first two fully-connected layers", kind=float),
-     Field("init_std", 0.01, "not stated; normal(0, 0.01) weights", kind=float, pilot=0.05)),
+    "alexnet",
+    "alexnet",
+    "classify",
+    (
+        *_image(pilot_size=64),
+        Field(
+            "widths",
+            [96, 256, 384, 384, 256],
+            "the five convolutional layers of Krizhevsky et al. Fig. 2",
+            keys=None,
+            pilot=[16, 32, 48, 48, 32],
+        ),
+        Field(
+            "fc_width",
+            4096,
+            "4096 neurons in each fully-connected layer (Krizhevsky et al. Sec. 3.5)",
+            keys=None,
+            pilot=128,
+        ),
+        Field(
+            "groups", 2, "two-GPU split: conv2, conv4, conv5 see only their GPU's half (Sec. 3.5)", keys=None
+        ),
+        Field(
+            "norm",
+            "localresponsenorm",
+            "not stated; local response normalisation after conv1 and conv2",
+            kind=str,
+        ),
+        Field("dropout", 0.5, "not stated; 0.5 in the first two fully-connected layers", kind=float),
+        Field("init_std", 0.01, "not stated; normal(0, 0.01) weights", kind=float, pilot=0.05),
+    ),
     dict(CNN_TRAIN, learning_rate=0.01, batch_size=128, weight_decay=5e-4, lr_schedule="plateau"),
     "AlexNet (Krizhevsky et al. 2012): five convolutional and three fully-connected layers",
     "the two-GPU grouping (kept here) or the input size",
 )
 
 LENET = Family(
-    "lenet", "lenet", "classify",
-    (Field("image_size", 32, "not stated; 32x32 inputs", kind=int),
-     Field("in_channels", 1, "single-channel images", kind=int),
-     Field("num_classes", 10, "not stated; 10 digit classes", kind=int),
-     Field("kernel_size", 5, "not stated; 5x5 convolutions", kind=int),
-     Field("widths", [6, 16, 120, 84], "C1, C3, C5 feature maps and F6 units of LeNet-5 (LeCun et al. 1998)",
-           keys=None),
-     Field("c3_table", True, "C3's partial connection table (LeCun et al. 1998, Table I)", keys=None),
-     Field("activation", "tanh", "not stated; scaled tanh", kind=str)),
+    "lenet",
+    "lenet",
+    "classify",
+    (
+        Field("image_size", 32, "not stated; 32x32 inputs", kind=int),
+        Field("in_channels", 1, "single-channel images", kind=int),
+        Field("num_classes", 10, "not stated; 10 digit classes", kind=int),
+        Field("kernel_size", 5, "not stated; 5x5 convolutions", kind=int),
+        Field(
+            "widths",
+            [6, 16, 120, 84],
+            "C1, C3, C5 feature maps and F6 units of LeNet-5 (LeCun et al. 1998)",
+            keys=None,
+        ),
+        Field("c3_table", True, "C3's partial connection table (LeCun et al. 1998, Table I)", keys=None),
+        Field("activation", "tanh", "not stated; scaled tanh", kind=str),
+    ),
     dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.01, lr_schedule="step"),
     "LeNet-5 (LeCun et al. 1998): C1-S2-C3-S4-C5-F6 with trainable subsampling and an output layer",
     "the output RBF layer (a linear layer here) or how subsampling coefficients are counted",
 )
 
-VGG_CONFIGS = {11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-               13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-               16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
-               19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
-                    512, 512, 512, 512, "M"]}
+VGG_CONFIGS = {
+    11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+    19: [
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        256,
+        256,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+    ],
+}
 # YOLO (Redmon et al. 2016, Fig. 3): [out, kernel, stride] convolutions and "M" 2x2 max-pools.
-YOLO_LAYERS = [[64, 7, 2], "M", [192, 3, 1], "M", [128, 1, 1], [256, 3, 1], [256, 1, 1], [512, 3, 1], "M",
-               *([[256, 1, 1], [512, 3, 1]] * 4), [512, 1, 1], [1024, 3, 1], "M",
-               *([[512, 1, 1], [1024, 3, 1]] * 2), [1024, 3, 1], [1024, 3, 2], [1024, 3, 1], [1024, 3, 1]]
+YOLO_LAYERS = [
+    [64, 7, 2],
+    "M",
+    [192, 3, 1],
+    "M",
+    [128, 1, 1],
+    [256, 3, 1],
+    [256, 1, 1],
+    [512, 3, 1],
+    "M",
+    *([[256, 1, 1], [512, 3, 1]] * 4),
+    [512, 1, 1],
+    [1024, 3, 1],
+    "M",
+    *([[512, 1, 1], [1024, 3, 1]] * 2),
+    [1024, 3, 1],
+    [1024, 3, 2],
+    [1024, 3, 1],
+    [1024, 3, 1],
+]
 
 
 def _shrink_layers(full: dict, p: dict) -> list:
@@ -503,19 +885,36 @@ def _vgg(v: dict) -> list:
 
 
 VGG = Family(
-    "vgg", "convnet", "classify",
-    (*_image(),
-     Field("num_layers", 16, "not stated; VGG-16 (configuration D)", kind=int),
-     Field("layers", _vgg, lambda v: f"VGG configuration with {v['num_layers']} weight layers (Simonyan & "
-           "Zisserman 2015, Table 1)", keys=None, inferred=True, pilot=_shrink_layers),
-     Field("fc_widths", [4096, 4096], "two hidden fully-connected layers of 4096", keys=None, pilot=[64, 64]),
-     Field("activation", "relu", "not stated; ReLU", kind=str),
-     Field("norm", "none", "not stated; no normalisation", kind=str),
-     Field("dropout", 0.5, "not stated; 0.5 in the hidden fully-connected layers", kind=float)),
-    dict(CNN_TRAIN, learning_rate=0.01, batch_size=256, weight_decay=5e-4, lr_schedule="plateau", pilot_lr=3e-4),
+    "vgg",
+    "convnet",
+    "classify",
+    (
+        *_image(),
+        Field("num_layers", 16, "not stated; VGG-16 (configuration D)", kind=int),
+        Field(
+            "layers",
+            _vgg,
+            lambda v: (
+                f"VGG configuration with {v['num_layers']} weight layers (Simonyan & Zisserman 2015, Table 1)"
+            ),
+            keys=None,
+            inferred=True,
+            pilot=_shrink_layers,
+        ),
+        Field(
+            "fc_widths", [4096, 4096], "two hidden fully-connected layers of 4096", keys=None, pilot=[64, 64]
+        ),
+        Field("activation", "relu", "not stated; ReLU", kind=str),
+        Field("norm", "none", "not stated; no normalisation", kind=str),
+        Field("dropout", 0.5, "not stated; 0.5 in the hidden fully-connected layers", kind=float),
+    ),
+    dict(
+        CNN_TRAIN, learning_rate=0.01, batch_size=256, weight_decay=5e-4, lr_schedule="plateau", pilot_lr=3e-4
+    ),
     "VGG (Simonyan & Zisserman 2015): stacks of 3x3 convolutions and max-pooling, three FC layers",
     "the classifier size or input resolution",
 )
+
 
 def _second_multiplier(v: dict) -> float | None:
     """A table row of two width multipliers ("... 0.75 2.5"): the number right after the stated one."""
@@ -523,100 +922,216 @@ def _second_multiplier(v: dict) -> float | None:
     stated = fact.get("value")
     if not isinstance(stated, (int, float)) or isinstance(stated, bool):
         return None
-    pairs = re.finditer(r"(?<![\d.,])(\d+(?:\.\d+)?)\s+(?=(\d+(?:\.\d+)?)(?![\d.,]))", str(fact.get("quote") or ""))
-    found = [float(m.group(2)) for m in pairs if float(m.group(1)) == float(stated) and float(m.group(2)) < 16]
+    pairs = re.finditer(
+        r"(?<![\d.,])(\d+(?:\.\d+)?)\s+(?=(\d+(?:\.\d+)?)(?![\d.,]))", str(fact.get("quote") or "")
+    )
+    found = [
+        float(m.group(2)) for m in pairs if float(m.group(1)) == float(stated) and float(m.group(2)) < 16
+    ]
     return found[-1] if found else None
 
 
 # Evidence of training-time branches folded for inference (structural re-parameterisation).
-REPARAM = (r"re-?parameteri[sz]|inference-time (?:body|model|structure|architecture)|"
-           r"training-time (?:model|structure|architecture)|\bbranch(?:es)?\b[^.]{0,40}\b(?:addition|added|summed)")
+REPARAM = (
+    r"re-?parameteri[sz]|inference-time (?:body|model|structure|architecture)|"
+    r"training-time (?:model|structure|architecture)|\bbranch(?:es)?\b[^.]{0,40}\b(?:addition|added|summed)"
+)
 
 REPVGG = Family(
-    "repvgg", "plainnet", "classify",
-    (*_image(),
-     Field("num_layers", [1, 2, 4, 14, 1], "not stated; blocks per stage of the A-series (1, 2, 4, 14, 1)",
-           kind=list, pilot=lambda full, p: [1] * len(full["num_layers"])),
-     Field("base_widths", lambda v: [64, 64, 128, 256, 512][-len(v["num_layers"]):],
-           "stage widths before the multipliers: 64, 64, 128, 256, 512 (the plain VGG-style widths)",
-           keys=None, inferred=True, pilot=lambda full, p: [8] * len(full["num_layers"])),
-     Field("width_multiplier", 1.0, "not stated; width multiplier a = 1", kind=float),
-     Field("last_width_multiplier", lambda v: _second_multiplier(v) or 2.5,
-           lambda v: ("the second multiplier in the row that states width_multiplier (multipliers a, b)"
-                      if _second_multiplier(v) else "not stated; b = 2.5 for the last stage"),
-           keys=("last_width_multiplier",), kind=float, inferred=lambda v: bool(_second_multiplier(v))),
-     Field("groups", 1, "not stated; no grouped convolutions", keys=("groups", "cardinality"), kind=int)),
-    CNN_TRAIN, "plain VGG-style ConvNet with re-parameterisable branches: 3x3 + 1x1 + identity at training "
+    "repvgg",
+    "plainnet",
+    "classify",
+    (
+        *_image(),
+        Field(
+            "num_layers",
+            [1, 2, 4, 14, 1],
+            "not stated; blocks per stage of the A-series (1, 2, 4, 14, 1)",
+            kind=list,
+            pilot=lambda full, p: [1] * len(full["num_layers"]),
+        ),
+        Field(
+            "base_widths",
+            lambda v: [64, 64, 128, 256, 512][-len(v["num_layers"]) :],
+            "stage widths before the multipliers: 64, 64, 128, 256, 512 (the plain VGG-style widths)",
+            keys=None,
+            inferred=True,
+            pilot=lambda full, p: [8] * len(full["num_layers"]),
+        ),
+        Field("width_multiplier", 1.0, "not stated; width multiplier a = 1", kind=float),
+        Field(
+            "last_width_multiplier",
+            lambda v: _second_multiplier(v) or 2.5,
+            lambda v: (
+                "the second multiplier in the row that states width_multiplier (multipliers a, b)"
+                if _second_multiplier(v)
+                else "not stated; b = 2.5 for the last stage"
+            ),
+            keys=("last_width_multiplier",),
+            kind=float,
+            inferred=lambda v: bool(_second_multiplier(v)),
+        ),
+        Field("groups", 1, "not stated; no grouped convolutions", keys=("groups", "cardinality"), kind=int),
+    ),
+    CNN_TRAIN,
+    "plain VGG-style ConvNet with re-parameterisable branches: 3x3 + 1x1 + identity at training "
     "time, folded into one 3x3 convolution per layer for inference",
     "the last stage's multiplier or interleaved grouped layers (often given only in a table)",
-    fit=(Fit("last_width_multiplier", lambda v: [x / 100 for x in range(25, 801)],
-             "last-stage width multiplier"),
-         Fit("groups", lambda v: [32, 16, 8, 4, 2, 1], "grouped convolutions in alternate layers")),
+    fit=(
+        Fit(
+            "last_width_multiplier",
+            lambda v: [x / 100 for x in range(25, 801)],
+            "last-stage width multiplier",
+        ),
+        Fit("groups", lambda v: [32, 16, 8, 4, 2, 1], "grouped convolutions in alternate layers"),
+    ),
 )
 
 MULTI_AXIS = r"multi-?axis|grid attention|block attention[^.]{0,40}grid"
 
 MAXVIT = Family(
-    "maxvit", "maxvit", "classify",
-    (*_image(pilot_size=32),
-     Field("num_layers", [2, 2, 5, 2], "not stated; blocks per stage of the tiny layout (2, 2, 5, 2)", kind=list,
-           pilot=[1, 1]),
-     Field("d_model", [64, 128, 256, 512], "not stated; stage widths 64, 128, 256, 512", kind=list,
-           pilot=[16, 32], expand=per_stage("num_layers")),
-     Field("stem_width", lambda v: v["d_model"][0], "the first stage's width", keys=None, inferred=True,
-           pilot=DERIVE),
-     Field("d_head", 32, "not stated; attention heads of 32 channels", kind=int, pilot=8),
-     Field("num_heads", lambda v: [max(1, d // v["d_head"]) for d in v["d_model"]], "d_model / d_head per stage",
-           kind=list, inferred=True, pilot=DERIVE, expand=repeat_stage("num_layers")),
-     Field("window_size", 7, "not stated; 7x7 blocks and a 7x7 grid", keys=("window_size",), kind=int, pilot=2),
-     Field("kernel_size", 3, "not stated; 3x3 depthwise convolutions in MBConv", kind=int),
-     Field("expansion", 4, "not stated; MBConv expansion 4", keys=("expansion_ratio",), kind=int),
-     Field("se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=None),
-     Field("mlp_ratio", 4, "not stated; MLP hidden size 4x the width", keys=("mlp_ratio",), kind=int),
-     Field("stochastic_depth", 0.2, "not stated; 0.2", kind=float)),
-    dict(CNN_TRAIN, optimizer="adamw", lr_schedule="cosine", learning_rate=3e-3, batch_size=4096, weight_decay=0.05,
-         why="not stated; the AdamW/cosine recipe of hierarchical vision Transformers",
-         lr_reason="not stated; 3e-3 for batch 4096"),
+    "maxvit",
+    "maxvit",
+    "classify",
+    (
+        *_image(pilot_size=32),
+        Field(
+            "num_layers",
+            [2, 2, 5, 2],
+            "not stated; blocks per stage of the tiny layout (2, 2, 5, 2)",
+            kind=list,
+            pilot=[1, 1],
+        ),
+        Field(
+            "d_model",
+            [64, 128, 256, 512],
+            "not stated; stage widths 64, 128, 256, 512",
+            kind=list,
+            pilot=[16, 32],
+            expand=per_stage("num_layers"),
+        ),
+        Field(
+            "stem_width",
+            lambda v: v["d_model"][0],
+            "the first stage's width",
+            keys=None,
+            inferred=True,
+            pilot=DERIVE,
+        ),
+        Field("d_head", 32, "not stated; attention heads of 32 channels", kind=int, pilot=8),
+        Field(
+            "num_heads",
+            lambda v: [max(1, d // v["d_head"]) for d in v["d_model"]],
+            "d_model / d_head per stage",
+            kind=list,
+            inferred=True,
+            pilot=DERIVE,
+            expand=repeat_stage("num_layers"),
+        ),
+        Field(
+            "window_size",
+            7,
+            "not stated; 7x7 blocks and a 7x7 grid",
+            keys=("window_size",),
+            kind=int,
+            pilot=2,
+        ),
+        Field("kernel_size", 3, "not stated; 3x3 depthwise convolutions in MBConv", kind=int),
+        Field("expansion", 4, "not stated; MBConv expansion 4", keys=("expansion_ratio",), kind=int),
+        Field("se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=None),
+        Field("mlp_ratio", 4, "not stated; MLP hidden size 4x the width", keys=("mlp_ratio",), kind=int),
+        Field("stochastic_depth", 0.2, "not stated; 0.2", kind=float),
+    ),
+    dict(
+        CNN_TRAIN,
+        optimizer="adamw",
+        lr_schedule="cosine",
+        learning_rate=3e-3,
+        batch_size=4096,
+        weight_decay=0.05,
+        why="not stated; the AdamW/cosine recipe of hierarchical vision Transformers",
+        lr_reason="not stated; 3e-3 for batch 4096",
+    ),
     "hierarchical vision Transformer with multi-axis attention: MBConv, local block attention and dilated grid "
     "attention in every block",
     "relative-position tables, the stem, or a pre-logits layer in the head",
 )
 
-def _lm_fields(*, d_ff: Any, d_ff_reason: str, tie: bool, vocab: Any = _decoder_vocab,
-               vocab_reason: Any = _decoder_vocab_reason) -> tuple[Field, ...]:
-    return (_vocab(vocab, vocab_reason),
-            Field("context_length", 2048, "not stated; 2048 tokens", pilot=64, kind=int),
-            Field("num_layers", 24, "not stated; 24 layers", pilot=2, kind=int),
-            Field("d_model", 2048, "not stated; width 2048", pilot=64, kind=int),
-            Field("d_ff", d_ff, d_ff_reason, pilot=scale("d_ff", "d_model"), kind=int),
-            Field("dropout", 0.0, "not stated; no dropout", kind=float),
-            Field("tie_embeddings", tie, "shared input/output embedding" if tie else "separate output head",
-                  keys=None))
+
+def _lm_fields(
+    *,
+    d_ff: Any,
+    d_ff_reason: str,
+    tie: bool,
+    vocab: Any = _decoder_vocab,
+    vocab_reason: Any = _decoder_vocab_reason,
+) -> tuple[Field, ...]:
+    return (
+        _vocab(vocab, vocab_reason),
+        Field("context_length", 2048, "not stated; 2048 tokens", pilot=64, kind=int),
+        Field("num_layers", 24, "not stated; 24 layers", pilot=2, kind=int),
+        Field("d_model", 2048, "not stated; width 2048", pilot=64, kind=int),
+        Field("d_ff", d_ff, d_ff_reason, pilot=scale("d_ff", "d_model"), kind=int),
+        Field("dropout", 0.0, "not stated; no dropout", kind=float),
+        Field(
+            "tie_embeddings",
+            tie,
+            "shared input/output embedding" if tie else "separate output head",
+            keys=None,
+        ),
+    )
 
 
 RETNET = Family(
-    "retnet", "retnet", "lm",
-    (*_lm_fields(d_ff=lambda v: 2 * v["d_model"], d_ff_reason="not stated; 2 * d_model (RetNet's FFN size)",
-                 tie=True),
-     Field("d_head", 256, "not stated; query/key heads of 256 (RetNet)", pilot=16, kind=int),
-     Field("num_heads", lambda v: max(1, v["d_model"] // v["d_head"]), "d_model / d_head", pilot=DERIVE,
-           kind=int, inferred=True),
-     Field("d_value", lambda v: 2 * v["d_head"], "value heads twice the query/key head size (RetNet)",
-           keys=("d_value",), pilot=DERIVE, kind=int),
-     Field("activation", "gelu", "not stated; GELU in the FFN", kind=str),
-     Field("norm_position", "pre", "not stated; pre-LayerNorm blocks", kind=str)),
-    TRANSFORMER_TRAIN, "retentive network language model: multi-scale retention (decaying causal mixing with "
+    "retnet",
+    "retnet",
+    "lm",
+    (
+        *_lm_fields(
+            d_ff=lambda v: 2 * v["d_model"],
+            d_ff_reason="not stated; 2 * d_model (RetNet's FFN size)",
+            tie=True,
+        ),
+        Field("d_head", 256, "not stated; query/key heads of 256 (RetNet)", pilot=16, kind=int),
+        Field(
+            "num_heads",
+            lambda v: max(1, v["d_model"] // v["d_head"]),
+            "d_model / d_head",
+            pilot=DERIVE,
+            kind=int,
+            inferred=True,
+        ),
+        Field(
+            "d_value",
+            lambda v: 2 * v["d_head"],
+            "value heads twice the query/key head size (RetNet)",
+            keys=("d_value",),
+            pilot=DERIVE,
+            kind=int,
+        ),
+        Field("activation", "gelu", "not stated; GELU in the FFN", kind=str),
+        Field("norm_position", "pre", "not stated; pre-LayerNorm blocks", kind=str),
+    ),
+    TRANSFORMER_TRAIN,
+    "retentive network language model: multi-scale retention (decaying causal mixing with "
     "a gate) and FFN in pre-LN residual blocks",
     "vocabulary size (often unstated), value/gate widths, or a tied output embedding",
     fit=(DECODER_FIT,),
 )
 
 RWKV = Family(
-    "rwkv", "rwkv", "lm",
-    _lm_fields(d_ff=lambda v: 4 * v["d_model"], d_ff_reason="not stated; 4 * d_model channel-mixing width",
-               tie=False, vocab=50277,
-               vocab_reason="not stated and no tokenizer named; 50277, the GPT-NeoX tokenizer RWKV's models use"),
-    TRANSFORMER_TRAIN, "RWKV language model: token-shifted time mixing (a WKV recurrence with learned decay) and "
+    "rwkv",
+    "rwkv",
+    "lm",
+    _lm_fields(
+        d_ff=lambda v: 4 * v["d_model"],
+        d_ff_reason="not stated; 4 * d_model channel-mixing width",
+        tie=False,
+        vocab=50277,
+        vocab_reason="not stated and no tokenizer named; 50277, the GPT-NeoX tokenizer RWKV's models use",
+    ),
+    TRANSFORMER_TRAIN,
+    "RWKV language model: token-shifted time mixing (a WKV recurrence with learned decay) and "
     "channel mixing in pre-LN residual blocks",
     "vocabulary size (often unstated) or an untied output head",
     fit=(DECODER_FIT,),
@@ -626,7 +1141,11 @@ CROSS_STAGE = r"cross[- ]stage[- ]partial|\bCSP(?:Net)?\b"
 
 
 def _csp_kind(v: dict) -> str:
-    return "dense" if re.search(r"dense|pelee", v.get("_variant", "") or v.get("_text", ""), re.I) else "residual"
+    return (
+        "dense"
+        if re.search(r"dense|pelee", v.get("_variant", "") or v.get("_text", ""), re.I)
+        else "residual"
+    )
 
 
 def _csp_depths(v: dict) -> list[int]:
@@ -637,21 +1156,54 @@ def _csp_depths(v: dict) -> list[int]:
 
 
 CSP = Family(
-    "csp", "csp", "classify",
-    (*_image(),
-     Field("stage_kind", _csp_kind, lambda v: f"{_csp_kind(v)} blocks in each partial stage (from the variant's "
-           "backbone name)", keys=None, inferred=True),
-     Field("num_layers", _csp_depths, lambda v: "blocks per stage of the named backbone (ResNet table), else "
-           "3, 4, 6, 3 (residual) or 3, 4, 8, 6 (dense)", kind=list, inferred=True,
-           pilot=lambda full, p: [1] * len(full["num_layers"])),
-     Field("width", 128, "not stated; 128 channels after the first stage, doubling per stage", keys=None,
-           pilot=16),
-     Field("groups", lambda v: 32 if re.search(r"ResNeXt", v.get("_variant", ""), re.I) else 1,
-           "32 groups for a ResNeXt backbone (its 32x4d template), else none", keys=("groups", "cardinality"),
-           kind=int, inferred=True, pilot=1),
-     Field("growth_rate", 32, "not stated; growth rate 32 in dense stages", pilot=8, kind=int),
-     Field("activation", lambda v: "silu" if re.search(r"swish|silu", v.get("_variant", ""), re.I) else "leaky_relu",
-           "swish when the variant says so, else leaky ReLU (CSP convention)", kind=str, inferred=True)),
+    "csp",
+    "csp",
+    "classify",
+    (
+        *_image(),
+        Field(
+            "stage_kind",
+            _csp_kind,
+            lambda v: f"{_csp_kind(v)} blocks in each partial stage (from the variant's backbone name)",
+            keys=None,
+            inferred=True,
+        ),
+        Field(
+            "num_layers",
+            _csp_depths,
+            lambda v: (
+                "blocks per stage of the named backbone (ResNet table), else "
+                "3, 4, 6, 3 (residual) or 3, 4, 8, 6 (dense)"
+            ),
+            kind=list,
+            inferred=True,
+            pilot=lambda full, p: [1] * len(full["num_layers"]),
+        ),
+        Field(
+            "width",
+            128,
+            "not stated; 128 channels after the first stage, doubling per stage",
+            keys=None,
+            pilot=16,
+        ),
+        Field(
+            "groups",
+            lambda v: 32 if re.search(r"ResNeXt", v.get("_variant", ""), re.I) else 1,
+            "32 groups for a ResNeXt backbone (its 32x4d template), else none",
+            keys=("groups", "cardinality"),
+            kind=int,
+            inferred=True,
+            pilot=1,
+        ),
+        Field("growth_rate", 32, "not stated; growth rate 32 in dense stages", pilot=8, kind=int),
+        Field(
+            "activation",
+            lambda v: "silu" if re.search(r"swish|silu", v.get("_variant", ""), re.I) else "leaky_relu",
+            "swish when the variant says so, else leaky ReLU (CSP convention)",
+            kind=str,
+            inferred=True,
+        ),
+    ),
     dict(CNN_TRAIN, lr_schedule="polynomial"),
     "cross stage partial network: each stage splits its channels, runs blocks on one part and concatenates "
     "the part that crossed the stage",
@@ -663,30 +1215,52 @@ RETENTION = r"\bretenti(?:on|ve)\b"
 RWKV_WORDS = r"\bRWKV\b|\breceptance\b|\bWKV\b|time[- ]mixing"
 
 YOLO = Family(
-    "yolo", "convnet", "classify",
-    (*_image(448, 20, pilot_size=64),
-     Field("layers", YOLO_LAYERS, "the 24 convolutional layers of YOLO (Redmon et al. 2016, Fig. 3)", keys=None,
-           pilot=_shrink_layers),
-     Field("fc_widths", [4096], "one hidden fully-connected layer of 4096 (Fig. 3)", keys=None, pilot=[64]),
-     Field("activation", "leaky_relu", "not stated; leaky ReLU", kind=str),
-     Field("norm", "none", "not stated; no normalisation", kind=str),
-     Field("dropout", 0.5, "not stated; dropout after the first FC layer", kind=float)),
+    "yolo",
+    "convnet",
+    "classify",
+    (
+        *_image(448, 20, pilot_size=64),
+        Field(
+            "layers",
+            YOLO_LAYERS,
+            "the 24 convolutional layers of YOLO (Redmon et al. 2016, Fig. 3)",
+            keys=None,
+            pilot=_shrink_layers,
+        ),
+        Field(
+            "fc_widths", [4096], "one hidden fully-connected layer of 4096 (Fig. 3)", keys=None, pilot=[64]
+        ),
+        Field("activation", "leaky_relu", "not stated; leaky ReLU", kind=str),
+        Field("norm", "none", "not stated; no normalisation", kind=str),
+        Field("dropout", 0.5, "not stated; dropout after the first FC layer", kind=float),
+    ),
     dict(CNN_TRAIN, learning_rate=0.01, batch_size=64, weight_decay=5e-4, pilot_lr=3e-4),
     "YOLO's convolutional network, trained here as an image classifier",
     "the detection head (S x S x (5B + C) outputs) is replaced by a classifier",
-    label=("CLOSEST HONEST OPTION: mlintern has no detection template. This project builds YOLO's 24-layer "
-           "network and trains it as a classifier (as in the paper's ImageNet pre-training, Sec. 2.2); the "
-           "detection head, loss and box data are not scaffolded."),
+    label=(
+        "CLOSEST HONEST OPTION: mlintern has no detection template. This project builds YOLO's 24-layer "
+        "network and trains it as a classifier (as in the paper's ImageNet pre-training, Sec. 2.2); the "
+        "detection head, loss and box data are not scaffolded."
+    ),
 )
 
 UNET = Family(
-    "unet", "unet", "segment",
-    (Field("image_size", 572, "not stated; 572x572 tiles (Ronneberger et al. 2015)", pilot=32, kind=int),
-     Field("in_channels", 1, "single-channel microscopy images", kind=int),
-     Field("num_classes", 2, "not stated; two classes (foreground/background)", kind=int),
-     Field("widths", [64, 128, 256, 512, 1024], "U-Net's five levels (Ronneberger et al. 2015, Fig. 1)", keys=None,
-           pilot=[8, 16, 32]),
-     Field("dropout", 0.0, "not stated; no dropout", kind=float)),
+    "unet",
+    "unet",
+    "segment",
+    (
+        Field("image_size", 572, "not stated; 572x572 tiles (Ronneberger et al. 2015)", pilot=32, kind=int),
+        Field("in_channels", 1, "single-channel microscopy images", kind=int),
+        Field("num_classes", 2, "not stated; two classes (foreground/background)", kind=int),
+        Field(
+            "widths",
+            [64, 128, 256, 512, 1024],
+            "U-Net's five levels (Ronneberger et al. 2015, Fig. 1)",
+            keys=None,
+            pilot=[8, 16, 32],
+        ),
+        Field("dropout", 0.0, "not stated; no dropout", kind=float),
+    ),
     dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.01, lr_schedule="constant", batch_size=1),
     "U-Net: a contracting path and an expanding path joined by skip connections",
     "padded (same-size) convolutions are used here; the count is the same as with valid convolutions",
@@ -712,51 +1286,106 @@ def _target_vocab_reason(v: dict) -> str:
 
 
 SWIN = Family(
-    "swin", "swin", "classify",
-    (*_image(pilot_size=32),
-     Field("patch_size", 4, "not stated; 4x4 patches (Swin-T)", pilot=2, kind=int),
-     Field("d_model", 96, "not stated; C = 96 (Swin-T)", pilot=16, kind=int),
-     Field("num_layers", [2, 2, 6, 2], "not stated; Swin-T's {2, 2, 6, 2} blocks per stage", kind=list,
-           pilot=[2, 2]),
-     Field("stage_heads", lambda v: [max(1, v["d_model"] * 2**i // 32) for i in range(len(v["num_layers"]))],
-           "head size 32 in every stage (Swin's convention: 3, 6, 12, 24 heads for C = 96)", keys=None,
-           inferred=True, pilot=DERIVE),
-     Field("window_size", 7, "not stated; 7x7 windows (Swin-T)", keys=None, pilot=4),
-     Field("stochastic_depth", 0.2, "not stated; 0.2 (Swin-T)", kind=float)),
-    dict(CNN_TRAIN, optimizer="adamw", lr_schedule="cosine", learning_rate=1e-3, batch_size=1024, weight_decay=0.05,
-         why="not stated; the Swin/DeiT recipe (AdamW, cosine)", lr_reason="not stated; 1e-3 for batch 1024"),
+    "swin",
+    "swin",
+    "classify",
+    (
+        *_image(pilot_size=32),
+        Field("patch_size", 4, "not stated; 4x4 patches (Swin-T)", pilot=2, kind=int),
+        Field("d_model", 96, "not stated; C = 96 (Swin-T)", pilot=16, kind=int),
+        Field(
+            "num_layers",
+            [2, 2, 6, 2],
+            "not stated; Swin-T's {2, 2, 6, 2} blocks per stage",
+            kind=list,
+            pilot=[2, 2],
+        ),
+        Field(
+            "stage_heads",
+            lambda v: [max(1, v["d_model"] * 2**i // 32) for i in range(len(v["num_layers"]))],
+            "head size 32 in every stage (Swin's convention: 3, 6, 12, 24 heads for C = 96)",
+            keys=None,
+            inferred=True,
+            pilot=DERIVE,
+        ),
+        Field("window_size", 7, "not stated; 7x7 windows (Swin-T)", keys=None, pilot=4),
+        Field("stochastic_depth", 0.2, "not stated; 0.2 (Swin-T)", kind=float),
+    ),
+    dict(
+        CNN_TRAIN,
+        optimizer="adamw",
+        lr_schedule="cosine",
+        learning_rate=1e-3,
+        batch_size=1024,
+        weight_decay=0.05,
+        why="not stated; the Swin/DeiT recipe (AdamW, cosine)",
+        lr_reason="not stated; 1e-3 for batch 1024",
+    ),
     "Swin Transformer: shifted-window self-attention in four stages joined by patch merging",
     "the relative-position tables, the head, or the stage layout",
 )
 
 RNN_SEQ2SEQ = Family(
-    "rnn_seq2seq", "rnn_seq2seq", "seq2seq",
-    (Field("vocab_size", 32000, "not stated; a source vocabulary of 32000", pilot=64, kind=int),
-     Field("tgt_vocab_size", lambda v: _target_vocab(v) or v["vocab_size"], _target_vocab_reason,
-           keys=("tgt_vocab_size", "target_vocab_size"), pilot=lambda full, p: p["vocab_size"], kind=int,
-           inferred=lambda v: bool(_target_vocab(v))),
-     Field("num_layers", 4, "not stated; 4 layers", pilot=2, kind=int),
-     Field("d_model", 1000, "not stated; 1000 cells per layer", pilot=64, kind=int),
-     Field("cell", "lstm", "not stated; LSTM cells", keys=None),
-     Field("dropout", 0.0, "not stated; no dropout", kind=float),
-     Field("reverse_source", True, "read the source reversed (Sutskever et al. 2014, Sec. 3.3)", keys=None)),
-    dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.7, batch_size=128, lr_schedule="step", grad_clip=5.0,
-         micro_batch=64),
+    "rnn_seq2seq",
+    "rnn_seq2seq",
+    "seq2seq",
+    (
+        Field("vocab_size", 32000, "not stated; a source vocabulary of 32000", pilot=64, kind=int),
+        Field(
+            "tgt_vocab_size",
+            lambda v: _target_vocab(v) or v["vocab_size"],
+            _target_vocab_reason,
+            keys=("tgt_vocab_size", "target_vocab_size"),
+            pilot=lambda full, p: p["vocab_size"],
+            kind=int,
+            inferred=lambda v: bool(_target_vocab(v)),
+        ),
+        Field("num_layers", 4, "not stated; 4 layers", pilot=2, kind=int),
+        Field("d_model", 1000, "not stated; 1000 cells per layer", pilot=64, kind=int),
+        Field("cell", "lstm", "not stated; LSTM cells", keys=None),
+        Field("dropout", 0.0, "not stated; no dropout", kind=float),
+        Field(
+            "reverse_source", True, "read the source reversed (Sutskever et al. 2014, Sec. 3.3)", keys=None
+        ),
+    ),
+    dict(
+        SMALL_TRAIN,
+        optimizer="sgd",
+        learning_rate=0.7,
+        batch_size=128,
+        lr_schedule="step",
+        grad_clip=5.0,
+        micro_batch=64,
+    ),
     "encoder-decoder recurrent network: the encoder's final state starts the decoder",
     "the target vocabulary (often smaller than the source's), or the embedding size",
 )
 
 MLP_MIXER = Family(
-    "mlp_mixer", "mlp_mixer", "classify",
-    (*_image(pilot_size=16),
-     Field("patch_size", 16, "not stated; 16x16 patches", pilot=4, kind=int),
-     Field("num_layers", 8, "not stated; Mixer-S (8 layers)", pilot=2, kind=int),
-     Field("d_model", 512, "not stated; Mixer-S hidden size 512", pilot=64, kind=int),
-     Field("d_token", lambda v: v["d_model"] // 2, "token-mixing MLP width d_model / 2 (Tolstikhin et al. Table 1)",
-           keys=None, pilot=DERIVE),
-     Field("d_ff", lambda v: 4 * v["d_model"], "channel-mixing MLP width 4 * d_model (Table 1)", pilot=DERIVE,
-           kind=int),
-     Field("dropout", 0.0, "not stated; no dropout", kind=float)),
+    "mlp_mixer",
+    "mlp_mixer",
+    "classify",
+    (
+        *_image(pilot_size=16),
+        Field("patch_size", 16, "not stated; 16x16 patches", pilot=4, kind=int),
+        Field("num_layers", 8, "not stated; Mixer-S (8 layers)", pilot=2, kind=int),
+        Field("d_model", 512, "not stated; Mixer-S hidden size 512", pilot=64, kind=int),
+        Field(
+            "d_token",
+            lambda v: v["d_model"] // 2,
+            "token-mixing MLP width d_model / 2 (Tolstikhin et al. Table 1)",
+            keys=None,
+            pilot=DERIVE,
+        ),
+        Field(
+            "d_ff",
+            lambda v: 4 * v["d_model"],
+            "channel-mixing MLP width 4 * d_model (Table 1)",
+            pilot=DERIVE,
+            kind=int,
+        ),
+        Field("dropout", 0.0, "not stated; no dropout", kind=float),
+    ),
     dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
     "MLP-Mixer: per-patch linear embedding, token-mixing and channel-mixing MLPs",
     "the head size or patch size",
@@ -766,76 +1395,159 @@ MLP_MIXER = Family(
 SPATIAL_GATING = r"spatial gating|\bgMLP\b|gated MLP|gating unit"
 
 GMLP = Family(
-    "gmlp", "gmlp", "classify",
-    (*_image(pilot_size=16),
-     Field("patch_size", 16, "not stated; 16x16 patches", pilot=4, kind=int),
-     Field("num_layers", 30, "not stated; 30 blocks", pilot=2, kind=int),
-     Field("d_model", 256, "not stated; width 256", pilot=32, kind=int),
-     Field("d_ff", lambda v: 6 * v["d_model"], "not stated; channel projection 6 * d_model (gated-MLP convention)",
-           pilot=DERIVE, kind=int, keys=("d_ff", "d_ffn")),
-     Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float)),
+    "gmlp",
+    "gmlp",
+    "classify",
+    (
+        *_image(pilot_size=16),
+        Field("patch_size", 16, "not stated; 16x16 patches", pilot=4, kind=int),
+        Field("num_layers", 30, "not stated; 30 blocks", pilot=2, kind=int),
+        Field("d_model", 256, "not stated; width 256", pilot=32, kind=int),
+        Field(
+            "d_ff",
+            lambda v: 6 * v["d_model"],
+            "not stated; channel projection 6 * d_model (gated-MLP convention)",
+            pilot=DERIVE,
+            kind=int,
+            keys=("d_ff", "d_ffn"),
+        ),
+        Field("stochastic_depth", 0.0, "not stated; no stochastic depth", kind=float),
+    ),
     dict(TRANSFORMER_TRAIN, batch_size=4096, micro_batch=32),
     "gated MLP: patch embedding, blocks of channel projections around a spatial gating unit",
     "the channel expansion (d_ff) or the head",
-    fit=(Fit("d_model", lambda v: list(range(32, 4097, 32)), "width of a gated-MLP stack of the stated depth"),),
+    fit=(
+        Fit("d_model", lambda v: list(range(32, 4097, 32)), "width of a gated-MLP stack of the stated depth"),
+    ),
 )
 
 MLP = Family(
-    "mlp", "mlp", "classify",
-    (*_image(28, 10, 1, pilot_size=8),
-     Field("num_layers", 2, "not stated; two hidden layers", kind=int),
-     Field("d_model", 512, "not stated; 512 hidden units", pilot=64, kind=int),
-     Field("activation", "relu", "not stated; ReLU", kind=str),
-     Field("dropout", 0.0, "not stated; no dropout", kind=float)),
-    SMALL_TRAIN, "multi-layer perceptron on flattened inputs", "hidden widths (often unstated)",
+    "mlp",
+    "mlp",
+    "classify",
+    (
+        *_image(28, 10, 1, pilot_size=8),
+        Field("num_layers", 2, "not stated; two hidden layers", kind=int),
+        Field("d_model", 512, "not stated; 512 hidden units", pilot=64, kind=int),
+        Field("activation", "relu", "not stated; ReLU", kind=str),
+        Field("dropout", 0.0, "not stated; no dropout", kind=float),
+    ),
+    SMALL_TRAIN,
+    "multi-layer perceptron on flattened inputs",
+    "hidden widths (often unstated)",
 )
 
 OTHER = Family(
-    "other", "mlp", "classify", MLP.fields, SMALL_TRAIN,
-    "multi-layer perceptron baseline (NOT the paper's architecture)", "this is a baseline, not the paper's model",
-    label=("CLOSEST HONEST OPTION: mlintern has no template for this paper's architecture. This project is an "
-           "MLP BASELINE on the paper's stated sizes, so the training pipeline (data, optimizer, schedule) can be "
-           "exercised; replace Model in model.py with the paper's architecture."),
+    "other",
+    "mlp",
+    "classify",
+    MLP.fields,
+    SMALL_TRAIN,
+    "multi-layer perceptron baseline (NOT the paper's architecture)",
+    "this is a baseline, not the paper's model",
+    label=(
+        "CLOSEST HONEST OPTION: mlintern has no template for this paper's architecture. This project is an "
+        "MLP BASELINE on the paper's stated sizes, so the training pipeline (data, optimizer, schedule) can be "
+        "exercised; replace Model in model.py with the paper's architecture."
+    ),
 )
 
 GAN = Family(
-    "gan", "gan", "gan",
-    (Field("image_size", 28, "not stated; 28x28 images (MNIST)", pilot=8, kind=int),
-     Field("in_channels", 1, "single-channel images", kind=int),
-     Field("latent_dim", 100, "not stated; 100-dimensional uniform/normal noise", keys=None, pilot=16),
-     Field("g_hidden", [1200, 1200], "generator: two ReLU layers of 1200 (Goodfellow et al.'s released MNIST setup)",
-           keys=None, pilot=[64, 64]),
-     Field("d_hidden", [240, 240], "discriminator: two maxout layers of 240 units (released MNIST setup)", keys=None,
-           pilot=[32, 32]),
-     Field("maxout_pieces", 5, "maxout with 5 pieces (released MNIST setup)", keys=None, pilot=2),
-     Field("dropout", 0.5, "not stated; dropout in the discriminator (rate from the released code)", kind=float)),
-    dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.1, batch_size=100, lr_schedule="exponential",
-         why="not stated; SGD with momentum (the released MNIST setup)"),
+    "gan",
+    "gan",
+    "gan",
+    (
+        Field("image_size", 28, "not stated; 28x28 images (MNIST)", pilot=8, kind=int),
+        Field("in_channels", 1, "single-channel images", kind=int),
+        Field("latent_dim", 100, "not stated; 100-dimensional uniform/normal noise", keys=None, pilot=16),
+        Field(
+            "g_hidden",
+            [1200, 1200],
+            "generator: two ReLU layers of 1200 (Goodfellow et al.'s released MNIST setup)",
+            keys=None,
+            pilot=[64, 64],
+        ),
+        Field(
+            "d_hidden",
+            [240, 240],
+            "discriminator: two maxout layers of 240 units (released MNIST setup)",
+            keys=None,
+            pilot=[32, 32],
+        ),
+        Field("maxout_pieces", 5, "maxout with 5 pieces (released MNIST setup)", keys=None, pilot=2),
+        Field(
+            "dropout",
+            0.5,
+            "not stated; dropout in the discriminator (rate from the released code)",
+            kind=float,
+        ),
+    ),
+    dict(
+        SMALL_TRAIN,
+        optimizer="sgd",
+        learning_rate=0.1,
+        batch_size=100,
+        lr_schedule="exponential",
+        why="not stated; SGD with momentum (the released MNIST setup)",
+    ),
     "generative adversarial nets: an MLP generator and a maxout MLP discriminator",
     "layer sizes are rarely stated for GANs",
 )
 
 VAE = Family(
-    "vae", "vae", "vae",
-    (Field("image_size", 28, "not stated; 28x28 images (MNIST)", pilot=8, kind=int),
-     Field("in_channels", 1, "single-channel images", kind=int),
-     Field("d_model", 500, "not stated; 500 hidden units (Kingma & Welling 2014, Sec. 5)", pilot=64, kind=int),
-     Field("latent_dim", 20, "not stated; a 20-dimensional latent space", keys=None, pilot=8),
-     Field("activation", "tanh", "not stated; tanh hidden units", kind=str)),
+    "vae",
+    "vae",
+    "vae",
+    (
+        Field("image_size", 28, "not stated; 28x28 images (MNIST)", pilot=8, kind=int),
+        Field("in_channels", 1, "single-channel images", kind=int),
+        Field(
+            "d_model", 500, "not stated; 500 hidden units (Kingma & Welling 2014, Sec. 5)", pilot=64, kind=int
+        ),
+        Field("latent_dim", 20, "not stated; a 20-dimensional latent space", keys=None, pilot=8),
+        Field("activation", "tanh", "not stated; tanh hidden units", kind=str),
+    ),
     dict(SMALL_TRAIN, optimizer="adagrad", learning_rate=0.01, batch_size=100),
     "variational auto-encoder: Gaussian MLP encoder, Bernoulli MLP decoder",
     "hidden and latent sizes are rarely stated",
 )
 
-_FAMILIES = {f.name: f for f in (TRANSFORMER_DECODER, TRANSFORMER_ENCODER, TRANSFORMER_SEQ2SEQ, VIT, SWIN, RESNET,
-                                 DENSENET, CONVNEXT, ALEXNET, LENET, VGG, YOLO, UNET, RNN_SEQ2SEQ, MLP_MIXER,
-                                 MLP, OTHER, GAN, VAE)}
+_FAMILIES = {
+    f.name: f
+    for f in (
+        TRANSFORMER_DECODER,
+        TRANSFORMER_ENCODER,
+        TRANSFORMER_SEQ2SEQ,
+        VIT,
+        SWIN,
+        RESNET,
+        DENSENET,
+        CONVNEXT,
+        ALEXNET,
+        LENET,
+        VGG,
+        YOLO,
+        UNET,
+        RNN_SEQ2SEQ,
+        MLP_MIXER,
+        MLP,
+        OTHER,
+        GAN,
+        VAE,
+    )
+}
 KNOWN = sorted([*_FAMILIES, "mobilenet", "efficientnet", "googlenet"])
 
 
 # A variant named after another backbone ("SE-MobileNet" in a paper on a residual family) is that backbone.
-BACKBONE_NAMES = [(r"MobileNet-?V?2", "mobilenet"), (r"MobileNet", "mobilenet"), (r"EfficientNet", "efficientnet"),
-                  (r"ResNeXt|ResNet", "resnet"), (r"DenseNet", "densenet"), (r"VGG", "vgg")]
+BACKBONE_NAMES = [
+    (r"MobileNet-?V?2", "mobilenet"),
+    (r"MobileNet", "mobilenet"),
+    (r"EfficientNet", "efficientnet"),
+    (r"ResNeXt|ResNet", "resnet"),
+    (r"DenseNet", "densenet"),
+    (r"VGG", "vgg"),
+]
 
 
 def backbone_of_variant(family: str, variant: str | None) -> str | None:

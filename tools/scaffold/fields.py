@@ -49,13 +49,21 @@ def _fits(value: Any, kind: type | None, example: Any) -> bool:
     if want is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if want is int:
-        return isinstance(value, int) and not isinstance(value, bool) or (
-            isinstance(value, float) and value.is_integer())
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            or (isinstance(value, float) and value.is_integer())
+        )
     return isinstance(value, want)
 
 
-def resolve(fields: tuple[Field, ...], spec: dict[str, dict], notes: list[str],
-            seed: dict[str, Any] | None = None, forced: dict[str, dict] | None = None) -> dict[str, dict]:
+def resolve(
+    fields: tuple[Field, ...],
+    spec: dict[str, dict],
+    notes: list[str],
+    seed: dict[str, Any] | None = None,
+    forced: dict[str, dict] | None = None,
+) -> dict[str, dict]:
     """Config facts for ``fields``: the spec's value where stated and usable, else the convention.
 
     ``seed`` holds helper values the conventions may read (not written out); ``forced`` holds facts
@@ -68,9 +76,15 @@ def resolve(fields: tuple[Field, ...], spec: dict[str, dict], notes: list[str],
         for key in field.spec_keys() if fact is None else ():
             if key in spec:
                 candidate = spec[key]
-                if _fits(candidate["value"], field.kind, field.default if not callable(field.default) else None):
+                if _fits(
+                    candidate["value"], field.kind, field.default if not callable(field.default) else None
+                ):
                     fact = dict(candidate)
-                    if field.kind is int or isinstance(field.default, int) and not isinstance(field.default, bool):
+                    if (
+                        field.kind is int
+                        or isinstance(field.default, int)
+                        and not isinstance(field.default, bool)
+                    ):
                         if isinstance(fact["value"], float):
                             fact["value"] = int(fact["value"])
                     if key != field.name:
@@ -78,14 +92,20 @@ def resolve(fields: tuple[Field, ...], spec: dict[str, dict], notes: list[str],
                     break
                 expanded = field.expand(candidate["value"], values) if field.expand else None
                 if expanded is not None:
-                    fact = {**candidate, "value": expanded[0], "source": "inferred",
-                            "rule": f"{expanded[1]} (the paper states {key} = {candidate['value']!r}"
-                                    + (f", p.{candidate['page']}" if candidate.get("page") is not None else "")
-                                    + ")"}
+                    fact = {
+                        **candidate,
+                        "value": expanded[0],
+                        "source": "inferred",
+                        "rule": f"{expanded[1]} (the paper states {key} = {candidate['value']!r}"
+                        + (f", p.{candidate['page']}" if candidate.get("page") is not None else "")
+                        + ")",
+                    }
                     break
-                notes.append(f"The spec's {key} = {candidate['value']!r} does not fit {field.name} "
-                             f"(expects {field.kind.__name__ if field.kind else type(field.default).__name__}); "
-                             "the family convention is used instead.")
+                notes.append(
+                    f"The spec's {key} = {candidate['value']!r} does not fit {field.name} "
+                    f"(expects {field.kind.__name__ if field.kind else type(field.default).__name__}); "
+                    "the family convention is used instead."
+                )
         if fact is None:
             value = _call(field.default, values)
             reason = _call(field.reason, values)

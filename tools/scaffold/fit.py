@@ -34,8 +34,13 @@ def _stated(fact: dict | None) -> bool:
     return bool(fact) and fact.get("source") != "default"
 
 
-def fit_to_count(fit: Fit, stated: dict[str, dict], model: dict[str, dict], target: int,
-                 count: Callable[[dict[str, dict]], int]) -> dict[str, dict] | None:
+def fit_to_count(
+    fit: Fit,
+    stated: dict[str, dict],
+    model: dict[str, dict],
+    target: int,
+    count: Callable[[dict[str, dict]], int],
+) -> dict[str, dict] | None:
     """Overrides (inferred facts) for the unstated knobs that bring the count to ``target``, or None.
 
     ``count(overrides)`` re-resolves the family's fields with ``overrides`` as if stated and returns the

@@ -14,24 +14,46 @@ from mlintern.tools.scaffold import facts as F
 
 # (pattern over the spec's text, value, the public fact)
 TOKENIZERS = [
-    (r"\bGPT-?[23]\b[^.]{0,40}\b(?:tokeni[sz]er|BPE|byte[- ]pair|vocabular)|"
-     r"\b(?:tokeni[sz]er|BPE|byte[- ]pair|vocabular)\w*[^.]{0,40}\bGPT-?[23]\b",
-     50257, "GPT-2/GPT-3's byte-level BPE has 50,257 tokens"),
+    (
+        r"\bGPT-?[23]\b[^.]{0,40}\b(?:tokeni[sz]er|BPE|byte[- ]pair|vocabular)|"
+        r"\b(?:tokeni[sz]er|BPE|byte[- ]pair|vocabular)\w*[^.]{0,40}\bGPT-?[23]\b",
+        50257,
+        "GPT-2/GPT-3's byte-level BPE has 50,257 tokens",
+    ),
     (r"\br50k_base\b|\bp50k_base\b", 50257, "OpenAI's r50k/p50k BPE has 50,257 tokens"),
-    (r"\bGPT-?NeoX\b[^.]{0,40}\btokeni[sz]er|\btokeni[sz]er\b[^.]{0,40}\bGPT-?NeoX\b", 50277,
-     "the GPT-NeoX-20B tokenizer has 50,277 tokens"),
+    (
+        r"\bGPT-?NeoX\b[^.]{0,40}\btokeni[sz]er|\btokeni[sz]er\b[^.]{0,40}\bGPT-?NeoX\b",
+        50277,
+        "the GPT-NeoX-20B tokenizer has 50,277 tokens",
+    ),
     (r"\bcl100k\b", 100277, "OpenAI's cl100k_base BPE has 100,277 tokens"),
-    (r"\bBERT(?:-base|-large)?\b[^.]{0,40}\b(?:tokeni[sz]er|WordPiece|vocabular)|\bWordPiece\b",
-     30522, "BERT's (uncased) WordPiece vocabulary has 30,522 tokens"),
-    (r"\b(?:LLaMA|Llama)\b[^.]{0,30}\btokeni[sz]er\b", 32000, "LLaMA's SentencePiece tokenizer has 32,000 tokens"),
-    (r"\bT5\b[^.]{0,30}\b(?:tokeni[sz]er|vocabular|SentencePiece)", 32128,
-     "T5's SentencePiece vocabulary has 32,128 entries (32,000 pieces + 128 sentinels, as released)"),
-    (r"\ba\s+GPT(?:-?[23])?\b(?:[- ]style)?\s+(?:language\s+)?model|\bGPT(?:-?[23])?\s+language\s+model",
-     50257, "a GPT language model uses GPT-2/3's byte-level BPE of 50,257 tokens unless it says otherwise"),
+    (
+        r"\bBERT(?:-base|-large)?\b[^.]{0,40}\b(?:tokeni[sz]er|WordPiece|vocabular)|\bWordPiece\b",
+        30522,
+        "BERT's (uncased) WordPiece vocabulary has 30,522 tokens",
+    ),
+    (
+        r"\b(?:LLaMA|Llama)\b[^.]{0,30}\btokeni[sz]er\b",
+        32000,
+        "LLaMA's SentencePiece tokenizer has 32,000 tokens",
+    ),
+    (
+        r"\bT5\b[^.]{0,30}\b(?:tokeni[sz]er|vocabular|SentencePiece)",
+        32128,
+        "T5's SentencePiece vocabulary has 32,128 entries (32,000 pieces + 128 sentinels, as released)",
+    ),
+    (
+        r"\ba\s+GPT(?:-?[23])?\b(?:[- ]style)?\s+(?:language\s+)?model|\bGPT(?:-?[23])?\s+language\s+model",
+        50257,
+        "a GPT language model uses GPT-2/3's byte-level BPE of 50,257 tokens unless it says otherwise",
+    ),
 ]
 DATASET_CLASSES = [
-    (r"\bImageNet-?2[12][kK]\b|\bImageNet-21,?841\b|\bfull ImageNet\b", 21841,
-     "ImageNet-21k (fall 2011 release) has 21,841 classes"),
+    (
+        r"\bImageNet-?2[12][kK]\b|\bImageNet-21,?841\b|\bfull ImageNet\b",
+        21841,
+        "ImageNet-21k (fall 2011 release) has 21,841 classes",
+    ),
     (r"\bImageNet(?:-?1[kK])?\b|\bILSVRC(?:[- ]?20\d\d)?\b", 1000, "ImageNet-1k (ILSVRC) has 1,000 classes"),
     (r"\bCIFAR-?100\b", 100, "CIFAR-100 has 100 classes"),
     (r"\bCIFAR-?10\b(?!0)", 10, "CIFAR-10 has 10 classes"),

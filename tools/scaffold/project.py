@@ -67,7 +67,7 @@ def write_project(out_dir: Path, files: dict[str, str], meta: dict, *, overwrite
         raise ToolError(
             f"{out_dir} already has files mlintern did not write or that were edited since: {', '.join(edited)}.",
             hint="Pass another output folder, or overwrite=true (--overwrite) to replace them; "
-                 "the current versions are then kept as NAME.bak.",
+            "the current versions are then kept as NAME.bak.",
             code="would_overwrite",
         )
     for name in edited:

@@ -15,7 +15,9 @@ def _cell(text: Any) -> str:
 def _source(fact: dict) -> tuple[str, str, str]:
     src = fact.get("source", "paper")
     page = str(fact.get("page", "")) if src not in ("default", "inferred") else ""
-    words = fact.get("quote") if src not in ("default", "inferred") else (fact.get("reason") or fact.get("rule"))
+    words = (
+        fact.get("quote") if src not in ("default", "inferred") else (fact.get("reason") or fact.get("rule"))
+    )
     return src, page, words or ""
 
 
@@ -28,16 +30,20 @@ def provenance_table(facts: dict[str, dict]) -> list[str]:
 
 
 def commands(launcher: str) -> list[str]:
-    lines = ["```bash",
-             "python train.py --pilot                  # the pilot config: same architecture, tiny, CPU seconds",
-             "python train.py                          # the paper's configuration",
-             "python train.py --resume                 # continue from out/ckpt.pt (saved on Ctrl-C/SIGTERM too)",
-             "python model.py --count-params           # parameters of the paper's configuration (meta device)"]
+    lines = [
+        "```bash",
+        "python train.py --pilot                  # the pilot config: same architecture, tiny, CPU seconds",
+        "python train.py                          # the paper's configuration",
+        "python train.py --resume                 # continue from out/ckpt.pt (saved on Ctrl-C/SIGTERM too)",
+        "python model.py --count-params           # parameters of the paper's configuration (meta device)",
+    ]
     if launcher in ("torchrun", "slurm"):
         lines.append("torchrun --standalone --nproc_per_node=NUM_GPUS train.py   # DDP on one machine")
     if launcher == "slurm":
-        lines.append("sbatch --nodes=N --gpus-per-node=G --wrap 'srun torchrun --nnodes=$SLURM_NNODES "
-                     "--nproc_per_node=G --rdzv_backend=c10d --rdzv_endpoint=$(hostname):29500 train.py'")
+        lines.append(
+            "sbatch --nodes=N --gpus-per-node=G --wrap 'srun torchrun --nnodes=$SLURM_NNODES "
+            "--nproc_per_node=G --rdzv_backend=c10d --rdzv_endpoint=$(hostname):29500 train.py'"
+        )
     lines.append("```")
     return lines
 
@@ -47,10 +53,13 @@ def evaluation_section(paper: dict) -> list[str]:
     from mlintern.tools.training.claims import METRICS, NOT_IMPLEMENTED
 
     loader = paper.get("dataset_loader") or {}
-    out = ["## Evaluation", "",
-           "`train.py` evaluates on the `val` split every `eval_every` steps and on `val` and `test` at the end; "
-           "the records go to `out/metrics.jsonl` as `{\"split\", \"step\", \"loss\", <metric>}` and "
-           "`out/data.json` says which data the run used and whether it is the paper's."]
+    out = [
+        "## Evaluation",
+        "",
+        "`train.py` evaluates on the `val` split every `eval_every` steps and on `val` and `test` at the end; "
+        'the records go to `out/metrics.jsonl` as `{"split", "step", "loss", <metric>}` and '
+        "`out/data.json` says which data the run used and whether it is the paper's.",
+    ]
     if loader.get("splits"):
         out += ["", f"Splits of {loader['name']}: {loader['splits']}."]
     claims = paper.get("results") or []
@@ -58,44 +67,85 @@ def evaluation_section(paper: dict) -> list[str]:
         out += ["", "| paper's claim | page | evaluated here as |", "|---|---|---|"]
         for c in claims:
             metric = str(c.get("metric"))
-            how = (f"`{METRICS[metric.lower()][0]}` on {c.get('split') or 'test'}" if metric.lower() in METRICS
-                   else f"**not implemented**: {NOT_IMPLEMENTED.get(metric, 'no such metric here')}")
-            out.append(f"| {_cell(metric)} {c.get('value')}{c.get('unit') or ''}"
-                       f"{' (' + _cell(c['dataset']) + ')' if c.get('dataset') else ''} | {c.get('page', '')} | {how} |")
+            how = (
+                f"`{METRICS[metric.lower()][0]}` on {c.get('split') or 'test'}"
+                if metric.lower() in METRICS
+                else f"**not implemented**: {NOT_IMPLEMENTED.get(metric, 'no such metric here')}"
+            )
+            out.append(
+                f"| {_cell(metric)} {c.get('value')}{c.get('unit') or ''}"
+                f"{' (' + _cell(c['dataset']) + ')' if c.get('dataset') else ''} | {c.get('page', '')} | {how} |"
+            )
     else:
         out += ["", "The paper states no result mlintern could read; nothing will be compared."]
     return out
 
 
-def readme(family: Family, config: dict, meta: dict, assumptions: list[str], spec: dict, launcher: str) -> str:
+def readme(
+    family: Family, config: dict, meta: dict, assumptions: list[str], spec: dict, launcher: str
+) -> str:
     paper = config["paper"]
     variant = f" — variant `{config['variant']}`" if config["variant"] else ""
-    out = [f"# {paper['title']}{variant}", "",
-           f"A PyTorch project scaffolded by mlintern from the paper's spec: {family.summary}.", ""]
+    out = [
+        f"# {paper['title']}{variant}",
+        "",
+        f"A PyTorch project scaffolded by mlintern from the paper's spec: {family.summary}.",
+        "",
+    ]
     if family.label:
         out += [f"> **{family.label}**", ""]
-    out += ["## Run", "", *commands(launcher), "",
-            "`train.py` writes `out/metrics.jsonl` and `out/ckpt.pt` (model, optimizer, config, step). "
-            "The paper's batch size is reached by gradient accumulation; see the first lines it prints.", ""]
+    out += [
+        "## Run",
+        "",
+        *commands(launcher),
+        "",
+        "`train.py` writes `out/metrics.jsonl` and `out/ckpt.pt` (model, optimizer, config, step). "
+        "The paper's batch size is reached by gradient accumulation; see the first lines it prints.",
+        "",
+    ]
     dataset = paper.get("dataset")
     out += ["## Data", ""]
     if dataset:
-        how = "stated by the paper" if dataset.get("source") == "paper" else f"inferred: {dataset.get('rule')}"
-        out.append(f"Paper's dataset: **{dataset['value']}** ({how}). `data.py` loads it when it can; otherwise it "
-                   "uses a local stand-in and says so loudly.")
+        how = (
+            "stated by the paper" if dataset.get("source") == "paper" else f"inferred: {dataset.get('rule')}"
+        )
+        out.append(
+            f"Paper's dataset: **{dataset['value']}** ({how}). `data.py` loads it when it can; otherwise it "
+            "uses a local stand-in and says so loudly."
+        )
     else:
-        out.append("The spec names no dataset `data.py` can load; every run uses the local stand-in (announced).")
+        out.append(
+            "The spec names no dataset `data.py` can load; every run uses the local stand-in (announced)."
+        )
     out += ["", *evaluation_section(paper)]
-    out += ["", "## Parameter check", "",
-            "| configuration | ours | paper's | delta |", "|---|---|---|---|",
-            f"| full | {meta['params_full']:,} | "
-            f"{format(meta['params_paper'], ',') if meta['params_paper'] else 'not stated'} | "
-            f"{format(meta['params_delta'], '+.2%') if meta['params_delta'] is not None else '—'} |",
-            f"| pilot | {meta['params_pilot']:,} | | |", "", meta["params_note"], ""]
-    out += ["## Model values (config.json `model`)", "", *provenance_table(config["model"]), "",
-            "## Training values (config.json `train`)", "", *provenance_table(config["train"]), "",
-            "## Pilot configuration", "",
-            f"Overrides for `--pilot`: model `{config['pilot']['model']}`, train `{config['pilot']['train']}`.", ""]
+    out += [
+        "",
+        "## Parameter check",
+        "",
+        "| configuration | ours | paper's | delta |",
+        "|---|---|---|---|",
+        f"| full | {meta['params_full']:,} | "
+        f"{format(meta['params_paper'], ',') if meta['params_paper'] else 'not stated'} | "
+        f"{format(meta['params_delta'], '+.2%') if meta['params_delta'] is not None else '—'} |",
+        f"| pilot | {meta['params_pilot']:,} | | |",
+        "",
+        meta["params_note"],
+        "",
+    ]
+    out += [
+        "## Model values (config.json `model`)",
+        "",
+        *provenance_table(config["model"]),
+        "",
+        "## Training values (config.json `train`)",
+        "",
+        *provenance_table(config["train"]),
+        "",
+        "## Pilot configuration",
+        "",
+        f"Overrides for `--pilot`: model `{config['pilot']['model']}`, train `{config['pilot']['train']}`.",
+        "",
+    ]
     out += ["## Assumptions (not stated in the paper)", ""] + [f"- {_cell(a)}" for a in assumptions] + [""]
     settings = spec.get("settings") or {}
     if isinstance(settings, dict) and settings:

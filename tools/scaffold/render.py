@@ -40,7 +40,9 @@ def template(name: str) -> str:
 
 def expand_includes(text: str) -> str:
     while _INCLUDE.search(text):
-        text = _INCLUDE.sub(lambda m: (TEMPLATES / "parts" / f"{m.group(1)}.py.tmpl").read_text().rstrip("\n"), text)
+        text = _INCLUDE.sub(
+            lambda m: (TEMPLATES / "parts" / f"{m.group(1)}.py.tmpl").read_text().rstrip("\n"), text
+        )
     return text
 
 
@@ -94,18 +96,28 @@ def citations(keys: list[str], model: dict[str, dict], sections: list, indent: s
         if fact is None:
             continue
         label = "mlintern" if fact.get("source") in ("default", "inferred") else "Paper"
-        line = f"{indent}# {label}: {key} = {F.one_line(repr(fact['value']), 40)}; {F.describe(fact, sections)}"
+        line = (
+            f"{indent}# {label}: {key} = {F.one_line(repr(fact['value']), 40)}; {F.describe(fact, sections)}"
+        )
         lines.append(line if len(line) <= 110 else line[:106].rstrip() + '..."')
     return "\n".join(lines) if lines else f"{indent}# (no stated values for this component)"
 
 
-def render(name: str, task: str, values: dict[str, str], model: dict[str, dict] | None = None,
-           sections: list | None = None, tags: tuple[str, ...] = ()) -> str:
+def render(
+    name: str,
+    task: str,
+    values: dict[str, str],
+    model: dict[str, dict] | None = None,
+    sections: list | None = None,
+    tags: tuple[str, ...] = (),
+) -> str:
     text = expand_includes(template(name))
     if model is not None:
         text = text.replace("{{CONFIG}}", config_fields(model, sections or []))
         text = "\n".join(
-            citations(m.group(2).split(","), model, sections or [], m.group(1)) if (m := _CITE.match(line)) else line
+            citations(m.group(2).split(","), model, sections or [], m.group(1))
+            if (m := _CITE.match(line))
+            else line
             for line in text.splitlines()
         )
     for key, replacement in values.items():

@@ -38,7 +38,11 @@ from mlintern.tools.scaffold.training_fields import (
 
 PILOT_SCALE = {"tiny": 1, "small": 4, "medium": 16}  # multiplies the pilot's steps
 TOLERANCE = 0.03
-PILOT_NO_REGULARISATION = ("dropout", "attention_dropout", "stochastic_depth")  # |ours - paper| / paper above this is reported with its likely cause
+PILOT_NO_REGULARISATION = (
+    "dropout",
+    "attention_dropout",
+    "stochastic_depth",
+)  # |ours - paper| / paper above this is reported with its likely cause
 
 
 def load_spec(ctx: Any, source: str) -> tuple[dict, str]:
@@ -56,9 +60,11 @@ def load_spec(ctx: Any, source: str) -> tuple[dict, str]:
     paper = ws.get_paper(source) if "/" not in source else None
     if paper and paper.get("spec_path"):
         return _read_json(Path(paper["spec_path"])), paper["spec_path"]
-    raise ToolError(f"No spec at {source!r}: not a file, and no paper with that id in the workspace.",
-                    hint="Pass a spec.json made by `mlintern parse-paper`, a paper id it printed, or a PDF.",
-                    code="not_found")
+    raise ToolError(
+        f"No spec at {source!r}: not a file, and no paper with that id in the workspace.",
+        hint="Pass a spec.json made by `mlintern parse-paper`, a paper id it printed, or a PDF.",
+        code="not_found",
+    )
 
 
 MAX_SPEC = 64 * 1024 * 1024
@@ -70,12 +76,15 @@ def _read_json(path: Path) -> dict:
     try:
         spec = json.loads(files.read_bytes(path, limit=MAX_SPEC).decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise ToolError(f"Cannot read the spec {path}: {err}.", hint="Pass a JSON file written by parse-paper.") \
-            from err
+        raise ToolError(
+            f"Cannot read the spec {path}: {err}.", hint="Pass a JSON file written by parse-paper."
+        ) from err
     if not isinstance(spec, dict) or not isinstance(spec.get("family"), dict):
-        raise ToolError(f"{path} is not a PaperSpec: it has no 'family' object.",
-                        hint="A PaperSpec has family: {value, evidence}, hyperparameters, variants, ...; "
-                             "make one with `mlintern parse-paper PAPER.pdf`.")
+        raise ToolError(
+            f"{path} is not a PaperSpec: it has no 'family' object.",
+            hint="A PaperSpec has family: {value, evidence}, hyperparameters, variants, ...; "
+            "make one with `mlintern parse-paper PAPER.pdf`.",
+        )
     validate_spec(spec, path)
     return spec
 
@@ -90,8 +99,11 @@ def _spec_problems(node: Any, where: str, out: list[str], depth: int = 0) -> Non
     if isinstance(node, dict):
         for key, value in node.items():
             at = f"{where}.{key}" if where else str(key)
-            if key == "page" and value is not None and (not isinstance(value, int) or isinstance(value, bool)
-                                                        or value < 0):
+            if (
+                key == "page"
+                and value is not None
+                and (not isinstance(value, int) or isinstance(value, bool) or value < 0)
+            ):
                 out.append(f"{at} is {str(repr(value))[:60]}, not a page number")
             elif key in TEXT_KEYS and value is not None and not isinstance(value, str | dict | list):
                 out.append(f"{at} is {type(value).__name__}, not text")
@@ -110,15 +122,20 @@ def validate_spec(spec: dict, path: Path | str) -> None:
     _spec_problems(spec, "", problems)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ToolError(f"{path} is not a valid PaperSpec: {problems[0]}{more}.",
-                        hint="Fix spec.json by hand (pages are integers, quotes are strings) or make it again with "
-                             "`mlintern parse-paper PAPER.pdf`.", code="invalid_spec")
+        raise ToolError(
+            f"{path} is not a valid PaperSpec: {problems[0]}{more}.",
+            hint="Fix spec.json by hand (pages are integers, quotes are strings) or make it again with "
+            "`mlintern parse-paper PAPER.pdf`.",
+            code="invalid_spec",
+        )
 
 
 def choose_variant(spec: dict, variant: str | None) -> str | None:
     variants = spec.get("variants") or {}
     if not isinstance(variants, dict):
-        raise ToolError("The spec's 'variants' is not an object.", hint="Fix the spec: variants is {name: {key: fact}}.")
+        raise ToolError(
+            "The spec's 'variants' is not an object.", hint="Fix the spec: variants is {name: {key: fact}}."
+        )
     if variant is not None:
         if variant not in variants:
             names = ", ".join(variants) or "(none)"
@@ -157,12 +174,17 @@ def count(model_py: Path, pilot_values: dict) -> tuple[int, int]:
         return int(full), int(small)
     kind, message = answer.get("error") or ["Error", "no answer"]
     if kind in ("AssertionError", "ValueError", "RuntimeError", "KeyError", "TypeError", "ZeroDivisionError"):
-        raise ToolError(f"The model cannot be built from these values: {kind}: {message}.",
-                        hint="Check the spec's architecture values (e.g. d_model divisible by num_heads); "
-                             "fix spec.json and scaffold again.", code="model_build_failed")
-    raise ToolError(f"Counting the generated model's parameters failed in the sandbox: {kind}: {message}.",
-                    hint="A bug in the template or the spec's values; nothing was written.",
-                    code="model_build_failed")
+        raise ToolError(
+            f"The model cannot be built from these values: {kind}: {message}.",
+            hint="Check the spec's architecture values (e.g. d_model divisible by num_heads); "
+            "fix spec.json and scaffold again.",
+            code="model_build_failed",
+        )
+    raise ToolError(
+        f"Counting the generated model's parameters failed in the sandbox: {kind}: {message}.",
+        hint="A bug in the template or the spec's values; nothing was written.",
+        code="model_build_failed",
+    )
 
 
 def params_check(family: Family, ours: int, paper: int | None, model: dict[str, dict]) -> dict:
@@ -172,15 +194,24 @@ def params_check(family: Family, ours: int, paper: int | None, model: dict[str, 
     if abs(delta) <= TOLERANCE:
         return {"delta": delta, "note": f"Within {TOLERANCE:.0%} of the paper's count."}
     unstated = [f"{k}={fact['value']!r}" for k, fact in model.items() if fact.get("source") == "default"]
-    note = (f"Off by {delta:+.1%} from the paper's {paper:,}. Likely cause: {family.mismatch}. "
-            f"The architecture follows the spec and is not adjusted to hit the number.")
+    note = (
+        f"Off by {delta:+.1%} from the paper's {paper:,}. Likely cause: {family.mismatch}. "
+        f"The architecture follows the spec and is not adjusted to hit the number."
+    )
     if unstated:
         note += " Values the paper does not state (conventions used): " + ", ".join(unstated[:8]) + "."
     return {"delta": delta, "note": note}
 
 
-def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None, pilot_size: str = "tiny",
-                   launcher: str = "local", overwrite: bool = False) -> dict:
+def scaffold_model(
+    ctx: Any,
+    spec: str,
+    output: str,
+    variant: str | None = None,
+    pilot_size: str = "tiny",
+    launcher: str = "local",
+    overwrite: bool = False,
+) -> dict:
     paper_spec, spec_source = load_spec(ctx, spec)
     chosen = choose_variant(paper_spec, variant)
     out_dir = ctx.workspace.path(output, write=True)
@@ -199,8 +230,9 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         model = _fit_shape(family, model, stated, seed, notes, paper_count) or model
     model_values = {k: f["value"] for k, f in model.items()}
     dataset = dataset_name(paper_spec, family.task, model_values)
-    train = resolve_training(family.train, stated, model_values, dataset and dataset["value"], notes,
-                             family.task)
+    train = resolve_training(
+        family.train, stated, model_values, dataset and dataset["value"], notes, family.task
+    )
     scale = PILOT_SCALE[pilot_size]
     pilot_values = pilot(family.fields, model_values)
     for key in PILOT_NO_REGULARISATION:  # tiny models for a few steps: regularisation only hides progress
@@ -211,8 +243,10 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     pilot_train_all["train_steps"] *= scale
     optimizers = {train["optimizer"]["value"], pilot_train_all["optimizer"]}
     if train["lr_schedule"]["value"] not in SCHEDULES:
-        notes.append(f"The schedule {train['lr_schedule']['value']!r} has no implementation here; train.py keeps "
-                     "the learning rate constant.")
+        notes.append(
+            f"The schedule {train['lr_schedule']['value']!r} has no implementation here; train.py keeps "
+            "the learning rate constant."
+        )
     tags = train_features(optimizers, train["lr_schedule"]["value"])
     train = applicable(train, optimizers)
     pilot_train = {k: v for k, v in pilot_train_all.items() if k in train and v != train[k]["value"]}
@@ -225,12 +259,23 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         "dataset": dataset,
         "dataset_loader": datasets.entry(dataset["value"]) if dataset else None,
         # The paper's claims, compared with this project's evaluations in the report and the model card.
-        "results": [{k: r.get(k) for k in ("metric", "value", "unit", "dataset", "split", "setting", "page", "quote",
-                                           "main") if r.get(k) is not None}
-                    for r in paper_spec.get("results") or [] if isinstance(r, dict)],
+        "results": [
+            {
+                k: r.get(k)
+                for k in ("metric", "value", "unit", "dataset", "split", "setting", "page", "quote", "main")
+                if r.get(k) is not None
+            }
+            for r in paper_spec.get("results") or []
+            if isinstance(r, dict)
+        ],
     }
-    config = {"paper": paper, "variant": chosen, "model": model, "train": train,
-              "pilot": {"model": pilot_model, "train": pilot_train}}
+    config = {
+        "paper": paper,
+        "variant": chosen,
+        "model": model,
+        "train": train,
+        "pilot": {"model": pilot_model, "train": pilot_train},
+    }
     ctx.progress(2, 5, "rendering the project")
     files = _render_files(family, paper, model, sections, dataset, tags)
     files["config.json"] = json.dumps(config, indent=2) + "\n"
@@ -242,9 +287,16 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
         params_full, params_pilot = count(Path(staging) / "model.py", {**model_values, **pilot_model})
 
     check = params_check(family, params_full, paper_count, model)
-    assumptions = ([family.label] if family.label else []) + [
-        f"{k} = {f['value']!r}: {f['reason']}" for part in (model, train) for k, f in part.items()
-        if f.get("source") == "default"] + notes
+    assumptions = (
+        ([family.label] if family.label else [])
+        + [
+            f"{k} = {f['value']!r}: {f['reason']}"
+            for part in (model, train)
+            for k, f in part.items()
+            if f.get("source") == "default"
+        ]
+        + notes
+    )
     meta = {
         "generator": "mlintern scaffold-model",
         "spec_digest": hashlib.sha256(json.dumps(paper_spec, sort_keys=True).encode()).hexdigest(),
@@ -270,14 +322,19 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     ctx.progress(5, 5, "done")
 
     delta_text = "" if check["delta"] is None else f" ({check['delta']:+.1%} vs the paper's {paper_count:,})"
-    summary = "\n".join(filter(None, [
-        f"Scaffolded {family_name}{' / ' + chosen if chosen else ''} into {ctx.workspace.relative(out_dir)}",
-        family.label,
-        f"Parameters: {params_full:,} full{delta_text}; {params_pilot:,} pilot.",
-        f"{sum(1 for p in (model, train) for f in p.values() if f.get('source') != 'default')} values from the "
-        f"paper, {len(assumptions)} assumptions (see README.md).",
-        f"Try: cd {ctx.workspace.relative(out_dir)} && python train.py --pilot",
-    ]))
+    summary = "\n".join(
+        filter(
+            None,
+            [
+                f"Scaffolded {family_name}{' / ' + chosen if chosen else ''} into {ctx.workspace.relative(out_dir)}",
+                family.label,
+                f"Parameters: {params_full:,} full{delta_text}; {params_pilot:,} pilot.",
+                f"{sum(1 for p in (model, train) for f in p.values() if f.get('source') != 'default')} values from the "
+                f"paper, {len(assumptions)} assumptions (see README.md).",
+                f"Try: cd {ctx.workspace.relative(out_dir)} && python train.py --pilot",
+            ],
+        )
+    )
     return {
         "project": str(out_dir),
         "family": family_name,
@@ -292,8 +349,14 @@ def scaffold_model(ctx: Any, spec: str, output: str, variant: str | None = None,
     }
 
 
-def _fit_shape(family: Family, model: dict[str, dict], stated: dict[str, dict], seed: dict, notes: list[str],
-               paper_count: int) -> dict[str, dict] | None:
+def _fit_shape(
+    family: Family,
+    model: dict[str, dict],
+    stated: dict[str, dict],
+    seed: dict,
+    notes: list[str],
+    paper_count: int,
+) -> dict[str, dict] | None:
     """The model facts with the knobs the paper leaves unsaid derived from its stated count (see fit.py)."""
     values = {"DOC": "", "NAME": family.name, "TITLE": "", "TASK": family.task}
     text = render.render(family.template, family.task, values, model, [])
@@ -302,8 +365,9 @@ def _fit_shape(family: Family, model: dict[str, dict], stated: dict[str, dict], 
     def count_with(overrides: dict[str, dict]) -> int:
         """The full configuration's count with ``overrides``: the generated code runs in the sandbox."""
         facts = resolve_fields(family.fields, stated, [], seed=seed, forced=overrides)
-        answer = worker().request({"source": text, "call": "count_each",
-                                   "args": [[{k: f["value"] for k, f in facts.items()}]]})
+        answer = worker().request(
+            {"source": text, "call": "count_each", "args": [[{k: f["value"] for k, f in facts.items()}]]}
+        )
         got = (answer.get("ok") or [None])[0]
         return got if isinstance(got, int) else 10**18  # a shape this family cannot build is never chosen
 
@@ -314,26 +378,33 @@ def _fit_shape(family: Family, model: dict[str, dict], stated: dict[str, dict], 
             break
     if not overrides:
         return None
-    notes.append("The paper states the count but not " + " / ".join(overrides) + "; derived from the count "
-                 "in the family's usual proportions (marked inferred).")
+    notes.append(
+        "The paper states the count but not " + " / ".join(overrides) + "; derived from the count "
+        "in the family's usual proportions (marked inferred)."
+    )
     return resolve_fields(family.fields, stated, [], seed=seed, forced=overrides)
 
 
-def _render_files(family: Family, paper: dict, model: dict, sections: list, dataset: dict | None,
-                  tags: tuple[str, ...]) -> dict[str, str]:
+def _render_files(
+    family: Family, paper: dict, model: dict, sections: list, dataset: dict | None, tags: tuple[str, ...]
+) -> dict[str, str]:
     title = F.doc_safe(paper["title"])
     arxiv = f" (arXiv {F.doc_safe(str(paper['arxiv_id']))})" if paper.get("arxiv_id") else ""
     label = "\n\n" + textwrap.fill(family.label, 100) if family.label else ""
-    doc = (textwrap.fill(f"{family.summary[0].upper()}{family.summary[1:]}.", 100) + "\n\n"
-           f"{textwrap.fill('Implements: ' + title + arxiv + '.', 100)}{label}\n\n"
-           "Generated by mlintern. Comments marked `Paper` quote the page they cite; comments marked `mlintern`\n"
-           "are mlintern's own choices (the family's published conventions), never the paper's words.\n"
-           "`python model.py --count-params` prints the full configuration's parameter count as its last line.\n")
+    doc = (
+        textwrap.fill(f"{family.summary[0].upper()}{family.summary[1:]}.", 100) + "\n\n"
+        f"{textwrap.fill('Implements: ' + title + arxiv + '.', 100)}{label}\n\n"
+        "Generated by mlintern. Comments marked `Paper` quote the page they cite; comments marked `mlintern`\n"
+        "are mlintern's own choices (the family's published conventions), never the paper's words.\n"
+        "`python model.py --count-params` prints the full configuration's parameter count as its last line.\n"
+    )
     values = {"DOC": doc, "NAME": family.name, "TITLE": title, "TASK": family.task}
     standin = STANDINS[family.task]
     data_values = {
         **values,
-        "DATASET": pprint.pformat(datasets.entry(dataset["value"]) if dataset else None, width=100, sort_dicts=False),
+        "DATASET": pprint.pformat(
+            datasets.entry(dataset["value"]) if dataset else None, width=100, sort_dicts=False
+        ),
         "DATASET_TEXT": f"the paper's {dataset['value']}" if dataset else "the paper's dataset is not named",
         "LOADER_TEXT": datasets.loader_text(dataset["value"] if dataset else None),
         "STANDIN_TEXT": standin,

@@ -7,27 +7,57 @@ _INPUT = {
     "additionalProperties": False,
     "required": ["spec", "output"],
     "properties": {
-        "spec": {"type": "string", "minLength": 1,
-                 "description": "The paper: a spec.json written by parse-paper, a paper id in this workspace, "
-                                "or a PDF path (parsed first)."},
-        "output": {"type": "string", "minLength": 1,
-                   "description": "Folder to write the project into (created; must be inside the workspace)."},
-        "variant": {"type": ["string", "null"], "default": None,
-                    "description": "Model variant from the spec (e.g. base, big, 7B); default: the spec's "
-                                   "default_variant."},
-        "pilot_size": {"type": "string", "enum": ["tiny", "small", "medium"], "default": "tiny",
-                       "description": "Length of the pilot run: tiny (seconds on a CPU), small (4x), medium (16x)."},
-        "launcher": {"type": "string", "enum": ["local", "torchrun", "slurm"], "default": "local",
-                     "description": "How the project will be launched; README.md shows its commands."},
-        "overwrite": {"type": "boolean", "default": False,
-                      "description": "Replace files edited since mlintern wrote them (kept as NAME.bak)."},
+        "spec": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The paper: a spec.json written by parse-paper, a paper id in this workspace, "
+            "or a PDF path (parsed first).",
+        },
+        "output": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Folder to write the project into (created; must be inside the workspace).",
+        },
+        "variant": {
+            "type": ["string", "null"],
+            "default": None,
+            "description": "Model variant from the spec (e.g. base, big, 7B); default: the spec's "
+            "default_variant.",
+        },
+        "pilot_size": {
+            "type": "string",
+            "enum": ["tiny", "small", "medium"],
+            "default": "tiny",
+            "description": "Length of the pilot run: tiny (seconds on a CPU), small (4x), medium (16x).",
+        },
+        "launcher": {
+            "type": "string",
+            "enum": ["local", "torchrun", "slurm"],
+            "default": "local",
+            "description": "How the project will be launched; README.md shows its commands.",
+        },
+        "overwrite": {
+            "type": "boolean",
+            "default": False,
+            "description": "Replace files edited since mlintern wrote them (kept as NAME.bak).",
+        },
     },
 }
 
 _OUTPUT = {
     "type": "object",
-    "required": ["project", "family", "variant", "params_full", "params_pilot", "params_paper", "params_delta",
-                 "files", "assumptions", "summary"],
+    "required": [
+        "project",
+        "family",
+        "variant",
+        "params_full",
+        "params_pilot",
+        "params_paper",
+        "params_delta",
+        "files",
+        "assumptions",
+        "summary",
+    ],
     "properties": {
         "project": {"type": "string", "description": "Absolute path of the project folder."},
         "family": {"type": "string"},

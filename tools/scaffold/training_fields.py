@@ -78,8 +78,10 @@ def _steps_per_epoch(v: dict) -> int:
 def _steps_per_epoch_rule(v: dict) -> str:
     if datasets.train_size(v.get("_dataset")):
         return f"ceil({v['_dataset']} training set ({datasets.train_size(v['_dataset']):,}) / batch_size)"
-    return (f"ceil(the offline stand-in's {v['_standin_size']:,} training examples / batch_size): the paper's "
-            "dataset is not known here; train.py recomputes it from the data it loads")
+    return (
+        f"ceil(the offline stand-in's {v['_standin_size']:,} training examples / batch_size): the paper's "
+        "dataset is not known here; train.py recomputes it from the data it loads"
+    )
 
 
 def training_fields(conv: dict[str, Any]) -> tuple[Field, ...]:
@@ -98,50 +100,107 @@ def training_fields(conv: dict[str, Any]) -> tuple[Field, ...]:
     return (
         Field("optimizer", conv["optimizer"], conv["why"], pilot=_pilot_optimizer),
         Field("lr_schedule", conv["lr_schedule"], conv["why"]),
-        Field("batch_size", lambda v: v["_batch_from_tokens"] or conv["batch_size"],
-              lambda v: ("batch_tokens / context_length" if v["_batch_from_tokens"] else conv["why"]),
-              inferred=lambda v: bool(v["_batch_from_tokens"]), kind=int, pilot=16),
+        Field(
+            "batch_size",
+            lambda v: v["_batch_from_tokens"] or conv["batch_size"],
+            lambda v: "batch_tokens / context_length" if v["_batch_from_tokens"] else conv["why"],
+            inferred=lambda v: bool(v["_batch_from_tokens"]),
+            kind=int,
+            pilot=16,
+        ),
         Field("epochs", None, "not stated; train_steps decides the length", kind=float, pilot=None),
         Field("steps_per_epoch", _steps_per_epoch, _steps_per_epoch_rule, keys=None, pilot=10, inferred=True),
-        Field("warmup_steps", lambda v: round(v["_warmup_epochs"] * v["steps_per_epoch"]) if v["_warmup_epochs"] else 0,
-              lambda v: ("warmup_epochs x steps_per_epoch" if v["_warmup_epochs"] else "no warmup stated"),
-              pilot=lambda full, p: min(full["warmup_steps"], 3), kind=int, inferred=lambda v: bool(v["_warmup_epochs"])),
-        Field("train_steps", lambda v: round(v["epochs"] * v["steps_per_epoch"]) if v["epochs"] else conv["train_steps"],
-              lambda v: ("epochs x steps_per_epoch" if v["epochs"] else "not stated; a nominal length"),
-              pilot=conv.get("pilot_steps", 40), kind=int, inferred=lambda v: bool(v["epochs"])),
-        Field("learning_rate", lr_default, lr_reason, kind=float, pilot=conv.get("pilot_lr", PILOT_OPTIMIZER_LR)),
+        Field(
+            "warmup_steps",
+            lambda v: round(v["_warmup_epochs"] * v["steps_per_epoch"]) if v["_warmup_epochs"] else 0,
+            lambda v: "warmup_epochs x steps_per_epoch" if v["_warmup_epochs"] else "no warmup stated",
+            pilot=lambda full, p: min(full["warmup_steps"], 3),
+            kind=int,
+            inferred=lambda v: bool(v["_warmup_epochs"]),
+        ),
+        Field(
+            "train_steps",
+            lambda v: round(v["epochs"] * v["steps_per_epoch"]) if v["epochs"] else conv["train_steps"],
+            lambda v: "epochs x steps_per_epoch" if v["epochs"] else "not stated; a nominal length",
+            pilot=conv.get("pilot_steps", 40),
+            kind=int,
+            inferred=lambda v: bool(v["epochs"]),
+        ),
+        Field(
+            "learning_rate", lr_default, lr_reason, kind=float, pilot=conv.get("pilot_lr", PILOT_OPTIMIZER_LR)
+        ),
         Field("weight_decay", conv.get("weight_decay", 0.0), "not stated; no weight decay", kind=float),
         Field("momentum", 0.9, "not stated; the common SGD/RMSprop momentum", kind=float),
         Field("adam_beta1", 0.9, "not stated; Adam's default (Kingma & Ba, 2015)", kind=float),
         Field("adam_beta2", 0.999, "not stated; Adam's default (Kingma & Ba, 2015)", kind=float),
         Field("adam_eps", 1e-8, "not stated; Adam's default (Kingma & Ba, 2015)", kind=float),
         Field("label_smoothing", 0.0, "not stated; no label smoothing", kind=float),
-        Field("grad_clip", conv.get("grad_clip", 0.0), "not stated; no gradient clipping (0 = off)", kind=float),
+        Field(
+            "grad_clip", conv.get("grad_clip", 0.0), "not stated; no gradient clipping (0 = off)", kind=float
+        ),
         Field("lr_min_ratio", 0.0, "cosine schedules decay to 0 unless the paper says otherwise", keys=None),
-        Field("lr_gamma", lambda v: 0.97 if v["lr_schedule"] == "exponential" else 0.1,
-              lambda v: ("decay factor per epoch (mlintern's choice)" if v["lr_schedule"] == "exponential"
-                         else "divide by 10 at each milestone (the common step decay)"), keys=None),
-        Field("lr_milestones", [0.5, 0.75], "step decay at 50% and 75% of training (mlintern's choice)", keys=None),
+        Field(
+            "lr_gamma",
+            lambda v: 0.97 if v["lr_schedule"] == "exponential" else 0.1,
+            lambda v: (
+                "decay factor per epoch (mlintern's choice)"
+                if v["lr_schedule"] == "exponential"
+                else "divide by 10 at each milestone (the common step decay)"
+            ),
+            keys=None,
+        ),
+        Field(
+            "lr_milestones",
+            [0.5, 0.75],
+            "step decay at 50% and 75% of training (mlintern's choice)",
+            keys=None,
+        ),
         Field("lr_power", 1.0, "polynomial decay power (mlintern's choice)", keys=None),
         Field("plateau_factor", 0.1, "plateau: divide the learning rate by 10", keys=None),
-        Field("plateau_patience", 5, "plateau: after 5 epochs without improvement of the training loss "
-              "(mlintern's choice; no validation metric here)", keys=None),
-        Field("micro_batch_size", lambda v: min(v["batch_size"], conv["micro_batch"]),
-              "examples per forward pass on one device; gradient accumulation reaches batch_size", keys=None,
-              pilot=16),
+        Field(
+            "plateau_patience",
+            5,
+            "plateau: after 5 epochs without improvement of the training loss "
+            "(mlintern's choice; no validation metric here)",
+            keys=None,
+        ),
+        Field(
+            "micro_batch_size",
+            lambda v: min(v["batch_size"], conv["micro_batch"]),
+            "examples per forward pass on one device; gradient accumulation reaches batch_size",
+            keys=None,
+            pilot=16,
+        ),
         Field("log_every", 10, "write a metrics line every 10 steps", keys=None, pilot=1),
         Field("ckpt_every", 1000, "checkpoint every 1000 steps (and at the end)", keys=None, pilot=10),
-        Field("eval_every", lambda v: max(1, v["train_steps"] // 10),
-              "evaluate on the val split 10 times per run, and on val and test at the end (mlintern's choice)",
-              keys=None, kind=int, pilot=10),
-        Field("eval_examples", 10_000, "evaluate on at most this many examples of a split (mlintern's choice)",
-              keys=None, kind=int, pilot=512),
+        Field(
+            "eval_every",
+            lambda v: max(1, v["train_steps"] // 10),
+            "evaluate on the val split 10 times per run, and on val and test at the end (mlintern's choice)",
+            keys=None,
+            kind=int,
+            pilot=10,
+        ),
+        Field(
+            "eval_examples",
+            10_000,
+            "evaluate on at most this many examples of a split (mlintern's choice)",
+            keys=None,
+            kind=int,
+            pilot=512,
+        ),
         Field("seed", 1337, "fixed seed for reproducibility", keys=None),
     )
 
 
-def resolve_training(conv: dict[str, Any], spec: dict[str, dict], model: dict[str, Any], dataset: str | None,
-                     notes: list[str], task: str = "classify") -> dict[str, dict]:
+def resolve_training(
+    conv: dict[str, Any],
+    spec: dict[str, dict],
+    model: dict[str, Any],
+    dataset: str | None,
+    notes: list[str],
+    task: str = "classify",
+) -> dict[str, dict]:
     """Training facts; the helpers (``_d_model`` ...) feed the conventions but are not written out."""
     tokens = (spec.get("batch_tokens") or {}).get("value")
     context = model.get("context_length")
@@ -162,10 +221,20 @@ def resolve_training(conv: dict[str, Any], spec: dict[str, dict], model: dict[st
 # paper's optimizer is not), and config.json keeps only the conventions that apply to them.
 SUBSTITUTES = {"lamb": "adamw", "lars": "sgd", "adafactor": "adamw"}  # not in torch: the closest that is
 SCHEDULES = ("constant", "step", "cosine", "linear", "inverse_sqrt", "polynomial", "exponential", "plateau")
-SCHEDULE_KEYS = {"lr_min_ratio": {"cosine"}, "lr_gamma": {"step", "exponential"}, "lr_milestones": {"step"},
-                 "lr_power": {"polynomial"}, "plateau_factor": {"plateau"}, "plateau_patience": {"plateau"}}
-OPTIMIZER_KEYS = {"momentum": {"sgd", "rmsprop"}, "adam_beta1": {"adam", "adamw"}, "adam_beta2": {"adam", "adamw"},
-                  "adam_eps": {"adam", "adamw", "rmsprop"}}
+SCHEDULE_KEYS = {
+    "lr_min_ratio": {"cosine"},
+    "lr_gamma": {"step", "exponential"},
+    "lr_milestones": {"step"},
+    "lr_power": {"polynomial"},
+    "plateau_factor": {"plateau"},
+    "plateau_patience": {"plateau"},
+}
+OPTIMIZER_KEYS = {
+    "momentum": {"sgd", "rmsprop"},
+    "adam_beta1": {"adam", "adamw"},
+    "adam_beta2": {"adam", "adamw"},
+    "adam_eps": {"adam", "adamw", "rmsprop"},
+}
 
 
 def train_features(optimizers: set[str], schedule: str) -> tuple[str, ...]:
@@ -187,6 +256,7 @@ def applicable(train: dict[str, dict], optimizers: set[str]) -> dict[str, dict]:
 
     def used(key: str) -> bool:
         return (key not in SCHEDULE_KEYS or schedule in SCHEDULE_KEYS[key]) and (
-            key not in OPTIMIZER_KEYS or bool(names & OPTIMIZER_KEYS[key]))
+            key not in OPTIMIZER_KEYS or bool(names & OPTIMIZER_KEYS[key])
+        )
 
     return {k: f for k, f in train.items() if used(k) or f.get("source") not in ("default", "inferred")}

@@ -14,11 +14,18 @@ from pathlib import Path
 
 from mlintern.tools.training import claims as C
 
-TASKS = {"accuracy": "image-classification", "top-1 accuracy": "image-classification",
-         "top-5 accuracy": "image-classification", "error": "image-classification",
-         "top-1 error": "image-classification", "top-5 error": "image-classification",
-         "perplexity": "text-generation", "bits per token": "text-generation",
-         "bits per character": "text-generation", "bits per byte": "text-generation"}
+TASKS = {
+    "accuracy": "image-classification",
+    "top-1 accuracy": "image-classification",
+    "top-5 accuracy": "image-classification",
+    "error": "image-classification",
+    "top-1 error": "image-classification",
+    "top-5 error": "image-classification",
+    "perplexity": "text-generation",
+    "bits per token": "text-generation",
+    "bits per character": "text-generation",
+    "bits per byte": "text-generation",
+}
 
 
 def _yaml_str(text: str) -> str:
@@ -35,12 +42,19 @@ def model_index(name: str, rows: list[dict]) -> list[str]:
         c = r["claim"]
         metric = str(c.get("metric"))
         label = f"{metric} (paper: {c.get('value')}{c.get('unit') or ''}; {r['verdict']})"
-        lines += ["  - task:", f"      type: {TASKS.get(metric.lower(), 'other')}",
-                  "    dataset:", f"      name: {_yaml_str(r.get('dataset') or c.get('dataset') or 'unknown')}",
-                  f"      type: {_yaml_str(r.get('dataset') or 'unknown')}", f"      split: {r.get('split')}",
-                  "    metrics:", f"    - type: {_yaml_str(metric)}", f"      value: {r['ours']}",
-                  f"      name: {_yaml_str(label)}",
-                  "      verified: false"]
+        lines += [
+            "  - task:",
+            f"      type: {TASKS.get(metric.lower(), 'other')}",
+            "    dataset:",
+            f"      name: {_yaml_str(r.get('dataset') or c.get('dataset') or 'unknown')}",
+            f"      type: {_yaml_str(r.get('dataset') or 'unknown')}",
+            f"      split: {r.get('split')}",
+            "    metrics:",
+            f"    - type: {_yaml_str(metric)}",
+            f"      value: {r['ours']}",
+            f"      name: {_yaml_str(label)}",
+            "      verified: false",
+        ]
     return lines
 
 
@@ -51,11 +65,17 @@ def results_section(rows: list[dict]) -> list[str]:
     out += ["| claim | paper (page) | ours | split | same data | verdict |", "|---|---|---|---|---|---|"]
     for r in rows:
         c = r["claim"]
-        out.append(f"| {c.get('metric')}{' (main)' if r['main'] else ''} | {C.fmt_value(c.get('value'), c.get('unit'))}"
-                   f" (p. {c.get('page')}) | {C.fmt_value(r['ours'], c.get('unit'))} | {r.get('split') or '—'} | "
-                   f"{'yes' if r['same_data'] else 'no'} | {r['verdict']}: {r['why']} |")
-    return out + ["", f"Tolerance: {C.TOLERANCE_POINTS:g} point for metrics in %, {C.TOLERANCE_RELATIVE:.0%} of the "
-                      "paper's value otherwise.", ""]
+        out.append(
+            f"| {c.get('metric')}{' (main)' if r['main'] else ''} | {C.fmt_value(c.get('value'), c.get('unit'))}"
+            f" (p. {c.get('page')}) | {C.fmt_value(r['ours'], c.get('unit'))} | {r.get('split') or '—'} | "
+            f"{'yes' if r['same_data'] else 'no'} | {r['verdict']}: {r['why']} |"
+        )
+    return out + [
+        "",
+        f"Tolerance: {C.TOLERANCE_POINTS:g} point for metrics in %, {C.TOLERANCE_RELATIVE:.0%} of the "
+        "paper's value otherwise.",
+        "",
+    ]
 
 
 def with_results(card: str, config: dict, out_dir: str | Path, title: str, reached: int | None = None) -> str:

@@ -42,12 +42,16 @@ METRICS: dict[str, tuple[str, Any, bool]] = {
     "bits per byte": ("bits_per_token", None, False),
     "bits per character": ("bits_per_token", None, False),
 }
-NOT_IMPLEMENTED = {"BLEU": "BLEU needs decoding and the paper's tokenizer; train.py reports token accuracy and "
-                           "perplexity instead",
-                   "mAP": "detection mAP is not implemented", "FID": "FID is not implemented",
-                   "F1": "F1 is not implemented", "exact match": "exact match is not implemented",
-                   "ELBO": "the paper's ELBO units are not matched (train.py records -ELBO in nats per example)",
-                   "log-likelihood": "log-likelihood is not implemented"}
+NOT_IMPLEMENTED = {
+    "BLEU": "BLEU needs decoding and the paper's tokenizer; train.py reports token accuracy and "
+    "perplexity instead",
+    "mAP": "detection mAP is not implemented",
+    "FID": "FID is not implemented",
+    "F1": "F1 is not implemented",
+    "exact match": "exact match is not implemented",
+    "ELBO": "the paper's ELBO units are not matched (train.py records -ELBO in nats per example)",
+    "log-likelihood": "log-likelihood is not implemented",
+}
 
 
 def read_run(out_dir: str | Path | None) -> tuple[list[dict], dict]:
@@ -104,14 +108,24 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
         metric = str(claim.get("metric") or "")
         want_split = "val" if claim.get("split") == "val" else "test"
         record = _final(evals, want_split) or _final(evals, "test") or _final(evals, "val")
-        claim_ds = registry.lookup(claim.get("dataset"), claim.get("quote") or "") if claim.get("dataset") else None
+        claim_ds = (
+            registry.lookup(claim.get("dataset"), claim.get("quote") or "") if claim.get("dataset") else None
+        )
         same_data = bool(info.get("paper_dataset")) and (claim_ds is None or claim_ds == our_dataset)
         same_split = record is not None and record.get("split") == want_split
         tol, tol_text = tolerance(claim)
-        row: dict[str, Any] = {"claim": claim, "ours": None, "split": record.get("split") if record else None,
-                               "step": record.get("step") if record else None, "dataset": our_dataset,
-                               "same_data": same_data, "same_split": same_split, "scale": scale,
-                               "tolerance": tol_text, "main": bool(claim.get("main"))}
+        row: dict[str, Any] = {
+            "claim": claim,
+            "ours": None,
+            "split": record.get("split") if record else None,
+            "step": record.get("step") if record else None,
+            "dataset": our_dataset,
+            "same_data": same_data,
+            "same_split": same_split,
+            "scale": scale,
+            "tolerance": tol_text,
+            "main": bool(claim.get("main")),
+        }
         mapping = METRICS.get(metric.lower()) or METRICS.get(metric)
         if mapping is None:
             why = NOT_IMPLEMENTED.get(metric, f"the metric {metric!r} is not implemented here")
@@ -128,12 +142,16 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
         if scale == "pilot":
             apart.append("pilot scale (a tiny configuration for a few steps)")
         elif scale == "budget-cut":
-            apart.append(f"budget-cut: the run reached step {reached} of the paper's {info.get('train_steps') or '?'}")
+            apart.append(
+                f"budget-cut: the run reached step {reached} of the paper's {info.get('train_steps') or '?'}"
+            )
         if record is not None and not same_split:
             apart.append(f"other split: the claim is on {want_split}, ours on {row['split']}")
         ours = record.get(key) if record else None
         if not isinstance(ours, (int, float)) or not math.isfinite(ours):
-            missing = "no held-out evaluation was recorded" if record is None else f"the run recorded no {key}"
+            missing = (
+                "no held-out evaluation was recorded" if record is None else f"the run recorded no {key}"
+            )
             verdict = "not comparable" if apart else "not evaluated"
             rows.append({**row, "verdict": verdict, "why": "; ".join([*apart, missing])})
             continue
@@ -158,9 +176,13 @@ def headline_verdict(rows: list[dict]) -> str:
         return "the paper states no result mlintern could read, so nothing was compared"
     main = next((r for r in rows if r["main"]), rows[0])
     c = main["claim"]
-    ours = f"ours {main['ours']:.4g}{c.get('unit') or ''}" if main["ours"] is not None else "ours not measured"
-    text = (f"main claim {c.get('metric')} {c['value']:g}{c.get('unit') or ''}"
-            f"{' (' + c['split'] + ')' if c.get('split') else ''} vs {ours}: {main['verdict']}")
+    ours = (
+        f"ours {main['ours']:.4g}{c.get('unit') or ''}" if main["ours"] is not None else "ours not measured"
+    )
+    text = (
+        f"main claim {c.get('metric')} {c['value']:g}{c.get('unit') or ''}"
+        f"{' (' + c['split'] + ')' if c.get('split') else ''} vs {ours}: {main['verdict']}"
+    )
     if main["verdict"].startswith(("not", "short")):
         text += f" ({main['why']})"
     others = [r["verdict"].split(" by ")[0] for r in rows if r is not main]

@@ -40,13 +40,19 @@ def _load_checkpoint(path: Path, root: Path | None = None) -> dict:
             warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
             ckpt = torch.load(fh, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise ToolError(f"{path.name} holds Python objects beyond tensors and plain data; refusing to unpickle "
-                        "code written by the training (it could run anything in this server).",
-                        hint="Save checkpoints as dicts of tensors, numbers, strings and lists (the scaffold's "
-                             "train.py does).", code="unsafe_checkpoint") from err
+        raise ToolError(
+            f"{path.name} holds Python objects beyond tensors and plain data; refusing to unpickle "
+            "code written by the training (it could run anything in this server).",
+            hint="Save checkpoints as dicts of tensors, numbers, strings and lists (the scaffold's "
+            "train.py does).",
+            code="unsafe_checkpoint",
+        ) from err
     except (OSError, RuntimeError, EOFError) as err:
-        raise ToolError(f"Cannot read checkpoint {path}: {err}.", hint="Is the run's checkpoint complete?",
-                        code="bad_checkpoint") from err
+        raise ToolError(
+            f"Cannot read checkpoint {path}: {err}.",
+            hint="Is the run's checkpoint complete?",
+            code="bad_checkpoint",
+        ) from err
     if not isinstance(ckpt, dict):
         raise ToolError(f"{path.name} is not a dict checkpoint.", code="bad_checkpoint")
     return ckpt
@@ -63,8 +69,11 @@ def _weights(ckpt: dict) -> dict:
                 key = key.removeprefix(prefix)
             tensors[key] = value
     if not tensors:
-        raise ToolError("The checkpoint has no model tensors (expected a 'model' state dict).",
-                        hint="train.py should save {'model': model.state_dict(), ...}.", code="bad_checkpoint")
+        raise ToolError(
+            "The checkpoint has no model tensors (expected a 'model' state dict).",
+            hint="train.py should save {'model': model.state_dict(), ...}.",
+            code="bad_checkpoint",
+        )
     seen: set[tuple[int, int]] = set()
     out = {}
     for key, value in tensors.items():  # safetensors refuses shared storage (tied weights): copy repeats
@@ -80,8 +89,10 @@ def _training_data(run: dict, config: dict) -> tuple[str, bool]:
     text = "".join(files.head_and_tail(run_dir / name) for name in ("stderr.log", "stdout.log"))
     found = STANDIN_RE.search(text)
     if found:
-        return (f"**Trained on an offline stand-in, not the paper's data** ({found.group(1)}): "
-                f"{found.group(2).strip()}. Its metrics say nothing about the paper's results."), True
+        return (
+            f"**Trained on an offline stand-in, not the paper's data** ({found.group(1)}): "
+            f"{found.group(2).strip()}. Its metrics say nothing about the paper's results."
+        ), True
     dataset = ((config.get("paper") or {}).get("dataset") or {}).get("value")
     if dataset:
         return f"The paper's dataset, {dataset}, as loaded by the project's data.py.", False
@@ -93,54 +104,113 @@ def _provenance(section: dict) -> list[str]:
     for key, fact in section.items():
         if isinstance(fact, dict) and "value" in fact:
             quote = str(fact.get("quote") or fact.get("rule") or fact.get("reason") or "").replace("|", "\\|")
-            rows.append(f"| {key} | `{json.dumps(fact['value'])}` | {fact.get('source', '')} | "
-                        f"{fact.get('page') if fact.get('page') is not None else ''} | {quote[:120]} |")
+            rows.append(
+                f"| {key} | `{json.dumps(fact['value'])}` | {fact.get('source', '')} | "
+                f"{fact.get('page') if fact.get('page') is not None else ''} | {quote[:120]} |"
+            )
     return rows
 
 
-def _card(*, run: dict, config: dict, meta: dict, data_line: str, standin: bool, rows: list[dict],
-          num_params: int, step: int | None) -> str:
+def _card(
+    *,
+    run: dict,
+    config: dict,
+    meta: dict,
+    data_line: str,
+    standin: bool,
+    rows: list[dict],
+    num_params: int,
+    step: int | None,
+) -> str:
     paper = config.get("paper") or {}
     title = paper.get("title") or meta.get("title") or Path(run["project"]).name
     arxiv = paper.get("arxiv_id")
-    family = (paper.get("family") or {}).get("value") if isinstance(paper.get("family"), dict) else meta.get("family")
+    family = (
+        (paper.get("family") or {}).get("value")
+        if isinstance(paper.get("family"), dict)
+        else meta.get("family")
+    )
     last = rows[-1] if rows else {}
     first = rows[0] if rows else {}
     unfinished = run["status"] != "succeeded"
-    lines = ["---", "library_name: pytorch", "tags:", "- mlintern", f"- {family or 'model'}",
-             *(["- offline-stand-in-data"] if standin else []), "---", "",
-             f"# {title} — reimplementation trained by mlintern", "",
-             "## Paper", "", f"- Title: {title}"]
+    lines = [
+        "---",
+        "library_name: pytorch",
+        "tags:",
+        "- mlintern",
+        f"- {family or 'model'}",
+        *(["- offline-stand-in-data"] if standin else []),
+        "---",
+        "",
+        f"# {title} — reimplementation trained by mlintern",
+        "",
+        "## Paper",
+        "",
+        f"- Title: {title}",
+    ]
     if arxiv:
         lines.append(f"- arXiv: [{arxiv}](https://arxiv.org/abs/{arxiv})")
-    lines += [f"- Architecture family: {family or 'unknown'}; variant: {config.get('variant') or 'default'}", "",
-              "## Training data", "", data_line, "",
-              "## Training run", "",
-              f"- Run `{run['id']}` ({run['mode']}, launcher {run['launcher']}), ended **{run['status']}**"
-              + (f": {run['reason']}" if run.get("reason") else ""),
-              f"- Steps: {step if step is not None else 'unknown'}; parameters: {num_params:,}",
-              f"- Loss: first logged {first.get('loss', '—')}, last logged {last.get('loss', '—')}",
-              f"- Last metrics: `{json.dumps(last)}`" if last else "- No metrics were logged.", "",
-              "## Provenance", "",
-              "Every value with its source: `paper`/`table` (page and the paper's words), `inferred` (rule) or "
-              "`default` (mlintern's assumption, not the paper's).", "", "### Model", "",
-              *_provenance(config.get("model") or {}), "", "### Training", "", *_provenance(config.get("train") or {}),
-              "", "## Load", "", "```python", "import json, torch", "from safetensors.torch import load_file",
-              "from model import *  # model.py is in this folder", "",
-              'cfg = json.load(open("config.json"))',
-              'args = {k: cfg[k] for k in cfg["mlintern"]["model_args"]}',
-              'model = globals()[cfg["mlintern"]["model_class"]](globals()[cfg["mlintern"]["config_class"]](**args))',
-              'model.load_state_dict(load_file("model.safetensors"))', "```", "",
-              "## Limitations", ""]
+    lines += [
+        f"- Architecture family: {family or 'unknown'}; variant: {config.get('variant') or 'default'}",
+        "",
+        "## Training data",
+        "",
+        data_line,
+        "",
+        "## Training run",
+        "",
+        f"- Run `{run['id']}` ({run['mode']}, launcher {run['launcher']}), ended **{run['status']}**"
+        + (f": {run['reason']}" if run.get("reason") else ""),
+        f"- Steps: {step if step is not None else 'unknown'}; parameters: {num_params:,}",
+        f"- Loss: first logged {first.get('loss', '—')}, last logged {last.get('loss', '—')}",
+        f"- Last metrics: `{json.dumps(last)}`" if last else "- No metrics were logged.",
+        "",
+        "## Provenance",
+        "",
+        "Every value with its source: `paper`/`table` (page and the paper's words), `inferred` (rule) or "
+        "`default` (mlintern's assumption, not the paper's).",
+        "",
+        "### Model",
+        "",
+        *_provenance(config.get("model") or {}),
+        "",
+        "### Training",
+        "",
+        *_provenance(config.get("train") or {}),
+        "",
+        "## Load",
+        "",
+        "```python",
+        "import json, torch",
+        "from safetensors.torch import load_file",
+        "from model import *  # model.py is in this folder",
+        "",
+        'cfg = json.load(open("config.json"))',
+        'args = {k: cfg[k] for k in cfg["mlintern"]["model_args"]}',
+        'model = globals()[cfg["mlintern"]["model_class"]](globals()[cfg["mlintern"]["config_class"]](**args))',
+        'model.load_state_dict(load_file("model.safetensors"))',
+        "```",
+        "",
+        "## Limitations",
+        "",
+    ]
     limits = ["A reimplementation generated from the paper's text; it is not the authors' code or weights."]
     if standin:
-        limits.append("Trained on an offline stand-in dataset: the weights are a smoke test, not a usable model.")
+        limits.append(
+            "Trained on an offline stand-in dataset: the weights are a smoke test, not a usable model."
+        )
     if run["mode"] == "pilot":
         limits.append("A pilot run: a tiny configuration for a few steps, not the paper's configuration.")
     if unfinished:
-        limits.append(f"The run did not finish ({run['status']}); these are the weights of its last checkpoint.")
-    defaults = [k for part in ("model", "train") for k, f in (config.get(part) or {}).items()
-                if isinstance(f, dict) and f.get("source") == "default"]
+        limits.append(
+            f"The run did not finish ({run['status']}); these are the weights of its last checkpoint."
+        )
+    defaults = [
+        k
+        for part in ("model", "train")
+        for k, f in (config.get(part) or {}).items()
+        if isinstance(f, dict) and f.get("source") == "default"
+    ]
     if defaults:
         limits.append(f"Values the paper does not state were assumed: {', '.join(defaults)}.")
     lines += [f"- {item}" for item in limits]
@@ -165,27 +235,44 @@ def _push(export_dir: Path, repo: str, names: list[str], project: Path) -> str:
     try:
         import huggingface_hub
     except ImportError as err:
-        raise ToolError("huggingface_hub is not installed; nothing was sent.",
-                        hint="pip install 'mlintern[hub]', then export again.", code="hub_unavailable") from err
+        raise ToolError(
+            "huggingface_hub is not installed; nothing was sent.",
+            hint="pip install 'mlintern[hub]', then export again.",
+            code="hub_unavailable",
+        ) from err
     token = os.environ.get("HF_TOKEN") or huggingface_hub.get_token()
     if not token:
-        raise ToolError(f"No Hugging Face token; nothing was sent to {repo}. The export is on disk at {export_dir}.",
-                        hint="Set HF_TOKEN or run `huggingface-cli login`, then export again.", code="hub_unavailable")
+        raise ToolError(
+            f"No Hugging Face token; nothing was sent to {repo}. The export is on disk at {export_dir}.",
+            hint="Set HF_TOKEN or run `huggingface-cli login`, then export again.",
+            code="hub_unavailable",
+        )
     api = huggingface_hub.HfApi(token=token)
     try:
         api.create_repo(repo, exist_ok=True)
-        ops = [huggingface_hub.CommitOperationAdd(path_in_repo=name, path_or_fileobj=files.read_bytes(
-            export_dir / name, root=project, limit=1024 * files.MiB * 64)) for name in names]
+        ops = [
+            huggingface_hub.CommitOperationAdd(
+                path_in_repo=name,
+                path_or_fileobj=files.read_bytes(
+                    export_dir / name, root=project, limit=1024 * files.MiB * 64
+                ),
+            )
+            for name in names
+        ]
         info = api.create_commit(repo_id=repo, operations=ops, commit_message="mlintern export-model")
     except Exception as err:  # network down, auth refused, ...: the Hub's own exception types vary by version
-        raise ToolError(f"Upload to {repo} failed ({type(err).__name__}: {err}); nothing was sent. The export is on "
-                        f"disk at {export_dir}.", hint="Check the network and the token's write access.",
-                        code="hub_unavailable") from err
+        raise ToolError(
+            f"Upload to {repo} failed ({type(err).__name__}: {err}); nothing was sent. The export is on "
+            f"disk at {export_dir}.",
+            hint="Check the network and the token's write access.",
+            code="hub_unavailable",
+        ) from err
     return str(getattr(info, "commit_url", None) or f"https://huggingface.co/{repo}")
 
 
-def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
-                 push_to_hub: str | None = None) -> dict:
+def export_model(
+    ctx, *, run_id: str = "latest", checkpoint: str | None = None, push_to_hub: str | None = None
+) -> dict:
     from safetensors.torch import save
 
     ws = ctx.workspace
@@ -194,19 +281,29 @@ def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
     out_dir = Path(run["meta"].get("out_dir") or project / "out")
     ckpt_path = ws.path(checkpoint, must_exist=True) if checkpoint else out_dir / "ckpt.pt"
     if not files.is_regular(ckpt_path, root=None if checkpoint else out_dir):
-        raise ToolError(f"Run {run['id']} has no checkpoint at {ckpt_path}.",
-                        hint="Run it (longer, or with ckpt_every) until it saves one, or pass checkpoint=PATH"
-                             + (" (a SLURM job writes it on the cluster's shared file system: copy it here)."
-                                if run["launcher"] == "slurm" else "."),
-                        code="not_found")
+        raise ToolError(
+            f"Run {run['id']} has no checkpoint at {ckpt_path}.",
+            hint="Run it (longer, or with ckpt_every) until it saves one, or pass checkpoint=PATH"
+            + (
+                " (a SLURM job writes it on the cluster's shared file system: copy it here)."
+                if run["launcher"] == "slurm"
+                else "."
+            ),
+            code="not_found",
+        )
     if run["status"] in ("queued", "running"):
-        raise ToolError(f"Run {run['id']} is still {run['status']}.", hint="Export after it ends (or stop it).",
-                        code="busy")
+        raise ToolError(
+            f"Run {run['id']} is still {run['status']}.",
+            hint="Export after it ends (or stop it).",
+            code="busy",
+        )
     ckpt = _load_checkpoint(ckpt_path, root=None if checkpoint else out_dir)
     tensors = _weights(ckpt)
     config = _read_json(project / "config.json", project)
     meta = _read_json(project / "mlintern.json", project)
-    model_args = ((ckpt.get("config") or {}).get("model") if isinstance(ckpt.get("config"), dict) else None) or {}
+    model_args = (
+        (ckpt.get("config") or {}).get("model") if isinstance(ckpt.get("config"), dict) else None
+    ) or {}
     rows = [r for r in read_metrics(out_dir / "metrics.jsonl") if "split" not in r]  # training rows
     step = ckpt.get("step") if isinstance(ckpt.get("step"), int) else None
     data_line, standin = _training_data(run, config)
@@ -217,33 +314,72 @@ def export_model(ctx, *, run_id: str = "latest", checkpoint: str | None = None,
     # a link (export/ itself, or export/model.py -> a host file, is refused or replaced, never written through).
     export_dir = files.make_dir(project / "export", root=project)
     family = meta.get("family") or "model"
-    files.write_bytes(export_dir / "model.safetensors", save(tensors, metadata={
-        "format": "pt", "mlintern_run": run["id"], "step": str(step)}), root=project)
-    hf_config = {**model_args, "model_type": f"mlintern-{family}", "architectures": [model_cls] if model_cls else [],
-                 "torch_dtype": str(next(iter(tensors.values())).dtype).removeprefix("torch."),
-                 "num_parameters": num_params,
-                 "mlintern": {"run_id": run["id"], "step": step, "mode": run["mode"], "model_args": sorted(model_args),
-                              "model_class": model_cls, "config_class": config_cls, "family": family,
-                              "offline_standin": standin, "exported": time.time()}}
+    files.write_bytes(
+        export_dir / "model.safetensors",
+        save(tensors, metadata={"format": "pt", "mlintern_run": run["id"], "step": str(step)}),
+        root=project,
+    )
+    hf_config = {
+        **model_args,
+        "model_type": f"mlintern-{family}",
+        "architectures": [model_cls] if model_cls else [],
+        "torch_dtype": str(next(iter(tensors.values())).dtype).removeprefix("torch."),
+        "num_parameters": num_params,
+        "mlintern": {
+            "run_id": run["id"],
+            "step": step,
+            "mode": run["mode"],
+            "model_args": sorted(model_args),
+            "model_class": model_cls,
+            "config_class": config_cls,
+            "family": family,
+            "offline_standin": standin,
+            "exported": time.time(),
+        },
+    }
     files.write_text(export_dir / "config.json", json.dumps(hf_config, indent=2) + "\n", root=project)
-    card = _card(run=run, config=config, meta=meta, data_line=data_line, standin=standin, rows=rows,
-                 num_params=num_params, step=step)
-    card = with_results(card, config, out_dir, (config.get("paper") or {}).get("title") or family, step)  # card.py
+    card = _card(
+        run=run,
+        config=config,
+        meta=meta,
+        data_line=data_line,
+        standin=standin,
+        rows=rows,
+        num_params=num_params,
+        step=step,
+    )
+    card = with_results(
+        card, config, out_dir, (config.get("paper") or {}).get("title") or family, step
+    )  # card.py
     files.write_text(export_dir / "README.md", card, root=project)
     written = ["model.safetensors", "config.json", "README.md"]
     if files.is_regular(project / "model.py", root=project):  # a link or FIFO named model.py is not copied
-        files.copy_file(project / "model.py", export_dir / "model.py", src_root=project, dst_root=project,
-                        limit=MAX_SOURCE)
+        files.copy_file(
+            project / "model.py",
+            export_dir / "model.py",
+            src_root=project,
+            dst_root=project,
+            limit=MAX_SOURCE,
+        )
         written.append("model.py")
     hub_url = _push(export_dir, push_to_hub, written, project) if push_to_hub else None
-    summary = [f"exported {run['id']} (step {step}) to {export_dir}: {', '.join(written)}",
-               f"{len(tensors)} tensors, {num_params:,} parameters"]
+    summary = [
+        f"exported {run['id']} (step {step}) to {export_dir}: {', '.join(written)}",
+        f"{len(tensors)} tensors, {num_params:,} parameters",
+    ]
     if standin:
         summary.append("model card says: trained on an offline stand-in")
     if hub_url:
         summary.append(f"pushed to {hub_url}")
-    return {"export_dir": str(export_dir), "files": written, "num_tensors": len(tensors), "num_params": num_params,
-            "offline_standin": standin, "hub_url": hub_url, "summary": "\n".join(summary)}
+    return {
+        "export_dir": str(export_dir),
+        "files": written,
+        "num_tensors": len(tensors),
+        "num_params": num_params,
+        "offline_standin": standin,
+        "hub_url": hub_url,
+        "summary": "\n".join(summary),
+    }
 
 
 def _read_json(path: Path, project: Path) -> dict:

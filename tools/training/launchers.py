@@ -16,14 +16,19 @@ from pathlib import Path
 from mlintern.tools.errors import ToolError
 
 RDZV_FLAGS = {  # run-training argument -> torchrun flag
-    "nnodes": "--nnodes", "node_rank": "--node-rank", "rdzv_endpoint": "--rdzv-endpoint",
-    "rdzv_backend": "--rdzv-backend", "rdzv_id": "--rdzv-id", "master_addr": "--master-addr",
+    "nnodes": "--nnodes",
+    "node_rank": "--node-rank",
+    "rdzv_endpoint": "--rdzv-endpoint",
+    "rdzv_backend": "--rdzv-backend",
+    "rdzv_id": "--rdzv-id",
+    "master_addr": "--master-addr",
     "master_port": "--master-port",
 }
 
 
-def train_args(*, out_dir: Path, pilot: bool, max_steps: int | None, resume: bool,
-               ckpt_every: int | None) -> list[str]:
+def train_args(
+    *, out_dir: Path, pilot: bool, max_steps: int | None, resume: bool, ckpt_every: int | None
+) -> list[str]:
     args = ["--out-dir", str(out_dir)]
     if pilot:
         args.append("--pilot")
@@ -50,15 +55,28 @@ def torchrun_command(script: Path, args: list[str], *, nproc_per_node: int, rend
         if value not in (None, ""):
             text = str(value)
             if text.startswith("-"):
-                raise ToolError(f"Rendezvous value {key}={text!r} looks like an option.",
-                                hint="Pass a host:port, a number or an id.")
+                raise ToolError(
+                    f"Rendezvous value {key}={text!r} looks like an option.",
+                    hint="Pass a host:port, a number or an id.",
+                )
             cmd.append(f"{flag}={text}")
     return [*cmd, str(script), *args]
 
 
-def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path, job_name: str,
-                  max_minutes: float | None, nproc_per_node: int, nnodes: int, tasks_per_node: int = 1,
-                  wrapper: list[str] | None = None, logs: tuple[str, str] | None = None) -> str:
+def sbatch_script(
+    *,
+    project: Path,
+    script: Path,
+    args: list[str],
+    run_dir: Path,
+    job_name: str,
+    max_minutes: float | None,
+    nproc_per_node: int,
+    nnodes: int,
+    tasks_per_node: int = 1,
+    wrapper: list[str] | None = None,
+    logs: tuple[str, str] | None = None,
+) -> str:
     """A plain SLURM batch script: one ``srun`` task per node, torchrun inside with c10d rendezvous.
 
     The rendezvous comes from SLURM's environment: the first host of ``$SLURM_JOB_NODELIST`` is the
@@ -77,42 +95,50 @@ def sbatch_script(*, project: Path, script: Path, args: list[str], run_dir: Path
     py = shlex.quote(sys.executable)
     agents = nnodes * tasks_per_node
     if agents > 1 and wrapper:  # static rendezvous: the wrapper adds --node-rank=$SLURM_PROCID per task
-        command = (f"{py} -m torch.distributed.run --nnodes={agents} --nproc-per-node={nproc_per_node} "
-                   f'--rdzv-backend=static --master-addr="$head" --master-port="$port"')
+        command = (
+            f"{py} -m torch.distributed.run --nnodes={agents} --nproc-per-node={nproc_per_node} "
+            f'--rdzv-backend=static --master-addr="$head" --master-port="$port"'
+        )
     elif agents > 1:
-        command = (f"{py} -m torch.distributed.run --nnodes={agents} --nproc-per-node={nproc_per_node} "
-                   f'--rdzv-backend=c10d --rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:$port"')
+        command = (
+            f"{py} -m torch.distributed.run --nnodes={agents} --nproc-per-node={nproc_per_node} "
+            f'--rdzv-backend=c10d --rdzv-id="$SLURM_JOB_ID" --rdzv-endpoint="$head:$port"'
+        )
     elif nproc_per_node > 1:
         command = f"{py} -m torch.distributed.run --standalone --nproc-per-node={nproc_per_node}"
     else:
         command = f"{py} -u"
     out = err = "slurm-%j.out" if str(run_dir) == "." else f"{run_dir}/slurm-%j.out"
     step_io = ""
-    if logs:  # the tasks' output to the run's logs; SLURM's own messages (srun: error: ...) to slurm-<job>.log
+    if (
+        logs
+    ):  # the tasks' output to the run's logs; SLURM's own messages (srun: error: ...) to slurm-<job>.log
         out = err = f"{run_dir}/slurm-%j.log"
         step_io = f"--open-mode=append --output={shlex.quote(logs[0])} --error={shlex.quote(logs[1])} "
     prefix = " ".join(shlex.quote(a) for a in wrapper) + " -- " if wrapper else ""
-    return "\n".join([
-        "#!/bin/bash",
-        f"# Written by mlintern run-training for {project.name}. Submit with: sbatch {script.parent.name}/mlintern_job.sbatch",
-        f"#SBATCH --job-name={job_name}",
-        f"#SBATCH --nodes={nnodes}",
-        f"#SBATCH --ntasks-per-node={tasks_per_node}",
-        f"#SBATCH --cpus-per-task={nproc_per_node}",
-        *([f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00"] if minutes else []),
-        f"#SBATCH --output={out}",
-        f"#SBATCH --error={err}",
-        f"#SBATCH --chdir={project}",
-        "set -euo pipefail",
-        'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
-        "addr=$(scontrol show node \"$head\" -o 2>/dev/null | sed -n 's/.* NodeAddr=\\([^ ]*\\).*/\\1/p')",
-        'head=${addr:-$head}  # the address SLURM reaches the first node at',
-        "port=$((20000 + SLURM_JOB_ID % 20000))",
-        'echo "[mlintern] SLURM job $SLURM_JOB_ID on $SLURM_JOB_NODELIST (rendezvous $head:$port)" >&2',
-        f"srun --kill-on-bad-exit=1 {step_io}{prefix}{command} {shlex.quote(str(script))} "
-        f"{' '.join(shlex.quote(a) for a in args)}",
-        "",
-    ])
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            f"# Written by mlintern run-training for {project.name}. Submit with: sbatch {script.parent.name}/mlintern_job.sbatch",
+            f"#SBATCH --job-name={job_name}",
+            f"#SBATCH --nodes={nnodes}",
+            f"#SBATCH --ntasks-per-node={tasks_per_node}",
+            f"#SBATCH --cpus-per-task={nproc_per_node}",
+            *([f"#SBATCH --time={minutes // 60:02d}:{minutes % 60:02d}:00"] if minutes else []),
+            f"#SBATCH --output={out}",
+            f"#SBATCH --error={err}",
+            f"#SBATCH --chdir={project}",
+            "set -euo pipefail",
+            'head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
+            "addr=$(scontrol show node \"$head\" -o 2>/dev/null | sed -n 's/.* NodeAddr=\\([^ ]*\\).*/\\1/p')",
+            "head=${addr:-$head}  # the address SLURM reaches the first node at",
+            "port=$((20000 + SLURM_JOB_ID % 20000))",
+            'echo "[mlintern] SLURM job $SLURM_JOB_ID on $SLURM_JOB_NODELIST (rendezvous $head:$port)" >&2',
+            f"srun --kill-on-bad-exit=1 {step_io}{prefix}{command} {shlex.quote(str(script))} "
+            f"{' '.join(shlex.quote(a) for a in args)}",
+            "",
+        ]
+    )
 
 
 def submit_sbatch(path: Path, *, env: dict | None = None) -> str | None:
@@ -120,11 +146,19 @@ def submit_sbatch(path: Path, *, env: dict | None = None) -> str | None:
     exe = shutil.which("sbatch")
     if exe is None:
         return None
-    done = subprocess.run([exe, "--parsable", "--", str(path)], capture_output=True, text=True, timeout=60,
-                          env=env, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [exe, "--parsable", "--", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0:
-        raise ToolError(f"sbatch refused the job: {done.stderr.strip() or done.stdout.strip()}",
-                        hint=f"Check the script {path} and your SLURM account/partition.")
+        raise ToolError(
+            f"sbatch refused the job: {done.stderr.strip() or done.stdout.strip()}",
+            hint=f"Check the script {path} and your SLURM account/partition.",
+        )
     job = done.stdout.strip().split(";")[0]
     if not job.isdigit():
         raise ToolError(f"sbatch answered {done.stdout.strip()!r}, not a job id.", hint=f"Check {path}.")

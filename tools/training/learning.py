@@ -53,8 +53,13 @@ def trivial_baseline(num_classes: int | None) -> float | None:
     return math.log(num_classes) if isinstance(num_classes, int) and num_classes >= 2 else None
 
 
-def learning_check(losses: list[tuple[int, float]] | list[float], *, num_classes: int | None = None,
-                   baseline: float | None = None, min_drop: float = MIN_DROP) -> dict[str, Any]:
+def learning_check(
+    losses: list[tuple[int, float]] | list[float],
+    *,
+    num_classes: int | None = None,
+    baseline: float | None = None,
+    min_drop: float = MIN_DROP,
+) -> dict[str, Any]:
     """Whether ``losses`` (``(step, loss)`` pairs or plain values, in step order) show learning.
 
     Returns ``{verified, reason, points, first, last, drop, baseline, steps}``: ``first``/``last``
@@ -63,8 +68,16 @@ def learning_check(losses: list[tuple[int, float]] | list[float], *, num_classes
     values = [v[1] if isinstance(v, tuple) else float(v) for v in losses]
     steps = losses[-1][0] if losses and isinstance(losses[-1], tuple) else len(values)
     base = baseline if baseline is not None else trivial_baseline(num_classes)
-    out: dict[str, Any] = {"verified": False, "points": len(values), "first": None, "last": None, "drop": None,
-                           "baseline": base, "steps": steps, "min_drop": min_drop}
+    out: dict[str, Any] = {
+        "verified": False,
+        "points": len(values),
+        "first": None,
+        "last": None,
+        "drop": None,
+        "baseline": base,
+        "steps": steps,
+        "min_drop": min_drop,
+    }
     if not values:
         return {**out, "reason": "no losses were recorded, so learning cannot be verified"}
     if not all(math.isfinite(v) for v in values):
@@ -75,15 +88,27 @@ def learning_check(losses: list[tuple[int, float]] | list[float], *, num_classes
     drop = (first - last) / abs(first) if first else 0.0
     out.update(first=first, last=last, drop=drop)
     if len(values) < MIN_POINTS:
-        return {**out, "reason": f"only {len(values)} loss value(s) recorded; at least {MIN_POINTS} are needed"}
+        return {
+            **out,
+            "reason": f"only {len(values)} loss value(s) recorded; at least {MIN_POINTS} are needed",
+        }
     if drop >= min_drop:
-        return {**out, "verified": True,
-                "reason": f"the smoothed loss fell by {drop:.0%} ({first:.4g} -> {last:.4g}; needed {min_drop:.0%})"}
+        return {
+            **out,
+            "verified": True,
+            "reason": f"the smoothed loss fell by {drop:.0%} ({first:.4g} -> {last:.4g}; needed {min_drop:.0%})",
+        }
     if base is not None and last < base * (1 - min_drop):
-        return {**out, "verified": True,
-                "reason": f"the smoothed loss ends at {last:.4g}, below the trivial baseline {base:.4g}"}
-    why = f"the smoothed loss fell by only {drop:.0%} ({first:.4g} -> {last:.4g}; needed {min_drop:.0%})" \
-        if drop > 0 else f"the smoothed loss did not fall ({first:.4g} -> {last:.4g})"
+        return {
+            **out,
+            "verified": True,
+            "reason": f"the smoothed loss ends at {last:.4g}, below the trivial baseline {base:.4g}",
+        }
+    why = (
+        f"the smoothed loss fell by only {drop:.0%} ({first:.4g} -> {last:.4g}; needed {min_drop:.0%})"
+        if drop > 0
+        else f"the smoothed loss did not fall ({first:.4g} -> {last:.4g})"
+    )
     if base is not None:
         why += f" and ends above {1 - min_drop:.0%} of the trivial baseline {base:.4g}"
     return {**out, "reason": why}

@@ -52,7 +52,7 @@ def _bounded(rows: list[dict]) -> list[dict]:
     if len(rows) <= MAX_ROWS:
         return rows
     keep = MAX_ROWS // 10
-    return rows[:keep] + rows[-(MAX_ROWS - keep):]
+    return rows[:keep] + rows[-(MAX_ROWS - keep) :]
 
 
 def read_metrics(path: Path) -> list[dict]:
@@ -159,7 +159,11 @@ def plot_loss(rows: list[dict], png: Path, title: str) -> Path | None:
     ax = fig.add_subplot()
     ax.plot([p[0] for p in points], [p[1] for p in points], linewidth=1.2, label="training loss")
     for split, style in (("val", "o-"), ("test", "s")):  # held-out losses next to the training loss
-        held = [(r["step"], r["loss"]) for r in evals if r["split"] == split and isinstance(r.get("loss"), int | float)]
+        held = [
+            (r["step"], r["loss"])
+            for r in evals
+            if r["split"] == split and isinstance(r.get("loss"), int | float)
+        ]
         if held:
             ax.plot([p[0] for p in held], [p[1] for p in held], style, markersize=3, label=f"{split} loss")
     if evals:

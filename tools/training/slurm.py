@@ -47,14 +47,31 @@ CANCEL_WAIT_S = 15
 ISOLATION_FILE = "slurm-isolation.json"
 # SLURM job states -> mlintern run states (anything not listed counts as still live: "running")
 QUEUED = {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD", "SUSPENDED"}
-ENDED = {"COMPLETED": "succeeded", "CANCELLED": "cancelled", "FAILED": "failed", "TIMEOUT": "failed",
-         "NODE_FAIL": "failed", "BOOT_FAIL": "failed", "OUT_OF_MEMORY": "failed", "DEADLINE": "failed",
-         "PREEMPTED": "failed", "REVOKED": "failed", "SPECIAL_EXIT": "failed"}
-SLURM_WHY = {"TIMEOUT": "SLURM's time limit (--time) was reached", "NODE_FAIL": "a node of the job failed",
-             "BOOT_FAIL": "a node of the job failed to boot", "OUT_OF_MEMORY": "SLURM killed it: out of memory",
-             "DEADLINE": "SLURM's deadline passed", "PREEMPTED": "the job was preempted by the scheduler"}
-NO_BWRAP = ("isolation: none from mlintern inside this SLURM job (no working bwrap on node {node}); "
-            "the cluster's own isolation applies")
+ENDED = {
+    "COMPLETED": "succeeded",
+    "CANCELLED": "cancelled",
+    "FAILED": "failed",
+    "TIMEOUT": "failed",
+    "NODE_FAIL": "failed",
+    "BOOT_FAIL": "failed",
+    "OUT_OF_MEMORY": "failed",
+    "DEADLINE": "failed",
+    "PREEMPTED": "failed",
+    "REVOKED": "failed",
+    "SPECIAL_EXIT": "failed",
+}
+SLURM_WHY = {
+    "TIMEOUT": "SLURM's time limit (--time) was reached",
+    "NODE_FAIL": "a node of the job failed",
+    "BOOT_FAIL": "a node of the job failed to boot",
+    "OUT_OF_MEMORY": "SLURM killed it: out of memory",
+    "DEADLINE": "SLURM's deadline passed",
+    "PREEMPTED": "the job was preempted by the scheduler",
+}
+NO_BWRAP = (
+    "isolation: none from mlintern inside this SLURM job (no working bwrap on node {node}); "
+    "the cluster's own isolation applies"
+)
 
 
 # --------------------------------------------------------------------------- the scheduler
@@ -94,26 +111,43 @@ def job_info(job_id: str) -> dict | None:
         for key, value in re.findall(r"(?:^|\s)(\w+)=(\S*)", done.stdout.splitlines()[0]):
             fields.setdefault(key, value)
         code, _, sig = fields.get("ExitCode", "0:0").partition(":")
-        return {"state": fields.get("JobState", "UNKNOWN"), "exit_code": int(code or 0), "signal": int(sig or 0),
-                "nodes": None if fields.get("NodeList") in (None, "", "(null)") else fields["NodeList"],
-                "elapsed": _seconds(fields.get("RunTime", "")), "reason": fields.get("Reason"),
-                "source": "scontrol"}
+        return {
+            "state": fields.get("JobState", "UNKNOWN"),
+            "exit_code": int(code or 0),
+            "signal": int(sig or 0),
+            "nodes": None if fields.get("NodeList") in (None, "", "(null)") else fields["NodeList"],
+            "elapsed": _seconds(fields.get("RunTime", "")),
+            "reason": fields.get("Reason"),
+            "source": "scontrol",
+        }
     done = _run(["sacct", "-X", "-n", "-P", "-j", str(job_id), "-o", "State,ExitCode,NodeList,Elapsed"])
     if done is not None and done.returncode == 0 and done.stdout.strip():
         state, code, nodes, elapsed = (done.stdout.strip().splitlines()[0].split("|") + ["", "", "", ""])[:4]
         code, _, sig = code.partition(":")
-        return {"state": state.split()[0] if state else "UNKNOWN", "exit_code": int(code or 0),
-                "signal": int(sig or 0), "nodes": nodes or None, "elapsed": _seconds(elapsed), "reason": None,
-                "source": "sacct"}
+        return {
+            "state": state.split()[0] if state else "UNKNOWN",
+            "exit_code": int(code or 0),
+            "signal": int(sig or 0),
+            "nodes": nodes or None,
+            "elapsed": _seconds(elapsed),
+            "reason": None,
+            "source": "sacct",
+        }
     return None
 
 
 def scancel(job_id: str, *, signal_name: str | None = None) -> None:
-    argv = ["scancel", *([f"--signal={signal_name}"] if signal_name else []), str(job_id)]  # the steps, not bash
+    argv = [
+        "scancel",
+        *([f"--signal={signal_name}"] if signal_name else []),
+        str(job_id),
+    ]  # the steps, not bash
     done = _run(argv)
     if done is None or done.returncode != 0:
-        raise ToolError(f"scancel {job_id} failed: {(done.stderr.strip() if done else 'scancel did not answer')}",
-                        hint=f"Cancel it yourself on the cluster: scancel {job_id}")
+        raise ToolError(
+            f"scancel {job_id} failed: {(done.stderr.strip() if done else 'scancel did not answer')}",
+            hint=f"Cancel it yourself on the cluster: scancel {job_id}",
+        )
 
 
 def run_state(info: dict | None) -> str:
@@ -127,11 +161,13 @@ def run_state(info: dict | None) -> str:
 
 def summary_line(info: dict) -> str:
     elapsed = info.get("elapsed")
-    return (f"SLURM job {info.get('job_id')}: {info.get('state')}"
-            + (f" on {info['nodes']}" if info.get("nodes") else "")
-            + (f", {elapsed:.0f} s elapsed" if elapsed is not None else "")
-            + (f", exit code {info['exit_code']}" if info.get("exit_code") not in (None, 0) else "")
-            + (f" (scheduler not answering: {info['unreachable']})" if info.get("unreachable") else ""))
+    return (
+        f"SLURM job {info.get('job_id')}: {info.get('state')}"
+        + (f" on {info['nodes']}" if info.get("nodes") else "")
+        + (f", {elapsed:.0f} s elapsed" if elapsed is not None else "")
+        + (f", exit code {info['exit_code']}" if info.get("exit_code") not in (None, 0) else "")
+        + (f" (scheduler not answering: {info['unreachable']})" if info.get("unreachable") else "")
+    )
 
 
 # ------------------------------------------------------------------------------ submit
@@ -139,12 +175,17 @@ def _approve(ctx, yes: bool, what: str) -> str:
     if yes:
         return "pre-approved (yes=true / --yes)"
     if ctx.ask_approval is None:
-        raise ToolError(f"Submitting to SLURM needs approval: {what}.",
-                        hint="Pass yes=true (CLI: --yes) to approve, or ask from a face that can ask you.",
-                        code="approval_required")
+        raise ToolError(
+            f"Submitting to SLURM needs approval: {what}.",
+            hint="Pass yes=true (CLI: --yes) to approve, or ask from a face that can ask you.",
+            code="approval_required",
+        )
     if not ctx.ask_approval(f"Submit to SLURM: {what}. Proceed?"):
-        raise ToolError("Submitting to SLURM was declined; nothing was submitted.",
-                        hint="Run again and approve, or use launcher=local.", code="declined")
+        raise ToolError(
+            "Submitting to SLURM was declined; nothing was submitted.",
+            hint="Run again and approve, or use launcher=local.",
+            code="declined",
+        )
     return f"asked over {ctx.face}"
 
 
@@ -160,16 +201,41 @@ def _write_new(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def submit(ctx, ws, *, folder: Path, script: Path, args: list[str], run_id: str, run_dir: Path, mode: str,
-           meta: dict, max_minutes: float | None, nproc_per_node: int, nnodes: int, tasks_per_node: int,
-           sandbox: bool,
-           env: list[str] | None, yes: bool, max_memory_gb: float | None, max_procs: int) -> dict:
+def submit(
+    ctx,
+    ws,
+    *,
+    folder: Path,
+    script: Path,
+    args: list[str],
+    run_id: str,
+    run_dir: Path,
+    mode: str,
+    meta: dict,
+    max_minutes: float | None,
+    nproc_per_node: int,
+    nnodes: int,
+    tasks_per_node: int,
+    sandbox: bool,
+    env: list[str] | None,
+    yes: bool,
+    max_memory_gb: float | None,
+    max_procs: int,
+) -> dict:
     from mlintern.tools.training.runs import describe
 
     job_name = f"mlintern-{folder.name}"
-    common = {"project": folder, "script": script, "args": args, "run_dir": run_dir, "job_name": job_name,
-              "max_minutes": max_minutes, "nproc_per_node": nproc_per_node, "nnodes": nnodes,
-              "tasks_per_node": tasks_per_node}
+    common = {
+        "project": folder,
+        "script": script,
+        "args": args,
+        "run_dir": run_dir,
+        "job_name": job_name,
+        "max_minutes": max_minutes,
+        "nproc_per_node": nproc_per_node,
+        "nnodes": nnodes,
+        "tasks_per_node": tasks_per_node,
+    }
     # For a cluster mlintern does not reach: plain srun + torchrun (c10d), paths relative to the project.
     copy = folder / "mlintern_job.sbatch"
     portable = [*args]
@@ -177,38 +243,70 @@ def submit(ctx, ws, *, folder: Path, script: Path, args: list[str], run_id: str,
         portable[portable.index("--out-dir") + 1] = "out"
     _write_new(copy, launchers.sbatch_script(**{**common, "args": portable, "run_dir": Path(".")}))
     if not available():
-        return {"run_id": None, "state": "not_submitted", "sbatch_script": str(copy), "project": str(folder),
-                "summary": f"sbatch is not installed here; nothing was submitted. Wrote {copy}.\n"
-                           f"On the cluster's login node run: sbatch {copy}"}
-    what = (f"job {job_name} ({nnodes} node(s) x {tasks_per_node * nproc_per_node} process(es)"
-            + (f", {max_minutes:g} min budget" if max_minutes else ", no time budget") + ")")
+        return {
+            "run_id": None,
+            "state": "not_submitted",
+            "sbatch_script": str(copy),
+            "project": str(folder),
+            "summary": f"sbatch is not installed here; nothing was submitted. Wrote {copy}.\n"
+            f"On the cluster's login node run: sbatch {copy}",
+        }
+    what = (
+        f"job {job_name} ({nnodes} node(s) x {tasks_per_node * nproc_per_node} process(es)"
+        + (f", {max_minutes:g} min budget" if max_minutes else ", no time budget")
+        + ")"
+    )
     approval = _approve(ctx, yes, what)
     limits = Limits()
     launch = {
-        "project": str(folder), "out_dir": meta["out_dir"], "sandbox": sandbox,
-        "writable": [str(folder), meta["out_dir"]], "hidden": [str(ws.root), str(ws.state_dir)],
+        "project": str(folder),
+        "out_dir": meta["out_dir"],
+        "sandbox": sandbox,
+        "writable": [str(folder), meta["out_dir"]],
+        "hidden": [str(ws.root), str(ws.state_dir)],
         "env_pass": [item.partition("=")[0] for item in env or ()],
         "memory_bytes": int(max_memory_gb * GiB) if max_memory_gb else limits.memory_bytes,
-        "max_procs": max_procs, "file_bytes": limits.file_bytes, "network": True,
+        "max_procs": max_procs,
+        "file_bytes": limits.file_bytes,
+        "network": True,
     }
     (run_dir / "launch.json").write_text(json.dumps(launch, indent=1))
     job_file = run_dir / "job.sbatch"
     wrapper = [sys.executable, "-m", "mlintern.tools.training.slurm", "job", str(run_dir)]
-    _write_new(job_file, launchers.sbatch_script(**common, wrapper=wrapper,
-                                                 logs=(str(run_dir / "stdout.log"), str(run_dir / "stderr.log"))))
+    _write_new(
+        job_file,
+        launchers.sbatch_script(
+            **common, wrapper=wrapper, logs=(str(run_dir / "stdout.log"), str(run_dir / "stderr.log"))
+        ),
+    )
     # The job inherits sbatch's environment (--export=ALL): give it the scrubbed one, never the server's secrets.
     job_env = scrubbed_env(passthrough=tuple(env or ()), home=os.environ.get("HOME", "/tmp"))
     job_env["PATH"] = os.pathsep.join([job_env["PATH"], os.environ.get("PATH", "")])
     for name in ("SLURM_CONF", "SBATCH_PARTITION", "SBATCH_ACCOUNT", "SBATCH_QOS"):
         if name in os.environ:
             job_env[name] = os.environ[name]
-    isolation = ("bwrap on the node when it works there, else none from mlintern (the cluster's own)"
-                 if sandbox else "none (sandbox=false)")
-    ws.create_run(project=str(folder), command=["sbatch", "--parsable", str(job_file)], launcher="slurm",
-                  mode=mode, run_dir=str(run_dir), run_id=run_id,
-                  meta={**meta, "isolation": isolation, "submitted": time.time(),
-                        "approvals": [*meta.get("approvals", []), {"action": "submit a SLURM job", "detail": what,
-                                                                     "approved": True, "how": approval}]})
+    isolation = (
+        "bwrap on the node when it works there, else none from mlintern (the cluster's own)"
+        if sandbox
+        else "none (sandbox=false)"
+    )
+    ws.create_run(
+        project=str(folder),
+        command=["sbatch", "--parsable", str(job_file)],
+        launcher="slurm",
+        mode=mode,
+        run_dir=str(run_dir),
+        run_id=run_id,
+        meta={
+            **meta,
+            "isolation": isolation,
+            "submitted": time.time(),
+            "approvals": [
+                *meta.get("approvals", []),
+                {"action": "submit a SLURM job", "detail": what, "approved": True, "how": approval},
+            ],
+        },
+    )
     try:
         job = launchers.submit_sbatch(job_file, env=job_env)
     except ToolError as err:
@@ -216,7 +314,9 @@ def submit(ctx, ws, *, folder: Path, script: Path, args: list[str], run_id: str,
         raise
     ws.update_run(run_id, meta={"slurm_job_id": job, "slurm": {"job_id": job, "state": "PENDING"}})
     start_follower(ws, run_id)
-    ws.log_event("run_started", {"run_id": run_id, "project": str(folder), "face": ctx.face, "slurm_job_id": job})
+    ws.log_event(
+        "run_started", {"run_id": run_id, "project": str(folder), "face": ctx.face, "slurm_job_id": job}
+    )
     out = describe(ws, ws.require_run(run_id), summary_prefix=f"submitted SLURM job {job}")
     out["sbatch_script"] = str(job_file)
     return out
@@ -224,9 +324,14 @@ def submit(ctx, ws, *, folder: Path, script: Path, args: list[str], run_id: str,
 
 # ------------------------------------------------------------------------------ follow
 def start_follower(ws, run_id: str) -> int | None:
-    started = subprocess.run([sys.executable, "-m", "mlintern.tools.training.slurm", "follow", str(ws.root),
-                              run_id], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             cwd=str(ws.root), timeout=60)
+    started = subprocess.run(
+        [sys.executable, "-m", "mlintern.tools.training.slurm", "follow", str(ws.root), run_id],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=str(ws.root),
+        timeout=60,
+    )
     if started.returncode != 0 or not started.stdout.strip().isdigit():
         return None
     pid = int(started.stdout)
@@ -334,8 +439,14 @@ class Follower:
             state = meta.get("stop_status") or "cancelled"  # scancel'd: SLURM is killing its processes
         now = time.time()
         update: dict = {}
-        slurm = {"job_id": job, **({k: info[k] for k in ("state", "nodes", "elapsed", "exit_code", "reason",
-                                                           "source")} if info else {"state": "UNKNOWN"})}
+        slurm = {
+            "job_id": job,
+            **(
+                {k: info[k] for k in ("state", "nodes", "elapsed", "exit_code", "reason", "source")}
+                if info
+                else {"state": "UNKNOWN"}
+            ),
+        }
         update_meta: dict = {"slurm": slurm}
         iso = {} if meta.get("sandbox_mode") else _isolation(self.run_dir)  # first sight wins (see docs)
         if iso:
@@ -348,9 +459,11 @@ class Follower:
         budget = meta.get("max_minutes")
         elapsed = (info or {}).get("elapsed") or 0
         if state == "running" and budget and elapsed > budget * 60 and not meta.get("budget_stop"):
-            update_meta.update(budget_stop=now, stop_status="failed",
-                               stop_reason=f"time budget of {budget:g} min reached; stopped "
-                                           "(resume with resume=true)")
+            update_meta.update(
+                budget_stop=now,
+                stop_status="failed",
+                stop_reason=f"time budget of {budget:g} min reached; stopped (resume with resume=true)",
+            )
             _quiet_cancel(job, "TERM")
         elif state == "running" and meta.get("budget_stop") and now - meta["budget_stop"] > GRACE_S:
             _quiet_cancel(job)
@@ -358,24 +471,34 @@ class Follower:
             if meta.get("stop_reason"):
                 status, reason = meta.get("stop_status") or "cancelled", meta["stop_reason"]
             elif state == "lost":
-                status, reason = "lost", (f"SLURM no longer knows job {job} (purged, and no accounting to ask); "
-                                          f"see {self.run_dir}/stdout.log, resume with resume=true")
+                status, reason = (
+                    "lost",
+                    (
+                        f"SLURM no longer knows job {job} (purged, and no accounting to ask); "
+                        f"see {self.run_dir}/stdout.log, resume with resume=true"
+                    ),
+                )
             elif state == "cancelled":
                 status, reason = "cancelled", f"SLURM job {job} was cancelled outside mlintern (scancel)"
             else:
                 status, reason = state, None if state == "succeeded" else _failure_reason(self.run_dir, info)
             if status == "succeeded" and info and info["exit_code"] != 0:
                 status = "failed"
-            update.update(status=status, reason=reason, ended=now,
-                          exit_code=info["exit_code"] if info else None)
+            update.update(
+                status=status, reason=reason, ended=now, exit_code=info["exit_code"] if info else None
+            )
             if not run["started"]:
                 update["started"] = now - elapsed
         if self.ws.require_run(self.run_id)["status"] not in ("queued", "running"):
-            return self.ws.require_run(self.run_id)  # another poller (cancel, a status call) ended it meanwhile
+            return self.ws.require_run(
+                self.run_id
+            )  # another poller (cancel, a status call) ended it meanwhile
         update_meta["slurm"]["unreachable"] = None
         run = self.ws.update_run(self.run_id, meta=update_meta, **update)
         if run["status"] not in ("queued", "running"):
-            self.ws.log_event("run_ended", {"run_id": self.run_id, "status": run["status"], "reason": run["reason"]})
+            self.ws.log_event(
+                "run_ended", {"run_id": self.run_id, "status": run["status"], "reason": run["reason"]}
+            )
         return run
 
     def _metrics(self, update_meta: dict, final: bool) -> None:
@@ -388,8 +511,12 @@ class Follower:
         last = rows[-1] if rows else {}
         max_steps = self.ws.require_run(self.run_id)["meta"].get("max_steps")
         total = self.total or max_steps
-        update_meta.update(step=last.get("step"), total_steps=total, last_metrics=last,
-                           eta_seconds=M.eta_seconds(rows, total))
+        update_meta.update(
+            step=last.get("step"),
+            total_steps=total,
+            last_metrics=last,
+            eta_seconds=M.eta_seconds(rows, total),
+        )
         if rows and (final or time.time() - self.last_plot > 5):
             M.plot_loss(rows, self.run_dir / "loss.png", f"{self.run_id} (SLURM)")
             self.last_plot = time.time()
@@ -435,8 +562,12 @@ def cancel(ws, run: dict, *, reason: str, wait_s: float = CANCEL_WAIT_S) -> dict
         if run["status"] not in ("queued", "running"):
             return run
         if time.time() > deadline:
-            return ws.update_run(run["id"], status="cancelled", ended=time.time(),
-                                 reason=reason + f" (SLURM still ending job {job})")
+            return ws.update_run(
+                run["id"],
+                status="cancelled",
+                ended=time.time(),
+                reason=reason + f" (SLURM still ending job {job})",
+            )
         time.sleep(0.25)
 
 
@@ -489,14 +620,27 @@ def job_main(run_dir: str, command: list[str]) -> int:
         sys.stderr.flush()
         env = scrubbed_env(passthrough=tuple(cfg.get("env_pass", ())), home=os.environ.get("HOME", "/tmp"))
         return subprocess.call(command, env=env, cwd=cfg["project"])
-    limits = Limits(memory_bytes=cfg["memory_bytes"], max_procs=cfg["max_procs"], file_bytes=cfg["file_bytes"])
-    policy = Policy(workdir=Path(cfg["project"]), writable=tuple(Path(p) for p in cfg["writable"]),
-                    env_pass=tuple(cfg.get("env_pass", ())), limits=limits, network=cfg.get("network", True),
-                    hidden=tuple(Path(p) for p in cfg["hidden"]))
+    limits = Limits(
+        memory_bytes=cfg["memory_bytes"], max_procs=cfg["max_procs"], file_bytes=cfg["file_bytes"]
+    )
+    policy = Policy(
+        workdir=Path(cfg["project"]),
+        writable=tuple(Path(p) for p in cfg["writable"]),
+        env_pass=tuple(cfg.get("env_pass", ())),
+        limits=limits,
+        network=cfg.get("network", True),
+        hidden=tuple(Path(p) for p in cfg["hidden"]),
+    )
     read_end, write_end = os.pipe()
     launch = prepare(command, policy, status_fd=write_end, sandbox=True, mode="bwrap")
-    proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
-                            pass_fds=(write_end,), preexec_fn=launch.apply_limits)
+    proc = subprocess.Popen(
+        launch.argv,
+        env=launch.env,
+        cwd=launch.cwd,
+        stdin=subprocess.DEVNULL,
+        pass_fds=(write_end,),
+        preexec_fn=launch.apply_limits,
+    )
     os.close(write_end)
 
     def forward(signum, _frame):  # scancel / the budget: pass it on to the sandbox
@@ -528,7 +672,9 @@ def main(argv: list[str]) -> int:
         return follow_main(argv[1], argv[2])
     if argv[:1] == ["job"] and len(argv) >= 4 and argv[2] == "--":
         return job_main(argv[1], argv[3:])
-    sys.stderr.write("usage: python -m mlintern.tools.training.slurm follow ROOT RUN_ID | job RUN_DIR -- COMMAND\n")
+    sys.stderr.write(
+        "usage: python -m mlintern.tools.training.slurm follow ROOT RUN_ID | job RUN_DIR -- COMMAND\n"
+    )
     return 2
 
 

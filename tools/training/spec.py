@@ -19,8 +19,11 @@ RUN_OUTPUT = {
         "step": _NUM_OR_NULL,
         "total_steps": _INT_OR_NULL,
         "last_metrics": {"type": "object"},
-        "evaluation": {"type": "object", "description": "The latest held-out evaluation per split: "
-                       "{\"val\": {step, loss, <metric>...}, \"test\": {...}}."},
+        "evaluation": {
+            "type": "object",
+            "description": "The latest held-out evaluation per split: "
+            '{"val": {step, loss, <metric>...}, "test": {...}}.',
+        },
         "eta_seconds": _NUM_OR_NULL,
         "reason": _STR_OR_NULL,
         "exit_code": _INT_OR_NULL,
@@ -32,7 +35,10 @@ RUN_OUTPUT = {
         "log_tail": {"type": "array", "items": {"type": "string"}},
         "warning": _STR_OR_NULL,
         "sbatch_script": {"type": "string"},
-        "slurm": {"type": "object", "description": "SLURM job: job_id, state, nodes, elapsed, exit_code, reason."},
+        "slurm": {
+            "type": "object",
+            "description": "SLURM job: job_id, state, nodes, elapsed, exit_code, reason.",
+        },
         "isolation": _STR_OR_NULL,
         "runs": {"type": "array", "items": {"type": "object"}},
         "summary": {"type": "string"},
@@ -44,42 +50,92 @@ RUN_INPUT = {
     "additionalProperties": False,
     "required": ["project"],
     "properties": {
-        "project": {"type": "string", "description": "Project folder made by scaffold-model (holds train.py)."},
-        "pilot": {"type": "boolean", "default": False,
-                  "description": "Tiny config, a few steps: checks the code runs before a full run."},
-        "launcher": {"enum": ["local", "torchrun", "slurm"], "default": "local",
-                     "description": "local: one process; torchrun: DDP processes; slurm: write (and submit) an sbatch job."},
-        "nproc_per_node": {"type": "integer", "minimum": 1, "maximum": 64, "default": 1,
-                           "description": "torchrun/slurm: processes per node (one per GPU; on CPU, gloo processes)."},
+        "project": {
+            "type": "string",
+            "description": "Project folder made by scaffold-model (holds train.py).",
+        },
+        "pilot": {
+            "type": "boolean",
+            "default": False,
+            "description": "Tiny config, a few steps: checks the code runs before a full run.",
+        },
+        "launcher": {
+            "enum": ["local", "torchrun", "slurm"],
+            "default": "local",
+            "description": "local: one process; torchrun: DDP processes; slurm: write (and submit) an sbatch job.",
+        },
+        "nproc_per_node": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 64,
+            "default": 1,
+            "description": "torchrun/slurm: processes per node (one per GPU; on CPU, gloo processes).",
+        },
         "nnodes": {"type": "integer", "minimum": 1, "description": "torchrun/slurm: number of nodes."},
-        "tasks_per_node": {"type": "integer", "minimum": 1, "maximum": 64,
-                           "description": "slurm: torchrun agents (srun tasks) per node, default 1; the rendezvous "
-                                          "counts nnodes x tasks_per_node agents."},
+        "tasks_per_node": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 64,
+            "description": "slurm: torchrun agents (srun tasks) per node, default 1; the rendezvous "
+            "counts nnodes x tasks_per_node agents.",
+        },
         "node_rank": {"type": "integer", "minimum": 0, "description": "torchrun: this node's rank."},
         "rdzv_endpoint": {"type": "string", "description": "torchrun: host:port of the rendezvous."},
         "rdzv_backend": {"type": "string", "description": "torchrun: rendezvous backend (c10d, static)."},
         "rdzv_id": {"type": "string", "description": "torchrun: rendezvous/job id."},
-        "master_addr": {"type": "string", "description": "torchrun: address of the rank-0 node (static rendezvous)."},
-        "master_port": {"type": "integer", "minimum": 1, "maximum": 65535,
-                        "description": "torchrun: port on the rank-0 node (static rendezvous)."},
-        "max_minutes": {"type": "number", "exclusiveMinimum": 0,
-                        "description": "Wall-clock budget; the run is stopped (gracefully, then killed) when reached."},
+        "master_addr": {
+            "type": "string",
+            "description": "torchrun: address of the rank-0 node (static rendezvous).",
+        },
+        "master_port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+            "description": "torchrun: port on the rank-0 node (static rendezvous).",
+        },
+        "max_minutes": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "description": "Wall-clock budget; the run is stopped (gracefully, then killed) when reached.",
+        },
         "max_steps": {"type": "integer", "minimum": 1, "description": "Passed to train.py as --max-steps."},
         "ckpt_every": {"type": "integer", "minimum": 1, "description": "Passed to train.py as --ckpt-every."},
-        "max_memory_gb": {"type": "number", "exclusiveMinimum": 0,
-                          "description": "Address-space limit per process (default 75% of RAM; not applied on GPUs)."},
-        "max_procs": {"type": "integer", "minimum": 4, "default": 256,
-                      "description": "Most processes the training may have at once (fork bombs are killed)."},
-        "sandbox": {"type": "boolean", "default": True,
-                    "description": "Run inside the sandbox (no network, read-only system, no secrets). false opts out."},
-        "yes": {"type": "boolean", "default": False,
-                "description": "slurm: approve submitting the job (otherwise the face asks, or it is refused)."},
-        "resume": {"type": "boolean", "default": False,
-                   "description": "Continue this project's latest run from its last checkpoint (train.py --resume)."},
-        "wait": {"type": "boolean", "default": False,
-                 "description": "false: return the run id at once. true: wait, reporting progress; cancelling stops the run."},
-        "env": {"type": "array", "items": {"type": "string"},
-                "description": "Environment variables to pass in: NAME (copied) or NAME=value. Nothing else secret passes."},
+        "max_memory_gb": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "description": "Address-space limit per process (default 75% of RAM; not applied on GPUs).",
+        },
+        "max_procs": {
+            "type": "integer",
+            "minimum": 4,
+            "default": 256,
+            "description": "Most processes the training may have at once (fork bombs are killed).",
+        },
+        "sandbox": {
+            "type": "boolean",
+            "default": True,
+            "description": "Run inside the sandbox (no network, read-only system, no secrets). false opts out.",
+        },
+        "yes": {
+            "type": "boolean",
+            "default": False,
+            "description": "slurm: approve submitting the job (otherwise the face asks, or it is refused).",
+        },
+        "resume": {
+            "type": "boolean",
+            "default": False,
+            "description": "Continue this project's latest run from its last checkpoint (train.py --resume).",
+        },
+        "wait": {
+            "type": "boolean",
+            "default": False,
+            "description": "false: return the run id at once. true: wait, reporting progress; cancelling stops the run.",
+        },
+        "env": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Environment variables to pass in: NAME (copied) or NAME=value. Nothing else secret passes.",
+        },
     },
 }
 
@@ -109,11 +165,17 @@ TOOLS = [
             "newest; no run_id lists all runs."
         ),
         input_schema={
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "properties": {
                 "run_id": {"type": "string", "description": "A run id, or 'latest'. Omit to list runs."},
-                "log_lines": {"type": "integer", "minimum": 0, "maximum": 500, "default": 20,
-                              "description": "How many of the last stdout lines to return."},
+                "log_lines": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 500,
+                    "default": 20,
+                    "description": "How many of the last stdout lines to return.",
+                },
             },
         },
         output_schema=RUN_OUTPUT,
@@ -130,8 +192,11 @@ TOOLS = [
             "its whole process tree. The run ends 'cancelled' and can be resumed with run-training resume=true."
         ),
         input_schema={
-            "type": "object", "additionalProperties": False,
-            "properties": {"run_id": {"type": "string", "default": "latest", "description": "A run id or 'latest'."}},
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "run_id": {"type": "string", "default": "latest", "description": "A run id or 'latest'."}
+            },
         },
         output_schema=RUN_OUTPUT,
         func="mlintern.tools.training.runs:stop_training",
@@ -149,15 +214,20 @@ TOOLS = [
             "fails saying nothing was sent."
         ),
         input_schema={
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "properties": {
                 "run_id": {"type": "string", "default": "latest", "description": "A run id or 'latest'."},
-                "checkpoint": {"type": "string", "description": "A checkpoint file (default: the run's newest)."},
+                "checkpoint": {
+                    "type": "string",
+                    "description": "A checkpoint file (default: the run's newest).",
+                },
                 "push_to_hub": {"type": "string", "description": "Hub repo id (user/name) to upload to."},
             },
         },
         output_schema={
-            "type": "object", "required": ["export_dir", "files", "summary"],
+            "type": "object",
+            "required": ["export_dir", "files", "summary"],
             "properties": {
                 "export_dir": {"type": "string"},
                 "files": {"type": "array", "items": {"type": "string"}},

@@ -31,7 +31,12 @@ from mlintern.tools.workspace import Workspace
 POLL_S = 0.05
 METRICS_EVERY_S = 1.0
 PLOT_EVERY_S = 5.0
-MEMORY_SIGNS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "DefaultCPUAllocator: can't allocate")
+MEMORY_SIGNS = (
+    "MemoryError",
+    "std::bad_alloc",
+    "Cannot allocate memory",
+    "DefaultCPUAllocator: can't allocate",
+)
 
 
 class Supervisor:
@@ -92,31 +97,56 @@ class Supervisor:
     # ------------------------------------------------------------- launch
     def start(self) -> None:
         c = self.cfg
-        limits = Limits(memory_bytes=c["memory_bytes"], cpu_seconds=c.get("cpu_seconds"),
-                        max_procs=c["max_procs"], file_bytes=c["file_bytes"])
-        policy = Policy(workdir=Path(c["project"]), writable=tuple(Path(p) for p in c["writable"]),
-                        env_pass=tuple(c["env_pass"]), env_set=c.get("env_set", {}), limits=limits,
-                        network=c.get("network", False), hidden=tuple(Path(p) for p in c["hidden"]))
+        limits = Limits(
+            memory_bytes=c["memory_bytes"],
+            cpu_seconds=c.get("cpu_seconds"),
+            max_procs=c["max_procs"],
+            file_bytes=c["file_bytes"],
+        )
+        policy = Policy(
+            workdir=Path(c["project"]),
+            writable=tuple(Path(p) for p in c["writable"]),
+            env_pass=tuple(c["env_pass"]),
+            env_set=c.get("env_set", {}),
+            limits=limits,
+            network=c.get("network", False),
+            hidden=tuple(Path(p) for p in c["hidden"]),
+        )
         read_end, write_end = os.pipe()
-        launch = prepare(c["command"], policy, status_fd=write_end, sandbox=c["sandbox"],
-                         mode=c.get("mode"))
+        launch = prepare(c["command"], policy, status_fd=write_end, sandbox=c["sandbox"], mode=c.get("mode"))
         self.status_pipe = os.fdopen(read_end, "rb")
         stdout = open(self.run_dir / "stdout.log", "ab")
         stderr = open(self.run_dir / "stderr.log", "ab")
         if launch.warning:
             stderr.write(f"[mlintern] {launch.warning}\n".encode())
             stderr.flush()
-        self.proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd, stdin=subprocess.DEVNULL,
-                                     stdout=stdout, stderr=stderr, pass_fds=(write_end,),
-                                     preexec_fn=launch.apply_limits, start_new_session=True)
+        self.proc = subprocess.Popen(
+            launch.argv,
+            env=launch.env,
+            cwd=launch.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=(write_end,),
+            preexec_fn=launch.apply_limits,
+            start_new_session=True,
+        )
         os.close(write_end)
         stdout.close()
         stderr.close()
         self.started = time.time()
-        self.ws.update_run(self.run_id, status="running", pid=self.proc.pid, pgid=self.proc.pid,
-                           started=self.started,
-                           meta={"supervisor_pid": os.getpid(), "sandbox_mode": launch.mode,
-                                 "sandbox_warning": launch.warning})
+        self.ws.update_run(
+            self.run_id,
+            status="running",
+            pid=self.proc.pid,
+            pgid=self.proc.pid,
+            started=self.started,
+            meta={
+                "supervisor_pid": os.getpid(),
+                "sandbox_mode": launch.mode,
+                "sandbox_warning": launch.warning,
+            },
+        )
         self.tb = M.TensorBoardMirror(self.run_dir / "tensorboard") if c.get("tensorboard", True) else None
 
     # -------------------------------------------------------------- watch
@@ -147,15 +177,18 @@ class Supervisor:
             if self.signalled and self.stop_reason is None:
                 self._handle_signal()
             if self.stop_reason is None and wall and now - self.started > wall:
-                self.request_stop(f"time budget of {wall / 60:g} min reached; stopped (resume with resume=true)",
-                                  "failed")
+                self.request_stop(
+                    f"time budget of {wall / 60:g} min reached; stopped (resume with resume=true)", "failed"
+                )
             if self.stop_reason is not None and now > self.stop_deadline:
                 self.kill_all()
             if max_procs and len(descendants(self.proc.pid)) > max_procs + 4:
                 with self.lock:
                     if self.stop_reason is None:
-                        self.stop_reason = (f"process limit exceeded (more than {max_procs} processes; fork "
-                                            "bomb?); the whole sandbox was killed")
+                        self.stop_reason = (
+                            f"process limit exceeded (more than {max_procs} processes; fork "
+                            "bomb?); the whole sandbox was killed"
+                        )
                     self.stop_deadline = 0.0  # no grace for a fork bomb
                 self.kill_all()
             done.wait(POLL_S)
@@ -167,7 +200,9 @@ class Supervisor:
         except Exception as err:  # noqa: BLE001 - logged once, the run goes on
             if self.refresh_error is None:
                 self.refresh_error = f"{type(err).__name__}: {err}"
-                print(f"[mlintern] progress mirroring failed: {self.refresh_error}", file=sys.stderr, flush=True)
+                print(
+                    f"[mlintern] progress mirroring failed: {self.refresh_error}", file=sys.stderr, flush=True
+                )
 
     def refresh(self, final: bool = False) -> None:
         self.metrics.read()
@@ -179,9 +214,16 @@ class Supervisor:
         if self.metrics.count != self.metrics_seen or final:
             train, _ = M.split_rows(rows)
             last = train[-1] if train else {}
-            self.ws.update_run(self.run_id, meta={"step": last.get("step"), "total_steps": total,
-                                                  "last_metrics": last, "eta_seconds": M.eta_seconds(train, total),
-                                                  "evaluation": dict(self.evaluation)})
+            self.ws.update_run(
+                self.run_id,
+                meta={
+                    "step": last.get("step"),
+                    "total_steps": total,
+                    "last_metrics": last,
+                    "eta_seconds": M.eta_seconds(train, total),
+                    "evaluation": dict(self.evaluation),
+                },
+            )
             if self.tb is not None:
                 self.tb.update(new)
             if rows and (final or time.time() - self.last_plot > PLOT_EVERY_S):
@@ -199,8 +241,13 @@ class Supervisor:
         self._refresh_safely()
         if self.tb is not None:
             self.tb.close()
-        self.ws.update_run(self.run_id, status=status, reason=reason, ended=time.time(),
-                           exit_code=(report or {}).get("returncode", returncode))
+        self.ws.update_run(
+            self.run_id,
+            status=status,
+            reason=reason,
+            ended=time.time(),
+            exit_code=(report or {}).get("returncode", returncode),
+        )
         self.ws.log_event("run_ended", {"run_id": self.run_id, "status": status, "reason": reason})
 
     def _read_report(self) -> dict | None:
@@ -233,9 +280,13 @@ class Supervisor:
         if self.stop_reason is not None:
             return self.stop_status, self.stop_reason
         if report is None:
-            how = f"signal {signal.Signals(-returncode).name}" if returncode < 0 else f"exit code {returncode}"
-            return "failed", (f"the sandbox ended abnormally ({how}) without the command's exit report: its "
-                              "supervising process was killed, by the training code or from outside")
+            how = (
+                f"signal {signal.Signals(-returncode).name}" if returncode < 0 else f"exit code {returncode}"
+            )
+            return "failed", (
+                f"the sandbox ended abnormally ({how}) without the command's exit report: its "
+                "supervising process was killed, by the training code or from outside"
+            )
         if report.get("setup_error"):
             return "failed", f"the sandbox could not be set up: {report['setup_error']}"
         code, sig = report["returncode"], report.get("signal")
@@ -243,19 +294,29 @@ class Supervisor:
             left = "; ".join(str(x)[:200] for x in report["leftovers"][:3])
             tail = _last_error_line(self.run_dir / "stderr.log")
             if "Resource temporarily unavailable" in tail:  # fork() refused by RLIMIT_NPROC
-                return "failed", (f"process limit reached (at most {self.cfg['max_procs']} processes; fork bomb?): "
-                                  f"{tail}; {len(report['leftovers'])} leftover process(es) killed by the sandbox")
-            return "failed", (f"left {len(report['leftovers'])} background process(es) behind after exiting "
-                              f"(killed by the sandbox): {left}")
+                return "failed", (
+                    f"process limit reached (at most {self.cfg['max_procs']} processes; fork bomb?): "
+                    f"{tail}; {len(report['leftovers'])} leftover process(es) killed by the sandbox"
+                )
+            return "failed", (
+                f"left {len(report['leftovers'])} background process(es) behind after exiting "
+                f"(killed by the sandbox): {left}"
+            )
         if code == 0:
             return "succeeded", None
         if sig:
             name = signal.Signals(sig).name
-            what = {"SIGKILL": "killed (SIGKILL)", "SIGXCPU": "CPU-time limit reached",
-                    "SIGXFSZ": "file-size limit reached", "SIGSEGV": "crashed (segmentation fault)"}
+            what = {
+                "SIGKILL": "killed (SIGKILL)",
+                "SIGXCPU": "CPU-time limit reached",
+                "SIGXFSZ": "file-size limit reached",
+                "SIGSEGV": "crashed (segmentation fault)",
+            }
             return "failed", f"training process {what.get(name, 'killed by ' + name)}"
         tail = _last_error_line(self.run_dir / "stderr.log")
-        if any(sign in tail for sign in MEMORY_SIGNS) or _stderr_has(self.run_dir / "stderr.log", MEMORY_SIGNS):
+        if any(sign in tail for sign in MEMORY_SIGNS) or _stderr_has(
+            self.run_dir / "stderr.log", MEMORY_SIGNS
+        ):
             gib = self.cfg["memory_bytes"] / 1024**3 if self.cfg["memory_bytes"] else None
             return "failed", f"memory limit reached ({gib:.1f} GiB address space): {tail}" if gib else tail
         return "failed", f"exit code {code}: {tail}" if tail else f"exit code {code}"
@@ -283,8 +344,11 @@ def detach(argv: list[str]) -> None:
         print(pid, flush=True)
         os._exit(0)
     os.setsid()
-    log = os.open(Path(argv[0]) / ".mlintern" / "runs" / argv[1] / "supervisor.log",
-                  os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    log = os.open(
+        Path(argv[0]) / ".mlintern" / "runs" / argv[1] / "supervisor.log",
+        os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+        0o644,
+    )
     for fd in (1, 2):
         os.dup2(log, fd)
     os.close(log)
@@ -302,8 +366,12 @@ def main(argv: list[str]) -> int:
         sup.start()
         sup.finish(sup.watch())
     except BaseException as err:  # the run must never stay "running" with nobody watching it
-        sup.ws.update_run(sup.run_id, status="failed", ended=time.time(),
-                          reason=f"mlintern's supervisor failed: {type(err).__name__}: {err}")
+        sup.ws.update_run(
+            sup.run_id,
+            status="failed",
+            ended=time.time(),
+            reason=f"mlintern's supervisor failed: {type(err).__name__}: {err}",
+        )
         if getattr(sup, "proc", None) is not None:
             sup.kill_all()
         raise

@@ -12,8 +12,15 @@ from mlintern.tools.reproduce.budget import DEFAULT_PRICES, LLMSpend
 __all__ = ["BrainError", "OfflineBrain", "OfflineRules", "make_brain"]
 
 
-def make_brain(kind: str = "auto", *, max_usd: float = 1.0, model: str | None = None,
-               base_url: str | None = None, prices: dict | None = None, **options) -> OfflineRules:
+def make_brain(
+    kind: str = "auto",
+    *,
+    max_usd: float = 1.0,
+    model: str | None = None,
+    base_url: str | None = None,
+    prices: dict | None = None,
+    **options,
+) -> OfflineRules:
     """``auto`` is ``anthropic`` when ``ANTHROPIC_API_KEY`` is set, else ``offline``."""
     if kind == "auto":
         kind = "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "offline"
@@ -21,8 +28,11 @@ def make_brain(kind: str = "auto", *, max_usd: float = 1.0, model: str | None = 
         return OfflineBrain()
     if kind == "anthropic":
         if not os.environ.get("ANTHROPIC_API_KEY") and not options.get("api_key"):
-            raise ToolError("The anthropic brain needs ANTHROPIC_API_KEY.",
-                            hint="Export ANTHROPIC_API_KEY, or use --brain offline.", code="no_api_key")
+            raise ToolError(
+                "The anthropic brain needs ANTHROPIC_API_KEY.",
+                hint="Export ANTHROPIC_API_KEY, or use --brain offline.",
+                code="no_api_key",
+            )
         from mlintern.tools.reproduce.brains.claude import ClaudeBrain
 
         spend = LLMSpend(max_usd=max_usd, prices=prices or dict(DEFAULT_PRICES))

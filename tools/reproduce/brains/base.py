@@ -21,7 +21,7 @@ ToolRunner = Callable[[str, dict], dict]
 CHOOSE_FIX = {
     "name": "choose_fix",
     "description": "Pick the fix to apply to the failed pilot run, by its index in `fixes`, or null to stop "
-                   "repairing (no fix looks right). Give a one-sentence reason.",
+    "repairing (no fix looks right). Give a one-sentence reason.",
     "schema": {
         "type": "object",
         "properties": {
@@ -35,7 +35,7 @@ CHOOSE_FIX = {
 PLAN_FULL_RUN = {
     "name": "plan_full_run",
     "description": "Decide the full training run: minutes (the budget caps it) and optionally max_steps. "
-                   "Give a one-sentence reason.",
+    "Give a one-sentence reason.",
     "schema": {
         "type": "object",
         "properties": {
@@ -68,13 +68,19 @@ class OfflineRules:
         for i in ranked:
             edits = fixes[i].get("edits") or []
             if edits and edit_signature(edits) not in tried:
-                return {"fix": i, "reason": f"highest-confidence untried fix ({fixes[i].get('confidence', 0):.2f})"}
+                return {
+                    "fix": i,
+                    "reason": f"highest-confidence untried fix ({fixes[i].get('confidence', 0):.2f})",
+                }
         return {"fix": None, "reason": "no untried fix with edits"}
 
     def plan_full_run(self, facts: dict, *, tool_runner: ToolRunner | None = None) -> dict:
         minutes = max(facts["train_seconds_available"] / 60.0, 0.05)
-        return {"minutes": round(minutes, 2), "max_steps": facts.get("paper_steps"),
-                "reason": "the budget decides the length: train until the paper's step count or the budget, first"}
+        return {
+            "minutes": round(minutes, 2),
+            "max_steps": facts.get("paper_steps"),
+            "reason": "the budget decides the length: train until the paper's step count or the budget, first",
+        }
 
     def review(self, facts: dict) -> str | None:
         """A short reviewer's note for the report (LLM brains); the offline rules add none."""

@@ -83,8 +83,10 @@ class ClaudeBrain(LLMBrain):
                 continue
             usage = response.usage
             self.spend.add(self.model, usage)
-            self.last_input_tokens = sum(int(getattr(usage, k, 0) or 0) for k in (
-                "input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"))
+            self.last_input_tokens = sum(
+                int(getattr(usage, k, 0) or 0)
+                for k in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+            )
             return response
         raise BrainError("unreachable")  # pragma: no cover
 
@@ -109,10 +111,21 @@ class ClaudeBrain(LLMBrain):
         if tool_runner is not None:
             for tool in registry.tools().values():
                 if tool.read_only and tool.name != "reproduce-paper":
-                    tools.append({"name": tool.name, "description": tool.description[:1000],
-                                  "input_schema": tool.input_schema})
-        tools.append({"name": decision["name"], "description": decision["description"],
-                      "input_schema": decision["schema"], "cache_control": {"type": "ephemeral"}})
+                    tools.append(
+                        {
+                            "name": tool.name,
+                            "description": tool.description[:1000],
+                            "input_schema": tool.input_schema,
+                        }
+                    )
+        tools.append(
+            {
+                "name": decision["name"],
+                "description": decision["description"],
+                "input_schema": decision["schema"],
+                "cache_control": {"type": "ephemeral"},
+            }
+        )
         return tools
 
     def _user_turn(self, content: list[dict]) -> None:
@@ -133,26 +146,39 @@ class ClaudeBrain(LLMBrain):
             self.messages.append({"role": "assistant", "content": _replayable(response.content)})
             uses = [b for b in response.content if b.type == "tool_use"]
             if not uses:
-                self._user_turn([{"type": "text", "text": f"Answer by calling the `{decision['name']}` tool."}])
+                self._user_turn(
+                    [{"type": "text", "text": f"Answer by calling the `{decision['name']}` tool."}]
+                )
                 continue
             answer, results = None, []
             for use in uses:
                 text, is_error = self._run(use, decision, allowed, tool_runner)
                 if use.name == decision["name"] and not is_error:
                     answer = dict(use.input)
-                results.append({"type": "tool_result", "tool_use_id": use.id, "content": text,
-                                **({"is_error": True} if is_error else {})})
+                results.append(
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": use.id,
+                        "content": text,
+                        **({"is_error": True} if is_error else {}),
+                    }
+                )
             self._user_turn(results)
             if answer is not None:
                 return answer
         raise BrainError(f"no valid {decision['name']} call in {self.max_turns} turns")
 
-    def _run(self, use, decision: dict, allowed: set[str], tool_runner: ToolRunner | None) -> tuple[str, bool]:
+    def _run(
+        self, use, decision: dict, allowed: set[str], tool_runner: ToolRunner | None
+    ) -> tuple[str, bool]:
         args = use.input if isinstance(use.input, dict) else {}
         if use.name == decision["name"]:
             errors = validation_errors(use.input, decision["schema"])
             if errors:
-                return f"Invalid input: {'; '.join(errors)}. Call {decision['name']} again with valid input.", True
+                return (
+                    f"Invalid input: {'; '.join(errors)}. Call {decision['name']} again with valid input.",
+                    True,
+                )
             return "Recorded.", False
         if use.name not in allowed or tool_runner is None:
             return f"Unknown or unavailable tool {use.name!r}. Available: {', '.join(sorted(allowed))}.", True
@@ -179,8 +205,12 @@ class ClaudeBrain(LLMBrain):
         self.last_input_tokens = 0
 
     def usage(self) -> dict:
-        return {**self.spend.as_dict(), "model": self.model, "retries": self.retries,
-                "compactions": self.compactions}
+        return {
+            **self.spend.as_dict(),
+            "model": self.model,
+            "retries": self.retries,
+            "compactions": self.compactions,
+        }
 
 
 def _replayable(content) -> list[dict]:

@@ -42,8 +42,15 @@ class LLMBrain(OfflineRules):
     def decide(self, task: str, context: dict, decision: dict, tool_runner: ToolRunner | None) -> dict:
         raise NotImplementedError
 
-    def _ask(self, task: str, context: dict, decision: dict, tool_runner: ToolRunner | None,
-             fallback: dict, check=None) -> dict:
+    def _ask(
+        self,
+        task: str,
+        context: dict,
+        decision: dict,
+        tool_runner: ToolRunner | None,
+        fallback: dict,
+        check=None,
+    ) -> dict:
         try:
             answer = self.decide(task, context, decision, tool_runner)
             if check is not None:
@@ -60,14 +67,24 @@ class LLMBrain(OfflineRules):
                 raise BrainError(f"fix index {answer['fix']} is out of range (there are {n} fixes)")
 
         context = {"diagnosis": _slim(diagnosis), "already_tried_edit_signatures": tried}
-        task = (f"The pilot run failed. Choose a fix with the `{CHOOSE_FIX['name']}` tool "
-                f"(index into diagnosis.fixes, or null to stop).")
-        return self._ask(task, context, CHOOSE_FIX, tool_runner,
-                         OfflineRules.choose_fix(self, diagnosis, tried=tried), check)
+        task = (
+            f"The pilot run failed. Choose a fix with the `{CHOOSE_FIX['name']}` tool "
+            f"(index into diagnosis.fixes, or null to stop)."
+        )
+        return self._ask(
+            task,
+            context,
+            CHOOSE_FIX,
+            tool_runner,
+            OfflineRules.choose_fix(self, diagnosis, tried=tried),
+            check,
+        )
 
     def plan_full_run(self, facts: dict, *, tool_runner: ToolRunner | None = None) -> dict:
-        task = (f"The pilot trained. Plan the full run with the `{PLAN_FULL_RUN['name']}` tool; at most "
-                f"{facts['train_seconds_available'] / 60:.2f} minutes are available.")
+        task = (
+            f"The pilot trained. Plan the full run with the `{PLAN_FULL_RUN['name']}` tool; at most "
+            f"{facts['train_seconds_available'] / 60:.2f} minutes are available."
+        )
         return self._ask(task, facts, PLAN_FULL_RUN, tool_runner, OfflineRules.plan_full_run(self, facts))
 
     def review(self, facts: dict) -> str | None:
@@ -78,9 +95,11 @@ class LLMBrain(OfflineRules):
 
 
 def _review_prompt(facts: dict) -> str:
-    return ("Write a short reviewer's note (at most 120 words, plain text) on this reproduction attempt: did it "
-            "train, what is trustworthy, what should a person check first. Facts:\n"
-            + json.dumps(facts, default=str)[:20000])
+    return (
+        "Write a short reviewer's note (at most 120 words, plain text) on this reproduction attempt: did it "
+        "train, what is trustworthy, what should a person check first. Facts:\n"
+        + json.dumps(facts, default=str)[:20000]
+    )
 
 
 def _slim(diagnosis: dict) -> dict:

@@ -29,9 +29,11 @@ class SamplingBrain(LLMBrain):
         return self.sample(system, prompt)
 
     def decide(self, task: str, context: dict, decision: dict, tool_runner: ToolRunner | None) -> dict:
-        prompt = (f"{task}\n\nContext:\n{json.dumps(context, indent=1, default=str)[:20000]}\n\n"
-                  f"Reply with only a JSON object matching this schema ({decision['name']}: "
-                  f"{decision['description']}):\n{json.dumps(decision['schema'])}")
+        prompt = (
+            f"{task}\n\nContext:\n{json.dumps(context, indent=1, default=str)[:20000]}\n\n"
+            f"Reply with only a JSON object matching this schema ({decision['name']}: "
+            f"{decision['description']}):\n{json.dumps(decision['schema'])}"
+        )
         problem = ""
         for _ in range(self.attempts):
             text = self.complete(SYSTEM_PROMPT, prompt + problem)
