@@ -35,11 +35,12 @@ def _tokens(name: str) -> list[str]:
     return re.findall(r"[a-z0-9.]+", str(name).lower())
 
 
-def parsed_variant(spec: dict, gt_name: str | None, reported: int) -> str | None:
+def parsed_variant(spec: dict, gt_name: str | None) -> str | None:
     """The parsed variant that stands for ground truth's ``gt_name``.
 
-    Same rule as the parse scorer (lowercase alphanumeric tokens: equal, then contained), then a
-    variant reporting the same count. None for the single model (or when nothing matches).
+    Same rule as the parse scorer (lowercase alphanumeric tokens: equal, then contained): by name
+    only, never by the count under test (a variant picked because its count equals the paper's would
+    make the bench measure nothing). None for the single model, "" when no parsed variant matches.
     """
     variants = spec.get("variants") or {}
     if gt_name is None:
@@ -49,9 +50,6 @@ def parsed_variant(spec: dict, gt_name: str | None, reported: int) -> str | None
         for name in variants:
             if test(_tokens(name)):
                 return name
-    for name, facts in variants.items():
-        if (facts.get("num_params") or {}).get("value") == reported:
-            return name
     return ""  # a variant ground truth lists that the parse does not have
 
 
@@ -105,7 +103,7 @@ def main() -> int:
                     timeout=600,
                     check=True,
                 )
-            variant = parsed_variant(json.loads(spec_path.read_text()), gt_variant, reported)
+            variant = parsed_variant(json.loads(spec_path.read_text()), gt_variant)
             if variant == "":
                 ours, note = None, "variant not parsed"
             else:
