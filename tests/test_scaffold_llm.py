@@ -114,11 +114,11 @@ def test_broken_then_wrong_size_then_correct_draft_is_accepted(workspace):
     assert "does not parse" in third  # the whole history is kept
 
     model_py = (workspace.root / "proj" / "model.py").read_text()
-    header = model_py.splitlines()[:5]
+    header = model_py.splitlines()[:6]
     assert header[0].startswith("# Written by a language model (anthropic)") and "draft 3" in header[0]
     assert "Verified by mlintern" in header[1] and "ruff" in header[1]
     assert "count_params ran in the sandbox: 251,210 parameters (+0.5% vs the paper's 250,000)" in header[2]
-    assert "NOT verified" in header[3]
+    assert "loss fell in the sandbox" in header[3] and "NOT verified" in header[4]
     assert model_py.endswith(CORRECT)
     ast.parse(model_py)
     assert result["params_full"] == 251_210 and abs(result["params_delta"]) <= 0.03
@@ -164,3 +164,16 @@ async def test_the_mcp_host_writes_the_model_through_sampling(tmp_path):
     assert result.structured_content["params_full"] == 251_210
     header = (tmp_path / "proj" / "model.py").read_text().splitlines()[0]
     assert header.startswith("# Written by a language model (mcp-sampling)") and "draft 2" in header
+
+
+def test_a_draft_whose_loss_does_not_fall_is_rejected(workspace):
+    # A shared scalar added to every logit cannot change the cross-entropy: the loss stays at log(10).
+    frozen = CORRECT.replace(
+        "return self.head(x.flatten(1))", "return self.head(x.flatten(1)) * 0.0 + self.shift"
+    ).replace(
+        "        self.conv =", "        self.shift = nn.Parameter(torch.zeros(()))\n        self.conv ="
+    )
+    drafts = [frozen, CORRECT]
+    result, requests = scaffold(workspace, lambda req, n: api.text(f"```python\n{drafts[n]}```", n=n))
+    assert len(requests) == 2 and "the pilot's loss did not fall" in prompt_of(requests[1])
+    assert "loss fell in the sandbox" in (workspace.root / "proj" / "model.py").read_text()

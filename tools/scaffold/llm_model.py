@@ -6,10 +6,10 @@ sections), the spec's stated values and the project contract, and writes ``model
 the file only after it verifies it: it parses (``ast``); ``ruff check`` (syntax errors and pyflakes) passes;
 it imports only torch and the standard library; it defines ``ModelConfig``, ``Model``, ``count_params`` and
 the ``--count-params`` CLI; the count runs in the sandbox (never on the host) with the project's full and
-pilot values; and it is within 3% of the paper's count where the paper states one. A failure goes back to
+pilot values; it is within 3% of the paper's count where the paper states one; and the pilot model's loss
+falls over a few Adam steps on one fixed random batch, in the sandbox. A failure goes back to
 the brain with the reason, at most ``ROUNDS`` rounds (each a budgeted brain call); after that the caller
-keeps today's honest baseline and says what differed. Pilot training of the written model is not verified
-here (the count only).
+keeps today's honest baseline and says what differed. Training on the real data is not verified here.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ROUNDS = 3
+PILOT_STEPS = 20
 TOLERANCE = 0.03
 PAPER_CHARS = 24_000  # characters of the paper sent to the brain (architecture sections come early)
 
@@ -35,7 +36,8 @@ SYSTEM = (
     "- `@dataclass class ModelConfig` whose fields have the given names and defaults (the paper's values, "
     "cited in a comment on each field: page and quote); you may add fields with defaults;\n"
     "- `class Model(nn.Module)` with `__init__(self, config: ModelConfig)` storing `self.config`, and "
-    "`forward` with a shape comment on each step, e.g. `# (B, C, H, W)`;\n"
+    "`forward(x)` taking images (B, in_channels, image_size, image_size) and returning class logits "
+    "(B, num_classes), with a shape comment on each step, e.g. `# (B, C, H, W)`;\n"
     "- `def count_params(config: ModelConfig) -> int` that builds Model under `with torch.device('meta'):` "
     "and returns the number of parameters;\n"
     '- `if __name__ == "__main__":` an argparse CLI whose `--count-params` flag prints '
@@ -174,6 +176,24 @@ def check_count(source: str, values: dict, paper_count: int | None) -> tuple[int
     return full, small
 
 
+def check_pilot(source: str, values: dict, steps: int = PILOT_STEPS) -> tuple[float, float]:
+    """First and last loss of a few Adam steps on one fixed random batch, in the sandbox: it must fall."""
+    from mlintern.sandbox.run import worker
+
+    answer = worker().request({"source": source, "call": "pilot_steps", "args": [values, steps]}, timeout=180)
+    if "ok" not in answer:
+        kind, message = answer.get("error") or ["Error", "no answer"]
+        raise Rejected(
+            f"the pilot failed in the sandbox (forward/backward on a (8, C, H, W) batch): {kind}: {message}"
+        )
+    first, last = (float(x) for x in answer["ok"])
+    if not last < first * 0.9:  # NaN fails too
+        raise Rejected(
+            f"the pilot's loss did not fall: {first:.4f} -> {last:.4f} over {steps} Adam steps on one fixed batch"
+        )
+    return first, last
+
+
 def write_model(
     ctx: Any,
     spec: dict,
@@ -198,6 +218,7 @@ def write_model(
         try:
             check_static(source)
             full, small = check_count(source, pilot_values, paper_count)
+            first, last = check_pilot(source, pilot_values)
         except Rejected as err:
             ctx.log(f"scaffold: LLM draft {n} rejected: {err}")
             errors.append(str(err))
@@ -211,8 +232,9 @@ def write_model(
             f"# Written by a language model ({brain}) through mlintern scaffold-model, draft {n} of at most "
             f"{ROUNDS}.\n# Verified by mlintern before acceptance: parses; ruff check (E9,F) passes; imports "
             f"only torch and the standard library;\n# count_params ran in the sandbox: {full:,} parameters"
-            f"{versus}, {small:,} pilot.\n# NOT verified: that the pilot trains, and that the code is the "
-            "paper's architecture beyond its count. Review it.\n"
+            f"{versus}, {small:,} pilot;\n# the pilot model's loss fell in the sandbox ({first:.3f} -> "
+            f"{last:.3f} over {PILOT_STEPS} Adam steps on one fixed random batch).\n# NOT verified: training on "
+            "the real data, and that the code is the paper's architecture beyond its count. Review it.\n"
         )
         return {"source": header + source, "params_full": full, "params_pilot": small, "rounds": n}
     return {"source": None, "errors": errors}
