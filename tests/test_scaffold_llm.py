@@ -93,6 +93,7 @@ def scaffold(workspace, script) -> tuple[dict, list[dict]]:
     with api.MessagesAPI(recorded) as server:
         ctx = ToolContext(workspace, brain=brain(server))
         result = registry.call("scaffold-model", {"spec": "spec.json", "output": "proj"}, ctx)
+    assert ctx.brain.max_tokens == 1024  # restored for the brain's other calls
     return result, requests
 
 
@@ -107,6 +108,7 @@ def test_broken_then_wrong_size_then_correct_draft_is_accepted(workspace):
 
     assert len(requests) == 3
     first, second, third = (prompt_of(r) for r in requests)
+    assert all(r["max_tokens"] == 8192 for r in requests)  # a whole file, not a decision's 1024
     assert "ModelConfig" in requests[0]["system"] and "--count-params" in requests[0]["system"]
     assert f"{PAPER_COUNT:,}" in first and "Your draft" not in first
     assert "does not parse: SyntaxError" in second  # the syntax error reached draft 2's prompt

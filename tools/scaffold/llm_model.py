@@ -26,6 +26,7 @@ from typing import Any
 
 ROUNDS = 3
 PILOT_STEPS = 20
+MAX_TOKENS = 8192  # a model file is longer than a decision: a brain with a max_tokens knob gets at least this
 TOLERANCE = 0.03
 PAPER_CHARS = 24_000  # characters of the paper sent to the brain (architecture sections come early)
 
@@ -209,11 +210,17 @@ def write_model(
     errors: list[str] = []
     brain = getattr(ctx.brain, "name", "llm")
     for n in range(1, ROUNDS + 1):
+        limit = getattr(ctx.brain, "max_tokens", None)
         try:
+            if isinstance(limit, int) and limit < MAX_TOKENS:
+                ctx.brain.max_tokens = MAX_TOKENS
             reply = ctx.brain.complete(SYSTEM, prompt(spec, text, stated, model_values, paper_count, errors))
         except Exception as err:  # noqa: BLE001 - a brain is an external service (budget, network): fall back
             errors.append(f"the brain failed: {type(err).__name__}: {err}")
             break
+        finally:
+            if isinstance(limit, int):
+                ctx.brain.max_tokens = limit
         source = extract(reply)
         try:
             check_static(source)
