@@ -125,6 +125,7 @@ def test_broken_then_wrong_size_then_correct_draft_is_accepted(workspace):
     ast.parse(model_py)
     assert result["params_full"] == 251_210 and abs(result["params_delta"]) <= 0.03
     assert result["params_pilot"] == 1 * 32 * 9 + 32 + 32 * 8 * 8 * 10 + 10  # pilot image_size 8
+    assert json.loads((workspace.root / "proj" / "mlintern.json").read_text())["template"] == "llm"
     readme = (workspace.root / "proj" / "README.md").read_text()
     assert "MODEL WRITTEN BY A LANGUAGE MODEL" in readme and "CLOSEST HONEST OPTION" not in readme
 

@@ -308,7 +308,7 @@ def scaffold_model(
         "spec_source": spec_source,
         "title": paper["title"],
         "family": family_name,
-        "template": family.template,
+        "template": "llm" if family.summary.startswith(LLM_SUMMARY) else family.template,
         "task": family.task,
         "variant": chosen,
         "label": family.label,
@@ -354,6 +354,9 @@ def scaffold_model(
     }
 
 
+LLM_SUMMARY = "the paper's architecture as written by a language model"
+
+
 def _llm_model(ctx, family, files, notes, spec, spec_source, stated, model_values, pilot_model) -> Family:
     """No template covers the paper: the brain writes model.py, accepted only once verified (llm_model.py)."""
     from mlintern.tools.scaffold.llm_model import ROUNDS, write_model
@@ -374,7 +377,7 @@ def _llm_model(ctx, family, files, notes, spec, spec_source, stated, model_value
     files["model.py"] = got["source"]
     return dataclasses.replace(
         family,
-        summary="the paper's architecture as written by a language model (verified: ruff, imports, count)",
+        summary=LLM_SUMMARY + " (verified: ruff, imports, count, pilot loss falls)",
         mismatch="the language model's reading of the architecture",
         label=(
             f"MODEL WRITTEN BY A LANGUAGE MODEL (draft {got['rounds']}): no template covers this paper. mlintern "
