@@ -48,6 +48,26 @@ _DRIVER = {
         "            out.append(None)\n"
         "    return out\n"
     ),
+    # a classifier's first and last loss over a few optimiser steps on one fixed random batch (a model that
+    # cannot lower the loss on one batch cannot train); used to verify LLM-written model code
+    "pilot_steps": (
+        "def _entry(values, steps):\n"
+        "    import torch as _t\n"
+        "    _t.manual_seed(0)\n"
+        "    config = ModelConfig(**values)\n"
+        "    model = Model(config)\n"
+        "    x = _t.randn(8, config.in_channels, config.image_size, config.image_size)\n"
+        "    y = _t.randint(0, config.num_classes, (8,))\n"
+        "    opt = _t.optim.Adam(model.parameters(), lr=1e-3)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = _t.nn.functional.cross_entropy(model(x), y)\n"
+        "        opt.zero_grad()\n"
+        "        loss.backward()\n"
+        "        opt.step()\n"
+        "        losses.append(float(loss))\n"
+        "    return [losses[0], losses[-1]]\n"
+    ),
 }
 
 

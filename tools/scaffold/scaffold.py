@@ -10,6 +10,7 @@ README.md and mlintern.json, refusing to clobber files the user has edited.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import pprint
@@ -279,6 +280,10 @@ def scaffold_model(
     ctx.progress(2, 5, "rendering the project")
     files = _render_files(family, paper, model, sections, dataset, tags)
     files["config.json"] = json.dumps(config, indent=2) + "\n"
+    if family.name == "other" and getattr(getattr(ctx, "brain", None), "uses_llm", False):
+        family = _llm_model(
+            ctx, family, files, notes, paper_spec, spec_source, stated, model_values, pilot_model
+        )
 
     ctx.check_cancelled()
     ctx.progress(3, 5, "counting parameters on the meta device")
@@ -303,7 +308,7 @@ def scaffold_model(
         "spec_source": spec_source,
         "title": paper["title"],
         "family": family_name,
-        "template": family.template,
+        "template": "llm" if family.summary.startswith(LLM_SUMMARY) else family.template,
         "task": family.task,
         "variant": chosen,
         "label": family.label,
@@ -347,6 +352,40 @@ def scaffold_model(
         "assumptions": assumptions,
         "summary": summary,
     }
+
+
+LLM_SUMMARY = "the paper's architecture as written by a language model"
+
+
+def _llm_model(ctx, family, files, notes, spec, spec_source, stated, model_values, pilot_model) -> Family:
+    """No template covers the paper: the brain writes model.py, accepted only once verified (llm_model.py)."""
+    from mlintern.tools.scaffold.llm_model import ROUNDS, write_model
+
+    ctx.progress(2, 5, "a language model writes model.py (verified before it is accepted)")
+    paper_count = (stated.get("num_params") or {}).get("value")
+    paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
+    got = write_model(
+        ctx, spec, spec_source, stated, model_values, {**model_values, **pilot_model}, paper_count
+    )
+    if got["source"] is None:
+        notes.append(
+            f"A language model was asked to write the paper's architecture ({ROUNDS} rounds at most); no draft "
+            "passed mlintern's checks, so this is the MLP baseline. What differed: "
+            + " | ".join(got["errors"])
+        )
+        return family
+    files["model.py"] = got["source"]
+    return dataclasses.replace(
+        family,
+        summary=LLM_SUMMARY + " (verified: ruff, imports, count, pilot loss falls)",
+        mismatch="the language model's reading of the architecture",
+        label=(
+            f"MODEL WRITTEN BY A LANGUAGE MODEL (draft {got['rounds']}): no template covers this paper. mlintern "
+            "verified that model.py parses, passes ruff, imports only torch and the standard library and that "
+            "its parameter count (computed in the sandbox) matches the paper's within 3% where one is stated. "
+            "Review it against the paper."
+        ),
+    )
 
 
 def _fit_shape(

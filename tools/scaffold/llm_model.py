@@ -1,0 +1,247 @@
+"""LLM-written model code for an architecture no template or block composition covers.
+
+When scaffold-model falls to the ``other`` family and ``ctx.brain`` uses a language model, the brain gets
+the paper's text (the ``paper.md`` markdown view next to the spec, with page anchors, else the spec's
+sections), the spec's stated values and the project contract, and writes ``model.py``. mlintern accepts
+the file only after it verifies it: it parses (``ast``); ``ruff check`` (syntax errors and pyflakes) passes;
+it imports only torch and the standard library; it defines ``ModelConfig``, ``Model``, ``count_params`` and
+the ``--count-params`` CLI; the count runs in the sandbox (never on the host) with the project's full and
+pilot values; it is within 3% of the paper's count where the paper states one; and the pilot model's loss
+falls over a few Adam steps on one fixed random batch, in the sandbox. A failure goes back to
+the brain with the reason, at most ``ROUNDS`` rounds (each a budgeted brain call); after that the caller
+keeps today's honest baseline and says what differed. Training on the real data is not verified here.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROUNDS = 3
+PILOT_STEPS = 20
+MAX_TOKENS = 8192  # a model file is longer than a decision: a brain with a max_tokens knob gets at least this
+TOLERANCE = 0.03
+PAPER_CHARS = 24_000  # characters of the paper sent to the brain (architecture sections come early)
+
+SYSTEM = (
+    "You write PyTorch model code for a research paper's architecture. Reply with ONE complete Python file "
+    "in a ```python fenced block and nothing else. The contract, all required:\n"
+    "- import only torch and the Python standard library;\n"
+    "- `@dataclass class ModelConfig` whose fields have the given names and defaults (the paper's values, "
+    "cited in a comment on each field: page and quote); you may add fields with defaults;\n"
+    "- `class Model(nn.Module)` with `__init__(self, config: ModelConfig)` storing `self.config`, and "
+    "`forward(x)` taking images (B, in_channels, image_size, image_size) and returning class logits "
+    "(B, num_classes), with a shape comment on each step, e.g. `# (B, C, H, W)`;\n"
+    "- `def count_params(config: ModelConfig) -> int` that builds Model under `with torch.device('meta'):` "
+    "and returns the number of parameters;\n"
+    '- `if __name__ == "__main__":` an argparse CLI whose `--count-params` flag prints '
+    "`count_params(ModelConfig())` as the last line;\n"
+    "- build exactly the architecture the paper describes, at the configuration given; never pad or shrink "
+    "layers to hit a parameter count."
+)
+
+
+class Rejected(Exception):
+    """A draft failed a check; the message goes back to the brain."""
+
+
+def paper_text(spec: dict, spec_source: str | None) -> str:
+    """The markdown view written next to the spec (read without following links), else the spec's sections."""
+    from mlintern.sandbox import files
+    from mlintern.tools.workspace import PAPER_MARKDOWN
+
+    if spec_source:
+        md = Path(spec_source).parent / PAPER_MARKDOWN
+        try:
+            return files.read_text(md, limit=4 * files.MiB)[:PAPER_CHARS]
+        except Exception:  # noqa: BLE001 - no markdown view (or an unsafe one): the spec's sections instead
+            pass
+    lines = []
+    for s in spec.get("sections") or []:
+        if isinstance(s, dict):
+            lines.append(f"## {s.get('title', '')} (page {s.get('page', '?')})\n{s.get('text', '')}")
+    return "\n\n".join(lines)[:PAPER_CHARS]
+
+
+def prompt(
+    spec: dict, text: str, stated: dict, fields: dict, paper_count: int | None, errors: list[str]
+) -> str:
+    facts = {
+        k: {x: f.get(x) for x in ("value", "page", "quote") if f.get(x) is not None}
+        for k, f in stated.items()
+        if isinstance(f, dict)
+    }
+    parts = [
+        f"Paper: {spec.get('title') or 'untitled'}",
+        f"Family named by the paper: {spec['family'].get('value')}",
+        "ModelConfig must have these fields with these defaults (train.py passes them as keywords; fields "
+        "your architecture does not use are still accepted):",
+        json.dumps(fields, indent=1, default=str),
+        "The spec's stated values (give them ModelConfig fields too, with citations):",
+        json.dumps(facts, indent=1, default=str)[:8000],
+        f"The paper's parameter count for this configuration: {paper_count:,} (yours must be within 3%)."
+        if paper_count
+        else "The paper states no parameter count.",
+        "",
+        "The paper (markdown, <!-- page N --> anchors):",
+        text,
+    ]
+    for n, err in enumerate(errors, 1):
+        parts += ["", f"Your draft {n} was rejected: {err}"]
+    if errors:
+        parts.append("Write the whole corrected file.")
+    return "\n".join(parts)
+
+
+def extract(reply: str) -> str:
+    m = re.search(r"```(?:python|py)?\s*\n(.*?)```", reply or "", re.S)
+    return (m.group(1) if m else (reply or "")).strip() + "\n"
+
+
+def check_static(source: str) -> None:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise Rejected(f"it does not parse: SyntaxError: {err.msg} (line {err.lineno})") from None
+    allowed = set(sys.stdlib_module_names) | {"torch", "__future__"}
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = ["." if node.level else (node.module or "")]
+        bad = [n for n in names if n.split(".")[0] not in allowed]
+        if bad:
+            raise Rejected(f"it imports {', '.join(bad)}: only torch and the standard library are allowed")
+    top = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    missing = [n for n in ("ModelConfig", "Model", "count_params") if n not in top]
+    if missing or "--count-params" not in source:
+        raise Rejected(f"it lacks the contract's {', '.join(missing or ['--count-params CLI'])}")
+    ruff(source)
+
+
+def ruff(source: str) -> None:
+    if importlib.util.find_spec("ruff") is None:  # the project's own ruff, never one from PATH
+        return
+    with tempfile.TemporaryDirectory(prefix="mlintern-llm-model-") as tmp:
+        path = Path(tmp) / "model.py"
+        path.write_text(source, encoding="utf-8")
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "check",
+                "--isolated",
+                "--no-cache",
+                "--select",
+                "E9,F",
+                "--output-format",
+                "concise",
+                "--",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    if proc.returncode != 0:
+        found = [ln.replace(str(path), "model.py") for ln in proc.stdout.splitlines() if "model.py:" in ln]
+        raise Rejected("ruff check fails: " + "; ".join(found[:10]))
+
+
+def check_count(source: str, values: dict, paper_count: int | None) -> tuple[int, int]:
+    """Full and pilot counts, computed in the sandboxed worker."""
+    from mlintern.sandbox.run import worker
+
+    answer = worker().request({"source": source, "call": "count_params", "args": [values]}, timeout=120)
+    if "ok" not in answer:
+        kind, message = answer.get("error") or ["Error", "no answer"]
+        raise Rejected(f"count_params failed in the sandbox: {kind}: {message}")
+    full, small = (int(x) for x in answer["ok"])
+    if paper_count:
+        delta = (full - paper_count) / paper_count
+        if abs(delta) > TOLERANCE:
+            raise Rejected(
+                f"count_params(ModelConfig()) = {full:,}, {delta:+.1%} from the paper's {paper_count:,} "
+                f"(must be within {TOLERANCE:.0%}); check the architecture against the paper"
+            )
+    return full, small
+
+
+def check_pilot(source: str, values: dict, steps: int = PILOT_STEPS) -> tuple[float, float]:
+    """First and last loss of a few Adam steps on one fixed random batch, in the sandbox: it must fall."""
+    from mlintern.sandbox.run import worker
+
+    answer = worker().request({"source": source, "call": "pilot_steps", "args": [values, steps]}, timeout=180)
+    if "ok" not in answer:
+        kind, message = answer.get("error") or ["Error", "no answer"]
+        raise Rejected(
+            f"the pilot failed in the sandbox (forward/backward on a (8, C, H, W) batch): {kind}: {message}"
+        )
+    first, last = (float(x) for x in answer["ok"])
+    if not last < first * 0.9:  # NaN fails too
+        raise Rejected(
+            f"the pilot's loss did not fall: {first:.4f} -> {last:.4f} over {steps} Adam steps on one fixed batch"
+        )
+    return first, last
+
+
+def write_model(
+    ctx: Any,
+    spec: dict,
+    spec_source: str | None,
+    stated: dict,
+    model_values: dict,
+    pilot_values: dict,
+    paper_count: int | None,
+) -> dict:
+    """Ask the brain for model.py; ``{"source", "params_full", "params_pilot", "rounds"}`` once verified,
+    else ``{"source": None, "errors": [...]}`` (the caller keeps its baseline and reports the errors)."""
+    text = paper_text(spec, spec_source)
+    errors: list[str] = []
+    brain = getattr(ctx.brain, "name", "llm")
+    for n in range(1, ROUNDS + 1):
+        limit = getattr(ctx.brain, "max_tokens", None)
+        try:
+            if isinstance(limit, int) and limit < MAX_TOKENS:
+                ctx.brain.max_tokens = MAX_TOKENS
+            reply = ctx.brain.complete(SYSTEM, prompt(spec, text, stated, model_values, paper_count, errors))
+        except Exception as err:  # noqa: BLE001 - a brain is an external service (budget, network): fall back
+            errors.append(f"the brain failed: {type(err).__name__}: {err}")
+            break
+        finally:
+            if isinstance(limit, int):
+                ctx.brain.max_tokens = limit
+        source = extract(reply)
+        try:
+            check_static(source)
+            full, small = check_count(source, pilot_values, paper_count)
+            first, last = check_pilot(source, pilot_values)
+        except Rejected as err:
+            ctx.log(f"scaffold: LLM draft {n} rejected: {err}")
+            errors.append(str(err))
+            continue
+        versus = (
+            f" ({(full - paper_count) / paper_count:+.1%} vs the paper's {paper_count:,})"
+            if paper_count
+            else ""
+        )
+        header = (
+            f"# Written by a language model ({brain}) through mlintern scaffold-model, draft {n} of at most "
+            f"{ROUNDS}.\n# Verified by mlintern before acceptance: parses; ruff check (E9,F) passes; imports "
+            f"only torch and the standard library;\n# count_params ran in the sandbox: {full:,} parameters"
+            f"{versus}, {small:,} pilot;\n# the pilot model's loss fell in the sandbox ({first:.3f} -> "
+            f"{last:.3f} over {PILOT_STEPS} Adam steps on one fixed random batch).\n# NOT verified: training on "
+            "the real data, and that the code is the paper's architecture beyond its count. Review it.\n"
+        )
+        return {"source": header + source, "params_full": full, "params_pilot": small, "rounds": n}
+    return {"source": None, "errors": errors}
