@@ -12,6 +12,13 @@ from mlintern.tools.paper.document import document_from_texts
 from mlintern.tools.paper.extract import candidates
 
 STATED = [
+    # "respectively" before the values
+    ("The dropout and label smoothing were respectively set to 0.2 and 0.05.", "dropout", 0.2),
+    ("The dropout and label smoothing were respectively set to 0.2 and 0.05.", "label_smoothing", 0.05),
+    ("Momentum and weight decay are respectively chosen as 0.95 and 0.0002.", "weight_decay", 0.0002),
+    # a polynomial decay, named before "learning rate schedule" or alone
+    ("The rate follows a poly learning rate policy with power 0.9.", "lr_schedule", "polynomial"),
+    ("We adopt polynomial decay of the learning rate towards zero.", "lr_schedule", "polynomial"),
     ("We use a learning rate of 3e-4 for all experiments.", "learning_rate", 3e-4),
     ("The initial learning rate is 0.1, divided by 10 at epochs 150 and 225.", "lr_schedule", "step"),
     ("We use a learning rate warmup over the first 5 epochs.", "warmup_epochs", 5),

@@ -626,9 +626,17 @@ _RESPECTIVE_RE = re.compile(
 )
 
 
+# "respectively" before the values: "The momentum and decay are respectively set to 0.9 and 0.01."
+_RESPECTIVE_FIRST_RE = re.compile(
+    r"(?P<keys>[^.;:]*?)\b(?:are|were)\s+respectively\s+(?:set\s+(?:to|as)\s+|chosen\s+as\s+|equal\s+to\s+)?"
+    r"(?P<values>[\d.,\s]+?(?:and|,)\s+[\d.]*\d)\s*(?:[.;]|$)",
+    re.I,
+)
+
+
 def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[Candidate]:
     """ "We set the model size and FFN hidden size to be 512 and 2048, respectively": keys and values in order."""
-    m = _RESPECTIVE_RE.search(s.text)
+    m = _RESPECTIVE_RE.search(s.text) or _RESPECTIVE_FIRST_RE.search(s.text)
     if not m:
         return []
     keys_text = m.group("keys")

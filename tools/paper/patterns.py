@@ -198,6 +198,14 @@ PATTERNS: list[Pattern] = [
         0,
         "exponential",
     ),
+    # "polynomial decay", "poly learning rate policy", "a polynomial learning rate schedule"
+    _p(
+        "lr_schedule",
+        r"\bpoly(?:nomial)? (?:(?:decay|learning rate|lr) ){1,2}(?:schedul\w*|polic\w*|strateg\w*)|"
+        r"\bpoly(?:nomial)?(?:ly)? decay(?:ed|s|ing)?\b",
+        0,
+        "polynomial",
+    ),
     # the words between "linear" and "decay" are prose, not the cells of a flattened table ("Linear None Weight decay")
     _p(
         "lr_schedule",
@@ -747,6 +755,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
         "constant",
         "fixed",
         "passes",
+        "poly",
     ),
     "warmup_steps": ("warm", "first"),
     "warmup_epochs": ("warm",),
