@@ -214,3 +214,16 @@ def test_a_figure_illustrates_a_shape_but_its_training_facts_stand():
         for c in candidates(document_from_texts(["4 Model\n\nOur network has two layers."]), [], None)
     }
     assert plain.get("num_layers") == 2
+
+
+def test_a_slashed_table_row_under_a_header_of_model_groups_gives_one_value_per_model():
+    header = "(Otter-S/M/L) (Otter-L/XL)"
+    row = "Drop path 0.1/0.25/0.5 0.3/0.4 Center crop True False Train epochs 200 40"
+    doc = document_from_texts([f"Title\n\n1 Setup\n\n{header}\n\n{row}"])
+    doc_cands = candidates(doc, ["Otter-S", "Otter-M", "Otter-L", "Otter-XL"], None)
+    got = {c.scope[1]: c.value for c in doc_cands if c.key == "stochastic_depth" and c.scope}
+    assert got == {"Otter-S": 0.1, "Otter-M": 0.25, "Otter-L": 0.5}
+    # without the header of groups the slashed cell names no model and gives nothing
+    doc = document_from_texts([f"Title\n\n1 Setup\n\n{row}"])
+    cands = candidates(doc, ["Otter-S", "Otter-M", "Otter-L", "Otter-XL"], None)
+    assert not [c for c in cands if c.key == "stochastic_depth"]
