@@ -12,6 +12,8 @@ from mlintern.tools.paper.document import document_from_texts
 from mlintern.tools.paper.extract import candidates
 
 STATED = [
+    # "KEY (set to VALUE)": the value in parentheses after the key
+    ("The weights are learnt by gradient descent with momentum (set to 0.95).", "momentum", 0.95),
     # "respectively" before the values
     ("The dropout and label smoothing were respectively set to 0.2 and 0.05.", "dropout", 0.2),
     ("The dropout and label smoothing were respectively set to 0.2 and 0.05.", "label_smoothing", 0.05),

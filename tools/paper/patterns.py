@@ -23,7 +23,7 @@ V = rf"(?P<v>{NUMBER})"
 V2 = rf"(?P<v2>{NUMBER})"
 CITE = r"(?:\s*\[[\d,\s\u2013-]+\])?(?:\s*\([A-Z][^()]{0,50}?\d{4}[a-z]?\))?"
 SET = (
-    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to|at|as|set to|of value|equal to|"
+    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to|at|as|set to|\(set to|of value|equal to|"
     r"initiali[sz]ed (?:at|to)|initially set to|starts? (?:from|at)|starting (?:from|at)|fixed (?:at|to))?\s*"
     r"(?:a |an |the )?(?:value of\s*|rate of\s*)?"
 )
