@@ -12,6 +12,15 @@ from mlintern.tools.paper.document import document_from_texts
 from mlintern.tools.paper.extract import candidates
 
 STATED = [
+    # "KEY (set to VALUE)": the value in parentheses after the key
+    ("The weights are learnt by gradient descent with momentum (set to 0.95).", "momentum", 0.95),
+    # "respectively" before the values
+    ("The dropout and label smoothing were respectively set to 0.2 and 0.05.", "dropout", 0.2),
+    ("The dropout and label smoothing were respectively set to 0.2 and 0.05.", "label_smoothing", 0.05),
+    ("Momentum and weight decay are respectively chosen as 0.95 and 0.0002.", "weight_decay", 0.0002),
+    # a polynomial decay, named before "learning rate schedule" or alone
+    ("The rate follows a poly learning rate policy with power 0.9.", "lr_schedule", "polynomial"),
+    ("We adopt polynomial decay of the learning rate towards zero.", "lr_schedule", "polynomial"),
     ("We use a learning rate of 3e-4 for all experiments.", "learning_rate", 3e-4),
     ("The initial learning rate is 0.1, divided by 10 at epochs 150 and 225.", "lr_schedule", "step"),
     ("We use a learning rate warmup over the first 5 epochs.", "warmup_epochs", 5),
@@ -207,3 +216,16 @@ def test_a_figure_illustrates_a_shape_but_its_training_facts_stand():
         for c in candidates(document_from_texts(["4 Model\n\nOur network has two layers."]), [], None)
     }
     assert plain.get("num_layers") == 2
+
+
+def test_a_slashed_table_row_under_a_header_of_model_groups_gives_one_value_per_model():
+    header = "(Otter-S/M/L) (Otter-L/XL)"
+    row = "Drop path 0.1/0.25/0.5 0.3/0.4 Center crop True False Train epochs 200 40"
+    doc = document_from_texts([f"Title\n\n1 Setup\n\n{header}\n\n{row}"])
+    doc_cands = candidates(doc, ["Otter-S", "Otter-M", "Otter-L", "Otter-XL"], None)
+    got = {c.scope[1]: c.value for c in doc_cands if c.key == "stochastic_depth" and c.scope}
+    assert got == {"Otter-S": 0.1, "Otter-M": 0.25, "Otter-L": 0.5}
+    # without the header of groups the slashed cell names no model and gives nothing
+    doc = document_from_texts([f"Title\n\n1 Setup\n\n{row}"])
+    cands = candidates(doc, ["Otter-S", "Otter-M", "Otter-L", "Otter-XL"], None)
+    assert not [c for c in cands if c.key == "stochastic_depth"]

@@ -327,3 +327,54 @@ def test_default_variant_by_the_papers_emphasis_with_the_reason():
     )
     assert default_reason(sizes, "") == ("Quokka-S", "the first variant the paper lists")
     assert default_reason({"small": {}, "base": {}}, "")[0] == "base"
+
+
+def test_a_settings_table_with_regime_columns_gives_the_first_columns_run(workspace, tmp_path):
+    # columns are training runs (pre-training, then fine-tuning), rows are keys: the first run is the main one;
+    # a cell with one value per model size ("0.1/0.2/0.3") is no single value
+    pdf = table_pdf(
+        tmp_path / "settings.pdf",
+        ["The settings of each run are listed in the table below."],
+        "Table 6: Hyperparameters used in our experiments.",
+        [
+            ["Hyperparameter", "Pre-training", "Fine-tuning", "Transfer"],
+            ["Training epochs", "240", "20", "50"],
+            ["Train batch size", "2048", "256", "512"],
+            ["Peak learning rate", "2e-3", "4e-5", "1e-4"],
+            ["Weight decay rate", "0.08", "1e-8", "0.02"],
+            ["Drop path", "0.1/0.2/0.3", "0.1", "0.2"],
+        ],
+        [50, 180, 260, 340],
+    )
+    spec = spec_of(workspace, pdf)
+    hp = spec["hyperparameters"]
+    assert hp["epochs"]["value"] == 240 and hp["batch_size"]["value"] == 2048
+    assert hp["learning_rate"]["value"] == 2e-3 and hp["weight_decay"]["value"] == 0.08
+    assert hp["learning_rate"]["quote"] == "Peak learning rate 2e-3 4e-5 1e-4"
+    assert "stochastic_depth" not in hp
+
+
+def test_a_table_whose_columns_are_model_sizes_is_no_settings_table(workspace, tmp_path):
+    pdf = table_pdf(
+        tmp_path / "sizes.pdf",
+        ["The settings of both sizes are given below."],
+        "Table 7: Hyperparameters of Quokka.",
+        [
+            ["Hyperparameter", "Quokka Small", "Quokka Large"],
+            ["Number of layers", "6", "18"],
+            ["Hidden size", "320", "960"],
+            ["Peak learning rate", "6e-4", "2e-4"],
+        ],
+        [50, 200, 300],
+    )
+    spec = spec_of(workspace, pdf)
+    # the settings-table reader does not take the small model's column for the paper's run
+    assert spec["hyperparameters"].get("learning_rate", {}).get("source") != "table"
+    assert spec["variants"]["Quokka Large"]["learning_rate"]["value"] == 2e-4
+
+
+def test_training_words_before_a_key_name_the_same_key():
+    assert label_key("Train epochs", allow_symbols=False) == "epochs"
+    assert label_key("Training batch size", allow_symbols=False) == "batch_size"
+    assert label_key("Weight decay rate", allow_symbols=False) == "weight_decay"
+    assert label_key("Min learning rate", allow_symbols=False) is None  # the floor of a schedule, not the rate

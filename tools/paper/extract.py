@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from mlintern.tools.paper.document import CAPTION_RE, Document, _heading
 from mlintern.tools.paper.patterns import ABLATION_RE, FINETUNE_RE, KEY_HINTS, PATTERNS, Pattern
 from mlintern.tools.paper.text import NUMBER_RE, as_json_number, parse_number
+from mlintern.tools.paper.vocab import label_key
 
 _ABBREV = re.compile(
     r"\b(?:et al|e\.g|i\.e|Fig|Figs|Eq|Eqs|Sec|Secs|Tab|vs|cf|approx|resp|No|Ref|Refs)\.$", re.I
@@ -265,7 +266,9 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     variant_res = [(name, _variant_mention(name)) for name in variant_names]
     generic_sgd = False  # the paper called its adaptive optimizer "SGD together with Adadelta"
     parents = {sec.number: sec.title for sec in document.sections if sec.number and "." not in sec.number}
+    previous: Sentence | None = None
     for s in sentences(document):
+        before, previous = previous, s
         text = s.text
         parent = parents.get(s.section_number.split(".")[0], "") if "." in s.section_number else ""
         # or a "B.1.1 Fine-tuning" section, or a subsection of "B Downstream Tasks"
@@ -307,6 +310,9 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
             found.extend(_per_variant(document, s, variant_names, penalty))
+        if before is not None and before.page == s.page and _NAME_GROUPS.match(before.text):
+            have = {c.key for c in found if c.scope and c.scope[0] == "variant"}
+            found.extend(c for c in _slashed_row(document, s, before.text, variant_names) if c.key not in have)
         if s.caption and _FIGURE.match(
             s.block
         ):  # a figure illustrates a shape (a toy network "with two layers",
@@ -626,9 +632,17 @@ _RESPECTIVE_RE = re.compile(
 )
 
 
+# "respectively" before the values: "The momentum and decay are respectively set to 0.9 and 0.01."
+_RESPECTIVE_FIRST_RE = re.compile(
+    r"(?P<keys>[^.;:]*?)\b(?:are|were)\s+respectively\s+(?:set\s+(?:to|as)\s+|chosen\s+as\s+|equal\s+to\s+)?"
+    r"(?P<values>[\d.,\s]+?(?:and|,)\s+[\d.]*\d)\s*(?:[.;]|$)",
+    re.I,
+)
+
+
 def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[Candidate]:
     """ "We set the model size and FFN hidden size to be 512 and 2048, respectively": keys and values in order."""
-    m = _RESPECTIVE_RE.search(s.text)
+    m = _RESPECTIVE_RE.search(s.text) or _RESPECTIVE_FIRST_RE.search(s.text)
     if not m:
         return []
     keys_text = m.group("keys")
@@ -689,6 +703,43 @@ def _per_variant(document: Document, s: Sentence, variant_names: list[str], pena
         return []
     return [
         Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, ("variant", name))
+        for name, x in zip(names, values, strict=True)
+    ]
+
+
+# a table header of model groups only: "(Net-S/M/L) (Net-L/XL)", one group per column
+_NAME_GROUPS = re.compile(r"^\s*(?:\(\s*[A-Z][\w]*-[\w.]+(?:/[\w.]+)+\s*\)\s*)+$")
+
+
+def _slashed_row(document: Document, s: Sentence, header: str, variant_names: list[str]) -> list[Candidate]:
+    """A flattened table row under a header of model groups: "(Net-S/M/L) ..." then "Drop path 0.1/0.2/0.3 ...":
+    the row's label names one key, its first cell holds one value per model of the first group, in order."""
+    values_m = _SLASHED_VALUES.search(s.text)
+    names_m = _SLASHED_NAMES.search(header)
+    if not values_m or not names_m:
+        return []
+    label = s.text[: values_m.start()].strip()
+    key = label_key(label, allow_symbols=False) if len(label.split()) <= 4 else None
+    if key is None:
+        return []
+    values = [parse_number(v) for v in values_m.group(1).split("/")]
+    by_lower = {v.lower(): v for v in variant_names}
+    names = [
+        by_lower.get(n.lower()) or by_lower.get(f"{names_m.group(1)}-{n}".lower())
+        for n in names_m.group(2).split("/")
+    ]
+    if len(values) != len(names) or len(names) < 2 or None in names or None in values:
+        return []
+    bound = next((p.check for p in PATTERNS if p.key == key and p.check is not None), None)
+    if bound is not None and not all(bound(x) for x in values):
+        return []
+    if key in ("dropout", "stochastic_depth", "label_smoothing") and not all(0 <= x < 1 for x in values):
+        return []
+    quote = make_quote(document, s.page, s.text, 0, values_m.end())
+    if quote is None:
+        return []
+    return [
+        Candidate(key, as_json_number(x), s.page, quote, 1, 0, s.index, ("variant", name))
         for name, x in zip(names, values, strict=True)
     ]
 

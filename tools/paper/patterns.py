@@ -23,7 +23,7 @@ V = rf"(?P<v>{NUMBER})"
 V2 = rf"(?P<v2>{NUMBER})"
 CITE = r"(?:\s*\[[\d,\s\u2013-]+\])?(?:\s*\([A-Z][^()]{0,50}?\d{4}[a-z]?\))?"
 SET = (
-    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to|at|as|set to|of value|equal to|"
+    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to|at|as|set to|\(set to|of value|equal to|"
     r"initiali[sz]ed (?:at|to)|initially set to|starts? (?:from|at)|starting (?:from|at)|fixed (?:at|to))?\s*"
     r"(?:a |an |the )?(?:value of\s*|rate of\s*)?"
 )
@@ -197,6 +197,14 @@ PATTERNS: list[Pattern] = [
         r"(?:learning rate )?(?:decay|schedule)",
         0,
         "exponential",
+    ),
+    # "polynomial decay", "poly learning rate policy", "a polynomial learning rate schedule"
+    _p(
+        "lr_schedule",
+        r"\bpoly(?:nomial)? (?:(?:decay|learning rate|lr) ){1,2}(?:schedul\w*|polic\w*|strateg\w*)|"
+        r"\bpoly(?:nomial)?(?:ly)? decay(?:ed|s|ing)?\b",
+        0,
+        "polynomial",
     ),
     # the words between "linear" and "decay" are prose, not the cells of a flattened table ("Linear None Weight decay")
     _p(
@@ -747,6 +755,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
         "constant",
         "fixed",
         "passes",
+        "poly",
     ),
     "warmup_steps": ("warm", "first"),
     "warmup_epochs": ("warm",),

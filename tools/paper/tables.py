@@ -441,6 +441,8 @@ def transposed_rows(document: Document, table: Table) -> list[VariantRow]:
         return []
     if len(set(names)) < len(names) or any(label_key(n) or n.lower() in _SCHEDULES for n in names):
         return []  # a row of values ("Cosine Cosine Cosine") or of keys, not a row of model names
+    if any(_RUN_NAME.match(n) for n in names):
+        return []  # columns of training runs ("Pre-training | Fine-tuning"): a settings table, read elsewhere
     columns = table.columns
     by_name: dict[str, VariantRow] = {}
     keyed = 0
@@ -466,6 +468,36 @@ def transposed_rows(document: Document, table: Table) -> list[VariantRow]:
     if keyed < 2:
         return []
     return [vr for vr in by_name.values() if len(vr.facts) >= 2]
+
+
+# a column named after a training stage, not a model
+_RUN_NAME = re.compile(r"^(?:pre-?\s?train(?:ing|ed)?|fine-?\s?tun(?:ing|ed)|transfer|linear prob(?:e|ing))$", re.I)
+# training keys a settings table states in one row each ("Peak learning rate 3e-3 5e-5 1e-3")
+_SETTING_KEYS = frozenset(
+    {"learning_rate", "epochs", "batch_size", "weight_decay", "label_smoothing", "grad_clip", "momentum"}
+)
+# a caption announcing the training settings: "Hyperparameters used in ...", "Training settings", "Training details"
+_SETTINGS_CAPTION = re.compile(r"\bhyper-?\s?parameters?\b|\b(?:training|optimi[sz]ation) (?:settings|details|setup)\b", re.I)
+
+
+def setting_rows(document: Document, table: Table) -> dict[str, tuple[object, str]]:
+    """A settings table whose rows are keys and whose columns are regimes ("Hyperparameter | ImageNet pre-training |
+    fine-tuning | ..."): the first value column is the main (pre-)training run; ``{key: (value, quote)}``.
+    Only rows labelled by a training key; a cell holding one value per model size ("0.2/0.3") gives nothing."""
+    if not _SETTINGS_CAPTION.search(table.caption):
+        return {}
+    out: dict[str, tuple[object, str]] = {}
+    for row in table.rows:
+        if len(row.cells) < 2:
+            continue
+        key = label_key(row.cells[0].text, allow_symbols=False)
+        if key not in _SETTING_KEYS or key in out:
+            continue
+        value = _cell_value(key, row.cells[1].text, row.cells[0].text)
+        if value is None or not document.verify(row.page, row.text):
+            continue
+        out[key] = (value, row.text)
+    return out
 
 
 def _verified_prefix(document: Document, row: Row) -> str | None:

@@ -17,7 +17,7 @@ import re
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import make_quote, sentences
 from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_statements
-from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, variant_rows
+from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, setting_rows, variant_rows
 from mlintern.tools.paper.text import as_json_number
 
 _ARCH_KEYS = {
@@ -145,6 +145,7 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
         ):
             variants[m.group("name")] = {}
     created_by_table = False
+    sized_captions: set[str] = set()
     for page in document.body_pages():
         if not page.words or not re.search(r"\bTable\s*[A-Z]?\d", page.text):
             continue
@@ -158,6 +159,11 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 }
             )
             rows = variant_rows(document, table)
+            if rows:  # its columns (or rows) are model sizes, here and in the table's continuations
+                sized_captions.add(table.caption)
+            elif table.caption not in sized_captions:  # a settings table: its first column is the main run
+                for key, (value, quote) in setting_rows(document, table).items():
+                    shared.setdefault(key, {"value": value, "page": table.page, "quote": quote, "source": "table"})
             create = (
                 not created_by_table
                 and not any(variants.values())

@@ -78,9 +78,9 @@ VOCAB: dict[str, tuple[str, ...]] = {
     "warmup_epochs": (r"warm ?up epochs",),
     "learning_rate": (r"(?:base |peak |max |initial )?(?:learning rate|lr)",),
     "lr_schedule": (r"lr (?:decay|schedule)", r"learning rate (?:decay|schedule)", r"schedule"),
-    "batch_size": (r"(?:mini ?)?batch(?: size)?", r"bs"),
-    "epochs": (r"(?:training )?epochs?",),
-    "weight_decay": (r"weight decay", r"wd"),
+    "batch_size": (r"(?:train(?:ing)? )?(?:mini ?)?batch(?: size)?", r"bs"),
+    "epochs": (r"(?:train(?:ing)? )?epochs?",),
+    "weight_decay": (r"weight decay(?: rate)?", r"wd"),
     "patch_size": (r"patch(?: size)?",),
     "image_size": (
         r"image size",
