@@ -377,4 +377,6 @@ def test_training_words_before_a_key_name_the_same_key():
     assert label_key("Train epochs", allow_symbols=False) == "epochs"
     assert label_key("Training batch size", allow_symbols=False) == "batch_size"
     assert label_key("Weight decay rate", allow_symbols=False) == "weight_decay"
-    assert label_key("Min learning rate", allow_symbols=False) is None  # the floor of a schedule, not the rate
+    assert (
+        label_key("Min learning rate", allow_symbols=False) is None
+    )  # the floor of a schedule, not the rate

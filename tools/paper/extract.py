@@ -312,7 +312,9 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             found.extend(_per_variant(document, s, variant_names, penalty))
         if before is not None and before.page == s.page and _NAME_GROUPS.match(before.text):
             have = {c.key for c in found if c.scope and c.scope[0] == "variant"}
-            found.extend(c for c in _slashed_row(document, s, before.text, variant_names) if c.key not in have)
+            found.extend(
+                c for c in _slashed_row(document, s, before.text, variant_names) if c.key not in have
+            )
         if s.caption and _FIGURE.match(
             s.block
         ):  # a figure illustrates a shape (a toy network "with two layers",

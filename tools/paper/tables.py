@@ -471,13 +471,17 @@ def transposed_rows(document: Document, table: Table) -> list[VariantRow]:
 
 
 # a column named after a training stage, not a model
-_RUN_NAME = re.compile(r"^(?:pre-?\s?train(?:ing|ed)?|fine-?\s?tun(?:ing|ed)|transfer|linear prob(?:e|ing))$", re.I)
+_RUN_NAME = re.compile(
+    r"^(?:pre-?\s?train(?:ing|ed)?|fine-?\s?tun(?:ing|ed)|transfer|linear prob(?:e|ing))$", re.I
+)
 # training keys a settings table states in one row each ("Peak learning rate 3e-3 5e-5 1e-3")
 _SETTING_KEYS = frozenset(
     {"learning_rate", "epochs", "batch_size", "weight_decay", "label_smoothing", "grad_clip", "momentum"}
 )
 # a caption announcing the training settings: "Hyperparameters used in ...", "Training settings", "Training details"
-_SETTINGS_CAPTION = re.compile(r"\bhyper-?\s?parameters?\b|\b(?:training|optimi[sz]ation) (?:settings|details|setup)\b", re.I)
+_SETTINGS_CAPTION = re.compile(
+    r"\bhyper-?\s?parameters?\b|\b(?:training|optimi[sz]ation) (?:settings|details|setup)\b", re.I
+)
 
 
 def setting_rows(document: Document, table: Table) -> dict[str, tuple[object, str]]:

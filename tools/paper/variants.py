@@ -163,7 +163,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 sized_captions.add(table.caption)
             elif table.caption not in sized_captions:  # a settings table: its first column is the main run
                 for key, (value, quote) in setting_rows(document, table).items():
-                    shared.setdefault(key, {"value": value, "page": table.page, "quote": quote, "source": "table"})
+                    shared.setdefault(
+                        key, {"value": value, "page": table.page, "quote": quote, "source": "table"}
+                    )
             create = (
                 not created_by_table
                 and not any(variants.values())
