@@ -180,7 +180,8 @@ def test_stop_training_stops_a_run_whose_files_are_fifos(hostile):
     )
     started = registry.call("run-training", {"project": "proj"}, ToolContext(ws))
     deadline = time.time() + 120
-    while "ready" not in (Path(started["run_dir"]) / "stdout.log").read_text() and time.time() < deadline:
+    log = Path(started["run_dir"]) / "stdout.log"  # the supervisor creates it once the run starts
+    while not (log.is_file() and "ready" in log.read_text()) and time.time() < deadline:
         time.sleep(0.2)
     stopped = call(ws, "stop-training", {"run_id": started["run_id"]})
     assert stopped["state"] == "cancelled"

@@ -219,21 +219,24 @@ def _wait(ctx, ws: Workspace, run_id: str) -> dict:
     """Report progress until the run ends; a cancelled caller stops the run (then re-raises)."""
     while True:
         run = ws.require_run(run_id)
+        _progress(ctx, run["meta"])  # at the end too: a short run may finish between two polls
         if run["status"] in TERMINAL:
             return run
-        meta = run["meta"]
-        step, total = meta.get("step"), meta.get("total_steps")
-        if step is not None:
-            loss = (meta.get("last_metrics") or {}).get("loss")
-            ctx.progress(
-                step, total, f"step {step}/{total or '?'}" + (f" loss {loss:.4g}" if loss is not None else "")
-            )
         try:
             ctx.sleep(0.5)
         except Cancelled:
             stop_run(ws, run_id, reason="cancelled by the caller")
             raise
         reconcile(ws, [run])
+
+
+def _progress(ctx, meta: dict) -> None:
+    step, total = meta.get("step"), meta.get("total_steps")
+    if step is not None:
+        loss = (meta.get("last_metrics") or {}).get("loss")
+        ctx.progress(
+            step, total, f"step {step}/{total or '?'}" + (f" loss {loss:.4g}" if loss is not None else "")
+        )
 
 
 # ----------------------------------------------------------------------------- reconcile
