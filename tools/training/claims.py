@@ -11,8 +11,12 @@ Verdicts, in the order they are decided:
   ...), or the run recorded no evaluation;
 * *not comparable*: stand-in data, another dataset than the claim's, pilot
   scale, a run the budget cut short of the paper's steps, or another split;
-* *reproduced*: ours is within the tolerance of the paper's value (or better);
-* *short by X*: ours is worse by more than the tolerance.
+* *reproduced*: ours is within the tolerance of the paper's value, either way (the
+  reason gives the signed gap: "within ±1 point: ours +0.85");
+* *short by X*: ours is worse by more than the tolerance;
+* *differs: +X*: ours is better by more than the tolerance. A result well above the
+  claim is not a reproduction of it either: the paper's procedure, its split or its
+  number differs from ours, and the report says so rather than celebrate.
 
 Tolerance: ``TOLERANCE_POINTS`` (1.0) percentage points for metrics in %, and
 ``TOLERANCE_RELATIVE`` (5%) of the paper's value for the others.
@@ -161,13 +165,32 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
         row["gap"] = round(gap, 4)
         if apart:
             verdict, why = "not comparable", "; ".join(apart)
-        elif gap >= -tol:
-            verdict = "reproduced"
-            why = f"within {tol_text}" if abs(gap) <= tol else f"better than the paper by {abs(gap):.3g}"
+        elif abs(gap) <= tol:
+            verdict, why = "reproduced", f"within {tol_text}: ours {_signed(gap)}"
+        elif gap > tol:
+            verdict = f"differs: {_signed(gap)}"
+            why = f"ours is {abs(gap):.3g} better than the paper's value, outside {tol_text}"
         else:
             verdict, why = f"short by {abs(gap):.3g}", f"outside {tol_text}"
         rows.append({**row, "verdict": verdict, "why": why})
     return rows
+
+
+def _signed(gap: float) -> str:
+    return f"{gap:+.3g}"
+
+
+def outcome_word(row: dict | None) -> str:
+    """The report's first word for the main claim's verdict: REPRODUCED, NOT REPRODUCED (short by X),
+    DIFFERS (better than the paper by more than the tolerance), NOT COMPARABLE or NOT EVALUATED."""
+    verdict = str((row or {}).get("verdict") or "")
+    if verdict == "reproduced":
+        return "REPRODUCED"
+    if verdict.startswith("short"):
+        return "NOT REPRODUCED"
+    if verdict.startswith("differs"):
+        return "DIFFERS"
+    return "NOT COMPARABLE" if verdict == "not comparable" else "NOT EVALUATED"
 
 
 def headline_verdict(rows: list[dict]) -> str:
@@ -183,9 +206,9 @@ def headline_verdict(rows: list[dict]) -> str:
         f"main claim {c.get('metric')} {c['value']:g}{c.get('unit') or ''}"
         f"{' (' + c['split'] + ')' if c.get('split') else ''} vs {ours}: {main['verdict']}"
     )
-    if main["verdict"].startswith(("not", "short")):
+    if main.get("why"):
         text += f" ({main['why']})"
-    others = [r["verdict"].split(" by ")[0] for r in rows if r is not main]
+    others = [r["verdict"].split(" by ")[0].split(":")[0] for r in rows if r is not main]
     if others:
         counts: dict[str, int] = {}
         for v in others:
