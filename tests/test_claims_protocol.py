@@ -158,3 +158,63 @@ def test_a_result_well_above_the_claim_differs_and_says_by_how_much():
     # two claims: the other's "differs" is counted as such
     text = claims.headline_verdict([near, {**above, "main": False}])
     assert text.endswith("other claims: 1 differs")
+
+
+# ----------------------------------------------------------------------------- metrics: BLEU, F1, not implemented
+def _claim(metric: str, value: float, unit: str | None = None) -> dict:
+    return {**CLAIM, "metric": metric, "value": value, "unit": unit}
+
+
+def test_unimplemented_metrics_say_so_in_the_table_and_the_readme():
+    from mlintern.tools.scaffold.readme import evaluation_section
+
+    rows = claims.compare([_claim("mAP", 63.4), _claim("FID", 12.0)], [{"split": "test", "step": 1000, "loss": 0.1}], INFO)
+    assert [r["verdict"] for r in rows] == ["not evaluated", "not evaluated"]
+    assert rows[0]["why"] == "metric not implemented: detection mAP" and "FID" in rows[1]["why"]
+    gan = "\n".join(evaluation_section({"results": []}, "gan"))
+    assert "**Not implemented here:** FID and Inception score" in gan
+    detection = "\n".join(evaluation_section({"results": [_claim("mAP", 63.4)], "dataset_loader": datasets.entry("coco")}))
+    assert "**Not implemented here:** detection mAP." in detection and "**not implemented**: detection mAP" in detection
+
+
+def test_f1_is_compared_in_the_papers_units():
+    record = [{"split": "test", "step": 1000, "loss": 0.1, "accuracy": 90.0, "f1": 88.0}]
+    fraction = claims.compare([_claim("F1", 0.885)], record, INFO)[0]
+    assert fraction["ours"] == 0.88 and fraction["verdict"] == "reproduced"
+    points = claims.compare([_claim("F1", 95.0)], record, INFO)[0]
+    assert points["verdict"] == "short by 7" and "±5%" in points["why"]
+    lm = claims.compare([_claim("F1", 88.0)], [{"split": "test", "step": 1000, "loss": 2.0, "perplexity": 7.0}], INFO)[0]
+    assert lm["verdict"] == "not evaluated" and "span F1 (SQuAD) is not implemented" in lm["why"]
+
+
+def test_bleu_is_measured_with_sacrebleu_or_said_missing():
+    record = [{"split": "test", "step": 1000, "loss": 1.0, "token_accuracy": 80.0, "bleu": 27.9}]
+    row = claims.compare([_claim("BLEU", 28.4)], record, INFO)[0]
+    assert row["verdict"] == "not comparable" and row["ours"] == 27.9 and "token ids" in row["why"]
+    info = {**INFO, "not_evaluated": {"BLEU": "sacrebleu is not installed here (pip install sacrebleu)"}}
+    missing = claims.compare([_claim("BLEU", 28.4)], [{**record[0], "bleu": None}], info)[0]
+    assert missing["verdict"] == "not evaluated" and "sacrebleu is not installed" in missing["why"]
+
+
+@pytest.mark.slow
+def test_a_translation_projects_pilot_records_bleu(workspace):
+    pytest.importorskip("sacrebleu")
+    from mlintern.tools import registry
+    from mlintern.tools.registry import ToolContext
+    from test_scaffold_support import family_spec
+
+    spec = family_spec("rnn_seq2seq", title="Sequence to Sequence Learning", num_layers=1, d_model=32)
+    spec["results"] = [{**_claim("BLEU", 34.8), "dataset": "WMT 2014", "quote": "34.8 BLEU"}]
+    (workspace.root / "spec.json").write_text(json.dumps(spec))
+    registry.call("scaffold-model", {"spec": "spec.json", "output": "mt"}, ToolContext(workspace))
+    project = workspace.root / "mt"
+    assert "corpus BLEU (sacrebleu" in (project / "README.md").read_text()
+    proc = subprocess.run(
+        [sys.executable, "train.py", "--pilot"], cwd=project, capture_output=True, text=True, env=ENV, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    evals, info = claims.read_run(project / "out")
+    final = [r for r in evals if r["split"] == "test"][-1]
+    assert isinstance(final["bleu"], float) and 0.0 <= final["bleu"] <= 100.0
+    row = claims.compare(spec["results"], evals, info)[0]
+    assert row["verdict"] == "not comparable" and row["ours"] == final["bleu"] and "pilot scale" in row["why"]

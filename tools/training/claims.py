@@ -45,16 +45,23 @@ METRICS: dict[str, tuple[str, Any, bool]] = {
     "bits per token": ("bits_per_token", None, False),
     "bits per byte": ("bits_per_token", None, False),
     "bits per character": ("bits_per_token", None, False),
+    "bleu": ("bleu", None, True),
+    "f1": ("f1", None, True),
 }
+# What the measured metrics depend on, said where a claim uses them.
+CONDITIONS = {
+    "bleu": "corpus BLEU (sacrebleu, when installed where the run ran) of greedy decodes over mlintern's token "
+    "ids, not over the paper's tokenizer and detokenized text",
+    "f1": "F1 of classification runs (class 1's F1 for two classes, else the macro average); span F1 (SQuAD) "
+    "is not implemented",
+}
+# The paper's metrics train.py does not measure: the claims table says "not evaluated: metric not implemented".
 NOT_IMPLEMENTED = {
-    "BLEU": "BLEU needs decoding and the paper's tokenizer; train.py reports token accuracy and "
-    "perplexity instead",
-    "mAP": "detection mAP is not implemented",
-    "FID": "FID is not implemented",
-    "F1": "F1 is not implemented",
-    "exact match": "exact match is not implemented",
-    "ELBO": "the paper's ELBO units are not matched (train.py records -ELBO in nats per example)",
-    "log-likelihood": "log-likelihood is not implemented",
+    "mAP": "detection mAP",
+    "FID": "FID (train.py records the discriminator's held-out loss instead)",
+    "exact match": "exact match (span extraction)",
+    "ELBO": "the paper's ELBO units (train.py records -ELBO in nats per example)",
+    "log-likelihood": "log-likelihood",
 }
 
 
@@ -132,7 +139,7 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
         }
         mapping = METRICS.get(metric.lower()) or METRICS.get(metric)
         if mapping is None:
-            why = NOT_IMPLEMENTED.get(metric, f"the metric {metric!r} is not implemented here")
+            why = "metric not implemented: " + NOT_IMPLEMENTED.get(metric, repr(metric))
             rows.append({**row, "verdict": "not evaluated", "why": why})
             continue
         key, transform, higher = mapping
@@ -151,15 +158,21 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
             )
         if record is not None and not same_split:
             apart.append(f"other split: the claim is on {want_split}, ours on {row['split']}")
+        if key == "bleu":
+            apart.append("BLEU over mlintern's token ids, not the paper's tokenizer")
         ours = record.get(key) if record else None
         if not isinstance(ours, (int, float)) or not math.isfinite(ours):
-            missing = (
-                "no held-out evaluation was recorded" if record is None else f"the run recorded no {key}"
-            )
-            verdict = "not comparable" if apart else "not evaluated"
-            rows.append({**row, "verdict": verdict, "why": "; ".join([*apart, missing])})
+            if record is None:
+                verdict, missing = ("not comparable" if apart else "not evaluated"), "no held-out evaluation was recorded"
+            else:  # the run evaluated but could not measure this metric: nothing to compare, whatever the data
+                said = (info.get("not_evaluated") or {}).get(metric)
+                verdict = "not evaluated"
+                missing = f"{metric} not measured: " + (str(said) if said else CONDITIONS.get(key, f"no {key}"))
+            rows.append({**row, "verdict": verdict, "why": "; ".join([missing, *apart])})
             continue
         ours = float(transform(ours) if transform else ours)
+        if key == "f1" and claim["value"] <= 1.0 and claim.get("unit") != "%":
+            ours /= 100.0  # the paper states F1 as a fraction, ours is in %
         row["ours"] = round(ours, 4)
         gap = (ours - claim["value"]) if higher else (claim["value"] - ours)  # > 0: ours is better
         row["gap"] = round(gap, 4)
