@@ -218,3 +218,10 @@ def test_a_translation_projects_pilot_records_bleu(workspace):
     assert isinstance(final["bleu"], float) and 0.0 <= final["bleu"] <= 100.0
     row = claims.compare(spec["results"], evals, info)[0]
     assert row["verdict"] == "not comparable" and row["ours"] == final["bleu"] and "pilot scale" in row["why"]
+
+
+def test_a_hostile_not_evaluated_field_is_only_read_as_text():
+    record = [{"split": "test", "step": 1000, "loss": 1.0, "token_accuracy": 80.0}]
+    for told in (["x"], "x" * 10_000, {"BLEU": "y" * 10_000}):
+        row = claims.compare([_claim("BLEU", 28.4)], record, {**INFO, "not_evaluated": told})[0]
+        assert row["verdict"] == "not evaluated" and len(row["why"]) < 500

@@ -165,9 +165,12 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
             if record is None:
                 verdict, missing = ("not comparable" if apart else "not evaluated"), "no held-out evaluation was recorded"
             else:  # the run evaluated but could not measure this metric: nothing to compare, whatever the data
-                said = (info.get("not_evaluated") or {}).get(metric)
+                told = info.get("not_evaluated")  # written by the training code: a dict of short strings, or not
+                said = told.get(metric) if isinstance(told, dict) else None
                 verdict = "not evaluated"
-                missing = f"{metric} not measured: " + (str(said) if said else CONDITIONS.get(key, f"no {key}"))
+                missing = f"{metric} not measured: " + (
+                    str(said)[:200] if said else CONDITIONS.get(key, f"no {key}")
+                )
             rows.append({**row, "verdict": verdict, "why": "; ".join([missing, *apart])})
             continue
         ours = float(transform(ours) if transform else ours)
