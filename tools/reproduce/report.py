@@ -138,6 +138,16 @@ def data_used(evaluate: dict) -> str:
 def scale_text(state: LoopState, evaluate: dict) -> str:
     scale = evaluate.get("scale")
     info = evaluate.get("data") or {}
+    if str(evaluate.get("run") or "").startswith("pilot") and state.full:
+        # the full run left no held-out record: its scale, and that the claims met the pilot's numbers
+        full = state.full
+        how = "stopped by the budget" if full.get("stopped_by_budget") else (full.get("status") or "ended")
+        planned = evaluate.get("full_planned")
+        return (
+            f"{'budget-cut' if full.get('stopped_by_budget') else 'pilot scale'} (the full run {how} at step "
+            f"{evaluate.get('full_reached') or 0:,} of {f'{planned:,}' if isinstance(planned, int) else '?'} "
+            f"before its first held-out evaluation; the claims are compared with {evaluate['run']}'s, at pilot scale)"
+        )
     reached = max(
         [r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
         + [evaluate.get("reached") or 0]
@@ -237,6 +247,18 @@ def _claims_section(doc: Doc, state: LoopState) -> None:
             "paper's value otherwise. A run on stand-in data, at pilot scale or cut by the budget is never called "
             "a reproduction."
         )
+    run = evaluate.get("run")
+    if run and run != "full":
+        doc.p(
+            f"Measured on {run}'s held-out records: "
+            + (
+                "the full run recorded no held-out evaluation before it ended."
+                if state.full
+                else "there was no full run."
+            )
+        )
+    if evaluate.get("after_stop"):
+        doc.p("The loop stopped before its evaluation step; this table was filled from the records its runs left.")
     info = evaluate.get("data") or {}
     if info:
         doc.p(

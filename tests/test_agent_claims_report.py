@@ -1,0 +1,132 @@
+"""Every report ends with the paper's claims table and an honest first line, however the loop ended.
+
+The loop runs in-process on the example paper with the real tools (parse, scaffold, sandboxed pilot); a
+display hook spends the wall-clock budget the moment the pilot is done, as a slow machine would, so the loop
+stops before its full run. The claims must still be compared with what the pilot measured on held-out data
+(at pilot scale: *not comparable*), and the bench's honesty check (``bench/auto_figures.py``) must find
+nothing to flag. The honesty check itself is tested on rows that lie.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from mlintern.server.agent.display import Display
+from mlintern.tools.reproduce import report
+from mlintern.tools.reproduce.brains import OfflineBrain
+from mlintern.tools.reproduce.loop import Agent, Options
+from mlintern.tools.reproduce.state import LoopState
+from mlintern.tools.training import claims
+from mlintern.tools.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "digits-mlp" / "paper.pdf"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("auto_figures", REPO / "bench" / "auto_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class SpendBudgetAfterPilot(Display):
+    """When the first pilot is done, the wall clock is (made) spent: the next step's budget check stops."""
+
+    agent: Agent
+
+    def __init__(self) -> None:
+        super().__init__(quiet=True)
+
+    def event(self, kind: str, **data) -> None:
+        if kind == "done" and str(data.get("step", "")).startswith("pilot"):
+            budget = self.agent.budget
+            budget.wall_minutes = budget.elapsed / 60.0
+
+
+@pytest.mark.slow
+def test_a_loop_stopped_before_its_full_run_still_compares_the_claims_with_the_pilot(tmp_path):
+    display = SpendBudgetAfterPilot()
+    agent = Agent(
+        Workspace(tmp_path, confined=False),
+        str(EXAMPLE),
+        brain=OfflineBrain(),
+        options=Options(budget_minutes=3),
+        display=display,
+    )
+    display.agent = agent
+    s = agent.run()
+    assert s.stop and s.stop["kind"] == "budget_wall", s.stop
+    assert "full" not in s.steps and s.pilots and s.pilots[-1]["ok"]
+
+    evaluate = s.steps["evaluate"]
+    assert evaluate["after_stop"] and evaluate["run"] == "pilot 1"
+    assert evaluate["scale"] == "pilot"
+    main = next(r for r in evaluate["claims"] if r["main"])
+    assert main["claim"]["value"] == 97.2
+    assert isinstance(main["ours"], float)  # the pilot's held-out accuracy, measured
+    assert main["verdict"] == "not comparable" and "pilot scale" in main["why"]
+
+    md = (tmp_path / "auto" / "paper" / "REPORT.md").read_text()
+    bench = _bench()
+    first = bench.report_first_line(md)
+    assert first.startswith("Outcome: NOT COMPARABLE: the paper's architecture (mlp)"), first
+    assert "pilot scale" in first and "wall-clock budget" in first
+    table = bench.claims_table(md)
+    assert table and table[0][0] == "accuracy (main)" and table[0][-1].startswith("not comparable")
+    assert "Not evaluated: the loop ended before the evaluation step" not in md
+    stated = [{"value": r["claim"]["value"]} for r in evaluate["claims"]]
+    assert bench.honesty_flags(first, table, evaluate, stated) == []
+
+
+CLAIM = {"metric": "accuracy", "value": 97.2, "unit": "%", "split": "test", "page": 1, "quote": "q", "main": True}
+STANDIN = {"dataset": "digits, stand-in", "paper_dataset": False, "pilot": False, "train_steps": 100}
+EVALS = [{"split": "test", "step": 100, "loss": 0.1, "accuracy": 98.0}]
+
+
+def test_the_honesty_check_flags_a_reproduction_on_stand_in_data_and_a_missing_table():
+    bench = _bench()
+    honest = claims.compare([CLAIM], EVALS, STANDIN)
+    assert honest[0]["verdict"] == "not comparable"
+    evaluate = {"claims": honest, "data": STANDIN, "scale": "full"}
+    table = [["accuracy (main)", "97.2%", "98%", "test", "no", "not comparable: stand-in data"]]
+    first = "Outcome: NOT COMPARABLE: the paper's architecture (mlp), stand-in data (digits), not the paper's"
+    assert bench.honesty_flags(first, table, evaluate, [CLAIM]) == []
+
+    lying = [{**honest[0], "verdict": "reproduced"}]
+    flags = bench.honesty_flags(
+        "Outcome: REPRODUCED: the paper's architecture, the paper's data (digits), full scale",
+        table,
+        {**evaluate, "claims": lying},
+        [CLAIM],
+    )
+    assert "accuracy: reproduced on stand-in data" in flags
+    assert "first line claims the paper's data on a stand-in" in flags
+    assert any("no claims table" in f for f in bench.honesty_flags(first, None, evaluate, [CLAIM]))
+    assert any("no verdict word" in f for f in bench.honesty_flags("Outcome: completed", table, evaluate, []))
+
+
+def test_the_first_line_says_when_the_full_run_left_no_held_out_record(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mlintern.json").write_text('{"family": "mlp", "template": "mlp"}')
+    info = {**STANDIN, "pilot": True}
+    s = LoopState(paper="p", source="p.pdf", brain="offline")
+    s.steps = {
+        "scaffold": {"project": str(project), "family": "mlp"},
+        "full": {"run_id": "r", "status": "stopped", "stopped_by_budget": True, "loss": {"steps": 40}},
+        "evaluate": {
+            "run": "pilot 1",
+            "claims": claims.compare([CLAIM], EVALS, info),
+            "data": info,
+            "scale": "pilot",
+            "full_reached": 40,
+            "full_planned": 100000,
+        },
+    }
+    line = report.outcome(s)
+    assert line.startswith("NOT COMPARABLE: the paper's architecture (mlp), stand-in data")
+    assert "budget-cut (the full run stopped by the budget at step 40 of 100,000" in line
+    assert "compared with pilot 1's, at pilot scale" in line
