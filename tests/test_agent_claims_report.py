@@ -69,6 +69,12 @@ def test_a_loop_stopped_before_its_full_run_still_compares_the_claims_with_the_p
     assert isinstance(main["ours"], float)  # the pilot's held-out accuracy, measured
     assert main["verdict"] == "not comparable" and "pilot scale" in main["why"]
 
+    plan = (tmp_path / "auto" / "paper" / "PLAN.md").read_text()
+    said = plan.split("## What will be compared", 1)[1].split("\n## ", 1)[0]
+    assert "Scale: the full run gets at most" in said and "the paper's 1,000 training steps" in said
+    assert "last pilot's records are used" in said
+    assert "Main claim: accuracy 97.2% " in said and "vs our `accuracy` on the test split" in said
+
     md = (tmp_path / "auto" / "paper" / "REPORT.md").read_text()
     bench = _bench()
     first = bench.report_first_line(md)
