@@ -136,3 +136,44 @@ def test_the_first_line_says_when_the_full_run_left_no_held_out_record(tmp_path)
     assert line.startswith("NOT COMPARABLE: the paper's architecture (mlp), stand-in data")
     assert "budget-cut (the full run stopped by the budget at step 40 of 100,000" in line
     assert "compared with pilot 1's, at pilot scale" in line
+
+
+def test_the_plan_says_which_run_and_scale_the_claims_will_be_compared_at():
+    from mlintern.tools.reproduce.plan import comparison_plan
+
+    steps = {"value": 600000, "source": "paper", "page": 4, "quote": "we train for 600k iterations"}
+    claim = {**CLAIM, "metric": "top-1 error", "value": 3.57, "dataset": "ImageNet", "main": True}
+    said = comparison_plan({"hyperparameters": {"train_steps": steps}, "results": [claim]}, 1.4)
+    scale = next(line for line in said if line.startswith("Scale:"))
+    assert "at most 1.4 min here" in scale and "the paper's 600,000 training steps (page 4)" in scale
+    assert "*not comparable: budget-cut*" in scale and "last pilot's records" in scale
+    assert any(
+        line.startswith("Main claim: top-1 error 3.57% on ImageNet (page 1) vs our 100 - `accuracy` on the test")
+        for line in said
+    ), said
+
+    epochs = {"value": 90, "source": "paper", "page": 5, "quote": "for 90 epochs"}
+    said = comparison_plan({"hyperparameters": {"epochs": epochs}, "results": []})
+    assert "the paper's 90 epochs (page 5" in " ".join(said)
+    said = comparison_plan({"hyperparameters": {"train_steps": {"value": 500, "source": "default"}}})
+    assert "500 training steps (default: the paper does not state them)" in " ".join(said)
+    assert any("states no result" in line for line in said)
+
+
+def test_full_length_of_a_nominal_step_count_is_not_called_the_papers(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mlintern.json").write_text('{"family": "mlp", "template": "mlp"}')
+    (project / "config.json").write_text('{"train": {"train_steps": {"value": 100, "source": "default"}}}')
+    info = {**STANDIN, "paper_dataset": True, "dataset": "digits"}
+    s = LoopState(paper="p", source="p.pdf", brain="offline")
+    s.steps = {
+        "scaffold": {"project": str(project), "family": "mlp"},
+        "full": {"run_id": "r", "status": "succeeded", "loss": {"steps": 100}},
+        "evaluate": {
+            "run": "full", "claims": claims.compare([CLAIM], EVALS, info), "data": info, "scale": "full", "reached": 100
+        },
+    }
+    line = report.outcome(s)
+    assert "full length (100 of 100 steps, mlintern's nominal length: the paper states none)" in line, line
+    assert "the paper's 100" not in line

@@ -58,15 +58,16 @@ def assumptions(spec: dict) -> list[dict]:
 
 def _scale_line(spec: dict, train_minutes: float | None) -> str:
     """Which run the claims will be compared with, and at which scale, said before anything runs."""
-    fact = (spec.get("hyperparameters") or {}).get("train_steps")
+    facts = spec.get("hyperparameters") or {}
+    fact = facts.get("train_steps")
     steps = fact.get("value") if isinstance(fact, dict) else None
-    if isinstance(steps, (int, float)) and steps > 0:
-        source = (
-            f"page {fact.get('page')}"
-            if fact.get("source") in ("paper", "table") and fact.get("page")
-            else f"{fact.get('source') or 'inferred'}, not stated as such by the paper"
-        )
-        paper = f"the paper's {int(steps):,} training steps ({source})"
+    epochs = (facts.get("epochs") or {}).get("value") if isinstance(facts.get("epochs"), dict) else None
+    if isinstance(epochs, (int, float)) and epochs > 0 and not (isinstance(steps, (int, float)) and steps > 0):
+        paper = f"the paper's {epochs:g} epochs (page {facts['epochs'].get('page')}, as steps on this run's data)"
+    elif isinstance(steps, (int, float)) and steps > 0 and fact.get("source") in ("paper", "table"):
+        paper = f"the paper's {int(steps):,} training steps (page {fact.get('page')})"
+    elif isinstance(steps, (int, float)) and steps > 0:
+        paper = f"{int(steps):,} training steps ({fact.get('source') or 'inferred'}: the paper does not state them)"
     else:
         paper = "the paper's training length (not stated: the scaffold's default)"
     budget = f"at most {train_minutes:.1f} min here" if train_minutes is not None else "what the budget leaves"

@@ -153,7 +153,15 @@ def scale_text(state: LoopState, evaluate: dict) -> str:
         + [evaluate.get("reached") or 0]
     )
     if scale == "full":
-        return f"full scale ({reached:,} of the paper's {info.get('train_steps'):,} steps)"
+        how = _steps_source(state)
+        if how == "default":  # the paper states no length: the scaffold's nominal one was reached
+            return (
+                f"full length ({reached:,} of {info.get('train_steps'):,} steps, mlintern's nominal length: "
+                "the paper states none)"
+            )
+        of = "the paper's" if how in ("paper", "table") else "the"
+        extra = " (the paper's epochs as steps)" if how == "inferred" else ""
+        return f"full scale ({reached:,} of {of} {info.get('train_steps'):,} steps{extra})"
     if scale == "budget-cut":
         return f"budget-cut ({reached:,} of {info.get('train_steps') or '?'} steps)"
     if state.full:
@@ -187,6 +195,18 @@ def outcome(state: LoopState) -> str:
             f"{state.stop['message']}"
         )
     return text
+
+
+def _steps_source(state: LoopState) -> str | None:
+    """Where the project's ``train_steps`` came from: ``paper``/``table``, ``inferred`` (epochs) or ``default``."""
+    path = Path((state.steps.get("scaffold") or {}).get("project") or "") / "config.json"
+    try:
+        if path.is_file() and not path.is_symlink():
+            fact = (json.loads(path.read_text(encoding="utf-8")).get("train") or {}).get("train_steps")
+            return fact.get("source") if isinstance(fact, dict) else None
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None
 
 
 def _project_meta(project: str | None) -> dict:
