@@ -191,3 +191,21 @@ def test_an_unimplemented_metric_on_stand_in_data_says_it_would_not_be_comparabl
     done = [{"split": "test", "step": 100000, "loss": 1.0}]
     row = _not_comparable_anyway(claims.compare([bleu], done, same, 100000)[0], same)
     assert "anyway" not in row["why"]  # the paper's data at full scale: only the metric is missing
+
+
+def test_the_first_line_names_an_llm_written_model_as_such(tmp_path):
+    from mlintern.tools.scaffold.scaffold import LLM_SUMMARY  # noqa: F401 (the scaffold's llm template exists)
+
+    project = tmp_path / "project"
+    project.mkdir()
+    meta = {"family": "other", "template": "llm", "label": "MODEL WRITTEN BY A LANGUAGE MODEL (draft 1): ..."}
+    (project / "mlintern.json").write_text(__import__("json").dumps(meta))
+    s = LoopState(paper="p", source="p.pdf", brain="anthropic")
+    s.steps = {"scaffold": {"project": str(project), "family": "other"}}
+    s.pilots = [{"ok": True}]
+    assert report.architecture(s).startswith("an LLM-written model of the paper's architecture (verified")
+    s.pilots = [{"ok": False}]
+    assert "not verified" in report.architecture(s)
+    meta = {"family": "other", "template": "mlp", "label": "CLOSEST HONEST OPTION: the MLP baseline"}
+    (project / "mlintern.json").write_text(__import__("json").dumps(meta))
+    assert report.architecture(s) == "a baseline standing in for the paper's architecture (mlp template)"

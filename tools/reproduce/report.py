@@ -116,9 +116,14 @@ def architecture(state: LoopState) -> str:
         return "no model was built"
     meta = _project_meta(scaffold.get("project"))
     family = scaffold.get("family") or meta.get("family") or "?"
-    if "llm" in str(meta.get("generator") or "").lower() or meta.get("llm_written"):
-        verified = any(p.get("ok") for p in state.pilots)
-        return f"an LLM-written model ({'verified: its pilot learned' if verified else 'not verified'})"
+    if meta.get("template") == "llm" or meta.get("llm_written"):
+        # scaffold-model accepted the draft only after its checks (ruff, imports, parameter count, a few
+        # steps in the sandbox); the loop's pilot is the verification that counts here
+        learned = any(p.get("ok") for p in state.pilots)
+        return (
+            "an LLM-written model of the paper's architecture "
+            f"({'verified: it passed the scaffold checks and its pilot learned' if learned else 'not verified: its pilot did not learn'})"
+        )
     if meta.get("label"):
         return (
             f"a baseline standing in for the paper's architecture ({meta.get('template') or family} template)"
