@@ -300,7 +300,7 @@ def _claims_section(doc: Doc, state: LoopState) -> None:
                     ", ".join(
                         f"{k} {v:.4g}"
                         for k, v in rec.items()
-                        if k not in ("split", "step", "time") and isinstance(v, (int, float))
+                        if k not in ("split", "step", "time", "examples") and isinstance(v, (int, float))
                     ),
                 ]
                 for split, rec in sorted(evaluate["evaluation"].items(), reverse=True)
