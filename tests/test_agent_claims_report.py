@@ -137,6 +137,14 @@ def test_the_first_line_says_when_the_full_run_left_no_held_out_record(tmp_path)
     assert "budget-cut (the full run stopped by the budget at step 40 of 100,000" in line
     assert "compared with pilot 1's, at pilot scale" in line
 
+    from mlintern.tools.reproduce.doc import Doc
+
+    doc = Doc("t")
+    s.steps["full"].update(status="failed", seconds=80.0)  # the process's status after the budget's stop
+    report._plan_section(doc, None, s)
+    row = next(r for r in doc.markdown(tmp_path).splitlines() if r.startswith("| full |"))
+    assert "stopped by the budget; loss n/a; learned: not measured (no loss logged)" in row, row
+
 
 def test_the_plan_says_which_run_and_scale_the_claims_will_be_compared_at():
     from mlintern.tools.reproduce.plan import comparison_plan

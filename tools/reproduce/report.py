@@ -328,7 +328,8 @@ def _plan_section(doc: Doc, agent, state: LoopState) -> None:
             r["label"],
             planned.get("pilot" if r["label"] != "full" else "full", ""),
             f"{r.get('seconds', 0):.1f} s",
-            f"{r['status']}; loss {_loss(r)}; learned: {r['loss'].get('fell')}",
+            f"{_status(r)}; loss {_loss(r)}; learned: "
+            + (str(r["loss"].get("fell")) if r["loss"].get("first") is not None else "not measured (no loss logged)"),
         ]
         for r in _runs(state)
     ]
@@ -530,6 +531,11 @@ def _hours(h: float) -> str:
 
 def _num(n) -> str:
     return f"{n:,}" if isinstance(n, int) else ("-" if n is None else str(n))
+
+
+def _status(run: dict) -> str:
+    """A run the budget stopped is said to be stopped by the budget, whatever status its process ended with."""
+    return "stopped by the budget" if run.get("stopped_by_budget") else str(run.get("status"))
 
 
 def _loss(run: dict) -> str:
