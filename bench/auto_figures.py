@@ -67,6 +67,24 @@ def claims_table(md: str) -> list[list[str]] | None:
     return rows
 
 
+def compact(first: str) -> str:
+    """The first line's five facts in a few words: verdict · architecture · data · scale · main claim."""
+    word = next((w for w in sorted(OUTCOME_WORDS, key=len, reverse=True) if first.startswith(f"Outcome: {w}")), "?")
+    arch = next(
+        (short for long, short in (("LLM-written", "LLM-written"), ("a baseline standing in", "baseline"),
+                                   ("the paper's architecture", "paper's arch"), ("no model", "no model"))
+         if long in first),
+        "?",
+    )
+    data = "stand-in data" if "stand-in data" in first else ("paper's data" if "the paper's data" in first else "?")
+    scale = next((k for k in ("full scale", "full length", "budget-cut", "pilot scale", "no training run") if k in first), "?")
+    if "compared with pilot" in first:
+        scale += " (pilot's records)"
+    main = re.search(r"main claim (.+?) vs ours (.+?): (reproduced|short by [\d.]+|not comparable|not evaluated)", first)
+    said = f"{main.group(1)} vs {main.group(2)}: {main.group(3)}" if main else "no claim read"
+    return f"{word} · {arch} · {data} · {scale} · {said}"
+
+
 def verdict_counts(rows: list[dict]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in rows:
@@ -282,7 +300,7 @@ def main() -> int:
     for name, r in results:
         verdicts = ", ".join(f"{n} {v}" for v, n in r["verdicts"].items()) or "-"
         print(
-            f"| {name} | {r['first_line'].removeprefix('Outcome: ')[:160]} | {r['claims']}/{r['stated']} | {verdicts} | "
+            f"| {name} | {compact(r['first_line'])} | {r['claims']}/{r['stated']} | {verdicts} | "
             f"{'yes' if r['pilot_loss_fell'] else 'no'}/{'yes' if r['full_loss_fell'] else 'no'} | {r['total_s']:.0f} |"
         )
     return 0
