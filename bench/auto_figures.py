@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "digits-mlp" / "paper.pdf"
 SHARED = Path(os.environ.get("MLINTERN_SHARED", REPO.parent / "shared"))
 DEV_PAPERS = 14  # the original development set: the first 14 entries of ground_truth.json
-OUTCOME_WORDS = ("REPRODUCED", "NOT REPRODUCED", "NOT COMPARABLE", "NOT EVALUATED")
+OUTCOME_WORDS = ("REPRODUCED", "NOT REPRODUCED", "NOT COMPARABLE", "NOT EVALUATED", "NO CLAIM TO COMPARE")
 
 
 def report_first_line(md: str) -> str:

@@ -217,3 +217,21 @@ def test_the_first_line_names_an_llm_written_model_as_such(tmp_path):
     meta = {"family": "other", "template": "mlp", "label": "CLOSEST HONEST OPTION: the MLP baseline"}
     (project / "mlintern.json").write_text(__import__("json").dumps(meta))
     assert report.architecture(s) == "a baseline standing in for the paper's architecture (mlp template)"
+
+
+def test_a_paper_without_a_readable_claim_gets_our_measurement_not_a_bare_not_evaluated(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mlintern.json").write_text('{"family": "mobilenet", "template": "mobilenet"}')
+    s = LoopState(paper="p", source="p.pdf", brain="offline")
+    test = {"split": "test", "step": 40, "loss": 0.55, "accuracy": 83.57, "top5_accuracy": 98.9}
+    s.steps = {
+        "scaffold": {"project": str(project), "family": "mobilenet"},
+        "evaluate": {"run": "pilot 1", "claims": [], "data": {**STANDIN, "pilot": True}, "scale": "pilot",
+                     "evaluation": {"val": {**test, "split": "val"}, "test": test}},
+    }
+    s.pilots = [{"ok": True}]
+    line = report.outcome(s)
+    assert line.startswith("NO CLAIM TO COMPARE: the paper's architecture (mobilenet), stand-in data"), line
+    assert "states no result mlintern could read" in line
+    assert line.endswith("ours on test (pilot 1): accuracy 83.57, top5_accuracy 98.9"), line

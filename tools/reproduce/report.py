@@ -24,6 +24,7 @@ from mlintern.tools.reproduce.plan import load_spec
 from mlintern.tools.reproduce.state import LoopState
 from mlintern.tools.training import claims
 
+METRIC_KEYS = ("accuracy", "top5_accuracy", "perplexity", "bits_per_token", "pixel_accuracy", "token_accuracy")
 STOP_WORDS = {
     "budget_wall": "stopped by the wall-clock budget",
     "budget_training": "stopped by the training-time budget",
@@ -185,6 +186,8 @@ def outcome(state: LoopState) -> str:
         word = "NOT REPRODUCED"
     elif main and main["verdict"] == "not comparable":
         word = "NOT COMPARABLE"
+    elif evaluate and not rows and evaluate.get("evaluation"):
+        word = "NO CLAIM TO COMPARE"  # measured, but the paper states no result mlintern could read
     else:
         word = "NOT EVALUATED"
     parts = [
@@ -194,6 +197,12 @@ def outcome(state: LoopState) -> str:
     ]
     text = f"{word}: {', '.join(parts)}; "
     text += claims.headline_verdict(rows) if evaluate else "the paper's claims were not compared"
+    if evaluate and not rows and evaluate.get("evaluation"):
+        split, rec = sorted(evaluate["evaluation"].items())[0]  # test before val
+        shown = ", ".join(
+            f"{k} {v:.4g}" for k, v in rec.items() if k in METRIC_KEYS and isinstance(v, (int, float))
+        )
+        text += f"; ours on {split} ({evaluate.get('run') or 'full'}): {shown or 'loss only'}"
     if state.stop:
         text += (
             f". The loop {STOP_WORDS.get(state.stop['kind'], 'stopped')} during {state.stop['step']}: "
