@@ -93,7 +93,9 @@ def verdict_counts(rows: list[dict]) -> dict[str, int]:
     return counts
 
 
-def honesty_flags(first: str, md_rows: list[list[str]] | None, evaluate: dict, stated: list[dict]) -> list[str]:
+def honesty_flags(
+    first: str, md_rows: list[list[str]] | None, evaluate: dict, stated: list[dict], full: dict | None = None
+) -> list[str]:
     """Every way the report's verdicts could mislead a reader, judged from the run's own records
     (data.json, the evaluation rows) rather than from the report's words."""
     flags = []
@@ -122,6 +124,8 @@ def honesty_flags(first: str, md_rows: list[list[str]] | None, evaluate: dict, s
         flags.append("first line claims the paper's data on a stand-in")
     if scale in ("pilot", "budget-cut") and "full scale" in first:
         flags.append(f"first line says full scale on a {scale} run")
+    if "budget-cut" in first and full and not full.get("stopped_by_budget") and full.get("status") != "succeeded":
+        flags.append(f"first line says budget-cut but the full run {full.get('status')}: {str(full.get('reason'))[:60]}")
     numeric = [c for c in stated if isinstance(c, dict) and isinstance(c.get("value"), (int, float))]
     if numeric and md_rows is None:
         flags.append(f"no claims table although the paper states {len(numeric)} result(s)")
@@ -198,7 +202,7 @@ def run_auto(pdf: Path, budget: float, keep: Path | None = None) -> dict:
             "claims": len(md_rows or []),
             "stated": sum(isinstance(c.get("value"), (int, float)) for c in stated if isinstance(c, dict)),
             "verdicts": verdict_counts(evaluate.get("claims") or []),
-            "flags": honesty_flags(first, md_rows, evaluate, stated) if md else ["no REPORT.md"],
+            "flags": honesty_flags(first, md_rows, evaluate, stated, steps.get("full")) if md else ["no REPORT.md"],
             "full_loss_fell": bool((steps.get("full") or {}).get("ok")),
             "paper": pdf.stem,
             "returncode": proc.returncode,

@@ -235,3 +235,32 @@ def test_a_paper_without_a_readable_claim_gets_our_measurement_not_a_bare_not_ev
     assert line.startswith("NO CLAIM TO COMPARE: the paper's architecture (mobilenet), stand-in data"), line
     assert "states no result mlintern could read" in line
     assert line.endswith("ours on test (pilot 1): accuracy 83.57, top5_accuracy 98.9"), line
+
+
+def test_a_full_run_that_failed_is_not_called_budget_cut(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mlintern.json").write_text('{"family": "transformer_decoder", "template": "transformer_decoder"}')
+    oom = "memory limit reached (17.7 GiB address space): RuntimeError: DefaultCPUAllocator: can't allocate memory"
+    full = {"run_id": "r", "status": "failed", "reason": oom, "stopped_by_budget": False, "loss": {"steps": 30}}
+    info = {**STANDIN, "train_steps": 100000}
+    val = [{"split": "val", "step": 20, "loss": 3.0, "accuracy": 50.0}]
+    s = LoopState(paper="p", source="p.pdf", brain="offline")
+    s.steps = {
+        "scaffold": {"project": str(project), "family": "transformer_decoder"},
+        "full": full,
+        "evaluate": {"run": "full", "claims": claims.compare([CLAIM], val, info, 30), "data": info,
+                     "scale": claims.scale_of(info, val, 30), "reached": 30, "evaluation": {"val": val[0]}},
+    }
+    line = report.outcome(s)
+    assert "budget-cut (" not in line.split(";")[0], line
+    assert "cut short (the full run failed (memory limit reached (17.7 GiB address space)) at step 30 of 100000)" in line
+
+    s.steps["evaluate"].update(run="pilot 1", full_reached=0, full_planned=100000)
+    line = report.outcome(s)
+    assert "pilot scale (the full run failed (memory limit reached (17.7 GiB address space)) at step 0 of 100,000" in line
+
+    bench = _bench()
+    said = "Outcome: NOT COMPARABLE: the paper's architecture, stand-in data (x), not the paper's, budget-cut (0 of 1 steps)"
+    flags = bench.honesty_flags(said, [], {"claims": [], "data": info, "scale": "budget-cut"}, [], full)
+    assert any("budget-cut but the full run failed" in f for f in flags), flags

@@ -572,6 +572,10 @@ class Agent:
             self.s.notes.append(
                 f"The full run was stopped by the budget after {run['seconds']:.0f} s (limit {run['max_seconds']:.0f} s)."
             )
+        elif run["status"] != "succeeded":  # said at the top: the paper's configuration did not run here
+            self.s.notes.append(
+                f"The full run {run['status']} after {run['seconds']:.0f} s: {str(run.get('reason') or 'no reason given')[:300]}"
+            )
         return run
 
     def _evaluated_run(self) -> tuple[str | None, dict | None, list[dict], dict]:

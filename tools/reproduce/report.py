@@ -144,16 +144,19 @@ def data_used(evaluate: dict) -> str:
 def scale_text(state: LoopState, evaluate: dict) -> str:
     scale = evaluate.get("scale")
     info = evaluate.get("data") or {}
-    if str(evaluate.get("run") or "").startswith("pilot") and state.full:
+    full = state.full
+    failed = bool(full) and not full.get("stopped_by_budget") and full.get("status") not in ("succeeded", None)
+    if str(evaluate.get("run") or "").startswith("pilot") and full:
         # the full run left no held-out record: its scale, and that the claims met the pilot's numbers
-        full = state.full
-        how = "stopped by the budget" if full.get("stopped_by_budget") else (full.get("status") or "ended")
         planned = evaluate.get("full_planned")
         return (
-            f"{'budget-cut' if full.get('stopped_by_budget') else 'pilot scale'} (the full run {how} at step "
-            f"{evaluate.get('full_reached') or 0:,} of {f'{planned:,}' if isinstance(planned, int) else '?'} "
+            f"{'budget-cut' if full.get('stopped_by_budget') else 'pilot scale'} (the full run {_full_how(full)} "
+            f"at step {evaluate.get('full_reached') or 0:,} of {f'{planned:,}' if isinstance(planned, int) else '?'} "
             f"before its first held-out evaluation; the claims are compared with {evaluate['run']}'s, at pilot scale)"
         )
+    if failed and scale != "full":  # cut short by a failure, not by the budget: say which
+        reached = max([r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()] + [evaluate.get("reached") or 0])
+        return f"cut short (the full run {_full_how(full)} at step {reached:,} of {info.get('train_steps') or '?'})"
     reached = max(
         [r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
         + [evaluate.get("reached") or 0]
@@ -540,6 +543,14 @@ def _hours(h: float) -> str:
 
 def _num(n) -> str:
     return f"{n:,}" if isinstance(n, int) else ("-" if n is None else str(n))
+
+
+def _full_how(full: dict) -> str:
+    """How the full run ended, in words: stopped by the budget, or failed with its reason."""
+    if full.get("stopped_by_budget"):
+        return "stopped by the budget"
+    reason = str(full.get("reason") or "").split(":")[0].strip()
+    return f"{full.get('status') or 'ended'}" + (f" ({reason})" if reason and full.get("status") != "succeeded" else "")
 
 
 def _status(run: dict) -> str:
