@@ -650,8 +650,8 @@ class Agent:
     def _evaluate_after_stop(self) -> None:
         """A loop stopped early (budget, doom loop, a failed tool) still compares the paper's claims with
         whatever held-out records its runs left, so every report ends with the claims table."""
-        if "evaluate" in self.s.steps or "report" in self.s.steps:
-            return
+        if "evaluate" in self.s.steps or "report" in self.s.steps or "parse" not in self.s.steps:
+            return  # nothing parsed: no claims to compare (the report says the loop ended before)
         try:
             result = self._evaluate()
         except Exception as err:  # the report must still be written; say why the table is missing
@@ -664,10 +664,12 @@ class Agent:
         """The paper's results as the scaffolded project carries them (config.json ``paper.results``)."""
         try:
             config = json.loads((self.project / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        results = (config.get("paper") or {}).get("results")
-        return results if isinstance(results, list) else []
+            results = (config.get("paper") or {}).get("results")
+        except (OSError, ValueError, AttributeError):
+            from mlintern.tools.reproduce.plan import load_spec
+
+            results = load_spec(self).get("results")  # not scaffolded: the parsed spec's claims
+        return [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
 
     def _export(self) -> dict:
         args: dict = {"run_id": self.s.steps["full"]["run_id"]}
