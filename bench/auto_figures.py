@@ -94,11 +94,22 @@ def verdict_counts(rows: list[dict]) -> dict[str, int]:
 
 
 def honesty_flags(
-    first: str, md_rows: list[list[str]] | None, evaluate: dict, stated: list[dict], full: dict | None = None
+    first: str,
+    md_rows: list[list[str]] | None,
+    evaluate: dict,
+    stated: list[dict],
+    full: dict | None = None,
+    meta: dict | None = None,
 ) -> list[str]:
     """Every way the report's verdicts could mislead a reader, judged from the run's own records
-    (data.json, the evaluation rows) rather than from the report's words."""
+    (data.json, the evaluation rows, the full run's status, the project's mlintern.json) rather than from
+    the report's words."""
     flags = []
+    meta = meta or {}
+    if meta.get("template") == "llm" and "LLM-written" not in first:
+        flags.append("an LLM-written model not called so in the first line")
+    elif meta.get("label") and "the paper's architecture (" in first:
+        flags.append(f"a labelled stand-in ({meta.get('template')} template) called the paper's architecture")
     rows = evaluate.get("claims") or []
     info = evaluate.get("data") or {}
     scale = evaluate.get("scale")
@@ -202,7 +213,9 @@ def run_auto(pdf: Path, budget: float, keep: Path | None = None) -> dict:
             "claims": len(md_rows or []),
             "stated": sum(isinstance(c.get("value"), (int, float)) for c in stated if isinstance(c, dict)),
             "verdicts": verdict_counts(evaluate.get("claims") or []),
-            "flags": honesty_flags(first, md_rows, evaluate, stated, steps.get("full")) if md else ["no REPORT.md"],
+            "flags": honesty_flags(first, md_rows, evaluate, stated, steps.get("full"), _meta(steps.get("scaffold")))
+            if md
+            else ["no REPORT.md"],
             "full_loss_fell": bool((steps.get("full") or {}).get("ok")),
             "paper": pdf.stem,
             "returncode": proc.returncode,
@@ -217,6 +230,15 @@ def run_auto(pdf: Path, budget: float, keep: Path | None = None) -> dict:
             "stop": (state.get("stop") or {}).get("kind") or "-",
             "stop_message": (state.get("stop") or {}).get("message", "")[:100],
         }
+
+
+def _meta(scaffold: dict | None) -> dict:
+    """The scaffolded project's mlintern.json (template, label): what was really built."""
+    try:
+        data = json.loads((Path((scaffold or {}).get("project") or "") / "mlintern.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _stated_results(parse: dict | None) -> list:

@@ -112,6 +112,11 @@ def test_the_honesty_check_flags_a_reproduction_on_stand_in_data_and_a_missing_t
     assert "first line claims the paper's data on a stand-in" in flags
     assert any("no claims table" in f for f in bench.honesty_flags(first, None, evaluate, [CLAIM]))
     assert any("no verdict word" in f for f in bench.honesty_flags("Outcome: completed", table, evaluate, []))
+    baseline = {"template": "convnet", "label": "CLOSEST HONEST OPTION: ..."}
+    flags = bench.honesty_flags(first, table, evaluate, [CLAIM], None, baseline)
+    assert flags == ["a labelled stand-in (convnet template) called the paper's architecture"]
+    flags = bench.honesty_flags(first, table, evaluate, [CLAIM], None, {"template": "llm", "label": "MODEL ..."})
+    assert flags == ["an LLM-written model not called so in the first line"]
 
 
 def test_the_first_line_says_when_the_full_run_left_no_held_out_record(tmp_path):
