@@ -594,7 +594,7 @@ class Agent:
         evals, info = claims.read_run(run.get("run_dir"))
         return label, run, evals, info
 
-    def _evaluate(self) -> dict:
+    def _evaluate(self, *, ask_status: bool = True) -> dict:
         """Held-out records (training-status's ``evaluation``, the run's ``metrics.jsonl`` rows with a
         ``split`` and its ``data.json``) against the paper's claims: one verdict per claim."""
         label, run, evals, info = self._evaluated_run()
@@ -615,8 +615,9 @@ class Agent:
                 "summary_line": "no training run to evaluate; " + claims.headline_verdict(rows),
             }
         status: dict = {}
-        try:
-            status = self.call("training-status", {"run_id": run["run_id"]}, cancel_event=threading.Event())
+        try:  # after a stop the budget is spent: the records on disk are enough (no plot refresh)
+            if ask_status:
+                status = self.call("training-status", {"run_id": run["run_id"]}, cancel_event=threading.Event())
         except ToolError:
             pass  # the records on disk are what the verdicts read; the status only adds its plot
         evaluation = status.get("evaluation") or {
@@ -653,7 +654,7 @@ class Agent:
         if "evaluate" in self.s.steps or "report" in self.s.steps or "parse" not in self.s.steps:
             return  # nothing parsed: no claims to compare (the report says the loop ended before)
         try:
-            result = self._evaluate()
+            result = self._evaluate(ask_status=False)
         except Exception as err:  # the report must still be written; say why the table is missing
             self.s.notes.append(f"The claims could not be compared after the stop: {type(err).__name__}: {err}")
             return
