@@ -240,6 +240,10 @@ def test_a_paper_without_a_readable_claim_gets_our_measurement_not_a_bare_not_ev
     assert line.startswith("NO CLAIM TO COMPARE: the paper's architecture (mobilenet), stand-in data"), line
     assert "states no result mlintern could read" in line
     assert line.endswith("ours on test (pilot 1): accuracy 83.57, top5_accuracy 98.9"), line
+    s.steps["full"] = {"run_id": "r", "status": "failed", "stopped_by_budget": True, "loss": {}}
+    s.steps["evaluate"].update(full_reached=0, full_planned=100000)
+    line = report.outcome(s)
+    assert "the held-out metrics are pilot 1's, at pilot scale" in line and "claims are compared" not in line
 
 
 def test_a_full_run_that_failed_is_not_called_budget_cut(tmp_path):

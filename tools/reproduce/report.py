@@ -152,7 +152,9 @@ def scale_text(state: LoopState, evaluate: dict) -> str:
         return (
             f"{'budget-cut' if full.get('stopped_by_budget') else 'pilot scale'} (the full run {_full_how(full)} "
             f"at step {evaluate.get('full_reached') or 0:,} of {f'{planned:,}' if isinstance(planned, int) else '?'} "
-            f"before its first held-out evaluation; the claims are compared with {evaluate['run']}'s, at pilot scale)"
+            f"before its first held-out evaluation; "
+            f"{'the claims are compared with' if evaluate.get('claims') else 'the held-out metrics are'} "
+            f"{evaluate['run']}'s, at pilot scale)"
         )
     if failed and scale != "full":  # cut short by a failure, not by the budget: say which
         reached = max([r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()] + [evaluate.get("reached") or 0])
