@@ -181,6 +181,8 @@ class Agent:
             self.emit("step", f"resuming after {self.s.elapsed_s:.0f} s already spent", resumed=True)
         if resumed and "report" not in self.s.steps:
             self.s.stop = None  # a killed session's stop (if any) is history now
+            if (self.s.steps.get("evaluate") or {}).get("after_stop"):
+                del self.s.steps["evaluate"]  # measured after a stop: evaluate again when the loop gets there
         self.s.started = self.s.started or time.time()
         self.out_dir.mkdir(parents=True, exist_ok=True)
         finished = threading.Event()
@@ -215,6 +217,7 @@ class Agent:
         finally:
             finished.set()
             watchdog.join(timeout=2)
+        self._evaluate_after_stop()
         self._step = "report"
         self._report()
         return self.s
@@ -569,42 +572,105 @@ class Agent:
             self.s.notes.append(
                 f"The full run was stopped by the budget after {run['seconds']:.0f} s (limit {run['max_seconds']:.0f} s)."
             )
+        elif run["status"] != "succeeded":  # said at the top: the paper's configuration did not run here
+            self.s.notes.append(
+                f"The full run {run['status']} after {run['seconds']:.0f} s: {str(run.get('reason') or 'no reason given')[:300]}"
+            )
         return run
 
-    def _evaluate(self) -> dict:
-        """The full run's held-out records (training-status's ``evaluation``) against the paper's claims."""
-        full = self.s.full
-        status = self.call("training-status", {"run_id": full["run_id"]})
-        evaluation = status.get("evaluation") or {}
-        evals, info = claims.read_run(full.get("run_dir"))
-        reached = full["loss"].get("steps")
-        rows = claims.compare(self._paper_claims(), evals, info, reached)
+    def _evaluated_run(self) -> tuple[str | None, dict | None, list[dict], dict]:
+        """The run whose held-out records the claims are compared with: the full run's when it recorded an
+        evaluation, else the last pilot's that did (a full run the budget stopped before its first
+        evaluation still leaves the pilot's held-out metric, at pilot scale); ``(label, run, evals, data)``."""
+        runs = [("full", self.s.full)] if self.s.full else []
+        runs += [(f"pilot {i + 1}", r) for i, r in reversed(list(enumerate(self.s.pilots)))]
+        for label, run in runs:
+            evals, info = claims.read_run(run.get("run_dir"))
+            if evals:
+                return label, run, evals, info
+        if not runs:
+            return None, None, [], {}
+        label, run = runs[0]
+        evals, info = claims.read_run(run.get("run_dir"))
+        return label, run, evals, info
+
+    def _evaluate(self, *, ask_status: bool = True) -> dict:
+        """Held-out records (training-status's ``evaluation``, the run's ``metrics.jsonl`` rows with a
+        ``split`` and its ``data.json``) against the paper's claims: one verdict per claim."""
+        label, run, evals, info = self._evaluated_run()
+        results = self._paper_claims()
+        if run is None:
+            rows = claims.compare(results, [], {"pilot": True})
+            rows = [
+                {**r, "verdict": "not evaluated", "why": "the loop stopped before any training run"}
+                for r in rows
+            ]
+            return {
+                "run": None,
+                "evaluation": {},
+                "data": {},
+                "scale": None,
+                "reached": None,
+                "claims": rows,
+                "summary_line": "no training run to evaluate; " + claims.headline_verdict(rows),
+            }
+        status: dict = {}
+        try:  # after a stop the budget is spent: the records on disk are enough (no plot refresh)
+            if ask_status:
+                status = self.call("training-status", {"run_id": run["run_id"]}, cancel_event=threading.Event())
+        except ToolError:
+            pass  # the records on disk are what the verdicts read; the status only adds its plot
+        evaluation = status.get("evaluation") or {
+            r["split"]: r for r in evals
+        }  # the last record per split
+        reached = (run.get("loss") or {}).get("steps")
+        rows = [_not_comparable_anyway(r, info) for r in claims.compare(results, evals, info, reached)]
         shown = "; ".join(
             f"{split} " + ", ".join(f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_KEYS)
             for split, rec in sorted(evaluation.items(), reverse=True)
         )
+        full = self.s.full
         return {
-            "final_loss": full["loss"].get("last"),
-            "first_loss": full["loss"].get("first"),
+            "run": label,
+            "run_id": run["run_id"],
+            "final_loss": (full.get("loss") or {}).get("last"),
+            "first_loss": (full.get("loss") or {}).get("first"),
             "evaluation": evaluation,
             "data": info,
             "scale": claims.scale_of(info, evals, reached),
             "reached": reached,
+            "full_reached": (full.get("loss") or {}).get("steps") if full else None,
+            "full_planned": claims.read_run(full.get("run_dir"))[1].get("train_steps") if full else None,
             "claims": rows,
             "loss_plot": status.get("loss_plot"),
-            "summary_line": (shown or "no held-out evaluation was recorded")
+            "summary_line": (f"{label}: {shown}" if shown else f"{label}: no held-out evaluation was recorded")
             + "; "
             + claims.headline_verdict(rows),
         }
+
+    def _evaluate_after_stop(self) -> None:
+        """A loop stopped early (budget, doom loop, a failed tool) still compares the paper's claims with
+        whatever held-out records its runs left, so every report ends with the claims table."""
+        if "evaluate" in self.s.steps or "report" in self.s.steps or "parse" not in self.s.steps:
+            return  # nothing parsed: no claims to compare (the report says the loop ended before)
+        try:
+            result = self._evaluate(ask_status=False)
+        except Exception as err:  # the report must still be written; say why the table is missing
+            self.s.notes.append(f"The claims could not be compared after the stop: {type(err).__name__}: {err}")
+            return
+        self.s.steps["evaluate"] = {**result, "after_stop": True, "seconds": 0.0}
+        self.save("evaluate")
 
     def _paper_claims(self) -> list[dict]:
         """The paper's results as the scaffolded project carries them (config.json ``paper.results``)."""
         try:
             config = json.loads((self.project / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        results = (config.get("paper") or {}).get("results")
-        return results if isinstance(results, list) else []
+            results = (config.get("paper") or {}).get("results")
+        except (OSError, ValueError, AttributeError):
+            from mlintern.tools.reproduce.plan import load_spec
+
+            results = load_spec(self).get("results")  # not scaffolded: the parsed spec's claims
+        return [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
 
     def _export(self) -> dict:
         args: dict = {"run_id": self.s.steps["full"]["run_id"]}
@@ -643,6 +709,23 @@ class Agent:
         self.s.steps["report"] = {"markdown": str(md), "html": str(html)}
         self.save("report")
         self.emit("report", f"{self.ws.relative(md)} and {self.ws.relative(html)}", path=str(md))
+
+
+def _not_comparable_anyway(row: dict, info: dict) -> dict:
+    """A claim *not evaluated* (its metric is not implemented) on stand-in data or at a reduced scale says
+    so too: a reader must not think only the metric stood between this run and the paper's number."""
+    if row.get("verdict") != "not evaluated" or not info:
+        return row
+    apart = []
+    if not info.get("paper_dataset"):
+        apart.append(f"stand-in data ({info.get('dataset') or 'unknown'})")
+    elif not row.get("same_data"):
+        apart.append(f"other data ({info.get('dataset')})")
+    if row.get("scale") in ("pilot", "budget-cut"):
+        apart.append(f"{row['scale']} scale")
+    if not apart:
+        return row
+    return {**row, "why": f"{row['why']}; and not comparable anyway: {', '.join(apart)}"}
 
 
 def _where(err: BaseException) -> str:

@@ -56,9 +56,32 @@ def assumptions(spec: dict) -> list[dict]:
     return out
 
 
-def comparison_plan(spec: dict) -> list[str]:
+def _scale_line(spec: dict, train_minutes: float | None) -> str:
+    """Which run the claims will be compared with, and at which scale, said before anything runs."""
+    facts = spec.get("hyperparameters") or {}
+    fact = facts.get("train_steps")
+    steps = fact.get("value") if isinstance(fact, dict) else None
+    epochs = (facts.get("epochs") or {}).get("value") if isinstance(facts.get("epochs"), dict) else None
+    if isinstance(epochs, (int, float)) and epochs > 0 and not (isinstance(steps, (int, float)) and steps > 0):
+        paper = f"the paper's {epochs:g} epochs (page {facts['epochs'].get('page')}, as steps on this run's data)"
+    elif isinstance(steps, (int, float)) and steps > 0 and fact.get("source") in ("paper", "table"):
+        paper = f"the paper's {int(steps):,} training steps (page {fact.get('page')})"
+    elif isinstance(steps, (int, float)) and steps > 0:
+        paper = f"{int(steps):,} training steps ({fact.get('source') or 'inferred'}: the paper does not state them)"
+    else:
+        paper = "the paper's training length (not stated: the scaffold's default)"
+    budget = f"at most {train_minutes:.1f} min here" if train_minutes is not None else "what the budget leaves"
+    return (
+        f"Scale: the full run gets {budget}; the claims are compared with its final held-out evaluation, "
+        f"at full scale only if it reaches {paper}, else *not comparable: budget-cut*. If the full run "
+        "records no held-out evaluation (stopped before its first one), the last pilot's records are used, "
+        "at pilot scale (*not comparable*)."
+    )
+
+
+def comparison_plan(spec: dict, train_minutes: float | None = None) -> list[str]:
     """Before the run: which of the paper's claims will be compared with which held-out measurement, on
-    which data, and what would make the comparison impossible."""
+    which data, at which scale, and what would make the comparison impossible."""
     from mlintern.tools.scaffold import datasets
     from mlintern.tools.training.claims import METRICS, NOT_IMPLEMENTED
 
@@ -89,12 +112,16 @@ def comparison_plan(spec: dict) -> list[str]:
             f"Data: {entry['name']} ({datasets.loader_text(entry['name'])}); {entry['splits']}. If it cannot "
             "be loaded here, an announced stand-in is used and the claims become *not comparable*."
         )
-    out = [data]
+    out = [data, _scale_line(spec, train_minutes)]
     for r in spec.get("results") or []:
+        if not isinstance(r, dict):
+            continue
         metric = str(r.get("metric"))
+        mapping = METRICS.get(metric.lower())
         target = (
-            f"our `{METRICS[metric.lower()][0]}` on the {r.get('split') or 'test'} split after the full run"
-            if metric.lower() in METRICS
+            f"our {'`' + mapping[0] + '`' if mapping[1] is None else f'100 - `{mapping[0]}`'} on the "
+            f"{'val' if r.get('split') == 'val' else 'test'} split"
+            if mapping
             else f"nothing: {NOT_IMPLEMENTED.get(metric, 'not implemented here')}"
         )
         out.append(
@@ -173,7 +200,7 @@ def write_plan(agent) -> tuple[Path, list[dict], dict]:
         ],
     )
     doc.h("What will be compared")
-    doc.bullets(comparison_plan(spec))
+    doc.bullets(comparison_plan(spec, train_min))
     doc.h("Budget (hard limits)")
     doc.bullets(
         [

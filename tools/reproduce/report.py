@@ -24,6 +24,7 @@ from mlintern.tools.reproduce.plan import load_spec
 from mlintern.tools.reproduce.state import LoopState
 from mlintern.tools.training import claims
 
+METRIC_KEYS = ("accuracy", "top5_accuracy", "perplexity", "bits_per_token", "pixel_accuracy", "token_accuracy")
 STOP_WORDS = {
     "budget_wall": "stopped by the wall-clock budget",
     "budget_training": "stopped by the training-time budget",
@@ -116,9 +117,14 @@ def architecture(state: LoopState) -> str:
         return "no model was built"
     meta = _project_meta(scaffold.get("project"))
     family = scaffold.get("family") or meta.get("family") or "?"
-    if "llm" in str(meta.get("generator") or "").lower() or meta.get("llm_written"):
-        verified = any(p.get("ok") for p in state.pilots)
-        return f"an LLM-written model ({'verified: its pilot learned' if verified else 'not verified'})"
+    if meta.get("template") == "llm" or meta.get("llm_written"):
+        # scaffold-model accepted the draft only after its checks (ruff, imports, parameter count, a few
+        # steps in the sandbox); the loop's pilot is the verification that counts here
+        learned = any(p.get("ok") for p in state.pilots)
+        return (
+            "an LLM-written model of the paper's architecture "
+            f"({'verified: it passed the scaffold checks and its pilot learned' if learned else 'not verified: its pilot did not learn'})"
+        )
     if meta.get("label"):
         return (
             f"a baseline standing in for the paper's architecture ({meta.get('template') or family} template)"
@@ -138,12 +144,35 @@ def data_used(evaluate: dict) -> str:
 def scale_text(state: LoopState, evaluate: dict) -> str:
     scale = evaluate.get("scale")
     info = evaluate.get("data") or {}
+    full = state.full
+    failed = bool(full) and not full.get("stopped_by_budget") and full.get("status") not in ("succeeded", None)
+    if str(evaluate.get("run") or "").startswith("pilot") and full:
+        # the full run left no held-out record: its scale, and that the claims met the pilot's numbers
+        planned = evaluate.get("full_planned")
+        return (
+            f"{'budget-cut' if full.get('stopped_by_budget') else 'pilot scale'} (the full run {_full_how(full)} "
+            f"at step {evaluate.get('full_reached') or 0:,} of {f'{planned:,}' if isinstance(planned, int) else '?'} "
+            f"before its first held-out evaluation; "
+            f"{'the claims are compared with' if evaluate.get('claims') else 'the held-out metrics are'} "
+            f"{evaluate['run']}'s, at pilot scale)"
+        )
+    if failed and scale != "full":  # cut short by a failure, not by the budget: say which
+        reached = max([r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()] + [evaluate.get("reached") or 0])
+        return f"cut short (the full run {_full_how(full)} at step {reached:,} of {info.get('train_steps') or '?'})"
     reached = max(
         [r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
         + [evaluate.get("reached") or 0]
     )
     if scale == "full":
-        return f"full scale ({reached:,} of the paper's {info.get('train_steps'):,} steps)"
+        how = _steps_source(state)
+        if how == "default":  # the paper states no length: the scaffold's nominal one was reached
+            return (
+                f"full length ({reached:,} of {info.get('train_steps'):,} steps, mlintern's nominal length: "
+                "the paper states none)"
+            )
+        of = "the paper's" if how in ("paper", "table") else "the"
+        extra = " (the paper's epochs as steps)" if how == "inferred" else ""
+        return f"full scale ({reached:,} of {of} {info.get('train_steps'):,} steps{extra})"
     if scale == "budget-cut":
         return f"budget-cut ({reached:,} of {info.get('train_steps') or '?'} steps)"
     if state.full:
@@ -156,7 +185,10 @@ def outcome(state: LoopState) -> str:
     evaluate = state.steps.get("evaluate") or {}
     rows = evaluate.get("claims") or []
     main = next((r for r in rows if r.get("main")), rows[0] if rows else None)
-    word = claims.outcome_word(main)
+    if evaluate and not rows and evaluate.get("evaluation"):
+        word = "NO CLAIM TO COMPARE"  # measured, but the paper states no result mlintern could read
+    else:
+        word = claims.outcome_word(main)
     parts = [
         architecture(state),
         data_used(evaluate) if evaluate else "no held-out evaluation",
@@ -164,12 +196,30 @@ def outcome(state: LoopState) -> str:
     ]
     text = f"{word}: {', '.join(parts)}; "
     text += claims.headline_verdict(rows) if evaluate else "the paper's claims were not compared"
+    if evaluate and not rows and evaluate.get("evaluation"):
+        split, rec = sorted(evaluate["evaluation"].items())[0]  # test before val
+        shown = ", ".join(
+            f"{k} {v:.4g}" for k, v in rec.items() if k in METRIC_KEYS and isinstance(v, (int, float))
+        )
+        text += f"; ours on {split} ({evaluate.get('run') or 'full'}): {shown or 'loss only'}"
     if state.stop:
         text += (
             f". The loop {STOP_WORDS.get(state.stop['kind'], 'stopped')} during {state.stop['step']}: "
             f"{state.stop['message']}"
         )
     return text
+
+
+def _steps_source(state: LoopState) -> str | None:
+    """Where the project's ``train_steps`` came from: ``paper``/``table``, ``inferred`` (epochs) or ``default``."""
+    path = Path((state.steps.get("scaffold") or {}).get("project") or "") / "config.json"
+    try:
+        if path.is_file() and not path.is_symlink():
+            fact = (json.loads(path.read_text(encoding="utf-8")).get("train") or {}).get("train_steps")
+            return fact.get("source") if isinstance(fact, dict) else None
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None
 
 
 def _project_meta(project: str | None) -> dict:
@@ -230,6 +280,18 @@ def _claims_section(doc: Doc, state: LoopState) -> None:
             "paper's value otherwise. A run on stand-in data, at pilot scale or cut by the budget is never called "
             "a reproduction."
         )
+    run = evaluate.get("run")
+    if run and run != "full":
+        doc.p(
+            f"Measured on {run}'s held-out records: "
+            + (
+                "the full run recorded no held-out evaluation before it ended."
+                if state.full
+                else "there was no full run."
+            )
+        )
+    if evaluate.get("after_stop"):
+        doc.p("The loop stopped before its evaluation step; this table was filled from the records its runs left.")
     info = evaluate.get("data") or {}
     if info:
         doc.p(
@@ -246,7 +308,7 @@ def _claims_section(doc: Doc, state: LoopState) -> None:
                     ", ".join(
                         f"{k} {v:.4g}"
                         for k, v in rec.items()
-                        if k not in ("split", "step", "time") and isinstance(v, (int, float))
+                        if k not in ("split", "step", "time", "examples") and isinstance(v, (int, float))
                     ),
                 ]
                 for split, rec in sorted(evaluate["evaluation"].items(), reverse=True)
@@ -274,7 +336,8 @@ def _plan_section(doc: Doc, agent, state: LoopState) -> None:
             r["label"],
             planned.get("pilot" if r["label"] != "full" else "full", ""),
             f"{r.get('seconds', 0):.1f} s",
-            f"{r['status']}; loss {_loss(r)}; learned: {r['loss'].get('fell')}",
+            f"{_status(r)}; loss {_loss(r)}; learned: "
+            + (str(r["loss"].get("fell")) if r["loss"].get("first") is not None else "not measured (no loss logged)"),
         ]
         for r in _runs(state)
     ]
@@ -476,6 +539,19 @@ def _hours(h: float) -> str:
 
 def _num(n) -> str:
     return f"{n:,}" if isinstance(n, int) else ("-" if n is None else str(n))
+
+
+def _full_how(full: dict) -> str:
+    """How the full run ended, in words: stopped by the budget, or failed with its reason."""
+    if full.get("stopped_by_budget"):
+        return "stopped by the budget"
+    reason = str(full.get("reason") or "").split(":")[0].strip()
+    return f"{full.get('status') or 'ended'}" + (f" ({reason})" if reason and full.get("status") != "succeeded" else "")
+
+
+def _status(run: dict) -> str:
+    """A run the budget stopped is said to be stopped by the budget, whatever status its process ended with."""
+    return "stopped by the budget" if run.get("stopped_by_budget") else str(run.get("status"))
 
 
 def _loss(run: dict) -> str:
