@@ -195,12 +195,12 @@ def test_full_length_of_a_nominal_step_count_is_not_called_the_papers(tmp_path):
 def test_an_unimplemented_metric_on_stand_in_data_says_it_would_not_be_comparable_anyway():
     from mlintern.tools.reproduce.loop import _not_comparable_anyway
 
-    bleu = {"metric": "BLEU", "value": 28.4, "unit": None, "split": "test", "page": 1, "quote": "q", "main": True}
+    bleu = {"metric": "mAP", "value": 28.4, "unit": None, "split": "test", "page": 1, "quote": "q", "main": True}
     info = {**STANDIN, "train_steps": 100000}
     row = _not_comparable_anyway(claims.compare([bleu], [], info, 40)[0], info)
-    assert row["verdict"] == "not evaluated" and row["why"].startswith("BLEU needs decoding")
+    assert row["verdict"] == "not evaluated" and row["why"].startswith("metric not implemented: detection mAP")
     assert row["why"].endswith("and not comparable anyway: stand-in data (digits, stand-in), budget-cut scale")
-    same = {**info, "paper_dataset": True, "dataset": "wmt14"}
+    same = {**info, "paper_dataset": True, "dataset": "coco"}
     done = [{"split": "test", "step": 100000, "loss": 1.0}]
     row = _not_comparable_anyway(claims.compare([bleu], done, same, 100000)[0], same)
     assert "anyway" not in row["why"]  # the paper's data at full scale: only the metric is missing
