@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from mlintern.tools.paper.document import CAPTION_RE, Document, _heading
+from mlintern.tools.paper.grammar import defined_values
 from mlintern.tools.paper.patterns import ABLATION_RE, FINETUNE_RE, KEY_HINTS, PATTERNS, Pattern
 from mlintern.tools.paper.text import NUMBER_RE, as_json_number, parse_number
 from mlintern.tools.paper.vocab import label_key
@@ -299,6 +300,8 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             scope = ("setting", "ablation base model")
         elif regime and scope is None:
             scope = ("setting", regime)
+        elif scope is None and _side_experiment(s):
+            scope = ("setting", s.section)
         if _OTHERS_WORK.search(text) or _POSSIBLE.search(text):
             continue  # "Wang et al. (2020b) proposed a model with 3×3 kernels": their configuration, not this paper's
         found: list[Candidate] = []
@@ -310,6 +313,8 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
             found.extend(_per_variant(document, s, variant_names, penalty))
+        have = {c.key for c in found}
+        found.extend(c for c in _defined(document, s, scope, penalty) if c.key not in have)
         if before is not None and before.page == s.page and _NAME_GROUPS.match(before.text):
             have = {c.key for c in found if c.scope and c.scope[0] == "variant"}
             found.extend(
@@ -447,6 +452,20 @@ _SPEED = re.compile(
     r"\b(?:speed|runtime|running time) (?:is |was )?measured",
     re.I,
 )
+# an appendix paragraph that validates one component against a baseline ("This section presents experimental
+# validation of X ... In the baseline configuration ..."): its setup is that side experiment's, not the model's
+_VALIDATES = re.compile(r"\bvalidat(?:e|es|ed|ing|ion)\b", re.I)
+_BASELINE = re.compile(r"\bbaselines?\b", re.I)
+
+
+def _side_experiment(s: Sentence) -> bool:
+    return bool(
+        re.match(r"[A-Z](?:\.\d+)*$", s.section_number)
+        and _VALIDATES.search(s.block)
+        and _BASELINE.search(s.block)
+    )
+
+
 _PART_OF_DATA = re.compile(r"\bwith the exception of\b|\bover which we\b", re.I)
 
 
@@ -673,6 +692,23 @@ def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[
         if bound is not None and bound.check and not bound.check(x):
             return []  # one implausible value means the reading is wrong: take none
         out.append(Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, scope))
+    return out
+
+
+def _defined(document: Document, s: Sentence, scope, penalty: int) -> list[Candidate]:
+    """ "where V = 50277 is the vocabulary size", "the hidden size H = 768": a symbol defined with its value and
+    named with the vocabulary of a canonical key (grammar.defined_values)."""
+    if "=" not in s.text:
+        return []
+    bounds = {p.key: p.check for p in PATTERNS if p.check is not None}
+    out = []
+    for key, x, start, end in defined_values(s.text):
+        check = bounds.get(key)
+        if check is not None and not check(x):
+            continue
+        quote = make_quote(document, s.page, s.text, start, end)
+        if quote is not None:
+            out.append(Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, scope))
     return out
 
 

@@ -184,6 +184,15 @@ PATTERNS: list[Pattern] = [
         "step",
     ),
     _p("lr_schedule", r"for \d+ epochs, then " + NUMBER + r" for", 0, "step"),
+    # "the (learning) rate is changed to 10−3 after 50K iterations": a new value at a milestone
+    _p(
+        "lr_schedule",
+        r"\brate (?:is |was )?(?:then )?(?:changed|decreased|reduced|lowered|dropped|decayed|switched|set) to "
+        + NUMBER
+        + r" (?:after|at) (?:epoch |iteration |step )?[\d.,]+[kKM]?(?: (?:epochs|iterations|steps|updates))?",
+        0,
+        "step",
+    ),
     _p(
         "lr_schedule",
         NUMBER + r" for the first (?:\w+ )?(?:passes|epochs); " + NUMBER + r" for the next",
@@ -231,6 +240,13 @@ PATTERNS: list[Pattern] = [
         1,
         check=positive_int(10, 1e6),
     ),
+    # VALUE UNIT KEY: "a 175 step linear warmup", "2,000 iterations of learning rate warm-up"
+    _p(
+        "warmup_steps",
+        V + r"[- ](?:steps?|iterations?|updates?) (?:of )?(?:linear |gradual )?(?:learning rate |lr )?warm-?up\b",
+        0,
+        check=positive_int(10, 1e6),
+    ),
     _p(
         "warmup_steps",
         r"(?:over|during|for) the first " + V + r" (?:training )?(?:updates|steps|iterations)",
@@ -253,7 +269,7 @@ PATTERNS: list[Pattern] = [
     # --------------------------------------------------------------- batches
     _p(
         "batch_tokens",
-        r"batch size of (?:about |approximately )?" + V + r" tokens",
+        r"batch size (?:is |was |of |= |: )?(?:about |approximately |roughly )?" + V + r" tokens",
         0,
         check=between(1000, 1e9),
     ),
@@ -291,7 +307,7 @@ PATTERNS: list[Pattern] = [
     # ------------------------------------------------------------ durations
     _p(
         "epochs",
-        r"(?:for|total of|about|roughly|approximately|train\w* for)\s+(?:about |roughly |approximately |a total of )?"
+        r"(?:for|total of|about|roughly|approximately|train\w* (?:for|during))\s+(?:about |roughly |approximately |a total of )?"
         + V
         + r"(?:\s*(?:and|or|/)\s*\d+)?\s+(?:training )?epochs",
         0,
@@ -318,6 +334,30 @@ PATTERNS: list[Pattern] = [
         "train_steps",
         r"\btrain\w*\b[^.;]{0,40}?\b(?:with|over|using|takes|took|lasts|lasted|runs|ran)\s+(?:a total of |about |"
         r"roughly |only |just )?" + V + r"\s+training (?:steps|iterations|updates)",
+        1,
+        check=positive_int(1, 1e9),
+        avoid=NOT_RUN_LENGTH,
+    ),
+    # the run's end: "training is stopped after 80K iterations", "we terminate training after 60k updates"
+    _p(
+        "train_steps",
+        r"\btraining (?:is |was |has been )?(?:stopped|terminated|ended|halted|finished|completed) (?:after|at) "
+        r"(?:about |roughly )?" + V + r"\s+(?:training )?(?:steps|iterations|updates)",
+        0,
+        check=positive_int(1, 1e9),
+    ),
+    _p(
+        "epochs",
+        r"\btraining (?:is |was |has been )?(?:stopped|terminated|ended|halted|finished|completed) (?:after|at) "
+        r"(?:about |roughly )?" + V + r"\s+(?:training )?epochs",
+        0,
+        check=between(0.5, 10000),
+    ),
+    # a run length restated in another unit: "trained with 100B tokens, i.e., 25k steps", "(i.e. 300k steps)"
+    _p(
+        "train_steps",
+        r"\btrain\w*\b[^.;]{0,60}?\bi\.\s?e\.,?\s+(?:about |roughly |approximately )?" + V
+        + r"\s+(?:training )?(?:steps|iterations|updates)",
         1,
         check=positive_int(1, 1e9),
         avoid=NOT_RUN_LENGTH,
@@ -488,6 +528,26 @@ PATTERNS: list[Pattern] = [
         1,
         check=positive_int(1, 1000),
     ),
+    # an MLP's shape: "two hidden layers of 64 units", "three hidden layers with 256 units each"
+    _p(
+        "num_layers",
+        V + r" (?:fully[- ]connected |dense )?hidden layers,? (?:of|with|each (?:of|with)) (?:size )?\d+ (?:hidden )?"
+        r"(?:units|neurons|nodes)",
+        1,
+        check=positive_int(1, 1000),
+    ),
+    _p(
+        "d_model",
+        r"hidden layers?,? (?:of|with|each (?:of|with)) (?:size )?" + V + r" (?:hidden )?(?:units|neurons|nodes)",
+        1,
+        check=positive_int(8, 100000),
+    ),
+    _p(
+        "d_model",
+        V + r" (?:hidden )?(?:units|neurons|nodes) (?:per|in each|in every|at each) (?:hidden )?layer",
+        1,
+        check=positive_int(8, 100000),
+    ),
     _p("d_model", r"d_?model\s*=\s*" + V, 0, check=positive_int(8, 100000)),
     _p("d_model", V + r"[- ]dimensional (?:hidden )?states", 0, check=positive_int(8, 100000)),
     _p("d_model", V + r" cells (?:at|in) each layer", 0, check=positive_int(8, 100000)),
@@ -526,6 +586,15 @@ PATTERNS: list[Pattern] = [
         check=positive_int(1, 512),
     ),
     _p("d_head", r"d_?k\s*=\s*d_?v\s*=\s*(?:d_?model\s*/\s*h\s*=\s*)?" + V, 0, check=positive_int(4, 4096)),
+    # "we set the head dimension to 64", "a per-head dimension of 128", "the dimension of each head is 64"
+    _p(
+        "d_head",
+        r"\b(?:(?:attention |per[- ])?head (?:dimension|dim|size)|dimension (?:of|per) (?:each |every )?(?:attention )?head)"
+        + SET
+        + V,
+        1,
+        check=positive_int(4, 4096),
+    ),
     _p("d_ff", r"d_?ff\s*=\s*" + V, 0, check=positive_int(8, 1e6)),
     _p("d_ff", V + r"[- ]dimensional inner states", 0, check=positive_int(8, 1e6)),
     _p(
@@ -543,7 +612,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "vocab_size",
-        V + r"[- ](?:word-?piece|token|word|BPE|subword|sub-word) vocabulary",
+        V + r"[- ](?:(?:word-?piece|token|word|BPE|subword|sub-word|sentence-?piece|byte-level|unigram) )*vocabulary",
         0,
         check=positive_int(50, 1e7),
     ),
@@ -562,7 +631,20 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "context_length",
-        r"(?:context (?:length|window|size)|sequence length|max(?:imum)? (?:sequence )?length)"
+        r"(?:sequences|contexts?|windows?|segments) of (?:max(?:imum|imal)? )?(?:length|size) " + V + r"\b(?! ?%)",
+        1,
+        check=positive_int(8, 1e7),
+    ),
+    _p(
+        "context_length",
+        r"(?:with |of |a |an |the )" + V + r"(?:[- ]tokens?)? (?:max(?:imum|imal)? |context |input )(?:sequence |context )?"
+        r"(?:length|window)\b",
+        1,
+        check=positive_int(8, 1e7),
+    ),
+    _p(
+        "context_length",
+        r"(?:context (?:length|window|size)|sequence length|max(?:imum|imal)? (?:sequence )?length)"
         r"\s*(?:of|=|is|to)?\s*" + V + r"(?! ?%)",
         1,
         check=positive_int(8, 1e7),
@@ -579,7 +661,7 @@ PATTERNS: list[Pattern] = [
         V
         + r"\s?[×x]\s?"
         + V2
-        + r"(?:\s?[×x]\s?3)? (?:pixel |RGB |color |colour )?(?:input|image|crop|pixel)s?\b(?! patch)",
+        + r"(?:\s?[×x]\s?3)? (?:pixel |RGB |color |colour )?(?:input|(?:sub-?)?image|crop|pixel)s?\b(?! patch)",
         1,
         check=positive_int(8, 4096),
     ),
@@ -596,6 +678,19 @@ PATTERNS: list[Pattern] = [
     _p("image_size", r"inputs are " + V + r"\s?[×x]\s?" + V2 + r" images", 1, check=positive_int(8, 4096)),
     _p("in_channels", r"\d+\s?[×x]\s?\d+\s?[×x]\s?" + V + r" (?:input )?image", 0, check=positive_int(1, 4)),
     _p("patch_size", r"patch size (?:of |is |= )?" + V + r"\b", 0, check=positive_int(1, 64)),
+    _p(
+        "patch_size",
+        r"\bpatches (?:of|with) (?:a )?(?:size|resolution) (?:of )?" + V + r"\s?[×x]\s?" + V2,
+        0,
+        check=positive_int(1, 64),
+    ),
+    _p(
+        "patch_size",
+        r"(?:into|to|split|extract\w*|of|use\w*|non-overlapping) " + V + r"\s?[×x]\s?" + V2
+        + r" (?:non-overlapping |image |input )?patches\b(?! of (?:size|resolution))",
+        1,
+        check=positive_int(1, 64),
+    ),
     _p("patch_size", r"\(" + V + r"\s?[×x]\s?" + V2 + r" non-overlapping conv", 0, check=positive_int(1, 64)),
     _p("kernel_size", r"kernel size (?:of )?" + V + r"\s?[×x]\s?" + V2, 0, check=positive_int(2, 15)),
     _p(
@@ -613,12 +708,13 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "num_classes",
-        r"(?:consists? of|into|among|in|of|over|predict) " + V + r" (?:object |image |semantic |different )?"
-        r"(?:classes|categories)",
+        r"(?:consists? of|into|among|in|of|over|predict|with) " + V + r" (?:(?:(?!training|test)[a-z-]+ )?classes\b|"
+        r"(?:object |image |semantic |different )?categories\b)",
         0,
         check=positive_int(2, 1e6),
     ),
     _p("num_classes", V + r"-way softmax", 0, check=positive_int(2, 1e6)),
+    _p("num_classes", V + r" class (?:predictions|probabilities|scores|logits)", 1, check=positive_int(2, 1e6)),
     _p("num_classes", r"out of " + V + r" possibilities", 0, check=positive_int(2, 1e6)),
     _p("num_classes", r"\bC\s*=\s*" + V, 1, need=r"class", check=positive_int(2, 1e6)),
     _p(
@@ -629,6 +725,15 @@ PATTERNS: list[Pattern] = [
         + V
         + r"\s*(?:trainable |free |learnable )*(?:free )?parameters",
         0,
+        check=between(1000, 1e13),
+    ),
+    # "we trained this 557-million-parameter network", "we release a 1.3B-parameter model"
+    _p(
+        "num_params",
+        r"\b(?:train(?:ed)?|build|built|present|introduce|release[sd]?|use[sd]?|scal\w+ up to) "
+        r"(?:this|our|the|a|an) " + V + r"[- ]param(?:eter)?s?\b",
+        0,
+        need=r"\b(?:we|our)\b",
         check=between(1000, 1e13),
     ),
     _p(
@@ -653,6 +758,46 @@ PATTERNS: list[Pattern] = [
         need=TRAIN_CONTEXT + r"|normaliz",
     ),
     _p("norm", r"local response normali[sz]ation", 1, "localresponsenorm"),
+    # a symbol defined in an equation's "where" clause: "where LN(·) is LayerNorm", "Norm denotes layer normalization"
+    _p(
+        "norm",
+        r"\b(?:where|and|with)\s+\w{1,6}\s*(?:\(\s*[·.⋅∙]?\s*\))?\s*(?:is|denotes|represents|stands for|means)\s+"
+        r"(?:the\s+|a\s+)?(?:LayerNorm|layer normali[sz]ation)\b",
+        1,
+        "layernorm",
+    ),
+    _p(
+        "norm",
+        r"\b(?:where|and|with)\s+\w{1,6}\s*(?:\(\s*[·.⋅∙]?\s*\))?\s*(?:is|denotes|represents|stands for|means)\s+"
+        r"(?:the\s+|a\s+)?(?:RMSNorm|root mean square (?:layer )?normali[sz]ation)\b",
+        1,
+        "rmsnorm",
+    ),
+    # a layout named by its norm: "pre-LayerNorm", "Pre-LN", "post-LN" (the norm position pattern says where)
+    _p("norm", r"\b(?:pre|post)-?(?:LayerNorm|LN|layer normali[sz]ation)\b", 2, "layernorm"),
+    # "the order of layer normalization and the residual connection": the model has layer norm
+    _p(
+        "norm",
+        r"(?:order|position|placement)s? of (?:the )?(?:layer ?norm\w*|LN) and (?:the )?residual",
+        1,
+        "layernorm",
+    ),
+    # "does not contain any batch normalizations", "without any normalization layer": an explicit none
+    _p(
+        "norm",
+        r"(?:does not|do not|doesn't|don't|did not) (?:contain|use|have|include|employ|apply|need|require) (?:any )?"
+        r"(?:batch |layer )?normali[sz]ations?\b|\bwithout (?:any )?normali[sz]ation (?:layers?)?\b|"
+        r"\bno normali[sz]ation layers?\b",
+        3,
+        "none",
+    ),
+    # a list of what the training uses: "We use multi-scale training, data augmentation, batch normalization, ..."
+    _p(
+        "norm",
+        r"\bwe (?:use|apply|employ|adopt)\b[^.;]{0,60}?,\s*batch normali[sz]ation\b",
+        2,
+        "batchnorm",
+    ),
     _p(
         "norm",
         r"followed by layer normali[sz]ation|layer ?norm(?:alization)?\b[^.]{0,30}(?:is|was) (?:used|applied)|"
@@ -668,15 +813,27 @@ PATTERNS: list[Pattern] = [
         "batchnorm",
     ),
     _p("norm", r"(?:use|apply|employ|adopt)\w* group normali[sz]ation", 1, "groupnorm"),
+    _p("norm_position", r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)", 0, "post"),
+    # "post-LN" named as the model's layout, not as a kind of architecture the paper talks about
     _p(
         "norm_position",
-        r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)|\bpost-(?:norm|LN)\b",
+        r"\bpost-(?:norm|LN|LayerNorm|layer normali[sz]ation)\b",
         0,
         "post",
+        need=r"\b(?:we|our)\b[^.]{0,40}\b(?:use|adopt|apply|employ|follow|keep)\w*\b|\b(?:uses|adopts|follows) (?:the |a )?post",
+    ),
+    # "we rearrange / swap the order of layer normalization and the residual connection": the norm moves in front
+    _p(
+        "norm_position",
+        r"(?:rearrang|swap|switch|revers|exchang|chang)\w* the (?:order|position|placement)s? of (?:the )?"
+        r"(?:layer ?norm\w*|LN|normali[sz]ation(?: layers?)?) and (?:the )?residual",
+        0,
+        "pre",
     ),
     _p(
         "norm_position",
-        r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|\bpre-(?:normali[sz]ation|norm|LN)\b|"
+        r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|"
+        r"\bpre-?(?:normali[sz]ation|norm|LN|LayerNorm|RMSNorm|layer normali[sz]ation)\b|"
         r"normali[sz]e (?:the )?(?:input|inputs) (?:of|to) (?:each|every) (?:[\w-]+ )?(?:sub-?layer|block)|\bpre-activation residual (?:blocks|units)",
         0,
         "pre",
@@ -690,10 +847,10 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "activation",
-        r"Gaussian Error Linear Unit|\bGELU\b",
+        r"Gaussian Error Linear Units?|\bGELUs?\b",
         1,
         "gelu",
-        need=r"activation|non-?linearity|use|MLP",
+        need=r"activation|non-?linearit|use|MLP|FFN|feed-?forward",
     ),
     _p(
         "activation",
@@ -704,7 +861,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "activation",
-        r"scaled hyperbolic tangent|squashing function is [^.]{0,20}tanh|tanh (?:activation|non-?linearity)",
+        r"scaled hyperbolic tangent|squashing function is [^.]{0,20}tanh|tanh (?:activations?|non-?linearit(?:y|ies)|units)",
         1,
         "tanh",
     ),
@@ -717,6 +874,14 @@ PATTERNS: list[Pattern] = [
         need=r"activation|non-?linearity|\buse|BN-ReLU|applied to the output",
     ),
     _p("activation", r"\bsigmoid non-?linearity", 3, "sigmoid"),
+    # SiLU / Swish as the block's activation ("we use the SiLU activation", "Swish non-linearities")
+    _p(
+        "activation",
+        r"\b(?:SiLU|Swish)s?\b(?:\s*\(?[^.]{0,20}\)?)?\s*(?:activations?|non-?linearit(?:y|ies)|functions?)",
+        2,
+        "silu",
+        need=r"\b(?:we|our)\b",
+    ),
 ]
 
 # Cheap pre-filter: a key's patterns run only on sentences holding one of these (lowercase) words.
@@ -756,6 +921,9 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
         "fixed",
         "passes",
         "poly",
+        "changed",
+        "switched",
+        "set to",
     ),
     "warmup_steps": ("warm", "first"),
     "warmup_epochs": ("warm",),
@@ -777,9 +945,9 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "num_encoder_layers": ("encoder",),
     "num_decoder_layers": ("decoder",),
     "num_layers": ("layer",),
-    "d_model": ("model", "dimensional", "cells", "hidden", "embedding"),
+    "d_model": ("model", "dimensional", "cells", "hidden", "embedding", "units", "neurons", "nodes"),
     "num_heads": ("head",),
-    "d_head": ("dk", "d_k"),
+    "d_head": ("dk", "d_k", "head"),
     "d_ff": ("dff", "d_ff", "inner", "feed", "ffn", "mlp"),
     "vocab_size": ("vocab", "most frequent"),
     "context_length": ("token", "context", "sequence", "length", "window"),
@@ -788,10 +956,10 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "patch_size": ("patch", "non-overlapping"),
     "kernel_size": ("kernel", "×", "neighborhood"),
     "num_classes": ("class", "categor", "way", "possibilit"),
-    "num_params": ("parameters",),
+    "num_params": ("parameter", "params"),
     "growth_rate": ("growth",),
     "width_multiplier": ("width multiplier",),
-    "norm": ("norm", "bn"),
+    "norm": ("norm", "bn", "ln"),
     "norm_position": ("norm", "ln", "sublayer", "sub-layer", "pre-activation"),
     "activation": (
         "relu",
@@ -804,6 +972,8 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
         "rectif",
         "sigmoid",
         "gaussian error",
+        "silu",
+        "swish",
     ),
 }
 
