@@ -133,3 +133,39 @@ def test_hyphenated_scale_words_are_numbers():
     assert parse_number("557-million") == 557e6
     assert parse_number("1.5-billion") == 1.5e9
     assert parse_number("3-5") is None
+
+
+MORE = [
+    ("The rate is decreased by a factor of 10 every 20 epochs.", "lr_schedule", "step"),
+    ("The body uses only 5 × 5 conv and ReLU.", "kernel_size", 5),
+    ("Our network uses successive 3 × 3 and 1 × 1 convolutional layers.", "kernel_size", 3),
+    ("The set has 40K images from 200 different classes.", "num_classes", 200),
+    ("We set the attention head size to be 48 for all blocks.", "d_head", 48),
+    ("We use a learning rate initialized as 0.2 and cosine annealing.", "learning_rate", 0.2),
+    ("Note that we use BN after every convolution.", "norm", "batchnorm"),
+    ("We also adopt common designs, including LayerNorm [4] and GELU.", "norm", "layernorm"),
+    ("We mainly adopt the pre-normalized attention of prior work.", "norm_position", "pre"),
+    ("Our base network (width multiplier 0.5, 160 × 160) runs on phones.", "image_size", 160),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "want"), MORE)
+def test_more_running_text_values(text, key, want):
+    got = [c.value for c in values(text, key) if c.scope is None]
+    assert got[:1] == [want], got
+
+
+def test_a_cited_work_using_a_kernel_is_not_the_model():
+    assert values("For example, the classic model [17] uses 3×3 convolutions everywhere.", "kernel_size") == []
+
+
+def test_the_own_design_stated_inside_an_ablation_section_stays_the_paper():
+    doc = document_from_texts(
+        [
+            "1 Method\n\nWe train with SGD for 90 epochs and a batch size of 256 and a learning rate of 0.1.",
+            "4 Ablations\n\nOur network configuration does not contain any layer normalizations. "
+            "We vary the depth from 12 to 24 layers.",
+        ]
+    )
+    got = [c for c in candidates(doc, [], None) if c.key == "norm"]
+    assert got and got[0].value == "none" and got[0].scope is None

@@ -363,11 +363,13 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     # a paper with its own classification section ("5 Image Classification") and a section about another task
     # ("6 Machine Translation") runs two experiments: the other task's values are a setting however few are stated
     classifies = any(re.search(r"\bclassification\b", sec.title, re.I) for sec in document.sections)
+    by_index = {s.index: s for s in sentences(document)}
     for c in out:
         if (
             c.task
             and c.scope is None
             and (len(stated) >= 3 or _ANALYSIS_SECTION.search(c.task) or classifies)
+            and not (isinstance(c.value, str) and _OWN_DESIGN.search(by_index[c.index].text))
         ):
             c.scope = ("setting", c.task)
     if (
@@ -399,6 +401,15 @@ def _other_task(document: Document, s: Sentence, parent: str = "") -> str | None
         if m and m.group(1).lower()[:6] not in (document.title or "").lower():
             return title
     return None
+
+
+# "Our network configuration does not contain any batch normalizations": a sentence describing the paper's own
+# final design states it even inside an ablation or analysis section (its kind, not a varied number)
+_OWN_DESIGN = re.compile(
+    r"\bour (?:final |default )?(?:network|model|architecture)(?: configuration| design)? "
+    r"(?:does|do|is|has|uses|contains|relies|adopts|applies)\b",
+    re.I,
+)
 
 
 _COMPARING = re.compile(

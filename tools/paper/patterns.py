@@ -23,8 +23,8 @@ V = rf"(?P<v>{NUMBER})"
 V2 = rf"(?P<v2>{NUMBER})"
 CITE = r"(?:\s*\[[\d,\s\u2013-]+\])?(?:\s*\([A-Z][^()]{0,50}?\d{4}[a-z]?\))?"
 SET = (
-    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to|at|as|set to|\(set to|of value|equal to|"
-    r"initiali[sz]ed (?:at|to)|initially set to|starts? (?:from|at)|starting (?:from|at)|fixed (?:at|to))?\s*"
+    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to be|to|at|as|set to|\(set to|of value|"
+    r"equal to|initiali[sz]ed (?:at|to|as)|initially set to|starts? (?:from|at)|starting (?:from|at)|fixed (?:at|to))?\s*"
     r"(?:a |an |the )?(?:value of\s*|rate of\s*)?"
 )
 
@@ -172,7 +172,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "lr_schedule",
-        r"(?:decay\w*|divided|multiplied|reduced|dropped|lowered) " + BY_FACTOR + EVERY_INTERVAL + r" "
+        r"(?:decay\w*|divided|multiplied|reduced|decreased|dropped|lowered|scaled) " + BY_FACTOR + EVERY_INTERVAL + r" "
         r"(?:epochs|iterations|steps)",
         0,
         "step",
@@ -674,6 +674,12 @@ PATTERNS: list[Pattern] = [
     _p(
         "image_size", r"(?:training|input|testing) resolution is " + V + r"\b", 1, check=positive_int(8, 4096)
     ),
+    _p(
+        "image_size",
+        r"\b(?:network|model|net)\s*\([^()]{0,40}?,\s*" + V + r"\s?[×x]\s?" + V2 + r"\s*\)",
+        1,
+        check=positive_int(8, 4096),
+    ),
     _p("image_size", r"input is an? " + V + r"\s+" + V2 + r" pixel image", 1, check=positive_int(8, 4096)),
     _p("image_size", r"inputs are " + V + r"\s?[×x]\s?" + V2 + r" images", 1, check=positive_int(8, 4096)),
     _p("in_channels", r"\d+\s?[×x]\s?\d+\s?[×x]\s?" + V + r" (?:input )?image", 0, check=positive_int(1, 4)),
@@ -695,20 +701,22 @@ PATTERNS: list[Pattern] = [
     _p("kernel_size", r"kernel size (?:of )?" + V + r"\s?[×x]\s?" + V2, 0, check=positive_int(2, 15)),
     _p(
         "kernel_size",
-        r"(?:mostly|all|always|each|use|have) (?:have |use )?(?:an? )?"
+        r"(?:mostly|all|always|each|uses?|using|have|has) (?:have |use |only |successive |mostly )?(?:an? )?"
         + V
         + r"\s?[×x]\s?"
         + V2
-        + r" (?:depthwise |separable |convolutional |conv )?(?:filters|kernels|conv\b|convolutions?)",
+        + r"(?: and \d\s?[×x]\s?\d)? (?:depthwise |separable |convolutional |conv )?"
+        r"(?:filters|kernels|conv\b|convolutions?|convolutional layers)",
         1,
         check=positive_int(2, 15),
+        avoid=r"\[\d+(?:[,–-]\s?\d+)*\]|\bet al\b",  # "the VGG model [52] uses 3×3 convolutions": a cited work's
     ),
     _p(
         "kernel_size", r"connected to an? " + V + r"\s+" + V2 + r" neighborhood", 1, check=positive_int(2, 15)
     ),
     _p(
         "num_classes",
-        r"(?:consists? of|into|among|in|of|over|predict|with) " + V + r" (?:(?:(?!training|test)[a-z-]+ )?classes\b|"
+        r"(?:consists? of|into|among|in|of|over|predict|with|from) " + V + r" (?:(?:(?!training|test)[a-z-]+ )?classes\b|"
         r"(?:object |image |semantic |different )?categories\b)",
         0,
         check=positive_int(2, 1e6),
@@ -807,12 +815,21 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "norm",
-        r"(?:use|apply|employ|adopt)\w* batch normali[sz]ation|batch normali[sz]ation \(BN\)[^.]{0,40}after|"
+        r"(?:use|apply|employ|adopt)\w* (?:batch normali[sz]ation|BN\b)|batch normali[sz]ation \(BN\)[^.]{0,40}after|"
         r"\bBN-ReLU-Conv\b",
         1,
         "batchnorm",
     ),
     _p("norm", r"(?:use|apply|employ|adopt)\w* group normali[sz]ation", 1, "groupnorm"),
+    # "we also adopt typical designs, including LayerNorm [2]": the norm among what the model adopts
+    _p(
+        "norm",
+        r"\bwe (?:also )?(?:use|apply|employ|adopt)\b[^.;]{0,50}?\b(?:including|such as|like|with)\s+"
+        r"(?:LayerNorm|layer normali[sz]ation)\b",
+        2,
+        "layernorm",
+        avoid=r"instead of|rather than|replac|without",
+    ),
     _p("norm_position", r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)", 0, "post"),
     # "post-LN" named as the model's layout, not as a kind of architecture the paper talks about
     _p(
@@ -833,7 +850,7 @@ PATTERNS: list[Pattern] = [
     _p(
         "norm_position",
         r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|"
-        r"\bpre-?(?:normali[sz]ation|norm|LN|LayerNorm|RMSNorm|layer normali[sz]ation)\b|"
+        r"\bpre-?(?:normali[sz](?:ation|ed)|norm|LN|LayerNorm|RMSNorm|layer normali[sz]ation)\b|"
         r"normali[sz]e (?:the )?(?:input|inputs) (?:of|to) (?:each|every) (?:[\w-]+ )?(?:sub-?layer|block)|\bpre-activation residual (?:blocks|units)",
         0,
         "pre",
