@@ -169,3 +169,45 @@ def test_the_own_design_stated_inside_an_ablation_section_stays_the_paper():
     )
     got = [c for c in candidates(doc, [], None) if c.key == "norm"]
     assert got and got[0].value == "none" and got[0].scope is None
+
+
+WORDS = [
+    ("The nets were optimized with stochastic back-propagation on mini-batches of size twenty.", "optimizer", "sgd"),
+    ("The nets were optimized with stochastic back-propagation on mini-batches of size twenty.", "batch_size", 20),
+    ("We trained networks with two hidden layers and one thousand hidden units per layer.", "d_model", 1000),
+    ("Discount 0.98 Adam stepsize 2.5 × 10−4 Num. epochs 4 Minibatch size 32", "learning_rate", 2.5e-4),
+    ("Discount 0.98 Adam stepsize 2.5 × 10−4 Num. epochs 4 Minibatch size 32", "epochs", 4),
+    ("The number of epochs is 90 for every model.", "epochs", 90),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "want"), WORDS)
+def test_number_words_and_rl_vocabulary(text, key, want):
+    got = [c.value for c in values(text, key)]
+    if isinstance(want, float):
+        assert got and got[0] == pytest.approx(want)
+    else:
+        assert got[:1] == [want], got
+
+
+def test_a_depth_stated_with_a_pronoun_takes_the_previous_sentence_subject():
+    doc = document_from_texts(["3 Method\n\nOverall, our default decoder is light. It has 6 blocks and a width of 256-d."])
+    got = {c.key: c.value for c in candidates(doc, [], None)}
+    assert got.get("num_decoder_layers") == 6 and "num_layers" not in got
+    doc = document_from_texts(["3 Method\n\nOur new network is deeper. It has 41 convolutional layers in total."])
+    assert {c.key: c.value for c in candidates(doc, [], None)}.get("num_layers") == 41
+    # a pronoun whose subject is not the paper's own model states nothing
+    doc = document_from_texts(["2 Related Work\n\nA classic detector is fast. It has 19 convolutional layers."])
+    assert "num_layers" not in {c.key for c in candidates(doc, [], None)}
+
+
+def test_a_table_with_its_caption_in_its_own_block_is_read_by_its_caption_not_the_section():
+    page1 = "A.3 Segmentation on the XYZ set\n\nFor XYZ experiments, we use a batch size of 16 and a toolbox."
+    page2 = (
+        "config value optimizer AdamW base learning rate 3e-4 weight decay 0.02 batch size 2048 warmup epochs 20 "
+        "Table 9. Pre-training setting."
+    )
+    doc = document_from_texts(["1 Introduction\n\nWe study XYZ models.", page1, page2])
+    got = {c.key: c for c in candidates(doc, [], None) if c.page == 3}
+    assert got["batch_size"].value == 2048 and got["batch_size"].scope is None
+    assert got["warmup_epochs"].value == 20 and got["learning_rate"].value == pytest.approx(3e-4)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from mlintern.tools.paper.document import CAPTION_RE, Document, _heading
 from mlintern.tools.paper.grammar import defined_values
 from mlintern.tools.paper.patterns import ABLATION_RE, FINETUNE_RE, KEY_HINTS, PATTERNS, Pattern
-from mlintern.tools.paper.text import NUMBER_RE, as_json_number, parse_number
+from mlintern.tools.paper.text import NUMBER_RE, WORD_NUMBERS, as_json_number, parse_number
 from mlintern.tools.paper.vocab import label_key
 
 _ABBREV = re.compile(
@@ -84,6 +84,9 @@ def _split_sentences(document: Document) -> list[Sentence]:
             caption = bool(CAPTION_RE.match(block))
             lead = _LEAD.match(block)
             table_caption = "" if caption else _table_caption(page.blocks, i)
+            embedded = None if caption else _EMBEDDED_CAPTION.search(block)
+            if embedded and table_like(block[: embedded.start()]):
+                table_caption = embedded.group(1)  # "... batch size 4096 Table 8. Pre-training setting."
             parts = _SPLIT.split(block)
             merged: list[str] = []
             for part in parts:
@@ -125,6 +128,10 @@ def table_like(text: str) -> bool:
     return (
         len(NUMBER_RE.findall(text)) >= 2 and not _FUNCTION_WORDS.search(text) and not CAPTION_RE.match(text)
     )
+
+
+# a table whose caption the PDF stores at the end of the table's own block
+_EMBEDDED_CAPTION = re.compile(r"(?<=\s)(Table\s*(?:\d+|[A-Z]\.?\d+)\s*[:.|]\s+[^\n]{3,300})$", re.S)
 
 
 def _table_caption(blocks: list[str], i: int) -> str:
@@ -315,6 +322,9 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             found.extend(_per_variant(document, s, variant_names, penalty))
         have = {c.key for c in found}
         found.extend(c for c in _defined(document, s, scope, penalty) if c.key not in have)
+        if before is not None and before.page == s.page:
+            have = {c.key for c in found}
+            found.extend(c for c in _pronoun_depth(document, s, before, scope, penalty) if c.key not in have)
         if before is not None and before.page == s.page and _NAME_GROUPS.match(before.text):
             have = {c.key for c in found if c.scope and c.scope[0] == "variant"}
             found.extend(
@@ -521,7 +531,8 @@ def _regime(
     if own:
         return own
     names = _regime_names(document, variant_names, main_dataset)
-    for where in (s.section, s.table_caption):
+    # a captioned table is a float: its caption, not the section the typesetter put it in, says what it is about
+    for where in (s.table_caption,) if s.table_caption else (s.section,):
         for name in names:
             if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", where, re.I):
                 return name
@@ -704,6 +715,38 @@ def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[
             return []  # one implausible value means the reading is wrong: take none
         out.append(Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, scope))
     return out
+
+
+# "It has 8 blocks and a width of 512-d": the subject is the previous sentence's ("our default decoder is light")
+_PRONOUN_DEPTH = re.compile(
+    r"^(?:It|This (?:network|model|architecture|encoder|decoder|backbone))\s+(?:has|contains|consists of|is composed of|"
+    r"comprises)\s+(?:a total of )?(?P<v>\d{1,4}|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\s+"
+    r"(?:(?:convolutional|transformer|residual|hidden|weight|recurrent|LSTM|attention)\s+)?(?:layers|blocks)\b",
+)
+_OWN_SUBJECT = re.compile(r"\b(?:our|the proposed|we)\b", re.I)
+
+
+def _pronoun_depth(document: Document, s: Sentence, before: Sentence, scope, penalty: int) -> list[Candidate]:
+    """A depth stated with a pronoun subject that the previous sentence names as the paper's own network or one of
+    its parts: "Overall, our default decoder is lightweight. It has 8 blocks" -> num_decoder_layers = 8."""
+    m = _PRONOUN_DEPTH.match(s.text)
+    if not m or not _OWN_SUBJECT.search(before.text):
+        return []
+    subject = m.group(0) + " " + before.text
+    key = (
+        "num_decoder_layers"
+        if re.search(r"\bdecoder\b", subject, re.I)
+        else "num_encoder_layers"
+        if re.search(r"\bencoder\b", subject, re.I)
+        else "num_layers"
+    )
+    x = parse_number(m.group("v"))
+    if x is None or not 1 <= x <= 1000:
+        return []
+    quote = make_quote(document, s.page, s.text, m.start(), m.end())
+    if quote is None:
+        return []
+    return [Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, scope)]
 
 
 def _defined(document: Document, s: Sentence, scope, penalty: int) -> list[Candidate]:

@@ -97,7 +97,8 @@ PATTERNS: list[Pattern] = [
     _p("optimizer", r"\bLARS\b", 1, "lars", need=TRAIN_CONTEXT),
     _p(
         "optimizer",
-        r"\bSGD\b|stochastic gradient descent|Nesterov(?:'s)? (?:accelerated gradient|momentum)",
+        r"\bSGD\b|stochastic gradient descent|stochastic back-?propagation|"
+        r"Nesterov(?:'s)? (?:accelerated gradient|momentum)",
         1,
         "sgd",
         need=TRAIN_CONTEXT,
@@ -111,7 +112,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "learning_rate",
-        r"\b(?:learning rate|lr)\b"
+        r"\b(?:learning rate|lr|Adam step ?size)\b"
         + CITE
         + r"(?:\s*\(\s*lr\s*\))?(?:\s*[ηα])?"
         + SET
@@ -260,6 +261,8 @@ PATTERNS: list[Pattern] = [
         0,
         check=between(0.1, 100),
     ),
+    # KEY [cite] VALUE, as a flattened settings table writes it: "warmup epochs [26] 40"
+    _p("warmup_epochs", r"warm-?up epochs" + CITE + SET + V + r"\b", 0, check=between(0.1, 100)),
     _p(
         "warmup_epochs",
         r"warm-?up (?:of|for|over|during) (?:the first )?" + V + r" epochs",
@@ -297,6 +300,12 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "batch_size",
+        r"(?:mini-?batch|batch)(?:es)? of size " + V + r"\b(?!\s*(?:tokens|GPUs?|[kKMB]\b))",
+        0,
+        check=positive_int(1, 1e6),
+    ),
+    _p(
+        "batch_size",
         r"(?:mini-?batch|batch)(?:es)? of (?:size )?"
         + V
         + r" (?:\w+ ){0,4}?(?:sequences|examples|images|samples"
@@ -311,6 +320,13 @@ PATTERNS: list[Pattern] = [
         + V
         + r"(?:\s*(?:and|or|/)\s*\d+)?\s+(?:training )?epochs",
         0,
+        check=between(0.5, 10000),
+    ),
+    # KEY VALUE: "the number of epochs is 300", a flattened settings table's "Num. epochs 10"
+    _p(
+        "epochs",
+        r"\b(?:num(?:ber)?\.? of (?:training )?|num\.? |#\s?)epochs" + SET + V + r"\b(?!\s*(?:and|or|to)\s+\d)",
+        1,
         check=between(0.5, 10000),
     ),
     _p(
@@ -522,9 +538,9 @@ PATTERNS: list[Pattern] = [
         "num_layers",
         r"\b"
         + MODEL_WORD
-        + r" (?:with|has|contains|comprises|consists of) "
+        + r"s? (?:with|has|contains|comprises|consists of) "
         + V
-        + r" (?:(?:convolutional|recurrent|hidden|transformer|LSTM|weight|weighted) )?layers",
+        + r" (?:(?:convolutional|recurrent|hidden|transformer|LSTM|weight|weighted) )?layers\b(?! each)",
         1,
         check=positive_int(1, 1000),
     ),
@@ -915,8 +931,10 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
         "lars",
         "nesterov",
         "decoupled",
+        "back-propagation",
+        "backpropagation",
     ),
-    "learning_rate": ("learning rate", "lr", "passes", "epochs", "iterations"),
+    "learning_rate": ("learning rate", "lr", "passes", "epochs", "iterations", "stepsize", "step size"),
     "lr_schedule": (
         "cosine",
         "inverse",

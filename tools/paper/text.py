@@ -116,7 +116,7 @@ NUMBER = (
     rf"|10\s?(?:\^\s?)?{_MINUS}\s?\d{{1,2}}(?!\d)"  # 10−9, 10^-4
     rf"|{_MANT}[eE]\s?{_MINUS}?\s?\d{{1,2}}(?!\d)"  # 1e-4, 3.0e−4
     rf"|{_MANT}{_SUFFIX}?"  # 25,000 / 4.2M / 3.4 million / 10k
-    rf"|\b(?:{_WORD_NUM_RE})\b)"
+    rf"|\b(?:{_WORD_NUM_RE})(?:\s(?:hundred|thousand|million|billion)\b)?\b)"
 )
 NUMBER_RE = re.compile(NUMBER, re.IGNORECASE)
 _SCALE = {
@@ -147,6 +147,9 @@ def parse_number(text: str) -> float | None:
     low = t.lower()
     if low in WORD_NUMBERS:
         return float(WORD_NUMBERS[low])
+    words = low.split()  # "one thousand", "two million"
+    if len(words) == 2 and words[0] in WORD_NUMBERS and words[1] in ("hundred", "thousand", "million", "billion"):
+        return WORD_NUMBERS[words[0]] * (100.0 if words[1] == "hundred" else _SCALE[words[1]])
     m = re.fullmatch(rf"({_MANT})\s?{_MULT}\s?10\s?(?:\^\s?)?(-?)\s?(\d{{1,2}})", t)
     if m:
         return _mant(m.group(1)) * 10 ** (int(m.group(3)) * (-1 if m.group(2) else 1))
