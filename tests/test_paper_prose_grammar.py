@@ -211,3 +211,12 @@ def test_a_table_with_its_caption_in_its_own_block_is_read_by_its_caption_not_th
     got = {c.key: c for c in candidates(doc, [], None) if c.page == 3}
     assert got["batch_size"].value == 2048 and got["batch_size"].scope is None
     assert got["warmup_epochs"].value == 20 and got["learning_rate"].value == pytest.approx(3e-4)
+
+
+def test_a_definition_list_paragraph_scopes_all_its_sentences_to_the_variant():
+    text = (
+        "Net-Fast: Net-Base with the changes of Sec. 3. The initial learning rate was increased by a factor of 4, "
+        "to 0.008. Training is otherwise unchanged."
+    )
+    got = [c for c in candidates(document_from_texts([text]), ["Net-Base", "Net-Fast"], None) if c.key == "learning_rate"]
+    assert [(c.value, c.scope) for c in got] == [(0.008, ("variant", "Net-Fast"))]

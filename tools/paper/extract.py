@@ -296,6 +296,11 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             if rx.search(text):
                 scope = ("variant", name)
                 break
+        if scope is None:  # a definition-list paragraph "BN-x5: ... . The learning rate was ..." is about BN-x5
+            for name in sorted(variant_names, key=len, reverse=True):
+                if re.match(rf"{re.escape(name)}\s*:", s.block):
+                    scope = ("variant", name)
+                    break
         regime = _regime(document, s, variant_names, main_dataset)
         if finetune or (regime and FINETUNE_RE.search(regime)):
             scope = ("setting", "fine-tuning")

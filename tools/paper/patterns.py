@@ -110,6 +110,14 @@ PATTERNS: list[Pattern] = [
         0,
         check=between(1e-7, 10),
     ),
+    # a change stated with its result: "the initial learning rate was increased by a factor of 5, to 0.0075"
+    _p(
+        "learning_rate",
+        r"\b(?:initial |base )?learning rate (?:was |is )?(?:increased|decreased|raised|lowered|reduced|scaled|"
+        r"multiplied|divided)\b(?: by (?:a factor of )?\S+?)?,? to " + V + r"\b",
+        1,
+        check=between(1e-7, 10),
+    ),
     _p(
         "learning_rate",
         r"\b(?:learning rate|lr|Adam step ?size)\b"
