@@ -114,7 +114,11 @@ PATTERNS: list[Pattern] = [
     _p(
         "learning_rate",
         r"\b(?:initial |base )?learning rate (?:was |is )?(?:increased|decreased|raised|lowered|reduced|scaled|"
-        r"multiplied|divided)\b(?: by (?:a factor of )?\S+?)?,? to " + V + r"\b",
+        r"multiplied|divided)\b(?: "
+        + BY_FACTOR  # the factor, then the resulting value
+        + r")?,? to "
+        + V
+        + r"\b",
         1,
         check=between(1e-7, 10),
     ),
