@@ -220,3 +220,15 @@ def test_a_definition_list_paragraph_scopes_all_its_sentences_to_the_variant():
     )
     got = [c for c in candidates(document_from_texts([text]), ["Net-Base", "Net-Fast"], None) if c.key == "learning_rate"]
     assert [(c.value, c.scope) for c in got] == [(0.008, ("variant", "Net-Fast"))]
+
+
+def test_one_value_for_pre_training_and_fine_tuning_is_the_main_configuration():
+    got = values("The default pre-training, fine-tuning, and testing resolution is 288 × 288 pixels.", "image_size")
+    assert got and got[0].value == 288 and got[0].scope is None
+    got = values("For fine-tuning we use a learning rate of 2e-5.", "learning_rate")
+    assert got and got[0].scope == ("setting", "fine-tuning")
+
+
+def test_resolution_and_depthwise_kernel_vocabulary():
+    assert [c.value for c in values("The backbones are trained at resolution 256 × 256.", "image_size")] == [256]
+    assert [c.value for c in values("Each block starts with a depthwise Conv5x5 layer.", "kernel_size")] == [5]

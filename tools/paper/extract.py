@@ -281,7 +281,7 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
         parent = parents.get(s.section_number.split(".")[0], "") if "." in s.section_number else ""
         # or a "B.1.1 Fine-tuning" section, or a subsection of "B Downstream Tasks"
         finetune = bool(
-            FINETUNE_RE.search(text)
+            (FINETUNE_RE.search(text) and not _BOTH_REGIMES.search(text))
             or FINETUNE_RE.search(s.section)
             or re.search(r"\bdownstream|\btransfer", parent, re.I)
         )
@@ -418,6 +418,12 @@ def _other_task(document: Document, s: Sentence, parent: str = "") -> str | None
     return None
 
 
+# "The default pre-training, fine-tuning, and testing resolution is 224": one value for both regimes, so the
+# main configuration's too
+_BOTH_REGIMES = re.compile(
+    r"pre-?train\w*,?\s+(?:and\s+|or\s+)?(?:the\s+)?fine-?tun|fine-?tun\w*,?\s+(?:and\s+|or\s+)?(?:the\s+)?pre-?train",
+    re.I,
+)
 # "Our network configuration does not contain any batch normalizations": a sentence describing the paper's own
 # final design states it even inside an ablation or analysis section (its kind, not a varied number)
 _OWN_DESIGN = re.compile(

@@ -708,6 +708,13 @@ PATTERNS: list[Pattern] = [
         1,
         check=positive_int(8, 4096),
     ),
+    # "pretrained on X at resolution 224 × 224", "at a resolution of 384×384"
+    _p(
+        "image_size",
+        r"\bat (?:a |the )?resolution (?:of )?" + V + r"\s?[×x]\s?" + V2,
+        1,
+        check=positive_int(8, 4096),
+    ),
     _p("image_size", r"input is an? " + V + r"\s+" + V2 + r" pixel image", 1, check=positive_int(8, 4096)),
     _p("image_size", r"inputs are " + V + r"\s?[×x]\s?" + V2 + r" images", 1, check=positive_int(8, 4096)),
     _p("in_channels", r"\d+\s?[×x]\s?\d+\s?[×x]\s?" + V + r" (?:input )?image", 0, check=positive_int(1, 4)),
@@ -738,6 +745,13 @@ PATTERNS: list[Pattern] = [
         1,
         check=positive_int(2, 15),
         avoid=r"\[\d+(?:[,–-]\s?\d+)*\]|\bet al\b",  # "the VGG model [52] uses 3×3 convolutions": a cited work's
+    ),
+    # the block's depthwise convolution names its kernel: "the depthwise Conv3x3 layer", "a 7×7 depthwise conv"
+    _p(
+        "kernel_size",
+        r"\bdepth-?wise conv(?:olution)?\s?" + V + r"\s?[×x]\s?" + V2 + r"\b",
+        2,
+        check=positive_int(2, 15),
     ),
     _p(
         "kernel_size", r"connected to an? " + V + r"\s+" + V2 + r" neighborhood", 1, check=positive_int(2, 15)
@@ -1001,7 +1015,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "image_size": ("×", "x", "pixel", "resolution"),
     "in_channels": ("×", "x"),
     "patch_size": ("patch", "non-overlapping"),
-    "kernel_size": ("kernel", "×", "neighborhood"),
+    "kernel_size": ("kernel", "×", "neighborhood", "depthwise", "depth-wise"),
     "num_classes": ("class", "categor", "way", "possibilit"),
     "num_params": ("parameter", "params"),
     "growth_rate": ("growth",),
