@@ -232,3 +232,9 @@ def test_one_value_for_pre_training_and_fine_tuning_is_the_main_configuration():
 def test_resolution_and_depthwise_kernel_vocabulary():
     assert [c.value for c in values("The backbones are trained at resolution 256 × 256.", "image_size")] == [256]
     assert [c.value for c in values("Each block starts with a depthwise Conv5x5 layer.", "kernel_size")] == [5]
+
+
+def test_a_lead_clause_listing_models_scopes_the_values_to_the_named_variants():
+    text = "For the large models including OtherNet-L, Net-L and Net-XL, we use 10-epoch warmup and train for 300 epochs."
+    got = [c for c in candidates(document_from_texts([text]), ["Net-S", "Net-L", "Net-XL"], None) if c.key == "epochs"]
+    assert sorted((c.scope, c.value) for c in got) == [(("variant", "Net-L"), 300), (("variant", "Net-XL"), 300)]

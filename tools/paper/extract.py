@@ -361,6 +361,15 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             found = [c for c in found if c.key not in ("epochs", "train_steps")]
         if _COMPARING.search(text):  # "we compare GRN with LRN, BN and LN": the named kinds are alternatives
             found = [c for c in found if not isinstance(c.value, str)]
+        named = _lead_variants(text, variant_names) if scope is None else []
+        if named:  # "For the heavyweight models including X and Net-B3, we use ...": each named variant's values
+            found = [
+                Candidate(c.key, c.value, c.page, c.quote, c.rank, c.penalty, c.index, ("variant", name), c.source,
+                          c.aside, c.task)
+                if c.scope is None else c
+                for name in named
+                for c in found
+            ]
         kept = _generic_sgd_dropped(text, found)
         generic_sgd |= len(kept) < len(found)
         found = kept
@@ -416,6 +425,21 @@ def _other_task(document: Document, s: Sentence, parent: str = "") -> str | None
         if m and m.group(1).lower()[:6] not in (document.title or "").lower():
             return title
     return None
+
+
+# "For the heavyweight models including RegNet-X and Net-B3, we use ...": a lead clause listing models
+_LEAD_LIST = re.compile(r"^For (?:the |all |our )?[^,]{0,60}?\b(?:models?|networks?|variants?|architectures?)\b"
+                        r"(?: (?:including|such as|like|of))?\s+(?P<names>[^;]{1,160}?),\s+we\b")
+
+
+def _lead_variants(text: str, variant_names: list[str]) -> list[str]:
+    """The paper's variants a sentence's "For the X models including A, B and C, we ..." clause names."""
+    m = _LEAD_LIST.match(text)
+    if not m:
+        return []
+    names = re.split(r"\s*(?:,|\band\b|\bor\b)\s*", m.group("names"))
+    by_lower = {v.lower(): v for v in variant_names}
+    return [by_lower[n.strip().lower()] for n in names if n.strip().lower() in by_lower]
 
 
 # "The default pre-training, fine-tuning, and testing resolution is 224": one value for both regimes, so the
