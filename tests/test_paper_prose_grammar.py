@@ -238,3 +238,9 @@ def test_a_lead_clause_listing_models_scopes_the_values_to_the_named_variants():
     text = "For the large models including OtherNet-L, Net-L and Net-XL, we use 10-epoch warmup and train for 300 epochs."
     got = [c for c in candidates(document_from_texts([text]), ["Net-S", "Net-L", "Net-XL"], None) if c.key == "epochs"]
     assert sorted((c.scope, c.value) for c in got) == [(("variant", "Net-L"), 300), (("variant", "Net-XL"), 300)]
+
+
+def test_pseudocode_norm_before_the_block_is_pre_and_defines_classes():
+    code = "def block(x): shortcut = x x = norm(x, axis='channel') x = proj(x) return x + shortcut"
+    assert [c.value for c in values(code, "norm_position")] == ["pre"]
+    assert [c.value for c in values("The label set therefore defines twelve shape classes.", "num_classes")] == [12]

@@ -758,7 +758,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "num_classes",
-        r"(?:consists? of|into|among|in|of|over|predict|with|from) " + V + r" (?:(?:(?!training|test)[a-z-]+ )?classes\b|"
+        r"(?:consists? of|into|among|in|of|over|predict|with|from|defines?) " + V + r" (?:(?:(?!training|test)[a-z-]+ )?classes\b|"
         r"(?:object |image |semantic |different )?categories\b)",
         0,
         check=positive_int(2, 1e6),
@@ -880,6 +880,13 @@ PATTERNS: list[Pattern] = [
         0,
         "post",
         need=r"\b(?:we|our)\b[^.]{0,40}\b(?:use|adopt|apply|employ|follow|keep)\w*\b|\b(?:uses|adopts|follows) (?:the |a )?post",
+    ),
+    # pseudocode: the residual is saved, then the input is normalised before the block ("shortcut = x; x = norm(x)")
+    _p(
+        "norm_position",
+        r"\b(?:shortcut|residual|skip)\s*=\s*x\b[^.]{0,20}?\bx\s*=\s*\w*norm\w*\s*\(\s*x\b",
+        1,
+        "pre",
     ),
     # "we rearrange / swap the order of layer normalization and the residual connection": the norm moves in front
     _p(
