@@ -21,6 +21,8 @@ from mlintern.tools.paper.text import NUMBER
 
 V = rf"(?P<v>{NUMBER})"
 V2 = rf"(?P<v2>{NUMBER})"
+# a value that may be a number word with a scale ("one thousand hidden units"); only where counts are written so
+VW = rf"(?P<v>{NUMBER}(?:\s(?:hundred|thousand|million)\b)?)"
 CITE = r"(?:\s*\[[\d,\s\u2013-]+\])?(?:\s*\([A-Z][^()]{0,50}?\d{4}[a-z]?\))?"
 SET = (
     r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to be|to|at|as|set to|\(set to|of value|"
@@ -258,6 +260,7 @@ PATTERNS: list[Pattern] = [
         "warmup_steps",
         V + r"[- ](?:steps?|iterations?|updates?) (?:of )?(?:linear |gradual )?(?:learning rate |lr )?warm-?up\b",
         0,
+        need=r"warm-?up",  # a cheap test before the number-first search
         check=positive_int(10, 1e6),
     ),
     _p(
@@ -562,18 +565,20 @@ PATTERNS: list[Pattern] = [
         V + r" (?:fully[- ]connected |dense )?hidden layers,? (?:of|with|each (?:of|with)) (?:size )?\d+ (?:hidden )?"
         r"(?:units|neurons|nodes)",
         1,
+        need=r"hidden layers",
         check=positive_int(1, 1000),
     ),
     _p(
         "d_model",
-        r"hidden layers?,? (?:of|with|each (?:of|with)) (?:size )?" + V + r" (?:hidden )?(?:units|neurons|nodes)",
+        r"hidden layers?,? (?:of|with|each (?:of|with)) (?:size )?" + VW + r" (?:hidden )?(?:units|neurons|nodes)",
         1,
         check=positive_int(8, 100000),
     ),
     _p(
         "d_model",
-        V + r" (?:hidden )?(?:units|neurons|nodes) (?:per|in each|in every|at each) (?:hidden )?layer",
+        VW + r" (?:hidden )?(?:units|neurons|nodes) (?:per|in each|in every|at each) (?:hidden )?layer",
         1,
+        need=r"(?:units|neurons|nodes) (?:per|in each|in every|at each)",
         check=positive_int(8, 100000),
     ),
     _p("d_model", r"d_?model\s*=\s*" + V, 0, check=positive_int(8, 100000)),
@@ -764,7 +769,13 @@ PATTERNS: list[Pattern] = [
         check=positive_int(2, 1e6),
     ),
     _p("num_classes", V + r"-way softmax", 0, check=positive_int(2, 1e6)),
-    _p("num_classes", V + r" class (?:predictions|probabilities|scores|logits)", 1, check=positive_int(2, 1e6)),
+    _p(
+        "num_classes",
+        V + r" class (?:predictions|probabilities|scores|logits)",
+        1,
+        need=r"class (?:predictions|probabilities|scores|logits)",
+        check=positive_int(2, 1e6),
+    ),
     _p("num_classes", r"out of " + V + r" possibilities", 0, check=positive_int(2, 1e6)),
     _p("num_classes", r"\bC\s*=\s*" + V, 1, need=r"class", check=positive_int(2, 1e6)),
     _p(

@@ -116,7 +116,7 @@ NUMBER = (
     rf"|10\s?(?:\^\s?)?{_MINUS}\s?\d{{1,2}}(?!\d)"  # 10−9, 10^-4
     rf"|{_MANT}[eE]\s?{_MINUS}?\s?\d{{1,2}}(?!\d)"  # 1e-4, 3.0e−4
     rf"|{_MANT}{_SUFFIX}?"  # 25,000 / 4.2M / 3.4 million / 10k
-    rf"|\b(?:{_WORD_NUM_RE})(?:\s(?:hundred|thousand|million|billion)\b)?\b)"
+    rf"|\b(?:{_WORD_NUM_RE})\b)"
 )
 NUMBER_RE = re.compile(NUMBER, re.IGNORECASE)
 _SCALE = {
