@@ -156,6 +156,7 @@ def test_the_bundled_example_paper_is_an_mlp_with_all_its_values(workspace, tmp_
         "image_size": 8,
         "learning_rate": 0.001,
         "lr_schedule": "constant",
+        "norm": "none",  # "We use no normalization layers."
         "num_classes": 10,
         "num_layers": 2,
         "num_params": 26122,

@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 
 from mlintern.tools.paper.document import CAPTION_RE, Document, _heading
+from mlintern.tools.paper.grammar import defined_values
 from mlintern.tools.paper.patterns import ABLATION_RE, FINETUNE_RE, KEY_HINTS, PATTERNS, Pattern
-from mlintern.tools.paper.text import NUMBER_RE, as_json_number, parse_number
+from mlintern.tools.paper.text import NUMBER_RE, WORD_NUMBERS, as_json_number, parse_number
 from mlintern.tools.paper.vocab import label_key
 
 _ABBREV = re.compile(
@@ -83,6 +84,9 @@ def _split_sentences(document: Document) -> list[Sentence]:
             caption = bool(CAPTION_RE.match(block))
             lead = _LEAD.match(block)
             table_caption = "" if caption else _table_caption(page.blocks, i)
+            embedded = None if caption else _EMBEDDED_CAPTION.search(block)
+            if embedded and table_like(block[: embedded.start()]):
+                table_caption = embedded.group(1)  # "... batch size 4096 Table 8. Pre-training setting."
             parts = _SPLIT.split(block)
             merged: list[str] = []
             for part in parts:
@@ -124,6 +128,10 @@ def table_like(text: str) -> bool:
     return (
         len(NUMBER_RE.findall(text)) >= 2 and not _FUNCTION_WORDS.search(text) and not CAPTION_RE.match(text)
     )
+
+
+# a table whose caption the PDF stores at the end of the table's own block
+_EMBEDDED_CAPTION = re.compile(r"(?<=\s)(Table\s*(?:\d+|[A-Z]\.?\d+)\s*[:.|]\s+[^\n]{3,300})$", re.S)
 
 
 def _table_caption(blocks: list[str], i: int) -> str:
@@ -273,7 +281,7 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
         parent = parents.get(s.section_number.split(".")[0], "") if "." in s.section_number else ""
         # or a "B.1.1 Fine-tuning" section, or a subsection of "B Downstream Tasks"
         finetune = bool(
-            FINETUNE_RE.search(text)
+            (FINETUNE_RE.search(text) and not _BOTH_REGIMES.search(text))
             or FINETUNE_RE.search(s.section)
             or re.search(r"\bdownstream|\btransfer", parent, re.I)
         )
@@ -288,6 +296,11 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             if rx.search(text):
                 scope = ("variant", name)
                 break
+        if scope is None:  # a definition-list paragraph "BN-x5: ... . The learning rate was ..." is about BN-x5
+            for name in sorted(variant_names, key=len, reverse=True):
+                if re.match(rf"{re.escape(name)}\s*:", s.block):
+                    scope = ("variant", name)
+                    break
         regime = _regime(document, s, variant_names, main_dataset)
         if finetune or (regime and FINETUNE_RE.search(regime)):
             scope = ("setting", "fine-tuning")
@@ -299,6 +312,8 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             scope = ("setting", "ablation base model")
         elif regime and scope is None:
             scope = ("setting", regime)
+        elif scope is None and _side_experiment(s):
+            scope = ("setting", s.section)
         if _OTHERS_WORK.search(text) or _POSSIBLE.search(text):
             continue  # "Wang et al. (2020b) proposed a model with 3×3 kernels": their configuration, not this paper's
         found: list[Candidate] = []
@@ -310,6 +325,11 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             have = {c.key for c in found}
             found.extend(c for c in _respectively(document, s, scope, penalty) if c.key not in have)
             found.extend(_per_variant(document, s, variant_names, penalty))
+        have = {c.key for c in found}
+        found.extend(c for c in _defined(document, s, scope, penalty) if c.key not in have)
+        if before is not None and before.page == s.page:
+            have = {c.key for c in found}
+            found.extend(c for c in _pronoun_depth(document, s, before, scope, penalty) if c.key not in have)
         if before is not None and before.page == s.page and _NAME_GROUPS.match(before.text):
             have = {c.key for c in found if c.scope and c.scope[0] == "variant"}
             found.extend(
@@ -341,6 +361,15 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             found = [c for c in found if c.key not in ("epochs", "train_steps")]
         if _COMPARING.search(text):  # "we compare GRN with LRN, BN and LN": the named kinds are alternatives
             found = [c for c in found if not isinstance(c.value, str)]
+        named = _lead_variants(text, variant_names) if scope is None else []
+        if named:  # "For the heavyweight models including X and Net-B3, we use ...": each named variant's values
+            found = [
+                Candidate(c.key, c.value, c.page, c.quote, c.rank, c.penalty, c.index, ("variant", name), c.source,
+                          c.aside, c.task)
+                if c.scope is None else c
+                for name in named
+                for c in found
+            ]
         kept = _generic_sgd_dropped(text, found)
         generic_sgd |= len(kept) < len(found)
         found = kept
@@ -358,11 +387,13 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
     # a paper with its own classification section ("5 Image Classification") and a section about another task
     # ("6 Machine Translation") runs two experiments: the other task's values are a setting however few are stated
     classifies = any(re.search(r"\bclassification\b", sec.title, re.I) for sec in document.sections)
+    by_index = {s.index: s for s in sentences(document)}
     for c in out:
         if (
             c.task
             and c.scope is None
             and (len(stated) >= 3 or _ANALYSIS_SECTION.search(c.task) or classifies)
+            and not (isinstance(c.value, str) and _OWN_DESIGN.search(by_index[c.index].text))
         ):
             c.scope = ("setting", c.task)
     if (
@@ -394,6 +425,36 @@ def _other_task(document: Document, s: Sentence, parent: str = "") -> str | None
         if m and m.group(1).lower()[:6] not in (document.title or "").lower():
             return title
     return None
+
+
+# "For the heavyweight models including RegNet-X and Net-B3, we use ...": a lead clause listing models
+_LEAD_LIST = re.compile(r"^For (?:the |all |our )?[^,]{0,60}?\b(?:models?|networks?|variants?|architectures?)\b"
+                        r"(?: (?:including|such as|like|of))?\s+(?P<names>[^;]{1,160}?),\s+we\b")
+
+
+def _lead_variants(text: str, variant_names: list[str]) -> list[str]:
+    """The paper's variants a sentence's "For the X models including A, B and C, we ..." clause names."""
+    m = _LEAD_LIST.match(text)
+    if not m:
+        return []
+    names = re.split(r"\s*(?:,|\band\b|\bor\b)\s*", m.group("names"))
+    by_lower = {v.lower(): v for v in variant_names}
+    return [by_lower[n.strip().lower()] for n in names if n.strip().lower() in by_lower]
+
+
+# "The default pre-training, fine-tuning, and testing resolution is 224": one value for both regimes, so the
+# main configuration's too
+_BOTH_REGIMES = re.compile(
+    r"pre-?train\w*,?\s+(?:and\s+|or\s+)?(?:the\s+)?fine-?tun|fine-?tun\w*,?\s+(?:and\s+|or\s+)?(?:the\s+)?pre-?train",
+    re.I,
+)
+# "Our network configuration does not contain any batch normalizations": a sentence describing the paper's own
+# final design states it even inside an ablation or analysis section (its kind, not a varied number)
+_OWN_DESIGN = re.compile(
+    r"\bour (?:final |default )?(?:network|model|architecture)(?: configuration| design)? "
+    r"(?:does|do|is|has|uses|contains|relies|adopts|applies)\b",
+    re.I,
+)
 
 
 _COMPARING = re.compile(
@@ -447,6 +508,20 @@ _SPEED = re.compile(
     r"\b(?:speed|runtime|running time) (?:is |was )?measured",
     re.I,
 )
+# an appendix paragraph that validates one component against a baseline ("This section presents experimental
+# validation of X ... In the baseline configuration ..."): its setup is that side experiment's, not the model's
+_VALIDATES = re.compile(r"\bvalidat(?:e|es|ed|ing|ion)\b", re.I)
+_BASELINE = re.compile(r"\bbaselines?\b", re.I)
+
+
+def _side_experiment(s: Sentence) -> bool:
+    return bool(
+        re.match(r"[A-Z](?:\.\d+)*$", s.section_number)
+        and _VALIDATES.search(s.block)
+        and _BASELINE.search(s.block)
+    )
+
+
 _PART_OF_DATA = re.compile(r"\bwith the exception of\b|\bover which we\b", re.I)
 
 
@@ -491,7 +566,8 @@ def _regime(
     if own:
         return own
     names = _regime_names(document, variant_names, main_dataset)
-    for where in (s.section, s.table_caption):
+    # a captioned table is a float: its caption, not the section the typesetter put it in, says what it is about
+    for where in (s.table_caption,) if s.table_caption else (s.section,):
         for name in names:
             if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", where, re.I):
                 return name
@@ -673,6 +749,55 @@ def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[
         if bound is not None and bound.check and not bound.check(x):
             return []  # one implausible value means the reading is wrong: take none
         out.append(Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, scope))
+    return out
+
+
+# "It has 8 blocks and a width of 512-d": the subject is the previous sentence's ("our default decoder is light")
+_PRONOUN_DEPTH = re.compile(
+    r"^(?:It|This (?:network|model|architecture|encoder|decoder|backbone))\s+(?:has|contains|consists of|is composed of|"
+    r"comprises)\s+(?:a total of )?(?P<v>\d{1,4}|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\s+"
+    r"(?:(?:convolutional|transformer|residual|hidden|weight|recurrent|LSTM|attention)\s+)?(?:layers|blocks)\b",
+)
+_OWN_SUBJECT = re.compile(r"\b(?:our|the proposed|we)\b", re.I)
+
+
+def _pronoun_depth(document: Document, s: Sentence, before: Sentence, scope, penalty: int) -> list[Candidate]:
+    """A depth stated with a pronoun subject that the previous sentence names as the paper's own network or one of
+    its parts: "Overall, our default decoder is lightweight. It has 8 blocks" -> num_decoder_layers = 8."""
+    m = _PRONOUN_DEPTH.match(s.text)
+    if not m or not _OWN_SUBJECT.search(before.text):
+        return []
+    subject = m.group(0) + " " + before.text
+    key = (
+        "num_decoder_layers"
+        if re.search(r"\bdecoder\b", subject, re.I)
+        else "num_encoder_layers"
+        if re.search(r"\bencoder\b", subject, re.I)
+        else "num_layers"
+    )
+    x = parse_number(m.group("v"))
+    if x is None or not 1 <= x <= 1000:
+        return []
+    quote = make_quote(document, s.page, s.text, m.start(), m.end())
+    if quote is None:
+        return []
+    return [Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, scope)]
+
+
+def _defined(document: Document, s: Sentence, scope, penalty: int) -> list[Candidate]:
+    """ "where V = 50277 is the vocabulary size", "the hidden size H = 768": a symbol defined with its value and
+    named with the vocabulary of a canonical key (grammar.defined_values)."""
+    if "=" not in s.text:
+        return []
+    bounds = {p.key: p.check for p in PATTERNS if p.check is not None}
+    out = []
+    for key, x, start, end in defined_values(s.text):
+        check = bounds.get(key)
+        if check is not None and not check(x):
+            continue
+        quote = make_quote(document, s.page, s.text, start, end)
+        if quote is not None:
+            out.append(Candidate(key, as_json_number(x), s.page, quote, 1, penalty, s.index, scope))
     return out
 
 

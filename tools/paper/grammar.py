@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from mlintern.tools.paper.text import NUMBER, as_json_number, parse_number
-from mlintern.tools.paper.vocab import label_key
+from mlintern.tools.paper.vocab import is_keep_probability, label_key
 
 # symbols a tuple may use for a key, as papers write them in "K=V" items
 _SYMBOL_KEYS = {
@@ -216,3 +216,45 @@ def named_counts(sentence: str) -> list[tuple[str, object, int, int]]:
     ]
     found = [f for f in found if f[1] is not None and _in_bounds("num_params", f[1])]
     return found if len(found) >= 2 else []
+
+
+# "where V = 50277 is the vocabulary size", "H = 768 denotes the hidden size": SYMBOL = VALUE, then the key's name
+_DEFINED_AFTER = re.compile(
+    rf"\b(?P<sym>[A-Za-zα-ω][\w]{{0,3}})\s*=\s*(?P<v>{NUMBER})\s+(?:is|denotes|represents|being|as)\s+"
+    r"(?:the\s+)?(?P<name>[a-z][a-z -]{2,40}?)(?=\s*[,.;:)]|\s+(?:and|of|for|in|with|which|that)\b|\s*$)"
+)
+# "the vocabulary size V = 50277", "a hidden size H = 768": the key's name, then SYMBOL = VALUE
+_DEFINED_BEFORE = re.compile(
+    rf"(?P<name>(?:[A-Za-z][a-z-]*\s+){{1,4}}?)(?P<sym>[A-Za-zα-ω][\w]{{0,3}})\s*=\s*(?P<v>{NUMBER})(?![\w×*/^]|\.\d)"
+)
+
+
+def _name_key(words: list[str]) -> str | None:
+    """The canonical key the longest run of trailing words names ("the vocabulary size" -> vocab_size)."""
+    for n in range(min(4, len(words)), 0, -1):
+        key = label_key(" ".join(words[-n:]), allow_symbols=False)
+        if key:
+            return key
+    return None
+
+
+def defined_values(sentence: str) -> list[tuple[str, float, int, int]]:
+    """``[(key, value, start, end)]`` for symbols a sentence defines with a value and a name of the vocabulary."""
+    out = []
+    for m in _DEFINED_AFTER.finditer(sentence):
+        words = m.group("name").split()
+        key = None
+        for n in range(min(4, len(words)), 0, -1):  # "the vocabulary size": the name's leading words
+            key = label_key(" ".join(words[:n]), allow_symbols=False)
+            if key:
+                break
+        x = parse_number(m.group("v"))
+        if key and x is not None:
+            out.append((key, 1 - x if is_keep_probability(m.group("name")) else x, m.start(), m.end()))
+    for m in _DEFINED_BEFORE.finditer(sentence):
+        key = _name_key(m.group("name").split())
+        x = parse_number(m.group("v"))
+        if key and x is not None and not any(a <= m.start("v") < b for _, _, a, b in out):
+            x = 1 - x if is_keep_probability(m.group("name")) else x
+            out.append((key, x, m.start("name"), m.end()))
+    return out

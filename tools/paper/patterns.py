@@ -21,10 +21,12 @@ from mlintern.tools.paper.text import NUMBER
 
 V = rf"(?P<v>{NUMBER})"
 V2 = rf"(?P<v2>{NUMBER})"
+# a value that may be a number word with a scale ("one thousand hidden units"); only where counts are written so
+VW = rf"(?P<v>{NUMBER}(?:\s(?:hundred|thousand|million)\b)?)"
 CITE = r"(?:\s*\[[\d,\s\u2013-]+\])?(?:\s*\([A-Z][^()]{0,50}?\d{4}[a-z]?\))?"
 SET = (
-    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to|at|as|set to|\(set to|of value|equal to|"
-    r"initiali[sz]ed (?:at|to)|initially set to|starts? (?:from|at)|starting (?:from|at)|fixed (?:at|to))?\s*"
+    r"\s*(?:(?:is|was|were|are|has been)\s+)?(?:of|=|:|is|was|were|are|to be|to|at|as|set to|\(set to|of value|"
+    r"equal to|initiali[sz]ed (?:at|to|as)|initially set to|starts? (?:from|at)|starting (?:from|at)|fixed (?:at|to))?\s*"
     r"(?:a |an |the )?(?:value of\s*|rate of\s*)?"
 )
 
@@ -97,7 +99,8 @@ PATTERNS: list[Pattern] = [
     _p("optimizer", r"\bLARS\b", 1, "lars", need=TRAIN_CONTEXT),
     _p(
         "optimizer",
-        r"\bSGD\b|stochastic gradient descent|Nesterov(?:'s)? (?:accelerated gradient|momentum)",
+        r"\bSGD\b|stochastic gradient descent|stochastic back-?propagation|"
+        r"Nesterov(?:'s)? (?:accelerated gradient|momentum)",
         1,
         "sgd",
         need=TRAIN_CONTEXT,
@@ -109,9 +112,21 @@ PATTERNS: list[Pattern] = [
         0,
         check=between(1e-7, 10),
     ),
+    # a change stated with its result: "the initial learning rate was increased by a factor of 5, to 0.0075"
     _p(
         "learning_rate",
-        r"\b(?:learning rate|lr)\b"
+        r"\b(?:initial |base )?learning rate (?:was |is )?(?:increased|decreased|raised|lowered|reduced|scaled|"
+        r"multiplied|divided)\b(?: "
+        + BY_FACTOR  # the factor, then the resulting value
+        + r")?,? to "
+        + V
+        + r"\b",
+        1,
+        check=between(1e-7, 10),
+    ),
+    _p(
+        "learning_rate",
+        r"\b(?:learning rate|lr|Adam step ?size)\b"
         + CITE
         + r"(?:\s*\(\s*lr\s*\))?(?:\s*[ηα])?"
         + SET
@@ -172,7 +187,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "lr_schedule",
-        r"(?:decay\w*|divided|multiplied|reduced|dropped|lowered) " + BY_FACTOR + EVERY_INTERVAL + r" "
+        r"(?:decay\w*|divided|multiplied|reduced|decreased|dropped|lowered|scaled) " + BY_FACTOR + EVERY_INTERVAL + r" "
         r"(?:epochs|iterations|steps)",
         0,
         "step",
@@ -184,6 +199,15 @@ PATTERNS: list[Pattern] = [
         "step",
     ),
     _p("lr_schedule", r"for \d+ epochs, then " + NUMBER + r" for", 0, "step"),
+    # "the (learning) rate is changed to 10−3 after 50K iterations": a new value at a milestone
+    _p(
+        "lr_schedule",
+        r"\brate (?:is |was )?(?:then )?(?:changed|decreased|reduced|lowered|dropped|decayed|switched|set) to "
+        + NUMBER
+        + r" (?:after|at) (?:epoch |iteration |step )?[\d.,]+[kKM]?(?: (?:epochs|iterations|steps|updates))?",
+        0,
+        "step",
+    ),
     _p(
         "lr_schedule",
         NUMBER + r" for the first (?:\w+ )?(?:passes|epochs); " + NUMBER + r" for the next",
@@ -231,6 +255,14 @@ PATTERNS: list[Pattern] = [
         1,
         check=positive_int(10, 1e6),
     ),
+    # VALUE UNIT KEY: "a 175 step linear warmup", "2,000 iterations of learning rate warm-up"
+    _p(
+        "warmup_steps",
+        V + r"[- ](?:steps?|iterations?|updates?) (?:of )?(?:linear |gradual )?(?:learning rate |lr )?warm-?up\b",
+        0,
+        need=r"warm-?up",  # a cheap test before the number-first search
+        check=positive_int(10, 1e6),
+    ),
     _p(
         "warmup_steps",
         r"(?:over|during|for) the first " + V + r" (?:training )?(?:updates|steps|iterations)",
@@ -244,6 +276,8 @@ PATTERNS: list[Pattern] = [
         0,
         check=between(0.1, 100),
     ),
+    # KEY [cite] VALUE, as a flattened settings table writes it: "warmup epochs [26] 40"
+    _p("warmup_epochs", r"warm-?up epochs" + CITE + SET + V + r"\b", 0, check=between(0.1, 100)),
     _p(
         "warmup_epochs",
         r"warm-?up (?:of|for|over|during) (?:the first )?" + V + r" epochs",
@@ -253,7 +287,7 @@ PATTERNS: list[Pattern] = [
     # --------------------------------------------------------------- batches
     _p(
         "batch_tokens",
-        r"batch size of (?:about |approximately )?" + V + r" tokens",
+        r"batch size (?:is |was |of |= |: )?(?:about |approximately |roughly )?" + V + r" tokens",
         0,
         check=between(1000, 1e9),
     ),
@@ -281,6 +315,12 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "batch_size",
+        r"(?:mini-?batch|batch)(?:es)? of size " + V + r"\b(?!\s*(?:tokens|GPUs?|[kKMB]\b))",
+        0,
+        check=positive_int(1, 1e6),
+    ),
+    _p(
+        "batch_size",
         r"(?:mini-?batch|batch)(?:es)? of (?:size )?"
         + V
         + r" (?:\w+ ){0,4}?(?:sequences|examples|images|samples"
@@ -291,10 +331,17 @@ PATTERNS: list[Pattern] = [
     # ------------------------------------------------------------ durations
     _p(
         "epochs",
-        r"(?:for|total of|about|roughly|approximately|train\w* for)\s+(?:about |roughly |approximately |a total of )?"
+        r"(?:for|total of|about|roughly|approximately|train\w* (?:for|during))\s+(?:about |roughly |approximately |a total of )?"
         + V
         + r"(?:\s*(?:and|or|/)\s*\d+)?\s+(?:training )?epochs",
         0,
+        check=between(0.5, 10000),
+    ),
+    # KEY VALUE: "the number of epochs is 300", a flattened settings table's "Num. epochs 10"
+    _p(
+        "epochs",
+        r"\b(?:num(?:ber)?\.? of (?:training )?|num\.? |#\s?)epochs" + SET + V + r"\b(?!\s*(?:and|or|to)\s+\d)",
+        1,
         check=between(0.5, 10000),
     ),
     _p(
@@ -318,6 +365,30 @@ PATTERNS: list[Pattern] = [
         "train_steps",
         r"\btrain\w*\b[^.;]{0,40}?\b(?:with|over|using|takes|took|lasts|lasted|runs|ran)\s+(?:a total of |about |"
         r"roughly |only |just )?" + V + r"\s+training (?:steps|iterations|updates)",
+        1,
+        check=positive_int(1, 1e9),
+        avoid=NOT_RUN_LENGTH,
+    ),
+    # the run's end: "training is stopped after 80K iterations", "we terminate training after 60k updates"
+    _p(
+        "train_steps",
+        r"\btraining (?:is |was |has been )?(?:stopped|terminated|ended|halted|finished|completed) (?:after|at) "
+        r"(?:about |roughly )?" + V + r"\s+(?:training )?(?:steps|iterations|updates)",
+        0,
+        check=positive_int(1, 1e9),
+    ),
+    _p(
+        "epochs",
+        r"\btraining (?:is |was |has been )?(?:stopped|terminated|ended|halted|finished|completed) (?:after|at) "
+        r"(?:about |roughly )?" + V + r"\s+(?:training )?epochs",
+        0,
+        check=between(0.5, 10000),
+    ),
+    # a run length restated in another unit: "trained with 100B tokens, i.e., 25k steps", "(i.e. 300k steps)"
+    _p(
+        "train_steps",
+        r"\btrain\w*\b[^.;]{0,60}?\bi\.\s?e\.,?\s+(?:about |roughly |approximately )?" + V
+        + r"\s+(?:training )?(?:steps|iterations|updates)",
         1,
         check=positive_int(1, 1e9),
         avoid=NOT_RUN_LENGTH,
@@ -482,11 +553,33 @@ PATTERNS: list[Pattern] = [
         "num_layers",
         r"\b"
         + MODEL_WORD
-        + r" (?:with|has|contains|comprises|consists of) "
+        + r"s? (?:with|has|contains|comprises|consists of) "
         + V
-        + r" (?:(?:convolutional|recurrent|hidden|transformer|LSTM|weight|weighted) )?layers",
+        + r" (?:(?:convolutional|recurrent|hidden|transformer|LSTM|weight|weighted) )?layers\b(?! each)",
         1,
         check=positive_int(1, 1000),
+    ),
+    # an MLP's shape: "two hidden layers of 64 units", "three hidden layers with 256 units each"
+    _p(
+        "num_layers",
+        V + r" (?:fully[- ]connected |dense )?hidden layers,? (?:of|with|each (?:of|with)) (?:size )?\d+ (?:hidden )?"
+        r"(?:units|neurons|nodes)",
+        1,
+        need=r"hidden layers",
+        check=positive_int(1, 1000),
+    ),
+    _p(
+        "d_model",
+        r"hidden layers?,? (?:of|with|each (?:of|with)) (?:size )?" + VW + r" (?:hidden )?(?:units|neurons|nodes)",
+        1,
+        check=positive_int(8, 100000),
+    ),
+    _p(
+        "d_model",
+        VW + r" (?:hidden )?(?:units|neurons|nodes) (?:per|in each|in every|at each) (?:hidden )?layer",
+        1,
+        need=r"(?:units|neurons|nodes) (?:per|in each|in every|at each)",
+        check=positive_int(8, 100000),
     ),
     _p("d_model", r"d_?model\s*=\s*" + V, 0, check=positive_int(8, 100000)),
     _p("d_model", V + r"[- ]dimensional (?:hidden )?states", 0, check=positive_int(8, 100000)),
@@ -526,6 +619,15 @@ PATTERNS: list[Pattern] = [
         check=positive_int(1, 512),
     ),
     _p("d_head", r"d_?k\s*=\s*d_?v\s*=\s*(?:d_?model\s*/\s*h\s*=\s*)?" + V, 0, check=positive_int(4, 4096)),
+    # "we set the head dimension to 64", "a per-head dimension of 128", "the dimension of each head is 64"
+    _p(
+        "d_head",
+        r"\b(?:(?:attention |per[- ])?head (?:dimension|dim|size)|dimension (?:of|per) (?:each |every )?(?:attention )?head)"
+        + SET
+        + V,
+        1,
+        check=positive_int(4, 4096),
+    ),
     _p("d_ff", r"d_?ff\s*=\s*" + V, 0, check=positive_int(8, 1e6)),
     _p("d_ff", V + r"[- ]dimensional inner states", 0, check=positive_int(8, 1e6)),
     _p(
@@ -543,7 +645,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "vocab_size",
-        V + r"[- ](?:word-?piece|token|word|BPE|subword|sub-word) vocabulary",
+        V + r"[- ](?:(?:word-?piece|token|word|BPE|subword|sub-word|sentence-?piece|byte-level|unigram) )*vocabulary",
         0,
         check=positive_int(50, 1e7),
     ),
@@ -562,7 +664,20 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "context_length",
-        r"(?:context (?:length|window|size)|sequence length|max(?:imum)? (?:sequence )?length)"
+        r"(?:sequences|contexts?|windows?|segments) of (?:max(?:imum|imal)? )?(?:length|size) " + V + r"\b(?! ?%)",
+        1,
+        check=positive_int(8, 1e7),
+    ),
+    _p(
+        "context_length",
+        r"(?:with |of |a |an |the )" + V + r"(?:[- ]tokens?)? (?:max(?:imum|imal)? |context |input )(?:sequence |context )?"
+        r"(?:length|window)\b",
+        1,
+        check=positive_int(8, 1e7),
+    ),
+    _p(
+        "context_length",
+        r"(?:context (?:length|window|size)|sequence length|max(?:imum|imal)? (?:sequence )?length)"
         r"\s*(?:of|=|is|to)?\s*" + V + r"(?! ?%)",
         1,
         check=positive_int(8, 1e7),
@@ -579,7 +694,7 @@ PATTERNS: list[Pattern] = [
         V
         + r"\s?[×x]\s?"
         + V2
-        + r"(?:\s?[×x]\s?3)? (?:pixel |RGB |color |colour )?(?:input|image|crop|pixel)s?\b(?! patch)",
+        + r"(?:\s?[×x]\s?3)? (?:pixel |RGB |color |colour )?(?:input|(?:sub-?)?image|crop|pixel)s?\b(?! patch)",
         1,
         check=positive_int(8, 4096),
     ),
@@ -592,20 +707,55 @@ PATTERNS: list[Pattern] = [
     _p(
         "image_size", r"(?:training|input|testing) resolution is " + V + r"\b", 1, check=positive_int(8, 4096)
     ),
+    _p(
+        "image_size",
+        r"\b(?:network|model|net)\s*\([^()]{0,40}?,\s*" + V + r"\s?[×x]\s?" + V2 + r"\s*\)",
+        1,
+        check=positive_int(8, 4096),
+    ),
+    # "pretrained on X at resolution 224 × 224", "at a resolution of 384×384"
+    _p(
+        "image_size",
+        r"\bat (?:a |the )?resolution (?:of )?" + V + r"\s?[×x]\s?" + V2,
+        1,
+        check=positive_int(8, 4096),
+    ),
     _p("image_size", r"input is an? " + V + r"\s+" + V2 + r" pixel image", 1, check=positive_int(8, 4096)),
     _p("image_size", r"inputs are " + V + r"\s?[×x]\s?" + V2 + r" images", 1, check=positive_int(8, 4096)),
     _p("in_channels", r"\d+\s?[×x]\s?\d+\s?[×x]\s?" + V + r" (?:input )?image", 0, check=positive_int(1, 4)),
     _p("patch_size", r"patch size (?:of |is |= )?" + V + r"\b", 0, check=positive_int(1, 64)),
+    _p(
+        "patch_size",
+        r"\bpatches (?:of|with) (?:a )?(?:size|resolution) (?:of )?" + V + r"\s?[×x]\s?" + V2,
+        0,
+        check=positive_int(1, 64),
+    ),
+    _p(
+        "patch_size",
+        r"(?:into|to|split|extract\w*|of|use\w*|non-overlapping) " + V + r"\s?[×x]\s?" + V2
+        + r" (?:non-overlapping |image |input )?patches\b(?! of (?:size|resolution))",
+        1,
+        check=positive_int(1, 64),
+    ),
     _p("patch_size", r"\(" + V + r"\s?[×x]\s?" + V2 + r" non-overlapping conv", 0, check=positive_int(1, 64)),
     _p("kernel_size", r"kernel size (?:of )?" + V + r"\s?[×x]\s?" + V2, 0, check=positive_int(2, 15)),
     _p(
         "kernel_size",
-        r"(?:mostly|all|always|each|use|have) (?:have |use )?(?:an? )?"
+        r"(?:mostly|all|always|each|uses?|using|have|has) (?:have |use |only |successive |mostly )?(?:an? )?"
         + V
         + r"\s?[×x]\s?"
         + V2
-        + r" (?:depthwise |separable |convolutional |conv )?(?:filters|kernels|conv\b|convolutions?)",
+        + r"(?: and \d\s?[×x]\s?\d)? (?:depthwise |separable |convolutional |conv )?"
+        r"(?:filters|kernels|conv\b|convolutions?|convolutional layers)",
         1,
+        check=positive_int(2, 15),
+        avoid=r"\[\d+(?:[,–-]\s?\d+)*\]|\bet al\b",  # "the VGG model [52] uses 3×3 convolutions": a cited work's
+    ),
+    # the block's depthwise convolution names its kernel: "the depthwise Conv3x3 layer", "a 7×7 depthwise conv"
+    _p(
+        "kernel_size",
+        r"\bdepth-?wise conv(?:olution)?\s?" + V + r"\s?[×x]\s?" + V2 + r"\b",
+        2,
         check=positive_int(2, 15),
     ),
     _p(
@@ -613,12 +763,19 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "num_classes",
-        r"(?:consists? of|into|among|in|of|over|predict) " + V + r" (?:object |image |semantic |different )?"
-        r"(?:classes|categories)",
+        r"(?:consists? of|into|among|in|of|over|predict|with|from|defines?) " + V + r" (?:(?:(?!training|test)[a-z-]+ )?classes\b|"
+        r"(?:object |image |semantic |different )?categories\b)",
         0,
         check=positive_int(2, 1e6),
     ),
     _p("num_classes", V + r"-way softmax", 0, check=positive_int(2, 1e6)),
+    _p(
+        "num_classes",
+        V + r" class (?:predictions|probabilities|scores|logits)",
+        1,
+        need=r"class (?:predictions|probabilities|scores|logits)",
+        check=positive_int(2, 1e6),
+    ),
     _p("num_classes", r"out of " + V + r" possibilities", 0, check=positive_int(2, 1e6)),
     _p("num_classes", r"\bC\s*=\s*" + V, 1, need=r"class", check=positive_int(2, 1e6)),
     _p(
@@ -629,6 +786,15 @@ PATTERNS: list[Pattern] = [
         + V
         + r"\s*(?:trainable |free |learnable )*(?:free )?parameters",
         0,
+        check=between(1000, 1e13),
+    ),
+    # "we trained this 557-million-parameter network", "we release a 1.3B-parameter model"
+    _p(
+        "num_params",
+        r"\b(?:train(?:ed)?|build|built|present|introduce|release[sd]?|use[sd]?|scal\w+ up to) "
+        r"(?:this|our|the|a|an) " + V + r"[- ]param(?:eter)?s?\b",
+        0,
+        need=r"\b(?:we|our)\b",
         check=between(1000, 1e13),
     ),
     _p(
@@ -653,6 +819,46 @@ PATTERNS: list[Pattern] = [
         need=TRAIN_CONTEXT + r"|normaliz",
     ),
     _p("norm", r"local response normali[sz]ation", 1, "localresponsenorm"),
+    # a symbol defined in an equation's "where" clause: "where LN(·) is LayerNorm", "Norm denotes layer normalization"
+    _p(
+        "norm",
+        r"\b(?:where|and|with)\s+\w{1,6}\s*(?:\(\s*[·.⋅∙]?\s*\))?\s*(?:is|denotes|represents|stands for|means)\s+"
+        r"(?:the\s+|a\s+)?(?:LayerNorm|layer normali[sz]ation)\b",
+        1,
+        "layernorm",
+    ),
+    _p(
+        "norm",
+        r"\b(?:where|and|with)\s+\w{1,6}\s*(?:\(\s*[·.⋅∙]?\s*\))?\s*(?:is|denotes|represents|stands for|means)\s+"
+        r"(?:the\s+|a\s+)?(?:RMSNorm|root mean square (?:layer )?normali[sz]ation)\b",
+        1,
+        "rmsnorm",
+    ),
+    # a layout named by its norm: "pre-LayerNorm", "Pre-LN", "post-LN" (the norm position pattern says where)
+    _p("norm", r"\b(?:pre|post)-?(?:LayerNorm|LN|layer normali[sz]ation)\b", 2, "layernorm"),
+    # "the order of layer normalization and the residual connection": the model has layer norm
+    _p(
+        "norm",
+        r"(?:order|position|placement)s? of (?:the )?(?:layer ?norm\w*|LN) and (?:the )?residual",
+        1,
+        "layernorm",
+    ),
+    # "does not contain any batch normalizations", "without any normalization layer": an explicit none
+    _p(
+        "norm",
+        r"(?:does not|do not|doesn't|don't|did not) (?:contain|use|have|include|employ|apply|need|require) (?:any )?"
+        r"(?:batch |layer )?normali[sz]ations?\b|\bwithout (?:any )?normali[sz]ation (?:layers?)?\b|"
+        r"\bno normali[sz]ation layers?\b",
+        3,
+        "none",
+    ),
+    # a list of what the training uses: "We use multi-scale training, data augmentation, batch normalization, ..."
+    _p(
+        "norm",
+        r"\bwe (?:use|apply|employ|adopt)\b[^.;]{0,60}?,\s*batch normali[sz]ation\b",
+        2,
+        "batchnorm",
+    ),
     _p(
         "norm",
         r"followed by layer normali[sz]ation|layer ?norm(?:alization)?\b[^.]{0,30}(?:is|was) (?:used|applied)|"
@@ -662,21 +868,49 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "norm",
-        r"(?:use|apply|employ|adopt)\w* batch normali[sz]ation|batch normali[sz]ation \(BN\)[^.]{0,40}after|"
+        r"(?:use|apply|employ|adopt)\w* (?:batch normali[sz]ation|BN\b)|batch normali[sz]ation \(BN\)[^.]{0,40}after|"
         r"\bBN-ReLU-Conv\b",
         1,
         "batchnorm",
     ),
     _p("norm", r"(?:use|apply|employ|adopt)\w* group normali[sz]ation", 1, "groupnorm"),
+    # "we also adopt typical designs, including LayerNorm [2]": the norm among what the model adopts
+    _p(
+        "norm",
+        r"\bwe (?:also )?(?:use|apply|employ|adopt)\b[^.;]{0,50}?\b(?:including|such as|like|with)\s+"
+        r"(?:LayerNorm|layer normali[sz]ation)\b",
+        2,
+        "layernorm",
+        avoid=r"instead of|rather than|replac|without",
+    ),
+    _p("norm_position", r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)", 0, "post"),
+    # "post-LN" named as the model's layout, not as a kind of architecture the paper talks about
     _p(
         "norm_position",
-        r"LayerNorm\s*\(\s*x\s*\+\s*Sublayer\s*\(\s*x\s*\)\s*\)|\bpost-(?:norm|LN)\b",
+        r"\bpost-(?:norm|LN|LayerNorm|layer normali[sz]ation)\b",
         0,
         "post",
+        need=r"\b(?:we|our)\b[^.]{0,40}\b(?:use|adopt|apply|employ|follow|keep)\w*\b|\b(?:uses|adopts|follows) (?:the |a )?post",
+    ),
+    # pseudocode: the residual is saved, then the input is normalised before the block ("shortcut = x; x = norm(x)")
+    _p(
+        "norm_position",
+        r"\b(?:shortcut|residual|skip)\s*=\s*x\b[^.]{0,20}?\bx\s*=\s*\w*norm\w*\s*\(\s*x\b",
+        1,
+        "pre",
+    ),
+    # "we rearrange / swap the order of layer normalization and the residual connection": the norm moves in front
+    _p(
+        "norm_position",
+        r"(?:rearrang|swap|switch|revers|exchang|chang)\w* the (?:order|position|placement)s? of (?:the )?"
+        r"(?:layer ?norm\w*|LN|normali[sz]ation(?: layers?)?) and (?:the )?residual",
+        0,
+        "pre",
     ),
     _p(
         "norm_position",
-        r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|\bpre-(?:normali[sz]ation|norm|LN)\b|"
+        r"(?:Layer ?norm\w*|\bLN\b)[^.]{0,20} (?:is|was) applied before every|"
+        r"\bpre-?(?:normali[sz](?:ation|ed)|norm|LN|LayerNorm|RMSNorm|layer normali[sz]ation)\b|"
         r"normali[sz]e (?:the )?(?:input|inputs) (?:of|to) (?:each|every) (?:[\w-]+ )?(?:sub-?layer|block)|\bpre-activation residual (?:blocks|units)",
         0,
         "pre",
@@ -690,10 +924,10 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "activation",
-        r"Gaussian Error Linear Unit|\bGELU\b",
+        r"Gaussian Error Linear Units?|\bGELUs?\b",
         1,
         "gelu",
-        need=r"activation|non-?linearity|use|MLP",
+        need=r"activation|non-?linearit|use|MLP|FFN|feed-?forward",
     ),
     _p(
         "activation",
@@ -704,7 +938,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "activation",
-        r"scaled hyperbolic tangent|squashing function is [^.]{0,20}tanh|tanh (?:activation|non-?linearity)",
+        r"scaled hyperbolic tangent|squashing function is [^.]{0,20}tanh|tanh (?:activations?|non-?linearit(?:y|ies)|units)",
         1,
         "tanh",
     ),
@@ -717,6 +951,14 @@ PATTERNS: list[Pattern] = [
         need=r"activation|non-?linearity|\buse|BN-ReLU|applied to the output",
     ),
     _p("activation", r"\bsigmoid non-?linearity", 3, "sigmoid"),
+    # SiLU / Swish as the block's activation ("we use the SiLU activation", "Swish non-linearities")
+    _p(
+        "activation",
+        r"\b(?:SiLU|Swish)s?\b(?:\s*\(?[^.]{0,20}\)?)?\s*(?:activations?|non-?linearit(?:y|ies)|functions?)",
+        2,
+        "silu",
+        need=r"\b(?:we|our)\b",
+    ),
 ]
 
 # Cheap pre-filter: a key's patterns run only on sentences holding one of these (lowercase) words.
@@ -733,8 +975,10 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
         "lars",
         "nesterov",
         "decoupled",
+        "back-propagation",
+        "backpropagation",
     ),
-    "learning_rate": ("learning rate", "lr", "passes", "epochs", "iterations"),
+    "learning_rate": ("learning rate", "lr", "passes", "epochs", "iterations", "stepsize", "step size"),
     "lr_schedule": (
         "cosine",
         "inverse",
@@ -756,6 +1000,9 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
         "fixed",
         "passes",
         "poly",
+        "changed",
+        "switched",
+        "set to",
     ),
     "warmup_steps": ("warm", "first"),
     "warmup_epochs": ("warm",),
@@ -777,21 +1024,21 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "num_encoder_layers": ("encoder",),
     "num_decoder_layers": ("decoder",),
     "num_layers": ("layer",),
-    "d_model": ("model", "dimensional", "cells", "hidden", "embedding"),
+    "d_model": ("model", "dimensional", "cells", "hidden", "embedding", "units", "neurons", "nodes"),
     "num_heads": ("head",),
-    "d_head": ("dk", "d_k"),
+    "d_head": ("dk", "d_k", "head"),
     "d_ff": ("dff", "d_ff", "inner", "feed", "ffn", "mlp"),
     "vocab_size": ("vocab", "most frequent"),
     "context_length": ("token", "context", "sequence", "length", "window"),
     "image_size": ("×", "x", "pixel", "resolution"),
     "in_channels": ("×", "x"),
     "patch_size": ("patch", "non-overlapping"),
-    "kernel_size": ("kernel", "×", "neighborhood"),
+    "kernel_size": ("kernel", "×", "neighborhood", "depthwise", "depth-wise"),
     "num_classes": ("class", "categor", "way", "possibilit"),
-    "num_params": ("parameters",),
+    "num_params": ("parameter", "params"),
     "growth_rate": ("growth",),
     "width_multiplier": ("width multiplier",),
-    "norm": ("norm", "bn"),
+    "norm": ("norm", "bn", "ln"),
     "norm_position": ("norm", "ln", "sublayer", "sub-layer", "pre-activation"),
     "activation": (
         "relu",
@@ -804,6 +1051,8 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
         "rectif",
         "sigmoid",
         "gaussian error",
+        "silu",
+        "swish",
     ),
 }
 

@@ -110,7 +110,7 @@ _MULT = r"(?:×|x|\*|·|⋅|\\times|\\cdot)"
 # A mantissa: 25,000 / 2, 000 / 60 000 / 0.1 / .5 / 4 ("1, 224" is a list, not 1224: a space after the
 # comma is only read as a thousands separator in front of 000, where PDFs put one)
 _MANT = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:, 000)+(?!\d)|\d{1,3}(?:[ \u2009\u202f]\d{3})+(?![\d.])|\d+(?:\.\d+)?|\.\d+)"
-_SUFFIX = r"(?:\s?(?:million|billion|thousand|trillion)\b|[kKMBT](?![a-zA-Z]))"
+_SUFFIX = r"(?:[\s-]?(?:million|billion|thousand|trillion)\b|[kKMBT](?![a-zA-Z]))"
 NUMBER = (
     rf"(?:{_MANT}\s?{_MULT}\s?10\s?(?:\^\s?)?(?:{_MINUS}\s?)?\d{{1,2}}(?!\d)"  # 8 · 10−4, 60 × 104, 13.6 · 106
     rf"|10\s?(?:\^\s?)?{_MINUS}\s?\d{{1,2}}(?!\d)"  # 10−9, 10^-4
@@ -147,6 +147,9 @@ def parse_number(text: str) -> float | None:
     low = t.lower()
     if low in WORD_NUMBERS:
         return float(WORD_NUMBERS[low])
+    words = low.split()  # "one thousand", "two million"
+    if len(words) == 2 and words[0] in WORD_NUMBERS and words[1] in ("hundred", "thousand", "million", "billion"):
+        return WORD_NUMBERS[words[0]] * (100.0 if words[1] == "hundred" else _SCALE[words[1]])
     m = re.fullmatch(rf"({_MANT})\s?{_MULT}\s?10\s?(?:\^\s?)?(-?)\s?(\d{{1,2}})", t)
     if m:
         return _mant(m.group(1)) * 10 ** (int(m.group(3)) * (-1 if m.group(2) else 1))
@@ -156,7 +159,7 @@ def parse_number(text: str) -> float | None:
     m = re.fullmatch(rf"({_MANT})[eE]\s?(-?)\s?(\d{{1,2}})", t)
     if m:
         return _mant(m.group(1)) * 10 ** (int(m.group(3)) * (-1 if m.group(2) else 1))
-    m = re.fullmatch(rf"({_MANT})\s?(million|billion|thousand|trillion|[kKMBT])", t)
+    m = re.fullmatch(rf"({_MANT})(?:\s?|-(?=[a-z]))(million|billion|thousand|trillion|[kKMBT])", t)
     if m:
         return _mant(m.group(1)) * _SCALE[m.group(2).lower()]
     try:
