@@ -1,6 +1,9 @@
 """LLM-written model code for an architecture no template or block composition covers.
 
-When scaffold-model falls to the ``other`` family and ``ctx.brain`` uses a language model, the brain gets
+When scaffold-model falls to the ``other`` family, or a known family's template does not express facts the spec
+states (``unexpressed``: a named component no block of the template builds, a stated architecture value no
+field of the template reads, or a stated count the template misses by more than 3% after fitting), and
+``ctx.brain`` uses a language model, the brain gets
 the paper's text (the ``paper.md`` markdown view next to the spec, with page anchors, else the spec's
 sections), the spec's stated values and the project contract, and writes ``model.py``. mlintern accepts
 the file only after it verifies it: it parses (``ast``); ``ruff check`` (syntax errors and pyflakes) passes;
@@ -10,6 +13,8 @@ pilot values; it is within 3% of the paper's count where the paper states one; a
 falls over a few Adam steps on one fixed random batch, in the sandbox. A failure goes back to
 the brain with the reason, at most ``ROUNDS`` rounds (each a budgeted brain call); after that the caller
 keeps today's honest baseline and says what differed. Training on the real data is not verified here.
+For a known family the template's ``model.py`` is the brain's starting point, with the list of what it lacks;
+the offline brain keeps the template and the README says which stated facts it does not express.
 """
 
 from __future__ import annotations
@@ -52,6 +57,150 @@ class Rejected(Exception):
     """A draft failed a check; the message goes back to the brain."""
 
 
+# ------------------------------------------------------------------------- what a template does not express
+def _has_field(prefix: str) -> Any:
+    return lambda family: any(f.name.startswith(prefix) for f in family.fields)
+
+
+def _named(*names: str) -> Any:
+    return lambda family: family.name in names
+
+
+def _components() -> tuple[tuple[str, str, Any], ...]:
+    """(component, evidence pattern, does a family's template build it): the field's vocabulary of blocks a
+    paper names. The patterns are the ones family choice uses where families.py has one."""
+    from mlintern.tools.scaffold import families as fam
+
+    def pattern(name: str, fallback: str) -> str:
+        return getattr(fam, name, None) or fallback
+
+    return (
+        ("a spatial gating unit", pattern("SPATIAL_GATING", r"spatial gating|\bgMLP\b"), _named("gmlp")),
+        ("multi-axis (block and grid) attention", pattern("MULTI_AXIS", r"multi-?axis"), _named("maxvit")),
+        ("retention (a retentive network)", pattern("RETENTION", r"\bretenti(?:on|ve)\b"), _named("retnet")),
+        ("RWKV time mixing", pattern("RWKV_WORDS", r"\bRWKV\b|\breceptance\b"), _named("rwkv")),
+        (
+            "structurally re-parameterised (training-time multi-branch) blocks",
+            pattern("REPARAM", r"re-?parameteri[sz]"),
+            _named("repvgg"),
+        ),
+        ("cross-stage partial connections", pattern("CROSS_STAGE", r"cross[- ]stage[- ]partial"), _named("csp")),
+        ("squeeze-and-excitation", pattern("SQUEEZE_EXCITE", r"squeeze[- ]and[- ]excitation"), _has_field("se_")),
+        ("global response normalisation", pattern("_GRN", r"global response normali[sz]ation"), _has_field("grn")),
+        ("shifted-window attention", r"shifted[- ]windows?\b", _named("swin")),
+        ("a mixture of experts", r"mixture[- ]of[- ]experts|\bMoE\b", _named()),
+    )
+
+
+def _architecture_keys() -> set[str]:
+    """Spec keys that describe the model: the canonical architecture keys and every key some family's
+    template reads, less the training keys (a family that ignores a training key is not missing a block)."""
+    from mlintern.tools.scaffold import families as fam
+    from mlintern.tools.scaffold.training_fields import training_fields
+
+    canonical = {
+        "num_layers", "num_encoder_layers", "num_decoder_layers", "d_model", "num_heads", "d_head", "d_ff",
+        "dropout", "attention_dropout", "activation", "norm", "norm_position", "vocab_size", "context_length",
+        "image_size", "patch_size", "in_channels", "num_classes", "growth_rate", "width_multiplier",
+        "kernel_size",
+    }  # fmt: skip
+    training = {
+        "optimizer", "learning_rate", "lr_schedule", "warmup_steps", "warmup_epochs", "batch_size",
+        "batch_tokens", "train_steps", "epochs", "weight_decay", "momentum", "adam_beta1", "adam_beta2",
+        "adam_eps", "label_smoothing", "grad_clip", "init_std", "stochastic_depth", "num_params", "family",
+    }  # fmt: skip
+    keys = set(canonical)
+    for family in (v for v in vars(fam).values() if isinstance(v, fam.Family)):
+        keys.update(k for f in family.fields for k in f.spec_keys())
+        conv = family.train
+        training.update(k for f in training_fields(conv) for k in f.spec_keys())
+    return keys - training
+
+
+def _cite(fact: dict) -> str:
+    page = fact.get("page")
+    where = f"p.{page}" if isinstance(page, int) and not isinstance(page, bool) else "the spec"
+    quote = str(fact.get("quote") or "").strip()
+    return f'{where}: "{quote[:160]}"' if quote else where
+
+
+def _snippets(spec: dict, stated: dict, variant: str | None) -> list[dict]:
+    """The spec's architecture evidence as (page, quote) pieces: the family's evidence, each fact's quote,
+    the chosen variant's name."""
+    out = [{"page": None, "quote": str(spec["family"].get("value") or "")}]
+    out += [ev for ev in spec["family"].get("evidence") or [] if isinstance(ev, dict)]
+    out += [f for f in stated.values() if isinstance(f, dict)]
+    if variant:
+        out.append({"page": None, "quote": f"variant {variant}"})
+    return out
+
+
+def used_keys(fields: tuple, model: dict[str, dict], stated: dict[str, dict]) -> set[str]:
+    """The stated keys whose values reached the model's fields (directly, or in another form by a rule)."""
+    used = set()
+    for field in fields:
+        fact = model.get(field.name) or {}
+        for key in field.spec_keys():
+            got = stated.get(key)
+            if got and fact.get("spec_key", field.name) == key and fact.get("quote") == got.get("quote"):
+                if fact.get("source") != "default" and (fact.get("value") == got["value"] or fact.get("rule")):
+                    used.add(key)
+    return used
+
+
+def unexpressed(
+    family: Any,
+    spec: dict,
+    stated: dict[str, dict],
+    model: dict[str, dict],
+    variant: str | None,
+    read: set[str] = frozenset(),
+) -> list[str]:
+    """The facts the spec states that ``family``'s template does not build, each with its citation.
+
+    Three kinds, all read from the spec's data: a component the spec's evidence names (family evidence, the
+    facts' quotes, the variant's name) that the template has no block for; a stated architecture value that
+    none of the template's fields took (absent, or in a form the field cannot use); ``read`` names keys the
+    family's conventions looked at (they count as used)."""
+    gaps = []
+    pieces = _snippets(spec, stated, variant)
+    for name, pattern, builds in _components():
+        hit = next((p for p in pieces if re.search(pattern, str(p.get("quote") or ""), re.I)), None)
+        if hit is not None and not builds(family):
+            gaps.append(f"{name} ({_cite(hit)}): the {family.name} template has no such block")
+    used = used_keys(family.fields, model, stated) | set(read)
+    for key in sorted(set(stated) & _architecture_keys() - used):
+        fact = stated[key]
+        if fact.get("source") in ("default", "inferred"):
+            continue
+        fields = [f.name for f in family.fields if key in f.spec_keys()]
+        why = (
+            f"the template's {fields[0]} cannot take this form, so it uses its convention "
+            f"{model[fields[0]]['value']!r}"
+            if fields
+            else f"the {family.name} template has no field for it"
+        )
+        gaps.append(f"{key} = {json.dumps(fact['value'], default=str)[:80]} ({_cite(fact)}): {why}")
+    return gaps
+
+
+class Reading(dict):
+    """The stated facts, remembering which keys a family's conventions looked up (they read ``_spec``)."""
+
+    def __init__(self, facts: dict) -> None:
+        super().__init__(facts)
+        self.read: set[str] = set()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self.keys():
+            self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
 def paper_text(spec: dict, spec_source: str | None) -> str:
     """The markdown view written next to the spec (read without following links), else the spec's sections."""
     from mlintern.sandbox import files
@@ -71,7 +220,13 @@ def paper_text(spec: dict, spec_source: str | None) -> str:
 
 
 def prompt(
-    spec: dict, text: str, stated: dict, fields: dict, paper_count: int | None, errors: list[str]
+    spec: dict,
+    text: str,
+    stated: dict,
+    fields: dict,
+    paper_count: int | None,
+    errors: list[str],
+    start: dict | None = None,
 ) -> str:
     facts = {
         k: {x: f.get(x) for x in ("value", "page", "quote") if f.get(x) is not None}
@@ -93,6 +248,19 @@ def prompt(
         "The paper (markdown, <!-- page N --> anchors):",
         text,
     ]
+    if start:
+        parts += [
+            "",
+            f"Start from mlintern's {start['family']} template below: it builds what it can of the spec, and "
+            "its ModelConfig is the contract's. It does NOT express these facts the spec states; change the "
+            "model so that it does (keep what already matches the paper):",
+            *(f"- {gap}" for gap in start["lacks"]),
+            "",
+            "The template's model.py:",
+            "```python",
+            start["source"],
+            "```",
+        ]
     for n, err in enumerate(errors, 1):
         parts += ["", f"Your draft {n} was rejected: {err}"]
     if errors:
@@ -203,9 +371,13 @@ def write_model(
     model_values: dict,
     pilot_values: dict,
     paper_count: int | None,
+    start: dict | None = None,
 ) -> dict:
     """Ask the brain for model.py; ``{"source", "params_full", "params_pilot", "rounds"}`` once verified,
-    else ``{"source": None, "errors": [...]}`` (the caller keeps its baseline and reports the errors)."""
+    else ``{"source": None, "errors": [...]}`` (the caller keeps its baseline and reports the errors).
+
+    ``start`` (``{"family", "source", "lacks"}``): a known family's template model.py, the brain's starting
+    point, and the stated facts it does not express."""
     text = paper_text(spec, spec_source)
     errors: list[str] = []
     brain = getattr(ctx.brain, "name", "llm")
@@ -214,7 +386,7 @@ def write_model(
         try:
             if isinstance(limit, int) and limit < MAX_TOKENS:
                 ctx.brain.max_tokens = MAX_TOKENS
-            reply = ctx.brain.complete(SYSTEM, prompt(spec, text, stated, model_values, paper_count, errors))
+            reply = ctx.brain.complete(SYSTEM, prompt(spec, text, stated, model_values, paper_count, errors, start))
         except Exception as err:  # noqa: BLE001 - a brain is an external service (budget, network): fall back
             errors.append(f"the brain failed: {type(err).__name__}: {err}")
             break
@@ -243,5 +415,10 @@ def write_model(
             f"{last:.3f} over {PILOT_STEPS} Adam steps on one fixed random batch).\n# NOT verified: training on "
             "the real data, and that the code is the paper's architecture beyond its count. Review it.\n"
         )
+        if start:
+            header += (
+                f"# Started from mlintern's {start['family']} template, which does not express "
+                f"{len(start['lacks'])} stated fact(s) (README.md lists them).\n"
+            )
         return {"source": header + source, "params_full": full, "params_pilot": small, "rounds": n}
     return {"source": None, "errors": errors}
