@@ -1,11 +1,23 @@
 """Steps per second of a generated train.py against a minimal hand-written loop, same model and data.
 
 For the pilot configurations of a ViT, a GPT-style decoder and a ResNet: scaffold the project, run
-its train.py (subprocess, one CPU thread) and a bare loop over the same Model, data.get_batch and
-optimizer (subprocess, one thread), alternating A/B/A/B so machine load hits both alike, and print
-the median steps/s of each and their ratio (target >= 0.95).
+its train.py (subprocess, one CPU thread) and a bare loop over the same Model, data.get_batch,
+optimizer and gradient clipping (subprocess, one thread), alternating A/B/A/B so machine load hits
+both alike, and print the median steps/s of each and their ratio (target >= 0.95).
 
-    python bench/train_throughput.py [--steps 60] [--repeats 2]
+Both loops do the same work per step: train.py runs with checkpoints and the periodic validation off
+(``--ckpt-every 100000 --eval-every 0``; both are scheduled work outside the step, not loop overhead),
+and the bare loop clips gradients when the recipe does (``grad_clip`` > 0). ``--with-eval`` adds a
+column with train.py as configured for a pilot (validation every ``eval_every`` steps on up to
+``eval_examples`` examples), to show what the evaluation costs.
+
+``--clock cpu`` (the default) counts CPU seconds instead of wall seconds, which a machine shared with
+other jobs barely disturbs: each loop runs twice, for ``--steps`` and for 10 steps, as a child process
+(``getrusage``), and the rate is the step difference over the CPU-time difference (start-up, data
+loading and the final evaluation cancel out). ``--clock wall`` reads train.py's metrics.jsonl times
+between steps 10 and the last, and the bare loop's own timer, as before.
+
+    python bench/train_throughput.py [--steps 60] [--repeats 2] [--with-eval] [--clock cpu|wall]
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,6 +73,8 @@ for i in range(steps):
     loss = F.cross_entropy(net(x).flatten(0, -2), y.flatten())
     opt.zero_grad(set_to_none=True)
     loss.backward()
+    if t["grad_clip"] > 0:
+        torch.nn.utils.clip_grad_norm_(net.parameters(), t["grad_clip"])
     opt.step()
 print((steps - warmup) / (time.time() - t0))
 """
@@ -80,7 +95,42 @@ def make_spec(values: dict) -> dict:
     }
 
 
-def generated_rate(project: Path, steps: int, env: dict) -> float:
+def cpu_seconds(command: list[str], project: Path, env: dict) -> float:
+    """User + system CPU seconds of one child process run to completion."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def train_command(steps: int, evaluate: bool) -> list[str]:
+    return [
+        sys.executable,
+        "train.py",
+        "--pilot",
+        "--max-steps",
+        str(steps),
+        "--log-every",
+        "10",
+        "--ckpt-every",
+        "100000",
+        *([] if evaluate else ["--eval-every", "0"]),
+        "--out-dir",
+        "bench_out",
+    ]
+
+
+def cpu_rate(project: Path, steps: int, env: dict, minimal: bool = False, evaluate: bool = False) -> float:
+    """Steps per CPU second: a run of ``steps`` less a run of WARMUP steps, over their step difference."""
+
+    def command(n: int) -> list[str]:
+        return [sys.executable, "-c", MINIMAL, str(n), "0"] if minimal else train_command(n, evaluate)
+
+    long, short = cpu_seconds(command(steps), project, env), cpu_seconds(command(WARMUP), project, env)
+    return (steps - WARMUP) / (long - short)
+
+
+def generated_rate(project: Path, steps: int, env: dict, evaluate: bool = False) -> float:
     subprocess.run(
         [
             sys.executable,
@@ -92,6 +142,7 @@ def generated_rate(project: Path, steps: int, env: dict) -> float:
             "10",
             "--ckpt-every",
             "100000",
+            *([] if evaluate else ["--eval-every", "0"]),
             "--out-dir",
             "bench_out",
         ],
@@ -100,7 +151,8 @@ def generated_rate(project: Path, steps: int, env: dict) -> float:
         check=True,
         capture_output=True,
     )
-    rows = [json.loads(line) for line in (project / "bench_out" / "metrics.jsonl").read_text().splitlines()]
+    lines = (project / "bench_out" / "metrics.jsonl").read_text().splitlines()
+    rows = [r for r in map(json.loads, lines) if "split" not in r]  # training records, not evaluations
     (project / "bench_out" / "metrics.jsonl").unlink()
     start = next(r for r in rows if r["step"] == WARMUP)
     return (rows[-1]["step"] - start["step"]) / (rows[-1]["time"] - start["time"])
@@ -122,21 +174,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--with-eval", action="store_true", help="also time train.py with its pilot validation")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     args = parser.parse_args()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    if args.clock == "cpu":
+        ours_rate = lambda p, n, e, evaluate=False: cpu_rate(p, n, e, evaluate=evaluate)  # noqa: E731
+        bare_rate = lambda p, n, e: cpu_rate(p, n, e, minimal=True)  # noqa: E731
+    else:
+        ours_rate, bare_rate = generated_rate, minimal_rate
+    unit = "steps/CPU-s" if args.clock == "cpu" else "steps/s"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         ws = Workspace(root)
-        print(f"{'model':12s} {'train.py steps/s':>17s} {'minimal steps/s':>16s} {'ratio':>6s}")
+        extra = f" {'with eval':>10s} {'ratio':>6s}" if args.with_eval else ""
+        print(f"{'model':12s} {'train.py ' + unit:>21s} {'minimal ' + unit:>20s} {'ratio':>6s}{extra}")
         for name, values in SPECS.items():
             (root / f"{name}.json").write_text(json.dumps(make_spec(values)))
             registry.call("scaffold-model", {"spec": f"{name}.json", "output": name}, ToolContext(ws))
-            ours, bare = [], []
+            config = json.loads((root / name / "config.json").read_text())
+            config["pilot"]["train"]["train_steps"] = max(args.steps, 1)  # --max-steps cannot go past it
+            (root / name / "config.json").write_text(json.dumps(config))
+            ours, bare, evaluating = [], [], []
             for _ in range(args.repeats):
-                ours.append(generated_rate(root / name, args.steps, env))
-                bare.append(minimal_rate(root / name, args.steps, env))
+                ours.append(ours_rate(root / name, args.steps, env))
+                bare.append(bare_rate(root / name, args.steps, env))
+                if args.with_eval:
+                    evaluating.append(ours_rate(root / name, args.steps, env, evaluate=True))
             a, b = statistics.median(ours), statistics.median(bare)
-            print(f"{name:12s} {a:17.2f} {b:16.2f} {a / b:6.3f}", flush=True)
+            extra = ""
+            if evaluating:
+                c = statistics.median(evaluating)
+                extra = f" {c:10.2f} {c / b:6.3f}"
+            print(f"{name:12s} {a:21.2f} {b:20.2f} {a / b:6.3f}{extra}", flush=True)
 
 
 if __name__ == "__main__":

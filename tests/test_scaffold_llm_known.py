@@ -45,7 +45,7 @@ def test_offline_brain_keeps_the_template_and_names_what_it_does_not_express(wor
     assert len(gaps) == 3, gaps
     se, kernel, count = gaps
     assert se.startswith("squeeze-and-excitation (p.2:") and SE_QUOTE[:40] in se and "mlp template has no" in se
-    assert kernel.startswith('kernel_size = 3 (p.1: "kernel_size = 3")') and "no field for it" in kernel
+    assert kernel == 'kernel_size = 3 (p.1: "kernel_size = 3"): model.py has no convolution with kernel size 3'
     assert count.startswith("num_params = 250,000") and "669,706 (+167.9%)" in count
     assert "does not express 3 stated fact(s)" in result["summary"] and "squeeze-and-excitation" in result["summary"]
 
@@ -105,3 +105,18 @@ def test_a_template_that_expresses_the_spec_never_calls_the_brain(workspace):
     result, requests = scaffold(workspace, spec, refuse)
     assert requests == [] and result["unexpressed"] == []
     assert "Stated facts the template does not express" not in (workspace.root / "proj" / "README.md").read_text()
+
+
+def test_stated_values_the_template_builds_are_not_gaps_and_others_are(workspace):
+    """A ResNet hard-codes ReLU, batch norm and 3x3 convolutions: stating them is no gap. A stated GELU, a
+    per-stage list where the template takes one depth, and a named block it lacks are."""
+    spec = family_spec("resnet", num_layers=50, activation="relu", norm="batchnorm", kernel_size=3, dropout=0.0)
+    assert scaffold(workspace, spec)[0]["unexpressed"] == []
+
+    spec = family_spec("resnet", num_layers=[3, 4, 6, 3], activation="gelu", norm="batchnorm", kernel_size=3)
+    spec["family"]["evidence"] = [{"page": 3, "quote": "we add global response normalization (GRN) to each block"}]
+    gaps = scaffold(workspace, spec)[0]["unexpressed"]
+    assert any(g.startswith("global response normalisation (p.3:") for g in gaps), gaps
+    assert 'activation = "gelu" (p.1: "activation = gelu"): model.py has no gelu activation' in gaps
+    assert any(g.startswith("num_layers = [3, 4, 6, 3]") and "cannot take this form" in g for g in gaps), gaps
+    assert len(gaps) == 3, gaps

@@ -92,29 +92,60 @@ def _components() -> tuple[tuple[str, str, Any], ...]:
     )
 
 
-def _architecture_keys() -> set[str]:
-    """Spec keys that describe the model: the canonical architecture keys and every key some family's
-    template reads, less the training keys (a family that ignores a training key is not missing a block)."""
-    from mlintern.tools.scaffold import families as fam
-    from mlintern.tools.scaffold.training_fields import training_fields
+# Stated values no field of a template reads, checked against the code the template wrote: the op a
+# categorical value names must appear in model.py (a ResNet's hard-coded ReLU and batch norm express
+# "relu" and "batchnorm"; a stated GELU does not appear in it). Values no such check applies to are not
+# flagged: a stated count is what catches a structural miss.
+OPS = {
+    "activation": {
+        "relu": r"relu", "gelu": r"gelu", "silu": r"silu|swish", "swiglu": r"silu|swiglu", "tanh": r"tanh",
+        "sigmoid": r"sigmoid", "leaky_relu": r"leaky_?relu", "softplus": r"softplus", "maxout": r"maxout",
+    },
+    "norm": {
+        "layernorm": r"layer_?norm", "batchnorm": r"batch_?norm", "rmsnorm": r"rms_?norm",
+        "groupnorm": r"group_?norm", "localresponsenorm": r"local_?response_?norm|\blrn\b",
+    },
+}  # fmt: skip
 
-    canonical = {
-        "num_layers", "num_encoder_layers", "num_decoder_layers", "d_model", "num_heads", "d_head", "d_ff",
-        "dropout", "attention_dropout", "activation", "norm", "norm_position", "vocab_size", "context_length",
-        "image_size", "patch_size", "in_channels", "num_classes", "growth_rate", "width_multiplier",
-        "kernel_size",
-    }  # fmt: skip
-    training = {
-        "optimizer", "learning_rate", "lr_schedule", "warmup_steps", "warmup_epochs", "batch_size",
-        "batch_tokens", "train_steps", "epochs", "weight_decay", "momentum", "adam_beta1", "adam_beta2",
-        "adam_eps", "label_smoothing", "grad_clip", "init_std", "stochastic_depth", "num_params", "family",
-    }  # fmt: skip
-    keys = set(canonical)
-    for family in (v for v in vars(fam).values() if isinstance(v, fam.Family)):
-        keys.update(k for f in family.fields for k in f.spec_keys())
-        conv = family.train
-        training.update(k for f in training_fields(conv) for k in f.spec_keys())
-    return keys - training
+
+class _Operative(ast.NodeTransformer):
+    """Code that builds something: lookup tables (dict displays name every option) and docstrings go."""
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        return ast.Dict(keys=[], values=[])
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+        return super().generic_visit(node)
+
+
+def operative_code(source: str) -> str:
+    """``source`` without comments, docstrings and lookup tables (the text the op checks search)."""
+    try:
+        return ast.unparse(_Operative().visit(ast.parse(source)))
+    except (SyntaxError, ValueError, RecursionError):
+        return source
+
+
+def _missing_in_code(key: str, value: Any, source: str) -> str | None:
+    """Why model.py does not build a stated value no field reads, or None (it does, or no check applies)."""
+    if key in OPS and isinstance(value, str):
+        if value.lower() in ("none", "identity"):
+            return None
+        pattern = OPS[key].get(value.lower(), re.escape(value))
+        return None if re.search(pattern, source, re.I) else f"model.py has no {value} {key.replace('_', ' ')}"
+    if key in ("dropout", "attention_dropout") and isinstance(value, (int, float)) and value > 0:
+        return None if re.search(r"dropout", source, re.I) else "model.py has no dropout"
+    if key == "kernel_size":
+        sizes = value if isinstance(value, list) else [value]
+        if all(isinstance(k, int) and not isinstance(k, bool) for k in sizes):
+            absent = [k for k in sizes if not re.search(rf"(?:conv|kernel)[^\n]*\b{k}\b", source, re.I)]
+            if absent:
+                return "model.py has no convolution with kernel size " + ", ".join(map(str, absent))
+    return None
 
 
 def _cite(fact: dict) -> str:
@@ -135,53 +166,54 @@ def _snippets(spec: dict, stated: dict, variant: str | None) -> list[dict]:
     return out
 
 
-def used_keys(fields: tuple, model: dict[str, dict], stated: dict[str, dict]) -> set[str]:
-    """The stated keys whose values reached the model's fields (directly, or in another form by a rule)."""
-    used = set()
-    for field in fields:
-        fact = model.get(field.name) or {}
-        for key in field.spec_keys():
-            got = stated.get(key)
-            if got and fact.get("spec_key", field.name) == key and fact.get("quote") == got.get("quote"):
-                if fact.get("source") != "default" and (fact.get("value") == got["value"] or fact.get("rule")):
-                    used.add(key)
-    return used
-
-
 def unexpressed(
     family: Any,
     spec: dict,
     stated: dict[str, dict],
     model: dict[str, dict],
     variant: str | None,
+    source: str,
     read: set[str] = frozenset(),
 ) -> list[str]:
-    """The facts the spec states that ``family``'s template does not build, each with its citation.
+    """The facts the spec states that ``family``'s template (its rendered ``source``) does not build, each
+    with its citation.
 
-    Three kinds, all read from the spec's data: a component the spec's evidence names (family evidence, the
-    facts' quotes, the variant's name) that the template has no block for; a stated architecture value that
-    none of the template's fields took (absent, or in a form the field cannot use); ``read`` names keys the
-    family's conventions looked at (they count as used)."""
+    All read from the spec's data: a component the spec's evidence names (family evidence, the facts'
+    quotes, the variant's name) that the template has no block for; a stated value one of the template's
+    fields reads but cannot take (the convention is used instead); a stated value no field reads whose op
+    does not appear in model.py (``OPS``, dropout, kernel sizes). ``read`` names keys the family's
+    conventions looked up (they count as used)."""
     gaps = []
     pieces = _snippets(spec, stated, variant)
     for name, pattern, builds in _components():
         hit = next((p for p in pieces if re.search(pattern, str(p.get("quote") or ""), re.I)), None)
         if hit is not None and not builds(family):
             gaps.append(f"{name} ({_cite(hit)}): the {family.name} template has no such block")
-    used = used_keys(family.fields, model, stated) | set(read)
-    for key in sorted(set(stated) & _architecture_keys() - used):
-        fact = stated[key]
-        if fact.get("source") in ("default", "inferred"):
-            continue
-        fields = [f.name for f in family.fields if key in f.spec_keys()]
-        why = (
-            f"the template's {fields[0]} cannot take this form, so it uses its convention "
-            f"{model[fields[0]]['value']!r}"
-            if fields
-            else f"the {family.name} template has no field for it"
-        )
-        gaps.append(f"{key} = {json.dumps(fact['value'], default=str)[:80]} ({_cite(fact)}): {why}")
+    paper = {
+        k: f for k, f in stated.items() if isinstance(f, dict) and f.get("source") not in ("default", "inferred")
+    }
+    fielded: set[str] = set()
+    for field in family.fields:
+        keys = [k for k in field.spec_keys() if k in paper]
+        fielded.update(field.spec_keys())
+        fact = model.get(field.name) or {}
+        took = any(fact.get("quote") == paper[k].get("quote") and fact.get("source") != "default" for k in keys)
+        if keys and not took and not set(keys) & set(read):
+            key = keys[0]
+            gaps.append(
+                f"{key} = {_value(paper[key]['value'])} ({_cite(paper[key])}): the template's {field.name} "
+                f"cannot take this form, so it uses {fact.get('value')!r}"
+            )
+    code = operative_code(source)
+    for key in sorted(set(paper) - fielded - set(read)):
+        why = _missing_in_code(key, paper[key]["value"], code)
+        if why:
+            gaps.append(f"{key} = {_value(paper[key]['value'])} ({_cite(paper[key])}): {why}")
     return gaps
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value, default=str)[:80]
 
 
 class Reading(dict):

@@ -292,7 +292,7 @@ def scaffold_model(
     params_full, params_pilot = _count_files(files, {**model_values, **pilot_model})
     gaps: list[str] = []  # stated facts the template does not express (llm_model.unexpressed)
     if family.name != "other":
-        gaps = unexpressed(family, paper_spec, stated, model, chosen, seed["_spec"].read)
+        gaps = unexpressed(family, paper_spec, stated, model, chosen, files["model.py"], seed["_spec"].read)
         if paper_count and abs(params_full - paper_count) > TOLERANCE * paper_count:
             gaps.append(
                 f"num_params = {paper_count:,} ({F.describe(stated['num_params'])}): the template builds "
