@@ -11,11 +11,11 @@ and the bare loop clips gradients when the recipe does (``grad_clip`` > 0). ``--
 column with train.py as configured for a pilot (validation every ``eval_every`` steps on up to
 ``eval_examples`` examples), to show what the evaluation costs.
 
-``--clock cpu`` (the default) counts CPU seconds instead of wall seconds, which a machine shared with
-other jobs barely disturbs: each loop runs twice, for ``--steps`` and for 10 steps, as a child process
-(``getrusage``), and the rate is the step difference over the CPU-time difference (start-up, data
-loading and the final evaluation cancel out). ``--clock wall`` reads train.py's metrics.jsonl times
-between steps 10 and the last, and the bare loop's own timer, as before.
+``--clock cpu`` (the default) counts CPU seconds of the process instead of wall seconds, which a
+machine shared with other jobs barely disturbs: the bare loop reads ``time.process_time()``, and
+train.py runs as a copy (``bench_train.py``) whose metrics record also carries ``"cpu":
+time.process_time()`` (that one added key is the only change; the bench stops if the line it patches
+is not there). ``--clock wall`` uses the wall-clock ``time`` train.py writes and ``time.time()``.
 
     python bench/train_throughput.py [--steps 60] [--repeats 2] [--with-eval] [--clock cpu|wall]
 """
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -95,46 +94,24 @@ def make_spec(values: dict) -> dict:
     }
 
 
-def cpu_seconds(command: list[str], project: Path, env: dict) -> float:
-    """User + system CPU seconds of one child process run to completion."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+RECORD = '"time": round(now - t0, 3)}'
+CPU_RECORD = '"time": round(now - t0, 3), "cpu": time.process_time()}'
 
 
-def train_command(steps: int, evaluate: bool) -> list[str]:
-    return [
-        sys.executable,
-        "train.py",
-        "--pilot",
-        "--max-steps",
-        str(steps),
-        "--log-every",
-        "10",
-        "--ckpt-every",
-        "100000",
-        *([] if evaluate else ["--eval-every", "0"]),
-        "--out-dir",
-        "bench_out",
-    ]
+def cpu_copy(project: Path) -> str:
+    """bench_train.py: train.py whose metrics records also carry the process's CPU seconds."""
+    source = (project / "train.py").read_text()
+    if source.count(RECORD) != 1:
+        raise SystemExit("train.py's metrics record changed; update RECORD in bench/train_throughput.py")
+    (project / "bench_train.py").write_text(source.replace(RECORD, CPU_RECORD))
+    return "bench_train.py"
 
 
-def cpu_rate(project: Path, steps: int, env: dict, minimal: bool = False, evaluate: bool = False) -> float:
-    """Steps per CPU second: a run of ``steps`` less a run of WARMUP steps, over their step difference."""
-
-    def command(n: int) -> list[str]:
-        return [sys.executable, "-c", MINIMAL, str(n), "0"] if minimal else train_command(n, evaluate)
-
-    long, short = cpu_seconds(command(steps), project, env), cpu_seconds(command(WARMUP), project, env)
-    return (steps - WARMUP) / (long - short)
-
-
-def generated_rate(project: Path, steps: int, env: dict, evaluate: bool = False) -> float:
+def generated_rate(project: Path, steps: int, env: dict, evaluate: bool = False, clock: str = "wall") -> float:
     subprocess.run(
         [
             sys.executable,
-            "train.py",
+            "train.py" if clock == "wall" else cpu_copy(project),
             "--pilot",
             "--max-steps",
             str(steps),
@@ -155,12 +132,14 @@ def generated_rate(project: Path, steps: int, env: dict, evaluate: bool = False)
     rows = [r for r in map(json.loads, lines) if "split" not in r]  # training records, not evaluations
     (project / "bench_out" / "metrics.jsonl").unlink()
     start = next(r for r in rows if r["step"] == WARMUP)
-    return (rows[-1]["step"] - start["step"]) / (rows[-1]["time"] - start["time"])
+    key = "time" if clock == "wall" else "cpu"
+    return (rows[-1]["step"] - start["step"]) / (rows[-1][key] - start[key])
 
 
-def minimal_rate(project: Path, steps: int, env: dict) -> float:
+def minimal_rate(project: Path, steps: int, env: dict, clock: str = "wall") -> float:
+    code = MINIMAL if clock == "wall" else MINIMAL.replace("time.time()", "time.process_time()")
     out = subprocess.run(
-        [sys.executable, "-c", MINIMAL, str(steps), str(WARMUP)],
+        [sys.executable, "-c", code, str(steps), str(WARMUP)],
         cwd=project,
         env=env,
         check=True,
@@ -178,11 +157,6 @@ def main() -> None:
     parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     args = parser.parse_args()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    if args.clock == "cpu":
-        ours_rate = lambda p, n, e, evaluate=False: cpu_rate(p, n, e, evaluate=evaluate)  # noqa: E731
-        bare_rate = lambda p, n, e: cpu_rate(p, n, e, minimal=True)  # noqa: E731
-    else:
-        ours_rate, bare_rate = generated_rate, minimal_rate
     unit = "steps/CPU-s" if args.clock == "cpu" else "steps/s"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -197,10 +171,10 @@ def main() -> None:
             (root / name / "config.json").write_text(json.dumps(config))
             ours, bare, evaluating = [], [], []
             for _ in range(args.repeats):
-                ours.append(ours_rate(root / name, args.steps, env))
-                bare.append(bare_rate(root / name, args.steps, env))
+                ours.append(generated_rate(root / name, args.steps, env, clock=args.clock))
+                bare.append(minimal_rate(root / name, args.steps, env, clock=args.clock))
                 if args.with_eval:
-                    evaluating.append(ours_rate(root / name, args.steps, env, evaluate=True))
+                    evaluating.append(generated_rate(root / name, args.steps, env, True, args.clock))
             a, b = statistics.median(ours), statistics.median(bare)
             extra = ""
             if evaluating:

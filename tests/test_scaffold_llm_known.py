@@ -45,7 +45,7 @@ def test_offline_brain_keeps_the_template_and_names_what_it_does_not_express(wor
     assert len(gaps) == 3, gaps
     se, kernel, count = gaps
     assert se.startswith("squeeze-and-excitation (p.2:") and SE_QUOTE[:40] in se and "mlp template has no" in se
-    assert kernel == 'kernel_size = 3 (p.1: "kernel_size = 3"): model.py has no convolution with kernel size 3'
+    assert kernel == 'kernel_size = 3 (p.1: "kernel_size = 3"): model.py has no convolution at all'
     assert count.startswith("num_params = 250,000") and "669,706 (+167.9%)" in count
     assert "does not express 3 stated fact(s)" in result["summary"] and "squeeze-and-excitation" in result["summary"]
 
