@@ -395,7 +395,8 @@ def _gaps_section(family: Family, gaps: list[str]) -> str:
         head = (
             "model.py does NOT build these facts the spec states (no block or field of the template "
             "takes them); the model differs from the paper there. A brain that writes code "
-            "(`--brain claude`, or an MCP host with sampling) can extend the template, verified before use."
+            "(`mlintern-server --auto --brain anthropic`, or an MCP host with sampling) can extend the "
+            "template, verified before use."
         )
     out = ["", "## Stated facts the template does not express", "", head, ""]
     return "\n".join(out + [f"- {F.one_line(g, 400)}" for g in gaps]) + "\n"
