@@ -325,10 +325,172 @@ def _one_main(results: list[dict]) -> list[dict]:
     return results
 
 
+# ----------------------------------------------------------------------------- the paper's data protocol
+# How the paper splits its data and scales its inputs, as the field words it: "holding out a fifth of the
+# images as the test split", "20% of the training set is used for validation", "an 80/20 train/test split",
+# "we use no validation set", "pixel values scaled to the range from 0 to 1", "normalized to zero mean and
+# unit variance". A generated data.py follows what is stated and says so; what is not stated stays
+# mlintern's choice.
+_FRACTION_WORDS = {
+    "half": 0.5,
+    "a half": 0.5,
+    "one half": 0.5,
+    "a third": 1 / 3,
+    "one third": 1 / 3,
+    "a quarter": 0.25,
+    "one quarter": 0.25,
+    "a fourth": 0.25,
+    "one fourth": 0.25,
+    "a fifth": 0.2,
+    "one fifth": 0.2,
+    "a tenth": 0.1,
+    "one tenth": 0.1,
+}
+_FRACTION = r"(?P<f>\d{1,2}(?:\.\d+)?\s?(?:%|percent\b)|(?:a|an|one)\s(?:half|third|quarter|fourth|fifth|tenth)|half)"
+_SPLIT_NAME = {
+    "test": r"(?:test(?:ing)?|held[- ]out test|evaluation)",
+    "val": r"(?:validation|val|dev(?:elopment)?)",
+}
+_HOLD = (
+    r"\b(?:hold(?:s|ing)?\sout|held\sout|reserv(?:e|es|ed|ing)|set(?:s|ting)?\saside|keep(?:s|ing)?\saside|"
+    r"kept\saside|use[sd]?|using|tak(?:e|es|ing)|took|randomly\s(?:select|sample|choose)\w*)\s(?:randomly\s)?"
+)
+_OF = r"(?:\sof\s(?:the\s|our\s|all\s(?:the\s)?)?(?:[\w,-]+\s){0,3}?(?:images|examples|samples|data|dataset|instances|digits|points|training\s(?:set|data|images|examples)))?"
+
+
+def _hold_patterns(split: str) -> tuple[re.Pattern, ...]:
+    # "holding out a fifth of the images as the test split", "20% of the training set is used for validation"
+    target = (
+        r"(?:as|for)\s(?:the\s|a\s|our\s)?" + _SPLIT_NAME[split] + r"(?:\s(?:split|set|data|purposes))?\b"
+    )
+    return (
+        re.compile(_HOLD + _FRACTION + _OF + r"\s" + target, re.I),
+        re.compile(
+            r"(?<![\w.])" + _FRACTION + _OF + r"\s(?:is|are|was|were)\s(?:randomly\s)?"
+            r"(?:held\sout|reserved|set\saside|kept|used)\s" + target,
+            re.I,
+        ),
+    )
+
+
+_HOLD_RX = {split: _hold_patterns(split) for split in ("test", "val")}
+# "an 80/20 train/test split", "80%/10%/10% train/validation/test", "split into 80% training and 20% test"
+_RATIO = re.compile(
+    r"\b(?P<a>\d{1,2})%?\s?[/:]\s?(?P<b>\d{1,2})%?(?:\s?[/:]\s?(?P<c>\d{1,2})%?)?\s(?:train(?:ing)?\s?[/-]\s?"
+    r"(?P<mid>val(?:idation)?|dev|test)(?:\s?[/-]\s?test)?)\s(?:split|partition|division)",
+    re.I,
+)
+_INTO = re.compile(
+    r"\b(?P<a>\d{1,2})\s?%\s(?:for\s|as\s)?(?:train(?:ing)?)(?:\s(?:set|data|split))?,?\s(?:and\s)?"
+    r"(?:(?P<v>\d{1,2})\s?%\s(?:for\s|as\s)?(?:validation|val|dev)(?:\s(?:set|data|split))?,?\s(?:and\s)?)?"
+    r"(?P<b>\d{1,2})\s?%\s(?:for\s|as\s)?(?:test(?:ing)?)\b",
+    re.I,
+)
+_NO_VALIDATION = re.compile(
+    r"\b(?:no|without\s(?:a|any))\s(?:separate\s|held[- ]out\s)?(?:validation|dev(?:elopment)?)\s(?:set|split|data)\b|"
+    r"\b(?:do|does|did)\snot\s(?:use|hold\sout)\s(?:a\s|any\s)?(?:separate\s)?validation\b",
+    re.I,
+)
+_MENTIONS_VALIDATION = re.compile(r"\b(?:validation|validate|val\s(?:set|split)|dev(?:elopment)?\sset)\b", re.I)
+_RANGE_01 = r"(?:\[\s?0(?:\.0)?\s?,\s?1(?:\.0)?\s?\]|(?:from\s)?0(?:\.0)?\s(?:to|and)\s1(?:\.0)?\b)"
+_RANGE_11 = r"(?:\[\s?[-\u2212]1(?:\.0)?\s?,\s?1(?:\.0)?\s?\]|(?:from\s)?[-\u2212]1(?:\.0)?\s(?:to|and)\s(?:\+)?1(?:\.0)?\b)"
+_SCALED = r"\b(?:scaled|rescaled|normali[sz]ed|mapped|transformed|lie|lies|are|is|in)\s(?:to\s|into\s|within\s|in\s)?(?:the\s)?(?:range\s|interval\s)?"
+_INPUT_RANGES = [
+    ("unit", re.compile(_SCALED + _RANGE_01, re.I)),
+    ("unit", re.compile(r"\bdivid(?:e|ed|ing)\s(?:\w+\s){0,4}?by\s255\b", re.I)),
+    ("symmetric", re.compile(_SCALED + _RANGE_11, re.I)),
+    (
+        "standardize",
+        re.compile(
+            r"\bzero\smean\sand\sunit\s(?:variance|standard\sdeviation)\b|\bstandardi[sz](?:e|ed|ing|ation)\b|"
+            r"\bnormali[sz](?:e|ed|ing)\s(?:\w+\s){0,3}?(?:by|with|using)\s(?:the\s)?(?:per-channel\s|channel(?:-wise)?\s)?"
+            r"means?\sand\s(?:standard\sdeviations?|std)",
+            re.I,
+        ),
+    ),
+    ("center", re.compile(r"\bsubtract(?:ed|ing|s)?\s(?:the\s)?(?:per-pixel\s|per-channel\s|pixel\s)?mean\b", re.I)),
+]
+_INPUT_WORDS = re.compile(r"\b(?:pre-?process\w*|pixels?|images?|intensit(?:y|ies)|grayscale|RGB|input\s(?:images?|data|values))\b", re.I)
+
+
+def _fraction(text: str) -> float | None:
+    low = re.sub(r"\s+", " ", text.lower().strip())
+    if low in _FRACTION_WORDS:
+        return _FRACTION_WORDS[low]
+    m = re.match(r"(\d+(?:\.\d+)?)\s?(?:%|percent)", low)
+    return float(m.group(1)) / 100 if m and 0 < float(m.group(1)) < 100 else None
+
+
+def protocol_in(document) -> dict:
+    """The paper's data protocol: ``{test_fraction, val_fraction, validation, input_range}``, each a fact
+    ``{value, page, quote}``; absent when the paper does not state it. ``validation`` is ``none`` when the
+    paper says it uses no validation set, or states its own train/test split and never mentions one."""
+    out: dict[str, dict] = {}
+    mentions_validation = False
+
+    def keep(key: str, value: Any, s, m) -> None:
+        if key in out:
+            return  # the first statement wins
+        quote = make_quote(document, s.page, s.text, m.start(), m.end())
+        if quote:
+            out[key] = {"value": value, "page": s.page, "quote": quote}
+
+    for s in sentences(document)[:1500]:
+        text = s.text
+        if re.match(r"[A-Z]\b", s.section_number or "") or re.search(r"\bappendix\b", s.section or "", re.I):
+            continue  # an appendix describes other experiments (a downstream dataset), not the main protocol
+        if _MENTIONS_VALIDATION.search(text) and not _NO_VALIDATION.search(text):
+            mentions_validation = True
+        for split, patterns in _HOLD_RX.items():
+            for rx in patterns:
+                for m in rx.finditer(text):
+                    value = _fraction(m.group("f"))
+                    if value is not None:
+                        keep(f"{split}_fraction", round(value, 4), s, m)
+        for rx in (_RATIO, _INTO):
+            for m in rx.finditer(text):
+                parts = [int(g) for g in (m.group("a"), m.group("b")) if g]
+                mid = (m.groupdict().get("mid") or "").lower()
+                third = m.groupdict().get("c") or m.groupdict().get("v")
+                if rx is _INTO:
+                    a, b = int(m.group("a")), int(m.group("b"))
+                    v = int(third) if third else 0
+                    if a + b + v == 100:
+                        keep("test_fraction", b / 100, s, m)
+                        if third:
+                            keep("val_fraction", round(v / (a + v), 4), s, m)
+                elif third and sum(parts) + int(third) == 100:  # train/val/test
+                    keep("test_fraction", int(third) / 100, s, m)
+                    keep("val_fraction", round(parts[1] / (parts[0] + parts[1]), 4), s, m)
+                elif not third and sum(parts) == 100 and mid == "test":
+                    keep("test_fraction", parts[1] / 100, s, m)
+                elif not third and sum(parts) == 100 and mid:  # train/val
+                    keep("val_fraction", parts[1] / 100, s, m)
+        m = _NO_VALIDATION.search(text)
+        if m:
+            keep("validation", "none", s, m)
+        if _INPUT_WORDS.search(text):
+            for value, rx in _INPUT_RANGES:
+                m = rx.search(text)
+                if m:
+                    keep("input_range", value, s, m)
+                    break
+    if "validation" not in out and "val_fraction" not in out and "test_fraction" in out and not mentions_validation:
+        # the paper states its own split and no validation set: the rest is the training set
+        fact = out["test_fraction"]
+        out["validation"] = {**fact, "value": "none", "inferred": True}
+    return out
+
+
 def extract(
     document, known: re.Pattern, main: str | None, variants: Any = None
 ) -> tuple[list[dict], list[dict]]:
-    """``(datasets, results)`` for the spec (the hook parse-paper's build calls)."""
+    """``(datasets, results)`` for the spec (the hook parse-paper's build calls); the main dataset carries
+    the paper's data protocol (``protocol``: split fractions, validation, input range) when stated."""
     names = list(variants) if isinstance(variants, (dict, list, tuple)) else []
     datasets = datasets_in(document, known, main)
+    protocol = protocol_in(document)
+    main_entry = next((d for d in datasets if d.get("main")), None)
+    if protocol and main_entry is not None:
+        main_entry["protocol"] = protocol
     return datasets, results_in(document, known, datasets, names)

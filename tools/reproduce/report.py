@@ -156,14 +156,7 @@ def outcome(state: LoopState) -> str:
     evaluate = state.steps.get("evaluate") or {}
     rows = evaluate.get("claims") or []
     main = next((r for r in rows if r.get("main")), rows[0] if rows else None)
-    if main and main["verdict"] == "reproduced":
-        word = "REPRODUCED"
-    elif main and main["verdict"].startswith("short"):
-        word = "NOT REPRODUCED"
-    elif main and main["verdict"] == "not comparable":
-        word = "NOT COMPARABLE"
-    else:
-        word = "NOT EVALUATED"
+    word = claims.outcome_word(main)
     parts = [
         architecture(state),
         data_used(evaluate) if evaluate else "no held-out evaluation",

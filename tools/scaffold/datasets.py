@@ -166,12 +166,55 @@ def lookup(text: str | None, context: str = "") -> str | None:
     return None
 
 
-def entry(name: str | None) -> dict[str, Any] | None:
-    """What a generated data.py needs to load ``name`` (no aliases), or None for an unknown name."""
+INPUT_RANGES = {
+    "unit": "inputs scaled to [0, 1]",
+    "symmetric": "inputs scaled to [-1, 1]",
+    "standardize": "inputs standardised with the training split's per-channel mean and standard deviation",
+    "center": "the training split's per-channel mean subtracted from the inputs",
+}
+
+
+def entry(name: str | None, protocol: dict | None = None) -> dict[str, Any] | None:
+    """What a generated data.py needs to load ``name`` (no aliases), or None for an unknown name.
+
+    ``protocol``: the paper's stated data protocol (parse-paper's ``datasets[].protocol``: facts
+    ``{value, page, quote}`` for ``test_fraction``, ``val_fraction``, ``validation``, ``input_range``). What it
+    states replaces mlintern's choices: the test fraction of a dataset without an official split, the
+    validation hold-out (none when the paper uses none: training uses all the rest, as the paper does) and the
+    input scaling; ``followed`` lists each, with its page, for data.py, data.json and the README."""
     if name not in REGISTRY:
         return None
     keep = {k: v for k, v in REGISTRY[name].items() if k not in ("aliases", "needs")}
-    return {"name": name, **keep}
+    out: dict[str, Any] = {"name": name, **keep}
+    followed: list[str] = []
+    facts = {k: v for k, v in (protocol or {}).items() if isinstance(v, dict) and "value" in v}
+
+    def page(fact: dict) -> str:
+        return f"p. {fact.get('page')}" + (", inferred" if fact.get("inferred") else "")
+
+    test = facts.get("test_fraction")
+    if test and "test_fraction" in keep and 0 < float(test["value"]) < 1:  # only where there is no official split
+        out["test_fraction"] = float(test["value"])
+        out["splits"] = f"no official split: a seeded {float(test['value']):.0%} held out as test, as the paper states"
+        followed.append(f"test split: {float(test['value']):.0%} held out ({page(test)})")
+    val, none = facts.get("val_fraction"), facts.get("validation")
+    if val and 0 < float(val["value"]) < 1:
+        out["val_fraction"] = float(val["value"])
+        followed.append(f"validation: {float(val['value']):.0%} of the training examples ({page(val)})")
+    elif none and none.get("value") == "none":
+        out["val_fraction"] = 0.0
+        followed.append(
+            "no validation split: training uses all the rest, "
+            + ("as the paper states its split and names no validation set" if none.get("inferred") else "as the paper says")
+            + f" (p. {none.get('page')})"
+        )
+    scaling = facts.get("input_range")
+    if scaling and scaling.get("value") in INPUT_RANGES:
+        out["input_range"] = scaling["value"]
+        followed.append(f"{INPUT_RANGES[scaling['value']]} ({page(scaling)})")
+    if followed:
+        out["followed"] = followed
+    return out
 
 
 def train_size(name: str | None) -> int | None:

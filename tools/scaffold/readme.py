@@ -48,20 +48,43 @@ def commands(launcher: str) -> list[str]:
     return lines
 
 
-def evaluation_section(paper: dict) -> list[str]:
+# The paper's metrics each task cannot measure here, said whether or not a claim uses them.
+TASK_NOT_IMPLEMENTED = {
+    "gan": "FID and Inception score (the discriminator's held-out loss and accuracy are recorded instead)",
+    "detection": "detection mAP",
+}
+
+
+def evaluation_section(paper: dict, task: str | None = None) -> list[str]:
     """What train.py measures on the held-out splits, and which of the paper's claims it can be compared with."""
-    from mlintern.tools.training.claims import METRICS, NOT_IMPLEMENTED
+    from mlintern.tools.training.claims import CONDITIONS, METRICS, NOT_IMPLEMENTED
 
     loader = paper.get("dataset_loader") or {}
+    no_val = loader.get("val_fraction") == 0
     out = [
         "## Evaluation",
         "",
-        "`train.py` evaluates on the `val` split every `eval_every` steps and on `val` and `test` at the end; "
-        'the records go to `out/metrics.jsonl` as `{"split", "step", "loss", <metric>}` and '
+        (
+            "`train.py` evaluates on the `test` split every `eval_every` steps (the paper uses no validation "
+            "split; these evaluations select nothing) and at the end; "
+            if no_val
+            else "`train.py` evaluates on the `val` split every `eval_every` steps and on `val` and `test` at the end; "
+        )
+        + 'the records go to `out/metrics.jsonl` as `{"split", "step", "loss", <metric>}` and '
         "`out/data.json` says which data the run used and whether it is the paper's.",
     ]
     if loader.get("splits"):
         out += ["", f"Splits of {loader['name']}: {loader['splits']}."]
+    if loader.get("followed"):
+        out += ["", "The paper's data protocol, followed on its data: " + "; ".join(loader["followed"]) + "."]
+    missing = [TASK_NOT_IMPLEMENTED[t] for t in (task, loader.get("task")) if t in TASK_NOT_IMPLEMENTED]
+    missing += [
+        NOT_IMPLEMENTED[str(c.get("metric"))]
+        for c in paper.get("results") or []
+        if str(c.get("metric")) in NOT_IMPLEMENTED
+    ]
+    if missing:
+        out += ["", "**Not implemented here:** " + "; ".join(dict.fromkeys(missing)) + "."]
     claims = paper.get("results") or []
     if claims:
         out += ["", "| paper's claim | page | evaluated here as |", "|---|---|---|"]
@@ -69,6 +92,7 @@ def evaluation_section(paper: dict) -> list[str]:
             metric = str(c.get("metric"))
             how = (
                 f"`{METRICS[metric.lower()][0]}` on {c.get('split') or 'test'}"
+                + (f" ({CONDITIONS[metric.lower()]})" if metric.lower() in CONDITIONS else "")
                 if metric.lower() in METRICS
                 else f"**not implemented**: {NOT_IMPLEMENTED.get(metric, 'no such metric here')}"
             )
@@ -117,7 +141,7 @@ def readme(
         out.append(
             "The spec names no dataset `data.py` can load; every run uses the local stand-in (announced)."
         )
-    out += ["", *evaluation_section(paper)]
+    out += ["", *evaluation_section(paper, family.task)]
     out += [
         "",
         "## Parameter check",

@@ -259,7 +259,7 @@ def scaffold_model(
         "arxiv_id": paper_spec.get("arxiv_id"),
         "family": {"value": family_name, "evidence": (paper_spec["family"].get("evidence") or [])[:3]},
         "dataset": dataset,
-        "dataset_loader": datasets.entry(dataset["value"]) if dataset else None,
+        "dataset_loader": datasets.entry(dataset["value"], dataset.get("protocol")) if dataset else None,
         # The paper's claims, compared with this project's evaluations in the report and the model card.
         "results": [
             {
@@ -505,7 +505,9 @@ def _render_files(
     data_values = {
         **values,
         "DATASET": pprint.pformat(
-            datasets.entry(dataset["value"]) if dataset else None, width=100, sort_dicts=False
+            datasets.entry(dataset["value"], dataset.get("protocol")) if dataset else None,
+            width=100,
+            sort_dicts=False,
         ),
         "DATASET_TEXT": f"the paper's {dataset['value']}" if dataset else "the paper's dataset is not named",
         "LOADER_TEXT": datasets.loader_text(dataset["value"] if dataset else None),

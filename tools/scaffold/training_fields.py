@@ -27,7 +27,7 @@ def dataset_name(spec: dict, family_task: str, model: dict[str, Any]) -> dict | 
         if name:
             fact = {"value": name, "source": "paper"}
             if isinstance(entry, dict):
-                fact.update({k: entry[k] for k in ("page", "quote") if entry.get(k) is not None})
+                fact.update({k: entry[k] for k in ("page", "quote", "protocol") if entry.get(k) is not None})
             return fact
     if family_task == "classify":
         classes, size = model.get("num_classes"), model.get("image_size")

@@ -25,6 +25,7 @@ TASKS = {
     "bits per token": "text-generation",
     "bits per character": "text-generation",
     "bits per byte": "text-generation",
+    "bleu": "translation",
 }
 
 

@@ -11,8 +11,12 @@ Verdicts, in the order they are decided:
   ...), or the run recorded no evaluation;
 * *not comparable*: stand-in data, another dataset than the claim's, pilot
   scale, a run the budget cut short of the paper's steps, or another split;
-* *reproduced*: ours is within the tolerance of the paper's value (or better);
-* *short by X*: ours is worse by more than the tolerance.
+* *reproduced*: ours is within the tolerance of the paper's value, either way (the
+  reason gives the signed gap: "within ±1 point: ours +0.85");
+* *short by X*: ours is worse by more than the tolerance;
+* *differs: +X*: ours is better by more than the tolerance. A result well above the
+  claim is not a reproduction of it either: the paper's procedure, its split or its
+  number differs from ours, and the report says so rather than celebrate.
 
 Tolerance: ``TOLERANCE_POINTS`` (1.0) percentage points for metrics in %, and
 ``TOLERANCE_RELATIVE`` (5%) of the paper's value for the others.
@@ -41,16 +45,23 @@ METRICS: dict[str, tuple[str, Any, bool]] = {
     "bits per token": ("bits_per_token", None, False),
     "bits per byte": ("bits_per_token", None, False),
     "bits per character": ("bits_per_token", None, False),
+    "bleu": ("bleu", None, True),
+    "f1": ("f1", None, True),
 }
+# What the measured metrics depend on, said where a claim uses them.
+CONDITIONS = {
+    "bleu": "corpus BLEU (sacrebleu, when installed where the run ran) of greedy decodes over mlintern's token "
+    "ids, not over the paper's tokenizer and detokenized text",
+    "f1": "F1 of classification runs (class 1's F1 for two classes, else the macro average); span F1 (SQuAD) "
+    "is not implemented",
+}
+# The paper's metrics train.py does not measure: the claims table says "not evaluated: metric not implemented".
 NOT_IMPLEMENTED = {
-    "BLEU": "BLEU needs decoding and the paper's tokenizer; train.py reports token accuracy and "
-    "perplexity instead",
-    "mAP": "detection mAP is not implemented",
-    "FID": "FID is not implemented",
-    "F1": "F1 is not implemented",
-    "exact match": "exact match is not implemented",
-    "ELBO": "the paper's ELBO units are not matched (train.py records -ELBO in nats per example)",
-    "log-likelihood": "log-likelihood is not implemented",
+    "mAP": "detection mAP",
+    "FID": "FID (train.py records the discriminator's held-out loss instead)",
+    "exact match": "exact match (span extraction)",
+    "ELBO": "the paper's ELBO units (train.py records -ELBO in nats per example)",
+    "log-likelihood": "log-likelihood",
 }
 
 
@@ -128,7 +139,7 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
         }
         mapping = METRICS.get(metric.lower()) or METRICS.get(metric)
         if mapping is None:
-            why = NOT_IMPLEMENTED.get(metric, f"the metric {metric!r} is not implemented here")
+            why = "metric not implemented: " + NOT_IMPLEMENTED.get(metric, repr(metric))
             rows.append({**row, "verdict": "not evaluated", "why": why})
             continue
         key, transform, higher = mapping
@@ -147,27 +158,55 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
             )
         if record is not None and not same_split:
             apart.append(f"other split: the claim is on {want_split}, ours on {row['split']}")
+        if key == "bleu":
+            apart.append("BLEU over mlintern's token ids, not the paper's tokenizer")
         ours = record.get(key) if record else None
         if not isinstance(ours, (int, float)) or not math.isfinite(ours):
-            missing = (
-                "no held-out evaluation was recorded" if record is None else f"the run recorded no {key}"
-            )
-            verdict = "not comparable" if apart else "not evaluated"
-            rows.append({**row, "verdict": verdict, "why": "; ".join([*apart, missing])})
+            if record is None:
+                verdict, missing = ("not comparable" if apart else "not evaluated"), "no held-out evaluation was recorded"
+            else:  # the run evaluated but could not measure this metric: nothing to compare, whatever the data
+                told = info.get("not_evaluated")  # written by the training code: a dict of short strings, or not
+                said = told.get(metric) if isinstance(told, dict) else None
+                verdict = "not evaluated"
+                missing = f"{metric} not measured: " + (
+                    str(said)[:200] if said else CONDITIONS.get(key, f"no {key}")
+                )
+            rows.append({**row, "verdict": verdict, "why": "; ".join([missing, *apart])})
             continue
         ours = float(transform(ours) if transform else ours)
+        if key == "f1" and claim["value"] <= 1.0 and claim.get("unit") != "%":
+            ours /= 100.0  # the paper states F1 as a fraction, ours is in %
         row["ours"] = round(ours, 4)
         gap = (ours - claim["value"]) if higher else (claim["value"] - ours)  # > 0: ours is better
         row["gap"] = round(gap, 4)
         if apart:
             verdict, why = "not comparable", "; ".join(apart)
-        elif gap >= -tol:
-            verdict = "reproduced"
-            why = f"within {tol_text}" if abs(gap) <= tol else f"better than the paper by {abs(gap):.3g}"
+        elif abs(gap) <= tol:
+            verdict, why = "reproduced", f"within {tol_text}: ours {_signed(gap)}"
+        elif gap > tol:
+            verdict = f"differs: {_signed(gap)}"
+            why = f"ours is {abs(gap):.3g} better than the paper's value, outside {tol_text}"
         else:
             verdict, why = f"short by {abs(gap):.3g}", f"outside {tol_text}"
         rows.append({**row, "verdict": verdict, "why": why})
     return rows
+
+
+def _signed(gap: float) -> str:
+    return f"{gap:+.3g}"
+
+
+def outcome_word(row: dict | None) -> str:
+    """The report's first word for the main claim's verdict: REPRODUCED, NOT REPRODUCED (short by X),
+    DIFFERS (better than the paper by more than the tolerance), NOT COMPARABLE or NOT EVALUATED."""
+    verdict = str((row or {}).get("verdict") or "")
+    if verdict == "reproduced":
+        return "REPRODUCED"
+    if verdict.startswith("short"):
+        return "NOT REPRODUCED"
+    if verdict.startswith("differs"):
+        return "DIFFERS"
+    return "NOT COMPARABLE" if verdict == "not comparable" else "NOT EVALUATED"
 
 
 def headline_verdict(rows: list[dict]) -> str:
@@ -183,9 +222,9 @@ def headline_verdict(rows: list[dict]) -> str:
         f"main claim {c.get('metric')} {c['value']:g}{c.get('unit') or ''}"
         f"{' (' + c['split'] + ')' if c.get('split') else ''} vs {ours}: {main['verdict']}"
     )
-    if main["verdict"].startswith(("not", "short")):
+    if main.get("why"):
         text += f" ({main['why']})"
-    others = [r["verdict"].split(" by ")[0] for r in rows if r is not main]
+    others = [r["verdict"].split(" by ")[0].split(":")[0] for r in rows if r is not main]
     if others:
         counts: dict[str, int] = {}
         for v in others:
