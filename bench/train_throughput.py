@@ -1,11 +1,23 @@
 """Steps per second of a generated train.py against a minimal hand-written loop, same model and data.
 
 For the pilot configurations of a ViT, a GPT-style decoder and a ResNet: scaffold the project, run
-its train.py (subprocess, one CPU thread) and a bare loop over the same Model, data.get_batch and
-optimizer (subprocess, one thread), alternating A/B/A/B so machine load hits both alike, and print
-the median steps/s of each and their ratio (target >= 0.95).
+its train.py (subprocess, one CPU thread) and a bare loop over the same Model, data.get_batch,
+optimizer and gradient clipping (subprocess, one thread), alternating A/B/A/B so machine load hits
+both alike, and print the median steps/s of each and their ratio (target >= 0.95).
 
-    python bench/train_throughput.py [--steps 60] [--repeats 2]
+Both loops do the same work per step: train.py runs with checkpoints and the periodic validation off
+(``--ckpt-every 100000 --eval-every 0``; both are scheduled work outside the step, not loop overhead),
+and the bare loop clips gradients when the recipe does (``grad_clip`` > 0). ``--with-eval`` adds a
+column with train.py as configured for a pilot (validation every ``eval_every`` steps on up to
+``eval_examples`` examples), to show what the evaluation costs.
+
+``--clock cpu`` (the default) counts CPU seconds of the process instead of wall seconds, which a
+machine shared with other jobs barely disturbs: the bare loop reads ``time.process_time()``, and
+train.py runs as a copy (``bench_train.py``) whose metrics record also carries ``"cpu":
+time.process_time()`` (that one added key is the only change; the bench stops if the line it patches
+is not there). ``--clock wall`` uses the wall-clock ``time`` train.py writes and ``time.time()``.
+
+    python bench/train_throughput.py [--steps 60] [--repeats 2] [--with-eval] [--clock cpu|wall]
 """
 
 from __future__ import annotations
@@ -60,6 +72,8 @@ for i in range(steps):
     loss = F.cross_entropy(net(x).flatten(0, -2), y.flatten())
     opt.zero_grad(set_to_none=True)
     loss.backward()
+    if t["grad_clip"] > 0:
+        torch.nn.utils.clip_grad_norm_(net.parameters(), t["grad_clip"])
     opt.step()
 print((steps - warmup) / (time.time() - t0))
 """
@@ -80,11 +94,24 @@ def make_spec(values: dict) -> dict:
     }
 
 
-def generated_rate(project: Path, steps: int, env: dict) -> float:
+RECORD = '"time": round(now - t0, 3)}'
+CPU_RECORD = '"time": round(now - t0, 3), "cpu": time.process_time()}'
+
+
+def cpu_copy(project: Path) -> str:
+    """bench_train.py: train.py whose metrics records also carry the process's CPU seconds."""
+    source = (project / "train.py").read_text()
+    if source.count(RECORD) != 1:
+        raise SystemExit("train.py's metrics record changed; update RECORD in bench/train_throughput.py")
+    (project / "bench_train.py").write_text(source.replace(RECORD, CPU_RECORD))
+    return "bench_train.py"
+
+
+def generated_rate(project: Path, steps: int, env: dict, evaluate: bool = False, clock: str = "wall") -> float:
     subprocess.run(
         [
             sys.executable,
-            "train.py",
+            "train.py" if clock == "wall" else cpu_copy(project),
             "--pilot",
             "--max-steps",
             str(steps),
@@ -92,6 +119,7 @@ def generated_rate(project: Path, steps: int, env: dict) -> float:
             "10",
             "--ckpt-every",
             "100000",
+            *([] if evaluate else ["--eval-every", "0"]),
             "--out-dir",
             "bench_out",
         ],
@@ -100,15 +128,18 @@ def generated_rate(project: Path, steps: int, env: dict) -> float:
         check=True,
         capture_output=True,
     )
-    rows = [json.loads(line) for line in (project / "bench_out" / "metrics.jsonl").read_text().splitlines()]
+    lines = (project / "bench_out" / "metrics.jsonl").read_text().splitlines()
+    rows = [r for r in map(json.loads, lines) if "split" not in r]  # training records, not evaluations
     (project / "bench_out" / "metrics.jsonl").unlink()
     start = next(r for r in rows if r["step"] == WARMUP)
-    return (rows[-1]["step"] - start["step"]) / (rows[-1]["time"] - start["time"])
+    key = "time" if clock == "wall" else "cpu"
+    return (rows[-1]["step"] - start["step"]) / (rows[-1][key] - start[key])
 
 
-def minimal_rate(project: Path, steps: int, env: dict) -> float:
+def minimal_rate(project: Path, steps: int, env: dict, clock: str = "wall") -> float:
+    code = MINIMAL if clock == "wall" else MINIMAL.replace("time.time()", "time.process_time()")
     out = subprocess.run(
-        [sys.executable, "-c", MINIMAL, str(steps), str(WARMUP)],
+        [sys.executable, "-c", code, str(steps), str(WARMUP)],
         cwd=project,
         env=env,
         check=True,
@@ -122,21 +153,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--with-eval", action="store_true", help="also time train.py with its pilot validation")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     args = parser.parse_args()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    unit = "steps/CPU-s" if args.clock == "cpu" else "steps/s"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         ws = Workspace(root)
-        print(f"{'model':12s} {'train.py steps/s':>17s} {'minimal steps/s':>16s} {'ratio':>6s}")
+        extra = f" {'with eval':>10s} {'ratio':>6s}" if args.with_eval else ""
+        print(f"{'model':12s} {'train.py ' + unit:>21s} {'minimal ' + unit:>20s} {'ratio':>6s}{extra}")
         for name, values in SPECS.items():
             (root / f"{name}.json").write_text(json.dumps(make_spec(values)))
             registry.call("scaffold-model", {"spec": f"{name}.json", "output": name}, ToolContext(ws))
-            ours, bare = [], []
+            config = json.loads((root / name / "config.json").read_text())
+            config["pilot"]["train"]["train_steps"] = max(args.steps, 1)  # --max-steps cannot go past it
+            (root / name / "config.json").write_text(json.dumps(config))
+            ours, bare, evaluating = [], [], []
             for _ in range(args.repeats):
-                ours.append(generated_rate(root / name, args.steps, env))
-                bare.append(minimal_rate(root / name, args.steps, env))
+                ours.append(generated_rate(root / name, args.steps, env, clock=args.clock))
+                bare.append(minimal_rate(root / name, args.steps, env, clock=args.clock))
+                if args.with_eval:
+                    evaluating.append(generated_rate(root / name, args.steps, env, True, args.clock))
             a, b = statistics.median(ours), statistics.median(bare)
-            print(f"{name:12s} {a:17.2f} {b:16.2f} {a / b:6.3f}", flush=True)
+            extra = ""
+            if evaluating:
+                c = statistics.median(evaluating)
+                extra = f" {c:10.2f} {c / b:6.3f}"
+            print(f"{name:12s} {a:21.2f} {b:20.2f} {a / b:6.3f}{extra}", flush=True)
 
 
 if __name__ == "__main__":

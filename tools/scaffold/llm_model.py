@@ -1,6 +1,9 @@
 """LLM-written model code for an architecture no template or block composition covers.
 
-When scaffold-model falls to the ``other`` family and ``ctx.brain`` uses a language model, the brain gets
+When scaffold-model falls to the ``other`` family, or a known family's template does not express facts the spec
+states (``unexpressed``: a named component no block of the template builds, a stated architecture value no
+field of the template reads, or a stated count the template misses by more than 3% after fitting), and
+``ctx.brain`` uses a language model, the brain gets
 the paper's text (the ``paper.md`` markdown view next to the spec, with page anchors, else the spec's
 sections), the spec's stated values and the project contract, and writes ``model.py``. mlintern accepts
 the file only after it verifies it: it parses (``ast``); ``ruff check`` (syntax errors and pyflakes) passes;
@@ -10,6 +13,8 @@ pilot values; it is within 3% of the paper's count where the paper states one; a
 falls over a few Adam steps on one fixed random batch, in the sandbox. A failure goes back to
 the brain with the reason, at most ``ROUNDS`` rounds (each a budgeted brain call); after that the caller
 keeps today's honest baseline and says what differed. Training on the real data is not verified here.
+For a known family the template's ``model.py`` is the brain's starting point, with the list of what it lacks;
+the offline brain keeps the template and the README says which stated facts it does not express.
 """
 
 from __future__ import annotations
@@ -52,6 +57,181 @@ class Rejected(Exception):
     """A draft failed a check; the message goes back to the brain."""
 
 
+# ------------------------------------------------------------------------- what a template does not express
+def _has_field(prefix: str) -> Any:
+    return lambda family: any(f.name.startswith(prefix) for f in family.fields)
+
+
+def _named(*names: str) -> Any:
+    return lambda family: family.name in names
+
+
+def _components() -> tuple[tuple[str, str, Any], ...]:
+    """(component, evidence pattern, does a family's template build it): the field's vocabulary of blocks a
+    paper names. The patterns are the ones family choice uses where families.py has one."""
+    from mlintern.tools.scaffold import families as fam
+
+    def pattern(name: str, fallback: str) -> str:
+        return getattr(fam, name, None) or fallback
+
+    return (
+        ("a spatial gating unit", pattern("SPATIAL_GATING", r"spatial gating|\bgMLP\b"), _named("gmlp")),
+        ("multi-axis (block and grid) attention", pattern("MULTI_AXIS", r"multi-?axis"), _named("maxvit")),
+        ("retention (a retentive network)", pattern("RETENTION", r"\bretenti(?:on|ve)\b"), _named("retnet")),
+        ("RWKV time mixing", pattern("RWKV_WORDS", r"\bRWKV\b|\breceptance\b"), _named("rwkv")),
+        (
+            "structurally re-parameterised (training-time multi-branch) blocks",
+            pattern("REPARAM", r"re-?parameteri[sz]"),
+            _named("repvgg"),
+        ),
+        ("cross-stage partial connections", pattern("CROSS_STAGE", r"cross[- ]stage[- ]partial"), _named("csp")),
+        ("squeeze-and-excitation", pattern("SQUEEZE_EXCITE", r"squeeze[- ]and[- ]excitation"), _has_field("se_")),
+        ("global response normalisation", pattern("_GRN", r"global response normali[sz]ation"), _has_field("grn")),
+        ("shifted-window attention", r"shifted[- ]windows?\b", _named("swin")),
+        ("a mixture of experts", r"mixture[- ]of[- ]experts|\bMoE\b", _named()),
+    )
+
+
+# Stated values no field of a template reads, checked against the code the template wrote: the op a
+# categorical value names must appear in model.py (a ResNet's hard-coded ReLU and batch norm express
+# "relu" and "batchnorm"; a stated GELU does not appear in it). Values no such check applies to are not
+# flagged: a stated count is what catches a structural miss. Kernel sizes are checked only against a model
+# with no convolution at all.
+OPS = {
+    "activation": {
+        "relu": r"relu", "gelu": r"gelu", "silu": r"silu|swish", "swiglu": r"silu|swiglu", "tanh": r"tanh",
+        "sigmoid": r"sigmoid", "leaky_relu": r"leaky_?relu", "softplus": r"softplus", "maxout": r"maxout",
+    },
+    "norm": {
+        "layernorm": r"layer_?norm", "batchnorm": r"batch_?norm", "rmsnorm": r"rms_?norm",
+        "groupnorm": r"group_?norm", "localresponsenorm": r"local_?response_?norm|\blrn\b",
+    },
+}  # fmt: skip
+
+
+class _Operative(ast.NodeTransformer):
+    """Code that builds something: lookup tables (dict displays name every option) and docstrings go."""
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        return ast.Dict(keys=[], values=[])
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+        return super().generic_visit(node)
+
+
+def operative_code(source: str) -> str:
+    """``source`` without comments, docstrings and lookup tables (the text the op checks search)."""
+    try:
+        return ast.unparse(_Operative().visit(ast.parse(source)))
+    except (SyntaxError, ValueError, RecursionError):
+        return source
+
+
+def _missing_in_code(key: str, value: Any, source: str) -> str | None:
+    """Why model.py does not build a stated value no field reads, or None (it does, or no check applies)."""
+    if key in OPS and isinstance(value, str):
+        if value.lower() in ("none", "identity"):
+            return None
+        pattern = OPS[key].get(value.lower(), re.escape(value))
+        return None if re.search(pattern, source, re.I) else f"model.py has no {value} {key.replace('_', ' ')}"
+    if key in ("dropout", "attention_dropout") and isinstance(value, (int, float)) and value > 0:
+        return None if re.search(r"dropout", source, re.I) else "model.py has no dropout"
+    if key == "kernel_size" and not re.search(r"conv", source, re.I):
+        # Only a model without any convolution is decidable: tables ("an int is a 3x3 convolution") and
+        # computed kernels hide the sizes a convolutional template builds.
+        return "model.py has no convolution at all"
+    return None
+
+
+def _cite(fact: dict) -> str:
+    page = fact.get("page")
+    where = f"p.{page}" if isinstance(page, int) and not isinstance(page, bool) else "the spec"
+    quote = str(fact.get("quote") or "").strip()
+    return f'{where}: "{quote[:160]}"' if quote else where
+
+
+def _snippets(spec: dict, stated: dict, variant: str | None) -> list[dict]:
+    """The spec's architecture evidence as (page, quote) pieces: the family's evidence, each fact's quote,
+    the chosen variant's name."""
+    out = [{"page": None, "quote": str(spec["family"].get("value") or "")}]
+    out += [ev for ev in spec["family"].get("evidence") or [] if isinstance(ev, dict)]
+    out += [f for f in stated.values() if isinstance(f, dict)]
+    if variant:
+        out.append({"page": None, "quote": f"variant {variant}"})
+    return out
+
+
+def unexpressed(
+    family: Any,
+    spec: dict,
+    stated: dict[str, dict],
+    model: dict[str, dict],
+    variant: str | None,
+    source: str,
+    read: set[str] = frozenset(),
+) -> list[str]:
+    """The facts the spec states that ``family``'s template (its rendered ``source``) does not build, each
+    with its citation.
+
+    All read from the spec's data: a component the spec's evidence names (family evidence, the facts'
+    quotes, the variant's name) that the template has no block for; a stated value one of the template's
+    fields reads but cannot take (the convention is used instead); a stated value no field reads whose op
+    does not appear in model.py (``OPS``, dropout, kernel sizes). ``read`` names keys the family's
+    conventions looked up (they count as used)."""
+    gaps = []
+    pieces = _snippets(spec, stated, variant)
+    for name, pattern, builds in _components():
+        hit = next((p for p in pieces if re.search(pattern, str(p.get("quote") or ""), re.I)), None)
+        if hit is not None and not builds(family):
+            gaps.append(f"{name} ({_cite(hit)}): the {family.name} template has no such block")
+    paper = {
+        k: f for k, f in stated.items() if isinstance(f, dict) and f.get("source") not in ("default", "inferred")
+    }
+    fielded: set[str] = set()
+    for field in family.fields:
+        keys = [k for k in field.spec_keys() if k in paper]
+        fielded.update(field.spec_keys())
+        fact = model.get(field.name) or {}
+        took = any(fact.get("quote") == paper[k].get("quote") and fact.get("source") != "default" for k in keys)
+        if keys and not took and not set(keys) & set(read):
+            key = keys[0]
+            gaps.append(
+                f"{key} = {_value(paper[key]['value'])} ({_cite(paper[key])}): the template's {field.name} "
+                f"cannot take this form, so it uses {fact.get('value')!r}"
+            )
+    code = operative_code(source)
+    for key in sorted(set(paper) - fielded - set(read)):
+        why = _missing_in_code(key, paper[key]["value"], code)
+        if why:
+            gaps.append(f"{key} = {_value(paper[key]['value'])} ({_cite(paper[key])}): {why}")
+    return gaps
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value, default=str)[:80]
+
+
+class Reading(dict):
+    """The stated facts, remembering which keys a family's conventions looked up (they read ``_spec``)."""
+
+    def __init__(self, facts: dict) -> None:
+        super().__init__(facts)
+        self.read: set[str] = set()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self.keys():
+            self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
 def paper_text(spec: dict, spec_source: str | None) -> str:
     """The markdown view written next to the spec (read without following links), else the spec's sections."""
     from mlintern.sandbox import files
@@ -71,7 +251,13 @@ def paper_text(spec: dict, spec_source: str | None) -> str:
 
 
 def prompt(
-    spec: dict, text: str, stated: dict, fields: dict, paper_count: int | None, errors: list[str]
+    spec: dict,
+    text: str,
+    stated: dict,
+    fields: dict,
+    paper_count: int | None,
+    errors: list[str],
+    start: dict | None = None,
 ) -> str:
     facts = {
         k: {x: f.get(x) for x in ("value", "page", "quote") if f.get(x) is not None}
@@ -93,6 +279,19 @@ def prompt(
         "The paper (markdown, <!-- page N --> anchors):",
         text,
     ]
+    if start:
+        parts += [
+            "",
+            f"Start from mlintern's {start['family']} template below: it builds what it can of the spec, and "
+            "its ModelConfig is the contract's. It does NOT express these facts the spec states; change the "
+            "model so that it does (keep what already matches the paper):",
+            *(f"- {gap}" for gap in start["lacks"]),
+            "",
+            "The template's model.py:",
+            "```python",
+            start["source"],
+            "```",
+        ]
     for n, err in enumerate(errors, 1):
         parts += ["", f"Your draft {n} was rejected: {err}"]
     if errors:
@@ -203,9 +402,13 @@ def write_model(
     model_values: dict,
     pilot_values: dict,
     paper_count: int | None,
+    start: dict | None = None,
 ) -> dict:
     """Ask the brain for model.py; ``{"source", "params_full", "params_pilot", "rounds"}`` once verified,
-    else ``{"source": None, "errors": [...]}`` (the caller keeps its baseline and reports the errors)."""
+    else ``{"source": None, "errors": [...]}`` (the caller keeps its baseline and reports the errors).
+
+    ``start`` (``{"family", "source", "lacks"}``): a known family's template model.py, the brain's starting
+    point, and the stated facts it does not express."""
     text = paper_text(spec, spec_source)
     errors: list[str] = []
     brain = getattr(ctx.brain, "name", "llm")
@@ -214,7 +417,7 @@ def write_model(
         try:
             if isinstance(limit, int) and limit < MAX_TOKENS:
                 ctx.brain.max_tokens = MAX_TOKENS
-            reply = ctx.brain.complete(SYSTEM, prompt(spec, text, stated, model_values, paper_count, errors))
+            reply = ctx.brain.complete(SYSTEM, prompt(spec, text, stated, model_values, paper_count, errors, start))
         except Exception as err:  # noqa: BLE001 - a brain is an external service (budget, network): fall back
             errors.append(f"the brain failed: {type(err).__name__}: {err}")
             break
@@ -243,5 +446,10 @@ def write_model(
             f"{last:.3f} over {PILOT_STEPS} Adam steps on one fixed random batch).\n# NOT verified: training on "
             "the real data, and that the code is the paper's architecture beyond its count. Review it.\n"
         )
+        if start:
+            header += (
+                f"# Started from mlintern's {start['family']} template, which does not express "
+                f"{len(start['lacks'])} stated fact(s) (README.md lists them).\n"
+            )
         return {"source": header + source, "params_full": full, "params_pilot": small, "rounds": n}
     return {"source": None, "errors": errors}

@@ -26,6 +26,7 @@ from mlintern.tools.scaffold.families import Family, backbone_of_variant, family
 from mlintern.tools.scaffold.fields import pilot
 from mlintern.tools.scaffold.fields import resolve as resolve_fields
 from mlintern.tools.scaffold.fit import fit_to_count
+from mlintern.tools.scaffold.llm_model import Reading, unexpressed
 from mlintern.tools.scaffold.project import write_project
 from mlintern.tools.scaffold.readme import readme
 from mlintern.tools.scaffold.training_fields import (
@@ -223,7 +224,7 @@ def scaffold_model(
     family = family_for(family_name, spec_text(paper_spec) + " " + (chosen or ""))
     stated = F.spec_facts(paper_spec, chosen)
     notes: list[str] = []
-    seed = {"_spec": stated, "_text": spec_text(paper_spec), "_variant": chosen or ""}
+    seed = {"_spec": Reading(stated), "_text": spec_text(paper_spec), "_variant": chosen or ""}
     model = resolve_fields(family.fields, stated, notes, seed=seed)
     paper_count = (stated.get("num_params") or {}).get("value")
     paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
@@ -280,16 +281,30 @@ def scaffold_model(
     ctx.progress(2, 5, "rendering the project")
     files = _render_files(family, paper, model, sections, dataset, tags)
     files["config.json"] = json.dumps(config, indent=2) + "\n"
-    if family.name == "other" and getattr(getattr(ctx, "brain", None), "uses_llm", False):
+    writes_code = getattr(getattr(ctx, "brain", None), "uses_llm", False)
+    if family.name == "other" and writes_code:
         family = _llm_model(
             ctx, family, files, notes, paper_spec, spec_source, stated, model_values, pilot_model
         )
 
     ctx.check_cancelled()
     ctx.progress(3, 5, "counting parameters on the meta device")
-    with tempfile.TemporaryDirectory(prefix="mlintern-scaffold-") as staging:  # nothing lands in out_dir yet
-        (Path(staging) / "model.py").write_text(files["model.py"])
-        params_full, params_pilot = count(Path(staging) / "model.py", {**model_values, **pilot_model})
+    params_full, params_pilot = _count_files(files, {**model_values, **pilot_model})
+    gaps: list[str] = []  # stated facts the template does not express (llm_model.unexpressed)
+    if family.name != "other":
+        gaps = unexpressed(family, paper_spec, stated, model, chosen, files["model.py"], seed["_spec"].read)
+        if paper_count and abs(params_full - paper_count) > TOLERANCE * paper_count:
+            gaps.append(
+                f"num_params = {paper_count:,} ({F.describe(stated['num_params'])}): the template builds "
+                f"{params_full:,} ({(params_full - paper_count) / paper_count:+.1%}) from the stated values"
+                + (" and the knobs fitted to the count" if family.fit else "")
+            )
+    if gaps and writes_code and family.task == "classify":  # the brain writes what the template lacks
+        family = _llm_model(
+            ctx, family, files, notes, paper_spec, spec_source, stated, model_values, pilot_model, gaps
+        )
+        if family.summary.startswith(LLM_SUMMARY):
+            params_full, params_pilot = _count_files(files, {**model_values, **pilot_model})
 
     check = params_check(family, params_full, paper_count, model)
     assumptions = (
@@ -320,8 +335,11 @@ def scaffold_model(
         "dataset": dataset and dataset["value"],
         "launcher": launcher,
         "pilot_size": pilot_size,
+        "unexpressed": gaps,
     }
-    files["README.md"] = readme(family, config, meta, assumptions, paper_spec, launcher)
+    files["README.md"] = readme(family, config, meta, assumptions, paper_spec, launcher) + _gaps_section(
+        family, gaps
+    )
     ctx.progress(4, 5, "writing files")
     written = write_project(out_dir, files, meta, overwrite=overwrite)
     ctx.progress(5, 5, "done")
@@ -334,6 +352,7 @@ def scaffold_model(
                 f"Scaffolded {family_name}{' / ' + chosen if chosen else ''} into {ctx.workspace.relative(out_dir)}",
                 family.label,
                 f"Parameters: {params_full:,} full{delta_text}; {params_pilot:,} pilot.",
+                _gaps_line(family, gaps),
                 f"{sum(1 for p in (model, train) for f in p.values() if f.get('source') != 'default')} values from the "
                 f"paper, {len(assumptions)} assumptions (see README.md).",
                 f"Try: cd {ctx.workspace.relative(out_dir)} && python train.py --pilot",
@@ -350,37 +369,81 @@ def scaffold_model(
         "params_delta": check["delta"],
         "files": written,
         "assumptions": assumptions,
+        "unexpressed": gaps,
         "summary": summary,
     }
+
+
+def _gaps_line(family: Family, gaps: list[str]) -> str | None:
+    if not gaps:
+        return None
+    if family.summary.startswith(LLM_SUMMARY):
+        return f"A language model extended the template to express {len(gaps)} stated fact(s) (README.md)."
+    return f"The {family.name} template does not express {len(gaps)} stated fact(s): " + "; ".join(gaps)
+
+
+def _gaps_section(family: Family, gaps: list[str]) -> str:
+    """README: the stated facts the template does not express (and whether a language model added them)."""
+    if not gaps:
+        return ""
+    if family.summary.startswith(LLM_SUMMARY):
+        head = (
+            "The template alone did not express these stated facts; the language model was asked to add "
+            "them to model.py. mlintern verified the count and the pilot, not each block: check them."
+        )
+    else:
+        head = (
+            "model.py does NOT build these facts the spec states (no block or field of the template "
+            "takes them); the model differs from the paper there. A brain that writes code "
+            "(`mlintern-server --auto --brain anthropic`, or an MCP host with sampling) can extend the "
+            "template, verified before use."
+        )
+    out = ["", "## Stated facts the template does not express", "", head, ""]
+    return "\n".join(out + [f"- {F.one_line(g, 400)}" for g in gaps]) + "\n"
 
 
 LLM_SUMMARY = "the paper's architecture as written by a language model"
 
 
-def _llm_model(ctx, family, files, notes, spec, spec_source, stated, model_values, pilot_model) -> Family:
-    """No template covers the paper: the brain writes model.py, accepted only once verified (llm_model.py)."""
+def _count_files(files: dict[str, str], pilot_values: dict) -> tuple[int, int]:
+    with tempfile.TemporaryDirectory(prefix="mlintern-scaffold-") as staging:  # nothing lands in out_dir yet
+        (Path(staging) / "model.py").write_text(files["model.py"])
+        return count(Path(staging) / "model.py", pilot_values)
+
+
+def _llm_model(
+    ctx, family, files, notes, spec, spec_source, stated, model_values, pilot_model, gaps=None
+) -> Family:
+    """No template covers the paper, or the template lacks what ``gaps`` lists: the brain writes model.py
+    (from the template's, for a known family), accepted only once verified (llm_model.py)."""
     from mlintern.tools.scaffold.llm_model import ROUNDS, write_model
 
     ctx.progress(2, 5, "a language model writes model.py (verified before it is accepted)")
     paper_count = (stated.get("num_params") or {}).get("value")
     paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
+    start = {"family": family.name, "source": files["model.py"], "lacks": gaps} if gaps else None
     got = write_model(
-        ctx, spec, spec_source, stated, model_values, {**model_values, **pilot_model}, paper_count
+        ctx, spec, spec_source, stated, model_values, {**model_values, **pilot_model}, paper_count, start
     )
     if got["source"] is None:
+        kept = f"the {family.name} template" if gaps else "the MLP baseline"
         notes.append(
             f"A language model was asked to write the paper's architecture ({ROUNDS} rounds at most); no draft "
-            "passed mlintern's checks, so this is the MLP baseline. What differed: "
-            + " | ".join(got["errors"])
+            f"passed mlintern's checks, so this is {kept}. What differed: " + " | ".join(got["errors"])
         )
         return family
     files["model.py"] = got["source"]
+    why = (
+        f"the {family.name} template does not express {len(gaps)} stated fact(s) (listed below)"
+        if gaps
+        else "no template covers this paper"
+    )
     return dataclasses.replace(
         family,
         summary=LLM_SUMMARY + " (verified: ruff, imports, count, pilot loss falls)",
         mismatch="the language model's reading of the architecture",
         label=(
-            f"MODEL WRITTEN BY A LANGUAGE MODEL (draft {got['rounds']}): no template covers this paper. mlintern "
+            f"MODEL WRITTEN BY A LANGUAGE MODEL (draft {got['rounds']}): {why}. mlintern "
             "verified that model.py parses, passes ruff, imports only torch and the standard library and that "
             "its parameter count (computed in the sandbox) matches the paper's within 3% where one is stated. "
             "Review it against the paper."

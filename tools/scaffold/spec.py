@@ -68,6 +68,12 @@ _OUTPUT = {
         "params_delta": {"type": ["number", "null"], "description": "(ours - paper) / paper"},
         "files": {"type": "array", "items": {"type": "string"}},
         "assumptions": {"type": "array", "items": {"type": "string"}},
+        "unexpressed": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Stated facts the family's template does not build, each with its page and quote "
+            "(README.md lists them); a brain that writes code was asked to add them when there is one.",
+        },
         "summary": {"type": "string"},
     },
 }
