@@ -199,3 +199,56 @@ def test_a_family_spec_without_the_paper_still_builds_every_changed_family(works
     for family in ("alexnet", "lenet", "yolo", "gan"):
         result, model, _ = scaffold(workspace, family_spec(family), f"bare-{family}")
         assert result["params_full"] > 0
+
+
+# ------------------------------------------------------------------------------ other families' knobs
+@pytest.mark.parametrize(
+    "family,base,key,value,field",
+    [
+        ("vgg", {"num_layers": 11}, "d_ff", 1024, "fc_widths"),
+        ("vgg", {"num_layers": 11}, "kernel_size", 5, "kernel_size"),
+        ("vgg", {"num_layers": 11}, "width_multiplier", 0.5, "width_multiplier"),
+        ("vgg", {"num_layers": 11}, "num_layers", 9, "layers"),
+        ("resnet", {"num_layers": 50}, "d_model", [128, 256, 512, 1024], "widths"),
+        ("resnet", {"num_layers": 18}, "d_model", 32, "widths"),
+        ("densenet", {"num_layers": 40}, "compression", 1.0, "compression"),
+        ("densenet", {"num_layers": 40}, "bn_size", 2, "bn_size"),
+        ("googlenet", {}, "width_multiplier", 0.5, "width"),
+        ("swin", {}, "window_size", 8, "window_size"),
+        ("unet", {}, "d_model", [32, 64, 128], "widths"),
+        ("mlp_mixer", {"num_layers": 2}, "d_token", 64, "d_token"),
+        ("efficientnet", {}, "depth_multiplier", 2.0, "depth_multiplier"),
+    ],
+)
+def test_a_stated_knob_changes_the_model(workspace, family, base, key, value, field):
+    before, _, _ = scaffold(workspace, family_spec(family, **base), f"{family}-{key}-base")
+    after, model, _ = scaffold(workspace, family_spec(family, **{**base, key: value}), f"{family}-{key}")
+    assert model[field]["source"] in ("paper", "inferred")
+    assert str(value) in json.dumps(model[field]) or model[field]["source"] == "paper"
+    assert after["params_full"] != before["params_full"]
+
+
+def test_resnet_stated_stage_widths_are_output_widths_of_bottlenecks(workspace):
+    result, model, _ = scaffold(
+        workspace, family_spec("resnet", num_layers=50, d_model=[256, 512, 1024, 2048]), "r50-stated"
+    )
+    assert model["widths"]["value"] == [64, 128, 256, 512] and "bottleneck expansion 4" in model["widths"]["rule"]
+    assert result["params_full"] == 25_557_032  # torchvision's ResNet-50: the stated widths are its own
+
+
+def test_layout_choice_comes_from_the_blocks_not_the_title(workspace):
+    spec = family_spec("googlenet", title="Batch Normalization: Accelerating Deep Network Training")
+    _, model, _ = scaffold(workspace, spec, "inc-title")
+    assert model["layout"]["value"] == "v1"  # a title's words say nothing about the layout
+    spec["family"]["evidence"] = [{"page": 2, "quote": "the 5x5 convolutional layers are replaced by two 3x3 layers"}]
+    _, model, _ = scaffold(workspace, spec, "inc-evidence")
+    assert model["layout"]["value"] == "bn_inception"
+    stated = family_spec("googlenet", title="Going deeper", norm="batchnorm")
+    _, model, _ = scaffold(workspace, stated, "inc-stated")
+    assert model["layout"]["value"] == "bn_inception" and model["norm"]["value"] == "batchnorm"
+    mobile = family_spec("mobilenet", title="Faster than EfficientNet on phones")
+    _, model, _ = scaffold(workspace, mobile, "mb-title")
+    assert model["version"]["value"] == "v1"
+    mobile["family"]["evidence"] = [{"page": 1, "quote": "a compound coefficient scales depth, width and resolution"}]
+    _, model, _ = scaffold(workspace, mobile, "mb-compound")
+    assert model["version"]["value"] == "efficientnet"

@@ -371,6 +371,28 @@ def _resnet_reason(v: dict) -> str:
     return f"ResNet-{depth} row of He et al. Table 1{exact}"
 
 
+def _resnet_widths(v: dict) -> tuple[list[int], str]:
+    """Per-stage base widths: the stated d_model (each stage's output channels, as ResNet tables print
+    them; a bottleneck's inner width is a quarter of its output), else the published widths."""
+    stages = len(v["depths"])
+    published = [16, 32, 64] if _resnet_cifar(v) else [64, 128, 256, 512]
+    fact = (v.get("_spec") or {}).get("d_model") or {}
+    stated = fact.get("value")
+    expansion = 4 if v["block"] == "bottleneck" else 1
+    where = f"p.{fact['page']}" if fact.get("page") is not None else "the spec"
+    if isinstance(stated, (int, float)) and not isinstance(stated, bool) and stated > 0:
+        stated = [int(stated) * 2**i for i in range(stages)]
+        how = f"the stated d_model = {fact['value']} ({where}) for the first stage, x2 per stage"
+    elif isinstance(stated, list) and len(stated) == stages and all(isinstance(x, int) for x in stated):
+        how = f"the stated d_model = {fact['value']} ({where}), each stage's output width"
+    else:
+        return published, _resnet_reason(v)
+    widths = [max(1, w // expansion) for w in stated]
+    if expansion > 1:
+        how += f", divided by the bottleneck expansion {expansion}"
+    return widths, how
+
+
 SQUEEZE_EXCITE = r"squeeze[- ]and[- ]excitation|squeeze[- ]excit|\bSE[- ](?:block|module|ResNe)"
 
 
@@ -411,9 +433,10 @@ RESNET = Family(
         ),
         Field(
             "widths",
-            lambda v: [16, 32, 64] if _resnet_cifar(v) else [64, 128, 256, 512],
-            _resnet_reason,
-            keys=None,
+            lambda v: _resnet_widths(v)[0],
+            lambda v: _resnet_widths(v)[1],
+            keys=("widths",),
+            kind=list,
             inferred=True,
             pilot=lambda full, p: [max(16, w // 4) for w in full["widths"]],
         ),
@@ -539,9 +562,15 @@ DENSENET = Family(
             inferred=True,
             pilot="cifar",
         ),
-        Field("bn_size", 4, "DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)", keys=None),
         Field(
-            "compression", 0.5, "DenseNet-C: transitions halve the channels, theta = 0.5 (Sec. 3)", keys=None
+            "bn_size", 4, "not stated; DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)", keys=("bn_size",), kind=int
+        ),
+        Field(
+            "compression",
+            0.5,
+            "not stated; DenseNet-C: transitions halve the channels, theta = 0.5 (Sec. 3)",
+            keys=("compression", "compression_factor"),
+            kind=float,
         ),
         Field("dropout", 0.0, "not stated; no dropout", kind=float),
     ),
@@ -673,7 +702,8 @@ def mobilenet_family(version: str) -> Family:
                 "depth_multiplier",
                 1.0,
                 "not stated; depth multiplier 1.0 (EfficientNet scaling)",
-                keys=None,
+                keys=("depth_multiplier", "depth_coefficient"),
+                kind=float,
                 pilot=lambda full, p: 0.34,
             ),
             Field(
@@ -759,8 +789,9 @@ def googlenet_family(layout: str, evidence: str = "") -> Family:
             Field(
                 "width",
                 1.0,
-                "channel counts of the published table (1.0 = as published)",
-                keys=None,
+                "not stated; channel counts of the published table (1.0 = as published)",
+                keys=("width_multiplier",),
+                kind=float,
                 pilot=0.125,
             ),
         ),
@@ -1120,8 +1151,23 @@ def _shrink_layers(full: dict, p: dict) -> list:
     return out + ([last] if last is not None else [])
 
 
-def _vgg(v: dict) -> list:
-    return VGG_CONFIGS.get(v["num_layers"], VGG_CONFIGS[16])
+def _vgg(v: dict) -> tuple[list, str]:
+    """VGG's Table 1 configuration for the stated depth (weight layers = convolutions + FC layers);
+    other depths fit the nearest configuration; a stated kernel size and width multiplier apply."""
+    n = v["num_layers"]
+    if n in VGG_CONFIGS:
+        table = VGG_CONFIGS[n]
+        rule = f"VGG configuration with {n} weight layers (Simonyan & Zisserman 2015, Table 1)"
+    else:
+        nearest = min(VGG_CONFIGS, key=lambda d: abs(d - n))
+        convs = max(1, n - len(v["fc_widths"]) - 1)
+        table, how = _fit_table(VGG_CONFIGS[nearest], convs)
+        rule = f"{n} weight layers: {convs} convolutions, {how} of VGG-{nearest} (Table 1)"
+    k, mult = v["kernel_size"], v["width_multiplier"]
+    if k == 3 and mult == 1.0:
+        return list(table), rule
+    out = [x if x == "M" else [max(1, round(x * mult)), k, 1] for x in table]
+    return out, rule + f"; {k}x{k} kernels" + (f", widths x{mult:g} (nearest integer)" if mult != 1.0 else "")
 
 
 VGG = Family(
@@ -1131,18 +1177,25 @@ VGG = Family(
     (
         *_image(),
         Field("num_layers", 16, "not stated; VGG-16 (configuration D)", kind=int),
+        Field("kernel_size", 3, "not stated; 3x3 convolutions (Table 1)", kind=int),
+        Field("width_multiplier", 1.0, "not stated; the published widths", kind=float),
         Field(
-            "layers",
-            _vgg,
-            lambda v: (
-                f"VGG configuration with {v['num_layers']} weight layers (Simonyan & Zisserman 2015, Table 1)"
-            ),
-            keys=None,
-            inferred=True,
-            pilot=_shrink_layers,
+            "fc_widths",
+            [4096, 4096],
+            "not stated; two hidden fully-connected layers of 4096",
+            keys=("fc_widths", "d_ff"),
+            kind=list,
+            expand=per_layer(lambda v: 2),
+            pilot=lambda full, p: [64] * len(full["fc_widths"]),
         ),
         Field(
-            "fc_widths", [4096, 4096], "two hidden fully-connected layers of 4096", keys=None, pilot=[64, 64]
+            "layers",
+            lambda v: _vgg(v)[0],
+            lambda v: _vgg(v)[1],
+            keys=("layers",),
+            kind=list,
+            inferred=True,
+            pilot=_shrink_layers,
         ),
         Field("activation", "relu", "not stated; ReLU", kind=str),
         Field("norm", "none", "not stated; no normalisation", kind=str),
@@ -1278,7 +1331,9 @@ MAXVIT = Family(
         ),
         Field("kernel_size", 3, "not stated; 3x3 depthwise convolutions in MBConv", kind=int),
         Field("expansion", 4, "not stated; MBConv expansion 4", keys=("expansion_ratio",), kind=int),
-        Field("se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=None),
+        Field(
+            "se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=("se_ratio",), kind=float
+        ),
         Field("mlp_ratio", 4, "not stated; MLP hidden size 4x the width", keys=("mlp_ratio",), kind=int),
         Field("stochastic_depth", 0.2, "not stated; 0.2", kind=float),
     ),
@@ -1597,8 +1652,10 @@ UNET = Family(
         Field(
             "widths",
             [64, 128, 256, 512, 1024],
-            "U-Net's five levels (Ronneberger et al. 2015, Fig. 1)",
-            keys=None,
+            "not stated; U-Net's five levels (Ronneberger et al. 2015, Fig. 1)",
+            keys=("widths", "d_model"),
+            kind=list,
+            expand=lambda value, v: per_stage("_levels", 2.0)(value, {"_levels": [0] * 5}),
             pilot=[8, 16, 32],
         ),
         Field("dropout", 0.0, "not stated; no dropout", kind=float),
@@ -1650,7 +1707,7 @@ SWIN = Family(
             inferred=True,
             pilot=DERIVE,
         ),
-        Field("window_size", 7, "not stated; 7x7 windows (Swin-T)", keys=None, pilot=4),
+        Field("window_size", 7, "not stated; 7x7 windows (Swin-T)", keys=("window_size",), kind=int, pilot=4),
         Field("stochastic_depth", 0.2, "not stated; 0.2 (Swin-T)", kind=float),
     ),
     dict(
@@ -1715,8 +1772,9 @@ MLP_MIXER = Family(
         Field(
             "d_token",
             lambda v: v["d_model"] // 2,
-            "token-mixing MLP width d_model / 2 (Tolstikhin et al. Table 1)",
-            keys=None,
+            "not stated; token-mixing MLP width d_model / 2 (Tolstikhin et al. Table 1)",
+            keys=("d_token", "token_mlp_dim"),
+            kind=int,
             pilot=DERIVE,
         ),
         Field(
