@@ -252,3 +252,14 @@ def test_layout_choice_comes_from_the_blocks_not_the_title(workspace):
     mobile["family"]["evidence"] = [{"page": 1, "quote": "a compound coefficient scales depth, width and resolution"}]
     _, model, _ = scaffold(workspace, mobile, "mb-compound")
     assert model["version"]["value"] == "efficientnet"
+
+
+def test_a_variant_named_after_shufflenet_gets_shuffle_units_with_its_groups(workspace):
+    spec = family_spec("resnet", groups=8)
+    spec["variants"] = {"SE-ShuffleNet": {"width_multiplier": {"value": 1.0, "page": 1, "quote": "1x", "source": "paper"}}}
+    spec["family"]["evidence"] = [{"page": 1, "quote": "squeeze-and-excitation blocks"}]
+    result, model, net = scaffold(workspace, spec, "se-shuffle", "SE-ShuffleNet")
+    assert result["family"] == "shufflenet" and model["widths"]["value"] == [384, 768, 1536]  # Table 1, g = 8
+    assert model["se_reduction"]["value"] == 16
+    grouped = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (1, 1) and m.groups > 1]
+    assert grouped and {m.groups for m in grouped} == {8}

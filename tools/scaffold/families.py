@@ -1980,6 +1980,69 @@ VAE = Family(
     "hidden and latent sizes are rarely stated",
 )
 
+# ShuffleNet (Zhang et al. 2018, Table 1): stage-2 output channels for each number of groups.
+SHUFFLENET_WIDTHS = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}
+
+SHUFFLENET = Family(
+    "shufflenet",
+    "shufflenet",
+    "classify",
+    (
+        *_image(),
+        Field(
+            "groups",
+            3,
+            "not stated; g = 3 groups (ShuffleNet 1x, g = 3, the published headline model)",
+            keys=("groups", "cardinality"),
+            kind=int,
+            pilot=lambda full, p: min(full["groups"], 2),
+        ),
+        Field(
+            "num_layers",
+            [4, 8, 4],
+            "not stated; 4, 8, 4 units in stages 2-4 (Zhang et al. Table 1)",
+            keys=("depths", "num_layers"),
+            kind=list,
+            pilot=[1, 1, 1],
+        ),
+        Field(
+            "widths",
+            lambda v: [SHUFFLENET_WIDTHS.get(v["groups"], 240) * 2**i for i in range(len(v["num_layers"]))],
+            lambda v: (
+                f"output channels of Table 1 for g = {v['groups']}, doubling per stage"
+                if v["groups"] in SHUFFLENET_WIDTHS
+                else f"not in Table 1 for g = {v['groups']}; the g = 3 widths"
+            ),
+            keys=("widths", "d_model"),
+            kind=list,
+            inferred=True,
+            expand=per_stage("num_layers"),
+            pilot=lambda full, p: [48 * 2**i for i in range(len(full["widths"]))],
+        ),
+        Field(
+            "width_multiplier",
+            1.0,
+            "not stated; ShuffleNet 1x (channels rounded to a multiple of 4 x groups)",
+            kind=float,
+        ),
+        Field(
+            "se_reduction",
+            _se_reduction,
+            lambda v: (
+                "the paper describes squeeze-and-excitation blocks; reduction ratio 16 on each unit's branch"
+                if _se_reduction(v)
+                else "no squeeze-and-excitation"
+            ),
+            keys=("se_reduction", "reduction_ratio"),
+            inferred=_se_reduction,
+            kind=int,
+        ),
+    ),
+    CNN_TRAIN,
+    "ShuffleNet (Zhang et al. 2018): pointwise group convolutions, channel shuffle and depthwise 3x3 units",
+    "the number of groups (often given only in a table), the stem width, or squeeze-excitation placement",
+)
+
 _FAMILIES = {
     f.name: f
     for f in (
@@ -1994,6 +2057,7 @@ _FAMILIES = {
         ALEXNET,
         LENET,
         VGG,
+        SHUFFLENET,
         YOLO,
         UNET,
         RNN_SEQ2SEQ,
@@ -2015,6 +2079,7 @@ BACKBONE_NAMES = [
     (r"ResNeXt|ResNet", "resnet"),
     (r"DenseNet", "densenet"),
     (r"VGG", "vgg"),
+    (r"ShuffleNet", "shufflenet"),
 ]
 
 
