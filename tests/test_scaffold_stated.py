@@ -263,3 +263,13 @@ def test_a_variant_named_after_shufflenet_gets_shuffle_units_with_its_groups(wor
     assert model["se_reduction"]["value"] == 16
     grouped = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (1, 1) and m.groups > 1]
     assert grouped and {m.groups for m in grouped} == {8}
+
+
+def test_a_deeper_stated_yolo_repeats_reduction_pairs_not_one_wide_layer(workspace, yolo):
+    spec = state(yolo, "num_layers", 30, "Our network has 28 convolutional layers followed by 2 fully connected layers")
+    _, model, net = scaffold(workspace, spec, "yolo-deep")
+    layers = convs(net)
+    assert len(layers) == 28
+    kinds = [c.kernel_size for c in layers]
+    assert kinds.count((1, 1)) == [c.kernel_size for c in convs(scaffold(workspace, yolo, "y24")[2])].count((1, 1)) + 2
+    assert "repeated in turn" in model["layers"]["rule"]

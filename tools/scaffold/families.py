@@ -1511,7 +1511,8 @@ RWKV_WORDS = r"\bRWKV\b|\breceptance\b|\bWKV\b|time[- ]mixing"
 
 def _fit_table(table: list, n: int) -> tuple[list, str]:
     """A published layer table ("M" between stages) fitted to n convolutions: layers are removed from the
-    end of the stage with the most convolutions, or the last convolution is repeated."""
+    end of the stage with the most convolutions, or that stage's last two layers are repeated in turn (a
+    1x1 reduction and a 3x3 convolution in YOLO's table)."""
     stages: list[list] = [[]]
     for item in table:
         if item == "M":
@@ -1524,14 +1525,19 @@ def _fit_table(table: list, n: int) -> tuple[list, str]:
     while sum(map(len, stages)) > n:
         longest = max(range(len(stages)), key=lambda i: (len(stages[i]), i))
         stages[longest].pop()
-    last = max(i for i, s in enumerate(stages) if s) if any(stages) else 0
+    longest = max(range(len(stages)), key=lambda i: (len(stages[i]), i))
+    pattern = stages[longest][-2:] or [[64, 3, 1]]  # its last pair: a 1x1 reduction and a 3x3, in YOLO
+    added = 0
     while sum(map(len, stages)) < n:
-        stages[last].append(stages[last][-1] if stages[last] else [64, 3, 1])
+        stages[longest].append(pattern[added % len(pattern)])
+        added += 1
     out: list = []
     for i, stage in enumerate(stages):
         out += stage + (["M"] if i < len(stages) - 1 else [])
     rule = f"the published {have}-convolution table fitted to {n} convolutions " + (
-        "(layers removed from the end of the deepest stage)" if n < have else "(the last layer repeated)"
+        "(layers removed from the end of the deepest stage)"
+        if n < have
+        else "(the deepest stage's last two layers repeated in turn)"
     )
     return out, rule
 
