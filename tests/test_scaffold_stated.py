@@ -273,3 +273,13 @@ def test_a_deeper_stated_yolo_repeats_reduction_pairs_not_one_wide_layer(workspa
     kinds = [c.kernel_size for c in layers]
     assert kinds.count((1, 1)) == [c.kernel_size for c in convs(scaffold(workspace, yolo, "y24")[2])].count((1, 1)) + 2
     assert "repeated in turn" in model["layers"]["rule"]
+
+
+def test_a_stated_value_the_family_cannot_use_is_said_not_dropped(workspace, alexnet):
+    result, _, _ = scaffold(workspace, state(alexnet, "num_heads", 8), "alex-heads")
+    said = [a for a in result["assumptions"] if a.startswith("The spec states num_heads = 8")]
+    assert said and "not read" in said[0]
+    readme = (workspace.root / "alex-heads" / "README.md").read_text()
+    assert "num_heads = 8" in readme
+    result, _, _ = scaffold(workspace, alexnet, "alex-plain")
+    assert not [a for a in result["assumptions"] if "no such knob" in a]  # AlexNet reads all it states
