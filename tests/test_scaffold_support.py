@@ -102,6 +102,7 @@ FAMILY_CASES = {
     "gmlp": ("gt", "gmlp", "Ti"),
     "se_resnext": ("gt", "senet", "SE-ResNeXt-50"),
     "se_mobilenet": ("gt", "senet", "SE-MobileNet"),
+    "se_shufflenet": ("gt", "senet", "SE-ShuffleNet"),
     "decoder_from_count": ("gt", "codex", "12M"),
     "csp_grouped": ("gt", "cspnet", "CSPResNeXt-50"),
     "csp_dense": ("gt", "cspnet", "CSPPeleeNet"),

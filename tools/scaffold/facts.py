@@ -38,9 +38,21 @@ def from_spec(fact: Any, key: str) -> dict:
     return out
 
 
+# Variants that are a model's sub-networks, not sizes (a GAN's generator and discriminator): their facts
+# are that sub-network's, so they are also offered under the role's prefix ("generator_activation").
+SUB_NETWORK = re.compile(r"^(generator|discriminator|critic)(?:[ _-]?net(?:work)?)?$", re.I)
+
+
 def spec_facts(spec: dict, variant: str | None) -> dict[str, dict]:
-    """Paper-wide hyperparameters overlaid with the chosen variant's facts."""
+    """Paper-wide hyperparameters overlaid with the chosen variant's facts; facts of sub-network variants
+    (generator, discriminator) also under the role's prefix."""
     facts = {k: from_spec(v, k) for k, v in (spec.get("hyperparameters") or {}).items()}
+    for name, values in (spec.get("variants") or {}).items():
+        role = SUB_NETWORK.match(str(name).strip())
+        if role and isinstance(values, dict):
+            prefix = "discriminator" if role.group(1).lower() == "critic" else role.group(1).lower()
+            for k, v in values.items():
+                facts.setdefault(f"{prefix}_{k}", from_spec(v, k))
     if variant is not None:
         facts.update({k: from_spec(v, k) for k, v in (spec.get("variants") or {})[variant].items()})
     return facts

@@ -371,6 +371,28 @@ def _resnet_reason(v: dict) -> str:
     return f"ResNet-{depth} row of He et al. Table 1{exact}"
 
 
+def _resnet_widths(v: dict) -> tuple[list[int], str]:
+    """Per-stage base widths: the stated d_model (each stage's output channels, as ResNet tables print
+    them; a bottleneck's inner width is a quarter of its output), else the published widths."""
+    stages = len(v["depths"])
+    published = [16, 32, 64] if _resnet_cifar(v) else [64, 128, 256, 512]
+    fact = (v.get("_spec") or {}).get("d_model") or {}
+    stated = fact.get("value")
+    expansion = 4 if v["block"] == "bottleneck" else 1
+    where = f"p.{fact['page']}" if fact.get("page") is not None else "the spec"
+    if isinstance(stated, (int, float)) and not isinstance(stated, bool) and stated > 0:
+        stated = [int(stated) * 2**i for i in range(stages)]
+        how = f"the stated d_model = {fact['value']} ({where}) for the first stage, x2 per stage"
+    elif isinstance(stated, list) and len(stated) == stages and all(isinstance(x, int) for x in stated):
+        how = f"the stated d_model = {fact['value']} ({where}), each stage's output width"
+    else:
+        return published, _resnet_reason(v)
+    widths = [max(1, w // expansion) for w in stated]
+    if expansion > 1:
+        how += f", divided by the bottleneck expansion {expansion}"
+    return widths, how
+
+
 SQUEEZE_EXCITE = r"squeeze[- ]and[- ]excitation|squeeze[- ]excit|\bSE[- ](?:block|module|ResNe)"
 
 
@@ -411,9 +433,11 @@ RESNET = Family(
         ),
         Field(
             "widths",
-            lambda v: [16, 32, 64] if _resnet_cifar(v) else [64, 128, 256, 512],
-            _resnet_reason,
-            keys=None,
+            lambda v: _resnet_widths(v)[0],
+            lambda v: _resnet_widths(v)[1],
+            keys=("widths",),
+            reads=("d_model",),
+            kind=list,
             inferred=True,
             pilot=lambda full, p: [max(16, w // 4) for w in full["widths"]],
         ),
@@ -539,9 +563,15 @@ DENSENET = Family(
             inferred=True,
             pilot="cifar",
         ),
-        Field("bn_size", 4, "DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)", keys=None),
         Field(
-            "compression", 0.5, "DenseNet-C: transitions halve the channels, theta = 0.5 (Sec. 3)", keys=None
+            "bn_size", 4, "not stated; DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)", keys=("bn_size",), kind=int
+        ),
+        Field(
+            "compression",
+            0.5,
+            "not stated; DenseNet-C: transitions halve the channels, theta = 0.5 (Sec. 3)",
+            keys=("compression", "compression_factor"),
+            kind=float,
         ),
         Field("dropout", 0.0, "not stated; no dropout", kind=float),
     ),
@@ -634,11 +664,16 @@ CONVNEXT = Family(
 )
 
 
+# Evidence about the blocks, never a title's words: compound depth/width/resolution scaling is
+# EfficientNet's; inverted residuals with linear bottlenecks are MobileNetV2's (its name says the same).
+COMPOUND_SCALING = r"compound (?:scaling|coefficient)|scal\w* (?:up )?(?:network )?depth, width,? and resolution"
+INVERTED_RESIDUAL = r"mobilenet[- ]?v2|inverted residual|linear bottleneck"
+
+
 def _mobilenet_version(spec_text: str) -> str:
-    text = spec_text.lower()
-    if "efficientnet" in text:
+    if re.search(COMPOUND_SCALING, spec_text, re.I):
         return "efficientnet"
-    if re.search(r"mobilenet[- ]?v2|inverted residual|linear bottleneck", text):  # the architecture, not "v2"
+    if re.search(INVERTED_RESIDUAL, spec_text, re.I):  # the architecture, not "v2"
         return "v2"
     return "v1"
 
@@ -659,7 +694,7 @@ def mobilenet_family(version: str) -> Family:
             Field(
                 "version",
                 version,
-                f"layout of {source}, read from the spec's title and evidence",
+                f"layout of {source}, from evidence about the blocks (compound scaling, inverted residuals)",
                 keys=None,
                 inferred=True,
             ),
@@ -668,7 +703,8 @@ def mobilenet_family(version: str) -> Family:
                 "depth_multiplier",
                 1.0,
                 "not stated; depth multiplier 1.0 (EfficientNet scaling)",
-                keys=None,
+                keys=("depth_multiplier", "depth_coefficient"),
+                kind=float,
                 pilot=lambda full, p: 0.34,
             ),
             Field(
@@ -706,11 +742,25 @@ def mobilenet_family(version: str) -> Family:
     )
 
 
-def _inception_layout(spec_text: str) -> str:
-    return "bn_inception" if "batch norm" in spec_text.lower() or "batchnorm" in spec_text.lower() else "v1"
+# The Inception-BN layout (Ioffe & Szegedy 2015, Fig. 5): its 5x5 branches replaced by two 3x3 layers, or a
+# paper that states batch normalisation as the norm of an Inception configuration ("batchnorm" is the
+# canonical value a fact carries; a title's "Batch Normalization" is not evidence about the layout).
+DOUBLE_3X3 = (
+    r"5\s*[x×]\s*5[^.]{0,80}\breplaced\b[^.]{0,40}\btwo\b|\btwo (?:consecutive |stacked )?(?:layers of )?"
+    r"3\s*[x×]\s*3\b[^.]{0,60}\b5\s*[x×]\s*5|\bdouble[- ]3\s*[x×]\s*3\b"
+)
+STATED_BATCHNORM = r"(?<![\w-])batchnorm(?![\w-])"
 
 
-def googlenet_family(layout: str) -> Family:
+def _inception_layout(spec_text: str) -> tuple[str, str]:
+    if re.search(DOUBLE_3X3, spec_text, re.I):
+        return "bn_inception", "the paper replaces 5x5 convolutions by two 3x3 layers"
+    if re.search(STATED_BATCHNORM, spec_text):
+        return "bn_inception", "the paper states batch normalisation in its Inception network"
+    return "v1", "no evidence of the Inception-BN changes (double 3x3 branches, batch normalisation)"
+
+
+def googlenet_family(layout: str, evidence: str = "") -> Family:
     source = (
         "Inception with batch normalisation (Ioffe & Szegedy 2015, Fig. 5)"
         if layout == "bn_inception"
@@ -725,12 +775,7 @@ def googlenet_family(layout: str) -> Family:
             Field(
                 "layout",
                 layout,
-                f"{source}; chosen because the paper "
-                + (
-                    "discusses batch normalisation"
-                    if layout == "bn_inception"
-                    else "does not use batch normalisation"
-                ),
+                f"{source}; chosen because {evidence or 'the layout was named'}",
                 keys=None,
                 inferred=True,
             ),
@@ -745,8 +790,9 @@ def googlenet_family(layout: str) -> Family:
             Field(
                 "width",
                 1.0,
-                "channel counts of the published table (1.0 = as published)",
-                keys=None,
+                "not stated; channel counts of the published table (1.0 = as published)",
+                keys=("width_multiplier",),
+                kind=float,
                 pilot=0.125,
             ),
         ),
@@ -757,6 +803,153 @@ def googlenet_family(layout: str) -> Family:
     )
 
 
+# ------------------------------------------------------------------------------ stated layer counts
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_COUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + r")"
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+
+
+def _stated_count(v: dict, noun: str) -> int | None:
+    """How many layers of a kind the num_layers fact's own quote names ("24 convolutional layers followed
+    by 2 fully connected layers", "the first five are convolutional and the remaining three are
+    fully-connected"): the sentence that states the total also says how it splits."""
+    quote = str(((v.get("_spec") or {}).get("num_layers") or {}).get("quote") or "")
+    found = re.search(rf"\b{_COUNT}\s+(?:(?:are|of them are|layers are)\s+)?{noun}", quote, re.I)
+    return _number(found.group(1)) if found else None
+
+
+_CONV = r"conv(?:olution(?:al)?)?\b"
+_FC = r"(?:fully[- ]connected|connected|dense|linear)\b"
+
+
+def _conv_count(v: dict, published_conv: int, published_fc: int) -> tuple[int, str]:
+    """Convolutional layers: as the num_layers quote splits them, else num_layers less the published
+    number of fully-connected layers, else the published number."""
+    stated = (v.get("_spec") or {}).get("num_layers")
+    if stated is None:
+        return published_conv, f"not stated; {published_conv} convolutional layers (the published layout)"
+    n = _stated_count(v, _CONV)
+    if n:
+        return n, f"the num_layers quote names {n} convolutional layers"
+    n = max(1, v["num_layers"] - published_fc)
+    return n, f"num_layers = {v['num_layers']} less the published {published_fc} fully-connected layers"
+
+
+def _fc_count(v: dict, convs: int, published_fc: int) -> tuple[int, str]:
+    """Fully-connected layers including the classifier: as the quote says, else num_layers - convs."""
+    stated = (v.get("_spec") or {}).get("num_layers")
+    if stated is None:
+        return published_fc, f"not stated; {published_fc} fully-connected layers (the published layout)"
+    n = _stated_count(v, _FC)
+    if n:
+        return n, f"the num_layers quote names {n} fully-connected layers"
+    n = max(1, v["num_layers"] - convs)
+    return n, f"num_layers = {v['num_layers']} less {convs} convolutional layers"
+
+
+def _fit_length(published: list, n: int) -> list:
+    """A published per-layer list cut or extended (repeating its last entry) to n layers."""
+    return list(published[:n]) + [published[-1]] * max(0, n - len(published))
+
+
+_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+
+
+def _ordinal_layer(v: dict, key: str | None, n: int) -> int | None:
+    """The layer a stated scalar belongs to when its quote names one ("The first convolutional layer
+    filters ... with 96 kernels of size 11x11"), as an index into n layers."""
+    if key is None:
+        return None
+    quote = str(((v.get("_spec") or {}).get(key) or {}).get("quote") or "")
+    found = re.search(rf"\b({'|'.join(_ORDINALS)}|last|final)\s+(?:{_CONV}\s*)?layer", quote, re.I)
+    if not found:
+        return None
+    word = found.group(1).lower()
+    index = n - 1 if word in ("last", "final") else _ORDINALS.index(word)
+    return index if index < n else None
+
+
+def _stated_key(v: dict, keys: tuple[str, ...]) -> str | None:
+    return next((k for k in keys if k in (v.get("_spec") or {})), None)
+
+
+def per_layer(count_from: str | Any, published: list | None = None, keys: tuple[str, ...] = ()) -> Any:
+    """Field.expand: one stated number for every layer (a kernel size, a width); when its quote names
+    one layer ("the first convolutional layer ... 11x11") and a published list exists, only that layer."""
+
+    def expand(value: Any, v: dict) -> tuple[list, str] | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        n = count_from(v) if callable(count_from) else len(v[count_from])
+        at = _ordinal_layer(v, _stated_key(v, keys), n) if published else None
+        if at is not None:
+            out = _fit_length(published, n)
+            out[at] = int(value)
+            return out, f"the stated value in layer {at + 1} (its quote names the layer), published elsewhere"
+        return [int(value)] * n, f"the stated value in each of the {n} layers"
+
+    return expand
+
+
+def scaled_table(published: list, count: Any, keys: tuple[str, ...] = ()) -> Any:
+    """Field.expand: one stated width for the first layer (or the layer its quote names); the others keep
+    the published proportions."""
+
+    def expand(value: Any, v: dict) -> tuple[list, str] | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        table = _fit_length(published, count(v))
+        at = _ordinal_layer(v, _stated_key(v, keys), len(table)) or 0
+        widths = [max(1, int(round(value * w / table[at]))) for w in table]
+        return widths, f"the stated width of layer {at + 1}, the others in the published proportions {table}"
+
+    return expand
+
+
+def _list_field(name: str, published: list, what: str, keys: tuple, count: Any, **kw: Any) -> Field:
+    """A per-layer list: the stated list, or one stated number in every layer, else the published list
+    fitted to the stated number of layers (labelled default / inferred)."""
+
+    def value(v: dict) -> list:
+        return _fit_length(published, count(v))
+
+    def reason(v: dict) -> str:
+        n = count(v)
+        if n == len(published):
+            return f"not stated; {what} {published} (the published layout)"
+        return f"not stated; {what} of the published layout {published}, fitted to {n} layers"
+
+    return Field(
+        name,
+        value,
+        reason,
+        keys=keys,
+        kind=list,
+        expand=kw.pop("expand", per_layer(count, published, keys)),
+        inferred=lambda v: count(v) != len(published),
+        **kw,
+    )
+
+
+# AlexNet (Krizhevsky et al. 2012, Fig. 2 and Sec. 3.5): the published layout, used for what is unsaid.
+ALEXNET_WIDTHS = [96, 256, 384, 384, 256]
+ALEXNET_KERNELS = [11, 5, 3, 3, 3]
+ALEXNET_STRIDES = [4, 1, 1, 1, 1]
+
+
+def _alex_convs(v: dict) -> int:
+    return _conv_count(v, 5, 3)[0]
+
+
 ALEXNET = Family(
     "alexnet",
     "alexnet",
@@ -764,21 +957,61 @@ ALEXNET = Family(
     (
         *_image(pilot_size=64),
         Field(
+            "num_layers",
+            8,
+            "not stated; eight weight layers, five convolutional and three fully-connected (Sec. 3.5)",
+            kind=int,
+        ),
+        Field(
+            "conv_layers",
+            _alex_convs,
+            lambda v: _conv_count(v, 5, 3)[1],
+            keys=None,
+            inferred=lambda v: "num_layers" in (v.get("_spec") or {}),
+        ),
+        _list_field(
             "widths",
-            [96, 256, 384, 384, 256],
-            "the five convolutional layers of Krizhevsky et al. Fig. 2",
-            keys=None,
-            pilot=[16, 32, 48, 48, 32],
+            ALEXNET_WIDTHS,
+            "kernels per convolutional layer",
+            ("widths", "d_model", "channels"),
+            lambda v: v["conv_layers"],
+            expand=scaled_table(ALEXNET_WIDTHS, lambda v: v["conv_layers"], ("widths", "d_model", "channels")),
+            pilot=lambda full, p: [max(8, w // 6) for w in full["widths"]],
+        ),
+        _list_field(
+            "kernel_sizes",
+            ALEXNET_KERNELS,
+            "kernel sizes",
+            ("kernel_sizes", "kernel_size"),
+            lambda v: len(v["widths"]),
+        ),
+        _list_field(
+            "strides", ALEXNET_STRIDES, "strides", ("strides", "stride"), lambda v: len(v["widths"])
         ),
         Field(
-            "fc_width",
-            4096,
-            "4096 neurons in each fully-connected layer (Krizhevsky et al. Sec. 3.5)",
-            keys=None,
-            pilot=128,
+            "fc_widths",
+            lambda v: [4096] * (_fc_count(v, len(v["widths"]), 3)[0] - 1),
+            lambda v: (
+                "not stated; 4096 neurons in each hidden fully-connected layer (Sec. 3.5); "
+                + _fc_count(v, len(v["widths"]), 3)[1]
+            ),
+            keys=("fc_widths", "d_ff", "fc_width"),
+            kind=list,
+            expand=per_layer(lambda v: _fc_count(v, len(v["widths"]), 3)[0] - 1),
+            pilot=lambda full, p: [128] * len(full["fc_widths"]),
         ),
         Field(
-            "groups", 2, "two-GPU split: conv2, conv4, conv5 see only their GPU's half (Sec. 3.5)", keys=None
+            "width_multiplier",
+            1.0,
+            "not stated; width multiplier 1 (the published widths)",
+            kind=float,
+        ),
+        Field(
+            "groups",
+            2,
+            "not stated; the two-GPU split: conv2, conv4, conv5 see only their GPU's half (Sec. 3.5)",
+            keys=("groups",),
+            kind=int,
         ),
         Field(
             "norm",
@@ -786,13 +1019,24 @@ ALEXNET = Family(
             "not stated; local response normalisation after conv1 and conv2",
             kind=str,
         ),
+        Field("activation", "relu", "not stated; ReLU after every hidden layer", kind=str),
         Field("dropout", 0.5, "not stated; 0.5 in the first two fully-connected layers", kind=float),
         Field("init_std", 0.01, "not stated; normal(0, 0.01) weights", kind=float, pilot=0.05),
     ),
     dict(CNN_TRAIN, learning_rate=0.01, batch_size=128, weight_decay=5e-4, lr_schedule="plateau"),
-    "AlexNet (Krizhevsky et al. 2012): five convolutional and three fully-connected layers",
+    "AlexNet-style ConvNet (Krizhevsky et al. 2012): convolutional layers with response normalisation and "
+    "overlapping max-pooling, then fully-connected layers",
     "the two-GPU grouping (kept here) or the input size",
 )
+
+
+def _lenet_hidden_fc(v: dict) -> tuple[int, str]:
+    """LeNet-5's seven layers (C1 S2 C3 S4 C5 F6 output): hidden FC layers = num_layers - 6."""
+    if "num_layers" not in (v.get("_spec") or {}):
+        return 1, "not stated; one hidden layer F6 (LeNet-5)"
+    n = max(0, v["num_layers"] - 6)
+    return n, f"num_layers = {v['num_layers']} less C1, S2, C3, S4, C5 and the output layer"
+
 
 LENET = Family(
     "lenet",
@@ -801,21 +1045,49 @@ LENET = Family(
     (
         Field("image_size", 32, "not stated; 32x32 inputs", kind=int),
         Field("in_channels", 1, "single-channel images", kind=int),
-        Field("num_classes", 10, "not stated; 10 digit classes", kind=int),
+        Field(
+            "num_classes",
+            lambda v: (dataset_classes(v.get("_text", "")) or (10,))[0],
+            lambda v: (dataset_classes(v.get("_text", "")) or (None, "not stated; 10 digit classes"))[1],
+            kind=int,
+            inferred=lambda v: bool(dataset_classes(v.get("_text", ""))),
+        ),
+        Field("num_layers", 7, "not stated; seven layers C1-S2-C3-S4-C5-F6-output (LeNet-5)", kind=int),
         Field("kernel_size", 5, "not stated; 5x5 convolutions", kind=int),
         Field(
             "widths",
-            [6, 16, 120, 84],
-            "C1, C3, C5 feature maps and F6 units of LeNet-5 (LeCun et al. 1998)",
-            keys=None,
+            [6, 16, 120],
+            "not stated; C1, C3 and C5 feature maps of LeNet-5 (LeCun et al. 1998)",
+            keys=("widths", "d_model", "channels"),
+            kind=list,
+            expand=scaled_table([6, 16, 120], lambda v: 3, ("widths", "d_model", "channels")),
         ),
-        Field("c3_table", True, "C3's partial connection table (LeCun et al. 1998, Table I)", keys=None),
+        Field(
+            "fc_widths",
+            lambda v: [84] * _lenet_hidden_fc(v)[0],
+            lambda v: "not stated; 84 units in each hidden layer (F6 of LeNet-5); " + _lenet_hidden_fc(v)[1],
+            keys=("fc_widths", "d_ff"),
+            kind=list,
+            expand=per_layer(lambda v: max(1, _lenet_hidden_fc(v)[0])),
+        ),
+        Field(
+            "c3_table",
+            lambda v: v["widths"][:2] == [6, 16],
+            lambda v: (
+                "C3's partial connection table (LeCun et al. 1998, Table I), defined for 6 -> 16 maps"
+                if v["widths"][:2] == [6, 16]
+                else "full connections: the published C3 table is defined only for 6 -> 16 maps"
+            ),
+            keys=("c3_table",),
+            inferred=True,
+        ),
         Field("activation", "tanh", "not stated; scaled tanh", kind=str),
     ),
     dict(SMALL_TRAIN, optimizer="sgd", learning_rate=0.01, lr_schedule="step"),
     "LeNet-5 (LeCun et al. 1998): C1-S2-C3-S4-C5-F6 with trainable subsampling and an output layer",
     "the output RBF layer (a linear layer here) or how subsampling coefficients are counted",
 )
+
 
 VGG_CONFIGS = {
     11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
@@ -880,8 +1152,23 @@ def _shrink_layers(full: dict, p: dict) -> list:
     return out + ([last] if last is not None else [])
 
 
-def _vgg(v: dict) -> list:
-    return VGG_CONFIGS.get(v["num_layers"], VGG_CONFIGS[16])
+def _vgg(v: dict) -> tuple[list, str]:
+    """VGG's Table 1 configuration for the stated depth (weight layers = convolutions + FC layers);
+    other depths fit the nearest configuration; a stated kernel size and width multiplier apply."""
+    n = v["num_layers"]
+    if n in VGG_CONFIGS:
+        table = VGG_CONFIGS[n]
+        rule = f"VGG configuration with {n} weight layers (Simonyan & Zisserman 2015, Table 1)"
+    else:
+        nearest = min(VGG_CONFIGS, key=lambda d: abs(d - n))
+        convs = max(1, n - len(v["fc_widths"]) - 1)
+        table, how = _fit_table(VGG_CONFIGS[nearest], convs)
+        rule = f"{n} weight layers: {convs} convolutions, {how} of VGG-{nearest} (Table 1)"
+    k, mult = v["kernel_size"], v["width_multiplier"]
+    if k == 3 and mult == 1.0:
+        return list(table), rule
+    out = [x if x == "M" else [max(1, round(x * mult)), k, 1] for x in table]
+    return out, rule + f"; {k}x{k} kernels" + (f", widths x{mult:g} (nearest integer)" if mult != 1.0 else "")
 
 
 VGG = Family(
@@ -891,18 +1178,25 @@ VGG = Family(
     (
         *_image(),
         Field("num_layers", 16, "not stated; VGG-16 (configuration D)", kind=int),
+        Field("kernel_size", 3, "not stated; 3x3 convolutions (Table 1)", kind=int),
+        Field("width_multiplier", 1.0, "not stated; the published widths", kind=float),
         Field(
-            "layers",
-            _vgg,
-            lambda v: (
-                f"VGG configuration with {v['num_layers']} weight layers (Simonyan & Zisserman 2015, Table 1)"
-            ),
-            keys=None,
-            inferred=True,
-            pilot=_shrink_layers,
+            "fc_widths",
+            [4096, 4096],
+            "not stated; two hidden fully-connected layers of 4096",
+            keys=("fc_widths", "d_ff"),
+            kind=list,
+            expand=per_layer(lambda v: 2),
+            pilot=lambda full, p: [64] * len(full["fc_widths"]),
         ),
         Field(
-            "fc_widths", [4096, 4096], "two hidden fully-connected layers of 4096", keys=None, pilot=[64, 64]
+            "layers",
+            lambda v: _vgg(v)[0],
+            lambda v: _vgg(v)[1],
+            keys=("layers",),
+            kind=list,
+            inferred=True,
+            pilot=_shrink_layers,
         ),
         Field("activation", "relu", "not stated; ReLU", kind=str),
         Field("norm", "none", "not stated; no normalisation", kind=str),
@@ -1038,7 +1332,9 @@ MAXVIT = Family(
         ),
         Field("kernel_size", 3, "not stated; 3x3 depthwise convolutions in MBConv", kind=int),
         Field("expansion", 4, "not stated; MBConv expansion 4", keys=("expansion_ratio",), kind=int),
-        Field("se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=None),
+        Field(
+            "se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=("se_ratio",), kind=float
+        ),
         Field("mlp_ratio", 4, "not stated; MLP hidden size 4x the width", keys=("mlp_ratio",), kind=int),
         Field("stochastic_depth", 0.2, "not stated; 0.2", kind=float),
     ),
@@ -1214,6 +1510,84 @@ CSP = Family(
 RETENTION = r"\bretenti(?:on|ve)\b"
 RWKV_WORDS = r"\bRWKV\b|\breceptance\b|\bWKV\b|time[- ]mixing"
 
+def _fit_table(table: list, n: int) -> tuple[list, str]:
+    """A published layer table ("M" between stages) fitted to n convolutions: layers are removed from the
+    end of the stage with the most convolutions, or that stage's last two layers are repeated in turn (a
+    1x1 reduction and a 3x3 convolution in YOLO's table)."""
+    stages: list[list] = [[]]
+    for item in table:
+        if item == "M":
+            stages.append([])
+        else:
+            stages[-1].append(item)
+    have = sum(map(len, stages))
+    if n == have:
+        return list(table), "the published table"
+    while sum(map(len, stages)) > n:
+        longest = max(range(len(stages)), key=lambda i: (len(stages[i]), i))
+        stages[longest].pop()
+    longest = max(range(len(stages)), key=lambda i: (len(stages[i]), i))
+    pattern = stages[longest][-2:] or [[64, 3, 1]]  # its last pair: a 1x1 reduction and a 3x3, in YOLO
+    added = 0
+    while sum(map(len, stages)) < n:
+        stages[longest].append(pattern[added % len(pattern)])
+        added += 1
+    out: list = []
+    for i, stage in enumerate(stages):
+        out += stage + (["M"] if i < len(stages) - 1 else [])
+    rule = f"the published {have}-convolution table fitted to {n} convolutions " + (
+        "(layers removed from the end of the deepest stage)"
+        if n < have
+        else "(the deepest stage's last two layers repeated in turn)"
+    )
+    return out, rule
+
+
+def _kernel_list(value: Any, v: dict) -> tuple[list, str] | None:
+    """Field.expand: a stated per-layer list of kernel sizes."""
+    if isinstance(value, list) and all(isinstance(k, int) and not isinstance(k, bool) for k in value):
+        return value, "the stated kernel size of each convolution"
+    return None
+
+
+def _table_layers(table: list, published_conv: int, published_fc: int) -> Any:
+    """The convolution table: the published one fitted to the stated number of convolutions, with the
+    stated kernel size (spatial layers; 1x1 layers of the table stay 1x1, the stem keeps its own unless
+    the quote names it) and the stated width multiplier applied."""
+
+    def build(v: dict) -> tuple[list, str]:
+        n = _conv_count(v, published_conv, published_fc)[0]
+        layers, rule = _fit_table(table, n)
+        stated_k = (v.get("_spec") or {}).get("kernel_size") is not None
+        k, mult = v.get("kernel_size"), v.get("width_multiplier", 1.0)
+        at = _ordinal_layer(v, "kernel_size", n) if stated_k and isinstance(k, int) else None
+        out, i = [], 0
+        for item in layers:
+            if item == "M":
+                out.append(item)
+                continue
+            cout, ks, stride = item
+            if stated_k and isinstance(k, list) and i < len(k):
+                ks = k[i]
+            elif stated_k and isinstance(k, int) and (i == at if at is not None else ks > 1 and i > 0):
+                ks = k
+            out.append([max(1, round(cout * mult)), ks, stride])
+            i += 1
+        if stated_k:
+            rule += f"; the stated kernel size {k!r} " + (
+                "in the layer its quote names"
+                if at is not None
+                else "per layer" if isinstance(k, list) else "in every spatial layer after the stem (1x1 layers kept)"
+            )
+        if mult != 1.0:
+            rule += f"; widths x{mult:g}, rounded to the nearest integer"
+        return out, rule
+
+    return build
+
+
+_yolo_layers = _table_layers(YOLO_LAYERS, 24, 2)
+
 YOLO = Family(
     "yolo",
     "convnet",
@@ -1221,14 +1595,43 @@ YOLO = Family(
     (
         *_image(448, 20, pilot_size=64),
         Field(
-            "layers",
-            YOLO_LAYERS,
-            "the 24 convolutional layers of YOLO (Redmon et al. 2016, Fig. 3)",
+            "num_layers",
+            26,
+            "not stated; 24 convolutional and 2 fully-connected layers (Redmon et al. 2016, Fig. 3)",
+            kind=int,
+        ),
+        Field(
+            "conv_layers",
+            lambda v: _conv_count(v, 24, 2)[0],
+            lambda v: _conv_count(v, 24, 2)[1],
             keys=None,
+            inferred=lambda v: "num_layers" in (v.get("_spec") or {}),
+        ),
+        Field(
+            "kernel_size",
+            3,
+            "not stated; the published table's kernels (7x7 stem, 3x3 and 1x1 reduction layers)",
+            expand=_kernel_list,
+        ),
+        Field("width_multiplier", 1.0, "not stated; the published widths", kind=float),
+        Field(
+            "layers",
+            lambda v: _yolo_layers(v)[0],
+            lambda v: _yolo_layers(v)[1] + " (YOLO, Redmon et al. 2016, Fig. 3)",
+            keys=("layers",),
+            kind=list,
+            inferred=True,
             pilot=_shrink_layers,
         ),
         Field(
-            "fc_widths", [4096], "one hidden fully-connected layer of 4096 (Fig. 3)", keys=None, pilot=[64]
+            "fc_widths",
+            lambda v: [4096] * (_fc_count(v, v["conv_layers"], 2)[0] - 1),
+            lambda v: "not stated; 4096 units per hidden fully-connected layer (Fig. 3); "
+            + _fc_count(v, v["conv_layers"], 2)[1],
+            keys=("fc_widths", "d_ff"),
+            kind=list,
+            expand=per_layer(lambda v: max(1, _fc_count(v, v["conv_layers"], 2)[0] - 1)),
+            pilot=lambda full, p: [64] * len(full["fc_widths"]),
         ),
         Field("activation", "leaky_relu", "not stated; leaky ReLU", kind=str),
         Field("norm", "none", "not stated; no normalisation", kind=str),
@@ -1238,9 +1641,10 @@ YOLO = Family(
     "YOLO's convolutional network, trained here as an image classifier",
     "the detection head (S x S x (5B + C) outputs) is replaced by a classifier",
     label=(
-        "CLOSEST HONEST OPTION: mlintern has no detection template. This project builds YOLO's 24-layer "
-        "network and trains it as a classifier (as in the paper's ImageNet pre-training, Sec. 2.2); the "
-        "detection head, loss and box data are not scaffolded."
+        "CLOSEST HONEST OPTION: mlintern has no detection template. This project builds YOLO's "
+        "convolutional network (24 layers unless the paper says otherwise) and trains it as a classifier (as "
+        "in the paper's ImageNet pre-training, Sec. 2.2); the detection head, loss and box data are not "
+        "scaffolded."
     ),
 )
 
@@ -1255,8 +1659,10 @@ UNET = Family(
         Field(
             "widths",
             [64, 128, 256, 512, 1024],
-            "U-Net's five levels (Ronneberger et al. 2015, Fig. 1)",
-            keys=None,
+            "not stated; U-Net's five levels (Ronneberger et al. 2015, Fig. 1)",
+            keys=("widths", "d_model"),
+            kind=list,
+            expand=lambda value, v: per_stage("_levels", 2.0)(value, {"_levels": [0] * 5}),
             pilot=[8, 16, 32],
         ),
         Field("dropout", 0.0, "not stated; no dropout", kind=float),
@@ -1308,7 +1714,7 @@ SWIN = Family(
             inferred=True,
             pilot=DERIVE,
         ),
-        Field("window_size", 7, "not stated; 7x7 windows (Swin-T)", keys=None, pilot=4),
+        Field("window_size", 7, "not stated; 7x7 windows (Swin-T)", keys=("window_size",), kind=int, pilot=4),
         Field("stochastic_depth", 0.2, "not stated; 0.2 (Swin-T)", kind=float),
     ),
     dict(
@@ -1373,8 +1779,9 @@ MLP_MIXER = Family(
         Field(
             "d_token",
             lambda v: v["d_model"] // 2,
-            "token-mixing MLP width d_model / 2 (Tolstikhin et al. Table 1)",
-            keys=None,
+            "not stated; token-mixing MLP width d_model / 2 (Tolstikhin et al. Table 1)",
+            keys=("d_token", "token_mlp_dim"),
+            kind=int,
             pilot=DERIVE,
         ),
         Field(
@@ -1452,6 +1859,37 @@ OTHER = Family(
     ),
 )
 
+def _sub_layers(role: str, published: int) -> Any:
+    """Hidden layers of a sub-network: its own stated num_layers, else the paper's, else the published."""
+
+    def count(v: dict) -> tuple[int, str]:
+        spec = v.get("_spec") or {}
+        for key in (f"{role}_num_layers", "num_layers"):
+            fact = spec.get(key)
+            if fact and isinstance(fact.get("value"), int) and not isinstance(fact["value"], bool):
+                return max(1, fact["value"]), f"the stated {key} = {fact['value']} hidden layers"
+        return published, f"not stated; {published} hidden layers"
+
+    return count
+
+
+_G_LAYERS, _D_LAYERS = _sub_layers("generator", 2), _sub_layers("discriminator", 2)
+
+
+def _hidden_field(name: str, role: str, width: int, count: Any, why: str, pilot: list) -> Field:
+    return Field(
+        name,
+        lambda v: [width] * count(v)[0],
+        lambda v: f"not stated; {why} ({count(v)[1]})",
+        keys=(name, f"{role}_d_model", f"{role}_hidden", "d_model"),
+        kind=list,
+        expand=per_layer(lambda v: count(v)[0]),
+        reads=("num_layers",),
+        inferred=lambda v: count(v)[1].startswith("the stated"),
+        pilot=lambda full, p: pilot[:1] * len(full[name]),
+    )
+
+
 GAN = Family(
     "gan",
     "gan",
@@ -1459,26 +1897,57 @@ GAN = Family(
     (
         Field("image_size", 28, "not stated; 28x28 images (MNIST)", pilot=8, kind=int),
         Field("in_channels", 1, "single-channel images", kind=int),
-        Field("latent_dim", 100, "not stated; 100-dimensional uniform/normal noise", keys=None, pilot=16),
         Field(
+            "latent_dim",
+            100,
+            "not stated; 100-dimensional uniform/normal noise",
+            keys=("latent_dim", "z_dim", "noise_dim"),
+            kind=int,
+            pilot=16,
+        ),
+        _hidden_field(
             "g_hidden",
-            [1200, 1200],
-            "generator: two ReLU layers of 1200 (Goodfellow et al.'s released MNIST setup)",
-            keys=None,
-            pilot=[64, 64],
+            "generator",
+            1200,
+            _G_LAYERS,
+            "generator layers of 1200 units (Goodfellow et al.'s released MNIST setup)",
+            [64],
         ),
         Field(
-            "d_hidden",
-            [240, 240],
-            "discriminator: two maxout layers of 240 units (released MNIST setup)",
-            keys=None,
-            pilot=[32, 32],
+            "g_activation",
+            "relu",
+            "not stated; rectifier hidden units and a sigmoid output (the GAN paper's generator)",
+            keys=("g_activation", "generator_activation"),
+            kind=str,
         ),
-        Field("maxout_pieces", 5, "maxout with 5 pieces (released MNIST setup)", keys=None, pilot=2),
+        _hidden_field(
+            "d_hidden",
+            "discriminator",
+            240,
+            _D_LAYERS,
+            "discriminator layers of 240 units (released MNIST setup)",
+            [32],
+        ),
+        Field(
+            "d_activation",
+            "maxout",
+            "not stated; maxout units (the GAN paper's discriminator)",
+            keys=("d_activation", "discriminator_activation"),
+            kind=str,
+        ),
+        Field(
+            "maxout_pieces",
+            5,
+            "not stated; maxout with 5 pieces (released MNIST setup)",
+            keys=("maxout_pieces",),
+            kind=int,
+            pilot=2,
+        ),
         Field(
             "dropout",
             0.5,
             "not stated; dropout in the discriminator (rate from the released code)",
+            keys=("discriminator_dropout", "dropout"),
             kind=float,
         ),
     ),
@@ -1490,7 +1959,7 @@ GAN = Family(
         lr_schedule="exponential",
         why="not stated; SGD with momentum (the released MNIST setup)",
     ),
-    "generative adversarial nets: an MLP generator and a maxout MLP discriminator",
+    "generative adversarial nets: an MLP generator and an MLP (maxout unless stated) discriminator",
     "layer sizes are rarely stated for GANs",
 )
 
@@ -1504,12 +1973,82 @@ VAE = Family(
         Field(
             "d_model", 500, "not stated; 500 hidden units (Kingma & Welling 2014, Sec. 5)", pilot=64, kind=int
         ),
-        Field("latent_dim", 20, "not stated; a 20-dimensional latent space", keys=None, pilot=8),
+        Field(
+            "latent_dim",
+            20,
+            "not stated; a 20-dimensional latent space",
+            keys=("latent_dim", "z_dim"),
+            kind=int,
+            pilot=8,
+        ),
         Field("activation", "tanh", "not stated; tanh hidden units", kind=str),
     ),
     dict(SMALL_TRAIN, optimizer="adagrad", learning_rate=0.01, batch_size=100),
     "variational auto-encoder: Gaussian MLP encoder, Bernoulli MLP decoder",
     "hidden and latent sizes are rarely stated",
+)
+
+# ShuffleNet (Zhang et al. 2018, Table 1): stage-2 output channels for each number of groups.
+SHUFFLENET_WIDTHS = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}
+
+SHUFFLENET = Family(
+    "shufflenet",
+    "shufflenet",
+    "classify",
+    (
+        *_image(),
+        Field(
+            "groups",
+            3,
+            "not stated; g = 3 groups (ShuffleNet 1x, g = 3, the published headline model)",
+            keys=("groups", "cardinality"),
+            kind=int,
+            pilot=lambda full, p: min(full["groups"], 2),
+        ),
+        Field(
+            "num_layers",
+            [4, 8, 4],
+            "not stated; 4, 8, 4 units in stages 2-4 (Zhang et al. Table 1)",
+            keys=("depths", "num_layers"),
+            kind=list,
+            pilot=[1, 1, 1],
+        ),
+        Field(
+            "widths",
+            lambda v: [SHUFFLENET_WIDTHS.get(v["groups"], 240) * 2**i for i in range(len(v["num_layers"]))],
+            lambda v: (
+                f"output channels of Table 1 for g = {v['groups']}, doubling per stage"
+                if v["groups"] in SHUFFLENET_WIDTHS
+                else f"not in Table 1 for g = {v['groups']}; the g = 3 widths"
+            ),
+            keys=("widths", "d_model"),
+            kind=list,
+            inferred=True,
+            expand=per_stage("num_layers"),
+            pilot=lambda full, p: [48 * 2**i for i in range(len(full["widths"]))],
+        ),
+        Field(
+            "width_multiplier",
+            1.0,
+            "not stated; ShuffleNet 1x (channels rounded to a multiple of 4 x groups)",
+            kind=float,
+        ),
+        Field(
+            "se_reduction",
+            _se_reduction,
+            lambda v: (
+                "the paper describes squeeze-and-excitation blocks; reduction ratio 16 on each unit's branch"
+                if _se_reduction(v)
+                else "no squeeze-and-excitation"
+            ),
+            keys=("se_reduction", "reduction_ratio"),
+            inferred=_se_reduction,
+            kind=int,
+        ),
+    ),
+    CNN_TRAIN,
+    "ShuffleNet (Zhang et al. 2018): pointwise group convolutions, channel shuffle and depthwise 3x3 units",
+    "the number of groups (often given only in a table), the stem width, or squeeze-excitation placement",
 )
 
 _FAMILIES = {
@@ -1526,6 +2065,7 @@ _FAMILIES = {
         ALEXNET,
         LENET,
         VGG,
+        SHUFFLENET,
         YOLO,
         UNET,
         RNN_SEQ2SEQ,
@@ -1547,6 +2087,7 @@ BACKBONE_NAMES = [
     (r"ResNeXt|ResNet", "resnet"),
     (r"DenseNet", "densenet"),
     (r"VGG", "vgg"),
+    (r"ShuffleNet", "shufflenet"),
 ]
 
 
@@ -1575,5 +2116,5 @@ def family_for(name: str, spec_text: str) -> Family:
     if name == "vgg" and re.search(REPARAM, spec_text, re.I):
         return REPVGG
     if name == "googlenet":
-        return googlenet_family(_inception_layout(spec_text))
+        return googlenet_family(*_inception_layout(spec_text))
     return _FAMILIES.get(name, OTHER)
