@@ -436,7 +436,6 @@ RESNET = Family(
             lambda v: _resnet_widths(v)[0],
             lambda v: _resnet_widths(v)[1],
             keys=("widths",),
-            reads=("d_model",),
             kind=list,
             inferred=True,
             pilot=lambda full, p: [max(16, w // 4) for w in full["widths"]],
@@ -1884,7 +1883,6 @@ def _hidden_field(name: str, role: str, width: int, count: Any, why: str, pilot:
         keys=(name, f"{role}_d_model", f"{role}_hidden", "d_model"),
         kind=list,
         expand=per_layer(lambda v: count(v)[0]),
-        reads=("num_layers",),
         inferred=lambda v: count(v)[1].startswith("the stated"),
         pilot=lambda full, p: pilot[:1] * len(full[name]),
     )

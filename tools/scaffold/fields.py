@@ -30,58 +30,11 @@ class Field:
     inferred: Any = False  # bool or fn(values) -> bool: the default is a rule over stated values ("inferred")
     kind: type | None = None  # expected Python type of the value (checked against the spec's)
     expand: Any = None  # fn(spec_value, values) -> (value, rule) | None: a stated value in another form
-    reads: tuple[str, ...] = ()  # spec keys the default reads from the stated facts (``_spec``) itself
 
     def spec_keys(self) -> tuple[str, ...]:
         if self.keys is None:
             return ()
         return self.keys or (self.name,)
-
-
-# The PaperSpec's architecture keys (family and num_params excepted): a stated one that no field of the
-# family reads is said in the notes, never dropped silently.
-ARCHITECTURE_KEYS = (
-    "num_layers",
-    "num_encoder_layers",
-    "num_decoder_layers",
-    "d_model",
-    "num_heads",
-    "d_head",
-    "d_ff",
-    "dropout",
-    "attention_dropout",
-    "activation",
-    "norm",
-    "norm_position",
-    "vocab_size",
-    "context_length",
-    "image_size",
-    "patch_size",
-    "in_channels",
-    "num_classes",
-    "growth_rate",
-    "width_multiplier",
-    "kernel_size",
-)
-
-
-def unread(fields: tuple[Field, ...], spec: dict[str, dict]) -> list[str]:
-    """Notes for stated architecture values that no field of the family reads."""
-    read = {k for f in fields for k in (*f.spec_keys(), *f.reads)}
-    out = []
-    for key in ARCHITECTURE_KEYS:
-        fact = spec.get(key)
-        if fact is None or key in read:
-            continue
-        if any(k.endswith("_" + key) and spec.get(k) == fact for k in read):  # a sub-network's own fact
-            continue
-        page = fact.get("page")
-        where = f" (p.{page})" if isinstance(page, int) and not isinstance(page, bool) else ""
-        out.append(
-            f"The spec states {key} = {fact.get('value')!r}{where}; this family's model has no such knob "
-            "(its template's own choice is fixed), so the value is not read."
-        )
-    return out
 
 
 def _call(x: Any, *args: Any) -> Any:
@@ -118,8 +71,6 @@ def resolve(
     """
     out: dict[str, dict] = {}
     values: dict[str, Any] = dict(seed or {})
-    if "_spec" in values:  # the model's fields (the training fields have their own keys)
-        notes.extend(unread(fields, spec))
     for field in fields:
         fact = dict(forced[field.name]) if forced and field.name in forced else None
         for key in field.spec_keys() if fact is None else ():

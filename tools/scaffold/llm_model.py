@@ -131,6 +131,14 @@ def operative_code(source: str) -> str:
         return source
 
 
+# Structural values no check over model.py can decide: stated, and read by no field or convention, they are
+# not built (e.g. a self-supervised decoder's depth in a classifier template).
+KNOBS = frozenset(
+    "num_layers num_encoder_layers num_decoder_layers d_model num_heads d_head d_ff vocab_size context_length "
+    "image_size patch_size in_channels growth_rate width_multiplier".split()
+)
+
+
 def _missing_in_code(key: str, value: Any, source: str) -> str | None:
     """Why model.py does not build a stated value no field reads, or None (it does, or no check applies)."""
     if key in OPS and isinstance(value, str):
@@ -144,6 +152,8 @@ def _missing_in_code(key: str, value: Any, source: str) -> str | None:
         # Only a model without any convolution is decidable: tables ("an int is a 3x3 convolution") and
         # computed kernels hide the sizes a convolutional template builds.
         return "model.py has no convolution at all"
+    if key in KNOBS:
+        return "this family's model has no such knob (its template's own choice is fixed), so the value is not read"
     return None
 
 
