@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from mlintern.tools.paper.document import Document, Line, Page, Word
 from mlintern.tools.paper.grammar import read_items
-from mlintern.tools.paper.text import as_json_number, parse_number
+from mlintern.tools.paper.text import NUMBER, NUMBER_RE, as_json_number, parse_number
 from mlintern.tools.paper.vocab import caption_symbols, is_keep_probability, label_key
 
 # header text (lowercase, letters and digits only) -> canonical key; first match wins
@@ -131,6 +131,10 @@ def _lines(page: Page, words: list[Word] | None = None) -> list[Line]:
                 for v in ln.words
             )
         ]
+        if not hosts:  # a value written as a bare power ("ϵ | 10−6") set a little off its row's baseline
+            hosts = [
+                ln for ln in lines if abs(ln.y - yc) < 3 and not any(v.x0 < w.x1 and w.x0 < v.x1 for v in ln.words)
+            ]
         host = min(hosts, key=lambda ln: abs(ln.y - yc)) if hosts else None
         if host is None:
             lines.append(Line(yc, [w]))
@@ -533,6 +537,10 @@ def _cell_value(key: str | None, text: str, header: str):
     x = parse_number(t)
     if x is None:
         return None
+    if key in ("train_steps", "warmup_steps", "batch_tokens") and not re.search(r"[kKMBT]$", t):
+        x = round(x * _scale(header), 6)  # "Updates (×10^5)": the header states the unit
+        if x != int(x):
+            return None
     if key == "num_params":
         if not re.search(r"[kKMBT]$|million|billion", t):
             x *= _scale(header)
@@ -553,3 +561,238 @@ def _cell_value(key: str | None, text: str, header: str):
 def transposable(table: Table) -> bool:
     """At least two rows labelled by canonical keys: the configurations are the columns."""
     return sum(1 for r in table.rows if r.cells and label_key(r.cells[0].text, allow_symbols=False)) >= 2
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Settings tables: one setting per row ("config | value", "Hyperparameter | Value", or a model-column table whose
+# shared rows hold one value spanning all columns). Modern papers put their training recipe in such tables, often
+# two side by side in the columns of a page ("Pre-training setting" next to "Fine-tuning setting").
+
+_OPTIMIZERS = (
+    ("adamw", r"adam ?w|adam with decoupled weight decay"),
+    ("adafactor", r"adafactor"),
+    ("adagrad", r"adagrad"),
+    ("adadelta", r"adadelta"),
+    ("rmsprop", r"rms ?prop"),
+    ("lamb", r"lamb"),
+    ("lars", r"lars"),
+    ("adam", r"adam"),
+    ("sgd", r"sgd|(?:stochastic )?gradient descent|momentum"),
+)
+_SCHEDULE_WORDS = (
+    ("cosine", r"cos(?:ine)?"),
+    ("linear", r"linear"),
+    ("constant", r"constant|const|fixed|none"),
+    ("step", r"step|multi ?step|piecewise"),
+    ("exponential", r"exp(?:onential)?"),
+    ("polynomial", r"poly(?:nomial)?"),
+    ("inverse_sqrt", r"inv(?:erse)? ?sqrt|rsqrt|inverse square root"),
+    ("plateau", r"plateau|reduce on plateau"),
+)
+# a table caption that announces a regime other than the main training run
+_OTHER_REGIME_CAPTION = re.compile(
+    r"fine-?\s?tun|finetun|transfer|linear[- ]prob|intermediate|downstream|distill|evaluation|inference", re.I
+)
+_MAIN_CAPTION = re.compile(
+    r"\bhyper-?\s?param|\bsettings?\b|\bset-?ups?\b|\bconfigurations?\b|\brecipes?\b|\b(?:training|optimi[sz]ation) "
+    r"details\b",
+    re.I,
+)
+_TABLE_LINE = re.compile(r"^(?:Table|TABLE)\s*([A-Z]?\d+)\s*[:.|]")
+_BETAS = re.compile(r"[βb]\s?(?:eta)?\s?1\s?,\s?[βb]\s?(?:eta)?\s?2", re.I)
+
+
+@dataclass
+class SettingRow:
+    label: str
+    key: str
+    value: object
+    quote: str
+
+
+@dataclass
+class SettingsTable:
+    page: int
+    caption: str
+    main: bool  # the caption announces the main training run (not fine-tuning, transfer, ...)
+    rows: list[SettingRow]
+    y: float = 0.0
+    x: float = 0.0
+    y1: float = 0.0
+
+
+def text_value(key: str | None, label: str, text: str):
+    """A value written in words: the optimizer ("AdamW [54]") or the schedule ("cosine decay")."""
+    t = re.sub(r"\[[\d,\s]+\]|[∗*†‡]", " ", text).strip().lower()
+    t = re.sub(r"\s+", " ", t)
+    if not t or len(t) > 40:
+        return None
+    if key == "optimizer" or (key is None and normalise_setting(label) in ("optimizer", "optimiser", "solver")):
+        for name, rx in _OPTIMIZERS:
+            if re.fullmatch(rf"(?:{rx})(?: (?:optimi[sz]er|with momentum|w/ momentum))?", t):
+                return name
+        return None
+    if key == "lr_schedule":
+        for name, rx in _SCHEDULE_WORDS:
+            if re.fullmatch(rf"(?:{rx})(?: (?:decay|annealing|schedule|warmup))?", t):
+                return name
+    return None
+
+
+def normalise_setting(label: str) -> str:
+    t = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", label.lower())
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9 ]+", " ", t)).strip()
+
+
+def setting_facts(label: str, value: str) -> dict[str, object]:
+    """The canonical facts one settings row states: ``{key: value}`` (two for "Adam (β1, β2) | (0.9, 0.999)")."""
+    raw = re.sub(r"\[[\d,\s]+\]", " ", value).strip()
+    if _BETAS.search(label + " " + raw):
+        nums = re.findall(r"\d*\.\d+|\d+(?:e-?\d+)?", _BETAS.sub(" ", raw))
+        xs = [parse_number(n) for n in nums]
+        if len(xs) == 2 and all(x is not None and 0 < x < 1 for x in xs):
+            return {"adam_beta1": as_json_number(xs[0]), "adam_beta2": as_json_number(xs[1])}
+        return {}
+    key = label_key(label, allow_symbols=False)
+    word = text_value(key, label, raw)
+    if word is not None:
+        return {key or "optimizer": word}
+    if key is None or key in ("optimizer", "lr_schedule"):
+        return {}
+    m = re.fullmatch(rf"({NUMBER})\s+or\s+({NUMBER})", raw)  # "800 or 1600": both runs the paper made
+    if m and key in ("epochs", "train_steps"):
+        xs = [_cell_value(key, g, label) for g in (m.group(1), m.group(2))]
+        return {key: xs} if all(x is not None for x in xs) else {}
+    if len(NUMBER_RE.findall(raw)) != 1 and not _POWER_PRODUCT.fullmatch(raw):
+        return {}  # "0.05 (F), 0.3 (A/P/N)": one value per model size; "32 × 8": a product
+    x = _cell_value(key, raw, label)
+    return {} if x is None else {key: x}
+
+
+_POWER_PRODUCT = re.compile(r"\d+(?:\.\d+)?\s?[×x·⋅]\s?10\s?[−-]\s?\d+")
+
+
+def settings_tables(document: Document) -> list[SettingsTable]:
+    """Every settings table of the paper, in reading order (page, then column, then top to bottom)."""
+    if "settings_tables" in document.cache:
+        return document.cache["settings_tables"]
+    out: list[SettingsTable] = []
+    for page in document.body_pages():
+        if page.words and re.search(r"\bTable\s*[A-Z]?\d", page.text):
+            out.extend(_page_settings(document, page))
+    document.cache["settings_tables"] = out
+    return out
+
+
+def _page_settings(document: Document, page: Page) -> list[SettingsTable]:
+    lines = _lines(page)
+    mid = page.width / 2 if page.width else None  # two tables side by side also sit on one-column pages
+    regions: list[list[Line]] = []
+    if mid:  # two tables side by side, one per column of the page
+        left: list[Line] = []
+        right: list[Line] = []
+        for ln in lines:
+            a = [w for w in ln.words if w.x1 <= mid + 2]
+            b = [w for w in ln.words if w.x0 >= mid - 2]
+            if a and b and (len(a) + len(b) < len(ln.words) or not re.match(r"[A-Za-z]", b[0].text)):
+                left.append(ln)  # a word across the middle, or a value right of it: a table across the page
+                continue
+            if a:
+                left.append(Line(ln.y, a))
+            if b:
+                right.append(Line(ln.y, b))
+        regions += [left, right]
+    regions.append(lines)  # a table across the page
+    halves = [t for region in regions[:-1] for t in _region_settings(document, page, region)]
+    found: list[SettingsTable] = []
+    for table in _region_settings(document, page, lines):
+        # the same rows read per column of the page: keep the reading that gives more settings
+        same = [t for t in halves if t.y1 >= table.y and t.y <= table.y1]
+        if len(table.rows) >= sum(len(t.rows) for t in same):
+            found.append(table)
+            halves = [t for t in halves if t not in same]
+    found += halves
+    found.sort(key=lambda t: (t.x > (mid or 1e9), t.y))
+    return found
+
+
+def _region_settings(document: Document, page: Page, lines: list[Line]) -> list[SettingsTable]:
+    tables: list[SettingsTable] = []
+    i = 0
+    while i < len(lines):
+        run: list[tuple[Line, list[Cell]]] = []
+        j = i
+        while j < len(lines):
+            cells = _cells(lines[j].words, gap=6)
+            ok = (
+                2 <= len(cells) <= 8
+                and re.match(r"[^\W\d_]", cells[0].text)  # a label: "Batch size", "β1", "ϵ"
+                and not _TABLE_LINE.match(cells[0].text)
+                and len(cells[0].text) <= 45
+                and (not run or (abs(cells[0].x0 - run[0][1][0].x0) < 5 and lines[j].y - lines[j - 1].y < 22))
+            )
+            if not ok:
+                # a group label inside the table ("Training", "Inference") when the rows go on below it
+                if (
+                    run
+                    and len(cells) == 1
+                    and re.fullmatch(r"[A-Z][\w-]*(?: [\w-]+){0,2}", cells[0].text)
+                    and j + 1 < len(lines)
+                    and lines[j + 1].y - lines[j - 1].y < 40
+                ):
+                    j += 1
+                    continue
+                break
+            run.append((lines[j], cells))
+            j += 1
+        if len(run) >= 4:
+            table = _settings_table(document, page, lines, run)
+            if table is not None:
+                tables.append(table)
+        i = max(j, i + 1)
+    return tables
+
+
+def _settings_table(document: Document, page: Page, lines: list[Line], run) -> SettingsTable | None:
+    rows: list[SettingRow] = []
+    keyed = 0
+    for _line, cells in run:
+        label = cells[0].text
+        if label_key(label, allow_symbols=False) or text_value(None, label, "sgd"):
+            keyed += 1
+        if len(cells) > 2 and len({c.text for c in cells[1:]}) > 1:
+            continue  # one value per model or regime: not a shared setting
+        quote = " ".join(c.text for c in cells)  # "Adam β1 0.9 0.9 0.9": one value every column shares
+        facts = setting_facts(label, cells[1].text)
+        if not facts or not document.verify(page.number, quote):
+            continue
+        for key, value in facts.items():
+            rows.append(SettingRow(label, key, value, quote))
+    if keyed < 3 or len({r.key for r in rows}) < 2:
+        return None
+    caption = _nearby_caption(document, page, lines, run)
+    if not caption or not _MAIN_CAPTION.search(caption):
+        return None
+    main = not _OTHER_REGIME_CAPTION.search(caption)
+    return SettingsTable(page.number, caption, main, rows, run[0][0].y, run[0][1][0].x0, run[-1][0].y)
+
+
+def _nearby_caption(document: Document, page: Page, lines: list[Line], run) -> str:
+    """The caption of the table a run of rows belongs to: the nearest "Table N" line in the same column, below
+    the rows (captions under tables) or above them, with the caption's full text from the document."""
+    top, bottom = run[0][0].y, run[-1][0].y
+    best, dist, text = None, 90.0, ""
+    for k, ln in enumerate(lines):
+        m = _TABLE_LINE.match(ln.text)
+        if not m:
+            continue
+        d = ln.y - bottom if ln.y > bottom else top - ln.y + 1  # a tie goes to the caption below
+        if 0 < d < dist:
+            best, dist = m.group(1), d
+            text = " ".join(x.text for x in lines[k : k + 2] if x.y - ln.y < 14)  # a caption's second line
+    if best is None:
+        return ""
+    for c in document.captions:
+        if c.page == page.number and c.kind == "table" and re.search(rf"\b{re.escape(best)}\b", c.label):
+            return c.text
+    return text

@@ -17,7 +17,7 @@ import re
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import make_quote, sentences
 from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_statements
-from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, setting_rows, variant_rows
+from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, setting_rows, settings_tables, variant_rows
 from mlintern.tools.paper.text import as_json_number
 
 _ARCH_KEYS = {
@@ -215,6 +215,13 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                             },
                         )
             created_by_table = created_by_table or create
+    for table in settings_tables(document):  # the first table of the main training recipe: paper-wide
+        if table.main:
+            for row in table.rows:
+                shared.setdefault(
+                    row.key, {"value": row.value, "page": table.page, "quote": row.quote, "source": "table"}
+                )
+            break
     for name, facts, page, quote in later:
         target = next((v for v in variants if same_variant(v, name)), None)
         if target is None and (sum(1 for k in facts if k in _ARCH_KEYS) >= 2):
