@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from mlintern.tools.paper.document import read_pdf
 from mlintern.tools.paper.parse import parse_paper_tool, validate_spec
-from mlintern.tools.paper.tables import setting_facts, settings_tables
+from mlintern.tools.paper.tables import setting_facts, settings_tables, stage_tables
 from mlintern.tools.registry import ToolContext
 from test_paper_helpers import unicode_font
 
@@ -196,3 +196,31 @@ def test_the_main_settings_table_of_real_papers(shared_dir, paper, caption, expe
     facts = {r.key: r.value for r in main.rows}
     for key, value in expected.items():
         assert facts[key] == value
+
+
+def test_a_stage_table_gives_each_size_one_list_per_symbol_without_the_stem(tmp_path):
+    lines = [
+        "Stage  Net-S  Net-L",
+        "S0: stem  B=1 C=16  B=1 C=24",
+        "S1: block  B=2 C=32  B=2 C=48",
+        "S2: block  B=2 C=64  B=4 C=96",
+        "S3: block  B=6 C=128  B=12 C=192",
+        "Table 1: The two sizes of the network.",
+    ]
+    cells = [(60, 100 + 12 * i, line) for i, line in enumerate(lines)]
+    got = {v.name: v.facts for v in stage_tables(read_pdf(_pdf(tmp_path / "stages.pdf", cells)))}
+    assert got == {
+        "Net-S": {"num_layers": [2, 2, 6], "d_model": [32, 64, 128]},
+        "Net-L": {"num_layers": [2, 4, 12], "d_model": [48, 96, 192]},
+    }
+
+
+def test_a_stage_row_with_a_missing_value_gives_nothing(tmp_path):
+    lines = [
+        "Stage  Net-S  Net-L",
+        "S1: block  B=2 C=32  B=2 C=48",
+        "S2: block  B=2 C=64  C=96",
+        "Table 1: The two sizes of the network.",
+    ]
+    cells = [(60, 100 + 12 * i, line) for i, line in enumerate(lines)]
+    assert stage_tables(read_pdf(_pdf(tmp_path / "stages.pdf", cells))) == []

@@ -796,3 +796,75 @@ def _nearby_caption(document: Document, page: Page, lines: list[Line], run) -> s
         if c.page == page.number and c.kind == "table" and re.search(rf"\b{re.escape(best)}\b", c.label):
             return c.text
     return text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stage tables: rows are the stages of a hierarchical network ("S1", "Stage 2"), columns the model sizes, and each
+# cell states the stage's configuration as symbols ("B=2 C=64": blocks and channels). Each size gets one list per
+# symbol, one value per stage; a stem stage ("S0: Conv-stem") is not a stage of blocks and is left out.
+
+_STAGE_LABEL = re.compile(r"^(?:S|[Ss]tage\s?)(\d)\b:?(?P<rest>.*)$")
+_KV_ITEM = re.compile(r"(?<![\w=])([A-Za-z])\s?=\s?(\d+(?:\.\d+)?)(?![\w.])")
+_SIZE_NAME = re.compile(r"^(?P<stem>[A-Za-z][\w.]*)-(?P<size>[A-Za-z0-9.]+)$")
+# the keys the usual stage symbols stand for (B blocks, L layers, D/C width, H heads)
+_STAGE_SYMBOLS = {"b": "num_layers", "l": "num_layers", "n": "num_layers", "c": "d_model", "d": "d_model",
+                  "h": "num_heads"}
+
+
+@dataclass
+class StageVariant:
+    name: str
+    page: int
+    quote: str
+    facts: dict[str, list]
+
+
+def stage_tables(document: Document) -> list[StageVariant]:
+    out: list[StageVariant] = []
+    for page in document.body_pages():
+        if not page.words or not re.search(r"\bTable\s*[A-Z]?\d", page.text):
+            continue
+        lines = _lines(page)
+        for i, line in enumerate(lines):
+            names = [w.text for w in line.words if _SIZE_NAME.match(w.text)]
+            stems = {_SIZE_NAME.match(n).group("stem") for n in names}
+            if len(names) < 2 or len(stems) != 1 or len(set(names)) != len(names):
+                continue
+            out.extend(_stage_block(document, page, lines[i + 1 : i + 12], names))
+    return out
+
+
+def _stage_block(document: Document, page: Page, lines: list[Line], names: list[str]) -> list[StageVariant]:
+    rows: list[tuple[Line, list[tuple[str, float]]]] = []
+    for line in lines:
+        m = _STAGE_LABEL.match(line.text)
+        if not m:
+            if rows:
+                break
+            continue
+        if re.search(r"\bstem\b", m.group("rest"), re.I):
+            continue  # the stem: convolutions before the first stage
+        items = [(k.lower(), float(v)) for k, v in _KV_ITEM.findall(m.group("rest"))]
+        symbols = list(dict.fromkeys(k for k, _ in items))
+        if not items or len(items) != len(names) * len(symbols) or any(s not in _STAGE_SYMBOLS for s in symbols):
+            return []
+        # one group of symbols per model, in the header's order: "B=2 C=64 B=2 C=96 ..."
+        if [k for k, _ in items] != symbols * len(names):
+            return []
+        rows.append((line, items))
+    if len(rows) < 2:
+        return []
+    quote = " ".join(line.text for line, _ in rows)
+    if not document.verify(page.number, quote):
+        return []
+    symbols = list(dict.fromkeys(k for k, _ in rows[0][1]))
+    out: list[StageVariant] = []
+    for n, name in enumerate(names):
+        facts: dict[str, list] = {}
+        for s, sym in enumerate(symbols):
+            values = [items[n * len(symbols) + s][1] for _, items in rows]
+            if all(v == int(v) and v >= 1 for v in values):
+                facts.setdefault(_STAGE_SYMBOLS[sym], [int(v) for v in values])
+        if facts:
+            out.append(StageVariant(name, page.number, quote, facts))
+    return out

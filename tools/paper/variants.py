@@ -17,7 +17,14 @@ import re
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import make_quote, sentences
 from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_statements
-from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, setting_rows, settings_tables, variant_rows
+from mlintern.tools.paper.tables import (
+    SIZE_LABEL,
+    page_tables,
+    setting_rows,
+    settings_tables,
+    stage_tables,
+    variant_rows,
+)
 from mlintern.tools.paper.text import as_json_number
 
 _ARCH_KEYS = {
@@ -215,6 +222,16 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                             },
                         )
             created_by_table = created_by_table or create
+    for sv in stage_tables(document):  # per-stage blocks and widths of each size ("S2 | B=2 C=64 | B=2 C=96")
+        target = next((v for v in variants if same_variant(v, sv.name)), None)
+        if target is None and _own_model(sv.name, own):
+            target = sv.name
+            variants[target] = {}
+        if target is not None:
+            for key, value in sv.facts.items():
+                variants[target].setdefault(
+                    key, {"value": value, "page": sv.page, "quote": sv.quote, "source": "table"}
+                )
     for table in settings_tables(document):  # the first table of the main training recipe: paper-wide
         if table.main:
             for row in table.rows:
