@@ -88,12 +88,17 @@ class Table:
     columns: list[tuple[float, float]] = field(default_factory=list)  # x extent of each column
 
 
+# two values set closely ("72.4% 91.0%", "0.888 (-13%) 72.4%") are two cells, whatever the gap between them
+_VALUE = re.compile(r"^[+\-−]?\d+(?:\.\d+)?[%MBKG]?$")
+_ENDS_VALUE = re.compile(r"(?:^|\s)(?:[+\-−]?\d+(?:\.\d+)?[%MBKG]?|\([+\-−]?\d+(?:\.\d+)?%?\))$")
+
+
 def _cells(words: list[Word], gap: float = 4.5) -> list[Cell]:
     cells: list[Cell] = []
     for w in words:
         if re.fullmatch(r"\[\d+(?:,\s?\d+)*\]", w.text):
             continue  # a citation next to a model name is not a cell
-        if cells and w.x0 - cells[-1].x1 < gap:
+        if cells and w.x0 - cells[-1].x1 < gap and not (_VALUE.match(w.text) and _ENDS_VALUE.search(cells[-1].text)):
             cells[-1] = Cell(cells[-1].x0, w.x1, cells[-1].text + " " + w.text)
         else:
             cells.append(Cell(w.x0, w.x1, w.text))
@@ -150,6 +155,8 @@ _POWER = re.compile(r"^10[−-]\d{1,2}$")
 
 def _is_number(text: str) -> bool:
     t = text.replace("²", "").strip()
+    # "70.7%", "0.888 (-13%)", "23.29(0.85)": a result with its unit or its change next to it
+    t = re.sub(r"(?<=\d)\s?%$|(?<=\d)\s?\([+\-−]?\d+(?:\.\d+)?%?\)$", "", t)
     return (
         parse_number(t) is not None
         or bool(re.fullmatch(r"[\d.]+(?:/[\d.]+)+", t))
@@ -159,7 +166,8 @@ def _is_number(text: str) -> bool:
 
 def _data_row(cells: list[Cell]) -> bool:
     numeric = sum(1 for c in cells[1:] if _is_number(c.text))
-    return len(cells) >= 3 and numeric >= max(2, 0.6 * (len(cells) - 1))
+    missing = sum(1 for c in cells[1:] if c.text.strip() in ("-", "–", "—"))  # a value the table does not give
+    return len(cells) >= 3 and numeric >= 2 and numeric + missing >= 0.6 * (len(cells) - 1)
 
 
 def header_key(text: str) -> str | None:
@@ -375,6 +383,7 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
         if (
             not _LABEL_RE.match(label)
             or _NOT_NAMES.match(label)
+            or re.match(r"[a-z]+\s", label)  # "with Dropout": a row that modifies the model above it
             or _is_number(label)
             and not SIZE_LABEL.match(label)
         ):

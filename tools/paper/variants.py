@@ -369,10 +369,11 @@ def own_model_names(document: Document) -> set[str]:
     "ResMLP", "RetNet": a capital inside the word, or letters and digits), the title's part before a colon, or
     the name the abstract introduces ("We introduce Codex, ...")."""
     title = document.title or ""
+    shouting = sum(1 for w in title.split() if w.isupper()) > len(title.split()) / 2  # a title in capitals
     names = {
         w
         for w in re.findall(r"\b[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b", title)
-        if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper()
+        if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper() and not shouting
     }
     head = title.split(":")[0].strip()
     if ":" in title and 2 < len(head) <= 20 and " " not in head:
@@ -385,6 +386,14 @@ def own_model_names(document: Document) -> set[str]:
 
 
 def _own_model(name: str, own: set[str]) -> bool:
-    """A row label naming the paper's own model ("MaxViT-T" in a paper titled "MaxViT: ...")."""
+    """A row label naming the paper's own model ("MaxViT-T" in a paper titled "MaxViT: ..."), or another network
+    built with the paper's unit: a name "XNet" makes "X" the unit's prefix, written before the backbone it is
+    added to ("CSPResNeXt-50", "SE-ResNet-50", "SECSPPeleeNet")."""
     low = name.lower()
-    return any(low.startswith(n) and (len(low) == len(n) or not low[len(n)].isalpha()) for n in own)
+    if any(low.startswith(n) and (len(low) == len(n) or not low[len(n)].isalpha()) for n in own):
+        return True
+    for n in own:
+        stem = n[:-3] if n.endswith("net") and 2 <= len(n) - 3 <= 4 else ""
+        if stem and re.search(rf"(?<![a-z]){re.escape(stem.upper())}(?=-?[A-Z])", name):
+            return True
+    return False
