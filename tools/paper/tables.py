@@ -400,7 +400,10 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
             if col is None or col <= lead:
                 continue
             key = table.keys[col]
-            value = _cell_value(key, cell.text, table.header[col])
+            header = table.header[col]
+            if key == "num_params" and _scale(header) == 1 and _params_in_millions(document):
+                header += " (M)"  # "Params" under a table of a paper whose other tables say "Params (M)"
+            value = _cell_value(key, cell.text, header)
             if key and value is not None and key not in facts:  # the first column of a key ("a" before "b")
                 facts[key] = value
         if first_key == "num_params" and SIZE_LABEL.match(label):
@@ -414,6 +417,16 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
                 continue
         out.append(VariantRow(label, row.page, quote, facts, config))
     return out
+
+
+def _params_in_millions(document: Document) -> bool:
+    """The paper counts parameters in millions in a table header ("Params (M)", "#Param. (M)")."""
+    if "params_in_millions" not in document.cache:
+        text = "\n".join(p.text for p in document.body_pages())
+        document.cache["params_in_millions"] = bool(
+            re.search(r"#?\s?Param(?:eter)?s?\.?\s?\((?:M|millions?|in millions)\)", text, re.I)
+        )
+    return document.cache["params_in_millions"]
 
 
 def _group_label(text: str) -> bool:

@@ -239,6 +239,13 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                     row.key, {"value": row.value, "page": table.page, "quote": row.quote, "source": "table"}
                 )
             break
+    for name in variants:  # "Net-B1g4": Net-B1 with grouped convolutions; its depths and multipliers are B1's
+        m = re.match(r"^(?P<base>.*\d)g\d+$", name)
+        base = next((v for v in variants if m and v == m.group("base")), None)
+        if base:
+            for key in ("num_layers", "width_multiplier", "d_model", "growth_rate"):
+                if key in variants[base]:
+                    variants[name].setdefault(key, dict(variants[base][key]))
     for name, facts, page, quote in later:
         target = next((v for v in variants if same_variant(v, name)), None)
         if target is None and (sum(1 for k in facts if k in _ARCH_KEYS) >= 2):
@@ -252,6 +259,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     for name, fact in _sized_names(document, own).items():  # "Codex-12M": a model named by its size
         target = next((v for v in variants if same_variant(v, name)), None) or name
         variants.setdefault(target, {}).setdefault("num_params", fact)
+    for name, fact in _depth_names(document, own, full_text).items():  # "SE-ResNet-101": the name says the depth
+        target = next((v for v in variants if v.lower() == name.lower()), None) or name
+        variants.setdefault(target, {}).setdefault("num_layers", fact)
     for name, fact in _resolution_names(
         document, own, full_text
     ).items():  # "Net-416": named by its input size
@@ -344,6 +354,31 @@ def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
     return out
 
 
+# families whose names count the layers ("ResNet-50", "VGG-16", "DenseNet-121"); the field's convention
+DEPTH_FAMILIES = {"resnet", "resnext", "vgg", "densenet", "wrn", "preresnet", "senet"}
+_DEPTH_NAME = re.compile(r"(?<![\w-])((?:[A-Za-z][\w]*-)*?(?P<fam>[A-Za-z][A-Za-z]*)-(?P<n>\d{2,4}))(?![\w-]|\.\d)")
+
+
+def _depth_names(document: Document, own: set[str], text: str) -> dict[str, dict]:
+    """ "SE-ResNet-101", "Net-154": the paper's own model (or a backbone built with its unit) named by its depth,
+    written at least twice; the name states ``num_layers``."""
+    out: dict[str, dict] = {}
+    if not own:
+        return out
+    for page in document.body_pages():
+        for m in _DEPTH_NAME.finditer(page.text):
+            name, depth = m.group(1), int(m.group("n"))
+            fam = m.group("fam").lower()
+            if name in out or not (fam in DEPTH_FAMILIES or fam in own) or not _own_model(name, own):
+                continue
+            if not 10 <= depth <= 1000 or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-]|\.\d)", text)) < 2:
+                continue
+            if re.search(rf"\b{depth}\s?[×x]\s?{depth}\b", text) or not document.verify(page.number, name):
+                continue  # "Net-416" next to "416 × 416": the input size, not the depth
+            out[name] = {"value": depth, "page": page.number, "quote": name, "source": "paper"}
+    return out
+
+
 def _resolution_names(document: Document, own: set[str], text: str) -> dict[str, dict]:
     """ "Net-320", "Net-608": an own model named by its input resolution (a multiple of 32 that the paper also
     writes as "320 × 320")."""
@@ -378,6 +413,13 @@ def own_model_names(document: Document) -> set[str]:
     head = title.split(":")[0].strip()
     if ":" in title and 2 < len(head) <= 20 and " " not in head:
         names.add(head)
+    words = re.findall(r"[A-Za-z]+", title)
+    if len(words) >= 2 and re.fullmatch(r"[Nn]et(?:work)?s?", words[-1]):
+        # "Squeeze-and-Excitation Networks" -> "SENet": the initials of the capitalised words, and "Net"
+        acronym = "".join(w[0] for w in words[:-1] if w[0].isupper()) + "Net"
+        text = "\n".join(p.text for p in document.body_pages())
+        if 2 <= len(acronym) - 3 <= 4 and len(re.findall(rf"\b{acronym}s?\b", text)) >= 3:
+            names.add(acronym)
     intro = document.pages[0].text[:6000] if document.pages else ""
     for m in _INTRODUCE.finditer(intro):
         if len(m.group("name")) >= 3 and m.group("name").lower() not in {"the", "this", "our"}:

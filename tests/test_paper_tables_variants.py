@@ -1,0 +1,44 @@
+"""Variant facts from tables and names, checked on the real papers the layouts come from (each rule is general:
+a grouped-convolution suffix, a depth in a model's name, the parameter unit a paper states once)."""
+
+from __future__ import annotations
+
+import pytest
+from mlintern.tools.paper.document import read_pdf
+from mlintern.tools.paper.variants import _depth_names, _own_model, find_variants, own_model_names
+
+pytestmark = pytest.mark.needs_shared
+
+
+def _variants(shared_dir, paper: str) -> dict:
+    return find_variants(read_pdf(shared_dir / "papers" / f"{paper}.pdf"))[0]
+
+
+def test_a_grouped_version_takes_its_base_models_depths_and_multipliers_but_not_its_size(shared_dir):
+    v = _variants(shared_dir, "repvgg")
+    base, grouped = v["RepVGG-B1"], v["RepVGG-B1g4"]
+    assert grouped["num_layers"]["value"] == base["num_layers"]["value"] == [1, 4, 6, 16, 1]
+    assert grouped["width_multiplier"]["value"] == 2
+    assert grouped["num_params"]["value"] == 36120000 != base["num_params"]["value"]
+
+
+def test_params_without_a_unit_take_the_unit_the_paper_states_elsewhere(shared_dir):
+    # Table 5's header says "Params"; Table 4's says "Params (M)"
+    assert _variants(shared_dir, "repvgg")["RepVGG-B3"]["num_params"]["value"] == 110960000
+
+
+def test_backbones_built_with_the_papers_unit_are_its_own_and_their_names_state_the_depth(shared_dir):
+    doc = read_pdf(shared_dir / "papers" / "senet.pdf")
+    own = own_model_names(doc)
+    assert "senet" in own  # the title's initials: "Squeeze-and-Excitation Networks"
+    assert _own_model("SE-ResNet-50", own) and not _own_model("ResNet-50", own)
+    depths = {name: f["value"] for name, f in _depth_names(doc, own, "\n".join(p.text for p in doc.pages)).items()}
+    assert depths["SE-ResNet-101"] == 101 and depths["SENet-154"] == 154 and depths["SE-VGG-16"] == 16
+    assert "ResNet-101" not in depths  # a baseline of another paper
+
+
+def test_a_results_table_with_percentages_gives_the_papers_own_models_their_sizes(shared_dir):
+    v = _variants(shared_dir, "cspnet")
+    assert v["CSPResNeXt-50"]["num_params"]["value"] == 20500000
+    assert v["SECSPPeleeNet-swish"]["num_params"]["value"] == 2850000
+    assert "ResNeXt-50" not in v and "PeleeNet" not in v  # the baselines they are compared with
