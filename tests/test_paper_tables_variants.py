@@ -42,3 +42,26 @@ def test_a_results_table_with_percentages_gives_the_papers_own_models_their_size
     assert v["CSPResNeXt-50"]["num_params"]["value"] == 20500000
     assert v["SECSPPeleeNet-swish"]["num_params"]["value"] == 2850000
     assert "ResNeXt-50" not in v and "PeleeNet" not in v  # the baselines they are compared with
+
+
+def test_columns_named_by_depth_are_variants_named_family_and_depth(shared_dir):
+    v = _variants(shared_dir, "resnet")
+    assert {n: f["num_layers"]["value"] for n, f in v.items() if n.startswith("ResNet")} == {
+        "ResNet18": 18,
+        "ResNet34": 34,
+        "ResNet50": 50,
+        "ResNet101": 101,
+        "ResNet152": 152,
+    }
+
+
+def test_a_second_datasets_model_is_named_by_its_table_row(shared_dir, tmp_path):
+    from mlintern.tools.paper.parse import parse_paper_tool
+    from mlintern.tools.registry import ToolContext
+    from mlintern.tools.workspace import Workspace
+
+    ws = Workspace(tmp_path, confined=False)
+    spec = parse_paper_tool(ToolContext(ws), paper=str(shared_dir / "papers" / "densenet.pdf"))["spec"]
+    cifar = spec["variants"]["CIFAR DenseNet-BC L250 k24"]  # the row "DenseNet-BC (k = 24) | 250 | 15.3M"
+    assert cifar["num_layers"]["value"] == 250 and cifar["growth_rate"]["value"] == 24
+    assert cifar["batch_size"]["value"] == 64

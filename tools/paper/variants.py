@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import make_quote, sentences
@@ -222,6 +223,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                             },
                         )
             created_by_table = created_by_table or create
+    for name, fact in _depth_columns(document, full_text).items():  # "18-layer | 34-layer | 50-layer" columns
+        target = next((v for v in variants if v.lower() == name.lower()), None) or name
+        variants.setdefault(target, {}).setdefault("num_layers", fact)
     for sv in stage_tables(document):  # per-stage blocks and widths of each size ("S2 | B=2 C=64 | B=2 C=96")
         target = next((v for v in variants if same_variant(v, sv.name)), None)
         if target is None and _own_model(sv.name, own):
@@ -376,6 +380,38 @@ def _depth_names(document: Document, own: set[str], text: str) -> dict[str, dict
             if re.search(rf"\b{depth}\s?[×x]\s?{depth}\b", text) or not document.verify(page.number, name):
                 continue  # "Net-416" next to "416 × 416": the input size, not the depth
             out[name] = {"value": depth, "page": page.number, "quote": name, "source": "paper"}
+    return out
+
+
+def family_name(document: Document, text: str) -> str | None:
+    """The paper's own spelling of its family's name ("ResNet" for the family resnet), when it writes it."""
+    from mlintern.tools.paper.family import detect_family  # noqa: PLC0415 (family imports the sentence splitter)
+
+    fam = detect_family(document)["value"]
+    if not re.fullmatch(r"[a-z]+", fam or ""):
+        return None
+    spellings = Counter(re.findall(rf"\b({fam})s?\b", text, re.I))
+    best = max(spellings, key=spellings.get, default=None)
+    return best if best and best != best.lower() else None
+
+
+def _depth_columns(document: Document, text: str) -> dict[str, dict]:
+    """A table whose columns are depths ("18-layer 34-layer 50-layer 101-layer 152-layer"): one variant per column,
+    named the family and the depth ("ResNet50", as model zoos name them), its depth quoted from the header."""
+    out: dict[str, dict] = {}
+    for page in document.body_pages():
+        if not re.search(r"\bTable\s*[A-Z]?\d", page.text):
+            continue
+        for line in page.lines():
+            depths = [int(m.group(1)) for w in line.words if (m := re.fullmatch(r"(\d{1,4})-layers?", w.text))]
+            if len(depths) < 3 or len(set(depths)) != len(depths) or depths != sorted(depths):
+                continue
+            quote = " ".join(f"{d}-layer" for d in depths)
+            name = family_name(document, text) if document.verify(page.number, quote) else None
+            if not name:
+                continue
+            for d in depths:
+                out.setdefault(f"{name}{d}", {"value": d, "page": page.number, "quote": quote, "source": "table"})
     return out
 
 
