@@ -224,3 +224,18 @@ def test_a_stage_row_with_a_missing_value_gives_nothing(tmp_path):
     ]
     cells = [(60, 100 + 12 * i, line) for i, line in enumerate(lines)]
     assert stage_tables(read_pdf(_pdf(tmp_path / "stages.pdf", cells))) == []
+
+
+def test_attention_rows_of_a_stage_table_give_per_stage_heads(tmp_path):
+    lines = [
+        "Stage  Net-S  Net-L",
+        "stem  conv 3x3, 32  conv 3x3, 48",
+        "S1  attention, window 7, H 2 × 2  attention, window 7, H 4 × 2",
+        "attention, grid 7, H 2  attention, grid 7, H 4",
+        "S2  attention, window 7, H 4 × 6  attention, window 7, H 8 × 6",
+        "attention, grid 7, H 4  attention, grid 7, H 8",
+        "Table 5: Blocks of the two sizes.",
+    ]
+    cells = [(60, 100 + 12 * i, line) for i, line in enumerate(lines)]
+    got = {v.name: v.facts for v in stage_tables(read_pdf(_pdf(tmp_path / "heads.pdf", cells)))}
+    assert got == {"Net-S": {"num_heads": [2, 4]}, "Net-L": {"num_heads": [4, 8]}}

@@ -852,7 +852,35 @@ def stage_tables(document: Document) -> list[StageVariant]:
             stems = {_SIZE_NAME.match(n).group("stem") for n in names}
             if len(names) < 2 or len(stems) != 1 or len(set(names)) != len(names):
                 continue
-            out.extend(_stage_block(document, page, lines[i + 1 : i + 12], names))
+            got = _stage_block(document, page, lines[i + 1 : i + 12], names)
+            out.extend(got or _head_rows(document, page, lines[i + 1 : i + 40], names))
+    return out
+
+
+# "H 8" in an attention row of a stage table: the heads of that stage, once per model column ("H 8 × 2" is a count
+# of repeated blocks, not one stage's heads)
+_HEADS_ITEM = re.compile(r"(?<![\w])H\s?(\d{1,3})(?![\d.]|\s*[×x]\s*\d)")
+
+
+def _head_rows(document: Document, page: Page, lines: list[Line], names: list[str]) -> list[StageVariant]:
+    """Per-stage attention heads of each model in a stage table whose rows spell each block ("Rel-MSA, H 8")."""
+    rows: list[tuple[list[str], list[int]]] = []
+    for line in lines:
+        if _TABLE_LINE.match(line.text) or sum(1 for w in line.words if _SIZE_NAME.match(w.text)) >= 2:
+            break  # the next table, or the next block of model columns
+        text = re.sub(r"[\ue000-\uf8ff]", " ", line.text)  # the glyphs of tall brackets
+        found = list(_HEADS_ITEM.finditer(text))
+        if len(found) == len(names):
+            # each model's cell: the text up to its "H n" (quoted per model: the row is stored column by column)
+            cells = [text[(found[k - 1].end() if k else 0) : m.end()].strip() for k, m in enumerate(found)]
+            rows.append((cells, [int(m.group(1)) for m in found]))
+    if len(rows) < 2:
+        return []
+    out: list[StageVariant] = []
+    for n, name in enumerate(names):
+        quote = rows[-1][0][n]
+        if document.verify(page.number, quote):
+            out.append(StageVariant(name, page.number, quote, {"num_heads": [heads[n] for _, heads in rows]}))
     return out
 
 
