@@ -65,3 +65,12 @@ def test_a_second_datasets_model_is_named_by_its_table_row(shared_dir, tmp_path)
     cifar = spec["variants"]["CIFAR DenseNet-BC L250 k24"]  # the row "DenseNet-BC (k = 24) | 250 | 15.3M"
     assert cifar["num_layers"]["value"] == 250 and cifar["growth_rate"]["value"] == 24
     assert cifar["batch_size"]["value"] == 64
+
+
+def test_vits_listed_by_size_and_patch_are_variants_with_their_patch_size(shared_dir):
+    v = _variants(shared_dir, "mae")  # "The ViT models are B/16, L/16, H/14"
+    assert v["ViT-H/14"]["patch_size"]["value"] == 14 and v["ViT-L"]["patch_size"]["value"] == 16
+
+
+def test_a_vit_named_only_in_a_comparison_is_no_variant(shared_dir):
+    assert not any("/" in name for name in _variants(shared_dir, "maxvit"))

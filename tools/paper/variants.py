@@ -266,6 +266,12 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     for name, fact in _depth_names(document, own, full_text).items():  # "SE-ResNet-101": the name says the depth
         target = next((v for v in variants if v.lower() == name.lower()), None) or name
         variants.setdefault(target, {}).setdefault("num_layers", fact)
+    for name, (fact, listed) in _patch_names(document, full_text).items():  # "ViT-L/16": size and patch size
+        # a new variant only where the paper lists its models by size ("B/16, L/16, H/14"); a "ViT-L/16" alone may
+        # be another paper's model in a comparison
+        target = next((v for v in variants if same_variant(v, name)), None) or (name if listed else None)
+        if target:
+            variants.setdefault(target, {}).setdefault("patch_size", fact)
     for name, fact in _resolution_names(
         document, own, full_text
     ).items():  # "Net-416": named by its input size
@@ -412,6 +418,33 @@ def _depth_columns(document: Document, text: str) -> dict[str, dict]:
                 continue
             for d in depths:
                 out.setdefault(f"{name}{d}", {"value": d, "page": page.number, "quote": quote, "source": "table"})
+    return out
+
+
+_PATCH_NAME = re.compile(r"(?<![\w/-])((?:(?P<net>[A-Z][A-Za-z]*)-)?(?P<size>[A-Z][a-z]*)/(?P<patch>\d{1,2}))(?![\w/])")
+
+
+def _patch_names(document: Document, text: str) -> dict[str, tuple[dict, bool]]:
+    """ "ViT-L/16", "B/16, L/16, H/14": a vision Transformer named by its size and patch size (the field's
+    convention), in a paper of the vit family: ``{name: (fact, written bare)}``. A size written with two patch
+    sizes ("B/16" and "B/32") is two runs of one variant, so it states no single patch size."""
+    from mlintern.tools.paper.family import detect_family  # noqa: PLC0415 (family imports the sentence splitter)
+
+    if detect_family(document)["value"] != "vit":
+        return {}
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for page in document.body_pages():
+        for m in _PATCH_NAME.finditer(page.text):
+            patch = int(m.group("patch"))
+            if 2 <= patch <= 32 and document.verify(page.number, m.group(1)):
+                found.setdefault(m.group("size").lower(), []).append((m.group(1), patch, page.number))
+    out: dict[str, tuple[dict, bool]] = {}
+    for mentions in found.values():
+        if len({p for _, p, _ in mentions}) != 1 or len(mentions) < 2:
+            continue
+        name, patch, page = max(mentions, key=lambda x: len(x[0]))  # the full name: "ViT-B/16" over "B/16"
+        listed = any("-" not in n for n, _, _ in mentions)  # also written bare: "B/16"
+        out[name] = ({"value": patch, "page": page, "quote": name, "source": "paper"}, listed)
     return out
 
 
