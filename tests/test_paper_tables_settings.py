@@ -168,6 +168,9 @@ def test_rows_without_a_settings_caption_are_no_settings_table(tmp_path):
         ("weight decay", "0.05 (F), 0.3 (A/P/N)", {}),
         ("Minibatch size", "32 × 8", {}),
         ("Discount (γ)", "0.99", {}),
+        ("Warm-up", "10K steps", {"warmup_steps": 10000}),
+        ("Warmup", "5 epochs", {"warmup_epochs": 5}),
+        ("Warm-up", "None", {}),
         ("augmentation", "RandAug (9, 0.5)", {}),
     ],
 )

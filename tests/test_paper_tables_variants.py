@@ -74,3 +74,12 @@ def test_vits_listed_by_size_and_patch_are_variants_with_their_patch_size(shared
 
 def test_a_vit_named_only_in_a_comparison_is_no_variant(shared_dir):
     assert not any("/" in name for name in _variants(shared_dir, "maxvit"))
+
+
+def test_a_resolution_name_listed_with_confirmed_ones_is_a_resolution_too(shared_dir):
+    v = _variants(shared_dir, "yolov3")  # "416 × 416" is never written; 320 × 320 and 608 × 608 are
+    assert {n: f["image_size"]["value"] for n, f in v.items() if "image_size" in f} == {
+        "YOLOv3-320": 320,
+        "YOLOv3-416": 416,
+        "YOLOv3-608": 608,
+    }

@@ -230,8 +230,11 @@ def _find_tables(page: Page, lines: list[Line], mid: float, caption: str) -> lis
             if (
                 _data_row(c)
                 or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c))
-                or (len(c) == len(run[0][1]) and label_key(c[0].text, allow_symbols=False))
-            ):  # "LR schedule Cosine Cosine"
+                or (
+                    len(c) == len(run[0][1])
+                    and (label_key(c[0].text, allow_symbols=False) or warmup_fact(c[0].text, c[1].text))
+                )
+            ):  # "LR schedule Cosine Cosine", "Warm-up 10K steps None"
                 run.append((lines[j], c))
                 j += 1
             else:
@@ -520,10 +523,11 @@ def setting_rows(document: Document, table: Table) -> dict[str, tuple[object, st
     for row in table.rows:
         if len(row.cells) < 2:
             continue
-        key = label_key(row.cells[0].text, allow_symbols=False)
-        if key not in _SETTING_KEYS or key in out:
+        warm = warmup_fact(row.cells[0].text, row.cells[1].text)
+        key = warm[0] if warm else label_key(row.cells[0].text, allow_symbols=False)
+        if (key not in _SETTING_KEYS and not warm) or key in out:
             continue
-        value = _cell_value(key, row.cells[1].text, row.cells[0].text)
+        value = warm[1] if warm else _cell_value(key, row.cells[1].text, row.cells[0].text)
         if value is None or not document.verify(row.page, row.text):
             continue
         out[key] = (value, row.text)
@@ -666,9 +670,23 @@ def normalise_setting(label: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9 ]+", " ", t)).strip()
 
 
+def warmup_fact(label: str, value: str) -> tuple[str, object] | None:
+    """ "Warm-up | 10K steps", "Warmup | 5 epochs": the unit in the value says which warmup key it is."""
+    if not re.fullmatch(r"(?:lr |learning rate )?warm ?up(?: length| period| duration)?", normalise_setting(label)):
+        return None
+    m = re.fullmatch(rf"({NUMBER})\s*(steps?|iterations?|iters?|updates?|epochs?)", value.strip(), re.I)
+    x = parse_number(m.group(1)) if m else None
+    if x is None or x != int(x):
+        return None
+    return ("warmup_epochs" if m.group(2).lower().startswith("epoch") else "warmup_steps"), as_json_number(x)
+
+
 def setting_facts(label: str, value: str) -> dict[str, object]:
     """The canonical facts one settings row states: ``{key: value}`` (two for "Adam (β1, β2) | (0.9, 0.999)")."""
     raw = re.sub(r"\[[\d,\s]+\]", " ", value).strip()
+    warm = warmup_fact(label, raw)
+    if warm:
+        return {warm[0]: warm[1]}
     if _BETAS.search(label + " " + raw):
         nums = re.findall(r"\d*\.\d+|\d+(?:e-?\d+)?", _BETAS.sub(" ", raw))
         xs = [parse_number(n) for n in nums]

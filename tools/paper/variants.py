@@ -455,16 +455,24 @@ def _resolution_names(document: Document, own: set[str], text: str) -> dict[str,
     if not own:
         return out
     alts = "|".join(re.escape(n) for n in sorted(own, key=len, reverse=True))
+    siblings: dict[str, dict] = {}  # named like the confirmed ones but never written as "416 × 416"
     for page in document.body_pages():
         for m in re.finditer(rf"\b((?:{alts})-(\d{{3,4}}))\b", page.text, re.I):
             size = int(m.group(2))
             if size % 32 or not 128 <= size <= 1536 or m.group(1).lower() in {k.lower() for k in out}:
                 continue
-            if not re.search(rf"\b{size}\s?[×x]\s?{size}\b", text) or not document.verify(
-                page.number, m.group(1)
-            ):
+            if not document.verify(page.number, m.group(1)):
                 continue
-            out[m.group(1)] = {"value": size, "page": page.number, "quote": m.group(1), "source": "paper"}
+            fact = {"value": size, "page": page.number, "quote": m.group(1), "source": "paper"}
+            if re.search(rf"\b{size}\s?[×x]\s?{size}\b", text):
+                out[m.group(1)] = fact
+            else:
+                siblings.setdefault(m.group(1), fact)
+    # "Net-320, Net-416, Net-608" listed together: when two of them are resolutions, so is the third
+    if len(out) >= 2:
+        for name, fact in siblings.items():
+            if name.lower() not in {k.lower() for k in out}:
+                out[name] = fact
     return out
 
 
