@@ -106,8 +106,16 @@ def _cells(words: list[Word], gap: float = 4.5) -> list[Cell]:
 
 
 def _lines(page: Page, words: list[Word] | None = None) -> list[Line]:
-    """Rows by vertical overlap; a raised power of ten (the "10−4" of "8 · 10−4") rejoins its mantissa."""
-    words = page.words if words is None else words
+    """Rows by vertical overlap; a raised power of ten (the "10−4" of "8 · 10−4") rejoins its mantissa. A page's
+    own rows are computed once (the table readers share them; none of them changes a row)."""
+    if words is None:
+        if "_table_lines" not in page.__dict__:
+            page.__dict__["_table_lines"] = _page_lines(page, page.words)
+        return page.__dict__["_table_lines"]
+    return _page_lines(page, words)
+
+
+def _page_lines(page: Page, words: list[Word]) -> list[Line]:
     powers = [w for w in words if _POWER.match(w.text)]
     rows: list[tuple[float, float, list[Word]]] = []
     for w in sorted((w for w in words if not _POWER.match(w.text)), key=lambda w: (w.y0 + w.y1) / 2):
@@ -718,7 +726,8 @@ def settings_tables(document: Document) -> list[SettingsTable]:
         return document.cache["settings_tables"]
     out: list[SettingsTable] = []
     for page in document.body_pages():
-        if page.words and re.search(r"\bTable\s*[A-Z]?\d", page.text):
+        captions = re.findall(r"\bTable\s*[A-Z]?\d+\s*[:.|]([^\n]*(?:\n[^\n]*)?)", page.text)
+        if page.words and any(_MAIN_CAPTION.search(c) for c in captions):  # only pages with a settings caption
             out.extend(_page_settings(document, page))
     document.cache["settings_tables"] = out
     return out
