@@ -258,8 +258,8 @@ def _find_tables(page: Page, lines: list[Line], mid: float, caption: str) -> lis
 def _continue_header(tables: list[Table], table: Table) -> None:
     """A block of rows below a group separator ("Hybrid models", a rule) continues the table above it: with no
     header of its own and the same columns, it takes that table's header."""
-    if any(h.strip() for h in table.header) or not tables:
-        return
+    if any(re.search(r"[A-Za-z]{2}", h) for h in table.header) or not tables:
+        return  # a header of its own ("•  384²" is a stray row fragment, not a header)
     prev = tables[-1]
     if len(prev.columns) != len(table.columns) or not any(prev.keys):
         return
