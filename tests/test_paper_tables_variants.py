@@ -83,3 +83,9 @@ def test_a_resolution_name_listed_with_confirmed_ones_is_a_resolution_too(shared
         "YOLOv3-416": 416,
         "YOLOv3-608": 608,
     }
+
+
+def test_a_variant_named_by_an_activation_states_it(shared_dir):
+    v = _variants(shared_dir, "cspnet")
+    assert v["CSPPeleeNet-swish"]["activation"]["value"] == "silu"  # swish is SiLU
+    assert "activation" not in v["CSPPeleeNet"]

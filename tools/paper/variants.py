@@ -299,6 +299,12 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 "quote": quote["quote"],
                 "source": quote["source"],
             }
+    for name, facts in variants.items():  # "Net-swish": a variant named by the activation it swaps in
+        m = _ACTIVATION_NAME.search(name)
+        page = next((p.number for p in document.body_pages() if m and document.verify(p.number, name)), None)
+        if m and page and "activation" not in facts:
+            value = _ACTIVATIONS[m.group(1).lower().replace(" ", "")]
+            facts["activation"] = {"value": value, "page": page, "quote": name, "source": "paper"}
     for s in sentences(document):  # "Net-S and Net-L have 20M and 80M parameters, respectively"
         if "respectively" not in s.text or s.caption:
             continue
@@ -309,6 +315,11 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 for name, value in zip(got[0], got[2], strict=True):
                     variants[name].setdefault(got[1], _fact(value, s.page, quote))
     return variants, tables_out
+
+
+_ACTIVATIONS = {"swish": "silu", "silu": "silu", "gelu": "gelu", "relu": "relu", "leakyrelu": "leaky_relu",
+                "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus"}
+_ACTIVATION_NAME = re.compile(r"(?i)(?<=[-_ ])(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)$")
 
 
 def _fact(value, page: int, quote: str) -> dict:
