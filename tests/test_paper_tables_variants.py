@@ -89,3 +89,16 @@ def test_a_variant_named_by_an_activation_states_it(shared_dir):
     v = _variants(shared_dir, "cspnet")
     assert v["CSPPeleeNet-swish"]["activation"]["value"] == "silu"  # swish is SiLU
     assert "activation" not in v["CSPPeleeNet"]
+
+
+def test_a_paper_comparing_activations_has_one_variant_per_activation_row(shared_dir):
+    v = _variants(shared_dir, "xavier")
+    assert {n: f["activation"]["value"] for n, f in v.items()} == {
+        "Tanh": "tanh",
+        "Tanh N": "tanh",
+        "Sigmoid": "sigmoid",
+    }  # "Softsign" has no canonical activation
+
+
+def test_activation_rows_create_no_variants_where_the_paper_has_model_sizes(shared_dir):
+    assert all("activation" not in f or "-" in n for n, f in _variants(shared_dir, "gmlp").items())

@@ -299,6 +299,19 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 "quote": quote["quote"],
                 "source": quote["source"],
             }
+    if not variants:  # a paper whose only configurations are the activations it compares ("Tanh", "Tanh N")
+        for table in tables_out:
+            named = [r for r in table["rows"] if r and _ACTIVATION_ROW.match(r[0])]
+            if len(named) < 3:
+                continue
+            for row in named:
+                quote = " ".join(row)
+                if row[0] not in variants and document.verify(table["page"], quote):
+                    act = _ACTIVATIONS[_ACTIVATION_ROW.match(row[0]).group(1).lower().replace(" ", "")]
+                    variants[row[0]] = {
+                        "activation": {"value": act, "page": table["page"], "quote": quote, "source": "table"}
+                    }
+            break
     for name, facts in variants.items():  # "Net-swish": a variant named by the activation it swaps in
         m = _ACTIVATION_NAME.search(name)
         page = next((p.number for p in document.body_pages() if m and document.verify(p.number, name)), None)
@@ -319,6 +332,8 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
 
 _ACTIVATIONS = {"swish": "silu", "silu": "silu", "gelu": "gelu", "relu": "relu", "leakyrelu": "leaky_relu",
                 "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus"}
+# a row label that is an activation, with at most a short mark of its setting ("Tanh N": normalized init)
+_ACTIVATION_ROW = re.compile(r"(?i)^(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)(?: [A-Za-z0-9]{1,3})?$")
 _ACTIVATION_NAME = re.compile(r"(?i)(?<=[-_ ])(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)$")
 
 
