@@ -102,3 +102,18 @@ def test_a_paper_comparing_activations_has_one_variant_per_activation_row(shared
 
 def test_activation_rows_create_no_variants_where_the_paper_has_model_sizes(shared_dir):
     assert all("activation" not in f or "-" in n for n, f in _variants(shared_dir, "gmlp").items())
+
+
+def test_without_a_base_model_or_one_named_in_the_abstract_the_default_is_the_largest():
+    from mlintern.tools.paper.variants import default_reason
+
+    variants = {
+        "Net-A": {"num_params": {"value": 8_000_000}},
+        "Net-B": {"num_params": {"value": 110_000_000}},
+        "Net-C": {"num_params": {"value": 40_000_000}},
+    }
+    assert default_reason(variants, "We present Net.") == ("Net-B", "the largest variant by num_params")
+    variants["Net-base"] = {}
+    assert default_reason(variants, "")[0] == "Net-base"  # the paper's own reference model comes first
+    tied = {"Net-A": {"num_layers": {"value": [2, 2]}}, "Net-B": {"num_layers": {"value": [1, 3]}}}
+    assert default_reason(tied, "")[1] == "the first variant the paper lists"

@@ -358,7 +358,20 @@ def default_reason(variants: dict[str, dict], abstract: str = "") -> tuple[str |
     ]
     if len(named) == 1:
         return named[0], "the only variant the abstract names"
+    for key in ("num_params", "num_layers"):  # the largest model the paper trained: its headline result
+        sizes = {n: _size(f[key]["value"]) for n, f in variants.items() if key in f and _size(f[key]["value"])}
+        if len(sizes) >= 2 and len(sizes) >= len(variants) / 2:
+            best = max(sizes, key=sizes.get)
+            if sum(1 for v in sizes.values() if v == sizes[best]) == 1:
+                return best, f"the largest variant by {key}"
     return next(iter(variants)), "the first variant the paper lists"
+
+
+def _size(value) -> float:
+    """A size to compare variants by: a count, or the total of a per-stage list."""
+    if isinstance(value, list):
+        return float(sum(v for v in value if isinstance(v, (int, float))))
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 _INTRODUCE = re.compile(
