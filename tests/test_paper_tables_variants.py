@@ -117,3 +117,13 @@ def test_without_a_base_model_or_one_named_in_the_abstract_the_default_is_the_la
     assert default_reason(variants, "")[0] == "Net-base"  # the paper's own reference model comes first
     tied = {"Net-A": {"num_layers": {"value": [2, 2]}}, "Net-B": {"num_layers": {"value": [1, 3]}}}
     assert default_reason(tied, "")[1] == "the first variant the paper lists"
+
+
+def test_a_naming_the_papers_sizes_confirm_states_the_depth_of_another_size(shared_dir):
+    v = _variants(shared_dir, "resmlp")  # S12 and S24 have 12 and 24 layers in Table 3; S36 is named twice
+    assert v["ResMLP-S36"]["num_layers"]["value"] == 36
+
+
+def test_sizes_named_by_letters_and_one_digit_state_no_depth(shared_dir):
+    v = _variants(shared_dir, "repvgg")  # "RepVGG-A0": A0 is a size, its depths are per stage
+    assert v["RepVGG-A0"]["num_layers"]["value"] == [1, 2, 4, 14, 1]

@@ -312,6 +312,8 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                         "activation": {"value": act, "page": table["page"], "quote": quote, "source": "table"}
                     }
             break
+    for name, fact in _confirmed_depth_names(document, variants, full_text).items():  # "Net-S36" like "Net-S12"
+        variants.setdefault(name, {}).setdefault("num_layers", fact)
     for name, facts in variants.items():  # "Net-swish": a variant named by the activation it swaps in
         m = _ACTIVATION_NAME.search(name)
         page = next((p.number for p in document.body_pages() if m and document.verify(p.number, name)), None)
@@ -335,6 +337,29 @@ _ACTIVATIONS = {"swish": "silu", "silu": "silu", "gelu": "gelu", "relu": "relu",
 # a row label that is an activation, with at most a short mark of its setting ("Tanh N": normalized init)
 _ACTIVATION_ROW = re.compile(r"(?i)^(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)(?: [A-Za-z0-9]{1,3})?$")
 _ACTIVATION_NAME = re.compile(r"(?i)(?<=[-_ ])(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)$")
+
+
+def _confirmed_depth_names(document: Document, variants: dict[str, dict], text: str) -> dict[str, dict]:
+    """ "Net-S36" when the paper's "Net-S12" and "Net-S24" have 12 and 24 layers: a naming the paper's own variants
+    confirm (a size letter and the depth) states the depth of the others it names (at least twice)."""
+    rx = re.compile(r"^(?P<stem>.+-[A-Z])(?P<n>\d{2,3})$")
+    confirmed = {
+        m.group("stem")
+        for n, f in variants.items()
+        if (m := rx.match(n)) and f.get("num_layers", {}).get("value") == int(m.group("n"))
+    }
+    out: dict[str, dict] = {}
+    if sum(1 for n in variants if (m := rx.match(n)) and m.group("stem") in confirmed) < 2:
+        return out
+    for stem in confirmed:
+        for m in re.finditer(rf"(?<![\w-])({re.escape(stem)}(\d{{2,3}}))(?![\w-])", text):
+            name = m.group(1)
+            if name in variants or name in out or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) < 2:
+                continue
+            page = next((p.number for p in document.body_pages() if document.verify(p.number, name)), None)
+            if page:
+                out[name] = {"value": int(m.group(2)), "page": page, "quote": name, "source": "paper"}
+    return out
 
 
 def _fact(value, page: int, quote: str) -> dict:
