@@ -112,7 +112,13 @@ MIN_SCORE = 4.0  # a couple of passing mentions (related work) do not make a fam
 
 
 def detect_family(document: Document) -> dict:
-    """``{"value", "evidence": [{"page", "quote"}]}`` for the paper's own architecture."""
+    """``{"value", "evidence": [{"page", "quote"}]}`` for the paper's own architecture (computed once)."""
+    if "family" not in document.cache:
+        document.cache["family"] = _detect_family(document)
+    return document.cache["family"]
+
+
+def _detect_family(document: Document) -> dict:
     scores: dict[str, float] = {}
     evidence: dict[str, list[dict]] = {}
     sents = sentences(document)

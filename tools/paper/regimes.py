@@ -45,7 +45,7 @@ def dataset_variants(document: Document, settings: dict[str, dict], family: str)
             if params is None or not layers_quote:
                 continue
             dataset = _DATASET_NAME.search(s.section) or _DATASET_NAME.search(s.text)
-            name = f"{dataset.group(0) if dataset else other.group(1)} {depth}-layer"
+            name = _variant_name(document, dataset.group(0) if dataset else other.group(1), depth)
             if name in out:
                 continue
             facts = {
@@ -59,6 +59,26 @@ def dataset_variants(document: Document, settings: dict[str, dict], family: str)
                 facts.setdefault(key, fact)
             out[name] = facts
     return out
+
+
+def _variant_name(document: Document, dataset: str, depth: int) -> str:
+    """ "CIFAR10 ResNet110": the dataset and the name the paper's table row gives the model of that depth, as model
+    zoos write it; a row name carrying a configuration ("DenseNet-BC (k = 24)") names it by symbols, and the depth
+    joins them ("CIFAR DenseNet-BC L250 k24"). Without a row, the depth alone: "CIFAR-10 110-layer"."""
+    data = dataset.replace("-", "")
+    row = re.compile(rf"(?:^|\s)(?P<label>[A-Z][\w-]*[A-Za-z])(?:\s*\((?P<cfg>[^()]{{1,30}})\))?\s+{depth}\s+{_COUNT}")
+    for page in document.body_pages():
+        for line in page.lines():
+            m = row.search(line.text)
+            if not m:
+                continue
+            if not m.group("cfg"):
+                return f"{data} {m.group('label')}{depth}"
+            items = re.findall(r"([A-Za-z])\s*=\s*(\d+)", m.group("cfg"))
+            if not items:
+                continue
+            return " ".join([data, m.group("label"), f"L{depth}", *(f"{k}{v}" for k, v in items)])
+    return f"{dataset} {depth}-layer"
 
 
 def _params(document: Document, s, depth: int) -> dict | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from mlintern.tools.paper.document import Document, Line, Page, Word
 from mlintern.tools.paper.grammar import read_items
-from mlintern.tools.paper.text import as_json_number, parse_number
+from mlintern.tools.paper.text import NUMBER, NUMBER_RE, as_json_number, parse_number
 from mlintern.tools.paper.vocab import caption_symbols, is_keep_probability, label_key
 
 # header text (lowercase, letters and digits only) -> canonical key; first match wins
@@ -88,12 +88,17 @@ class Table:
     columns: list[tuple[float, float]] = field(default_factory=list)  # x extent of each column
 
 
+# two values set closely ("72.4% 91.0%", "0.888 (-13%) 72.4%") are two cells, whatever the gap between them
+_VALUE = re.compile(r"^[+\-−]?\d+(?:\.\d+)?[%MBKG]?$")
+_ENDS_VALUE = re.compile(r"(?:^|\s)(?:[+\-−]?\d+(?:\.\d+)?[%MBKG]?|\([+\-−]?\d+(?:\.\d+)?%?\))$")
+
+
 def _cells(words: list[Word], gap: float = 4.5) -> list[Cell]:
     cells: list[Cell] = []
     for w in words:
         if re.fullmatch(r"\[\d+(?:,\s?\d+)*\]", w.text):
             continue  # a citation next to a model name is not a cell
-        if cells and w.x0 - cells[-1].x1 < gap:
+        if cells and w.x0 - cells[-1].x1 < gap and not (_VALUE.match(w.text) and _ENDS_VALUE.search(cells[-1].text)):
             cells[-1] = Cell(cells[-1].x0, w.x1, cells[-1].text + " " + w.text)
         else:
             cells.append(Cell(w.x0, w.x1, w.text))
@@ -101,8 +106,16 @@ def _cells(words: list[Word], gap: float = 4.5) -> list[Cell]:
 
 
 def _lines(page: Page, words: list[Word] | None = None) -> list[Line]:
-    """Rows by vertical overlap; a raised power of ten (the "10−4" of "8 · 10−4") rejoins its mantissa."""
-    words = page.words if words is None else words
+    """Rows by vertical overlap; a raised power of ten (the "10−4" of "8 · 10−4") rejoins its mantissa. A page's
+    own rows are computed once (the table readers share them; none of them changes a row)."""
+    if words is None:
+        if "_table_lines" not in page.__dict__:
+            page.__dict__["_table_lines"] = _page_lines(page, page.words)
+        return page.__dict__["_table_lines"]
+    return _page_lines(page, words)
+
+
+def _page_lines(page: Page, words: list[Word]) -> list[Line]:
     powers = [w for w in words if _POWER.match(w.text)]
     rows: list[tuple[float, float, list[Word]]] = []
     for w in sorted((w for w in words if not _POWER.match(w.text)), key=lambda w: (w.y0 + w.y1) / 2):
@@ -131,6 +144,10 @@ def _lines(page: Page, words: list[Word] | None = None) -> list[Line]:
                 for v in ln.words
             )
         ]
+        if not hosts:  # a value written as a bare power ("ϵ | 10−6") set a little off its row's baseline
+            hosts = [
+                ln for ln in lines if abs(ln.y - yc) < 3 and not any(v.x0 < w.x1 and w.x0 < v.x1 for v in ln.words)
+            ]
         host = min(hosts, key=lambda ln: abs(ln.y - yc)) if hosts else None
         if host is None:
             lines.append(Line(yc, [w]))
@@ -146,6 +163,8 @@ _POWER = re.compile(r"^10[−-]\d{1,2}$")
 
 def _is_number(text: str) -> bool:
     t = text.replace("²", "").strip()
+    # "70.7%", "0.888 (-13%)", "23.29(0.85)": a result with its unit or its change next to it
+    t = re.sub(r"(?<=\d)\s?%$|(?<=\d)\s?\([+\-−]?\d+(?:\.\d+)?%?\)$", "", t)
     return (
         parse_number(t) is not None
         or bool(re.fullmatch(r"[\d.]+(?:/[\d.]+)+", t))
@@ -155,7 +174,8 @@ def _is_number(text: str) -> bool:
 
 def _data_row(cells: list[Cell]) -> bool:
     numeric = sum(1 for c in cells[1:] if _is_number(c.text))
-    return len(cells) >= 3 and numeric >= max(2, 0.6 * (len(cells) - 1))
+    missing = sum(1 for c in cells[1:] if c.text.strip() in ("-", "–", "—"))  # a value the table does not give
+    return len(cells) >= 3 and numeric >= 2 and numeric + missing >= 0.6 * (len(cells) - 1)
 
 
 def header_key(text: str) -> str | None:
@@ -218,8 +238,11 @@ def _find_tables(page: Page, lines: list[Line], mid: float, caption: str) -> lis
             if (
                 _data_row(c)
                 or (len(c) <= 3 and all(_is_number(x.text) or x.text.startswith("(") for x in c))
-                or (len(c) == len(run[0][1]) and label_key(c[0].text, allow_symbols=False))
-            ):  # "LR schedule Cosine Cosine"
+                or (
+                    len(c) == len(run[0][1])
+                    and (label_key(c[0].text, allow_symbols=False) or warmup_fact(c[0].text, c[1].text))
+                )
+            ):  # "LR schedule Cosine Cosine", "Warm-up 10K steps None"
                 run.append((lines[j], c))
                 j += 1
             else:
@@ -235,8 +258,8 @@ def _find_tables(page: Page, lines: list[Line], mid: float, caption: str) -> lis
 def _continue_header(tables: list[Table], table: Table) -> None:
     """A block of rows below a group separator ("Hybrid models", a rule) continues the table above it: with no
     header of its own and the same columns, it takes that table's header."""
-    if any(h.strip() for h in table.header) or not tables:
-        return
+    if any(re.search(r"[A-Za-z]{2}", h) for h in table.header) or not tables:
+        return  # a header of its own ("•  384²" is a stray row fragment, not a header)
     prev = tables[-1]
     if len(prev.columns) != len(table.columns) or not any(prev.keys):
         return
@@ -371,6 +394,7 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
         if (
             not _LABEL_RE.match(label)
             or _NOT_NAMES.match(label)
+            or re.match(r"[a-z]+\s", label)  # "with Dropout": a row that modifies the model above it
             or _is_number(label)
             and not SIZE_LABEL.match(label)
         ):
@@ -387,7 +411,10 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
             if col is None or col <= lead:
                 continue
             key = table.keys[col]
-            value = _cell_value(key, cell.text, table.header[col])
+            header = table.header[col]
+            if key == "num_params" and _scale(header) == 1 and _params_in_millions(document):
+                header += " (M)"  # "Params" under a table of a paper whose other tables say "Params (M)"
+            value = _cell_value(key, cell.text, header)
             if key and value is not None and key not in facts:  # the first column of a key ("a" before "b")
                 facts[key] = value
         if first_key == "num_params" and SIZE_LABEL.match(label):
@@ -401,6 +428,16 @@ def variant_rows(document: Document, table: Table) -> list[VariantRow]:
                 continue
         out.append(VariantRow(label, row.page, quote, facts, config))
     return out
+
+
+def _params_in_millions(document: Document) -> bool:
+    """The paper counts parameters in millions in a table header ("Params (M)", "#Param. (M)")."""
+    if "params_in_millions" not in document.cache:
+        text = "\n".join(p.text for p in document.body_pages())
+        document.cache["params_in_millions"] = bool(
+            re.search(r"#?\s?Param(?:eter)?s?\.?\s?\((?:M|millions?|in millions)\)", text, re.I)
+        )
+    return document.cache["params_in_millions"]
 
 
 def _group_label(text: str) -> bool:
@@ -494,10 +531,11 @@ def setting_rows(document: Document, table: Table) -> dict[str, tuple[object, st
     for row in table.rows:
         if len(row.cells) < 2:
             continue
-        key = label_key(row.cells[0].text, allow_symbols=False)
-        if key not in _SETTING_KEYS or key in out:
+        warm = warmup_fact(row.cells[0].text, row.cells[1].text)
+        key = warm[0] if warm else label_key(row.cells[0].text, allow_symbols=False)
+        if (key not in _SETTING_KEYS and not warm) or key in out:
             continue
-        value = _cell_value(key, row.cells[1].text, row.cells[0].text)
+        value = warm[1] if warm else _cell_value(key, row.cells[1].text, row.cells[0].text)
         if value is None or not document.verify(row.page, row.text):
             continue
         out[key] = (value, row.text)
@@ -533,6 +571,10 @@ def _cell_value(key: str | None, text: str, header: str):
     x = parse_number(t)
     if x is None:
         return None
+    if key in ("train_steps", "warmup_steps", "batch_tokens") and not re.search(r"[kKMBT]$", t):
+        x = round(x * _scale(header), 6)  # "Updates (×10^5)": the header states the unit
+        if x != int(x):
+            return None
     if key == "num_params":
         if not re.search(r"[kKMBT]$|million|billion", t):
             x *= _scale(header)
@@ -553,3 +595,353 @@ def _cell_value(key: str | None, text: str, header: str):
 def transposable(table: Table) -> bool:
     """At least two rows labelled by canonical keys: the configurations are the columns."""
     return sum(1 for r in table.rows if r.cells and label_key(r.cells[0].text, allow_symbols=False)) >= 2
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Settings tables: one setting per row ("config | value", "Hyperparameter | Value", or a model-column table whose
+# shared rows hold one value spanning all columns). Modern papers put their training recipe in such tables, often
+# two side by side in the columns of a page ("Pre-training setting" next to "Fine-tuning setting").
+
+_OPTIMIZERS = (
+    ("adamw", r"adam ?w|adam with decoupled weight decay"),
+    ("adafactor", r"adafactor"),
+    ("adagrad", r"adagrad"),
+    ("adadelta", r"adadelta"),
+    ("rmsprop", r"rms ?prop"),
+    ("lamb", r"lamb"),
+    ("lars", r"lars"),
+    ("adam", r"adam"),
+    ("sgd", r"sgd|(?:stochastic )?gradient descent|momentum"),
+)
+_SCHEDULE_WORDS = (
+    ("cosine", r"cos(?:ine)?"),
+    ("linear", r"linear"),
+    ("constant", r"constant|const|fixed|none"),
+    ("step", r"step|multi ?step|piecewise"),
+    ("exponential", r"exp(?:onential)?"),
+    ("polynomial", r"poly(?:nomial)?"),
+    ("inverse_sqrt", r"inv(?:erse)? ?sqrt|rsqrt|inverse square root"),
+    ("plateau", r"plateau|reduce on plateau"),
+)
+# a table caption that announces a regime other than the main training run
+_OTHER_REGIME_CAPTION = re.compile(
+    r"fine-?\s?tun|finetun|transfer|linear[- ]prob|intermediate|downstream|distill|evaluation|inference", re.I
+)
+_MAIN_CAPTION = re.compile(
+    r"\bhyper-?\s?param|\bsettings?\b|\bset-?ups?\b|\bconfigurations?\b|\brecipes?\b|\b(?:training|optimi[sz]ation) "
+    r"details\b",
+    re.I,
+)
+_TABLE_LINE = re.compile(r"^(?:Table|TABLE)\s*([A-Z]?\d+)\s*[:.|]")
+_BETAS = re.compile(r"[βb]\s?(?:eta)?\s?1\s?,\s?[βb]\s?(?:eta)?\s?2", re.I)
+
+
+@dataclass
+class SettingRow:
+    label: str
+    key: str
+    value: object
+    quote: str
+
+
+@dataclass
+class SettingsTable:
+    page: int
+    caption: str
+    main: bool  # the caption announces the main training run (not fine-tuning, transfer, ...)
+    rows: list[SettingRow]
+    y: float = 0.0
+    x: float = 0.0
+    y1: float = 0.0
+
+
+def text_value(key: str | None, label: str, text: str):
+    """A value written in words: the optimizer ("AdamW [54]") or the schedule ("cosine decay")."""
+    t = re.sub(r"\[[\d,\s]+\]|[∗*†‡]", " ", text).strip().lower()
+    t = re.sub(r"\s+", " ", t)
+    if not t or len(t) > 40:
+        return None
+    if key == "optimizer" or (key is None and normalise_setting(label) in ("optimizer", "optimiser", "solver")):
+        for name, rx in _OPTIMIZERS:
+            if re.fullmatch(rf"(?:{rx})(?: (?:optimi[sz]er|with momentum|w/ momentum))?", t):
+                return name
+        return None
+    if key == "lr_schedule":
+        for name, rx in _SCHEDULE_WORDS:
+            if re.fullmatch(rf"(?:{rx})(?: (?:decay|annealing|schedule|warmup))?", t):
+                return name
+    return None
+
+
+def normalise_setting(label: str) -> str:
+    t = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", label.lower())
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9 ]+", " ", t)).strip()
+
+
+def warmup_fact(label: str, value: str) -> tuple[str, object] | None:
+    """ "Warm-up | 10K steps", "Warmup | 5 epochs": the unit in the value says which warmup key it is."""
+    if not re.fullmatch(r"(?:lr |learning rate )?warm ?up(?: length| period| duration)?", normalise_setting(label)):
+        return None
+    m = re.fullmatch(rf"({NUMBER})\s*(steps?|iterations?|iters?|updates?|epochs?)", value.strip(), re.I)
+    x = parse_number(m.group(1)) if m else None
+    if x is None or x != int(x):
+        return None
+    return ("warmup_epochs" if m.group(2).lower().startswith("epoch") else "warmup_steps"), as_json_number(x)
+
+
+def setting_facts(label: str, value: str) -> dict[str, object]:
+    """The canonical facts one settings row states: ``{key: value}`` (two for "Adam (β1, β2) | (0.9, 0.999)")."""
+    raw = re.sub(r"\[[\d,\s]+\]", " ", value).strip()
+    warm = warmup_fact(label, raw)
+    if warm:
+        return {warm[0]: warm[1]}
+    if _BETAS.search(label + " " + raw):
+        nums = re.findall(r"\d*\.\d+|\d+(?:e-?\d+)?", _BETAS.sub(" ", raw))
+        xs = [parse_number(n) for n in nums]
+        if len(xs) == 2 and all(x is not None and 0 < x < 1 for x in xs):
+            return {"adam_beta1": as_json_number(xs[0]), "adam_beta2": as_json_number(xs[1])}
+        return {}
+    key = label_key(label, allow_symbols=False)
+    word = text_value(key, label, raw)
+    if word is not None:
+        return {key or "optimizer": word}
+    if key is None or key in ("optimizer", "lr_schedule"):
+        return {}
+    m = re.fullmatch(rf"({NUMBER})\s+or\s+({NUMBER})", raw)  # "800 or 1600": both runs the paper made
+    if m and key in ("epochs", "train_steps"):
+        xs = [_cell_value(key, g, label) for g in (m.group(1), m.group(2))]
+        return {key: xs} if all(x is not None for x in xs) else {}
+    if len(NUMBER_RE.findall(raw)) != 1 and not _POWER_PRODUCT.fullmatch(raw):
+        return {}  # "0.05 (F), 0.3 (A/P/N)": one value per model size; "32 × 8": a product
+    x = _cell_value(key, raw, label)
+    return {} if x is None else {key: x}
+
+
+_POWER_PRODUCT = re.compile(r"\d+(?:\.\d+)?\s?[×x·⋅]\s?10\s?[−-]\s?\d+")
+
+
+def settings_tables(document: Document) -> list[SettingsTable]:
+    """Every settings table of the paper, in reading order (page, then column, then top to bottom)."""
+    if "settings_tables" in document.cache:
+        return document.cache["settings_tables"]
+    out: list[SettingsTable] = []
+    for page in document.body_pages():
+        captions = re.findall(r"\bTable\s*[A-Z]?\d+\s*[:.|]([^\n]*(?:\n[^\n]*)?)", page.text)
+        if page.words and any(_MAIN_CAPTION.search(c) for c in captions):  # only pages with a settings caption
+            out.extend(_page_settings(document, page))
+    document.cache["settings_tables"] = out
+    return out
+
+
+def _page_settings(document: Document, page: Page) -> list[SettingsTable]:
+    lines = _lines(page)
+    mid = page.width / 2 if page.width else None  # two tables side by side also sit on one-column pages
+    regions: list[list[Line]] = []
+    if mid:  # two tables side by side, one per column of the page
+        left: list[Line] = []
+        right: list[Line] = []
+        for ln in lines:
+            a = [w for w in ln.words if w.x1 <= mid + 2]
+            b = [w for w in ln.words if w.x0 >= mid - 2]
+            if a and b and (len(a) + len(b) < len(ln.words) or not re.match(r"[A-Za-z]", b[0].text)):
+                left.append(ln)  # a word across the middle, or a value right of it: a table across the page
+                continue
+            if a:
+                left.append(Line(ln.y, a))
+            if b:
+                right.append(Line(ln.y, b))
+        regions += [left, right]
+    regions.append(lines)  # a table across the page
+    halves = [t for region in regions[:-1] for t in _region_settings(document, page, region)]
+    found: list[SettingsTable] = []
+    for table in _region_settings(document, page, lines):
+        # the same rows read per column of the page: keep the reading that gives more settings
+        same = [t for t in halves if t.y1 >= table.y and t.y <= table.y1]
+        if len(table.rows) >= sum(len(t.rows) for t in same):
+            found.append(table)
+            halves = [t for t in halves if t not in same]
+    found += halves
+    found.sort(key=lambda t: (t.x > (mid or 1e9), t.y))
+    return found
+
+
+def _region_settings(document: Document, page: Page, lines: list[Line]) -> list[SettingsTable]:
+    tables: list[SettingsTable] = []
+    i = 0
+    while i < len(lines):
+        run: list[tuple[Line, list[Cell]]] = []
+        j = i
+        while j < len(lines):
+            cells = _cells(lines[j].words, gap=6)
+            ok = (
+                2 <= len(cells) <= 8
+                and re.match(r"[^\W\d_]", cells[0].text)  # a label: "Batch size", "β1", "ϵ"
+                and not _TABLE_LINE.match(cells[0].text)
+                and len(cells[0].text) <= 45
+                and (not run or (abs(cells[0].x0 - run[0][1][0].x0) < 5 and lines[j].y - lines[j - 1].y < 22))
+            )
+            if not ok:
+                # a group label inside the table ("Training", "Inference") when the rows go on below it
+                if (
+                    run
+                    and len(cells) == 1
+                    and re.fullmatch(r"[A-Z][\w-]*(?: [\w-]+){0,2}", cells[0].text)
+                    and j + 1 < len(lines)
+                    and lines[j + 1].y - lines[j - 1].y < 40
+                ):
+                    j += 1
+                    continue
+                break
+            run.append((lines[j], cells))
+            j += 1
+        if len(run) >= 4:
+            table = _settings_table(document, page, lines, run)
+            if table is not None:
+                tables.append(table)
+        i = max(j, i + 1)
+    return tables
+
+
+def _settings_table(document: Document, page: Page, lines: list[Line], run) -> SettingsTable | None:
+    rows: list[SettingRow] = []
+    keyed = 0
+    for _line, cells in run:
+        label = cells[0].text
+        if label_key(label, allow_symbols=False) or text_value(None, label, "sgd"):
+            keyed += 1
+        if len(cells) > 2 and len({c.text for c in cells[1:]}) > 1:
+            continue  # one value per model or regime: not a shared setting
+        quote = " ".join(c.text for c in cells)  # "Adam β1 0.9 0.9 0.9": one value every column shares
+        facts = setting_facts(label, cells[1].text)
+        if not facts or not document.verify(page.number, quote):
+            continue
+        for key, value in facts.items():
+            rows.append(SettingRow(label, key, value, quote))
+    if keyed < 3 or len({r.key for r in rows}) < 2:
+        return None
+    caption = _nearby_caption(document, page, lines, run)
+    if not caption or not _MAIN_CAPTION.search(caption):
+        return None
+    main = not _OTHER_REGIME_CAPTION.search(caption)
+    return SettingsTable(page.number, caption, main, rows, run[0][0].y, run[0][1][0].x0, run[-1][0].y)
+
+
+def _nearby_caption(document: Document, page: Page, lines: list[Line], run) -> str:
+    """The caption of the table a run of rows belongs to: the nearest "Table N" line in the same column, below
+    the rows (captions under tables) or above them, with the caption's full text from the document."""
+    top, bottom = run[0][0].y, run[-1][0].y
+    best, dist, text = None, 90.0, ""
+    for k, ln in enumerate(lines):
+        m = _TABLE_LINE.match(ln.text)
+        if not m:
+            continue
+        d = ln.y - bottom if ln.y > bottom else top - ln.y + 1  # a tie goes to the caption below
+        if 0 < d < dist:
+            best, dist = m.group(1), d
+            text = " ".join(x.text for x in lines[k : k + 2] if x.y - ln.y < 14)  # a caption's second line
+    if best is None:
+        return ""
+    for c in document.captions:
+        if c.page == page.number and c.kind == "table" and re.search(rf"\b{re.escape(best)}\b", c.label):
+            return c.text
+    return text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stage tables: rows are the stages of a hierarchical network ("S1", "Stage 2"), columns the model sizes, and each
+# cell states the stage's configuration as symbols ("B=2 C=64": blocks and channels). Each size gets one list per
+# symbol, one value per stage; a stem stage ("S0: Conv-stem") is not a stage of blocks and is left out.
+
+_STAGE_LABEL = re.compile(r"^(?:S|[Ss]tage\s?)(\d)\b:?(?P<rest>.*)$")
+_KV_ITEM = re.compile(r"(?<![\w=])([A-Za-z])\s?=\s?(\d+(?:\.\d+)?)(?![\w.])")
+_SIZE_NAME = re.compile(r"^(?P<stem>[A-Za-z][\w.]*)-(?P<size>[A-Za-z0-9.]+)$")
+# the keys the usual stage symbols stand for (B blocks, L layers, D/C width, H heads)
+_STAGE_SYMBOLS = {"b": "num_layers", "l": "num_layers", "n": "num_layers", "c": "d_model", "d": "d_model",
+                  "h": "num_heads"}
+
+
+@dataclass
+class StageVariant:
+    name: str
+    page: int
+    quote: str
+    facts: dict[str, list]
+
+
+def stage_tables(document: Document) -> list[StageVariant]:
+    out: list[StageVariant] = []
+    for page in document.body_pages():
+        if not page.words or not re.search(r"\bTable\s*[A-Z]?\d", page.text):
+            continue
+        lines = _lines(page)
+        for i, line in enumerate(lines):
+            names = [w.text for w in line.words if _SIZE_NAME.match(w.text)]
+            stems = {_SIZE_NAME.match(n).group("stem") for n in names}
+            if len(names) < 2 or len(stems) != 1 or len(set(names)) != len(names):
+                continue
+            got = _stage_block(document, page, lines[i + 1 : i + 12], names)
+            out.extend(got or _head_rows(document, page, lines[i + 1 : i + 40], names))
+    return out
+
+
+# "H 8" in an attention row of a stage table: the heads of that stage, once per model column ("H 8 × 2" is a count
+# of repeated blocks, not one stage's heads)
+_HEADS_ITEM = re.compile(r"(?<![\w])H\s?(\d{1,3})(?![\d.]|\s*[×x]\s*\d)")
+
+
+def _head_rows(document: Document, page: Page, lines: list[Line], names: list[str]) -> list[StageVariant]:
+    """Per-stage attention heads of each model in a stage table whose rows spell each block ("Rel-MSA, H 8")."""
+    rows: list[tuple[list[str], list[int]]] = []
+    for line in lines:
+        if _TABLE_LINE.match(line.text) or sum(1 for w in line.words if _SIZE_NAME.match(w.text)) >= 2:
+            break  # the next table, or the next block of model columns
+        text = re.sub(r"[\ue000-\uf8ff]", " ", line.text)  # the glyphs of tall brackets
+        found = list(_HEADS_ITEM.finditer(text))
+        if len(found) == len(names):
+            # each model's cell: the text up to its "H n" (quoted per model: the row is stored column by column)
+            cells = [text[(found[k - 1].end() if k else 0) : m.end()].strip() for k, m in enumerate(found)]
+            rows.append((cells, [int(m.group(1)) for m in found]))
+    if len(rows) < 2:
+        return []
+    out: list[StageVariant] = []
+    for n, name in enumerate(names):
+        quote = rows[-1][0][n]
+        if document.verify(page.number, quote):
+            out.append(StageVariant(name, page.number, quote, {"num_heads": [heads[n] for _, heads in rows]}))
+    return out
+
+
+def _stage_block(document: Document, page: Page, lines: list[Line], names: list[str]) -> list[StageVariant]:
+    rows: list[tuple[Line, list[tuple[str, float]]]] = []
+    for line in lines:
+        m = _STAGE_LABEL.match(line.text)
+        if not m:
+            if rows:
+                break
+            continue
+        if re.search(r"\bstem\b", m.group("rest"), re.I):
+            continue  # the stem: convolutions before the first stage
+        items = [(k.lower(), float(v)) for k, v in _KV_ITEM.findall(m.group("rest"))]
+        symbols = list(dict.fromkeys(k for k, _ in items))
+        if not items or len(items) != len(names) * len(symbols) or any(s not in _STAGE_SYMBOLS for s in symbols):
+            return []
+        # one group of symbols per model, in the header's order: "B=2 C=64 B=2 C=96 ..."
+        if [k for k, _ in items] != symbols * len(names):
+            return []
+        rows.append((line, items))
+    if len(rows) < 2:
+        return []
+    quote = " ".join(line.text for line, _ in rows)
+    if not document.verify(page.number, quote):
+        return []
+    symbols = list(dict.fromkeys(k for k, _ in rows[0][1]))
+    out: list[StageVariant] = []
+    for n, name in enumerate(names):
+        facts: dict[str, list] = {}
+        for s, sym in enumerate(symbols):
+            values = [items[n * len(symbols) + s][1] for _, items in rows]
+            if all(v == int(v) and v >= 1 for v in values):
+                facts.setdefault(_STAGE_SYMBOLS[sym], [int(v) for v in values])
+        if facts:
+            out.append(StageVariant(name, page.number, quote, facts))
+    return out

@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 from mlintern.tools.paper.document import Document
 from mlintern.tools.paper.extract import make_quote, sentences
 from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_statements
-from mlintern.tools.paper.tables import SIZE_LABEL, page_tables, setting_rows, variant_rows
+from mlintern.tools.paper.tables import (
+    SIZE_LABEL,
+    page_tables,
+    setting_rows,
+    settings_tables,
+    stage_tables,
+    variant_rows,
+)
 from mlintern.tools.paper.text import as_json_number
 
 _ARCH_KEYS = {
@@ -215,6 +223,33 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                             },
                         )
             created_by_table = created_by_table or create
+    for name, fact in _depth_columns(document, full_text).items():  # "18-layer | 34-layer | 50-layer" columns
+        target = next((v for v in variants if v.lower() == name.lower()), None) or name
+        variants.setdefault(target, {}).setdefault("num_layers", fact)
+    for sv in stage_tables(document):  # per-stage blocks and widths of each size ("S2 | B=2 C=64 | B=2 C=96")
+        target = next((v for v in variants if same_variant(v, sv.name)), None)
+        if target is None and _own_model(sv.name, own):
+            target = sv.name
+            variants[target] = {}
+        if target is not None:
+            for key, value in sv.facts.items():
+                variants[target].setdefault(
+                    key, {"value": value, "page": sv.page, "quote": sv.quote, "source": "table"}
+                )
+    for table in settings_tables(document):  # the first table of the main training recipe: paper-wide
+        if table.main:
+            for row in table.rows:
+                shared.setdefault(
+                    row.key, {"value": row.value, "page": table.page, "quote": row.quote, "source": "table"}
+                )
+            break
+    for name in variants:  # "Net-B1g4": Net-B1 with grouped convolutions; its depths and multipliers are B1's
+        m = re.match(r"^(?P<base>.*\d)g\d+$", name)
+        base = next((v for v in variants if m and v == m.group("base")), None)
+        if base:
+            for key in ("num_layers", "width_multiplier", "d_model", "growth_rate"):
+                if key in variants[base]:
+                    variants[name].setdefault(key, dict(variants[base][key]))
     for name, facts, page, quote in later:
         target = next((v for v in variants if same_variant(v, name)), None)
         if target is None and (sum(1 for k in facts if k in _ARCH_KEYS) >= 2):
@@ -228,6 +263,15 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     for name, fact in _sized_names(document, own).items():  # "Codex-12M": a model named by its size
         target = next((v for v in variants if same_variant(v, name)), None) or name
         variants.setdefault(target, {}).setdefault("num_params", fact)
+    for name, fact in _depth_names(document, own, full_text).items():  # "SE-ResNet-101": the name says the depth
+        target = next((v for v in variants if v.lower() == name.lower()), None) or name
+        variants.setdefault(target, {}).setdefault("num_layers", fact)
+    for name, (fact, listed) in _patch_names(document, full_text).items():  # "ViT-L/16": size and patch size
+        # a new variant only where the paper lists its models by size ("B/16, L/16, H/14"); a "ViT-L/16" alone may
+        # be another paper's model in a comparison
+        target = next((v for v in variants if same_variant(v, name)), None) or (name if listed else None)
+        if target:
+            variants.setdefault(target, {}).setdefault("patch_size", fact)
     for name, fact in _resolution_names(
         document, own, full_text
     ).items():  # "Net-416": named by its input size
@@ -255,6 +299,27 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 "quote": quote["quote"],
                 "source": quote["source"],
             }
+    if not variants:  # a paper whose only configurations are the activations it compares ("Tanh", "Tanh N")
+        for table in tables_out:
+            named = [r for r in table["rows"] if r and _ACTIVATION_ROW.match(r[0])]
+            if len(named) < 3:
+                continue
+            for row in named:
+                quote = " ".join(row)
+                if row[0] not in variants and document.verify(table["page"], quote):
+                    act = _ACTIVATIONS[_ACTIVATION_ROW.match(row[0]).group(1).lower().replace(" ", "")]
+                    variants[row[0]] = {
+                        "activation": {"value": act, "page": table["page"], "quote": quote, "source": "table"}
+                    }
+            break
+    for name, fact in _confirmed_depth_names(document, variants, full_text).items():  # "Net-S36" like "Net-S12"
+        variants.setdefault(name, {}).setdefault("num_layers", fact)
+    for name, facts in variants.items():  # "Net-swish": a variant named by the activation it swaps in
+        m = _ACTIVATION_NAME.search(name)
+        page = next((p.number for p in document.body_pages() if m and document.verify(p.number, name)), None)
+        if m and page and "activation" not in facts:
+            value = _ACTIVATIONS[m.group(1).lower().replace(" ", "")]
+            facts["activation"] = {"value": value, "page": page, "quote": name, "source": "paper"}
     for s in sentences(document):  # "Net-S and Net-L have 20M and 80M parameters, respectively"
         if "respectively" not in s.text or s.caption:
             continue
@@ -265,6 +330,36 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 for name, value in zip(got[0], got[2], strict=True):
                     variants[name].setdefault(got[1], _fact(value, s.page, quote))
     return variants, tables_out
+
+
+_ACTIVATIONS = {"swish": "silu", "silu": "silu", "gelu": "gelu", "relu": "relu", "leakyrelu": "leaky_relu",
+                "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus"}
+# a row label that is an activation, with at most a short mark of its setting ("Tanh N": normalized init)
+_ACTIVATION_ROW = re.compile(r"(?i)^(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)(?: [A-Za-z0-9]{1,3})?$")
+_ACTIVATION_NAME = re.compile(r"(?i)(?<=[-_ ])(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)$")
+
+
+def _confirmed_depth_names(document: Document, variants: dict[str, dict], text: str) -> dict[str, dict]:
+    """ "Net-S36" when the paper's "Net-S12" and "Net-S24" have 12 and 24 layers: a naming the paper's own variants
+    confirm (a size letter and the depth) states the depth of the others it names (at least twice)."""
+    rx = re.compile(r"^(?P<stem>.+-[A-Z])(?P<n>\d{2,3})$")
+    confirmed = {
+        m.group("stem")
+        for n, f in variants.items()
+        if (m := rx.match(n)) and f.get("num_layers", {}).get("value") == int(m.group("n"))
+    }
+    out: dict[str, dict] = {}
+    if sum(1 for n in variants if (m := rx.match(n)) and m.group("stem") in confirmed) < 2:
+        return out
+    for stem in confirmed:
+        for m in re.finditer(rf"(?<![\w-])({re.escape(stem)}(\d{{2,3}}))(?![\w-])", text):
+            name = m.group(1)
+            if name in variants or name in out or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) < 2:
+                continue
+            page = next((p.number for p in document.body_pages() if document.verify(p.number, name)), None)
+            if page:
+                out[name] = {"value": int(m.group(2)), "page": page, "quote": name, "source": "paper"}
+    return out
 
 
 def _fact(value, page: int, quote: str) -> dict:
@@ -288,7 +383,20 @@ def default_reason(variants: dict[str, dict], abstract: str = "") -> tuple[str |
     ]
     if len(named) == 1:
         return named[0], "the only variant the abstract names"
+    for key in ("num_params", "num_layers"):  # the largest model the paper trained: its headline result
+        sizes = {n: _size(f[key]["value"]) for n, f in variants.items() if key in f and _size(f[key]["value"])}
+        if len(sizes) >= 2 and len(sizes) >= len(variants) / 2:
+            best = max(sizes, key=sizes.get)
+            if sum(1 for v in sizes.values() if v == sizes[best]) == 1:
+                return best, f"the largest variant by {key}"
     return next(iter(variants)), "the first variant the paper lists"
+
+
+def _size(value) -> float:
+    """A size to compare variants by: a count, or the total of a per-stage list."""
+    if isinstance(value, list):
+        return float(sum(v for v in value if isinstance(v, (int, float))))
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 _INTRODUCE = re.compile(
@@ -320,6 +428,90 @@ def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
     return out
 
 
+# families whose names count the layers ("ResNet-50", "VGG-16", "DenseNet-121"); the field's convention
+DEPTH_FAMILIES = {"resnet", "resnext", "vgg", "densenet", "wrn", "preresnet", "senet"}
+_DEPTH_NAME = re.compile(r"(?<![\w-])((?:[A-Za-z][\w]*-)*?(?P<fam>[A-Za-z][A-Za-z]*)-(?P<n>\d{2,4}))(?![\w-]|\.\d)")
+
+
+def _depth_names(document: Document, own: set[str], text: str) -> dict[str, dict]:
+    """ "SE-ResNet-101", "Net-154": the paper's own model (or a backbone built with its unit) named by its depth,
+    written at least twice; the name states ``num_layers``."""
+    out: dict[str, dict] = {}
+    if not own:
+        return out
+    for page in document.body_pages():
+        for m in _DEPTH_NAME.finditer(page.text):
+            name, depth = m.group(1), int(m.group("n"))
+            fam = m.group("fam").lower()
+            if name in out or not (fam in DEPTH_FAMILIES or fam in own) or not _own_model(name, own):
+                continue
+            if not 10 <= depth <= 1000 or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-]|\.\d)", text)) < 2:
+                continue
+            if re.search(rf"\b{depth}\s?[×x]\s?{depth}\b", text) or not document.verify(page.number, name):
+                continue  # "Net-416" next to "416 × 416": the input size, not the depth
+            out[name] = {"value": depth, "page": page.number, "quote": name, "source": "paper"}
+    return out
+
+
+def family_name(document: Document, text: str) -> str | None:
+    """The paper's own spelling of its family's name ("ResNet" for the family resnet), when it writes it."""
+    from mlintern.tools.paper.family import detect_family  # noqa: PLC0415 (family imports the sentence splitter)
+
+    fam = detect_family(document)["value"]
+    if not re.fullmatch(r"[a-z]+", fam or ""):
+        return None
+    spellings = Counter(re.findall(rf"\b({fam})s?\b", text, re.I))
+    best = max(spellings, key=spellings.get, default=None)
+    return best if best and best != best.lower() else None
+
+
+def _depth_columns(document: Document, text: str) -> dict[str, dict]:
+    """A table whose columns are depths ("18-layer 34-layer 50-layer 101-layer 152-layer"): one variant per column,
+    named the family and the depth ("ResNet50", as model zoos name them), its depth quoted from the header."""
+    out: dict[str, dict] = {}
+    for page in document.body_pages():
+        if not re.search(r"\bTable\s*[A-Z]?\d", page.text):
+            continue
+        for line in page.lines():
+            depths = [int(m.group(1)) for w in line.words if (m := re.fullmatch(r"(\d{1,4})-layers?", w.text))]
+            if len(depths) < 3 or len(set(depths)) != len(depths) or depths != sorted(depths):
+                continue
+            quote = " ".join(f"{d}-layer" for d in depths)
+            name = family_name(document, text) if document.verify(page.number, quote) else None
+            if not name:
+                continue
+            for d in depths:
+                out.setdefault(f"{name}{d}", {"value": d, "page": page.number, "quote": quote, "source": "table"})
+    return out
+
+
+_PATCH_NAME = re.compile(r"(?<![\w/-])((?:(?P<net>[A-Z][A-Za-z]*)-)?(?P<size>[A-Z][a-z]*)/(?P<patch>\d{1,2}))(?![\w/])")
+
+
+def _patch_names(document: Document, text: str) -> dict[str, tuple[dict, bool]]:
+    """ "ViT-L/16", "B/16, L/16, H/14": a vision Transformer named by its size and patch size (the field's
+    convention), in a paper of the vit family: ``{name: (fact, written bare)}``. A size written with two patch
+    sizes ("B/16" and "B/32") is two runs of one variant, so it states no single patch size."""
+    from mlintern.tools.paper.family import detect_family  # noqa: PLC0415 (family imports the sentence splitter)
+
+    if detect_family(document)["value"] != "vit":
+        return {}
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for page in document.body_pages():
+        for m in _PATCH_NAME.finditer(page.text):
+            patch = int(m.group("patch"))
+            if 2 <= patch <= 32 and document.verify(page.number, m.group(1)):
+                found.setdefault(m.group("size").lower(), []).append((m.group(1), patch, page.number))
+    out: dict[str, tuple[dict, bool]] = {}
+    for mentions in found.values():
+        if len({p for _, p, _ in mentions}) != 1 or len(mentions) < 2:
+            continue
+        name, patch, page = max(mentions, key=lambda x: len(x[0]))  # the full name: "ViT-B/16" over "B/16"
+        listed = any("-" not in n for n, _, _ in mentions)  # also written bare: "B/16"
+        out[name] = ({"value": patch, "page": page, "quote": name, "source": "paper"}, listed)
+    return out
+
+
 def _resolution_names(document: Document, own: set[str], text: str) -> dict[str, dict]:
     """ "Net-320", "Net-608": an own model named by its input resolution (a multiple of 32 that the paper also
     writes as "320 × 320")."""
@@ -327,16 +519,24 @@ def _resolution_names(document: Document, own: set[str], text: str) -> dict[str,
     if not own:
         return out
     alts = "|".join(re.escape(n) for n in sorted(own, key=len, reverse=True))
+    siblings: dict[str, dict] = {}  # named like the confirmed ones but never written as "416 × 416"
     for page in document.body_pages():
         for m in re.finditer(rf"\b((?:{alts})-(\d{{3,4}}))\b", page.text, re.I):
             size = int(m.group(2))
             if size % 32 or not 128 <= size <= 1536 or m.group(1).lower() in {k.lower() for k in out}:
                 continue
-            if not re.search(rf"\b{size}\s?[×x]\s?{size}\b", text) or not document.verify(
-                page.number, m.group(1)
-            ):
+            if not document.verify(page.number, m.group(1)):
                 continue
-            out[m.group(1)] = {"value": size, "page": page.number, "quote": m.group(1), "source": "paper"}
+            fact = {"value": size, "page": page.number, "quote": m.group(1), "source": "paper"}
+            if re.search(rf"\b{size}\s?[×x]\s?{size}\b", text):
+                out[m.group(1)] = fact
+            else:
+                siblings.setdefault(m.group(1), fact)
+    # "Net-320, Net-416, Net-608" listed together: when two of them are resolutions, so is the third
+    if len(out) >= 2:
+        for name, fact in siblings.items():
+            if name.lower() not in {k.lower() for k in out}:
+                out[name] = fact
     return out
 
 
@@ -345,14 +545,22 @@ def own_model_names(document: Document) -> set[str]:
     "ResMLP", "RetNet": a capital inside the word, or letters and digits), the title's part before a colon, or
     the name the abstract introduces ("We introduce Codex, ...")."""
     title = document.title or ""
+    shouting = sum(1 for w in title.split() if w.isupper()) > len(title.split()) / 2  # a title in capitals
     names = {
         w
         for w in re.findall(r"\b[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b", title)
-        if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper()
+        if len(w) >= 3 and not w.isupper() or len(w) >= 4 and w.isupper() and not shouting
     }
     head = title.split(":")[0].strip()
     if ":" in title and 2 < len(head) <= 20 and " " not in head:
         names.add(head)
+    words = re.findall(r"[A-Za-z]+", title)
+    if len(words) >= 2 and re.fullmatch(r"[Nn]et(?:work)?s?", words[-1]):
+        # "Squeeze-and-Excitation Networks" -> "SENet": the initials of the capitalised words, and "Net"
+        acronym = "".join(w[0] for w in words[:-1] if w[0].isupper()) + "Net"
+        text = "\n".join(p.text for p in document.body_pages())
+        if 2 <= len(acronym) - 3 <= 4 and len(re.findall(rf"\b{acronym}s?\b", text)) >= 3:
+            names.add(acronym)
     intro = document.pages[0].text[:6000] if document.pages else ""
     for m in _INTRODUCE.finditer(intro):
         if len(m.group("name")) >= 3 and m.group("name").lower() not in {"the", "this", "our"}:
@@ -361,6 +569,14 @@ def own_model_names(document: Document) -> set[str]:
 
 
 def _own_model(name: str, own: set[str]) -> bool:
-    """A row label naming the paper's own model ("MaxViT-T" in a paper titled "MaxViT: ...")."""
+    """A row label naming the paper's own model ("MaxViT-T" in a paper titled "MaxViT: ..."), or another network
+    built with the paper's unit: a name "XNet" makes "X" the unit's prefix, written before the backbone it is
+    added to ("CSPResNeXt-50", "SE-ResNet-50", "SECSPPeleeNet")."""
     low = name.lower()
-    return any(low.startswith(n) and (len(low) == len(n) or not low[len(n)].isalpha()) for n in own)
+    if any(low.startswith(n) and (len(low) == len(n) or not low[len(n)].isalpha()) for n in own):
+        return True
+    for n in own:
+        stem = n[:-3] if n.endswith("net") and 2 <= len(n) - 3 <= 4 else ""
+        if stem and re.search(rf"(?<![a-z]){re.escape(stem.upper())}(?=-?[A-Z])", name):
+            return True
+    return False
