@@ -69,15 +69,15 @@ def test_precision_recall_and_no_invented_values_on_the_development_papers(score
     precision, recall, invented = totals(dev)
     assert invented == 0, [r["errors"] for r in dev if r["invented"]]
     assert precision >= 0.95, (precision, [(r["paper"], r["errors"]) for r in dev if r["errors"]])
-    assert recall >= 0.90, recall
+    assert recall >= 0.97, recall  # 0.992 measured after the third round
 
 
 def test_all_papers_stay_at_least_at_the_measured_figures(scored):
-    """A floor just under the figures measured after the second round (P 0.948, R 0.685, 3 invented on all 32
-    papers; the first round gave P 0.914, R 0.681, 11 invented): a change that loses them fails here. The
-    issue's targets are higher."""
+    """A floor just under the figures measured after the third round (P 0.975, R 0.915, 1 invented on all 32
+    papers; the second round gave P 0.948, R 0.685, 3 invented, the first P 0.914, R 0.681, 11 invented): a
+    change that loses them fails here."""
     precision, recall, invented = totals(scored)
-    assert precision >= 0.94 and recall >= 0.675 and invented <= 3, (precision, recall, invented)
+    assert precision >= 0.965 and recall >= 0.90 and invented <= 2, (precision, recall, invented)
 
 
 def test_every_quote_is_on_its_page(scored):
