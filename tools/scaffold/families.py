@@ -400,6 +400,22 @@ def _se_reduction(v: dict) -> int:
     return 16 if re.search(SQUEEZE_EXCITE, v.get("_text", ""), re.I) else 0
 
 
+def _se_field(placement: str) -> Field:
+    """Squeeze-and-excitation (reduction 16, the SE convention) when the paper describes SE blocks."""
+    return Field(
+        "se_reduction",
+        _se_reduction,
+        lambda v: (
+            f"the paper describes squeeze-and-excitation blocks; reduction ratio 16{placement}"
+            if _se_reduction(v)
+            else "no squeeze-and-excitation"
+        ),
+        keys=("se_reduction", "reduction_ratio"),
+        inferred=_se_reduction,
+        kind=int,
+    )
+
+
 def _group_width(v: dict) -> tuple[int, str]:
     """ResNeXt's "32x4d": cardinality 32, 4 channels per group in the first stage (doubling per stage)."""
     m = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*d\b", v.get("_text", ""))
@@ -481,18 +497,7 @@ RESNET = Family(
             inferred=lambda v: bool(_group_width(v)[0]),
             pilot=lambda full, p: 4 if full["group_width"] else 0,
         ),
-        Field(
-            "se_reduction",
-            _se_reduction,
-            lambda v: (
-                "the paper describes squeeze-and-excitation blocks; reduction ratio 16, the SE convention"
-                if _se_reduction(v)
-                else "no squeeze-and-excitation"
-            ),
-            keys=("se_reduction", "reduction_ratio"),
-            inferred=_se_reduction,
-            kind=int,
-        ),
+        _se_field(", the SE convention"),
     ),
     CNN_TRAIN,
     "residual network (He et al. 2016): stem, four (or three) stages of residual blocks, head",
@@ -2031,18 +2036,7 @@ SHUFFLENET = Family(
             "not stated; ShuffleNet 1x (channels rounded to a multiple of 4 x groups)",
             kind=float,
         ),
-        Field(
-            "se_reduction",
-            _se_reduction,
-            lambda v: (
-                "the paper describes squeeze-and-excitation blocks; reduction ratio 16 on each unit's branch"
-                if _se_reduction(v)
-                else "no squeeze-and-excitation"
-            ),
-            keys=("se_reduction", "reduction_ratio"),
-            inferred=_se_reduction,
-            kind=int,
-        ),
+        _se_field(" on each unit's branch"),
     ),
     CNN_TRAIN,
     "ShuffleNet (Zhang et al. 2018): pointwise group convolutions, channel shuffle and depthwise 3x3 units",
