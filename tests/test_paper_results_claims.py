@@ -105,3 +105,13 @@ def test_results_tables_give_the_papers_own_rows(claims):
     trivia = [r for r in llama if r["dataset"] == "TriviaQA"]
     assert trivia and all(r["split"] == "val" and r["setting"].endswith("-shot") for r in trivia)
     assert {r["value"] for r in trivia} == {68.2, 71.6, 72.6, 73.0}  # the largest model's row, not Gopher's
+
+
+def test_found_on_the_newer_papers_general_rules(claims):
+    # the value's own clause names its dataset: "87.7% accuracy on MNLI and 82.1% F1 on SQuAD v2.0"
+    assert next(r for r in claims("gmlp") if r["value"] == 87.7)["dataset"] == "MNLI"
+    # a range of model sizes in the abstract: the headline is its top end, not the smallest model
+    assert main_of(claims("convnextv2"))["value"] == 88.9
+    # the name the paper gives its title's model ("Retentive Network (RetNet)") labels its table rows
+    main = main_of(claims("retnet"))
+    assert main["metric"] == "perplexity" and main["table"] and main["quote"].startswith("RetNet")

@@ -250,6 +250,7 @@ def _split_of(text: str) -> str | None:
 
 
 # "C10+", "C100": the field's short names for CIFAR ("+" marks augmentation)
+_NEXT_VALUE = re.compile(r"(?<![\w.-])\d{1,3}(?:\.\d+)?\s?%|" + _NUM + r"\s" + _METRIC, re.I)
 _CIFAR_SHORT = re.compile(r"(?<![\w-])C(10|100)\+?(?![\w])")
 # "this corpus", "the same dataset": the dataset named last
 _ANAPHORA = re.compile(r"\b(?:this|that|the same|the above)\s(?:corpus|dataset|data set|benchmark)\b", re.I)
@@ -344,6 +345,11 @@ def own_names(document, variants: list[str]) -> list[str]:
     head = title.split(":")[0].strip() if ":" in title else ""
     if head and len(head.split()) <= 2:
         names.append(head)
+    if head and len(head.split()) <= 4:  # "we propose Retentive Network (RetNet)"
+        text = " ".join(s.text for s in sentences(document)[:400])
+        abbr = re.search(re.escape(head) + r"s?\s\((?P<a>[A-Z][\w-]{1,15})\)", text, re.I)
+        if abbr:
+            names.append(abbr.group("a"))
     words = re.findall(r"[A-Za-z][\w-]*", head or title)
     caps = [w for w in words if w[0].isupper()]
     if len(caps) >= 3:
@@ -438,7 +444,12 @@ def results_in(
                 continue
             seen.add((metric, value))
             context = f"{text} {s.table_caption}"
-            dataset, inferred = _dataset_of(context, datasets, known, previous, own)
+            # the value's own clause first: "87.7% accuracy on MNLI and 82.1% F1 on SQuAD"
+            nxt = _NEXT_VALUE.search(text[m.end() :])  # the next value, not "ImageNet-1K" or "WMT 2014"
+            clause = text[m.start() : m.end() + nxt.start()] if nxt else text[m.start() :]
+            dataset, inferred = _dataset_of(clause, [], known, None, own)
+            if dataset is None:
+                dataset, inferred = _dataset_of(context, datasets, known, previous, own)
             row = {
                 "metric": metric,
                 "value": value,
@@ -454,6 +465,8 @@ def results_in(
                 "table": in_table,
                 "main": False,
                 "_own": says_own or bool(_RESULTS_SECTION.search(s.section or "")),
+                "_sentence": s.index,
+                "_range": bool(_RANGE.search(text[: m.start()])),
                 "_main_data": bool(dataset) and dataset == main_dataset,
             }
             if inferred:
@@ -477,6 +490,7 @@ def results_in(
         if (row["metric"], row["value"]) not in seen and len(out) < MAX_RESULTS + MAX_TABLE_RESULTS:
             seen.add((row["metric"], row["value"]))
             out.append(row)
+    _range_top(out)
     return _one_main(out)
 
 
@@ -580,9 +594,11 @@ def table_results(document, known: re.Pattern, own: list[str], datasets: list[di
                 if len(cells) > 1 and _SIZE_CELL.search(cells[1]) and len(cells) > len(t.header) - 1:
                     label = f"{label} {cells[1]}"  # "LLaMA 65B"
                 picks = columns
-                if not picks:  # the caption's metric, in the row's one numeric column that is not a size
+                if not picks:  # the caption's metric, in the row's first numeric column (its header: the setting)
                     nums = [i for i, c in enumerate(cells) if i and _CELL_NUMBER.match(c)]
-                    picks = [(nums[0], _metric_name(cap_metric.group("m")), None)] if len(nums) == 1 else []
+                    head = t.header[nums[0]].strip() if nums and len(cells) == len(t.header) else ""
+                    head = head if re.fullmatch(r"[A-Za-z][\w+-]*(?:[\s-][A-Za-z][\w+-]*)?", head) else ""
+                    picks = [(nums[0], _metric_name(cap_metric.group("m")), head or None)] if nums else []
                 for i, metric, setting in picks:
                     shift = len(cells) - len(t.header) if len(cells) != len(t.header) else 0
                     j = i + shift if columns else i
@@ -630,6 +646,20 @@ def table_results(document, known: re.Pattern, own: list[str], datasets: list[di
     return out
 
 
+_RANGE = re.compile(r"\branging from\b|\bfrom (?:an? |the )?(?:small|tiny|efficient)\b", re.I)
+
+
+def _range_top(results: list[dict]) -> None:
+    """A main claim stated as a range of model sizes ("ranging from an efficient 3.7M Atto model with 76.7%
+    ... to a 650M Huge model that achieves 88.9%"): the headline is the range's top end."""
+    main = next((r for r in results if r["main"]), None)
+    if main is None or not main.get("_range"):
+        return
+    same = [r for r in results if r.get("_sentence") == main.get("_sentence") and r["page"] == main["page"]]
+    if len(same) > 1:
+        main["main"], same[-1]["main"] = False, True
+
+
 def _one_main(results: list[dict]) -> list[dict]:
     """When nothing was marked, the first claim stated in prose is the paper's main one: first one the paper
     words as its own ("our", "we", its model's name), then any prose claim on held-out data."""
@@ -646,7 +676,7 @@ def _one_main(results: list[dict]) -> list[dict]:
         )
         first["main"] = True
     for r in results:
-        for key in ("_own", "_main_data", "_label_exact"):
+        for key in ("_own", "_main_data", "_label_exact", "_sentence", "_range"):
             r.pop(key, None)
     return results
 
