@@ -115,3 +115,12 @@ def test_found_on_the_newer_papers_general_rules(claims):
     # the name the paper gives its title's model ("Retentive Network (RetNet)") labels its table rows
     main = main_of(claims("retnet"))
     assert main["metric"] == "perplexity" and main["table"] and main["quote"].startswith("RetNet")
+
+
+def test_a_results_table_stored_as_one_run_of_text_gives_the_papers_row(claims):
+    # "Model MNIST TFD DBN [3] 138 ± 2 1909 ± 66 ... Adversarial nets 225 ± 2 2057 ± 26" under a
+    # log-likelihood caption: the paper's row (the title's noun phrase), one value per dataset column
+    gan = claims("gan")
+    main = main_of(gan)
+    assert (main["metric"], main["value"], main["dataset"]) == ("log-likelihood", 225.0, "MNIST")
+    assert {r["value"] for r in gan} == {225.0, 2057.0}  # not the DBN / CAE / GSN baselines' rows

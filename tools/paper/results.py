@@ -486,7 +486,10 @@ def results_in(
                 break
         if len(out) >= MAX_RESULTS:
             break
-    for row in table_results(document, known, own, datasets):
+    labels = label_names(document, own)
+    laid_out = table_results(document, known, labels, datasets)
+    flat = flat_table_results(document, known, labels, {r["page"] for r in laid_out})
+    for row in laid_out + flat:
         if (row["metric"], row["value"]) not in seen and len(out) < MAX_RESULTS + MAX_TABLE_RESULTS:
             seen.add((row["metric"], row["value"]))
             out.append(row)
@@ -514,6 +517,9 @@ _CAPTION_METRIC = re.compile(
     r"\b(?P<m>top-?1 (?:accuracy|error)|top-?5 (?:accuracy|error)|accuracy|error rates?|BLEU|perplexity|"
     r"exact match|log-likelihood|mAP|F1)\b",
     re.I,
+)
+_PERCENT_METRICS = (
+    "accuracy", "error", "top-1 accuracy", "top-5 accuracy", "top-1 error", "top-5 error", "mAP", "exact match",
 )
 _SHOT = re.compile(r"^(?:\d+|zero|one|few|five)[- ]shot$", re.I)
 _CELL_NUMBER = re.compile(r"^(?P<v>\d{1,4}(?:\.\d+)?)\s?%?[*∗†‡]?(?:\s?±\s?\d+(?:\.\d+)?)?$")
@@ -658,6 +664,70 @@ def _range_top(results: list[dict]) -> None:
     same = [r for r in results if r.get("_sentence") == main.get("_sentence") and r["page"] == main["page"]]
     if len(same) > 1:
         main["main"], same[-1]["main"] = False, True
+
+
+def label_names(document, own: list[str]) -> list[str]:
+    """Names a results table may give the paper's model: its own names, and for a short title with no
+    colon the title's closing noun phrase ("Generative Adversarial Nets" -> "Adversarial Nets")."""
+    title = (getattr(document, "title", "") or "").strip()
+    words = title.split()
+    extra = [" ".join(words[-2:])] if ":" not in title and 2 < len(words) <= 4 else []
+    return own + extra
+
+
+_FLAT_VALUE = r"(\d{1,5}(?:\.\d+)?)(?:\s?±\s?\d+(?:\.\d+)?)?"
+
+
+def flat_table_results(document, known: re.Pattern, labels: list[str], skip_pages: set[int]) -> list[dict]:
+    """The paper's own row of a results table the PDF stores as one run of text ("Model MNIST TFD DBN [3]
+    138 ± 2 1909 ± 66 ... Adversarial nets 225 ± 2 2057 ± 26"): metric from the caption, one value per
+    dataset named in the header part."""
+    out: list[dict] = []
+    for s in sentences(document)[:1500]:
+        cap = s.table_caption
+        metric = _CAPTION_METRIC.search(cap or "")
+        if not cap or not metric or s.page in skip_pages:
+            continue  # pages whose tables the layout reader took are read there
+        first_number = re.search(r"(?<![\w\[-])\d", s.text)
+        header = s.text[: first_number.start()] if first_number else ""
+        columns = [m.group(1) for m in known.finditer(header)]
+        for name in labels:
+            if _SIZE_CELL.search(name):
+                continue  # "7B" alone is a size in any model's row
+            row = re.search(
+                r"(?<![\w-])" + re.escape(name) + r"(?![\w-])\s(?P<vals>" + _FLAT_VALUE + r"(?:\s" + _FLAT_VALUE
+                + r"){0,7})(?!\S)",
+                s.text,
+                re.I,
+            )
+            if not row:
+                continue
+            values = re.findall(_FLAT_VALUE, row.group("vals"))
+            for k, v in enumerate(values[:4]):
+                piece = re.match(r"(?:" + _FLAT_VALUE + r"\s?){" + str(k + 1) + r"}", row.group("vals"))
+                quote = f"{s.text[row.start() : row.start('vals')]}{piece.group(0).strip() if piece else v}"
+                pct = _metric_name(metric.group("m")) in _PERCENT_METRICS
+                if not document.verify(s.page, quote) or (pct and _number(v) > 100):
+                    continue
+                out.append(
+                    {
+                        "metric": _metric_name(metric.group("m")),
+                        "value": _number(v),
+                        "unit": "%" if pct else None,
+                        "dataset": columns[k] if len(columns) == len(values) else None,
+                        "split": _split_of(cap),
+                        "setting": None,
+                        "variant": s.text[row.start() : row.start("vals")].strip(),
+                        "page": s.page,
+                        "quote": quote,
+                        "table": True,
+                        "main": False,
+                        "_own": True,
+                        "_label_exact": True,
+                    }
+                )
+            break
+    return out
 
 
 def _one_main(results: list[dict]) -> list[dict]:
