@@ -8,10 +8,15 @@ sentence gives the split ("held-out test split", "validation set",
 newstest2014 is a test set), the dataset (a known name, else the paper's main
 one, marked ``dataset_inferred``) and the setting (a variant the spec names,
 "single model", "ensemble"). Margins ("by 2 BLEU", "improves ... over") and
-other people's numbers ("[12] reported") are not claims of the paper. Rows of
-a results table (a caption about results, accuracy, error or BLEU) are read
-too, ``table: true``; a row whose label says "ours" or names the paper's model
-is the paper's ``main`` claim, and so is the first claim of the abstract.
+other systems' numbers ("[12] reported", "For comparison, ...", "The best
+<cited system> achieves", "4.51% vs 4.62%", a section on other methods) are
+not claims of the paper. Rows of a results table are read too, ``table:
+true``, from the layout's columns (metric from a header or the caption) or from
+a table stored as one run of text; only rows labelled with the paper's own
+names (variants, the title's name, its acronym or abbreviation, "ours").
+``main``: the abstract's first claim (a size range's top end), else a table row
+named as the model, else the first claim the paper words as its own on its
+main dataset (docs/auto.md has the rules and the figures).
 
 Datasets: the known names (ImageNet, CIFAR-10, WMT 2014, ...) and the
 phrases papers use for the others: "the digits dataset from scikit-learn",
@@ -311,6 +316,16 @@ class _Second:
         return self.m.end()
 
 
+_COMPARED_TAIL = re.compile(r"\b(?:over|than|compared|including|outperform\w*|vs\.?|versus)\b", re.I)
+
+
+def _own_part(text: str, end: int) -> str:
+    """The sentence up to where it turns to other work ("..., improving over the best results, including
+    ensembles"): a setting named after that is theirs."""
+    cut = _COMPARED_TAIL.search(text, end)
+    return text[: cut.start()] if cut else text
+
+
 def _matches(text: str):
     pairs = list(_PAIR.finditer(text))
     for m in pairs:
@@ -459,7 +474,7 @@ def results_in(
                 or _split_of(text[max(0, m.start() - 30) : m.end() + 30])
                 or _split_of(context)
                 or ("test" if metric == "BLEU" else None),
-                "setting": _setting_of(text, variants),
+                "setting": _setting_of(_own_part(text, m.end()), variants),
                 "page": s.page,
                 "quote": quote,
                 "table": in_table,
