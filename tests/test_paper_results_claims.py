@@ -124,3 +124,14 @@ def test_a_results_table_stored_as_one_run_of_text_gives_the_papers_row(claims):
     main = main_of(gan)
     assert (main["metric"], main["value"], main["dataset"]) == ("log-likelihood", 225.0, "MNIST")
     assert {r["value"] for r in gan} == {225.0, 2057.0}  # not the DBN / CAE / GSN baselines' rows
+
+
+def test_a_cost_in_accuracy_is_a_margin_not_a_result():
+    from mlintern.tools.paper.results import _MARGIN_BEFORE
+
+    sentence = "The variant gains further speedup, albeit at the cost of sacrificing test accuracy of 1.54%."
+    (m, _), *_ = _matches(sentence)
+    assert _MARGIN_BEFORE.search(sentence[: m.start()])
+    level = "Our model reaches a test accuracy of 91.5%."
+    (m, _), *_ = _matches(level)
+    assert not _MARGIN_BEFORE.search(level[: m.start()])

@@ -73,8 +73,9 @@ _CORRECT = re.compile(
     re.I,
 )
 _MARGIN_BEFORE = re.compile(
-    r"\b(?:by|over|than|of up to|improv\w*|gain\w*|outperform\w*|upgrade\w*|boost\w*)(?: over| more than| about"
-    r"| nearly| almost| up to| like)?\s*$",
+    r"\b(?:by|over|than|of up to|improv\w*|gain\w*|outperform\w*|upgrade\w*|boost\w*|sacrific\w*|los(?:e|es|ing|t))"
+    r"(?: over| more than| about"
+    r"| nearly| almost| up to| like| test| validation)?\s*$",
     re.I,
 )
 _MARGIN_WORDS = re.compile(

@@ -62,6 +62,7 @@ NOT_IMPLEMENTED = {
     "exact match": "exact match (span extraction)",
     "ELBO": "the paper's ELBO units (train.py records -ELBO in nats per example)",
     "log-likelihood": "log-likelihood",
+    "score": "a benchmark suite's aggregate score (e.g. GLUE: fine-tuning on each task is not implemented)",
 }
 
 
