@@ -69,18 +69,40 @@ def claims_table(md: str) -> list[list[str]] | None:
 
 def compact(first: str) -> str:
     """The first line's five facts in a few words: verdict · architecture · data · scale · main claim."""
-    word = next((w for w in sorted(OUTCOME_WORDS, key=len, reverse=True) if first.startswith(f"Outcome: {w}")), "?")
+    word = next(
+        (w for w in sorted(OUTCOME_WORDS, key=len, reverse=True) if first.startswith(f"Outcome: {w}")), "?"
+    )
     arch = next(
-        (short for long, short in (("LLM-written", "LLM-written"), ("a baseline standing in", "baseline"),
-                                   ("the paper's architecture", "paper's arch"), ("no model", "no model"))
-         if long in first),
+        (
+            short
+            for long, short in (
+                ("LLM-written", "LLM-written"),
+                ("a baseline standing in", "baseline"),
+                ("the paper's architecture", "paper's arch"),
+                ("no model", "no model"),
+            )
+            if long in first
+        ),
         "?",
     )
-    data = "stand-in data" if "stand-in data" in first else ("paper's data" if "the paper's data" in first else "?")
-    scale = next((k for k in ("full scale", "full length", "budget-cut", "pilot scale", "no training run") if k in first), "?")
+    data = (
+        "stand-in data"
+        if "stand-in data" in first
+        else ("paper's data" if "the paper's data" in first else "?")
+    )
+    scale = next(
+        (
+            k
+            for k in ("full scale", "full length", "budget-cut", "pilot scale", "no training run")
+            if k in first
+        ),
+        "?",
+    )
     if "compared with pilot" in first:
         scale += " (pilot's records)"
-    main = re.search(r"main claim (.+?) vs ours (.+?): (reproduced|short by [\d.]+|not comparable|not evaluated)", first)
+    main = re.search(
+        r"main claim (.+?) vs ours (.+?): (reproduced|short by [\d.]+|not comparable|not evaluated)", first
+    )
     said = f"{main.group(1)} vs {main.group(2)}: {main.group(3)}" if main else "no claim read"
     return f"{word} · {arch} · {data} · {scale} · {said}"
 
@@ -113,7 +135,9 @@ def honesty_flags(
     rows = evaluate.get("claims") or []
     info = evaluate.get("data") or {}
     scale = evaluate.get("scale")
-    word = next((w for w in sorted(OUTCOME_WORDS, key=len, reverse=True) if first.startswith(f"Outcome: {w}")), None)
+    word = next(
+        (w for w in sorted(OUTCOME_WORDS, key=len, reverse=True) if first.startswith(f"Outcome: {w}")), None
+    )
     if word is None:
         flags.append(f"first line has no verdict word: {first[:60]!r}")
     if re.search(r"\bcompleted\b", first) and word is None:
@@ -135,8 +159,15 @@ def honesty_flags(
         flags.append("first line claims the paper's data on a stand-in")
     if scale in ("pilot", "budget-cut") and "full scale" in first:
         flags.append(f"first line says full scale on a {scale} run")
-    if "budget-cut" in first and full and not full.get("stopped_by_budget") and full.get("status") != "succeeded":
-        flags.append(f"first line says budget-cut but the full run {full.get('status')}: {str(full.get('reason'))[:60]}")
+    if (
+        "budget-cut" in first
+        and full
+        and not full.get("stopped_by_budget")
+        and full.get("status") != "succeeded"
+    ):
+        flags.append(
+            f"first line says budget-cut but the full run {full.get('status')}: {str(full.get('reason'))[:60]}"
+        )
     numeric = [c for c in stated if isinstance(c, dict) and isinstance(c.get("value"), (int, float))]
     if numeric and md_rows is None:
         flags.append(f"no claims table although the paper states {len(numeric)} result(s)")
@@ -213,7 +244,9 @@ def run_auto(pdf: Path, budget: float, keep: Path | None = None) -> dict:
             "claims": len(md_rows or []),
             "stated": sum(isinstance(c.get("value"), (int, float)) for c in stated if isinstance(c, dict)),
             "verdicts": verdict_counts(evaluate.get("claims") or []),
-            "flags": honesty_flags(first, md_rows, evaluate, stated, steps.get("full"), _meta(steps.get("scaffold")))
+            "flags": honesty_flags(
+                first, md_rows, evaluate, stated, steps.get("full"), _meta(steps.get("scaffold"))
+            )
             if md
             else ["no REPORT.md"],
             "full_loss_fell": bool((steps.get("full") or {}).get("ok")),
@@ -235,7 +268,9 @@ def run_auto(pdf: Path, budget: float, keep: Path | None = None) -> dict:
 def _meta(scaffold: dict | None) -> dict:
     """The scaffolded project's mlintern.json (template, label): what was really built."""
     try:
-        data = json.loads((Path((scaffold or {}).get("project") or "") / "mlintern.json").read_text(encoding="utf-8"))
+        data = json.loads(
+            (Path((scaffold or {}).get("project") or "") / "mlintern.json").read_text(encoding="utf-8")
+        )
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -320,7 +355,9 @@ def main() -> int:
         )
     print(f"\n{reached}/{len(names)} papers reached a pilot whose loss fell (target: all)")
     flagged = [n for n, r in results if r["flags"]]
-    print(f"{len(names) - len(flagged)}/{len(names)} reports with no dishonest verdict (flagged: {flagged or 'none'})")
+    print(
+        f"{len(names) - len(flagged)}/{len(names)} reports with no dishonest verdict (flagged: {flagged or 'none'})"
+    )
     print("\n| paper | first line | claims (rows/stated) | verdicts | loss fell (pilot/full) | seconds |")
     print("|---|---|---|---|---|---|")
     for name, r in results:

@@ -15,7 +15,9 @@ from mlintern.tools.paper.build import build_spec
 from mlintern.tools.paper.document import read_pdf
 
 PAPERS = Path(__file__).resolve().parents[1] / ".." / "shared" / "papers"
-DEV = "transformer resnet gpt1 vit alexnet lenet seq2seq mobilenetv2 yolo batchnorm densenet gan convnext llama"
+DEV = (
+    "transformer resnet gpt1 vit alexnet lenet seq2seq mobilenetv2 yolo batchnorm densenet gan convnext llama"
+)
 
 
 def main(argv: list[str]) -> int:
@@ -24,7 +26,9 @@ def main(argv: list[str]) -> int:
         spec = build_spec(read_pdf(PAPERS / f"{name}.pdf"), paper_id=name, source=name)
         results = spec.get("results") or []
         main = [r for r in results if r.get("main")]
-        print(f"== {name}: {len(results)} results, datasets {[d.get('name') for d in spec.get('datasets') or []]}")
+        print(
+            f"== {name}: {len(results)} results, datasets {[d.get('name') for d in spec.get('datasets') or []]}"
+        )
         for r in main + [r for r in results if not r.get("main")]:
             star = "*" if r.get("main") else " "
             print(

@@ -107,7 +107,9 @@ def cpu_copy(project: Path) -> str:
     return "bench_train.py"
 
 
-def generated_rate(project: Path, steps: int, env: dict, evaluate: bool = False, clock: str = "wall") -> float:
+def generated_rate(
+    project: Path, steps: int, env: dict, evaluate: bool = False, clock: str = "wall"
+) -> float:
     subprocess.run(
         [
             sys.executable,
@@ -153,7 +155,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--with-eval", action="store_true", help="also time train.py with its pilot validation")
+    parser.add_argument(
+        "--with-eval", action="store_true", help="also time train.py with its pilot validation"
+    )
     parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     args = parser.parse_args()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

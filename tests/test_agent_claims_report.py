@@ -87,7 +87,15 @@ def test_a_loop_stopped_before_its_full_run_still_compares_the_claims_with_the_p
     assert bench.honesty_flags(first, table, evaluate, stated) == []
 
 
-CLAIM = {"metric": "accuracy", "value": 97.2, "unit": "%", "split": "test", "page": 1, "quote": "q", "main": True}
+CLAIM = {
+    "metric": "accuracy",
+    "value": 97.2,
+    "unit": "%",
+    "split": "test",
+    "page": 1,
+    "quote": "q",
+    "main": True,
+}
 STANDIN = {"dataset": "digits, stand-in", "paper_dataset": False, "pilot": False, "train_steps": 100}
 EVALS = [{"split": "test", "step": 100, "loss": 0.1, "accuracy": 98.0}]
 
@@ -115,7 +123,9 @@ def test_the_honesty_check_flags_a_reproduction_on_stand_in_data_and_a_missing_t
     baseline = {"template": "convnet", "label": "CLOSEST HONEST OPTION: ..."}
     flags = bench.honesty_flags(first, table, evaluate, [CLAIM], None, baseline)
     assert flags == ["a labelled stand-in (convnet template) called the paper's architecture"]
-    flags = bench.honesty_flags(first, table, evaluate, [CLAIM], None, {"template": "llm", "label": "MODEL ..."})
+    flags = bench.honesty_flags(
+        first, table, evaluate, [CLAIM], None, {"template": "llm", "label": "MODEL ..."}
+    )
     assert flags == ["an LLM-written model not called so in the first line"]
 
 
@@ -161,7 +171,9 @@ def test_the_plan_says_which_run_and_scale_the_claims_will_be_compared_at():
     assert "at most 1.4 min here" in scale and "the paper's 600,000 training steps (page 4)" in scale
     assert "*not comparable: budget-cut*" in scale and "last pilot's records" in scale
     assert any(
-        line.startswith("Main claim: top-1 error 3.57% on ImageNet (page 1) vs our 100 - `accuracy` on the test")
+        line.startswith(
+            "Main claim: top-1 error 3.57% on ImageNet (page 1) vs our 100 - `accuracy` on the test"
+        )
         for line in said
     ), said
 
@@ -184,7 +196,11 @@ def test_full_length_of_a_nominal_step_count_is_not_called_the_papers(tmp_path):
         "scaffold": {"project": str(project), "family": "mlp"},
         "full": {"run_id": "r", "status": "succeeded", "loss": {"steps": 100}},
         "evaluate": {
-            "run": "full", "claims": claims.compare([CLAIM], EVALS, info), "data": info, "scale": "full", "reached": 100
+            "run": "full",
+            "claims": claims.compare([CLAIM], EVALS, info),
+            "data": info,
+            "scale": "full",
+            "reached": 100,
         },
     }
     line = report.outcome(s)
@@ -195,11 +211,23 @@ def test_full_length_of_a_nominal_step_count_is_not_called_the_papers(tmp_path):
 def test_an_unimplemented_metric_on_stand_in_data_says_it_would_not_be_comparable_anyway():
     from mlintern.tools.reproduce.loop import _not_comparable_anyway
 
-    bleu = {"metric": "mAP", "value": 28.4, "unit": None, "split": "test", "page": 1, "quote": "q", "main": True}
+    bleu = {
+        "metric": "mAP",
+        "value": 28.4,
+        "unit": None,
+        "split": "test",
+        "page": 1,
+        "quote": "q",
+        "main": True,
+    }
     info = {**STANDIN, "train_steps": 100000}
     row = _not_comparable_anyway(claims.compare([bleu], [], info, 40)[0], info)
-    assert row["verdict"] == "not evaluated" and row["why"].startswith("metric not implemented: detection mAP")
-    assert row["why"].endswith("and not comparable anyway: stand-in data (digits, stand-in), budget-cut scale")
+    assert row["verdict"] == "not evaluated" and row["why"].startswith(
+        "metric not implemented: detection mAP"
+    )
+    assert row["why"].endswith(
+        "and not comparable anyway: stand-in data (digits, stand-in), budget-cut scale"
+    )
     same = {**info, "paper_dataset": True, "dataset": "coco"}
     done = [{"split": "test", "step": 100000, "loss": 1.0}]
     row = _not_comparable_anyway(claims.compare([bleu], done, same, 100000)[0], same)
@@ -232,8 +260,13 @@ def test_a_paper_without_a_readable_claim_gets_our_measurement_not_a_bare_not_ev
     test = {"split": "test", "step": 40, "loss": 0.55, "accuracy": 83.57, "top5_accuracy": 98.9}
     s.steps = {
         "scaffold": {"project": str(project), "family": "mobilenet"},
-        "evaluate": {"run": "pilot 1", "claims": [], "data": {**STANDIN, "pilot": True}, "scale": "pilot",
-                     "evaluation": {"val": {**test, "split": "val"}, "test": test}},
+        "evaluate": {
+            "run": "pilot 1",
+            "claims": [],
+            "data": {**STANDIN, "pilot": True},
+            "scale": "pilot",
+            "evaluation": {"val": {**test, "split": "val"}, "test": test},
+        },
     }
     s.pilots = [{"ok": True}]
     line = report.outcome(s)
@@ -249,25 +282,45 @@ def test_a_paper_without_a_readable_claim_gets_our_measurement_not_a_bare_not_ev
 def test_a_full_run_that_failed_is_not_called_budget_cut(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
-    (project / "mlintern.json").write_text('{"family": "transformer_decoder", "template": "transformer_decoder"}')
+    (project / "mlintern.json").write_text(
+        '{"family": "transformer_decoder", "template": "transformer_decoder"}'
+    )
     oom = "memory limit reached (17.7 GiB address space): RuntimeError: DefaultCPUAllocator: can't allocate memory"
-    full = {"run_id": "r", "status": "failed", "reason": oom, "stopped_by_budget": False, "loss": {"steps": 30}}
+    full = {
+        "run_id": "r",
+        "status": "failed",
+        "reason": oom,
+        "stopped_by_budget": False,
+        "loss": {"steps": 30},
+    }
     info = {**STANDIN, "train_steps": 100000}
     val = [{"split": "val", "step": 20, "loss": 3.0, "accuracy": 50.0}]
     s = LoopState(paper="p", source="p.pdf", brain="offline")
     s.steps = {
         "scaffold": {"project": str(project), "family": "transformer_decoder"},
         "full": full,
-        "evaluate": {"run": "full", "claims": claims.compare([CLAIM], val, info, 30), "data": info,
-                     "scale": claims.scale_of(info, val, 30), "reached": 30, "evaluation": {"val": val[0]}},
+        "evaluate": {
+            "run": "full",
+            "claims": claims.compare([CLAIM], val, info, 30),
+            "data": info,
+            "scale": claims.scale_of(info, val, 30),
+            "reached": 30,
+            "evaluation": {"val": val[0]},
+        },
     }
     line = report.outcome(s)
     assert "budget-cut (" not in line.split(";")[0], line
-    assert "cut short (the full run failed (memory limit reached (17.7 GiB address space)) at step 30 of 100000)" in line
+    assert (
+        "cut short (the full run failed (memory limit reached (17.7 GiB address space)) at step 30 of 100000)"
+        in line
+    )
 
     s.steps["evaluate"].update(run="pilot 1", full_reached=0, full_planned=100000)
     line = report.outcome(s)
-    assert "pilot scale (the full run failed (memory limit reached (17.7 GiB address space)) at step 0 of 100,000" in line
+    assert (
+        "pilot scale (the full run failed (memory limit reached (17.7 GiB address space)) at step 0 of 100,000"
+        in line
+    )
 
     bench = _bench()
     said = "Outcome: NOT COMPARABLE: the paper's architecture, stand-in data (x), not the paper's, budget-cut (0 of 1 steps)"

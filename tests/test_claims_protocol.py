@@ -51,9 +51,9 @@ def test_input_scaling_is_read_only_about_the_inputs():
     assert protocol("Pixel values are scaled to the range [0, 1].") == {"input_range": "unit"}
     assert protocol("We divide the pixel values by 255.") == {"input_range": "unit"}
     assert protocol("Images are normalized to [-1, 1] before training.") == {"input_range": "symmetric"}
-    assert protocol("For preprocessing, we normalize the data using the channel means and standard deviations.") == {
-        "input_range": "standardize"
-    }
+    assert protocol(
+        "For preprocessing, we normalize the data using the channel means and standard deviations."
+    ) == {"input_range": "standardize"}
     assert protocol("We subtract the per-pixel mean of the training images.") == {"input_range": "center"}
     # about a layer's activations, not the inputs: no protocol
     assert protocol("Each layer normalizes its activations to zero mean and unit variance.") == {}
@@ -75,7 +75,10 @@ def test_the_example_papers_protocol_reaches_the_spec(workspace):
     assert facts["test_fraction"]["value"] == 0.2 and facts["test_fraction"]["page"] == 1
     assert "holding out a fifth of the images as the test split" in facts["test_fraction"]["quote"]
     assert facts["validation"]["value"] == "none" and facts["validation"]["inferred"]
-    assert facts["input_range"]["value"] == "unit" and "scaled to the range from 0" in facts["input_range"]["quote"]
+    assert (
+        facts["input_range"]["value"] == "unit"
+        and "scaled to the range from 0" in facts["input_range"]["quote"]
+    )
 
 
 # ----------------------------------------------------------------------------- the registry entry
@@ -137,7 +140,15 @@ def test_the_generated_project_trains_on_the_papers_split_and_scaling(workspace)
 
 
 # ----------------------------------------------------------------------------- verdicts
-CLAIM = {"metric": "accuracy", "value": 97.2, "unit": "%", "split": "test", "page": 1, "quote": "q", "main": True}
+CLAIM = {
+    "metric": "accuracy",
+    "value": 97.2,
+    "unit": "%",
+    "split": "test",
+    "page": 1,
+    "quote": "q",
+    "main": True,
+}
 INFO = {"dataset": "digits", "paper_dataset": True, "pilot": False, "train_steps": 1000}
 
 
@@ -168,13 +179,20 @@ def _claim(metric: str, value: float, unit: str | None = None) -> dict:
 def test_unimplemented_metrics_say_so_in_the_table_and_the_readme():
     from mlintern.tools.scaffold.readme import evaluation_section
 
-    rows = claims.compare([_claim("mAP", 63.4), _claim("FID", 12.0)], [{"split": "test", "step": 1000, "loss": 0.1}], INFO)
+    rows = claims.compare(
+        [_claim("mAP", 63.4), _claim("FID", 12.0)], [{"split": "test", "step": 1000, "loss": 0.1}], INFO
+    )
     assert [r["verdict"] for r in rows] == ["not evaluated", "not evaluated"]
     assert rows[0]["why"] == "metric not implemented: detection mAP" and "FID" in rows[1]["why"]
     gan = "\n".join(evaluation_section({"results": []}, "gan"))
     assert "**Not implemented here:** FID and Inception score" in gan
-    detection = "\n".join(evaluation_section({"results": [_claim("mAP", 63.4)], "dataset_loader": datasets.entry("coco")}))
-    assert "**Not implemented here:** detection mAP." in detection and "**not implemented**: detection mAP" in detection
+    detection = "\n".join(
+        evaluation_section({"results": [_claim("mAP", 63.4)], "dataset_loader": datasets.entry("coco")})
+    )
+    assert (
+        "**Not implemented here:** detection mAP." in detection
+        and "**not implemented**: detection mAP" in detection
+    )
 
 
 def test_f1_is_compared_in_the_papers_units():
@@ -183,7 +201,9 @@ def test_f1_is_compared_in_the_papers_units():
     assert fraction["ours"] == 0.88 and fraction["verdict"] == "reproduced"
     points = claims.compare([_claim("F1", 95.0)], record, INFO)[0]
     assert points["verdict"] == "short by 7" and "±5%" in points["why"]
-    lm = claims.compare([_claim("F1", 88.0)], [{"split": "test", "step": 1000, "loss": 2.0, "perplexity": 7.0}], INFO)[0]
+    lm = claims.compare(
+        [_claim("F1", 88.0)], [{"split": "test", "step": 1000, "loss": 2.0, "perplexity": 7.0}], INFO
+    )[0]
     assert lm["verdict"] == "not evaluated" and "span F1 (SQuAD) is not implemented" in lm["why"]
 
 
@@ -210,7 +230,12 @@ def test_a_translation_projects_pilot_records_bleu(workspace):
     project = workspace.root / "mt"
     assert "corpus BLEU (sacrebleu" in (project / "README.md").read_text()
     proc = subprocess.run(
-        [sys.executable, "train.py", "--pilot"], cwd=project, capture_output=True, text=True, env=ENV, timeout=600
+        [sys.executable, "train.py", "--pilot"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     evals, info = claims.read_run(project / "out")

@@ -29,7 +29,11 @@ STATED = [
     ("The generator emits 5,000 sequences of length 32 for training.", "context_length", 32),
     # a run length restated in steps, and the run's end
     ("We train the network on 40B tokens, i.e., 60k steps.", "train_steps", 60000),
-    ("The rate then drops to 10−4 at 30K iterations, and training is stopped after 45K iterations.", "train_steps", 45000),
+    (
+        "The rate then drops to 10−4 at 30K iterations, and training is stopped after 45K iterations.",
+        "train_steps",
+        45000,
+    ),
     ("Training was terminated after 120 epochs on the full set.", "epochs", 120),
     ("By default we train during 250 epochs.", "epochs", 250),
     # a new learning rate at a milestone is a step schedule
@@ -59,8 +63,16 @@ STATED = [
     ("Blocks follow a pre-LayerNorm layout with residual connections.", "norm_position", "pre"),
     ("Blocks follow a pre-LayerNorm layout with residual connections.", "norm", "layernorm"),
     ("The model is trained with Pre-LN blocks.", "norm_position", "pre"),
-    ("We swap the order of layer normalization and the residual connection in each block.", "norm_position", "pre"),
-    ("We swap the order of layer normalization and the residual connection in each block.", "norm", "layernorm"),
+    (
+        "We swap the order of layer normalization and the residual connection in each block.",
+        "norm_position",
+        "pre",
+    ),
+    (
+        "We swap the order of layer normalization and the residual connection in each block.",
+        "norm",
+        "layernorm",
+    ),
     ("The output is h = x + f(Norm(x)), where Norm(·) is LayerNorm.", "norm", "layernorm"),
     ("We use post-LN residual blocks as in the original design.", "norm_position", "post"),
     # an explicit "no normalization", and a list of what the training uses
@@ -156,7 +168,9 @@ def test_more_running_text_values(text, key, want):
 
 
 def test_a_cited_work_using_a_kernel_is_not_the_model():
-    assert values("For example, the classic model [17] uses 3×3 convolutions everywhere.", "kernel_size") == []
+    assert (
+        values("For example, the classic model [17] uses 3×3 convolutions everywhere.", "kernel_size") == []
+    )
 
 
 def test_the_own_design_stated_inside_an_ablation_section_stays_the_paper():
@@ -172,8 +186,16 @@ def test_the_own_design_stated_inside_an_ablation_section_stays_the_paper():
 
 
 WORDS = [
-    ("The nets were optimized with stochastic back-propagation on mini-batches of size twenty.", "optimizer", "sgd"),
-    ("The nets were optimized with stochastic back-propagation on mini-batches of size twenty.", "batch_size", 20),
+    (
+        "The nets were optimized with stochastic back-propagation on mini-batches of size twenty.",
+        "optimizer",
+        "sgd",
+    ),
+    (
+        "The nets were optimized with stochastic back-propagation on mini-batches of size twenty.",
+        "batch_size",
+        20,
+    ),
     ("We trained networks with two hidden layers and one thousand hidden units per layer.", "d_model", 1000),
     ("Discount 0.98 Adam stepsize 2.5 × 10−4 Num. epochs 4 Minibatch size 32", "learning_rate", 2.5e-4),
     ("Discount 0.98 Adam stepsize 2.5 × 10−4 Num. epochs 4 Minibatch size 32", "epochs", 4),
@@ -191,13 +213,19 @@ def test_number_words_and_rl_vocabulary(text, key, want):
 
 
 def test_a_depth_stated_with_a_pronoun_takes_the_previous_sentence_subject():
-    doc = document_from_texts(["3 Method\n\nOverall, our default decoder is light. It has 6 blocks and a width of 256-d."])
+    doc = document_from_texts(
+        ["3 Method\n\nOverall, our default decoder is light. It has 6 blocks and a width of 256-d."]
+    )
     got = {c.key: c.value for c in candidates(doc, [], None)}
     assert got.get("num_decoder_layers") == 6 and "num_layers" not in got
-    doc = document_from_texts(["3 Method\n\nOur new network is deeper. It has 41 convolutional layers in total."])
+    doc = document_from_texts(
+        ["3 Method\n\nOur new network is deeper. It has 41 convolutional layers in total."]
+    )
     assert {c.key: c.value for c in candidates(doc, [], None)}.get("num_layers") == 41
     # a pronoun whose subject is not the paper's own model states nothing
-    doc = document_from_texts(["2 Related Work\n\nA classic detector is fast. It has 19 convolutional layers."])
+    doc = document_from_texts(
+        ["2 Related Work\n\nA classic detector is fast. It has 19 convolutional layers."]
+    )
     assert "num_layers" not in {c.key for c in candidates(doc, [], None)}
 
 
@@ -218,29 +246,48 @@ def test_a_definition_list_paragraph_scopes_all_its_sentences_to_the_variant():
         "Net-Fast: Net-Base with the changes of Sec. 3. The initial learning rate was increased by a factor of 4, "
         "to 0.008. Training is otherwise unchanged."
     )
-    got = [c for c in candidates(document_from_texts([text]), ["Net-Base", "Net-Fast"], None) if c.key == "learning_rate"]
+    got = [
+        c
+        for c in candidates(document_from_texts([text]), ["Net-Base", "Net-Fast"], None)
+        if c.key == "learning_rate"
+    ]
     assert [(c.value, c.scope) for c in got] == [(0.008, ("variant", "Net-Fast"))]
 
 
 def test_one_value_for_pre_training_and_fine_tuning_is_the_main_configuration():
-    got = values("The default pre-training, fine-tuning, and testing resolution is 288 × 288 pixels.", "image_size")
+    got = values(
+        "The default pre-training, fine-tuning, and testing resolution is 288 × 288 pixels.", "image_size"
+    )
     assert got and got[0].value == 288 and got[0].scope is None
     got = values("For fine-tuning we use a learning rate of 2e-5.", "learning_rate")
     assert got and got[0].scope == ("setting", "fine-tuning")
 
 
 def test_resolution_and_depthwise_kernel_vocabulary():
-    assert [c.value for c in values("The backbones are trained at resolution 256 × 256.", "image_size")] == [256]
-    assert [c.value for c in values("Each block starts with a depthwise Conv5x5 layer.", "kernel_size")] == [5]
+    assert [c.value for c in values("The backbones are trained at resolution 256 × 256.", "image_size")] == [
+        256
+    ]
+    assert [c.value for c in values("Each block starts with a depthwise Conv5x5 layer.", "kernel_size")] == [
+        5
+    ]
 
 
 def test_a_lead_clause_listing_models_scopes_the_values_to_the_named_variants():
     text = "For the large models including OtherNet-L, Net-L and Net-XL, we use 10-epoch warmup and train for 300 epochs."
-    got = [c for c in candidates(document_from_texts([text]), ["Net-S", "Net-L", "Net-XL"], None) if c.key == "epochs"]
-    assert sorted((c.scope, c.value) for c in got) == [(("variant", "Net-L"), 300), (("variant", "Net-XL"), 300)]
+    got = [
+        c
+        for c in candidates(document_from_texts([text]), ["Net-S", "Net-L", "Net-XL"], None)
+        if c.key == "epochs"
+    ]
+    assert sorted((c.scope, c.value) for c in got) == [
+        (("variant", "Net-L"), 300),
+        (("variant", "Net-XL"), 300),
+    ]
 
 
 def test_pseudocode_norm_before_the_block_is_pre_and_defines_classes():
     code = "def block(x): shortcut = x x = norm(x, axis='channel') x = proj(x) return x + shortcut"
     assert [c.value for c in values(code, "norm_position")] == ["pre"]
-    assert [c.value for c in values("The label set therefore defines twelve shape classes.", "num_classes")] == [12]
+    assert [
+        c.value for c in values("The label set therefore defines twelve shape classes.", "num_classes")
+    ] == [12]

@@ -71,25 +71,43 @@ def _side_by_side(tmp_path: Path) -> Path:
     page = doc.new_page()
     page.insert_font(fontname="dv", fontfile=str(unicode_font()))
     for k in range(12):  # two columns of prose above the tables
-        page.insert_text((40, 60 + 11 * k), "the models are compared on the same data at each size", fontsize=8,
-                         fontname="dv")
-        page.insert_text((310, 60 + 11 * k), "in all runs the crop is random and the flips are kept", fontsize=8,
-                         fontname="dv")
+        page.insert_text(
+            (40, 60 + 11 * k),
+            "the models are compared on the same data at each size",
+            fontsize=8,
+            fontname="dv",
+        )
+        page.insert_text(
+            (310, 60 + 11 * k),
+            "in all runs the crop is random and the flips are kept",
+            fontsize=8,
+            fontname="dv",
+        )
     for i, (a, b) in enumerate(rows_a):
         page.insert_text((60, 220 + 10 * i), a, fontsize=8, fontname="dv")
         page.insert_text((160, 220 + 10 * i), b, fontsize=8, fontname="dv")
-    page.insert_text((70, 220 + 10 * len(rows_a) + 8), "Table 3. Main training setting.", fontsize=8,
-                     fontname="dv")
+    page.insert_text(
+        (70, 220 + 10 * len(rows_a) + 8), "Table 3. Main training setting.", fontsize=8, fontname="dv"
+    )
     for i, (a, b) in enumerate(rows_b):
         page.insert_text((320, 220 + 10 * i), a, fontsize=8, fontname="dv")
         page.insert_text((420, 220 + 10 * i), b, fontsize=8, fontname="dv")
-    page.insert_text((330, 220 + 10 * len(rows_b) + 8), "Table 4. Fine-tuning setting.", fontsize=8,
-                     fontname="dv")
+    page.insert_text(
+        (330, 220 + 10 * len(rows_b) + 8), "Table 4. Fine-tuning setting.", fontsize=8, fontname="dv"
+    )
     for k in range(12):
-        page.insert_text((40, 360 + 11 * k), "the models are compared on the same data at each size", fontsize=8,
-                         fontname="dv")
-        page.insert_text((310, 360 + 11 * k), "in all runs the crop is random and the flips are kept", fontsize=8,
-                         fontname="dv")
+        page.insert_text(
+            (40, 360 + 11 * k),
+            "the models are compared on the same data at each size",
+            fontsize=8,
+            fontname="dv",
+        )
+        page.insert_text(
+            (310, 360 + 11 * k),
+            "in all runs the crop is random and the flips are kept",
+            fontsize=8,
+            fontname="dv",
+        )
     path = tmp_path / "side.pdf"
     doc.save(path)
     doc.close()
@@ -149,7 +167,10 @@ def test_a_row_of_one_value_for_every_model_column_is_shared_and_other_rows_are_
 
 
 def test_rows_without_a_settings_caption_are_no_settings_table(tmp_path):
-    cells = [(60, 100 + 12 * i, label) for i, label in enumerate(["Batch size", "Epochs", "Weight decay", "Dropout"])]
+    cells = [
+        (60, 100 + 12 * i, label)
+        for i, label in enumerate(["Batch size", "Epochs", "Weight decay", "Dropout"])
+    ]
     cells += [(200, 100 + 12 * i, v) for i, v in enumerate(["64", "30", "0.01", "0.5"])]
     cells.append((100, 160, "Table 1: Accuracy of the baselines we compare with."))
     assert settings_tables(read_pdf(_pdf(tmp_path / "none.pdf", cells))) == []

@@ -32,7 +32,9 @@ def test_backbones_built_with_the_papers_unit_are_its_own_and_their_names_state_
     own = own_model_names(doc)
     assert "senet" in own  # the title's initials: "Squeeze-and-Excitation Networks"
     assert _own_model("SE-ResNet-50", own) and not _own_model("ResNet-50", own)
-    depths = {name: f["value"] for name, f in _depth_names(doc, own, "\n".join(p.text for p in doc.pages)).items()}
+    depths = {
+        name: f["value"] for name, f in _depth_names(doc, own, "\n".join(p.text for p in doc.pages)).items()
+    }
     assert depths["SE-ResNet-101"] == 101 and depths["SENet-154"] == 154 and depths["SE-VGG-16"] == 16
     assert "ResNet-101" not in depths  # a baseline of another paper
 

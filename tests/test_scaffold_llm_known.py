@@ -17,7 +17,9 @@ SE_QUOTE = "each hidden layer is followed by a squeeze-and-excitation block that
 def mlp_with_gaps() -> dict:
     """An MLP paper (a known family) that names a block the MLP template lacks, states a kernel size the
     template has no field for, and states a count the template misses."""
-    spec = family_spec("mlp", title="Gated perceptrons", num_params=PAPER_COUNT, num_classes=10, kernel_size=3)
+    spec = family_spec(
+        "mlp", title="Gated perceptrons", num_params=PAPER_COUNT, num_classes=10, kernel_size=3
+    )
     spec["family"]["evidence"] = [{"page": 2, "quote": SE_QUOTE}]
     return spec
 
@@ -26,7 +28,9 @@ def scaffold(workspace, spec: dict, script=None) -> tuple[dict, list[dict]]:
     (workspace.root / "spec.json").write_text(json.dumps(spec))
     requests: list[dict] = []
     if script is None:  # the offline brain
-        return registry.call("scaffold-model", {"spec": "spec.json", "output": "proj"}, ToolContext(workspace)), []
+        return registry.call(
+            "scaffold-model", {"spec": "spec.json", "output": "proj"}, ToolContext(workspace)
+        ), []
 
     def recorded(req, n):
         requests.append(req)
@@ -44,10 +48,15 @@ def test_offline_brain_keeps_the_template_and_names_what_it_does_not_express(wor
     gaps = result["unexpressed"]
     assert len(gaps) == 3, gaps
     se, kernel, count = gaps
-    assert se.startswith("squeeze-and-excitation (p.2:") and SE_QUOTE[:40] in se and "mlp template has no" in se
+    assert (
+        se.startswith("squeeze-and-excitation (p.2:") and SE_QUOTE[:40] in se and "mlp template has no" in se
+    )
     assert kernel == 'kernel_size = 3 (p.1: "kernel_size = 3"): model.py has no convolution at all'
     assert count.startswith("num_params = 250,000") and "669,706 (+167.9%)" in count
-    assert "does not express 3 stated fact(s)" in result["summary"] and "squeeze-and-excitation" in result["summary"]
+    assert (
+        "does not express 3 stated fact(s)" in result["summary"]
+        and "squeeze-and-excitation" in result["summary"]
+    )
 
     model_py = (workspace.root / "proj" / "model.py").read_text()
     assert "language model" not in model_py.splitlines()[0]  # the template, untouched
@@ -104,17 +113,24 @@ def test_a_template_that_expresses_the_spec_never_calls_the_brain(workspace):
 
     result, requests = scaffold(workspace, spec, refuse)
     assert requests == [] and result["unexpressed"] == []
-    assert "Stated facts the template does not express" not in (workspace.root / "proj" / "README.md").read_text()
+    assert (
+        "Stated facts the template does not express"
+        not in (workspace.root / "proj" / "README.md").read_text()
+    )
 
 
 def test_stated_values_the_template_builds_are_not_gaps_and_others_are(workspace):
     """A ResNet hard-codes ReLU, batch norm and 3x3 convolutions: stating them is no gap. A stated GELU, a
     per-stage list where the template takes one depth, and a named block it lacks are."""
-    spec = family_spec("resnet", num_layers=50, activation="relu", norm="batchnorm", kernel_size=3, dropout=0.0)
+    spec = family_spec(
+        "resnet", num_layers=50, activation="relu", norm="batchnorm", kernel_size=3, dropout=0.0
+    )
     assert scaffold(workspace, spec)[0]["unexpressed"] == []
 
     spec = family_spec("resnet", num_layers=[3, 4, 6, 3], activation="gelu", norm="batchnorm", kernel_size=3)
-    spec["family"]["evidence"] = [{"page": 3, "quote": "we add global response normalization (GRN) to each block"}]
+    spec["family"]["evidence"] = [
+        {"page": 3, "quote": "we add global response normalization (GRN) to each block"}
+    ]
     gaps = scaffold(workspace, spec)[0]["unexpressed"]
     assert any(g.startswith("global response normalisation (p.3:") for g in gaps), gaps
     assert 'activation = "gelu" (p.1: "activation = gelu"): model.py has no gelu activation' in gaps

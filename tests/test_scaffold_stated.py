@@ -28,7 +28,12 @@ def scaffold(workspace, spec: dict, name: str, variant: str | None = None) -> tu
 
 def state(spec: dict, key: str, value, quote: str | None = None) -> dict:
     spec = copy.deepcopy(spec)
-    spec["hyperparameters"][key] = {"value": value, "page": 3, "quote": quote or f"{key} {value}", "source": "paper"}
+    spec["hyperparameters"][key] = {
+        "value": value,
+        "page": 3,
+        "quote": quote or f"{key} {value}",
+        "source": "paper",
+    }
     return spec
 
 
@@ -133,8 +138,14 @@ def test_lenet_reads_widths_hidden_units_kernel_and_input_size(workspace, lenet)
     assert linears(net)[0].weight.shape == (50, 100 * side * side)
     subsampling = 2 * (8 + 20)
     want = (
-        conv_params(1, 8, 3) + 20 * conv_params(8, 1, 3) + conv_params(20, 100, 3) + subsampling
-        + 100 * side * side * 50 + 50 + 50 * 10 + 10
+        conv_params(1, 8, 3)
+        + 20 * conv_params(8, 1, 3)
+        + conv_params(20, 100, 3)
+        + subsampling
+        + 100 * side * side * 50
+        + 50
+        + 50 * 10
+        + 10
     )
     assert result["params_full"] == want != base["params_full"]
 
@@ -165,7 +176,9 @@ def test_yolo_reads_the_stated_conv_count_kernel_widths_and_fc(workspace, yolo):
     layers = [c for c in convs(net)]
     assert len(layers) == 9 and model["conv_layers"]["value"] == 9
     assert layers[0].kernel_size == (7, 7) and layers[0].out_channels == 32  # the stem keeps its 7x7
-    assert {c.kernel_size for c in layers[1:]} <= {(5, 5), (1, 1)} and (1, 1) in {c.kernel_size for c in layers}
+    assert {c.kernel_size for c in layers[1:]} <= {(5, 5), (1, 1)} and (1, 1) in {
+        c.kernel_size for c in layers
+    }
     assert linears(net)[0].out_features == 512 and len(linears(net)) == 2
     assert result["params_full"] < base["params_full"]
 
@@ -232,7 +245,10 @@ def test_resnet_stated_stage_widths_are_output_widths_of_bottlenecks(workspace):
     result, model, _ = scaffold(
         workspace, family_spec("resnet", num_layers=50, d_model=[256, 512, 1024, 2048]), "r50-stated"
     )
-    assert model["widths"]["value"] == [64, 128, 256, 512] and "bottleneck expansion 4" in model["widths"]["rule"]
+    assert (
+        model["widths"]["value"] == [64, 128, 256, 512]
+        and "bottleneck expansion 4" in model["widths"]["rule"]
+    )
     assert result["params_full"] == 25_557_032  # torchvision's ResNet-50: the stated widths are its own
 
 
@@ -240,7 +256,9 @@ def test_layout_choice_comes_from_the_blocks_not_the_title(workspace):
     spec = family_spec("googlenet", title="Batch Normalization: Accelerating Deep Network Training")
     _, model, _ = scaffold(workspace, spec, "inc-title")
     assert model["layout"]["value"] == "v1"  # a title's words say nothing about the layout
-    spec["family"]["evidence"] = [{"page": 2, "quote": "the 5x5 convolutional layers are replaced by two 3x3 layers"}]
+    spec["family"]["evidence"] = [
+        {"page": 2, "quote": "the 5x5 convolutional layers are replaced by two 3x3 layers"}
+    ]
     _, model, _ = scaffold(workspace, spec, "inc-evidence")
     assert model["layout"]["value"] == "bn_inception"
     stated = family_spec("googlenet", title="Going deeper", norm="batchnorm")
@@ -249,29 +267,42 @@ def test_layout_choice_comes_from_the_blocks_not_the_title(workspace):
     mobile = family_spec("mobilenet", title="Faster than EfficientNet on phones")
     _, model, _ = scaffold(workspace, mobile, "mb-title")
     assert model["version"]["value"] == "v1"
-    mobile["family"]["evidence"] = [{"page": 1, "quote": "a compound coefficient scales depth, width and resolution"}]
+    mobile["family"]["evidence"] = [
+        {"page": 1, "quote": "a compound coefficient scales depth, width and resolution"}
+    ]
     _, model, _ = scaffold(workspace, mobile, "mb-compound")
     assert model["version"]["value"] == "efficientnet"
 
 
 def test_a_variant_named_after_shufflenet_gets_shuffle_units_with_its_groups(workspace):
     spec = family_spec("resnet", groups=8)
-    spec["variants"] = {"SE-ShuffleNet": {"width_multiplier": {"value": 1.0, "page": 1, "quote": "1x", "source": "paper"}}}
+    spec["variants"] = {
+        "SE-ShuffleNet": {"width_multiplier": {"value": 1.0, "page": 1, "quote": "1x", "source": "paper"}}
+    }
     spec["family"]["evidence"] = [{"page": 1, "quote": "squeeze-and-excitation blocks"}]
     result, model, net = scaffold(workspace, spec, "se-shuffle", "SE-ShuffleNet")
     assert result["family"] == "shufflenet" and model["widths"]["value"] == [384, 768, 1536]  # Table 1, g = 8
     assert model["se_reduction"]["value"] == 16
-    grouped = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (1, 1) and m.groups > 1]
+    grouped = [
+        m
+        for m in net.modules()
+        if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (1, 1) and m.groups > 1
+    ]
     assert grouped and {m.groups for m in grouped} == {8}
 
 
 def test_a_deeper_stated_yolo_repeats_reduction_pairs_not_one_wide_layer(workspace, yolo):
-    spec = state(yolo, "num_layers", 30, "Our network has 28 convolutional layers followed by 2 fully connected layers")
+    spec = state(
+        yolo, "num_layers", 30, "Our network has 28 convolutional layers followed by 2 fully connected layers"
+    )
     _, model, net = scaffold(workspace, spec, "yolo-deep")
     layers = convs(net)
     assert len(layers) == 28
     kinds = [c.kernel_size for c in layers]
-    assert kinds.count((1, 1)) == [c.kernel_size for c in convs(scaffold(workspace, yolo, "y24")[2])].count((1, 1)) + 2
+    assert (
+        kinds.count((1, 1))
+        == [c.kernel_size for c in convs(scaffold(workspace, yolo, "y24")[2])].count((1, 1)) + 2
+    )
     assert "repeated in turn" in model["layers"]["rule"]
 
 

@@ -296,7 +296,9 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             if rx.search(text):
                 scope = ("variant", name)
                 break
-        if scope is None:  # a definition-list paragraph "BN-x5: ... . The learning rate was ..." is about BN-x5
+        if (
+            scope is None
+        ):  # a definition-list paragraph "BN-x5: ... . The learning rate was ..." is about BN-x5
             for name in sorted(variant_names, key=len, reverse=True):
                 if re.match(rf"{re.escape(name)}\s*:", s.block):
                     scope = ("variant", name)
@@ -362,11 +364,25 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
         if _COMPARING.search(text):  # "we compare GRN with LRN, BN and LN": the named kinds are alternatives
             found = [c for c in found if not isinstance(c.value, str)]
         named = _lead_variants(text, variant_names) if scope is None else []
-        if named:  # "For the heavyweight models including X and Net-B3, we use ...": each named variant's values
+        if (
+            named
+        ):  # "For the heavyweight models including X and Net-B3, we use ...": each named variant's values
             found = [
-                Candidate(c.key, c.value, c.page, c.quote, c.rank, c.penalty, c.index, ("variant", name), c.source,
-                          c.aside, c.task)
-                if c.scope is None else c
+                Candidate(
+                    c.key,
+                    c.value,
+                    c.page,
+                    c.quote,
+                    c.rank,
+                    c.penalty,
+                    c.index,
+                    ("variant", name),
+                    c.source,
+                    c.aside,
+                    c.task,
+                )
+                if c.scope is None
+                else c
                 for name in named
                 for c in found
             ]
@@ -428,8 +444,10 @@ def _other_task(document: Document, s: Sentence, parent: str = "") -> str | None
 
 
 # "For the heavyweight models including RegNet-X and Net-B3, we use ...": a lead clause listing models
-_LEAD_LIST = re.compile(r"^For (?:the |all |our )?[^,]{0,60}?\b(?:models?|networks?|variants?|architectures?)\b"
-                        r"(?: (?:including|such as|like|of))?\s+(?P<names>[^;]{1,160}?),\s+we\b")
+_LEAD_LIST = re.compile(
+    r"^For (?:the |all |our )?[^,]{0,60}?\b(?:models?|networks?|variants?|architectures?)\b"
+    r"(?: (?:including|such as|like|of))?\s+(?P<names>[^;]{1,160}?),\s+we\b"
+)
 
 
 def _lead_variants(text: str, variant_names: list[str]) -> list[str]:
@@ -755,7 +773,9 @@ def _respectively(document: Document, s: Sentence, scope, penalty: int) -> list[
 # "It has 8 blocks and a width of 512-d": the subject is the previous sentence's ("our default decoder is light")
 _PRONOUN_DEPTH = re.compile(
     r"^(?:It|This (?:network|model|architecture|encoder|decoder|backbone))\s+(?:has|contains|consists of|is composed of|"
-    r"comprises)\s+(?:a total of )?(?P<v>\d{1,4}|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\s+"
+    r"comprises)\s+(?:a total of )?(?P<v>\d{1,4}|"
+    + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
+    + r")\s+"
     r"(?:(?:convolutional|transformer|residual|hidden|weight|recurrent|LSTM|attention)\s+)?(?:layers|blocks)\b",
 )
 _OWN_SUBJECT = re.compile(r"\b(?:our|the proposed|we)\b", re.I)

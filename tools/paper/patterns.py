@@ -187,7 +187,10 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "lr_schedule",
-        r"(?:decay\w*|divided|multiplied|reduced|decreased|dropped|lowered|scaled) " + BY_FACTOR + EVERY_INTERVAL + r" "
+        r"(?:decay\w*|divided|multiplied|reduced|decreased|dropped|lowered|scaled) "
+        + BY_FACTOR
+        + EVERY_INTERVAL
+        + r" "
         r"(?:epochs|iterations|steps)",
         0,
         "step",
@@ -258,7 +261,8 @@ PATTERNS: list[Pattern] = [
     # VALUE UNIT KEY: "a 175 step linear warmup", "2,000 iterations of learning rate warm-up"
     _p(
         "warmup_steps",
-        V + r"[- ](?:steps?|iterations?|updates?) (?:of )?(?:linear |gradual )?(?:learning rate |lr )?warm-?up\b",
+        V
+        + r"[- ](?:steps?|iterations?|updates?) (?:of )?(?:linear |gradual )?(?:learning rate |lr )?warm-?up\b",
         0,
         need=r"warm-?up",  # a cheap test before the number-first search
         check=positive_int(10, 1e6),
@@ -340,7 +344,10 @@ PATTERNS: list[Pattern] = [
     # KEY VALUE: "the number of epochs is 300", a flattened settings table's "Num. epochs 10"
     _p(
         "epochs",
-        r"\b(?:num(?:ber)?\.? of (?:training )?|num\.? |#\s?)epochs" + SET + V + r"\b(?!\s*(?:and|or|to)\s+\d)",
+        r"\b(?:num(?:ber)?\.? of (?:training )?|num\.? |#\s?)epochs"
+        + SET
+        + V
+        + r"\b(?!\s*(?:and|or|to)\s+\d)",
         1,
         check=between(0.5, 10000),
     ),
@@ -387,7 +394,8 @@ PATTERNS: list[Pattern] = [
     # a run length restated in another unit: "trained with 100B tokens, i.e., 25k steps", "(i.e. 300k steps)"
     _p(
         "train_steps",
-        r"\btrain\w*\b[^.;]{0,60}?\bi\.\s?e\.,?\s+(?:about |roughly |approximately )?" + V
+        r"\btrain\w*\b[^.;]{0,60}?\bi\.\s?e\.,?\s+(?:about |roughly |approximately )?"
+        + V
         + r"\s+(?:training )?(?:steps|iterations|updates)",
         1,
         check=positive_int(1, 1e9),
@@ -562,7 +570,8 @@ PATTERNS: list[Pattern] = [
     # an MLP's shape: "two hidden layers of 64 units", "three hidden layers with 256 units each"
     _p(
         "num_layers",
-        V + r" (?:fully[- ]connected |dense )?hidden layers,? (?:of|with|each (?:of|with)) (?:size )?\d+ (?:hidden )?"
+        V
+        + r" (?:fully[- ]connected |dense )?hidden layers,? (?:of|with|each (?:of|with)) (?:size )?\d+ (?:hidden )?"
         r"(?:units|neurons|nodes)",
         1,
         need=r"hidden layers",
@@ -570,7 +579,9 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "d_model",
-        r"hidden layers?,? (?:of|with|each (?:of|with)) (?:size )?" + VW + r" (?:hidden )?(?:units|neurons|nodes)",
+        r"hidden layers?,? (?:of|with|each (?:of|with)) (?:size )?"
+        + VW
+        + r" (?:hidden )?(?:units|neurons|nodes)",
         1,
         check=positive_int(8, 100000),
     ),
@@ -645,7 +656,8 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "vocab_size",
-        V + r"[- ](?:(?:word-?piece|token|word|BPE|subword|sub-word|sentence-?piece|byte-level|unigram) )*vocabulary",
+        V
+        + r"[- ](?:(?:word-?piece|token|word|BPE|subword|sub-word|sentence-?piece|byte-level|unigram) )*vocabulary",
         0,
         check=positive_int(50, 1e7),
     ),
@@ -664,13 +676,17 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "context_length",
-        r"(?:sequences|contexts?|windows?|segments) of (?:max(?:imum|imal)? )?(?:length|size) " + V + r"\b(?! ?%)",
+        r"(?:sequences|contexts?|windows?|segments) of (?:max(?:imum|imal)? )?(?:length|size) "
+        + V
+        + r"\b(?! ?%)",
         1,
         check=positive_int(8, 1e7),
     ),
     _p(
         "context_length",
-        r"(?:with |of |a |an |the )" + V + r"(?:[- ]tokens?)? (?:max(?:imum|imal)? |context |input )(?:sequence |context )?"
+        r"(?:with |of |a |an |the )"
+        + V
+        + r"(?:[- ]tokens?)? (?:max(?:imum|imal)? |context |input )(?:sequence |context )?"
         r"(?:length|window)\b",
         1,
         check=positive_int(8, 1e7),
@@ -732,7 +748,10 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "patch_size",
-        r"(?:into|to|split|extract\w*|of|use\w*|non-overlapping) " + V + r"\s?[×x]\s?" + V2
+        r"(?:into|to|split|extract\w*|of|use\w*|non-overlapping) "
+        + V
+        + r"\s?[×x]\s?"
+        + V2
         + r" (?:non-overlapping |image |input )?patches\b(?! of (?:size|resolution))",
         1,
         check=positive_int(1, 64),
@@ -763,7 +782,9 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "num_classes",
-        r"(?:consists? of|into|among|in|of|over|predict|with|from|defines?) " + V + r" (?:(?:(?!training|test)[a-z-]+ )?classes\b|"
+        r"(?:consists? of|into|among|in|of|over|predict|with|from|defines?) "
+        + V
+        + r" (?:(?:(?!training|test)[a-z-]+ )?classes\b|"
         r"(?:object |image |semantic |different )?categories\b)",
         0,
         check=positive_int(2, 1e6),

@@ -66,7 +66,9 @@ def _variant_name(document: Document, dataset: str, depth: int) -> str:
     zoos write it; a row name carrying a configuration ("DenseNet-BC (k = 24)") names it by symbols, and the depth
     joins them ("CIFAR DenseNet-BC L250 k24"). Without a row, the depth alone: "CIFAR-10 110-layer"."""
     data = dataset.replace("-", "")
-    row = re.compile(rf"(?:^|\s)(?P<label>[A-Z][\w-]*[A-Za-z])(?:\s*\((?P<cfg>[^()]{{1,30}})\))?\s+{depth}\s+{_COUNT}")
+    row = re.compile(
+        rf"(?:^|\s)(?P<label>[A-Z][\w-]*[A-Za-z])(?:\s*\((?P<cfg>[^()]{{1,30}})\))?\s+{depth}\s+{_COUNT}"
+    )
     for page in document.body_pages():
         for line in page.lines():
             m = row.search(line.text)

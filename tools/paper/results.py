@@ -53,11 +53,8 @@ _METRIC_VALUE = re.compile(
 )
 # "the test error rate stabilizes after ten passes at 0.95%", "the error drops to 0.8%"
 _METRIC_SETTLES = re.compile(
-    _METRIC
-    + r"\s(?:(?:rate|score)\s)?(?:stabiliz|settl|converg|plateau|drop|fell|falls|decreas|reach)\w*\s"
-    r"(?:[^.;,]{0,60}?\s)?(?:at|to)\s(?:about\s|around\s)?"
-    + _NUM
-    + _UNIT,
+    _METRIC + r"\s(?:(?:rate|score)\s)?(?:stabiliz|settl|converg|plateau|drop|fell|falls|decreas|reach)\w*\s"
+    r"(?:[^.;,]{0,60}?\s)?(?:at|to)\s(?:about\s|around\s)?" + _NUM + _UNIT,
     re.I,
 )
 # "top-1 and top-5 error rates of 37.5% and 17.0%": two claims in one phrase
@@ -266,7 +263,11 @@ _NOT_BENCHMARKS = re.compile(r"^(?:BLEU|FID|ELBO|EM|F1|GPU|GPUs|TPU|CPU|AI|ML|NL
 
 
 def _dataset_of(
-    text: str, datasets: list[dict], known: re.Pattern, previous: str | None = None, own: list[str] | None = None
+    text: str,
+    datasets: list[dict],
+    known: re.Pattern,
+    previous: str | None = None,
+    own: list[str] | None = None,
 ) -> tuple[str | None, bool]:
     m = known.search(text)
     if m:
@@ -385,7 +386,9 @@ def _cited(document, name: str) -> bool:
     cache = document.cache.setdefault("cited_names", {})
     if name not in cache:
         rx = re.compile(
-            r"(?<![\w-])" + re.escape(name) + r"(?![\w])[^.\[\]]{0,40}?(?:\[\d+(?:[,–-]\s?\d+)*\]|\([A-Z][a-z]+ et al)"
+            r"(?<![\w-])"
+            + re.escape(name)
+            + r"(?![\w])[^.\[\]]{0,40}?(?:\[\d+(?:[,–-]\s?\d+)*\]|\([A-Z][a-z]+ et al)"
         )
         cache[name] = any(rx.search(s.text) for s in sentences(document))
     return cache[name]
@@ -397,7 +400,18 @@ def _others_subject(document, text: str, own: list[str]) -> bool:
     if not m or _OWN_WORDS.search(text):
         return False
     name = m.group("n")
-    if name.split()[0].lower() in ("this", "it", "that", "these", "our", "we", "the", "each", "table", "figure"):
+    if name.split()[0].lower() in (
+        "this",
+        "it",
+        "that",
+        "these",
+        "our",
+        "we",
+        "the",
+        "each",
+        "table",
+        "figure",
+    ):
         return False
     return not _names_in(name, own) and _cited(document, name)
 
@@ -535,7 +549,14 @@ _CAPTION_METRIC = re.compile(
     re.I,
 )
 _PERCENT_METRICS = (
-    "accuracy", "error", "top-1 accuracy", "top-5 accuracy", "top-1 error", "top-5 error", "mAP", "exact match",
+    "accuracy",
+    "error",
+    "top-1 accuracy",
+    "top-5 accuracy",
+    "top-1 error",
+    "top-5 error",
+    "mAP",
+    "exact match",
 )
 _SHOT = re.compile(r"^(?:\d+|zero|one|few|five)[- ]shot$", re.I)
 _CELL_NUMBER = re.compile(r"^(?P<v>\d{1,4}(?:\.\d+)?)\s?%?[*∗†‡]?(?:\s?±\s?\d+(?:\.\d+)?)?$")
@@ -593,8 +614,10 @@ def table_results(document, known: re.Pattern, own: list[str], datasets: list[di
                 h = (h or "").strip()
                 for rx, name in _HEADER_METRICS:
                     if i and rx.match(h):
-                        metric = name.format(kind=kind) if name else (
-                            _metric_name(cap_metric.group("m")) if cap_metric else None
+                        metric = (
+                            name.format(kind=kind)
+                            if name
+                            else (_metric_name(cap_metric.group("m")) if cap_metric else None)
                         )
                         if metric:
                             columns.append((i, metric, None))
@@ -616,7 +639,9 @@ def table_results(document, known: re.Pattern, own: list[str], datasets: list[di
                 if len(cells) > 1 and _SIZE_CELL.search(cells[1]) and len(cells) > len(t.header) - 1:
                     label = f"{label} {cells[1]}"  # "LLaMA 65B"
                 picks = columns
-                if not picks:  # the caption's metric, in the row's first numeric column (its header: the setting)
+                if (
+                    not picks
+                ):  # the caption's metric, in the row's first numeric column (its header: the setting)
                     nums = [i for i, c in enumerate(cells) if i and _CELL_NUMBER.match(c)]
                     head = t.header[nums[0]].strip() if nums and len(cells) == len(t.header) else ""
                     head = head if re.fullmatch(r"[A-Za-z][\w+-]*(?:[\s-][A-Za-z][\w+-]*)?", head) else ""
@@ -630,11 +655,22 @@ def table_results(document, known: re.Pattern, own: list[str], datasets: list[di
                     if not num:
                         continue
                     value = _number(num.group("v"))
-                    pct = metric in ("accuracy", "error", "top-1 accuracy", "top-5 accuracy", "top-1 error",
-                                     "top-5 error", "mAP", "exact match")
+                    pct = metric in (
+                        "accuracy",
+                        "error",
+                        "top-1 accuracy",
+                        "top-5 accuracy",
+                        "top-1 error",
+                        "top-5 error",
+                        "mAP",
+                        "exact match",
+                    )
                     quote = next(
-                        (q for q in (" ".join(cells[: j + 1]), f"{cells[0]} {cells[j]}", row.text)
-                         if document.verify(row.page, q)),
+                        (
+                            q
+                            for q in (" ".join(cells[: j + 1]), f"{cells[0]} {cells[j]}", row.text)
+                            if document.verify(row.page, q)
+                        ),
                         None,
                     )
                     if not quote or (pct and value > 100):
@@ -645,7 +681,7 @@ def table_results(document, known: re.Pattern, own: list[str], datasets: list[di
                         "unit": "%" if pct else None,
                         "dataset": dataset,
                         "split": _split_of(caption),
-                        "setting": setting or _setting_of(caption, []) ,
+                        "setting": setting or _setting_of(caption, []),
                         "variant": label,
                         "page": row.page,
                         "quote": quote,
@@ -711,7 +747,12 @@ def flat_table_results(document, known: re.Pattern, labels: list[str], skip_page
             if _SIZE_CELL.search(name):
                 continue  # "7B" alone is a size in any model's row
             row = re.search(
-                r"(?<![\w-])" + re.escape(name) + r"(?![\w-])\s(?P<vals>" + _FLAT_VALUE + r"(?:\s" + _FLAT_VALUE
+                r"(?<![\w-])"
+                + re.escape(name)
+                + r"(?![\w-])\s(?P<vals>"
+                + _FLAT_VALUE
+                + r"(?:\s"
+                + _FLAT_VALUE
                 + r"){0,7})(?!\S)",
                 s.text,
                 re.I,
@@ -788,7 +829,9 @@ _FRACTION_WORDS = {
     "a tenth": 0.1,
     "one tenth": 0.1,
 }
-_FRACTION = r"(?P<f>\d{1,2}(?:\.\d+)?\s?(?:%|percent\b)|(?:a|an|one)\s(?:half|third|quarter|fourth|fifth|tenth)|half)"
+_FRACTION = (
+    r"(?P<f>\d{1,2}(?:\.\d+)?\s?(?:%|percent\b)|(?:a|an|one)\s(?:half|third|quarter|fourth|fifth|tenth)|half)"
+)
 _SPLIT_NAME = {
     "test": r"(?:test(?:ing)?|held[- ]out test|evaluation)",
     "val": r"(?:validation|val|dev(?:elopment)?)",
@@ -833,7 +876,9 @@ _NO_VALIDATION = re.compile(
     r"\b(?:do|does|did)\snot\s(?:use|hold\sout)\s(?:a\s|any\s)?(?:separate\s)?validation\b",
     re.I,
 )
-_MENTIONS_VALIDATION = re.compile(r"\b(?:validation|validate|val\s(?:set|split)|dev(?:elopment)?\sset)\b", re.I)
+_MENTIONS_VALIDATION = re.compile(
+    r"\b(?:validation|validate|val\s(?:set|split)|dev(?:elopment)?\sset)\b", re.I
+)
 _RANGE_01 = r"(?:\[\s?0(?:\.0)?\s?,\s?1(?:\.0)?\s?\]|(?:from\s)?0(?:\.0)?\s(?:to|and)\s1(?:\.0)?\b)"
 _RANGE_11 = r"(?:\[\s?[-\u2212]1(?:\.0)?\s?,\s?1(?:\.0)?\s?\]|(?:from\s)?[-\u2212]1(?:\.0)?\s(?:to|and)\s(?:\+)?1(?:\.0)?\b)"
 _SCALED = r"\b(?:scaled|rescaled|normali[sz]ed|mapped|transformed|lie|lies|are|is|in)\s(?:to\s|into\s|within\s|in\s)?(?:the\s)?(?:range\s|interval\s)?"
@@ -850,9 +895,15 @@ _INPUT_RANGES = [
             re.I,
         ),
     ),
-    ("center", re.compile(r"\bsubtract(?:ed|ing|s)?\s(?:the\s)?(?:per-pixel\s|per-channel\s|pixel\s)?mean\b", re.I)),
+    (
+        "center",
+        re.compile(r"\bsubtract(?:ed|ing|s)?\s(?:the\s)?(?:per-pixel\s|per-channel\s|pixel\s)?mean\b", re.I),
+    ),
 ]
-_INPUT_WORDS = re.compile(r"\b(?:pre-?process\w*|pixels?|images?|intensit(?:y|ies)|grayscale|RGB|input\s(?:images?|data|values))\b", re.I)
+_INPUT_WORDS = re.compile(
+    r"\b(?:pre-?process\w*|pixels?|images?|intensit(?:y|ies)|grayscale|RGB|input\s(?:images?|data|values))\b",
+    re.I,
+)
 
 
 def _fraction(text: str) -> float | None:
@@ -917,7 +968,12 @@ def protocol_in(document) -> dict:
                 if m:
                     keep("input_range", value, s, m)
                     break
-    if "validation" not in out and "val_fraction" not in out and "test_fraction" in out and not mentions_validation:
+    if (
+        "validation" not in out
+        and "val_fraction" not in out
+        and "test_fraction" in out
+        and not mentions_validation
+    ):
         # the paper states its own split and no validation set: the rest is the training set
         fact = out["test_fraction"]
         out["validation"] = {**fact, "value": "none", "inferred": True}

@@ -98,7 +98,11 @@ def _cells(words: list[Word], gap: float = 4.5) -> list[Cell]:
     for w in words:
         if re.fullmatch(r"\[\d+(?:,\s?\d+)*\]", w.text):
             continue  # a citation next to a model name is not a cell
-        if cells and w.x0 - cells[-1].x1 < gap and not (_VALUE.match(w.text) and _ENDS_VALUE.search(cells[-1].text)):
+        if (
+            cells
+            and w.x0 - cells[-1].x1 < gap
+            and not (_VALUE.match(w.text) and _ENDS_VALUE.search(cells[-1].text))
+        ):
             cells[-1] = Cell(cells[-1].x0, w.x1, cells[-1].text + " " + w.text)
         else:
             cells.append(Cell(w.x0, w.x1, w.text))
@@ -146,7 +150,9 @@ def _page_lines(page: Page, words: list[Word]) -> list[Line]:
         ]
         if not hosts:  # a value written as a bare power ("ϵ | 10−6") set a little off its row's baseline
             hosts = [
-                ln for ln in lines if abs(ln.y - yc) < 3 and not any(v.x0 < w.x1 and w.x0 < v.x1 for v in ln.words)
+                ln
+                for ln in lines
+                if abs(ln.y - yc) < 3 and not any(v.x0 < w.x1 and w.x0 < v.x1 for v in ln.words)
             ]
         host = min(hosts, key=lambda ln: abs(ln.y - yc)) if hosts else None
         if host is None:
@@ -174,7 +180,9 @@ def _is_number(text: str) -> bool:
 
 def _data_row(cells: list[Cell]) -> bool:
     numeric = sum(1 for c in cells[1:] if _is_number(c.text))
-    missing = sum(1 for c in cells[1:] if c.text.strip() in ("-", "–", "—"))  # a value the table does not give
+    missing = sum(
+        1 for c in cells[1:] if c.text.strip() in ("-", "–", "—")
+    )  # a value the table does not give
     return len(cells) >= 3 and numeric >= 2 and numeric + missing >= 0.6 * (len(cells) - 1)
 
 
@@ -661,7 +669,9 @@ def text_value(key: str | None, label: str, text: str):
     t = re.sub(r"\s+", " ", t)
     if not t or len(t) > 40:
         return None
-    if key == "optimizer" or (key is None and normalise_setting(label) in ("optimizer", "optimiser", "solver")):
+    if key == "optimizer" or (
+        key is None and normalise_setting(label) in ("optimizer", "optimiser", "solver")
+    ):
         for name, rx in _OPTIMIZERS:
             if re.fullmatch(rf"(?:{rx})(?: (?:optimi[sz]er|with momentum|w/ momentum))?", t):
                 return name
@@ -680,7 +690,9 @@ def normalise_setting(label: str) -> str:
 
 def warmup_fact(label: str, value: str) -> tuple[str, object] | None:
     """ "Warm-up | 10K steps", "Warmup | 5 epochs": the unit in the value says which warmup key it is."""
-    if not re.fullmatch(r"(?:lr |learning rate )?warm ?up(?: length| period| duration)?", normalise_setting(label)):
+    if not re.fullmatch(
+        r"(?:lr |learning rate )?warm ?up(?: length| period| duration)?", normalise_setting(label)
+    ):
         return None
     m = re.fullmatch(rf"({NUMBER})\s*(steps?|iterations?|iters?|updates?|epochs?)", value.strip(), re.I)
     x = parse_number(m.group(1)) if m else None
@@ -727,7 +739,9 @@ def settings_tables(document: Document) -> list[SettingsTable]:
     out: list[SettingsTable] = []
     for page in document.body_pages():
         captions = re.findall(r"\bTable\s*[A-Z]?\d+\s*[:.|]([^\n]*(?:\n[^\n]*)?)", page.text)
-        if page.words and any(_MAIN_CAPTION.search(c) for c in captions):  # only pages with a settings caption
+        if page.words and any(
+            _MAIN_CAPTION.search(c) for c in captions
+        ):  # only pages with a settings caption
             out.extend(_page_settings(document, page))
     document.cache["settings_tables"] = out
     return out
@@ -856,8 +870,14 @@ _STAGE_LABEL = re.compile(r"^(?:S|[Ss]tage\s?)(\d)\b:?(?P<rest>.*)$")
 _KV_ITEM = re.compile(r"(?<![\w=])([A-Za-z])\s?=\s?(\d+(?:\.\d+)?)(?![\w.])")
 _SIZE_NAME = re.compile(r"^(?P<stem>[A-Za-z][\w.]*)-(?P<size>[A-Za-z0-9.]+)$")
 # the keys the usual stage symbols stand for (B blocks, L layers, D/C width, H heads)
-_STAGE_SYMBOLS = {"b": "num_layers", "l": "num_layers", "n": "num_layers", "c": "d_model", "d": "d_model",
-                  "h": "num_heads"}
+_STAGE_SYMBOLS = {
+    "b": "num_layers",
+    "l": "num_layers",
+    "n": "num_layers",
+    "c": "d_model",
+    "d": "d_model",
+    "h": "num_heads",
+}
 
 
 @dataclass
@@ -923,7 +943,11 @@ def _stage_block(document: Document, page: Page, lines: list[Line], names: list[
             continue  # the stem: convolutions before the first stage
         items = [(k.lower(), float(v)) for k, v in _KV_ITEM.findall(m.group("rest"))]
         symbols = list(dict.fromkeys(k for k, _ in items))
-        if not items or len(items) != len(names) * len(symbols) or any(s not in _STAGE_SYMBOLS for s in symbols):
+        if (
+            not items
+            or len(items) != len(names) * len(symbols)
+            or any(s not in _STAGE_SYMBOLS for s in symbols)
+        ):
             return []
         # one group of symbols per model, in the header's order: "B=2 C=64 B=2 C=96 ..."
         if [k for k, _ in items] != symbols * len(names):

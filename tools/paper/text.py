@@ -148,7 +148,11 @@ def parse_number(text: str) -> float | None:
     if low in WORD_NUMBERS:
         return float(WORD_NUMBERS[low])
     words = low.split()  # "one thousand", "two million"
-    if len(words) == 2 and words[0] in WORD_NUMBERS and words[1] in ("hundred", "thousand", "million", "billion"):
+    if (
+        len(words) == 2
+        and words[0] in WORD_NUMBERS
+        and words[1] in ("hundred", "thousand", "million", "billion")
+    ):
         return WORD_NUMBERS[words[0]] * (100.0 if words[1] == "hundred" else _SCALE[words[1]])
     m = re.fullmatch(rf"({_MANT})\s?{_MULT}\s?10\s?(?:\^\s?)?(-?)\s?(\d{{1,2}})", t)
     if m:

@@ -263,7 +263,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     for name, fact in _sized_names(document, own).items():  # "Codex-12M": a model named by its size
         target = next((v for v in variants if same_variant(v, name)), None) or name
         variants.setdefault(target, {}).setdefault("num_params", fact)
-    for name, fact in _depth_names(document, own, full_text).items():  # "SE-ResNet-101": the name says the depth
+    for name, fact in _depth_names(
+        document, own, full_text
+    ).items():  # "SE-ResNet-101": the name says the depth
         target = next((v for v in variants if v.lower() == name.lower()), None) or name
         variants.setdefault(target, {}).setdefault("num_layers", fact)
     for name, (fact, listed) in _patch_names(document, full_text).items():  # "ViT-L/16": size and patch size
@@ -312,7 +314,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                         "activation": {"value": act, "page": table["page"], "quote": quote, "source": "table"}
                     }
             break
-    for name, fact in _confirmed_depth_names(document, variants, full_text).items():  # "Net-S36" like "Net-S12"
+    for name, fact in _confirmed_depth_names(
+        document, variants, full_text
+    ).items():  # "Net-S36" like "Net-S12"
         variants.setdefault(name, {}).setdefault("num_layers", fact)
     for name, facts in variants.items():  # "Net-swish": a variant named by the activation it swaps in
         m = _ACTIVATION_NAME.search(name)
@@ -332,10 +336,20 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
     return variants, tables_out
 
 
-_ACTIVATIONS = {"swish": "silu", "silu": "silu", "gelu": "gelu", "relu": "relu", "leakyrelu": "leaky_relu",
-                "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus"}
+_ACTIVATIONS = {
+    "swish": "silu",
+    "silu": "silu",
+    "gelu": "gelu",
+    "relu": "relu",
+    "leakyrelu": "leaky_relu",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "softplus": "softplus",
+}
 # a row label that is an activation, with at most a short mark of its setting ("Tanh N": normalized init)
-_ACTIVATION_ROW = re.compile(r"(?i)^(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)(?: [A-Za-z0-9]{1,3})?$")
+_ACTIVATION_ROW = re.compile(
+    r"(?i)^(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)(?: [A-Za-z0-9]{1,3})?$"
+)
 _ACTIVATION_NAME = re.compile(r"(?i)(?<=[-_ ])(swish|silu|gelu|leaky ?relu|relu|tanh|sigmoid|softplus)$")
 
 
@@ -354,7 +368,11 @@ def _confirmed_depth_names(document: Document, variants: dict[str, dict], text: 
     for stem in confirmed:
         for m in re.finditer(rf"(?<![\w-])({re.escape(stem)}(\d{{2,3}}))(?![\w-])", text):
             name = m.group(1)
-            if name in variants or name in out or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) < 2:
+            if (
+                name in variants
+                or name in out
+                or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) < 2
+            ):
                 continue
             page = next((p.number for p in document.body_pages() if document.verify(p.number, name)), None)
             if page:
@@ -384,7 +402,9 @@ def default_reason(variants: dict[str, dict], abstract: str = "") -> tuple[str |
     if len(named) == 1:
         return named[0], "the only variant the abstract names"
     for key in ("num_params", "num_layers"):  # the largest model the paper trained: its headline result
-        sizes = {n: _size(f[key]["value"]) for n, f in variants.items() if key in f and _size(f[key]["value"])}
+        sizes = {
+            n: _size(f[key]["value"]) for n, f in variants.items() if key in f and _size(f[key]["value"])
+        }
         if len(sizes) >= 2 and len(sizes) >= len(variants) / 2:
             best = max(sizes, key=sizes.get)
             if sum(1 for v in sizes.values() if v == sizes[best]) == 1:
@@ -430,7 +450,9 @@ def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
 
 # families whose names count the layers ("ResNet-50", "VGG-16", "DenseNet-121"); the field's convention
 DEPTH_FAMILIES = {"resnet", "resnext", "vgg", "densenet", "wrn", "preresnet", "senet"}
-_DEPTH_NAME = re.compile(r"(?<![\w-])((?:[A-Za-z][\w]*-)*?(?P<fam>[A-Za-z][A-Za-z]*)-(?P<n>\d{2,4}))(?![\w-]|\.\d)")
+_DEPTH_NAME = re.compile(
+    r"(?<![\w-])((?:[A-Za-z][\w]*-)*?(?P<fam>[A-Za-z][A-Za-z]*)-(?P<n>\d{2,4}))(?![\w-]|\.\d)"
+)
 
 
 def _depth_names(document: Document, own: set[str], text: str) -> dict[str, dict]:
@@ -445,7 +467,10 @@ def _depth_names(document: Document, own: set[str], text: str) -> dict[str, dict
             fam = m.group("fam").lower()
             if name in out or not (fam in DEPTH_FAMILIES or fam in own) or not _own_model(name, own):
                 continue
-            if not 10 <= depth <= 1000 or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-]|\.\d)", text)) < 2:
+            if (
+                not 10 <= depth <= 1000
+                or len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-]|\.\d)", text)) < 2
+            ):
                 continue
             if re.search(rf"\b{depth}\s?[×x]\s?{depth}\b", text) or not document.verify(page.number, name):
                 continue  # "Net-416" next to "416 × 416": the input size, not the depth
@@ -473,7 +498,9 @@ def _depth_columns(document: Document, text: str) -> dict[str, dict]:
         if not re.search(r"\bTable\s*[A-Z]?\d", page.text):
             continue
         for line in page.lines():
-            depths = [int(m.group(1)) for w in line.words if (m := re.fullmatch(r"(\d{1,4})-layers?", w.text))]
+            depths = [
+                int(m.group(1)) for w in line.words if (m := re.fullmatch(r"(\d{1,4})-layers?", w.text))
+            ]
             if len(depths) < 3 or len(set(depths)) != len(depths) or depths != sorted(depths):
                 continue
             quote = " ".join(f"{d}-layer" for d in depths)
@@ -481,11 +508,15 @@ def _depth_columns(document: Document, text: str) -> dict[str, dict]:
             if not name:
                 continue
             for d in depths:
-                out.setdefault(f"{name}{d}", {"value": d, "page": page.number, "quote": quote, "source": "table"})
+                out.setdefault(
+                    f"{name}{d}", {"value": d, "page": page.number, "quote": quote, "source": "table"}
+                )
     return out
 
 
-_PATCH_NAME = re.compile(r"(?<![\w/-])((?:(?P<net>[A-Z][A-Za-z]*)-)?(?P<size>[A-Z][a-z]*)/(?P<patch>\d{1,2}))(?![\w/])")
+_PATCH_NAME = re.compile(
+    r"(?<![\w/-])((?:(?P<net>[A-Z][A-Za-z]*)-)?(?P<size>[A-Z][a-z]*)/(?P<patch>\d{1,2}))(?![\w/])"
+)
 
 
 def _patch_names(document: Document, text: str) -> dict[str, tuple[dict, bool]]:

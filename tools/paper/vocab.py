@@ -64,7 +64,12 @@ VOCAB: dict[str, tuple[str, ...]] = {
     ),
     "num_heads": (r"#?\s?heads?", r"n ?heads", r"num(?:ber of)? (?:attention )?heads", r"attention heads"),
     "d_head": (r"d ?k", r"d ?head", r"head (?:size|dim(?:ension)?)", r"attention head size"),
-    "dropout": (r"p ?drop", r"dropout(?: rate)?", r"drop(?:out)? ?rate", r"hidden dropout(?: rate| prob(?:ability)?)?"),
+    "dropout": (
+        r"p ?drop",
+        r"dropout(?: rate)?",
+        r"drop(?:out)? ?rate",
+        r"hidden dropout(?: rate| prob(?:ability)?)?",
+    ),
     "attention_dropout": (r"attention dropout(?: rate)?", r"attn dropout"),
     "stochastic_depth": (
         r"stochastic depth(?: rate)?",

@@ -617,12 +617,12 @@ class Agent:
         status: dict = {}
         try:  # after a stop the budget is spent: the records on disk are enough (no plot refresh)
             if ask_status:
-                status = self.call("training-status", {"run_id": run["run_id"]}, cancel_event=threading.Event())
+                status = self.call(
+                    "training-status", {"run_id": run["run_id"]}, cancel_event=threading.Event()
+                )
         except ToolError:
             pass  # the records on disk are what the verdicts read; the status only adds its plot
-        evaluation = status.get("evaluation") or {
-            r["split"]: r for r in evals
-        }  # the last record per split
+        evaluation = status.get("evaluation") or {r["split"]: r for r in evals}  # the last record per split
         reached = (run.get("loss") or {}).get("steps")
         rows = [_not_comparable_anyway(r, info) for r in claims.compare(results, evals, info, reached)]
         shown = "; ".join(
@@ -643,7 +643,9 @@ class Agent:
             "full_planned": claims.read_run(full.get("run_dir"))[1].get("train_steps") if full else None,
             "claims": rows,
             "loss_plot": status.get("loss_plot"),
-            "summary_line": (f"{label}: {shown}" if shown else f"{label}: no held-out evaluation was recorded")
+            "summary_line": (
+                f"{label}: {shown}" if shown else f"{label}: no held-out evaluation was recorded"
+            )
             + "; "
             + claims.headline_verdict(rows),
         }
@@ -656,7 +658,9 @@ class Agent:
         try:
             result = self._evaluate(ask_status=False)
         except Exception as err:  # the report must still be written; say why the table is missing
-            self.s.notes.append(f"The claims could not be compared after the stop: {type(err).__name__}: {err}")
+            self.s.notes.append(
+                f"The claims could not be compared after the stop: {type(err).__name__}: {err}"
+            )
             return
         self.s.steps["evaluate"] = {**result, "after_stop": True, "seconds": 0.0}
         self.save("evaluate")

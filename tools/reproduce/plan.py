@@ -62,15 +62,23 @@ def _scale_line(spec: dict, train_minutes: float | None) -> str:
     fact = facts.get("train_steps")
     steps = fact.get("value") if isinstance(fact, dict) else None
     epochs = (facts.get("epochs") or {}).get("value") if isinstance(facts.get("epochs"), dict) else None
-    if isinstance(epochs, (int, float)) and epochs > 0 and not (isinstance(steps, (int, float)) and steps > 0):
-        paper = f"the paper's {epochs:g} epochs (page {facts['epochs'].get('page')}, as steps on this run's data)"
+    if (
+        isinstance(epochs, (int, float))
+        and epochs > 0
+        and not (isinstance(steps, (int, float)) and steps > 0)
+    ):
+        paper = (
+            f"the paper's {epochs:g} epochs (page {facts['epochs'].get('page')}, as steps on this run's data)"
+        )
     elif isinstance(steps, (int, float)) and steps > 0 and fact.get("source") in ("paper", "table"):
         paper = f"the paper's {int(steps):,} training steps (page {fact.get('page')})"
     elif isinstance(steps, (int, float)) and steps > 0:
         paper = f"{int(steps):,} training steps ({fact.get('source') or 'inferred'}: the paper does not state them)"
     else:
         paper = "the paper's training length (not stated: the scaffold's default)"
-    budget = f"at most {train_minutes:.1f} min here" if train_minutes is not None else "what the budget leaves"
+    budget = (
+        f"at most {train_minutes:.1f} min here" if train_minutes is not None else "what the budget leaves"
+    )
     return (
         f"Scale: the full run gets {budget}; the claims are compared with its final held-out evaluation, "
         f"at full scale only if it reaches {paper}, else *not comparable: budget-cut*. If the full run "

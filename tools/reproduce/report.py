@@ -24,7 +24,14 @@ from mlintern.tools.reproduce.plan import load_spec
 from mlintern.tools.reproduce.state import LoopState
 from mlintern.tools.training import claims
 
-METRIC_KEYS = ("accuracy", "top5_accuracy", "perplexity", "bits_per_token", "pixel_accuracy", "token_accuracy")
+METRIC_KEYS = (
+    "accuracy",
+    "top5_accuracy",
+    "perplexity",
+    "bits_per_token",
+    "pixel_accuracy",
+    "token_accuracy",
+)
 STOP_WORDS = {
     "budget_wall": "stopped by the wall-clock budget",
     "budget_training": "stopped by the training-time budget",
@@ -145,7 +152,9 @@ def scale_text(state: LoopState, evaluate: dict) -> str:
     scale = evaluate.get("scale")
     info = evaluate.get("data") or {}
     full = state.full
-    failed = bool(full) and not full.get("stopped_by_budget") and full.get("status") not in ("succeeded", None)
+    failed = (
+        bool(full) and not full.get("stopped_by_budget") and full.get("status") not in ("succeeded", None)
+    )
     if str(evaluate.get("run") or "").startswith("pilot") and full:
         # the full run left no held-out record: its scale, and that the claims met the pilot's numbers
         planned = evaluate.get("full_planned")
@@ -157,7 +166,10 @@ def scale_text(state: LoopState, evaluate: dict) -> str:
             f"{evaluate['run']}'s, at pilot scale)"
         )
     if failed and scale != "full":  # cut short by a failure, not by the budget: say which
-        reached = max([r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()] + [evaluate.get("reached") or 0])
+        reached = max(
+            [r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
+            + [evaluate.get("reached") or 0]
+        )
         return f"cut short (the full run {_full_how(full)} at step {reached:,} of {info.get('train_steps') or '?'})"
     reached = max(
         [r.get("step") or 0 for r in (evaluate.get("evaluation") or {}).values()]
@@ -291,7 +303,9 @@ def _claims_section(doc: Doc, state: LoopState) -> None:
             )
         )
     if evaluate.get("after_stop"):
-        doc.p("The loop stopped before its evaluation step; this table was filled from the records its runs left.")
+        doc.p(
+            "The loop stopped before its evaluation step; this table was filled from the records its runs left."
+        )
     info = evaluate.get("data") or {}
     if info:
         doc.p(
@@ -337,7 +351,11 @@ def _plan_section(doc: Doc, agent, state: LoopState) -> None:
             planned.get("pilot" if r["label"] != "full" else "full", ""),
             f"{r.get('seconds', 0):.1f} s",
             f"{_status(r)}; loss {_loss(r)}; learned: "
-            + (str(r["loss"].get("fell")) if r["loss"].get("first") is not None else "not measured (no loss logged)"),
+            + (
+                str(r["loss"].get("fell"))
+                if r["loss"].get("first") is not None
+                else "not measured (no loss logged)"
+            ),
         ]
         for r in _runs(state)
     ]
@@ -546,7 +564,9 @@ def _full_how(full: dict) -> str:
     if full.get("stopped_by_budget"):
         return "stopped by the budget"
     reason = str(full.get("reason") or "").split(":")[0].strip()
-    return f"{full.get('status') or 'ended'}" + (f" ({reason})" if reason and full.get("status") != "succeeded" else "")
+    return f"{full.get('status') or 'ended'}" + (
+        f" ({reason})" if reason and full.get("status") != "succeeded" else ""
+    )
 
 
 def _status(run: dict) -> str:

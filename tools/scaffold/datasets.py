@@ -193,9 +193,13 @@ def entry(name: str | None, protocol: dict | None = None) -> dict[str, Any] | No
         return f"p. {fact.get('page')}" + (", inferred" if fact.get("inferred") else "")
 
     test = facts.get("test_fraction")
-    if test and "test_fraction" in keep and 0 < float(test["value"]) < 1:  # only where there is no official split
+    if (
+        test and "test_fraction" in keep and 0 < float(test["value"]) < 1
+    ):  # only where there is no official split
         out["test_fraction"] = float(test["value"])
-        out["splits"] = f"no official split: a seeded {float(test['value']):.0%} held out as test, as the paper states"
+        out["splits"] = (
+            f"no official split: a seeded {float(test['value']):.0%} held out as test, as the paper states"
+        )
         followed.append(f"test split: {float(test['value']):.0%} held out ({page(test)})")
     val, none = facts.get("val_fraction"), facts.get("validation")
     if val and 0 < float(val["value"]) < 1:
@@ -205,7 +209,11 @@ def entry(name: str | None, protocol: dict | None = None) -> dict[str, Any] | No
         out["val_fraction"] = 0.0
         followed.append(
             "no validation split: training uses all the rest, "
-            + ("as the paper states its split and names no validation set" if none.get("inferred") else "as the paper says")
+            + (
+                "as the paper states its split and names no validation set"
+                if none.get("inferred")
+                else "as the paper says"
+            )
             + f" (p. {none.get('page')})"
         )
     scaling = facts.get("input_range")

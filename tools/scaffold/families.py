@@ -568,7 +568,11 @@ DENSENET = Family(
             pilot="cifar",
         ),
         Field(
-            "bn_size", 4, "not stated; DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)", keys=("bn_size",), kind=int
+            "bn_size",
+            4,
+            "not stated; DenseNet-B: 1x1 bottleneck to 4k channels (Sec. 3)",
+            keys=("bn_size",),
+            kind=int,
         ),
         Field(
             "compression",
@@ -670,7 +674,9 @@ CONVNEXT = Family(
 
 # Evidence about the blocks, never a title's words: compound depth/width/resolution scaling is
 # EfficientNet's; inverted residuals with linear bottlenecks are MobileNetV2's (its name says the same).
-COMPOUND_SCALING = r"compound (?:scaling|coefficient)|scal\w* (?:up )?(?:network )?depth, width,? and resolution"
+COMPOUND_SCALING = (
+    r"compound (?:scaling|coefficient)|scal\w* (?:up )?(?:network )?depth, width,? and resolution"
+)
 INVERTED_RESIDUAL = r"mobilenet[- ]?v2|inverted residual|linear bottleneck"
 
 
@@ -979,7 +985,9 @@ ALEXNET = Family(
             "kernels per convolutional layer",
             ("widths", "d_model", "channels"),
             lambda v: v["conv_layers"],
-            expand=scaled_table(ALEXNET_WIDTHS, lambda v: v["conv_layers"], ("widths", "d_model", "channels")),
+            expand=scaled_table(
+                ALEXNET_WIDTHS, lambda v: v["conv_layers"], ("widths", "d_model", "channels")
+            ),
             pilot=lambda full, p: [max(8, w // 6) for w in full["widths"]],
         ),
         _list_field(
@@ -989,9 +997,7 @@ ALEXNET = Family(
             ("kernel_sizes", "kernel_size"),
             lambda v: len(v["widths"]),
         ),
-        _list_field(
-            "strides", ALEXNET_STRIDES, "strides", ("strides", "stride"), lambda v: len(v["widths"])
-        ),
+        _list_field("strides", ALEXNET_STRIDES, "strides", ("strides", "stride"), lambda v: len(v["widths"])),
         Field(
             "fc_widths",
             lambda v: [4096] * (_fc_count(v, len(v["widths"]), 3)[0] - 1),
@@ -1337,7 +1343,11 @@ MAXVIT = Family(
         Field("kernel_size", 3, "not stated; 3x3 depthwise convolutions in MBConv", kind=int),
         Field("expansion", 4, "not stated; MBConv expansion 4", keys=("expansion_ratio",), kind=int),
         Field(
-            "se_ratio", 0.25, "not stated; squeeze-excitation to 1/4 of the channels", keys=("se_ratio",), kind=float
+            "se_ratio",
+            0.25,
+            "not stated; squeeze-excitation to 1/4 of the channels",
+            keys=("se_ratio",),
+            kind=float,
         ),
         Field("mlp_ratio", 4, "not stated; MLP hidden size 4x the width", keys=("mlp_ratio",), kind=int),
         Field("stochastic_depth", 0.2, "not stated; 0.2", kind=float),
@@ -1514,6 +1524,7 @@ CSP = Family(
 RETENTION = r"\bretenti(?:on|ve)\b"
 RWKV_WORDS = r"\bRWKV\b|\breceptance\b|\bWKV\b|time[- ]mixing"
 
+
 def _fit_table(table: list, n: int) -> tuple[list, str]:
     """A published layer table ("M" between stages) fitted to n convolutions: layers are removed from the
     end of the stage with the most convolutions, or that stage's last two layers are repeated in turn (a
@@ -1581,7 +1592,9 @@ def _table_layers(table: list, published_conv: int, published_fc: int) -> Any:
             rule += f"; the stated kernel size {k!r} " + (
                 "in the layer its quote names"
                 if at is not None
-                else "per layer" if isinstance(k, list) else "in every spatial layer after the stem (1x1 layers kept)"
+                else "per layer"
+                if isinstance(k, list)
+                else "in every spatial layer after the stem (1x1 layers kept)"
             )
         if mult != 1.0:
             rule += f"; widths x{mult:g}, rounded to the nearest integer"
@@ -1630,8 +1643,10 @@ YOLO = Family(
         Field(
             "fc_widths",
             lambda v: [4096] * (_fc_count(v, v["conv_layers"], 2)[0] - 1),
-            lambda v: "not stated; 4096 units per hidden fully-connected layer (Fig. 3); "
-            + _fc_count(v, v["conv_layers"], 2)[1],
+            lambda v: (
+                "not stated; 4096 units per hidden fully-connected layer (Fig. 3); "
+                + _fc_count(v, v["conv_layers"], 2)[1]
+            ),
             keys=("fc_widths", "d_ff"),
             kind=list,
             expand=per_layer(lambda v: max(1, _fc_count(v, v["conv_layers"], 2)[0] - 1)),
@@ -1862,6 +1877,7 @@ OTHER = Family(
         "exercised; replace Model in model.py with the paper's architecture."
     ),
 )
+
 
 def _sub_layers(role: str, published: int) -> Any:
     """Hidden layers of a sub-network: its own stated num_layers, else the paper's, else the published."""

@@ -84,9 +84,21 @@ def _components() -> tuple[tuple[str, str, Any], ...]:
             pattern("REPARAM", r"re-?parameteri[sz]"),
             _named("repvgg"),
         ),
-        ("cross-stage partial connections", pattern("CROSS_STAGE", r"cross[- ]stage[- ]partial"), _named("csp")),
-        ("squeeze-and-excitation", pattern("SQUEEZE_EXCITE", r"squeeze[- ]and[- ]excitation"), _has_field("se_")),
-        ("global response normalisation", pattern("_GRN", r"global response normali[sz]ation"), _has_field("grn")),
+        (
+            "cross-stage partial connections",
+            pattern("CROSS_STAGE", r"cross[- ]stage[- ]partial"),
+            _named("csp"),
+        ),
+        (
+            "squeeze-and-excitation",
+            pattern("SQUEEZE_EXCITE", r"squeeze[- ]and[- ]excitation"),
+            _has_field("se_"),
+        ),
+        (
+            "global response normalisation",
+            pattern("_GRN", r"global response normali[sz]ation"),
+            _has_field("grn"),
+        ),
         ("shifted-window attention", r"shifted[- ]windows?\b", _named("swin")),
         ("a mixture of experts", r"mixture[- ]of[- ]experts|\bMoE\b", _named()),
     )
@@ -145,7 +157,9 @@ def _missing_in_code(key: str, value: Any, source: str) -> str | None:
         if value.lower() in ("none", "identity"):
             return None
         pattern = OPS[key].get(value.lower(), re.escape(value))
-        return None if re.search(pattern, source, re.I) else f"model.py has no {value} {key.replace('_', ' ')}"
+        return (
+            None if re.search(pattern, source, re.I) else f"model.py has no {value} {key.replace('_', ' ')}"
+        )
     if key in ("dropout", "attention_dropout") and isinstance(value, (int, float)) and value > 0:
         return None if re.search(r"dropout", source, re.I) else "model.py has no dropout"
     if key == "kernel_size" and not re.search(r"conv", source, re.I):
@@ -199,14 +213,18 @@ def unexpressed(
         if hit is not None and not builds(family):
             gaps.append(f"{name} ({_cite(hit)}): the {family.name} template has no such block")
     paper = {
-        k: f for k, f in stated.items() if isinstance(f, dict) and f.get("source") not in ("default", "inferred")
+        k: f
+        for k, f in stated.items()
+        if isinstance(f, dict) and f.get("source") not in ("default", "inferred")
     }
     fielded: set[str] = set()
     for field in family.fields:
         keys = [k for k in field.spec_keys() if k in paper]
         fielded.update(field.spec_keys())
         fact = model.get(field.name) or {}
-        took = any(fact.get("quote") == paper[k].get("quote") and fact.get("source") != "default" for k in keys)
+        took = any(
+            fact.get("quote") == paper[k].get("quote") and fact.get("source") != "default" for k in keys
+        )
         if keys and not took and not set(keys) & set(read):
             key = keys[0]
             gaps.append(
@@ -427,7 +445,9 @@ def write_model(
         try:
             if isinstance(limit, int) and limit < MAX_TOKENS:
                 ctx.brain.max_tokens = MAX_TOKENS
-            reply = ctx.brain.complete(SYSTEM, prompt(spec, text, stated, model_values, paper_count, errors, start))
+            reply = ctx.brain.complete(
+                SYSTEM, prompt(spec, text, stated, model_values, paper_count, errors, start)
+            )
         except Exception as err:  # noqa: BLE001 - a brain is an external service (budget, network): fall back
             errors.append(f"the brain failed: {type(err).__name__}: {err}")
             break

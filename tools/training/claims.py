@@ -164,9 +164,14 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
         ours = record.get(key) if record else None
         if not isinstance(ours, (int, float)) or not math.isfinite(ours):
             if record is None:
-                verdict, missing = ("not comparable" if apart else "not evaluated"), "no held-out evaluation was recorded"
+                verdict, missing = (
+                    ("not comparable" if apart else "not evaluated"),
+                    "no held-out evaluation was recorded",
+                )
             else:  # the run evaluated but could not measure this metric: nothing to compare, whatever the data
-                told = info.get("not_evaluated")  # written by the training code: a dict of short strings, or not
+                told = info.get(
+                    "not_evaluated"
+                )  # written by the training code: a dict of short strings, or not
                 said = told.get(metric) if isinstance(told, dict) else None
                 verdict = "not evaluated"
                 missing = f"{metric} not measured: " + (
