@@ -130,7 +130,7 @@ def honesty_flags(
     meta = meta or {}
     if meta.get("template") == "llm" and "LLM-written" not in first:
         flags.append("an LLM-written model not called so in the first line")
-    elif meta.get("label") and "the paper's architecture (" in first:
+    elif meta.get("label") and re.search(r"(?<!standing in for )the paper's architecture \(", first):
         flags.append(f"a labelled stand-in ({meta.get('template')} template) called the paper's architecture")
     rows = evaluate.get("claims") or []
     info = evaluate.get("data") or {}
