@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -312,21 +314,31 @@ def test_papers_folder_once_and_watching(tmp_path):
         "1",
     ]
     watcher = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seen = []
+    seen: list[dict] = []
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in watcher.stdout], daemon=True)
+    reader.start()
+
+    def wait_for(wanted, timeout: float) -> bool:
+        """Read the watcher's events until one is ``wanted`` (REPORT.md is written before its event)."""
+        deadline = time.monotonic() + timeout
+        while not any(wanted(e) for e in seen):
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return False
+            if line.strip():
+                seen.append(json.loads(line))
+        return True
+
     try:
-        for line in watcher.stdout:  # wait until the watcher says it is watching
-            seen.append(json.loads(line))
-            if seen[-1].get("step") == "watch":
-                break
+        assert wait_for(lambda e: e.get("step") == "watch", 60)  # the watcher says it is watching
         (tmp_path / "incoming.tmp").write_text("still not a pdf")
         (tmp_path / "incoming.tmp").rename(papers / "second.pdf")  # a finished copy lands
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (tmp_path / "auto" / "second" / "REPORT.md").is_file():
-            time.sleep(0.2)
+        assert wait_for(lambda e: e.get("event") == "report" and e.get("paper") == "second", 60), seen
         assert (tmp_path / "auto" / "second" / "REPORT.md").is_file()
     finally:
         watcher.send_signal(signal.SIGINT)
-        out, err = watcher.communicate(timeout=30)
-    assert watcher.returncode == 130, err[-2000:]
-    seen += [json.loads(line) for line in out.splitlines() if line.strip()]
-    assert any(e["event"] == "report" and e["paper"] == "second" for e in seen)
+        watcher.wait(timeout=30)
+        reader.join(timeout=5)
+    assert watcher.returncode == 130, watcher.stderr.read()[-2000:]
