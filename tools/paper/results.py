@@ -655,16 +655,7 @@ def table_results(document, known: re.Pattern, own: list[str], datasets: list[di
                     if not num:
                         continue
                     value = _number(num.group("v"))
-                    pct = metric in (
-                        "accuracy",
-                        "error",
-                        "top-1 accuracy",
-                        "top-5 accuracy",
-                        "top-1 error",
-                        "top-5 error",
-                        "mAP",
-                        "exact match",
-                    )
+                    pct = metric in _PERCENT_METRICS
                     quote = next(
                         (
                             q

@@ -35,16 +35,9 @@ from mlintern.tools.reproduce.events import Events
 from mlintern.tools.reproduce.guards import Approver, DoomLoop, DoomLoopGuard
 from mlintern.tools.training import claims
 from mlintern.tools.training.learning import num_classes_of
+from mlintern.tools.training.metrics import EVAL_METRICS
 
-EVAL_KEYS = (
-    "loss",
-    "accuracy",
-    "top5_accuracy",
-    "perplexity",
-    "bits_per_token",
-    "pixel_accuracy",
-    "token_accuracy",
-)
+EVAL_KEYS = ("loss", *EVAL_METRICS)
 TERMINAL = {"succeeded", "failed", "cancelled", "lost", "stopped", "timeout"}
 PILOT_SECONDS = 90.0  # a pilot is meant to take seconds; this caps a slow one
 

@@ -23,15 +23,8 @@ from mlintern.tools.reproduce.estimate import full_scale
 from mlintern.tools.reproduce.plan import load_spec
 from mlintern.tools.reproduce.state import LoopState
 from mlintern.tools.training import claims
+from mlintern.tools.training.metrics import EVAL_METRICS
 
-METRIC_KEYS = (
-    "accuracy",
-    "top5_accuracy",
-    "perplexity",
-    "bits_per_token",
-    "pixel_accuracy",
-    "token_accuracy",
-)
 STOP_WORDS = {
     "budget_wall": "stopped by the wall-clock budget",
     "budget_training": "stopped by the training-time budget",
@@ -211,7 +204,7 @@ def outcome(state: LoopState) -> str:
     if evaluate and not rows and evaluate.get("evaluation"):
         split, rec = sorted(evaluate["evaluation"].items())[0]  # test before val
         shown = ", ".join(
-            f"{k} {v:.4g}" for k, v in rec.items() if k in METRIC_KEYS and isinstance(v, (int, float))
+            f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_METRICS and isinstance(v, (int, float))
         )
         text += f"; ours on {split} ({evaluate.get('run') or 'full'}): {shown or 'loss only'}"
     if state.stop:

@@ -19,6 +19,17 @@ MAX_ROWS = 20_000  # rows kept in memory: the first ones and the latest ones
 MAX_READ = 64 * MiB  # read_metrics reads at most this much of a file
 
 
+# The task metrics the generated train.py writes into its held-out evaluation records (besides "loss").
+EVAL_METRICS = (
+    "accuracy",
+    "top5_accuracy",
+    "perplexity",
+    "bits_per_token",
+    "pixel_accuracy",
+    "token_accuracy",
+)
+
+
 def _finite(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
