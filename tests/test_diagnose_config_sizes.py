@@ -335,15 +335,17 @@ class Model(nn.Module):
 
     def forward(self, x):
         logits = self.head(self.body(x))
-        F.cross_entropy(logits, torch.randint(0, 12, (x.shape[0],)))  # the pilot's labels
+        F.cross_entropy(logits, torch.full((x.shape[0],), LABEL))  # a label of the pilot's 12 classes
         return logits
 """
 
 
-def test_a_classifier_head_gets_the_config_class_count(workspace):
+# 11: above the head's 5 outputs; 5: equal to them, where "labels start at 1" is a rival explanation.
+@pytest.mark.parametrize("label", [11, 5])
+def test_a_classifier_head_gets_the_config_class_count(workspace, label):
     proj = make_project(
         workspace.root,
-        CLASS_HEAD,
+        CLASS_HEAD.replace("LABEL", str(label)),
         {"d_model": 64, "num_classes": 100},
         {"d_model": 8, "num_classes": 12},
         "cfg.d_model",

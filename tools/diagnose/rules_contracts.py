@@ -227,8 +227,15 @@ def target_range(a: Analysis, m) -> Finding | None:
         )
     for sf, call in reversed(heads):
         value, node, owner = _out_features(a, sf, call)
-        if node is call_arg(call, 1, "out_features") and not fixes:
-            continue  # a size spelled in the call: the config-aware rule (rules_data) writes it for every config
+        if node is call_arg(call, 1, "out_features"):
+            # A size spelled in the call: the config-aware rule (rules_data) writes it for every config.
+            if not fixes:
+                continue
+            from mlintern.tools.diagnose.rules_data import target_bounds
+
+            sized = target_bounds(a, m)
+            fixes.extend(sized.fixes if sized is not None else [])
+            break
         if value is not None and value <= target:
             fixes.append(
                 Fix(

@@ -7,6 +7,7 @@ import re
 
 from mlintern.tools.diagnose.engine import Analysis, Finding, Fix, rule
 from mlintern.tools.diagnose.follow import is_literal, loss_call_on_sites, set_value, size_title, wrap
+from mlintern.tools.diagnose.scope import class_count_for
 from mlintern.tools.diagnose.source import Patch, SourceFile, call_arg, call_name, const_value
 
 PAD_COLLATE = '''def pad_collate(batch):
@@ -322,6 +323,7 @@ def target_bounds(a: Analysis, m) -> Finding | None:
         return Finding("target_out_of_bounds", explanation, _location(a))
     sf, call, out_node, out = heads[-1]
     needed = max([h for h in highs if h > out] + [floor])
+    needed = class_count_for(a.sources, sf, out_node, needed) or needed
     patches: dict = {}
     size = set_value(a.sources, sf, out_node, needed, patches)
     seen = f"Label {target}" if target is not None else "A label"

@@ -123,6 +123,24 @@ def expression_for(sources: Sources, sf: SourceFile, node: ast.AST, value: int) 
     return None
 
 
+_CLASS_COUNT = re.compile(r"(?:num|n)_?(?:classes|labels)$|^classes$|^labels$", re.I)
+
+
+def class_count_for(sources: Sources, sf: SourceFile, node: ast.AST, floor: int) -> int | None:
+    """The run's value of a class-count name in scope at ``node`` (``cfg.num_classes``) when it is >= ``floor``.
+
+    One label seen out of range says only that the head needs more than ``floor - 1`` outputs; a configured
+    class count that covers it is the size the data has.
+    """
+    fn = sf.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    named = [c for c in candidates(sources, sf, fn, node) if _CLASS_COUNT.search(c.text.rsplit(".", 1)[-1])]
+    for values in run_configs(sources):
+        counts = [v for c in named if isinstance(v := evaluate(sources, sf, c.node, values), int) and v >= floor]
+        if counts:
+            return min(counts)
+    return None
+
+
 def _product(known: list[tuple[Candidate, int]], value: int) -> str | None:
     """``c * h * w`` (or ``c * s * s``, ``c * n``) for flattened conv features, ``c`` another layer's output size."""
     channels = [(c, v) for c, v in known if c.produced and value % v == 0]
