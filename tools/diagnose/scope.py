@@ -135,7 +135,9 @@ def class_count_for(sources: Sources, sf: SourceFile, node: ast.AST, floor: int)
     fn = sf.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     named = [c for c in candidates(sources, sf, fn, node) if _CLASS_COUNT.search(c.text.rsplit(".", 1)[-1])]
     for values in run_configs(sources):
-        counts = [v for c in named if isinstance(v := evaluate(sources, sf, c.node, values), int) and v >= floor]
+        counts = [
+            v for c in named if isinstance(v := evaluate(sources, sf, c.node, values), int) and v >= floor
+        ]
         if counts:
             return min(counts)
     return None
