@@ -254,7 +254,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "warmup_steps",
-        V + r" (?:linear )?(?:warm-?up|warming-?up)(?: steps| iterations| updates)?\b",
+        V + r" (?:linear )?(?:learning rate |lr )?(?:warm-?up|warming-?up)(?: steps| iterations| updates)?\b",
         1,
         check=positive_int(10, 1e6),
     ),
@@ -276,7 +276,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "warmup_epochs",
-        V + r"[- ]epochs? (?:linear )?(?:learning rate )?warm-?up",
+        V + r"[- ]epochs? (?:of )?(?:linear |gradual )?(?:learning rate |lr )?warm-?up",
         0,
         check=between(0.1, 100),
     ),
@@ -557,6 +557,15 @@ PATTERNS: list[Pattern] = [
         0,
         check=positive_int(1, 1000),
     ),
+    # "a 16-layer model with a hidden size of 128": the depth of the model whose configuration the sentence gives
+    _p(
+        "num_layers",
+        r"\b(?:a|an|the|our) " + V + r"[- ]layers? (?:transformer |LSTM |recurrent |convolutional )?(?:model|network)"
+        r"\b(?= with| of| has| that| consists)",
+        1,
+        need=r"hidden|dimension|heads|units|width|d_?model",
+        check=positive_int(1, 1000),
+    ),
     _p(
         "num_layers",
         r"\b"
@@ -595,9 +604,42 @@ PATTERNS: list[Pattern] = [
     _p("d_model", r"d_?model\s*=\s*" + V, 0, check=positive_int(8, 100000)),
     _p("d_model", V + r"[- ]dimensional (?:hidden )?states", 0, check=positive_int(8, 100000)),
     _p("d_model", V + r" cells (?:at|in) each layer", 0, check=positive_int(8, 100000)),
+    # keys beside the canonical ones (DESIGN: "add others only beside them"): an RNN's word embeddings and deep-output
+    # maxout layer have sizes of their own, apart from the hidden size; an adapter's rank and scaling alpha
+    _p(
+        "embedding_dim",
+        r"\bword[- ]embeddings? (?:size|dimension|dimensionality|width)\s*(?:[a-z]\s+)?(?:of|=|is|to)?\s*"
+        r"(?:(?:set to|equal to)\s*)?(?:[a-z]\s*=\s*)?" + V,
+        0,
+        check=positive_int(8, 100000),
+    ),
+    _p("embedding_dim", V + r"[- ]dim(?:ensional)? (?:word |token )?embeddings?", 0, check=positive_int(8, 100000)),
+    _p(
+        "maxout_units",
+        r"\bmaxout (?:hidden )?(?:layer|units?)\b[^.;\d]{0,40}?\b(?:is|of|=|has|with)\s*(?:[a-z]\s*=\s*)?" + V,
+        0,
+        check=positive_int(2, 100000),
+    ),
+    _p("maxout_units", V + r" maxout (?:hidden )?units", 0, check=positive_int(2, 100000)),
+    _p(
+        "lora_rank",
+        r"\b(?:(?:lora|adapter|adaptation|decomposition) )?rank\s*(?:r\s*)?(?:of|=|is|to|set to)\s*(?:r\s*=\s*)?" + V,
+        0,
+        need=r"lora|low-rank|adapter|adaptation",
+        check=positive_int(1, 4096),
+    ),
+    _p(
+        "lora_alpha",
+        r"\b(?:lora )?(?:α|alpha)\s*(?:of|=|is|to|set to)\s*" + V,
+        0,
+        need=r"\blora\b|low-rank",
+        check=between(0.01, 4096),
+    ),
     _p(
         "d_model",
-        r"(?:hidden|model|embedding) (?:size|dimension|dimensionality|width)\s*(?:of|=|is)?\s*(?:d\s*=\s*)?"
+        r"(?<!word )(?<!word-)(?<!character )(?<!char )(?<!position )(?<!positional )(?<!segment )"
+        r"(?:hidden|model|embedding) (?:size|dimension|dimensionality|width)\s*(?:of|=|is)?\s*"
+        r"(?:d\s*=\s*)?"
         + V,
         1,
         check=positive_int(8, 100000),
@@ -623,6 +665,15 @@ PATTERNS: list[Pattern] = [
         check=positive_int(1, 512),
     ),
     _p("num_heads", V + r" (?:parallel )?(?:self-)?attention heads", 0, check=positive_int(1, 512)),
+    # VALUE heads in a configuration list: "a hidden size of 128 with 8 heads" (not a classifier's or output heads)
+    _p(
+        "num_heads",
+        r"(?:with|and|using|has|of|,) " + V + r" heads\b",
+        1,
+        need=r"hidden|layer|transformer|attention|d_?model|dimension",
+        avoid=r"(?:classification|prediction|output|detection|task|policy|value) heads",
+        check=positive_int(1, 512),
+    ),
     _p(
         "num_heads",
         r"(?:number of (?:attention )?heads|attention heads)\s*(?:of|=|is|to)?\s*(?:h\s*=\s*)?" + V,
@@ -1058,6 +1109,10 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "num_classes": ("class", "categor", "way", "possibilit"),
     "num_params": ("parameter", "params"),
     "growth_rate": ("growth",),
+    "embedding_dim": ("embedding",),
+    "maxout_units": ("maxout",),
+    "lora_rank": ("rank",),
+    "lora_alpha": ("α", "alpha"),
     "width_multiplier": ("width multiplier",),
     "norm": ("norm", "bn", "ln"),
     "norm_position": ("norm", "ln", "sublayer", "sub-layer", "pre-activation"),
