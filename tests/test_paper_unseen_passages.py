@@ -39,6 +39,7 @@ class Passage:
     variants: dict = field(default_factory=dict)  # name -> {key: value}
     settings: dict = field(default_factory=dict)  # setting name (a word it must contain) -> {key: value}
     not_paper_wide: tuple = ()
+    title: str = "A Study of Models Trained for This Test"
 
 
 PASSAGES = [
@@ -241,6 +242,111 @@ PASSAGES = [
 ]
 
 
+# A second set, collected after the fixes of this round and scored BEFORE anyone looked at what the code reads from
+# it (the "before looking" figure of the round, docs/parse-paper.md); its misses are recorded, not tuned away.
+HELD_OUT = [
+    Passage(
+        "dcgan-training-details",
+        "https://medium.com/@jonathan_hui/gan-dcgan-deep-convolutional-generative-adversarial-networks-df855c438f "
+        "(quoting the DCGAN paper)",
+        prose=[
+            "All models were trained with mini-batch stochastic gradient descent (SGD) with a mini-batch size of 128. "
+            "All weights were initialized from a zero-centered Normal distribution with standard deviation 0.02. In "
+            "the LeakyReLU, the slope of the leak was set to 0.2 in all models. While previous GAN work has used "
+            "momentum to accelerate training, we used the Adam optimizer with tuned hyperparameters. We found the "
+            "suggested learning rate of 0.001, to be too high, using 0.0002 instead. Additionally, we found leaving "
+            "the momentum term β1 at the suggested value of 0.9 resulted in training oscillation and instability "
+            "while reducing it to 0.5 helped stabilize training.",
+        ],
+        hp={"batch_size": 128, "init_std": 0.02, "optimizer": "adam", "learning_rate": 0.0002, "adam_beta1": 0.5},
+    ),
+    Passage(
+        "efficientnetv2-imagenet-settings",
+        "https://www.lephongphu.me/ai-expert-roadmap/cv-computer-vision/01_sl-supervised-learning/01_classification"
+        "/efficientnetv2",
+        prose=[
+            "ImageNet training settings: RMSProp optimizer with decay 0.9 and momentum 0.9; batch norm momentum "
+            "0.99; weight decay 1e-5. Each model is trained for 350 epochs. Batch size 4096. Learning rate is first "
+            "warmed up from 0 to 0.256, and then decayed by 0.97 every 2.4 epochs. We use exponential moving average "
+            "with 0.9999 decay rate, RandAugment, Mixup, Dropout and stochastic depth with 0.8 survival probability.",
+        ],
+        hp={
+            "optimizer": "rmsprop",
+            "momentum": 0.9,
+            "weight_decay": 1e-5,
+            "epochs": 350,
+            "batch_size": 4096,
+            "learning_rate": 0.256,
+            "lr_schedule": ("exponential", "step"),
+            "stochastic_depth": 0.2,
+        },
+    ),
+    Passage(
+        "t5-pretraining-notes",
+        "https://leopore.dev/lexicon/t5",
+        prose=[
+            "Sequence length is 512, batch size is 2048 sequences (2MB input per batch using BPE tokens), with the "
+            "model trained for 1M batches.",
+        ],
+        hp={"context_length": 512, "batch_size": 2048, "train_steps": 1_000_000},
+    ),
+    Passage(
+        "efficientnet-family-sizes",
+        "https://github.com/mosaicml/composer/blob/dev/docs/source/model_cards/efficientnet.md",
+        title="EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
+        table=[
+            ["Model Family Member", "Parameter Count", "TPU Repo Accuracy"],
+            ["EfficientNet-B0", "5.3M", "77.1%"],
+            ["EfficientNet-B1", "7.8M", "79.1%"],
+            ["EfficientNet-B2", "9.2M", "80.1%"],
+        ],
+        caption="Table 1: Family members, their parameter counts and ImageNet accuracy.",
+        variants={
+            "EfficientNet-B0": {"num_params": 5.3e6},
+            "EfficientNet-B1": {"num_params": 7.8e6},
+            "EfficientNet-B2": {"num_params": 9.2e6},
+        },
+    ),
+    Passage(
+        "roberta-large-card-prose",
+        "https://promptlayer.webflow.io/models/roberta-large-a8b1",
+        prose=[
+            "The model employs a byte-level BPE tokenization with a 50,000-token vocabulary. Training was conducted "
+            "on 1024 V100 GPUs for 500K steps, using a batch size of 8K and sequence length of 512.",
+        ],
+        hp={"vocab_size": 50000, "train_steps": 500000, "batch_size": 8000, "context_length": 512},
+    ),
+    Passage(
+        "pythia-70m-card-prose",
+        "https://www.promptlayer.com/models/pythia-70m",
+        prose=[
+            "It features 6 layers, 512 model dimensions, and 8 attention heads, trained on The Pile dataset. It was "
+            "trained for 143,000 steps with a batch size of 2M tokens, using a learning rate of 1.0 x 10^-3.",
+        ],
+        hp={
+            "num_layers": 6,
+            "d_model": 512,
+            "num_heads": 8,
+            "train_steps": 143000,
+            "batch_tokens": 2_000_000,
+            "learning_rate": 1e-3,
+        },
+    ),
+    Passage(
+        "swin-large-config-table",
+        "https://deepwiki.com/liuxindazz/mgsg/4.2-swin-large-configurations",
+        table=[
+            ["Parameter", "Value", "Description"],
+            ["EMBED_DIM", "192", "Base embedding dimension for the first stage"],
+            ["DEPTHS", "[2, 2, 18, 2]", "Number of transformer blocks in each stage"],
+            ["NUM_HEADS", "[6, 12, 24, 48]", "Number of attention heads per stage"],
+        ],
+        caption="Table 1: Core architecture parameters.",
+        hp={"d_model": 192, "num_layers": [2, 2, 18, 2], "num_heads": [6, 12, 24, 48]},
+    ),
+]
+
+
 def _pdf(path: Path, p: Passage) -> Path:
     import pymupdf
 
@@ -248,7 +354,7 @@ def _pdf(path: Path, p: Passage) -> Path:
     page = doc.new_page()  # 595 x 842
     page.insert_font(fontname="dv", fontfile=str(unicode_font()))
     y = 60.0
-    page.insert_text((50, y), "A Study of Models Trained for This Test", fontsize=14, fontname="dv")
+    page.insert_text((50, y), p.title, fontsize=14, fontname="dv")
     y += 30
 
     def prose(paragraphs: list[str], y: float) -> float:
@@ -280,6 +386,8 @@ def _pdf(path: Path, p: Passage) -> Path:
 
 
 def _same(a, b) -> bool:
+    if isinstance(b, tuple):  # either reading is right ("decayed by 0.97 every 2.4 epochs": step or exponential)
+        return any(_same(a, x) for x in b)
     if isinstance(b, list):
         return isinstance(a, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(b, (int, float)) and not isinstance(b, bool):
@@ -352,9 +460,9 @@ def test_unseen_passage(tmp_path, p):
     assert s["correct"] >= FLOORS.get(p.name, 0), s["errors"]
 
 
-def figures(tmp_path: Path) -> dict:  # python -c: the aggregate figure of the doc
+def figures(tmp_path: Path, passages=PASSAGES) -> dict:  # python -c: the aggregate figure of the doc
     total = {"correct": 0, "missed": 0, "wrong": 0, "invented": 0}
-    for p in PASSAGES:
+    for p in passages:
         d = tmp_path / p.name
         d.mkdir(parents=True, exist_ok=True)
         s = score(read(d, p), p)

@@ -194,6 +194,8 @@ def _value(pattern: Pattern, m: re.Match):
         y = parse_number(_unsquare(m.group("v2")) if pattern.key == "image_size" else m.group("v2"))
         if y != x:  # 224×224: both sides must agree
             return None
+    if pattern.group == "keep":  # a survival / keep probability: the key stores the drop probability
+        x = round(1 - x, 6)
     if pattern.check and not pattern.check(x):
         return None
     return as_json_number(x)
@@ -412,6 +414,17 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             and not (isinstance(c.value, str) and _OWN_DESIGN.search(by_index[c.index].text))
         ):
             c.scope = ("setting", c.task)
+    by_idx = {s.index: s for s in sentences(document)}
+    if any(  # "we used the Adam optimizer": trained "with mini-batch stochastic gradient descent" is the method
+        c.key == "optimizer"
+        and c.value in _ADAPTIVE
+        and c.scope is None
+        and _OWN_OPTIMIZER.search(by_idx[c.index].text)
+        for c in out
+    ):
+        for c in out:
+            if c.key == "optimizer" and c.value == "sgd" and _MINIBATCH_SGD.search(by_idx[c.index].text):
+                c.penalty += 1
     if (
         generic_sgd
     ):  # then its "each SGD update" elsewhere names the same procedure, not a plain-SGD optimizer
@@ -703,6 +716,12 @@ def _proper_names(document: Document) -> set[str]:
     return document.cache["proper_names"]
 
 
+_OWN_OPTIMIZER = re.compile(
+    r"\bwe (?:use|used|employ|employed|adopt|adopted|chose|choose|train with|trained with)\b[^.;]{0,20}?"
+    r"\b(?:the )?(?:adam\w*|adadelta|adagrad|rmsprop|adafactor|lamb|lars) optimi[sz]er",
+    re.I,
+)
+_MINIBATCH_SGD = re.compile(r"\bmini-?\s?batch (?:SGD|stochastic gradient)\b", re.I)  # the generic method
 _JOINED = re.compile(r"\b(?:together|combined|along|in combination|in conjunction|coupled) with\b", re.I)
 _ADAPTIVE = {"adam", "adamw", "adadelta", "adagrad", "rmsprop", "adafactor", "lamb", "lars"}
 

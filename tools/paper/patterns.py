@@ -83,7 +83,7 @@ NOT_RUN_LENGTH = (
 )
 # grammar pieces shared by several keys
 BY_FACTOR = r"by (?:a factor of )?\S+"  # "divided by 10", "reduced by a factor of 10"
-EVERY_INTERVAL = r" every \d+"  # "... every 30 epochs"
+EVERY_INTERVAL = r" every \d+(?:\.\d+)?"  # "... every 30 epochs", "every 2.4 epochs"
 STACK_OF = r"(?:a\s+)?stack of (?:N\s*=\s*)?"  # "a stack of N = 6 identical layers"
 MODEL_WORD = r"(?:network|net|model|LSTMs?|RNNs?|transformer|architecture|encoder|decoder|\w+-\d+)"
 
@@ -105,10 +105,33 @@ PATTERNS: list[Pattern] = [
         "sgd",
         need=TRAIN_CONTEXT,
     ),
+    # a value changed from the suggested one: "leaving β1 at 0.9 resulted in instability while reducing it to 0.5"
+    _p(
+        "adam_beta1",
+        r"\b(?:β|beta)\s?1\b(?:[^.;]|\.\d){0,120}?\b(?:reducing|lowering|decreasing|increasing|raising|changing|"
+        r"setting) it to " + V,
+        0,
+        check=small,
+    ),
     # ------------------------------------------------------------ learning rate
     _p(
         "learning_rate",
         r"(?:raise|increase|warm(?:ed)? up)\w* the learning rate from " + NUMBER + r" to " + V,
+        0,
+        check=between(1e-7, 10),
+    ),
+    # the peak a warmup reaches is the learning rate: "learning rate is first warmed up from 0 to 0.256"
+    _p(
+        "learning_rate",
+        r"\blearning rate (?:is |was )?(?:first |linearly |gradually )*(?:warm(?:ed|s)? up|increased|ramped up) "
+        r"(?:linearly |gradually )?from " + NUMBER + r" to " + V,
+        0,
+        check=between(1e-7, 10),
+    ),
+    # the value used in place of another: "the suggested learning rate of 0.001 ... using 0.0002 instead"
+    _p(
+        "learning_rate",
+        r"\blearning rate\b(?:[^.;]|\.\d){0,60}?\b(?:using|use|used|chose|choose|set it to) " + V + r" instead\b",
         0,
         check=between(1e-7, 10),
     ),
@@ -362,7 +385,7 @@ PATTERNS: list[Pattern] = [
         "train_steps",
         r"(?:for|total of|up to|terminate training at|trained for)\s+(?:up to |a total of |about |roughly )?"
         + V
-        + r"\s+(?:training )?(?:steps|iterations|updates)",
+        + r"\s+(?:training )?(?:steps|iterations|updates|batches)",
         0,
         need=r"train",
         check=positive_int(1, 1e9),
@@ -470,6 +493,14 @@ PATTERNS: list[Pattern] = [
         0,
         check=prob,
     ),
+    # a survival / keep probability stated for stochastic depth: "stochastic depth with 0.8 survival probability"
+    _p(
+        "stochastic_depth",
+        r"stochastic depth (?:with|of|using|at) (?:a |the )?(?P<keep>" + NUMBER + r") (?:survival|keep) prob(?:ability)?",
+        0,
+        check=prob,
+        group="keep",
+    ),
     _p(
         "grad_clip",
         r"(?:gradient|grad)s?(?: norm)? clipping" + CITE + r"(?:\s*(?:of|at|to|with|=))?\s*(?:a |the )?"
@@ -557,6 +588,15 @@ PATTERNS: list[Pattern] = [
         0,
         check=positive_int(1, 1000),
     ),
+    # a configuration listed after a verb of having: "It features 6 layers, 512 model dimensions, and 8 heads"
+    _p(
+        "num_layers",
+        r"\b(?:features?|has|have|uses?|contains?|comprises?|consists of) " + V + r" (?:transformer |hidden )?layers\b",
+        1,
+        need=r"heads|dimension|hidden size|width|d_?model",
+        check=positive_int(1, 1000),
+    ),
+    _p("d_model", V + r"[- ](?:model|hidden) dimensions?\b", 1, check=positive_int(8, 100000)),
     # "a 16-layer model with a hidden size of 128": the depth of the model whose configuration the sentence gives
     _p(
         "num_layers",
@@ -1081,7 +1121,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "batch_tokens": ("batch",),
     "batch_size": ("batch",),
     "epochs": ("epoch", "cycles", "passes", "iterations", "sweeps"),
-    "train_steps": ("steps", "iterations", "updates"),
+    "train_steps": ("steps", "iterations", "updates", "batches"),
     "weight_decay": ("decay", "l2"),
     "momentum": ("momentum",),
     "dropout": ("dropout", "drop"),

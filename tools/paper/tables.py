@@ -715,7 +715,8 @@ def warmup_fact(label: str, value: str) -> tuple[str, object] | None:
 
 def setting_facts(label: str, value: str) -> dict[str, object]:
     """The canonical facts one settings row states: ``{key: value}`` (two for "Adam (β1, β2) | (0.9, 0.999)")."""
-    raw = re.sub(r"\[[\d,\s]+\]", " ", value).strip()
+    whole = re.fullmatch(r"\s*\[(\s*\d+(?:\s*,\s*\d+)+\s*)\]\s*", value)  # a list, not a citation
+    raw = whole.group(1).strip() if whole else re.sub(r"\[[\d,\s]+\]", " ", value).strip()
     warm = warmup_fact(label, raw)
     if warm:
         return {warm[0]: warm[1]}
@@ -735,6 +736,10 @@ def setting_facts(label: str, value: str) -> dict[str, object]:
         return {key or "optimizer": word}
     if key is None or key in ("optimizer", "lr_schedule"):
         return {}
+    stages = re.fullmatch(r"\[?\s*(\d+(?:\s*,\s*\d+)+)\s*\]?", raw)  # "[2, 2, 18, 2]": one value per stage
+    if stages and key in ("num_layers", "d_model", "num_heads", "d_ff"):
+        x = _cell_value(key, re.sub(r"\s+", " ", stages.group(1)), label)
+        return {key: x} if isinstance(x, list) else {}
     m = re.fullmatch(rf"({NUMBER})\s+or\s+({NUMBER})", raw)  # "800 or 1600": both runs the paper made
     if m and key in ("epochs", "train_steps"):
         xs = [_cell_value(key, g, label) for g in (m.group(1), m.group(2))]
