@@ -666,6 +666,7 @@ PATTERNS: list[Pattern] = [
         r"\b(?:(?:lora|adapter|adaptation|decomposition) )?rank\s*(?:r\s*)?(?:of|=|is|to|set to)\s*(?:r\s*=\s*)?" + V,
         0,
         need=r"lora|low-rank|adapter|adaptation",
+        avoid=r"\d\s+(?:and|or|vs\.?|versus)\s+\d",  # "with rank r = 8 and 64": ranks compared, none chosen
         check=positive_int(1, 4096),
     ),
     _p(

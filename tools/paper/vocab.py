@@ -102,7 +102,11 @@ VOCAB: dict[str, tuple[str, ...]] = {
     "growth_rate": (r"growth rate", r"k"),
     "width_multiplier": (r"width multiplier", r"width mult", r"[αa] ?width", r"multiplier"),
     "vocab_size": (r"vocab(?:ulary)?(?: size)?",),
-    "context_length": (r"context(?: length| size| window)?", r"seq(?:uence)? len(?:gth)?", r"ctx"),
+    "context_length": (
+        r"context(?: length| size| window)?",
+        r"(?:max(?:imum)? )?(?:input )?seq(?:uence)? len(?:gth)?",
+        r"ctx",
+    ),
     "grad_clip": (
         r"grad(?:ient)? clip(?:ping)?(?: norm| threshold)?",
         r"max(?:imum)? grad(?:ient)?(?: norm)?",
