@@ -448,10 +448,18 @@ FLOORS = {
     "bert-fine-tuning-grid": 3,
     "opt-training-setup": 3,
     "pythia-160m-card-prose": 5,
+    # set B (held out; before looking 20 of 32, see the doc), after its misses were fixed
+    "dcgan-training-details": 5,
+    "efficientnetv2-imagenet-settings": 8,
+    "t5-pretraining-notes": 3,
+    "efficientnet-family-sizes": 3,
+    "roberta-large-card-prose": 4,
+    "pythia-70m-card-prose": 6,
+    "swin-large-config-table": 3,
 }
 
 
-@pytest.mark.parametrize("p", PASSAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("p", PASSAGES + HELD_OUT, ids=lambda p: p.name)
 def test_unseen_passage(tmp_path, p):
     s = score(read(tmp_path, p), p)
     print(p.name, {k: v for k, v in s.items() if k != "errors"}, s["errors"])
