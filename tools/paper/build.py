@@ -10,6 +10,7 @@ from mlintern.tools.paper.extract import candidates, choose
 from mlintern.tools.paper.family import detect_family, family_warning
 from mlintern.tools.paper.regimes import dataset_variants
 from mlintern.tools.paper.results import extract as extract_results
+from mlintern.tools.paper.tables import regime_name
 from mlintern.tools.paper.variants import default_reason, find_variants
 
 DATASETS = re.compile(
@@ -107,7 +108,6 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
     spec["hyperparameters"] = {k: c.fact() for k, c in sorted(chosen.items())}
     for key, fact in document.cache.get("shared_table_facts", {}).items():  # shared by every size in a table
         spec["hyperparameters"].setdefault(key, fact)
-    spec["hyperparameters"] = dict(sorted(spec["hyperparameters"].items()))
     for c in cands:  # parts of a model contrasted in one sentence (generator / discriminator)
         if c.scope and c.scope[0] == "variant" and c.scope[1] not in variants:
             variants[c.scope[1]] = {}
@@ -125,6 +125,15 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
             "description": f"statements about {name}",
             "facts": {k: c.fact() for k, c in facts.items()},
         }
+    main_table = document.cache.get("main_settings_table")
+    if main_table and _caption_setting(main_table[1], spec["settings"], set()):
+        # "Table 12: The training hyperparameters used for ... GPT-3 ...": a model the paper sets apart
+        document.cache.setdefault("regime_tables", []).insert(0, main_table)
+    elif main_table:
+        for key, fact in main_table[2].items():
+            spec["hyperparameters"].setdefault(key, fact)
+    spec["hyperparameters"] = dict(sorted(spec["hyperparameters"].items()))
+    _regime_tables(document, spec["settings"])
     default, reason = default_reason(variants, spec["abstract"])
     if default and len(variants) > 1:
         warnings.append(
@@ -142,6 +151,33 @@ def build_spec(document: Document, *, paper_id: str, source: str) -> dict:
         spec["hyperparameters"], variants.get(spec["default_variant"] or "", {}), family["value"]
     )
     return spec
+
+
+def _regime_tables(document: Document, settings: dict) -> None:
+    """Settings tables of other regimes (fine-tuning, per-task, intermediate ...) become settings: a caption naming
+    a setting the prose already has ("for DeBERTa XXL on tasks ...") adds to it; otherwise the table is a setting
+    named by its regime and label ("fine-tuning (Table 9)"). Prose values win over a table's."""
+    used: set[str] = set()
+    for label, caption, facts in document.cache.get("regime_tables", []):
+        target = _caption_setting(caption, settings, used)
+        if target is None:
+            target = f"{regime_name(caption)} ({label})" if label else regime_name(caption)
+            settings[target] = {"description": caption[:200], "facts": {}}
+        used.add(target)
+        for key, fact in facts.items():
+            settings[target]["facts"].setdefault(key, fact)
+
+
+def _caption_setting(caption: str, settings: dict, used: set[str]) -> str | None:
+    """The prose setting a table caption names ("... for DeBERTa XXL on tasks ..."); each takes one table."""
+    return next(
+        (
+            n
+            for n in settings
+            if n not in used and re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", caption, re.I)
+        ),
+        None,
+    )
 
 
 def _missing(hp: dict, variant: dict, family: str) -> list[str]:

@@ -194,6 +194,8 @@ def _value(pattern: Pattern, m: re.Match):
         y = parse_number(_unsquare(m.group("v2")) if pattern.key == "image_size" else m.group("v2"))
         if y != x:  # 224×224: both sides must agree
             return None
+    if pattern.group == "keep":  # a survival / keep probability: the key stores the drop probability
+        x = round(1 - x, 6)
     if pattern.check and not pattern.check(x):
         return None
     return as_json_number(x)
@@ -412,6 +414,17 @@ def candidates(document: Document, variant_names: list[str], main_dataset: str |
             and not (isinstance(c.value, str) and _OWN_DESIGN.search(by_index[c.index].text))
         ):
             c.scope = ("setting", c.task)
+    by_idx = {s.index: s for s in sentences(document)}
+    if any(  # "we used the Adam optimizer": trained "with mini-batch stochastic gradient descent" is the method
+        c.key == "optimizer"
+        and c.value in _ADAPTIVE
+        and c.scope is None
+        and _OWN_OPTIMIZER.search(by_idx[c.index].text)
+        for c in out
+    ):
+        for c in out:
+            if c.key == "optimizer" and c.value == "sgd" and _MINIBATCH_SGD.search(by_idx[c.index].text):
+                c.penalty += 1
     if (
         generic_sgd
     ):  # then its "each SGD update" elsewhere names the same procedure, not a plain-SGD optimizer
@@ -646,6 +659,22 @@ def _split_sibling_experiments(document: Document, cands: list[Candidate]) -> No
             s = by_index[c.index]
             if s.section_number.rpartition(".")[0] == parent and s.section_number != first:
                 c.scope = ("setting", s.section)
+    # a paper of several experiments states each task's class count in that task's section ("CIFAR-10 ... with 10
+    # different classes" in "CIFAR-10 Classification"); the class count is that experiment's, not the paper's (a
+    # section of the body titled like one of the sibling experiments is that experiment too)
+    titles = {
+        sec.title.lower()
+        for parent, keys in differing.items()
+        if len(keys) >= 2
+        for sec in document.sections
+        if sec.number
+        and sec.number.rpartition(".")[0] == parent
+        and sec.number != next(n for n in numbers if n.rpartition(".")[0] == parent)  # the first is the paper's
+    }
+    for c in cands:
+        s = by_index[c.index]
+        if c.key == "num_classes" and c.scope is None and s.section.lower() in titles:
+            c.scope = ("setting", s.section)
 
 
 def _named_section(document: Document, title: str) -> str:
@@ -687,6 +716,12 @@ def _proper_names(document: Document) -> set[str]:
     return document.cache["proper_names"]
 
 
+_OWN_OPTIMIZER = re.compile(
+    r"\bwe (?:use|used|employ|employed|adopt|adopted|chose|choose|train with|trained with)\b[^.;]{0,20}?"
+    r"\b(?:the )?(?:adam\w*|adadelta|adagrad|rmsprop|adafactor|lamb|lars) optimi[sz]er",
+    re.I,
+)
+_MINIBATCH_SGD = re.compile(r"\bmini-?\s?batch (?:SGD|stochastic gradient)\b", re.I)  # the generic method
 _JOINED = re.compile(r"\b(?:together|combined|along|in combination|in conjunction|coupled) with\b", re.I)
 _ADAPTIVE = {"adam", "adamw", "adadelta", "adagrad", "rmsprop", "adafactor", "lamb", "lars"}
 
@@ -950,9 +985,47 @@ def _match(
             if quote is None:
                 continue
             rank = pattern.rank + (1 if pattern.value is not None and not stated_with_numbers else 0)
+            sized = _SIZED_MODEL_TAIL.match(text, m.end())
+            if sized and scope is None:  # "over the first 2000 steps in OPT-175B, or ...": that model's value
+                found.append(
+                    Candidate(pattern.key, value, s.page, quote, rank, penalty, s.index, ("variant", sized["name"]))
+                )
+                break
             found.append(Candidate(pattern.key, value, s.page, quote, rank, penalty, s.index, scope))
             break  # one value per pattern and sentence
+    found += _searched_lists(document, s, text, offset, scope, penalty)
     return found
+
+
+# a value whose clause goes on "in/for <Model-175B>": stated for one model size the paper names by its size
+_SIZED_MODEL_TAIL = re.compile(
+    r"\s*(?:[a-z-]+\s+){0,2}?(?:in|for|of)\s+(?:the\s+)?(?P<name>[A-Z][\w.]*-\d+(?:\.\d+)?[MBK])\b(?![\w-])"
+)
+
+
+# "Batch size: 16, 32", "Learning rate (Adam): 5e-5, 3e-5, 2e-5": a key with the list of values the paper tried
+# (a grid is a list, DESIGN). A definition line of the key's name, a colon and two or more numbers.
+_SEARCHED_LIST = re.compile(
+    r"(?:^|(?<=[•·∙◦▪\-–]\s)|(?<=\s))(?P<label>[A-Z][A-Za-z .()/-]{2,40}?):\s*"
+    r"(?P<list>" + NUMBER_RE.pattern + r"(?:\s*,\s*" + NUMBER_RE.pattern + r"){1,7})(?![\w.,]|,\s*\d)"
+)
+
+
+def _searched_lists(document: Document, s: Sentence, text: str, offset: int, scope, penalty: int) -> list[Candidate]:
+    from mlintern.tools.paper.tables import _cell_value  # a cell's value with the key's bounds
+
+    out: list[Candidate] = []
+    for m in _SEARCHED_LIST.finditer(text):
+        key = label_key(m.group("label"), allow_symbols=False)
+        if key is None or key in ("optimizer", "lr_schedule"):
+            continue
+        values = [_cell_value(key, x.strip(), m.group("label")) for x in m.group("list").split(",")]
+        if any(v is None for v in values) or len(set(map(repr, values))) < 2:
+            continue
+        quote = make_quote(document, s.page, s.text, offset + m.start("label"), offset + m.end())
+        if quote is not None:
+            out.append(Candidate(key, values, s.page, quote, 0, penalty, s.index, scope))
+    return out
 
 
 def _variant_mention(name: str) -> re.Pattern:

@@ -83,7 +83,7 @@ NOT_RUN_LENGTH = (
 )
 # grammar pieces shared by several keys
 BY_FACTOR = r"by (?:a factor of )?\S+"  # "divided by 10", "reduced by a factor of 10"
-EVERY_INTERVAL = r" every \d+"  # "... every 30 epochs"
+EVERY_INTERVAL = r" every \d+(?:\.\d+)?"  # "... every 30 epochs", "every 2.4 epochs"
 STACK_OF = r"(?:a\s+)?stack of (?:N\s*=\s*)?"  # "a stack of N = 6 identical layers"
 MODEL_WORD = r"(?:network|net|model|LSTMs?|RNNs?|transformer|architecture|encoder|decoder|\w+-\d+)"
 
@@ -105,10 +105,33 @@ PATTERNS: list[Pattern] = [
         "sgd",
         need=TRAIN_CONTEXT,
     ),
+    # a value changed from the suggested one: "leaving β1 at 0.9 resulted in instability while reducing it to 0.5"
+    _p(
+        "adam_beta1",
+        r"\b(?:β|beta)\s?1\b(?:[^.;]|\.\d){0,120}?\b(?:reducing|lowering|decreasing|increasing|raising|changing|"
+        r"setting) it to " + V,
+        0,
+        check=small,
+    ),
     # ------------------------------------------------------------ learning rate
     _p(
         "learning_rate",
         r"(?:raise|increase|warm(?:ed)? up)\w* the learning rate from " + NUMBER + r" to " + V,
+        0,
+        check=between(1e-7, 10),
+    ),
+    # the peak a warmup reaches is the learning rate: "learning rate is first warmed up from 0 to 0.256"
+    _p(
+        "learning_rate",
+        r"\blearning rate (?:is |was )?(?:first |linearly |gradually )*(?:warm(?:ed|s)? up|increased|ramped up) "
+        r"(?:linearly |gradually )?from " + NUMBER + r" to " + V,
+        0,
+        check=between(1e-7, 10),
+    ),
+    # the value used in place of another: "the suggested learning rate of 0.001 ... using 0.0002 instead"
+    _p(
+        "learning_rate",
+        r"\blearning rate\b(?:[^.;]|\.\d){0,60}?\b(?:using|use|used|chose|choose|set it to) " + V + r" instead\b",
         0,
         check=between(1e-7, 10),
     ),
@@ -254,7 +277,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "warmup_steps",
-        V + r" (?:linear )?(?:warm-?up|warming-?up)(?: steps| iterations| updates)?\b",
+        V + r" (?:linear )?(?:learning rate |lr )?(?:warm-?up|warming-?up)(?: steps| iterations| updates)?\b",
         1,
         check=positive_int(10, 1e6),
     ),
@@ -276,7 +299,7 @@ PATTERNS: list[Pattern] = [
     ),
     _p(
         "warmup_epochs",
-        V + r"[- ]epochs? (?:linear )?(?:learning rate )?warm-?up",
+        V + r"[- ]epochs? (?:of )?(?:linear |gradual )?(?:learning rate |lr )?warm-?up",
         0,
         check=between(0.1, 100),
     ),
@@ -362,7 +385,7 @@ PATTERNS: list[Pattern] = [
         "train_steps",
         r"(?:for|total of|up to|terminate training at|trained for)\s+(?:up to |a total of |about |roughly )?"
         + V
-        + r"\s+(?:training )?(?:steps|iterations|updates)",
+        + r"\s+(?:training )?(?:steps|iterations|updates|batches)",
         0,
         need=r"train",
         check=positive_int(1, 1e9),
@@ -470,6 +493,14 @@ PATTERNS: list[Pattern] = [
         0,
         check=prob,
     ),
+    # a survival / keep probability stated for stochastic depth: "stochastic depth with 0.8 survival probability"
+    _p(
+        "stochastic_depth",
+        r"stochastic depth (?:with|of|using|at) (?:a |the )?(?P<keep>" + NUMBER + r") (?:survival|keep) prob(?:ability)?",
+        0,
+        check=prob,
+        group="keep",
+    ),
     _p(
         "grad_clip",
         r"(?:gradient|grad)s?(?: norm)? clipping" + CITE + r"(?:\s*(?:of|at|to|with|=))?\s*(?:a |the )?"
@@ -557,6 +588,24 @@ PATTERNS: list[Pattern] = [
         0,
         check=positive_int(1, 1000),
     ),
+    # a configuration listed after a verb of having: "It features 6 layers, 512 model dimensions, and 8 heads"
+    _p(
+        "num_layers",
+        r"\b(?:features?|has|have|uses?|contains?|comprises?|consists of) " + V + r" (?:transformer |hidden )?layers\b",
+        1,
+        need=r"heads|dimension|hidden size|width|d_?model",
+        check=positive_int(1, 1000),
+    ),
+    _p("d_model", V + r"[- ](?:model|hidden) dimensions?\b", 1, check=positive_int(8, 100000)),
+    # "a 16-layer model with a hidden size of 128": the depth of the model whose configuration the sentence gives
+    _p(
+        "num_layers",
+        r"\b(?:a|an|the|our) " + V + r"[- ]layers? (?:transformer |LSTM |recurrent |convolutional )?(?:model|network)"
+        r"\b(?= with| of| has| that| consists)",
+        1,
+        need=r"hidden|dimension|heads|units|width|d_?model",
+        check=positive_int(1, 1000),
+    ),
     _p(
         "num_layers",
         r"\b"
@@ -595,9 +644,43 @@ PATTERNS: list[Pattern] = [
     _p("d_model", r"d_?model\s*=\s*" + V, 0, check=positive_int(8, 100000)),
     _p("d_model", V + r"[- ]dimensional (?:hidden )?states", 0, check=positive_int(8, 100000)),
     _p("d_model", V + r" cells (?:at|in) each layer", 0, check=positive_int(8, 100000)),
+    # keys beside the canonical ones (DESIGN: "add others only beside them"): an RNN's word embeddings and deep-output
+    # maxout layer have sizes of their own, apart from the hidden size; an adapter's rank and scaling alpha
+    _p(
+        "embedding_dim",
+        r"\bword[- ]embeddings? (?:size|dimension|dimensionality|width)\s*(?:[a-z]\s+)?(?:of|=|is|to)?\s*"
+        r"(?:(?:set to|equal to)\s*)?(?:[a-z]\s*=\s*)?" + V,
+        0,
+        check=positive_int(8, 100000),
+    ),
+    _p("embedding_dim", V + r"[- ]dim(?:ensional)? (?:word |token )?embeddings?", 0, check=positive_int(8, 100000)),
+    _p(
+        "maxout_units",
+        r"\bmaxout (?:hidden )?(?:layer|units?)\b[^.;\d]{0,40}?\b(?:is|of|=|has|with)\s*(?:[a-z]\s*=\s*)?" + V,
+        0,
+        check=positive_int(2, 100000),
+    ),
+    _p("maxout_units", V + r" maxout (?:hidden )?units", 0, check=positive_int(2, 100000)),
+    _p(
+        "lora_rank",
+        r"\b(?:(?:lora|adapter|adaptation|decomposition) )?rank\s*(?:r\s*)?(?:of|=|is|to|set to)\s*(?:r\s*=\s*)?" + V,
+        0,
+        need=r"lora|low-rank|adapter|adaptation",
+        avoid=r"\d\s+(?:and|or|vs\.?|versus)\s+\d",  # "with rank r = 8 and 64": ranks compared, none chosen
+        check=positive_int(1, 4096),
+    ),
+    _p(
+        "lora_alpha",
+        r"\b(?:lora )?(?:α|alpha)\s*(?:of|=|is|to|set to)\s*" + V,
+        0,
+        need=r"\blora\b|low-rank",
+        check=between(0.01, 4096),
+    ),
     _p(
         "d_model",
-        r"(?:hidden|model|embedding) (?:size|dimension|dimensionality|width)\s*(?:of|=|is)?\s*(?:d\s*=\s*)?"
+        r"(?<!word )(?<!word-)(?<!character )(?<!char )(?<!position )(?<!positional )(?<!segment )"
+        r"(?:hidden|model|embedding) (?:size|dimension|dimensionality|width)\s*(?:of|=|is)?\s*"
+        r"(?:d\s*=\s*)?"
         + V,
         1,
         check=positive_int(8, 100000),
@@ -623,6 +706,15 @@ PATTERNS: list[Pattern] = [
         check=positive_int(1, 512),
     ),
     _p("num_heads", V + r" (?:parallel )?(?:self-)?attention heads", 0, check=positive_int(1, 512)),
+    # VALUE heads in a configuration list: "a hidden size of 128 with 8 heads" (not a classifier's or output heads)
+    _p(
+        "num_heads",
+        r"(?:with|and|using|has|of|,) " + V + r" heads\b",
+        1,
+        need=r"hidden|layer|transformer|attention|d_?model|dimension",
+        avoid=r"(?:classification|prediction|output|detection|task|policy|value) heads",
+        check=positive_int(1, 512),
+    ),
     _p(
         "num_heads",
         r"(?:number of (?:attention )?heads|attention heads)\s*(?:of|=|is|to)?\s*(?:h\s*=\s*)?" + V,
@@ -1030,7 +1122,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "batch_tokens": ("batch",),
     "batch_size": ("batch",),
     "epochs": ("epoch", "cycles", "passes", "iterations", "sweeps"),
-    "train_steps": ("steps", "iterations", "updates"),
+    "train_steps": ("steps", "iterations", "updates", "batches"),
     "weight_decay": ("decay", "l2"),
     "momentum": ("momentum",),
     "dropout": ("dropout", "drop"),
@@ -1058,6 +1150,10 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "num_classes": ("class", "categor", "way", "possibilit"),
     "num_params": ("parameter", "params"),
     "growth_rate": ("growth",),
+    "embedding_dim": ("embedding",),
+    "maxout_units": ("maxout",),
+    "lora_rank": ("rank",),
+    "lora_alpha": ("α", "alpha"),
     "width_multiplier": ("width multiplier",),
     "norm": ("norm", "bn", "ln"),
     "norm_position": ("norm", "ln", "sublayer", "sub-layer", "pre-activation"),

@@ -533,8 +533,11 @@ def setting_rows(document: Document, table: Table) -> dict[str, tuple[object, st
     """A settings table whose rows are keys and whose columns are regimes ("Hyperparameter | ImageNet pre-training |
     fine-tuning | ..."): the first value column is the main (pre-)training run; ``{key: (value, quote)}``.
     Only rows labelled by a training key; a cell holding one value per model size ("0.2/0.3") gives nothing."""
-    if not _SETTINGS_CAPTION.search(table.caption):
-        return {}
+    if (
+        not _SETTINGS_CAPTION.search(table.caption)
+        or _PER_TASK_CAPTION.search(table.caption)
+    ):
+        return {}  # one column per downstream task: no column is the main run
     out: dict[str, tuple[object, str]] = {}
     for row in table.rows:
         if len(row.cells) < 2:
@@ -635,6 +638,14 @@ _SCHEDULE_WORDS = (
 _OTHER_REGIME_CAPTION = re.compile(
     r"fine-?\s?tun|finetun|transfer|linear[- ]prob|intermediate|downstream|distill|evaluation|inference", re.I
 )
+# a caption of per-task hyperparameters (one column per downstream task or dataset): "... on the GLUE benchmark",
+# "... on tasks included in ...", "... on E2E, WebNLG and DART". Such a table is a fine-tuning recipe, never the
+# main run, and a row whose values differ per task states no value at all.
+_PER_TASK_CAPTION = re.compile(
+    r"\b(?:on|for|across|of) (?:the |all |each |several |different |downstream |\w+ )?tasks\b"
+    r"|\b(?:GLUE|SuperGLUE|SQuAD|VTAB|XTREME)\b"
+    r"|\bon [A-Z][\w-]*(?:, [A-Z][\w-]*)+,? and [A-Z][\w-]*"
+)
 _MAIN_CAPTION = re.compile(
     r"\bhyper-?\s?param|\bsettings?\b|\bset-?ups?\b|\bconfigurations?\b|\brecipes?\b|\b(?:training|optimi[sz]ation) "
     r"details\b",
@@ -661,6 +672,7 @@ class SettingsTable:
     y: float = 0.0
     x: float = 0.0
     y1: float = 0.0
+    label: str = ""  # "Table 9"
 
 
 def text_value(key: str | None, label: str, text: str):
@@ -703,7 +715,8 @@ def warmup_fact(label: str, value: str) -> tuple[str, object] | None:
 
 def setting_facts(label: str, value: str) -> dict[str, object]:
     """The canonical facts one settings row states: ``{key: value}`` (two for "Adam (β1, β2) | (0.9, 0.999)")."""
-    raw = re.sub(r"\[[\d,\s]+\]", " ", value).strip()
+    whole = re.fullmatch(r"\s*\[(\s*\d+(?:\s*,\s*\d+)+\s*)\]\s*", value)  # a list, not a citation
+    raw = whole.group(1).strip() if whole else re.sub(r"\[[\d,\s]+\]", " ", value).strip()
     warm = warmup_fact(label, raw)
     if warm:
         return {warm[0]: warm[1]}
@@ -714,11 +727,19 @@ def setting_facts(label: str, value: str) -> dict[str, object]:
             return {"adam_beta1": as_json_number(xs[0]), "adam_beta2": as_json_number(xs[1])}
         return {}
     key = label_key(label, allow_symbols=False)
+    if key == "lora_rank":  # "rq = rv = 8": the rank of every adapted matrix
+        ranks = {parse_number(x) for x in re.findall(r"=\s*(\d+)\b", raw)} or {parse_number(raw)}
+        r = ranks.pop() if len(ranks) == 1 else None
+        return {key: as_json_number(r)} if r is not None and r == int(r) and r >= 1 else {}
     word = text_value(key, label, raw)
     if word is not None:
         return {key or "optimizer": word}
     if key is None or key in ("optimizer", "lr_schedule"):
         return {}
+    stages = re.fullmatch(r"\[?\s*(\d+(?:\s*,\s*\d+)+)\s*\]?", raw)  # "[2, 2, 18, 2]": one value per stage
+    if stages and key in ("num_layers", "d_model", "num_heads", "d_ff"):
+        x = _cell_value(key, re.sub(r"\s+", " ", stages.group(1)), label)
+        return {key: x} if isinstance(x, list) else {}
     m = re.fullmatch(rf"({NUMBER})\s+or\s+({NUMBER})", raw)  # "800 or 1600": both runs the paper made
     if m and key in ("epochs", "train_steps"):
         xs = [_cell_value(key, g, label) for g in (m.group(1), m.group(2))]
@@ -739,9 +760,10 @@ def settings_tables(document: Document) -> list[SettingsTable]:
     out: list[SettingsTable] = []
     for page in document.body_pages():
         captions = re.findall(r"\bTable\s*[A-Z]?\d+\s*[:.|]([^\n]*(?:\n[^\n]*)?)", page.text)
-        if page.words and any(
-            _MAIN_CAPTION.search(c) for c in captions
-        ):  # only pages with a settings caption
+        if page.words and (
+            any(_MAIN_CAPTION.search(c) for c in captions)
+            or (captions and re.search(r"(?<!\S)(?:Values?|Optimal|Selected|Chosen)(?!\S)", page.text))
+        ):  # only pages with a settings caption, or a table headed "... | Value"
             out.extend(_page_settings(document, page))
     document.cache["settings_tables"] = out
     return out
@@ -789,7 +811,7 @@ def _region_settings(document: Document, page: Page, lines: list[Line]) -> list[
             cells = _cells(lines[j].words, gap=6)
             ok = (
                 2 <= len(cells) <= 8
-                and re.match(r"[^\W\d_]", cells[0].text)  # a label: "Batch size", "β1", "ϵ"
+                and re.match(r"#?\s?[^\W\d_]", cells[0].text)  # a label: "Batch size", "β1", "ϵ", "# Epochs"
                 and not _TABLE_LINE.match(cells[0].text)
                 and len(cells[0].text) <= 45
                 and (not run or (abs(cells[0].x0 - run[0][1][0].x0) < 5 and lines[j].y - lines[j - 1].y < 22))
@@ -819,14 +841,24 @@ def _region_settings(document: Document, page: Page, lines: list[Line]) -> list[
 def _settings_table(document: Document, page: Page, lines: list[Line], run) -> SettingsTable | None:
     rows: list[SettingRow] = []
     keyed = 0
+    value_col = _value_column(run[0][1])  # "Hyperparameter | Range | Value": the chosen value's column
     for _line, cells in run:
         label = cells[0].text
         if label_key(label, allow_symbols=False) or text_value(None, label, "sgd"):
             keyed += 1
-        if len(cells) > 2 and len({c.text for c in cells[1:]}) > 1:
-            continue  # one value per model or regime: not a shared setting
-        quote = " ".join(c.text for c in cells)  # "Adam β1 0.9 0.9 0.9": one value every column shares
-        facts = setting_facts(label, cells[1].text)
+        if value_col is not None:
+            cell = next((c for c in cells[1:] if c.x0 <= value_col[1] and c.x1 >= value_col[0]), None)
+            if cell is None:
+                continue
+            facts = setting_facts(label, cell.text)
+            quote = " ".join(c.text for c in cells)
+            if not document.verify(page.number, quote):
+                quote = f"{label} {cell.text}"
+        else:
+            if len(cells) > 2 and len({c.text for c in cells[1:]}) > 1:
+                continue  # one value per model or regime: not a shared setting
+            quote = " ".join(c.text for c in cells)  # "Adam β1 0.9 0.9 0.9": one value every column shares
+            facts = setting_facts(label, cells[1].text)
         if not facts or not document.verify(page.number, quote):
             continue
         for key, value in facts.items():
@@ -834,10 +866,55 @@ def _settings_table(document: Document, page: Page, lines: list[Line], run) -> S
     if keyed < 3 or len({r.key for r in rows}) < 2:
         return None
     caption = _nearby_caption(document, page, lines, run)
-    if not caption or not _MAIN_CAPTION.search(caption):
+    if not caption or not (_MAIN_CAPTION.search(caption) or value_col is not None):
+        return None  # a table headed "... | Value" (or "Optimal") is a settings table whatever its caption says
+    main = not _OTHER_REGIME_CAPTION.search(caption) and not _PER_TASK_CAPTION.search(caption)
+    label = re.match(r"\s*((?:Table|TABLE)\s*[A-Z]?\d+)", caption)
+    return SettingsTable(
+        page.number,
+        caption,
+        main,
+        rows,
+        run[0][0].y,
+        run[0][1][0].x0,
+        run[-1][0].y,
+        label.group(1) if label else "",
+    )
+
+
+def regime_name(caption: str) -> str:
+    """The regime a settings table of another run states: "fine-tuning" (also per-task, transfer, linear probing,
+    downstream tables), "intermediate fine-tuning", "distillation", "evaluation"."""
+    low = caption.lower()
+    if re.search(r"intermediate (?:fine-?\s?tun|finetun|train)", low):
+        return "intermediate fine-tuning"
+    if re.search(r"distill", low):
+        return "distillation"
+    if re.search(r"linear[- ]prob", low):
+        return "linear probing"
+    if re.search(r"fine-?\s?tun|finetun|transfer|downstream", low) or _PER_TASK_CAPTION.search(caption):
+        return "fine-tuning"
+    if re.search(r"evaluation|inference", low):
+        return "evaluation"
+    return "other"
+
+
+# the header of the column holding the value a settings table chose, and of columns that hold no value (a search
+# range, a description): "Hyperparameter | Description | Range | Value", "Parameter type | Optimal | Test range"
+_VALUE_HEADER = re.compile(r"^(?:values?|optimal|optimum|best|selected|chosen|final|used|setting|default)(?: values?)?$", re.I)
+_NOT_VALUE_HEADER = re.compile(r"range|search|grid|candidates?|description|meaning|explanation|tried|options", re.I)
+
+
+def _value_column(cells: list[Cell]) -> tuple[float, float] | None:
+    """The x-range of the value column when the first row is a header naming one ("Value", "Optimal") beside a
+    range or description column; ``None`` for a plain "config | value" table (its second cell is the value)."""
+    if len(cells) < 3 or any(_is_number(c.text) for c in cells):
         return None
-    main = not _OTHER_REGIME_CAPTION.search(caption)
-    return SettingsTable(page.number, caption, main, rows, run[0][0].y, run[0][1][0].x0, run[-1][0].y)
+    names = [c.text.strip() for c in cells[1:]]
+    hits = [c for c in cells[1:] if _VALUE_HEADER.match(c.text.strip())]
+    if len(hits) != 1 or not any(_NOT_VALUE_HEADER.search(n) for n in names):
+        return None
+    return (hits[0].x0 - 8, hits[0].x1 + 8)
 
 
 def _nearby_caption(document: Document, page: Page, lines: list[Line], run) -> str:
@@ -968,4 +1045,59 @@ def _stage_block(document: Document, page: Page, lines: list[Line], names: list[
                 facts.setdefault(_STAGE_SYMBOLS[sym], [int(v) for v in values])
         if facts:
             out.append(StageVariant(name, page.number, quote, facts))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Key-column tables: two columns, a model name and one canonical key ("Model | Max Learning Rate", one row per model
+# size). Too narrow for the numeric-table finder (it wants two values per row), they state one value per model:
+# per-model learning rates, batch sizes or sizes listed after the model table.
+
+_NAME_HEADER = re.compile(r"^(?:model|models|method|size|model size|variant|network|architecture|config)$", re.I)
+
+
+@dataclass
+class KeyColumnRow:
+    name: str
+    key: str
+    value: object
+    page: int
+    quote: str
+
+
+def key_column_rows(document: Document) -> list[KeyColumnRow]:
+    """Rows of every two-column "model | key" table: a header of a name word and a key, then at least two rows of a
+    label and one value. The caller gives the values to variants that exist already (never creates one)."""
+    if "key_column_rows" in document.cache:
+        return document.cache["key_column_rows"]
+    out: list[KeyColumnRow] = []
+    for page in document.body_pages():
+        if not page.words or not re.search(r"\bTable\s*[A-Z]?\d", page.text):
+            continue
+        lines = _lines(page)
+        for i, ln in enumerate(lines):
+            head = _cells(ln.words, gap=6)
+            if len(head) != 2 or not _NAME_HEADER.match(head[0].text.strip()):
+                continue
+            key = header_key(head[1].text)
+            if key is None or key in ("optimizer", "lr_schedule"):
+                continue
+            rows: list[KeyColumnRow] = []
+            for nxt in lines[i + 1 : i + 30]:
+                cells = _cells(nxt.words, gap=6)
+                if (
+                    len(cells) != 2
+                    or abs(cells[0].x0 - head[0].x0) > 6
+                    or not re.match(r"[A-Za-z0-9]", cells[0].text)
+                    or _is_number(cells[0].text)
+                ):
+                    break
+                value = _cell_value(key, cells[1].text, head[1].text)
+                quote = f"{cells[0].text} {cells[1].text}"
+                if value is None or not document.verify(page.number, quote):
+                    break
+                rows.append(KeyColumnRow(cells[0].text, key, value, page.number, quote))
+            if len(rows) >= 2:
+                out.extend(rows)
+    document.cache["key_column_rows"] = out
     return out

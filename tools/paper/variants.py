@@ -20,6 +20,7 @@ from mlintern.tools.paper.extract import make_quote, sentences
 from mlintern.tools.paper.grammar import named_counts, respectively_over, tuple_statements
 from mlintern.tools.paper.tables import (
     SIZE_LABEL,
+    key_column_rows,
     page_tables,
     setting_rows,
     settings_tables,
@@ -236,13 +237,27 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
                 variants[target].setdefault(
                     key, {"value": value, "page": sv.page, "quote": sv.quote, "source": "table"}
                 )
-    for table in settings_tables(document):  # the first table of the main training recipe: paper-wide
-        if table.main:
-            for row in table.rows:
-                shared.setdefault(
-                    row.key, {"value": row.value, "page": table.page, "quote": row.quote, "source": "table"}
-                )
-            break
+    main_done = False
+    regimes: list[tuple[str, str, dict]] = []  # (table label, caption, {key: fact}) of other regimes' tables
+    for table in settings_tables(document):
+        facts = {
+            row.key: {"value": row.value, "page": table.page, "quote": row.quote, "source": "table"}
+            for row in reversed(table.rows)  # the first row of a key wins
+        }
+        if table.main and not main_done:  # the first table of the main training recipe: paper-wide (build.py)
+            document.cache["main_settings_table"] = (table.label, table.caption, facts)
+            main_done = True
+        elif not table.main and facts:  # fine-tuning, per-task, intermediate ... tables: settings of their own
+            regimes.append((table.label, table.caption, facts))
+    document.cache["regime_tables"] = regimes
+    for kc in key_column_rows(document):  # "Model | Max Learning Rate": one value per existing variant
+        target = next((v for v in variants if v == kc.name), None) or next(
+            (v for v in variants if same_variant(v, kc.name)), None
+        )
+        if target is not None:
+            variants[target].setdefault(
+                kc.key, {"value": kc.value, "page": kc.page, "quote": kc.quote, "source": "table"}
+            )
     for name in variants:  # "Net-B1g4": Net-B1 with grouped convolutions; its depths and multipliers are B1's
         m = re.match(r"^(?P<base>.*\d)g\d+$", name)
         base = next((v for v in variants if m and v == m.group("base")), None)
@@ -435,6 +450,12 @@ def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
     for page in document.body_pages():
         for m in rx.finditer(page.text):
             name = m.group(1)
+            after = page.text[m.end() : m.end() + 12]
+            before = page.text[max(0, m.start() - 300) : m.start()]
+            if " " in name and (
+                re.match(r"\s+[+\-−]?\d", after) or re.search(r"\b(?:trainable|tunable|learnable)\b", before, re.I)
+            ):
+                continue  # "LoRA 0.35M 47.1": a table row of a method's trainable parameters, not a model's size
             key = name.lower().replace(" ", "-")
             if key in {k.lower().replace(" ", "-") for k in out} or not document.verify(page.number, name):
                 continue

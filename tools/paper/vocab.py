@@ -66,7 +66,7 @@ VOCAB: dict[str, tuple[str, ...]] = {
     "d_head": (r"d ?k", r"d ?head", r"head (?:size|dim(?:ension)?)", r"attention head size"),
     "dropout": (
         r"p ?drop",
-        r"dropout(?: rate)?",
+        r"dropout(?: rate| value| prob(?:ability)?)?",
         r"drop(?:out)? ?rate",
         r"hidden dropout(?: rate| prob(?:ability)?)?",
     ),
@@ -90,7 +90,7 @@ VOCAB: dict[str, tuple[str, ...]] = {
     "lr_schedule": (r"lr (?:decay|schedule)", r"learning rate (?:decay|schedule)", r"schedule"),
     "batch_size": (r"(?:train(?:ing)? )?(?:mini ?)?batch(?: size)?", r"bs"),
     "epochs": (r"(?:train(?:ing)? )?epochs?", r"num(?:ber of)? (?:train(?:ing)? )?epochs"),
-    "weight_decay": (r"weight decay(?: rate)?", r"wd"),
+    "weight_decay": (r"weight decay(?: rate)?", r"wd", r"l2(?: regulari[sz]ation| penalty| weight decay)?"),
     "patch_size": (r"patch(?: size)?",),
     "image_size": (
         r"image size",
@@ -102,12 +102,24 @@ VOCAB: dict[str, tuple[str, ...]] = {
     "growth_rate": (r"growth rate", r"k"),
     "width_multiplier": (r"width multiplier", r"width mult", r"[αa] ?width", r"multiplier"),
     "vocab_size": (r"vocab(?:ulary)?(?: size)?",),
-    "context_length": (r"context(?: length| size| window)?", r"seq(?:uence)? len(?:gth)?", r"ctx"),
-    "grad_clip": (r"grad(?:ient)? clip(?:ping)?", r"max grad(?:ient)? norm", r"clip(?:ping)? norm"),
+    "context_length": (
+        r"context(?: length| size| window)?",
+        r"(?:max(?:imum)? )?(?:input )?seq(?:uence)? len(?:gth)?",
+        r"ctx",
+    ),
+    "grad_clip": (
+        r"grad(?:ient)? clip(?:ping)?(?: norm| threshold)?",
+        r"max(?:imum)? grad(?:ient)?(?: norm)?",
+        r"clip(?:ping)? norm",
+    ),
     "adam_beta1": (r"(?:adam )?[β] ?1", r"(?:adam )?beta ?1"),
     "adam_beta2": (r"(?:adam )?[β] ?2", r"(?:adam )?beta ?2"),
     "adam_eps": (r"(?:adam )?[ϵε]", r"(?:adam )?eps(?:ilon)?"),
     "momentum": (r"momentum",),
+    # beside the canonical keys: a recurrent model's word embeddings, an adapter's rank and scaling
+    "embedding_dim": (r"(?:word |token )embed(?:ding)?s? (?:dim(?:ension)?|size)", r"word embeddings?"),
+    "lora_rank": (r"(?:lora|adapter) rank(?: r)?", r"rank r", r"lora r", r"lora config"),
+    "lora_alpha": (r"lora [αa]", r"lora alpha", r"[αa] lora"),
 }
 
 # keys whose one-letter or symbol names are ambiguous outside a table with other canonical headers
@@ -160,9 +172,25 @@ _DEFINED = re.compile(
 )
 
 
+# "AH = number of attention heads; HS = hidden size": a symbol defined by name, as a caption's legend writes it
+_LEGEND = re.compile(
+    r"(?<![\w=])(?P<sym>[A-Za-z][A-Za-z0-9_]{0,4})\s*(?:=|:|denotes|is the)\s*(?:the\s+)?"
+    r"(?P<name>[a-z][a-z -]{2,40}?)(?=\s*[;,.)]|\s+and\s|$)"
+)
+
+
 def caption_symbols(caption: str) -> dict[str, str]:
-    """Symbols a caption defines for its headers: "models defined by multipliers a and b" -> {a, b: width_multiplier}."""
+    """Symbols a caption defines for its headers: "models defined by multipliers a and b" -> {a, b: width_multiplier};
+    a legend "AH = number of attention heads; HS = hidden size" -> {AH: num_heads, HS: d_model} (the name whole, or
+    its first words: "feedforward network dimension" is the feed-forward size)."""
     out: dict[str, str] = {}
+    for m in _LEGEND.finditer(caption):
+        words = m.group("name").split()
+        for n in range(len(words), 0, -1):
+            key = label_key(" ".join(words[:n]), allow_symbols=False)
+            if key:
+                out.setdefault(m.group("sym"), key)
+                break
     for m in _DEFINED.finditer(caption):
         words = m.group("word").split()
         for n in range(min(3, len(words)), 0, -1):
