@@ -629,8 +629,9 @@ def batchnorm_on_features_last(a: Analysis, m) -> Finding | None:
     r"The size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton dimension (\d+)",
 )
 def transposed_conv_output_padding(a: Analysis, m) -> Finding | None:
-    if int(m[1]) == int(m[2]) or int(m[3]) < 2:
-        return None
+    size_a, size_b = int(m[1]), int(m[2])
+    if size_a == size_b or int(m[3]) < 2 or abs(size_a - size_b) * 4 > max(size_a, size_b):
+        return None  # a spatial dimension a few pixels off, not a per-channel vector against a feature map
     if not loss_call_on_sites(a):
         return None
     patches: dict[str, Patch] = {}
