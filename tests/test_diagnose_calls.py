@@ -267,3 +267,24 @@ def test_weight_dtype_bag_offsets_and_transposed_conv_padding(workspace):
     assert "nn.ConvTranspose1d(16, 1, kernel_size=5, stride=2, padding=2, output_padding=1)" in _apply(
         workspace, d["fixes"][0]
     )
+
+
+def test_head_after_a_bidirectional_rnn_is_sized_twice_its_hidden_size(workspace):
+    d = _diagnose(
+        workspace,
+        """
+        import torch.nn as nn
+        class Tagger(nn.Module):
+            def __init__(self, opts):
+                super().__init__()
+                self.lstm = nn.LSTM(opts.emb, opts.units, bidirectional=True, batch_first=True)
+                self.out = nn.Linear(opts.units, opts.tags)
+            def forward(self, x):
+                h, _ = self.lstm(x)
+                return self.out(h)
+        """,
+        10,
+        "RuntimeError: mat1 and mat2 shapes cannot be multiplied (80x64 and 32x9)",
+        function="forward",
+    )
+    assert "self.out = nn.Linear(2 * opts.units, opts.tags)" in _apply(workspace, d["fixes"][0])
