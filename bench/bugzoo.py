@@ -38,10 +38,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--zoo",
-        choices=("built", "real", "heldout"),
+        choices=("built", "real", "heldout", "heldout2"),
         default="built",
         help="built: the 70 cases the rules were built with; real: the reproduced real reports; "
-        "heldout: fresh cases written after the rules, measured once",
+        "heldout: fresh cases written after the rules, measured once; "
+        "heldout2: 15 more, written without reading the rules (tests/bugzoo_real/heldout2)",
     )
     parser.add_argument(
         "--apply-only",
@@ -63,7 +64,12 @@ def main() -> None:
             workers=args.workers,
             only=args.cases or None,
             report=row,
-            root={"built": CASES, "real": REAL_CASES, "heldout": REAL_CASES.parent / "heldout"}[args.zoo],
+            root={
+                "built": CASES,
+                "real": REAL_CASES,
+                "heldout": REAL_CASES.parent / "heldout",
+                "heldout2": REAL_CASES.parent / "heldout2",
+            }[args.zoo],
             max_fixes=1 if args.apply_only else 3,
             tool=args.tool,
         )

@@ -55,3 +55,28 @@ def test_second_zoo_with_verified_apply(tmp_path):
     assert s["fixed"] >= 0.80 * s["failing_cases"], table
     assert s["edited_still_failing"] <= 0.02 * s["failing_cases"], table  # never a broken edit left behind
     assert s["edits_outside_workspace"] == 0
+
+
+HELDOUT2 = REAL_CASES.parent / "heldout2"  # 15 cases written without reading the rules (README: their reports)
+
+
+def test_the_second_heldout_set_names_its_reports_and_checks_training():
+    cases = case_dirs(HELDOUT2)
+    assert len(cases) >= 15
+    readme = (HELDOUT2 / "README.md").read_text()
+    for case in cases:
+        assert "check_training(" in (case / "train.py").read_text(), case.name
+        assert f"| {case.name} |" in readme, f"{case.name} must name the public report it reproduces"
+
+
+@pytest.mark.slow
+def test_second_heldout_set_with_verified_apply(tmp_path):
+    """heldout2 was measured once before any rule changed (before.txt: 1/15); this keeps the rules written
+    from its misses working, and never a broken edit."""
+    results = run_zoo(tmp_path, workers=2, root=HELDOUT2, tool=True)
+    s = score(results)
+    table = "\n".join(f"{r['case']}: {r['category']} fixed_at={r['fixed_at']} {r['attempts']}" for r in results)
+    assert s["failing_cases"] == s["cases"], table
+    assert s["fixed"] >= 0.9 * s["failing_cases"], table
+    assert s["edited_still_failing"] == 0, table
+    assert s["edits_outside_workspace"] == 0

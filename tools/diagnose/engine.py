@@ -75,6 +75,9 @@ def rule(category: str, pattern: str) -> Callable[[RuleFn], RuleFn]:
 def _load_rules() -> None:
     """Import every rule module (registration happens at import; importing twice is a no-op)."""
     # rules_contracts first: its rules act only on evidence in the program and otherwise pass the error on.
+    # rules_calls first of all: library-call contracts (CTC layout, gather ranks, masks, checkpoints, ...), each
+    # acting only when the failing call is the one it knows.
+    from mlintern.tools.diagnose import rules_calls  # noqa: F401, I001
     from mlintern.tools.diagnose import rules_contracts  # noqa: F401, I001
     from mlintern.tools.diagnose import (  # noqa: F401
         rules_api,

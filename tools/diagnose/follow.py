@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import math
 
-from mlintern.tools.diagnose.scope import expression_for
+from mlintern.tools.diagnose.scope import expression_for, possible_values
 from mlintern.tools.diagnose.source import (
     Patch,
     SourceFile,
@@ -108,9 +108,28 @@ def set_value(sources: Sources, sf: SourceFile, node: ast.AST, value: int, patch
         if field and const_value(field[0], field[1].value, sources) is not None:
             _patch(patches, field[0]).replace_node(field[1].value, str(value))
             return f"{sf.segment(node)} = {value}"
+    hidden = _bidirectional_hidden(sf, node)
+    if value % 2 == 0 and sf.segment(node) in hidden and value // 2 in (possible_values(sources, sf, node) or {value // 2}):
+        text = f"2 * {wrap(sf.segment(node))}"  # a bidirectional RNN concatenates both directions
+        _patch(patches, sf).replace_node(node, text)
+        return text
     text = product_form(node, value) or str(value)
     _patch(patches, sf).replace_node(node, text)
     return text
+
+
+def _bidirectional_hidden(sf: SourceFile, node: ast.AST) -> set[str]:
+    """How the hidden sizes of RNNs built with ``bidirectional=True`` near ``node`` (same class/function) are spelled."""
+    scope = sf.enclosing(node, (ast.ClassDef,)) or sf.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    out = set()
+    for c in ast.walk(scope) if scope is not None else ():
+        if isinstance(c, ast.Call) and any(
+            k.arg == "bidirectional" and isinstance(k.value, ast.Constant) and k.value.value is True for k in c.keywords
+        ):
+            size = call_arg(c, 1, "hidden_size")
+            if size is not None:
+                out.add(sf.segment(size))
+    return out
 
 
 def is_literal(text: str) -> bool:

@@ -231,6 +231,16 @@ def const_value(sf: SourceFile, node: ast.AST | None, sources: Sources | None = 
                     isinstance(t, ast.Name) and t.id == node.id for t in stmt.targets
                 ):
                     return const_value(f, stmt.value, sources, depth + 1)
+                if (  # FEATS, HIDDEN = 6, 24
+                    isinstance(stmt, ast.Assign)
+                    and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Tuple)
+                    and isinstance(stmt.value, ast.Tuple)
+                    and len(stmt.targets[0].elts) == len(stmt.value.elts)
+                ):
+                    for t, v in zip(stmt.targets[0].elts, stmt.value.elts, strict=True):
+                        if isinstance(t, ast.Name) and t.id == node.id:
+                            return const_value(f, v, sources, depth + 1)
     return None
 
 
