@@ -238,3 +238,36 @@ def test_the_reports_first_line_tells_the_truth(tmp_path):
     line = report.outcome(bad)
     assert line.startswith("NOT COMPARABLE: a baseline standing in for the paper's architecture")
     assert "stand-in data" in line and "completed" not in line
+
+
+def test_every_held_out_metric_train_py_records_is_shown_in_the_summaries(tmp_path):
+    """EVAL_METRICS is what the report's first line and the loop's evaluate line show: every metric the
+    generated train.py writes into a held-out record must be in it (F1 and BLEU were missing)."""
+    import re
+
+    from mlintern.tools.training.metrics import EVAL_METRICS
+
+    template = (
+        Path(__file__).resolve().parents[1] / "tools" / "scaffold" / "templates" / "train.py.tmpl"
+    ).read_text(encoding="utf-8")
+    body = template[template.index("record = {\"split\": split") : template.index("    return record")]
+    recorded = set(re.findall(r'record\["(\w+)"\]\s*=', body))
+    assert {"f1", "bleu", "perplexity"} <= recorded, recorded  # the template still records them
+    assert recorded <= set(EVAL_METRICS), recorded - set(EVAL_METRICS)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mlintern.json").write_text('{"family": "transformer_seq2seq", "template": "seq2seq"}')
+    s = LoopState(paper="p", source="p.pdf", brain="offline")
+    test = {"split": "test", "step": 40, "loss": 2.5, "token_accuracy": 31.0, "bleu": 3.21, "f1": 55.5}
+    s.steps = {
+        "scaffold": {"project": str(project), "family": "transformer_seq2seq"},
+        "evaluate": {
+            "run": "full",
+            "claims": [],
+            "data": {"dataset": "digits, stand-in", "paper_dataset": False, "train_steps": 40},
+            "scale": "full",
+            "evaluation": {"test": test},
+        },
+    }
+    line = report.outcome(s)
+    assert "bleu 3.21" in line and "f1 55.5" in line, line

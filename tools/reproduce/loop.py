@@ -617,7 +617,7 @@ class Agent:
             pass  # the records on disk are what the verdicts read; the status only adds its plot
         evaluation = status.get("evaluation") or {r["split"]: r for r in evals}  # the last record per split
         reached = (run.get("loss") or {}).get("steps")
-        rows = [_not_comparable_anyway(r, info) for r in claims.compare(results, evals, info, reached)]
+        rows = claims.compare(results, evals, info, reached)  # every reason is worded there, once
         shown = "; ".join(
             f"{split} " + ", ".join(f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_KEYS)
             for split, rec in sorted(evaluation.items(), reverse=True)
@@ -706,23 +706,6 @@ class Agent:
         self.s.steps["report"] = {"markdown": str(md), "html": str(html)}
         self.save("report")
         self.emit("report", f"{self.ws.relative(md)} and {self.ws.relative(html)}", path=str(md))
-
-
-def _not_comparable_anyway(row: dict, info: dict) -> dict:
-    """A claim *not evaluated* (its metric is not implemented) on stand-in data or at a reduced scale says
-    so too: a reader must not think only the metric stood between this run and the paper's number."""
-    if row.get("verdict") != "not evaluated" or not info:
-        return row
-    apart = []
-    if not info.get("paper_dataset"):
-        apart.append(f"stand-in data ({info.get('dataset') or 'unknown'})")
-    elif not row.get("same_data"):
-        apart.append(f"other data ({info.get('dataset')})")
-    if row.get("scale") in ("pilot", "budget-cut"):
-        apart.append(f"{row['scale']} scale")
-    if not apart:
-        return row
-    return {**row, "why": f"{row['why']}; and not comparable anyway: {', '.join(apart)}"}
 
 
 def _where(err: BaseException) -> str:
