@@ -107,9 +107,17 @@ def tolerance(claim: dict) -> tuple[float, str]:
     return value * TOLERANCE_RELATIVE, f"±{TOLERANCE_RELATIVE:.0%}"
 
 
-def compare(results: list[dict], evals: list[dict], info: dict, reached: int | None = None) -> list[dict]:
+def compare(
+    results: list[dict],
+    evals: list[dict],
+    info: dict,
+    reached: int | None = None,
+    variant: dict | None = None,
+) -> list[dict]:
     """One row per claim: ``{claim, ours, split, same_data, same_split, scale, verdict, why, tolerance}``;
-    ``reached``: the run's last training step (a run the budget stopped may have no evaluation)."""
+    ``reached``: the run's last training step (a run the budget stopped may have no evaluation);
+    ``variant``: ``{"ran", "paper", "names"}``, the variant the run trained, the paper's default one and the
+    names the paper lists (a claim is on the variant its setting names, else on the paper's)."""
     scale = scale_of(info, evals, reached)
     reached = max([r.get("step") or 0 for r in evals] + [reached or 0])
     our_dataset = info.get("dataset")
@@ -139,6 +147,9 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
             "main": bool(claim.get("main")),
         }
         apart = _apart(claim, info, claim_ds, scale, reached, record, want_split)
+        other = _other_variant(claim, variant)
+        if other:
+            apart.insert(0, other)
         mapping = METRICS.get(metric.lower()) or METRICS.get(metric)
         if mapping is None:
             why = "metric not implemented: " + NOT_IMPLEMENTED.get(metric, repr(metric))
@@ -213,6 +224,23 @@ def _apart(
     if record is not None and record.get("split") != want_split:
         apart.append(f"other split: the claim is on {want_split}, ours on {record.get('split')}")
     return apart
+
+
+def _norm(name: object) -> str:
+    return "".join(ch for ch in str(name or "").lower() if ch.isalnum())
+
+
+def _other_variant(claim: dict, variant: dict | None) -> str | None:
+    """"other variant: ..." when the claim is on a variant the run did not train."""
+    if not variant or not variant.get("ran"):
+        return None
+    names = {_norm(n): str(n) for n in variant.get("names") or []}
+    own = names.get(_norm(claim.get("setting"))) or names.get(_norm(claim.get("variant")))
+    on = own or variant.get("paper")
+    if not on or _norm(on) == _norm(variant["ran"]):
+        return None
+    whose = "" if own else "the paper's "
+    return f"other variant: the claim is on {whose}{on}, the run trained {variant['ran']}"
 
 
 def _anyway(missing: str, apart: list[str]) -> str:
