@@ -72,7 +72,7 @@ def test_a_variant_that_cannot_fit_gives_way_to_the_largest_listed_one_that_does
     assert message.startswith("ran ConvNeXt-L instead of the paper's ConvNeXt-XL: 350M params need ~")
     assert "this machine has 6 GiB (the memory limit given)" in message
     plan = (out / "PLAN.md").read_text()
-    assert message in plan and "*not comparable: other variant*" in plan
+    assert "will run " + message[4:] in plan and "*not comparable: other variant*" in plan
     first = (out / "REPORT.md").read_text().split("\n\n", 2)[1]
     assert first.startswith("Outcome: ") and message in first, first
     warned = [d for k, d in display.events if k == "warning" and d.get("variant") == "ConvNeXt-L"]
