@@ -134,7 +134,8 @@ def comparison_plan(spec: dict, train_minutes: float | None = None) -> list[str]
         )
         out.append(
             f"{'Main claim' if r.get('main') else 'Claim'}: {metric} {r.get('value')}{r.get('unit') or ''}"
-            f"{' on ' + str(r['dataset']) if r.get('dataset') else ''} (page {r.get('page')}) vs {target}."
+            f"{' on ' + str(r['dataset']) if r.get('dataset') else ' (its dataset unstated)'} (page {r.get('page')}) "
+            f"vs {target}."
         )
     if not spec.get("results"):
         out.append(
