@@ -345,7 +345,7 @@ def _plan_section(doc: Doc, agent, state: LoopState) -> None:
             f"{steps[name].get('seconds', 0):.1f} s",
             steps[name].get("summary_line", ""),
         ]
-        for name in ("parse", "plan", "scaffold")
+        for name in ("parse", "fit", "plan", "scaffold")
         if name in steps
     ]
     rows += [
