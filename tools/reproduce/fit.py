@@ -144,8 +144,10 @@ def measure_activations(project: Path, task: str, timeout: float = 120) -> tuple
     return int(per * BACKWARD_FACTOR), None
 
 
-def training_memory(project: Path, *, measure: bool = True) -> dict:
-    """The memory one training step of the project's full configuration needs, part by part."""
+def training_memory(project: Path, *, measure: bool = True, available: int | None = None) -> dict:
+    """The memory one training step of the project's full configuration needs, part by part. With
+    ``available``, the activations are measured only when the rest fits (else nothing could help: the
+    measurement, a sandboxed process, is skipped)."""
     config = json.loads((project / "config.json").read_text(encoding="utf-8"))
     meta = json.loads((project / "mlintern.json").read_text(encoding="utf-8"))
     train = config.get("train") or {}
@@ -156,10 +158,14 @@ def training_memory(project: Path, *, measure: bool = True) -> dict:
     batch = int(batch) if isinstance(batch, (int, float)) and batch > 0 else 1
     micro = _value(train, "micro_batch_size")
     micro = min(int(micro), batch) if isinstance(micro, (int, float)) and micro > 0 else batch
-    per_example, why = (
-        measure_activations(project, str(meta.get("task") or "")) if measure else (None, "not measured")
-    )
     static = params * (8 + opt_bytes) + OVERHEAD_BYTES
+    if available is not None and not fits(static, available):
+        measure, skipped = False, "not measured: the weights, gradients and optimizer state alone do not fit"
+    else:
+        skipped = "not measured"
+    per_example, why = (
+        measure_activations(project, str(meta.get("task") or "")) if measure else (None, skipped)
+    )
     total = static + (per_example or 0) * micro
     return {
         "params": params,
@@ -205,13 +211,14 @@ def gib(n: int | float | None) -> str:
 def describe(mem: dict) -> str:
     """'632M params need ~14.2 GiB (weights, gradients, adam state 9.4 GiB + activations 3.3 GiB at micro
     batch 32 + 1.5 GiB runtime)'."""
-    acts = (
-        f"activations {gib(mem['per_example'] * mem['micro_batch'])} at micro batch {mem['micro_batch']}"
-        if mem.get("per_example")
-        else f"activations not counted: {mem.get('activations_why')}"
-    )
+    if mem.get("per_example"):
+        acts = f"activations {gib(mem['per_example'] * mem['micro_batch'])} at micro batch {mem['micro_batch']}"
+        need = f"~{gib(mem['total'])}"
+    else:
+        acts = f"activations {mem.get('activations_why')}"
+        need = f"at least {gib(mem['total'])}"
     return (
-        f"{_params(mem['params'])} params need ~{gib(mem['total'])} to train (weights, gradients and "
+        f"{_params(mem['params'])} params need {need} to train (weights, gradients and "
         f"{mem['optimizer']} state {gib(mem['weights_grads_optimizer'])} + {acts} + {gib(mem['overhead'])} runtime)"
     )
 

@@ -326,7 +326,7 @@ class Agent:
                 args["variant"] = name
             res = self.call("scaffold-model", args)
             try:
-                mem = fit.training_memory(self.project)
+                mem = fit.training_memory(self.project, available=avail["bytes"])
             except (OSError, ValueError, KeyError, TypeError) as err:
                 self.s.notes.append(f"The memory of {name or 'the model'} could not be estimated: {err}")
                 mem = None
