@@ -138,3 +138,23 @@ def test_the_chosen_variant_really_trains_under_the_memory_limit(shared_dir, tmp
     assert rows and all(r["verdict"] != "reproduced" for r in rows)
     first = (out / "REPORT.md").read_text().split("\n\n", 2)[1]
     assert "ran ConvNeXt-L instead of the paper's ConvNeXt-XL" in first
+
+
+def test_the_estimate_never_follows_a_link_the_generated_code_may_have_planted(tmp_path):
+    """The model is measured in the sandbox with the project as its writable folder: what it leaves there
+    is read through the hardened readers."""
+    from mlintern.tools.errors import ToolError
+
+    project = tmp_path / "project"
+    project.mkdir()
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"train": {}}')
+    (project / "config.json").symlink_to(secret)
+    (project / "mlintern.json").write_text('{"params_full": 10, "task": "classify"}')
+    with pytest.raises(ToolError):
+        fit.training_memory(project, measure=False)
+    (project / "config.json").unlink()
+    (project / "config.json").write_text('{"train": {"optimizer": {"value": "sgd"}, "batch_size": {"value": 8}}}')
+    mem = fit.training_memory(project, measure=False)
+    assert mem["weights_grads_optimizer"] == 10 * (8 + 4) and mem["micro_batch"] == 8
+    assert "at least" in fit.describe(mem)

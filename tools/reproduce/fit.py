@@ -138,8 +138,8 @@ def measure_activations(project: Path, task: str, timeout: float = 120) -> tuple
     if not isinstance(answer, dict):
         tail = (err.strip().splitlines() or ["no output"])[-1][:200]
         return None, f"the measurement failed: {tail}"
-    per = answer.get("per_example")
-    if not isinstance(per, int):
+    per = answer.get("per_example")  # printed by the generated model's process: a number, or not
+    if not isinstance(per, int) or isinstance(per, bool) or per < 0:
         return None, str(answer.get("why") or "not measured")[:200]
     return int(per * BACKWARD_FACTOR), None
 
@@ -148,8 +148,12 @@ def training_memory(project: Path, *, measure: bool = True, available: int | Non
     """The memory one training step of the project's full configuration needs, part by part. With
     ``available``, the activations are measured only when the rest fits (else nothing could help: the
     measurement, a sandboxed process, is skipped)."""
-    config = json.loads((project / "config.json").read_text(encoding="utf-8"))
-    meta = json.loads((project / "mlintern.json").read_text(encoding="utf-8"))
+    from mlintern.sandbox import files
+
+    # read through the hardened readers (no link, no FIFO, a bounded size): the project folder is the
+    # sandbox's writable folder while the generated model is measured
+    config = json.loads(files.read_text(project / "config.json", limit=4 * files.MiB, root=project))
+    meta = json.loads(files.read_text(project / "mlintern.json", limit=4 * files.MiB, root=project))
     train = config.get("train") or {}
     params = int(meta.get("params_full") or 0)
     optimizer = str(_value(train, "optimizer") or "adam").lower()

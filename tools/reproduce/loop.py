@@ -327,7 +327,7 @@ class Agent:
             res = self.call("scaffold-model", args)
             try:
                 mem = fit.training_memory(self.project, available=avail["bytes"])
-            except (OSError, ValueError, KeyError, TypeError) as err:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, ToolError) as err:
                 self.s.notes.append(f"The memory of {name or 'the model'} could not be estimated: {err}")
                 mem = None
             out["tried"].append({"variant": name, "memory": mem})
@@ -411,15 +411,19 @@ class Agent:
 
     def _set_micro_batch(self, micro: int, mem: dict, avail: dict) -> None:
         """The paper's batch is kept: train.py accumulates gradients over micro batches of ``micro``."""
+        from mlintern.sandbox import files
+
+        # the generated model ran (measured, sandboxed) with the project as its writable folder: read and
+        # replace config.json without following a link it may have planted
         path = self.project / "config.json"
-        config = json.loads(path.read_text(encoding="utf-8"))
+        config = json.loads(files.read_text(path, limit=4 * files.MiB, root=self.project))
         config["train"]["micro_batch_size"] = {
             "value": int(micro),
             "source": "default",
             "reason": f"the largest micro batch whose training step fits {avail['what']} (was "
             f"{mem['micro_batch']}); gradient accumulation keeps the paper's batch of {mem['batch']}",
         }
-        path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        files.write_text(path, json.dumps(config, indent=2) + "\n", root=self.project)
 
     def _scaffold(self) -> dict:
         fitted = (self.s.steps.get("fit") or {}).get("scaffold")
