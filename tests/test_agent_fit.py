@@ -158,3 +158,16 @@ def test_the_estimate_never_follows_a_link_the_generated_code_may_have_planted(t
     mem = fit.training_memory(project, measure=False)
     assert mem["weights_grads_optimizer"] == 10 * (8 + 4) and mem["micro_batch"] == 8
     assert "at least" in fit.describe(mem)
+
+
+def test_the_first_line_says_when_the_run_cannot_fit_even_without_a_switch():
+    from mlintern.tools.reproduce import report
+    from mlintern.tools.reproduce.state import LoopState
+
+    s = LoopState(paper="p", source="p.pdf", brain="offline")
+    said = "ran the paper's ViT-Base: 95.5M params need ~3803.2 GiB to train (...) (it does not fit; ...)"
+    fitted = {"variant": "ViT-Base", "paper_variant": "ViT-Base", "micro_batch": None, "message": said}
+    s.steps = {"fit": {**fitted, "memory": {"total": 3803 * fit.GiB}, "available": {"bytes": 16 * fit.GiB}}}
+    assert report.variant_text(s) == [said]
+    s.steps["fit"]["memory"] = {"total": fit.GiB}  # it fits: nothing to say before the rest
+    assert report.variant_text(s) == []

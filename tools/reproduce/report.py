@@ -219,9 +219,11 @@ def outcome(state: LoopState) -> str:
 def variant_text(state: LoopState) -> list[str]:
     """"ran ViT-Base instead of the paper's ViT-Huge: 632M params need ~35 GiB to train (...), this machine has
     17.7 GiB": said first when the run trained another variant than the paper's (the memory check chose a
-    smaller one, or the person asked for one), or changed its micro batch to fit."""
+    smaller one, or the person asked for one), changed its micro batch to fit, or does not fit at all."""
     fitted = state.steps.get("fit") or {}
-    changed = fitted.get("variant") != fitted.get("paper_variant") or fitted.get("micro_batch")
+    mem, avail = fitted.get("memory") or {}, (fitted.get("available") or {}).get("bytes")
+    too_big = bool(mem.get("total") and avail and mem["total"] > avail * 0.9)  # fit.HEADROOM
+    changed = fitted.get("variant") != fitted.get("paper_variant") or fitted.get("micro_batch") or too_big
     return [fitted["message"]] if fitted.get("message") and changed else []
 
 
