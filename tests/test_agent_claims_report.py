@@ -209,9 +209,9 @@ def test_full_length_of_a_nominal_step_count_is_not_called_the_papers(tmp_path):
 
 
 def test_an_unimplemented_metric_on_stand_in_data_says_it_would_not_be_comparable_anyway():
-    from mlintern.tools.reproduce.loop import _not_comparable_anyway
-
-    bleu = {
+    """claims.compare words the reasons once (the loop adds nothing): a reader sees why the metric is
+    missing and what else keeps the run from the paper's number, each reason one time."""
+    m_ap = {
         "metric": "mAP",
         "value": 28.4,
         "unit": None,
@@ -221,17 +221,28 @@ def test_an_unimplemented_metric_on_stand_in_data_says_it_would_not_be_comparabl
         "main": True,
     }
     info = {**STANDIN, "train_steps": 100000}
-    row = _not_comparable_anyway(claims.compare([bleu], [], info, 40)[0], info)
-    assert row["verdict"] == "not evaluated" and row["why"].startswith(
-        "metric not implemented: detection mAP"
-    )
-    assert row["why"].endswith(
-        "and not comparable anyway: stand-in data (digits, stand-in), budget-cut scale"
-    )
+    row = claims.compare([m_ap], [], info, 40)[0]
+    assert row["verdict"] == "not evaluated"
+    assert row["why"] == (
+        "metric not implemented: detection mAP; and not comparable anyway: stand-in data (digits, stand-in), "
+        "not the paper's; budget-cut: the run reached step 40 of the paper's 100000"
+    ), row["why"]
     same = {**info, "paper_dataset": True, "dataset": "coco"}
     done = [{"split": "test", "step": 100000, "loss": 1.0}]
-    row = _not_comparable_anyway(claims.compare([bleu], done, same, 100000)[0], same)
-    assert "anyway" not in row["why"]  # the paper's data at full scale: only the metric is missing
+    row = claims.compare([m_ap], done, same, 100000)[0]
+    assert row["why"] == "metric not implemented: detection mAP"  # the paper's data at full scale
+
+
+def test_a_metric_the_run_did_not_measure_lists_each_reason_once():
+    bleu = {"metric": "BLEU", "value": 28.4, "unit": None, "split": "test", "page": 1, "quote": "q"}
+    info = {**STANDIN, "pilot": True}
+    evals = [{"split": "test", "step": 40, "loss": 2.0, "token_accuracy": 30.0}]
+    row = claims.compare([bleu], evals, info, 40)[0]
+    assert row["verdict"] == "not evaluated"
+    assert row["why"].startswith("BLEU not measured: ")
+    for reason in ("stand-in data (digits, stand-in)", "pilot scale", "BLEU over mlintern's token ids"):
+        assert row["why"].count(reason) == 1, row["why"]
+    assert row["why"].count("not comparable anyway") == 1
 
 
 def test_the_first_line_names_an_llm_written_model_as_such(tmp_path):

@@ -167,7 +167,9 @@ def test_the_example_papers_claim_and_dataset_are_extracted(workspace):
     assert [d["name"] for d in spec["datasets"]] == ["digits (scikit-learn)"] and spec["datasets"][0]["main"]
     (claim,) = spec["results"]  # "classifies 97.2% of the test images correctly" is the same claim again
     assert claim["metric"] == "accuracy" and claim["value"] == 97.2 and claim["unit"] == "%"
-    assert claim["split"] == "test" and claim["dataset"] == "digits (scikit-learn)" and claim["main"]
+    # the claim's sentence names no dataset: unstated (the paper's dataset is in ``datasets``; the claims
+    # table compares it with the run on the paper's data all the same)
+    assert claim["split"] == "test" and claim["dataset"] is None and claim["main"]
     assert claim["page"] == 1 and "97.2% accuracy on the held-out test split" in claim["quote"]
 
 
@@ -238,3 +240,36 @@ def test_the_reports_first_line_tells_the_truth(tmp_path):
     line = report.outcome(bad)
     assert line.startswith("NOT COMPARABLE: a baseline standing in for the paper's architecture")
     assert "stand-in data" in line and "completed" not in line
+
+
+def test_every_held_out_metric_train_py_records_is_shown_in_the_summaries(tmp_path):
+    """EVAL_METRICS is what the report's first line and the loop's evaluate line show: every metric the
+    generated train.py writes into a held-out record must be in it (F1 and BLEU were missing)."""
+    import re
+
+    from mlintern.tools.training.metrics import EVAL_METRICS
+
+    template = (
+        Path(__file__).resolve().parents[1] / "tools" / "scaffold" / "templates" / "train.py.tmpl"
+    ).read_text(encoding="utf-8")
+    body = template[template.index("record = {\"split\": split") : template.index("    return record")]
+    recorded = set(re.findall(r'record\["(\w+)"\]\s*=', body))
+    assert {"f1", "bleu", "perplexity"} <= recorded, recorded  # the template still records them
+    assert recorded <= set(EVAL_METRICS), recorded - set(EVAL_METRICS)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mlintern.json").write_text('{"family": "transformer_seq2seq", "template": "seq2seq"}')
+    s = LoopState(paper="p", source="p.pdf", brain="offline")
+    test = {"split": "test", "step": 40, "loss": 2.5, "token_accuracy": 31.0, "bleu": 3.21, "f1": 55.5}
+    s.steps = {
+        "scaffold": {"project": str(project), "family": "transformer_seq2seq"},
+        "evaluate": {
+            "run": "full",
+            "claims": [],
+            "data": {"dataset": "digits, stand-in", "paper_dataset": False, "train_steps": 40},
+            "scale": "full",
+            "evaluation": {"test": test},
+        },
+    }
+    line = report.outcome(s)
+    assert "bleu 3.21" in line and "f1 55.5" in line, line

@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--restart", action="store_true", help="forget earlier progress on the paper and start over"
     )
+    p.add_argument(
+        "--variant", help="the paper's variant to run, as named (default: the paper's, or the largest that fits)"
+    )
+    p.add_argument(
+        "--memory-gb",
+        type=float,
+        help="memory the runs may use, GiB (default: GPU memory with CUDA, else the RAM available)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON event per line on stdout")
     return p
 
@@ -69,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _options(args):
     from mlintern.tools.reproduce.loop import Options
 
+    if args.memory_gb is not None and args.memory_gb <= 0:
+        raise ToolError("--memory-gb must be positive.", hint="e.g. --memory-gb 8")
     if args.budget_minutes <= 0 or args.max_usd < 0 or args.max_repairs < 0:
         raise ToolError(
             "Budgets must be positive.", hint="e.g. --budget-minutes 5 --max-usd 0.5 --max-repairs 3"
@@ -83,6 +93,8 @@ def _options(args):
         restart=args.restart,
         push_to_hub=args.push_to_hub,
         nproc=max(1, args.nproc),
+        variant=args.variant,
+        memory_gb=args.memory_gb,
     )
 
 

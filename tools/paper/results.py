@@ -5,8 +5,8 @@ A result is a number tied to a metric by the field's grammar: "97.2% accuracy",
 "a top-1 accuracy of 76.1%", "an error rate of 3.57%", "28.4 BLEU", "a
 perplexity of 18.3", "classifies 97.2% of the test images correctly". The
 sentence gives the split ("held-out test split", "validation set",
-newstest2014 is a test set), the dataset (a known name, else the paper's main
-one, marked ``dataset_inferred``) and the setting (a variant the spec names,
+newstest2014 is a test set), the dataset (only one the claim's clause, sentence,
+table caption or column names; otherwise none: unstated) and the setting (a variant the spec names,
 "single model", "ensemble"). Margins ("by 2 BLEU", "improves ... over") and
 other systems' numbers ("[12] reported", "For comparison, ...", "The best
 <cited system> achieves", "4.51% vs 4.62%", a section on other methods) are
@@ -262,31 +262,105 @@ _ON_NAME = re.compile(r"\b[Oo]n\s(?:the\s)?(?P<n>[A-Z][A-Z0-9]+(?:-[A-Za-z0-9]+)
 _NOT_BENCHMARKS = re.compile(r"^(?:BLEU|FID|ELBO|EM|F1|GPU|GPUs|TPU|CPU|AI|ML|NLP|CNN|RNN|LSTM|MLP)$")
 
 
+# A dataset named as pre-training data is not the one a number is measured on: "pre-trained on ImageNet-21K",
+# "with JFT-300M pre-training", "ImageNet-22K-pretrained".
+_PRETRAIN_BEFORE = re.compile(r"pre-?train(?:ed|ing)?\s(?:only\s)?(?:on|with|using)\s(?:the\s)?$", re.I)
+_PRETRAIN_AFTER = re.compile(r"^[\s-]?pre-?train", re.I)
+# where a value's own clause ends (the next one often names the next value's dataset)
+_CLAUSE_END = re.compile(r",|;|\sand\s|\swhile\s|\swhereas\s|\sbut\s|\swhich\s|\s\(", re.I)
+
+
+_MODEL_AFTER = re.compile(r"^\s(?:models?|architectures?|networks?|baselines?)\b", re.I)
+
+
+def _mentions(
+    text: str, datasets: list[dict], known: re.Pattern, own: list[str], on_names: bool = True
+) -> list[tuple[int, str]]:
+    """``(position, name)`` of every dataset ``text`` names (a known name, CIFAR's short one, a dataset the
+    paper names elsewhere, "on RTE"), pre-training data, model names ("the best Whisper model") and the
+    paper's own names left out; where two overlap, the known name and then the longer one wins."""
+    found: list[tuple[int, int, str]] = [(m.start(), 0, m.group(1)) for m in known.finditer(text)]
+    found += [(m.start(), 1, f"CIFAR-{m.group(1)}") for m in _CIFAR_SHORT.finditer(text)]
+    low = text.lower()
+    for d in datasets:
+        head = d["name"].split(" (")[0].lower()
+        if head and not _names_in(head, own):
+            found += [(m.start(), 2, d["name"]) for m in re.finditer(r"\b" + re.escape(head) + r"\b", low)]
+    for m in _ON_NAME.finditer(text) if on_names else ():
+        name = m.group("n")
+        if not _NOT_BENCHMARKS.match(name) and not _names_in(name, own):
+            found.append((m.start("n"), 3, name))
+    kept: list[tuple[int, str]] = []
+    for pos, _, name in sorted(set(found), key=lambda f: (f[0], f[1], -len(f[2]))):
+        end = pos + len(name)
+        if (
+            _PRETRAIN_BEFORE.search(text[max(0, pos - 40) : pos])
+            or _PRETRAIN_AFTER.search(text[end : end + 12])
+            or _MODEL_AFTER.search(text[end : end + 16])
+        ):
+            continue
+        if any(p <= pos < p + len(n) for p, n in kept):
+            continue  # "CIFAR-10" inside "CIFAR-100", "WMT" inside "WMT 2014", a name found twice
+        kept.append((pos, name))
+    return kept
+
+
+def _distinct(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        if n.lower() not in [o.lower() for o in out]:
+            out.append(n)
+    return out
+
+
 def _dataset_of(
     text: str,
+    start: int,
+    end: int,
+    value_end: int,
+    context: str,
     datasets: list[dict],
     known: re.Pattern,
     previous: str | None = None,
     own: list[str] | None = None,
-) -> tuple[str | None, bool]:
-    m = known.search(text)
-    if m:
-        return m.group(1), False
-    short = _CIFAR_SHORT.search(text)
-    if short:
-        return f"CIFAR-{short.group(1)}", False
-    low = text.lower()
-    for d in datasets:
-        head = d["name"].split(" (")[0].lower()
-        if head and re.search(r"\b" + re.escape(head) + r"\b", low):
-            return d["name"], False
+) -> tuple[str | None, str | None]:
+    """``(dataset, how)`` of the value matched at ``text[start:end]`` (its number ends at ``value_end``), only when the text names it: its own clause
+    (up to the next value or clause boundary: "28.4 BLEU on the WMT 2014 ...", "3.46% on C10+"), else the
+    part of the clause before it ("and CIFAR-100 error rate to 8.7%"), else the sentence (or caption) when
+    it names exactly one dataset, else "this corpus" after a sentence that named one. Otherwise ``(None,
+    None)``: the dataset is unstated. A paper's main dataset is never attached to a number that does not
+    name it: a wrong dataset is worse than none (it makes a claim look comparable when it is not)."""
+    own = own or []
+    nxt = _NEXT_VALUE.search(text[end:])
+    forward = text[start : end + nxt.start()] if nxt else text[start:]
+    cut = _CLAUSE_END.search(forward, value_end - start)  # "1% and CIFAR-100 error rate": cut after "1%"
+    forward = forward[: cut.start()] if cut else forward
+    named = _mentions(forward, datasets, known, own)
+    if named:
+        return named[0][1], "clause"
+    bounds = [m.end() for m in _CLAUSE_END.finditer(text[:start])]
+    back = text[bounds[-1] if bounds else 0 : start]
+    named = _mentions(back, datasets, known, own)
+    if named:
+        return named[-1][1], "clause"
+    names = _distinct([n for _, n in _mentions(context, datasets, known, own)])
+    if len(names) == 1:
+        return names[0], "sentence"
     if previous and _ANAPHORA.search(text):
-        return previous, False
-    on = _ON_NAME.search(text)
-    if on and not _NOT_BENCHMARKS.match(on.group("n")) and not _names_in(on.group("n"), own or []):
-        return on.group("n"), False
-    main = next((d["name"] for d in datasets if d.get("main")), None)
-    return main, main is not None
+        return previous, "previous"
+    return None, None
+
+
+# Set to a list to record, per result, where its dataset came from (bench/results_datasets.py measures it).
+TRACE: list[dict] | None = None
+
+
+def _trace(row: dict, how: str | None, where: str) -> None:
+    if TRACE is not None:
+        TRACE.append({k: row.get(k) for k in ("metric", "value", "page", "dataset", "quote")} | {
+            "how": how,
+            "where": where,
+        })
 
 
 def _setting_of(text: str, variants: list[str]) -> str | None:
@@ -474,12 +548,10 @@ def results_in(
                 continue
             seen.add((metric, value))
             context = f"{text} {s.table_caption}"
-            # the value's own clause first: "87.7% accuracy on MNLI and 82.1% F1 on SQuAD"
-            nxt = _NEXT_VALUE.search(text[m.end() :])  # the next value, not "ImageNet-1K" or "WMT 2014"
-            clause = text[m.start() : m.end() + nxt.start()] if nxt else text[m.start() :]
-            dataset, inferred = _dataset_of(clause, [], known, None, own)
-            if dataset is None:
-                dataset, inferred = _dataset_of(context, datasets, known, previous, own)
+            # only a dataset the text names: "87.7% accuracy on MNLI and 82.1% F1 on SQuAD"
+            dataset, how = _dataset_of(
+                text, m.start(), m.end(), m.end("v"), context, datasets, known, previous, own
+            )
             row = {
                 "metric": metric,
                 "value": value,
@@ -497,10 +569,9 @@ def results_in(
                 "_own": says_own or bool(_RESULTS_SECTION.search(s.section or "")),
                 "_sentence": s.index,
                 "_range": bool(_RANGE.search(text[: m.start()])),
-                "_main_data": bool(dataset) and dataset == main_dataset,
+                "_main_data": main_dataset is not None and (dataset or main_dataset) == main_dataset,
             }
-            if inferred:
-                row["dataset_inferred"] = True
+            _trace(row, how, "prose")
             if in_table and _OURS.search(text):
                 row["main"] = True
             elif (
@@ -564,9 +635,13 @@ _SIZE_CELL = re.compile(r"^\d+(?:\.\d+)?\s?[KMBT]$|×|x\d")
 
 
 def _table_dataset(caption: str, known: re.Pattern) -> str | None:
-    m = known.search(caption)
-    if m:
-        return m.group(1)
+    """The dataset a results table's caption names; none when it names several (the pre-training data
+    left out): which one a row's number is on is then not said."""
+    names = _distinct([n for _, n in _mentions(caption, [], known, [], on_names=False)])
+    if len(names) > 1:
+        return None
+    if names:
+        return names[0]
     m = re.match(r"^Table\s*\S+?[:.]\s*(?P<n>[A-Z][\w-]*(?:\s[A-Z][\w-]*){0,2})\.\s", caption)
     if m and not _CAPTION_METRIC.search(m.group("n")):
         return m.group("n")  # "Table 5: TriviaQA. Zero-shot ..."
@@ -681,11 +756,7 @@ def table_results(document, known: re.Pattern, own: list[str], datasets: list[di
                         "_own": True,
                         "_label_exact": _exact_name(label, own),
                     }
-                    if dataset is None:
-                        main = next((d["name"] for d in datasets if d.get("main")), None)
-                        entry["dataset"] = main
-                        if main:
-                            entry["dataset_inferred"] = True
+                    _trace(entry, "caption" if dataset else None, "table")
                     out.append(entry)
                     found += 1
                     if found >= 4:
@@ -757,8 +828,7 @@ def flat_table_results(document, known: re.Pattern, labels: list[str], skip_page
                 pct = _metric_name(metric.group("m")) in _PERCENT_METRICS
                 if not document.verify(s.page, quote) or (pct and _number(v) > 100):
                     continue
-                out.append(
-                    {
+                flat = {
                         "metric": _metric_name(metric.group("m")),
                         "value": _number(v),
                         "unit": "%" if pct else None,
@@ -773,7 +843,8 @@ def flat_table_results(document, known: re.Pattern, labels: list[str], skip_page
                         "_own": True,
                         "_label_exact": True,
                     }
-                )
+                _trace(flat, "header" if flat["dataset"] else None, "flat table")
+                out.append(flat)
             break
     return out
 

@@ -55,6 +55,8 @@ class Options:
     restart: bool = False
     push_to_hub: str | None = None
     nproc: int = 1  # > 1: the full run under torchrun, after approval
+    variant: str | None = None  # the person's choice of the paper's variants: always run as named
+    memory_gb: float | None = None  # the memory the runs may use (default: what this machine has); enforced
 
 
 class Stop(Exception):
@@ -253,6 +255,7 @@ class Agent:
 
     def _run_steps(self) -> None:
         self._once("parse", self._parse)
+        self._once("fit", self._fit)
         self._once("plan", self._plan)
         self._once("scaffold", self._scaffold)
         self._pilot_until_it_trains()
@@ -291,10 +294,146 @@ class Agent:
             "summary_line": self.ws.relative(path),
         }
 
-    def _scaffold(self) -> dict:
-        res = self.call(
-            "scaffold-model", {"spec": self.s.steps["parse"]["spec_path"], "output": str(self.project)}
+    def _fit(self) -> dict:
+        """Scaffold the variant to run and check that its training step fits this machine's memory.
+
+        The person's ``--variant`` is run as named. Otherwise the paper's default variant is measured
+        (``fit.py``); when it does not fit, a smaller micro batch keeps the paper's variant and batch (train.py
+        accumulates gradients), and when even one example does not fit, the largest variant the paper lists
+        that fits is run instead, said in PLAN.md, the events and the report's first line."""
+        from mlintern.tools.reproduce import fit
+        from mlintern.tools.reproduce.plan import load_spec
+
+        spec = load_spec(self)
+        variants = spec.get("variants") if isinstance(spec.get("variants"), dict) else {}
+        paper_variant = spec.get("default_variant") if spec.get("default_variant") in variants else None
+        first = self.opts.variant or paper_variant
+        avail = fit.available_memory(self.opts.memory_gb)
+        out = {
+            "paper_variant": paper_variant,
+            "requested": self.opts.variant,
+            "names": list(variants),
+            "available": avail,
+            "tried": [],
+        }
+
+        self._fit_tried: list[dict] = []
+
+        def try_variant(name: str | None) -> tuple[dict, dict | None]:
+            # the loop owns the project folder (a resumed or restarted loop finds its own earlier files there)
+            args = {"spec": self.s.steps["parse"]["spec_path"], "output": str(self.project), "overwrite": True}
+            if name:
+                args["variant"] = name
+            res = self.call("scaffold-model", args)
+            try:
+                mem = fit.training_memory(self.project, available=avail["bytes"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, ToolError) as err:
+                self.s.notes.append(f"The memory of {name or 'the model'} could not be estimated: {err}")
+                mem = None
+            out["tried"].append({"variant": name, "memory": mem})
+            self._fit_tried.append({"variant": name, "memory": mem, "result": res})
+            return res, mem
+
+        res, mem = try_variant(first)
+        chosen, chosen_res, chosen_mem, micro = first, res, mem, None
+        if mem is not None and not fit.fits(mem["total"], avail["bytes"]):
+            micro = fit.largest_micro_batch(mem, avail["bytes"])
+            if self.opts.variant or micro is not None:
+                pass  # the person's variant as named; or the paper's, with a smaller micro batch
+            elif variants:
+                best = self._smaller_variant(spec, first, mem, avail, try_variant)
+                if best is not None:
+                    chosen, chosen_res, chosen_mem, micro = best
+                    if out["tried"][-1]["variant"] != chosen:
+                        chosen_res = self.call(  # the last one tried is in the project folder: put the chosen back
+                            "scaffold-model",
+                            {
+                                "spec": self.s.steps["parse"]["spec_path"],
+                                "output": str(self.project),
+                                "variant": chosen,
+                                "overwrite": True,
+                            },
+                        )
+        none_fits = micro == "none"
+        if micro == "none":
+            micro = None
+        if isinstance(micro, int) and chosen_mem and micro < chosen_mem["micro_batch"]:
+            self._set_micro_batch(micro, chosen_mem, avail)
+            chosen_mem = fit.at_micro_batch(chosen_mem, micro)
+        out.update(
+            variant=chosen,
+            memory=chosen_mem,
+            paper_memory=mem,
+            micro_batch=micro,
+            scaffold=chosen_res,
+            message=_fit_message(paper_variant, self.opts.variant, chosen, mem, chosen_mem, micro, avail, none_fits),
         )
+        out["summary_line"] = out["message"]
+        if chosen != first or micro or (mem and not fit.fits(mem["total"], avail["bytes"])):
+            self.s.notes.append(out["message"])
+            self.emit("warning", out["message"], variant=chosen, paper_variant=paper_variant)
+        return out
+
+    def _smaller_variant(self, spec: dict, first: str | None, mem: dict, avail: dict, try_variant):
+        """``(name, scaffold result, memory, micro batch | None | "none")`` of the largest listed variant smaller
+        than ``first`` whose step fits (``"none"``: none fits, the smallest is returned). A variant whose
+        stated parameter count alone (weights, gradients, optimizer state) cannot fit is not scaffolded."""
+        from mlintern.tools.reproduce import fit
+
+        variants = spec["variants"]
+        per_param = mem["weights_grads_optimizer"] / max(mem["params"], 1)
+        skipped: str | None = None
+        for name in fit.variant_order(spec, exclude=first):
+            stated = fit._value(variants[name], "num_params")
+            if isinstance(stated, (int, float)):
+                if stated >= mem["params"]:
+                    continue  # not smaller than the one that did not fit
+                if not fit.fits(int(stated * per_param) + mem["overhead"], avail["bytes"]):
+                    skipped = name  # its stated size alone does not fit: the smallest such is kept
+                    continue
+            res, mem2 = try_variant(name)
+            if mem2 is None or mem2["params"] >= mem["params"]:
+                continue
+            if fit.fits(mem2["total"], avail["bytes"]):
+                return name, res, mem2, None
+            small = fit.largest_micro_batch(mem2, avail["bytes"])
+            if small is not None:
+                return name, res, mem2, small
+            skipped = name
+        if skipped is None:
+            return None
+        last = next((t for t in reversed(self._fit_tried) if t["variant"] == skipped), None)
+        if last is None:
+            res, mem2 = try_variant(skipped)
+        else:
+            res, mem2 = last["result"], last["memory"]
+        return (skipped, res, mem2, "none") if mem2 else None
+
+    def _set_micro_batch(self, micro: int, mem: dict, avail: dict) -> None:
+        """The paper's batch is kept: train.py accumulates gradients over micro batches of ``micro``."""
+        from mlintern.sandbox import files
+
+        # the generated model ran (measured, sandboxed) with the project as its writable folder: read and
+        # replace config.json without following a link it may have planted
+        path = self.project / "config.json"
+        config = json.loads(files.read_text(path, limit=4 * files.MiB, root=self.project))
+        config["train"]["micro_batch_size"] = {
+            "value": int(micro),
+            "source": "default",
+            "reason": f"the largest micro batch whose training step fits {avail['what']} (was "
+            f"{mem['micro_batch']}); gradient accumulation keeps the paper's batch of {mem['batch']}",
+        }
+        files.write_text(path, json.dumps(config, indent=2) + "\n", root=self.project)
+
+    def _scaffold(self) -> dict:
+        fitted = (self.s.steps.get("fit") or {}).get("scaffold")
+        if fitted:  # the fit step scaffolded the variant it chose into the project folder
+            res = fitted
+        else:
+            args = {"spec": self.s.steps["parse"]["spec_path"], "output": str(self.project)}
+            if self.opts.variant:
+                args["variant"] = self.opts.variant
+            res = self.call("scaffold-model", args)
         keep = {
             k: res.get(k)
             for k in (
@@ -382,6 +521,8 @@ class Agent:
             }
             if max_steps:
                 args["max_steps"] = int(max_steps)
+            if self.opts.memory_gb:
+                args["max_memory_gb"] = float(self.opts.memory_gb)
             if ckpt_every:
                 args["ckpt_every"] = int(ckpt_every)
             if mode == "full" and self.opts.nproc > 1 and self._approved_processes():
@@ -617,7 +758,9 @@ class Agent:
             pass  # the records on disk are what the verdicts read; the status only adds its plot
         evaluation = status.get("evaluation") or {r["split"]: r for r in evals}  # the last record per split
         reached = (run.get("loss") or {}).get("steps")
-        rows = [_not_comparable_anyway(r, info) for r in claims.compare(results, evals, info, reached)]
+        fitted = self.s.steps.get("fit") or {}
+        ran = {"ran": fitted.get("variant"), "paper": fitted.get("paper_variant"), "names": fitted.get("names")}
+        rows = claims.compare(results, evals, info, reached, ran)  # every reason is worded there, once
         shown = "; ".join(
             f"{split} " + ", ".join(f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_KEYS)
             for split, rec in sorted(evaluation.items(), reverse=True)
@@ -708,21 +851,41 @@ class Agent:
         self.emit("report", f"{self.ws.relative(md)} and {self.ws.relative(html)}", path=str(md))
 
 
-def _not_comparable_anyway(row: dict, info: dict) -> dict:
-    """A claim *not evaluated* (its metric is not implemented) on stand-in data or at a reduced scale says
-    so too: a reader must not think only the metric stood between this run and the paper's number."""
-    if row.get("verdict") != "not evaluated" or not info:
-        return row
-    apart = []
-    if not info.get("paper_dataset"):
-        apart.append(f"stand-in data ({info.get('dataset') or 'unknown'})")
-    elif not row.get("same_data"):
-        apart.append(f"other data ({info.get('dataset')})")
-    if row.get("scale") in ("pilot", "budget-cut"):
-        apart.append(f"{row['scale']} scale")
-    if not apart:
-        return row
-    return {**row, "why": f"{row['why']}; and not comparable anyway: {', '.join(apart)}"}
+def _fit_message(paper, requested, chosen, paper_mem, mem, micro, avail, none_fits) -> str:
+    """What was run and why, in one sentence: the report's first line, PLAN.md and the events say it."""
+    from mlintern.tools.reproduce import fit
+
+    if paper_mem is None:
+        return "the memory was not estimated; the run uses the paper's configuration as scaffolded"
+    need = fit.describe(paper_mem)
+    has = f"this machine has {avail['what']}"
+    name = chosen or "configuration"
+    if requested:
+        if fit.fits(paper_mem["total"], avail["bytes"]):
+            return f"ran {requested} as asked: {need}, {has}"
+        if micro:
+            return (
+                f"ran {requested} as asked, with micro batch {micro} instead of {paper_mem['micro_batch']} "
+                f"(gradient accumulation keeps the batch of {paper_mem['batch']}): {need}, {has}"
+            )
+        return f"ran {requested} as asked, although it may not fit: {need}, {has}"
+    if chosen == paper and not micro:
+        return f"ran the paper's {name}: {need}, {has}" + (
+            "" if fit.fits(paper_mem["total"], avail["bytes"]) else " (it does not fit; no smaller variant is listed)"
+        )
+    if chosen == paper:
+        return (
+            f"ran the paper's {name} with micro batch {micro} instead of {paper_mem['micro_batch']} (gradient "
+            f"accumulation keeps the paper's batch of {paper_mem['batch']}): {need}, {has}; at micro batch "
+            f"{micro} ~{fit.gib(mem['total'])}"
+        )
+    ours = fit.describe(mem) if mem else "?"
+    text = f"ran {chosen} instead of the paper's {paper}: {need}, {has}"
+    if none_fits:
+        return text + f"; no listed variant fits, {chosen} is the smallest ({ours})"
+    if micro:
+        ours += f"; gradient accumulation keeps the batch of {mem['batch']}"
+    return text + f"; {chosen}: {ours}"
 
 
 def _where(err: BaseException) -> str:

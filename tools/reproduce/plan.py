@@ -1,6 +1,6 @@
 """PLAN.md: what the loop will do, what it should cost, and what it must assume.
 
-Written right after parsing, before anything is built or run, so a person can
+Written right after parsing and the memory check (which scaffolds the variant to run), before anything is run, so a person can
 read what is about to happen. The assumptions are the keys the paper leaves
 unstated (the spec's ``missing``) and the values mlintern had to choose
 (facts whose source is ``default``); the report later compares plan and outcome.
@@ -134,7 +134,8 @@ def comparison_plan(spec: dict, train_minutes: float | None = None) -> list[str]
         )
         out.append(
             f"{'Main claim' if r.get('main') else 'Claim'}: {metric} {r.get('value')}{r.get('unit') or ''}"
-            f"{' on ' + str(r['dataset']) if r.get('dataset') else ''} (page {r.get('page')}) vs {target}."
+            f"{' on ' + str(r['dataset']) if r.get('dataset') else ' (its dataset unstated)'} (page {r.get('page')}) "
+            f"vs {target}."
         )
     if not spec.get("results"):
         out.append(
@@ -207,6 +208,17 @@ def write_plan(agent) -> tuple[Path, list[dict], dict]:
             ],
         ],
     )
+    fitted = agent.s.steps.get("fit") or {}
+    if fitted.get("message"):
+        doc.h("What will run (memory)")
+        said = fitted["message"]
+        said = "will run " + said[4:] if said.startswith("ran ") else said
+        doc.p(f"Memory check, before anything runs: {said}.")
+        if fitted.get("variant") != fitted.get("paper_variant") and fitted.get("paper_variant"):
+            doc.p(
+                f"The paper's claims for {fitted['paper_variant']} are *not comparable: other variant*; a "
+                f"claim the paper states for {fitted['variant']} is compared as usual."
+            )
     doc.h("What will be compared")
     doc.bullets(comparison_plan(spec, train_min))
     doc.h("Budget (hard limits)")

@@ -195,6 +195,7 @@ def outcome(state: LoopState) -> str:
     else:
         word = claims.outcome_word(main)
     parts = [
+        *variant_text(state),
         architecture(state),
         data_used(evaluate) if evaluate else "no held-out evaluation",
         scale_text(state, evaluate),
@@ -213,6 +214,17 @@ def outcome(state: LoopState) -> str:
             f"{state.stop['message']}"
         )
     return text
+
+
+def variant_text(state: LoopState) -> list[str]:
+    """"ran ViT-Base instead of the paper's ViT-Huge: 632M params need ~35 GiB to train (...), this machine has
+    17.7 GiB": said first when the run trained another variant than the paper's (the memory check chose a
+    smaller one, or the person asked for one), changed its micro batch to fit, or does not fit at all."""
+    fitted = state.steps.get("fit") or {}
+    mem, avail = fitted.get("memory") or {}, (fitted.get("available") or {}).get("bytes")
+    too_big = bool(mem.get("total") and avail and mem["total"] > avail * 0.9)  # fit.HEADROOM
+    changed = fitted.get("variant") != fitted.get("paper_variant") or fitted.get("micro_batch") or too_big
+    return [fitted["message"]] if fitted.get("message") and changed else []
 
 
 def _steps_source(state: LoopState) -> str | None:
@@ -335,7 +347,7 @@ def _plan_section(doc: Doc, agent, state: LoopState) -> None:
             f"{steps[name].get('seconds', 0):.1f} s",
             steps[name].get("summary_line", ""),
         ]
-        for name in ("parse", "plan", "scaffold")
+        for name in ("parse", "fit", "plan", "scaffold")
         if name in steps
     ]
     rows += [

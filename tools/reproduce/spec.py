@@ -60,6 +60,18 @@ TOOLS = [
                     "description": "pre-approve package installs and other costly steps",
                 },
                 "restart": {"type": "boolean", "default": False, "description": "forget earlier progress"},
+                "variant": {
+                    "type": ["string", "null"],
+                    "default": None,
+                    "description": "the paper's variant to run (e.g. ViT-Base, 7B), as named; default: the "
+                    "paper's, or the largest listed one whose training fits this machine's memory",
+                },
+                "memory_gb": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "description": "memory the runs may use, in GiB (default: GPU memory when CUDA is present, "
+                    "else the RAM available); the variant choice and the runs' limit follow it",
+                },
             },
             "required": ["paper"],
             "additionalProperties": False,

@@ -44,6 +44,8 @@ def reproduce_paper_tool(
     brain: str = "auto",
     yes: bool = False,
     restart: bool = False,
+    variant: str | None = None,
+    memory_gb: float | None = None,
 ) -> dict:
     host = ctx.brain if getattr(ctx.brain, "uses_llm", False) else None
     if brain == "host" or (brain == "auto" and host is not None and not os.environ.get("ANTHROPIC_API_KEY")):
@@ -57,6 +59,8 @@ def reproduce_paper_tool(
         max_usd=max_usd,
         yes=yes,
         restart=restart,
+        variant=variant,
+        memory_gb=memory_gb,
     )
     approver = Approver(pre_approved=yes, ask=ctx.ask_approval)
     source = (

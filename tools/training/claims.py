@@ -107,9 +107,17 @@ def tolerance(claim: dict) -> tuple[float, str]:
     return value * TOLERANCE_RELATIVE, f"±{TOLERANCE_RELATIVE:.0%}"
 
 
-def compare(results: list[dict], evals: list[dict], info: dict, reached: int | None = None) -> list[dict]:
+def compare(
+    results: list[dict],
+    evals: list[dict],
+    info: dict,
+    reached: int | None = None,
+    variant: dict | None = None,
+) -> list[dict]:
     """One row per claim: ``{claim, ours, split, same_data, same_split, scale, verdict, why, tolerance}``;
-    ``reached``: the run's last training step (a run the budget stopped may have no evaluation)."""
+    ``reached``: the run's last training step (a run the budget stopped may have no evaluation);
+    ``variant``: ``{"ran", "paper", "names"}``, the variant the run trained, the paper's default one and the
+    names the paper lists (a claim is on the variant its setting names, else on the paper's)."""
     scale = scale_of(info, evals, reached)
     reached = max([r.get("step") or 0 for r in evals] + [reached or 0])
     our_dataset = info.get("dataset")
@@ -138,27 +146,16 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
             "tolerance": tol_text,
             "main": bool(claim.get("main")),
         }
+        apart = _apart(claim, info, claim_ds, scale, reached, record, want_split)
+        other = _other_variant(claim, variant)
+        if other:
+            apart.insert(0, other)
         mapping = METRICS.get(metric.lower()) or METRICS.get(metric)
         if mapping is None:
             why = "metric not implemented: " + NOT_IMPLEMENTED.get(metric, repr(metric))
-            rows.append({**row, "verdict": "not evaluated", "why": why})
+            rows.append({**row, "verdict": "not evaluated", "why": _anyway(why, apart)})
             continue
         key, transform, higher = mapping
-        apart = []  # every reason the numbers cannot be compared, not just the first
-        if not info:
-            apart.append("the run did not say which data it used")
-        elif not info.get("paper_dataset"):
-            apart.append(f"stand-in data ({our_dataset or 'unknown'}), not the paper's")
-        elif claim_ds is not None and claim_ds != our_dataset:
-            apart.append(f"the claim is on {claim.get('dataset')}, the run on {our_dataset}")
-        if scale == "pilot":
-            apart.append("pilot scale (a tiny configuration for a few steps)")
-        elif scale == "budget-cut":
-            apart.append(
-                f"budget-cut: the run reached step {reached} of the paper's {info.get('train_steps') or '?'}"
-            )
-        if record is not None and not same_split:
-            apart.append(f"other split: the claim is on {want_split}, ours on {row['split']}")
         if key == "bleu":
             apart.append("BLEU over mlintern's token ids, not the paper's tokenizer")
         ours = record.get(key) if record else None
@@ -177,7 +174,8 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
                 missing = f"{metric} not measured: " + (
                     str(said)[:200] if said else CONDITIONS.get(key, f"no {key}")
                 )
-            rows.append({**row, "verdict": verdict, "why": "; ".join([missing, *apart])})
+            why = "; ".join([missing, *apart]) if verdict == "not comparable" else _anyway(missing, apart)
+            rows.append({**row, "verdict": verdict, "why": why})
             continue
         ours = float(transform(ours) if transform else ours)
         if key == "f1" and claim["value"] <= 1.0 and claim.get("unit") != "%":
@@ -196,6 +194,59 @@ def compare(results: list[dict], evals: list[dict], info: dict, reached: int | N
             verdict, why = f"short by {abs(gap):.3g}", f"outside {tol_text}"
         rows.append({**row, "verdict": verdict, "why": why})
     return rows
+
+
+def _apart(
+    claim: dict,
+    info: dict,
+    claim_ds: str | None,
+    scale: str,
+    reached: int,
+    record: dict | None,
+    want_split: str,
+) -> list[str]:
+    """Every reason the run's numbers cannot be compared with the claim (not just the first one). The one
+    place these reasons are worded: a claim that is *not evaluated* lists them too, once."""
+    apart = []
+    our_dataset = info.get("dataset")
+    if not info:
+        apart.append("the run did not say which data it used")
+    elif not info.get("paper_dataset"):
+        apart.append(f"stand-in data ({our_dataset or 'unknown'}), not the paper's")
+    elif claim_ds is not None and claim_ds != our_dataset:
+        apart.append(f"the claim is on {claim.get('dataset')}, the run on {our_dataset}")
+    if scale == "pilot":
+        apart.append("pilot scale (a tiny configuration for a few steps)")
+    elif scale == "budget-cut":
+        apart.append(
+            f"budget-cut: the run reached step {reached} of the paper's {info.get('train_steps') or '?'}"
+        )
+    if record is not None and record.get("split") != want_split:
+        apart.append(f"other split: the claim is on {want_split}, ours on {record.get('split')}")
+    return apart
+
+
+def _norm(name: object) -> str:
+    return "".join(ch for ch in str(name or "").lower() if ch.isalnum())
+
+
+def _other_variant(claim: dict, variant: dict | None) -> str | None:
+    """"other variant: ..." when the claim is on a variant the run did not train."""
+    if not variant or not variant.get("ran"):
+        return None
+    names = {_norm(n): str(n) for n in variant.get("names") or []}
+    own = names.get(_norm(claim.get("setting"))) or names.get(_norm(claim.get("variant")))
+    on = own or variant.get("paper")
+    if not on or _norm(on) == _norm(variant["ran"]):
+        return None
+    whose = "" if own else "the paper's "
+    return f"other variant: the claim is on {whose}{on}, the run trained {variant['ran']}"
+
+
+def _anyway(missing: str, apart: list[str]) -> str:
+    """A claim *not evaluated* still says what would have kept it from being comparable: a reader must not
+    think only the metric stood between this run and the paper's number."""
+    return f"{missing}; and not comparable anyway: {'; '.join(apart)}" if apart else missing
 
 
 def _signed(gap: float) -> str:

@@ -27,6 +27,8 @@ EVAL_METRICS = (
     "bits_per_token",
     "pixel_accuracy",
     "token_accuracy",
+    "f1",
+    "bleu",
 )
 
 
