@@ -8,6 +8,7 @@ and checks where parse-paper puts them; one goes on through scaffold-model to th
 
 from __future__ import annotations
 
+import pytest
 from mlintern.tools import registry
 from mlintern.tools.paper.parse import parse_paper_tool, validate_spec
 from mlintern.tools.registry import ToolContext
@@ -43,6 +44,19 @@ def test_what_another_paper_uses_states_nothing_about_this_one(workspace, tmp_pa
     ]
     hp = spec_of(workspace, make_pdf(tmp_path / "others.pdf", [lines]))["hyperparameters"]
     assert "patch_size" not in hp and hp["batch_size"]["value"] == 4096
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Closest to ours is the model of Doe et al. (2019), which extracts patches of size 4 x 4 from the image.",
+        "Roe et al. (2021), who work on small images, take a patch size of 4.",
+    ],
+)
+def test_a_cited_models_configuration_states_nothing_about_this_one(workspace, tmp_path, sentence):
+    lines = ["2 Related Work", "", sentence, "", "3 Method", "", "We train the models with a batch size of 512."]
+    hp = spec_of(workspace, make_pdf(tmp_path / "cited.pdf", [lines]))["hyperparameters"]
+    assert "patch_size" not in hp and hp["batch_size"]["value"] == 512
 
 
 def test_the_base_model_of_an_ablation_grid_is_its_setting(workspace, tmp_path):

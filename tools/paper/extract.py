@@ -567,6 +567,9 @@ def _later_other_task(document: Document, s: Sentence, main_dataset: str | None)
 
 _OTHERS_WORK = re.compile(
     r"\bet al\.?(?:,?\s*\(?\d{4}[a-z]?\)?)?\s+(?:propos\w*|introduc\w*|report\w*|use[sd]?|train(?:s|ed)?)\b|"
+    # "the model of X et al. (2020), which extracts patches of size 2 x 2": a cited work's configuration
+    r"\b(?:model|method|approach|work|network|architecture|system)s? of [A-Z][\w-]+ et al\b|"
+    r"\bet al\.?,?\s*\(?\d{4}[a-z]?\)?,?\s+(?:which|who)\b|"
     # "The sigmoid has been shown to slow down learning (X et al., 1998)": a known finding
     r"\b(?:has|have) (?:already )?been (?:already )?shown to\b[^.]*\bet al\b",
     re.I,
