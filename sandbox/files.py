@@ -342,3 +342,35 @@ def printable(text: str) -> str:
     if "\r" in text:
         text = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def zip_expansion(fh) -> tuple[int, int] | None:
+    """``(bytes the members inflate to, bytes they take in the file)`` of a zip archive opened as ``fh``
+    (checkpoints saved by ``torch.save`` are zips); ``None`` when it is not a readable zip. Reads only the
+    central directory: what a member claims is checked before anything is inflated."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            members = archive.infolist()
+            if len(members) > 1_000_000:
+                return None
+            inflated = sum(m.file_size for m in members)
+            stored = sum(m.compress_size for m in members)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    finally:
+        fh.seek(0)
+    return inflated, stored
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (``MemAvailable``), or ``None`` where /proc/meminfo says nothing."""
+    try:
+        with open("/proc/meminfo", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

@@ -490,6 +490,8 @@ sys.exit(1)
     assert b"\x1b" not in shown.stdout + shown.stderr, shown.stdout[-2000:]
     assert "\x1b" not in json.dumps(call(hostile1.ws, "training-status", {"run_id": result["run_id"]}),
                                     ensure_ascii=False)
+    diagnosed = cli(hostile1.ws, "diagnose-traceback", "--run-id", result["run_id"])  # quotes the error
+    assert b"\x1b" not in diagnosed.stdout + diagnosed.stderr, diagnosed.stdout[-2000:]
 
 
 # ------------------------------------------------------------------ 19 filling the host's disk
@@ -546,3 +548,72 @@ open(os.getcwd() + "/mlintern/__init__.py", "w").write("open({str(marker)!r}, 'w
     bare = {k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"}
     subprocess.run(launch, cwd=project, env=bare, capture_output=True, timeout=120)
     assert marker.exists()  # control: without the safe path the planted package wins
+
+
+# ------------------------------------------------------- 2 a checkpoint that inflates on the host
+BOMB = """
+import io, zipfile, torch
+buf = io.BytesIO()
+torch.save({"model": {"w": torch.ones(4)}, "step": 1}, buf)
+src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+n = 512 * 2**20                                          # 512 M floats: 2 GiB once inflated
+with zipfile.ZipFile(OUT + "/ckpt.pt", "w") as out:
+    for name in src.namelist():
+        data = src.read(name)
+        if name.endswith("/data.pkl"):
+            data = data.replace(b"K\\x04", b"J" + n.to_bytes(4, "little"), 1)
+        if name.endswith("/data/0"):
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with out.open(info, "w", force_zip64=True) as fh:
+                zeros = bytes(64 * 2**20)
+                for _ in range(32):
+                    fh.write(zeros)
+            continue
+        out.writestr(zipfile.ZipInfo(name), data)
+"""
+
+
+def test_a_checkpoint_that_inflates_is_refused_before_it_fills_host_memory(hostile1):
+    result = hostile1(BOMB)
+    assert result["state"] == "succeeded", result["summary"]
+    assert (Path(result["out_dir"]) / "ckpt.pt").stat().st_size < 16 * 2**20  # a few MB on disk
+    exe = Path(sys.executable).with_name("mlintern")
+    proc = subprocess.Popen(
+        [str(exe), "export-model", result["run_id"], "--workspace", str(hostile1.ws.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    output = proc.stdout.read().decode(errors="replace")
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    peak_mb = usage.ru_maxrss / 1024
+    assert peak_mb < 1200, f"export grew to {peak_mb:.0f} MB reading a few-MB checkpoint"
+    assert "ckpt.pt" in output and ("inflate" in output or "refus" in output.lower()), output[-1500:]
+
+
+# ------------------------------------------------- 21 a deep tree and many files left in the project
+def test_a_deep_tree_and_many_files_do_not_stall_the_next_run(hostile):
+    result = hostile(
+        CKPT
+        + """
+import os
+proj = os.getcwd()
+os.makedirs(proj + "/many", exist_ok=True)
+for i in range(20000):
+    open(proj + "/many/f%05d" % i, "w").close()
+d = os.open(proj, os.O_RDONLY)
+for i in range(600):                                  # paths past PATH_MAX: every walk must cope
+    os.mkdir("dddddddd", dir_fd=d)
+    nxt = os.open("dddddddd", os.O_RDONLY, dir_fd=d)
+    os.close(d)
+    d = nxt
+os.symlink("/", "loop", dir_fd=d)
+"""
+    )
+    assert result["state"] == "succeeded", result["summary"]
+    started = time.time()
+    again = hostile("print('next run')\n")
+    assert again["state"] == "succeeded", again["summary"]
+    assert time.time() - started < 120
+    call(hostile.ws, "export-model", {"run_id": result["run_id"]})
+    call(hostile.ws, "training-status", {"run_id": again["run_id"]})
