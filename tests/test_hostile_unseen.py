@@ -187,6 +187,10 @@ open(proj + "/mlintern.json", "w").write({DEEP!r})
     state = LoopState(paper="p", source="s", brain="offline")
     state.steps["scaffold"] = {"project": str(project)}
     assert report._steps_source(state) is None
+    from mlintern.tools.diagnose import scope
+    from mlintern.tools.diagnose.source import Sources
+
+    assert not any(scope._read_run_configs(Sources(hostile1.ws.root, project, "full")))  # no crash, no config
     fake = f'Traceback (most recent call last):\n  File "{project}/train.py", line 3, in <module>\nNameError: x\n'
     call(hostile1.ws, "diagnose-traceback", {"traceback": fake, "project": "proj"})  # reads config.json
     with pytest.raises(RecursionError):  # control: a plain json.loads of the same file blows up
