@@ -621,3 +621,30 @@ os.symlink("/", "loop", dir_fd=d)
     assert time.time() - started < 120
     call(hostile.ws, "export-model", {"run_id": result["run_id"]})
     call(hostile.ws, "training-status", {"run_id": again["run_id"]})
+
+
+def test_a_huge_sparse_train_py_is_not_read_whole_by_the_next_run(hostile1):
+    """The run deletes mlintern.json and leaves a 1.5 GB sparse train.py: run-training's project check
+    (does train.py take the contract flags?) must not read it into the server's memory."""
+    result = hostile1("""
+import os
+proj = os.getcwd()
+os.unlink(proj + "/mlintern.json")
+with open(proj + "/train.py.new", "wb") as fh:
+    fh.write(b"# --pilot --max-steps --out-dir --resume --ckpt-every\\n")
+    fh.truncate(1536 * 2**20)                         # sparse: no disk used
+os.rename(proj + "/train.py.new", proj + "/train.py")
+""")
+    assert result["state"] == "succeeded", result["summary"]
+    exe = Path(sys.executable).with_name("mlintern")
+    proc = subprocess.Popen(
+        [str(exe), "run-training", "proj", "--workspace", str(hostile1.ws.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=hostile1.ws.root,
+    )
+    output = proc.stdout.read().decode(errors="replace")
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    peak_mb = usage.ru_maxrss / 1024
+    assert peak_mb < 800, f"run-training grew to {peak_mb:.0f} MB checking a sparse train.py"
+    assert "train.py" in output, output[-1500:]
