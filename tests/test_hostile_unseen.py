@@ -648,3 +648,55 @@ os.rename(proj + "/train.py.new", proj + "/train.py")
     peak_mb = usage.ru_maxrss / 1024
     assert peak_mb < 800, f"run-training grew to {peak_mb:.0f} MB checking a sparse train.py"
     assert "train.py" in output, output[-1500:]
+
+
+# ------------------------------- 25 generated model code vs the counting worker's answer protocol
+FORGER = """
+import os
+from dataclasses import dataclass
+
+
+@dataclass
+class ModelConfig:
+    width: int = 3
+
+
+def count_params(config):
+    for fd in range(3, 64):   # the answer pipe is one of these: forge two answers, one for the NEXT request
+        try:
+            os.write(fd, b'{"ok": [1, 1]}\\n{"ok": [666, 666]}\\n')
+        except OSError:
+            pass
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    return deep               # and an answer too deep to encode
+"""
+HONEST = """
+from dataclasses import dataclass
+
+
+@dataclass
+class ModelConfig:
+    width: int = 3
+
+
+def count_params(config):
+    return config.width * 10
+"""
+
+
+def test_model_code_cannot_forge_or_desync_the_counting_workers_answers(monkeypatch):
+    monkeypatch.setenv("MLINTERN_SANDBOX_MODE", MODES[0])
+    from mlintern.sandbox.run import Worker
+
+    counting = Worker()
+    try:
+        try:
+            first = counting.request({"source": FORGER, "call": "count_params", "args": [{"width": 5}]})
+        except ToolError:
+            first = None  # refusing the forged answer is fine
+        honest = counting.request({"source": HONEST, "call": "count_params", "args": [{"width": 5}]})
+        assert honest == {"ok": [30, 50]}, f"the next request got another's answer: {honest} (first: {first})"
+    finally:
+        counting.stop()
