@@ -700,3 +700,19 @@ def test_model_code_cannot_forge_or_desync_the_counting_workers_answers(monkeypa
         assert honest == {"ok": [30, 50]}, f"the next request got another's answer: {honest} (first: {first})"
     finally:
         counting.stop()
+
+
+# ------------------------------- 20b the autonomous agent's terminal display quotes run text
+def test_agent_display_shows_run_text_without_escapes_or_markup(monkeypatch):
+    import io
+
+    from mlintern.server.agent.display import Display
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as on a real terminal: rich emits styles and hyperlinks
+    buf = io.StringIO()
+    shown = Display(stream=buf)
+    reason = "exit code 1: [link=https://evil.example/x]click[/link] \x1b]52;c;eA==\x07 \x1b[2J boom"
+    shown.event("stop", step="full", message=f"run failed: {reason}")
+    out = buf.getvalue()
+    assert "\x1b]" not in out and "\x1b[2J" not in out, repr(out)  # no OSC (clipboard, hyperlink), no clear
+    assert "[link=https://evil.example/x]" in out  # the text is shown as written
