@@ -11,13 +11,19 @@ by the training code, which is hostile. Every read and write there goes through 
 * no size is trusted: reads stop at a cap (``head`` or ``tail``), and :class:`Tail` reads a growing file
   incrementally from an offset, a bounded chunk per call, dropping over-long lines;
 * writes go to a fresh temporary name (``O_EXCL``) then ``rename`` over the target, which replaces a
-  planted link instead of writing through it.
+  planted link instead of writing through it;
+* JSON is parsed with a size cap and no trust in its shape (:func:`read_json`: a 200,000-deep array, a
+  FIFO or a link reads as ``None``, never as an exception or a hang);
+* text shown to a person (log tails, failure reasons, metric names) goes through :func:`printable`:
+  terminal escape sequences (OSC 52 writes the clipboard, CSI clears the screen) are shown, not obeyed.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -306,3 +312,65 @@ class Tail:
             pos = nl + 1
         self.offset += pos
         return out
+
+
+def read_json(path: Path | str, *, limit: int = 16 * MiB, root: Path | str | None = None):
+    """The JSON value in ``path``, or ``None`` when it is missing, a link, a special file, larger than
+    ``limit``, not JSON, or nested too deep for the parser (``RecursionError``)."""
+    text = try_read_text(path, limit=limit, root=root)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def read_json_object(path: Path | str, *, limit: int = 16 * MiB, root: Path | str | None = None) -> dict:
+    """:func:`read_json`, ``{}`` unless the file holds a JSON object."""
+    data = read_json(path, limit=limit, root=root)
+    return data if isinstance(data, dict) else {}
+
+
+# C0 controls but tab and newline, DEL and C1 controls (0x9b is a one-byte CSI on some terminals)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: a carriage return keeps what a terminal would show (the
+    text after the last one, as a progress bar leaves it), other control characters become ``\\xNN``."""
+    if "\r" in text:
+        text = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def zip_expansion(fh) -> tuple[int, int] | None:
+    """``(bytes the members inflate to, bytes they take in the file)`` of a zip archive opened as ``fh``
+    (checkpoints saved by ``torch.save`` are zips); ``None`` when it is not a readable zip. Reads only the
+    central directory: what a member claims is checked before anything is inflated."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            members = archive.infolist()
+            if len(members) > 1_000_000:
+                return None
+            inflated = sum(m.file_size for m in members)
+            stored = sum(m.compress_size for m in members)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    finally:
+        fh.seek(0)
+    return inflated, stored
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (``MemAvailable``), or ``None`` where /proc/meminfo says nothing."""
+    try:
+        with open("/proc/meminfo", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

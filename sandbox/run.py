@@ -140,7 +140,19 @@ class Worker:
                 hint="The generated code is too slow or crashed; try again.",
                 code="timeout",
             )
-        return json.loads(line)
+        try:  # written by a process generated code ran in: a cut, deep or odd line is not an answer
+            answer = json.loads(line) if line.endswith(b"\n") else None
+        except (ValueError, RecursionError):
+            answer = None
+        if not isinstance(answer, dict) or not ({"ok", "error", "ready"} & answer.keys()):
+            self.stop()  # the stream may be out of step: a fresh worker for the next request
+            raise ToolError(
+                "The sandboxed worker's answer was malformed (the generated code may have written to it); "
+                "the worker was restarted.",
+                hint="Check the generated model code; try again.",
+                code="bad_answer",
+            )
+        return answer
 
     def request(self, payload: dict, timeout: float = 300) -> dict:
         import json

@@ -79,10 +79,10 @@ def _child(request, wfd):
         sys.modules["model"] = module  # dataclasses look their module up while the class is built
         exec(compile(request["source"], "model.py", "exec"), module.__dict__)
         exec(_DRIVER[request["call"]], module.__dict__)
-        answer = {"ok": module.__dict__["_entry"](*request.get("args", []))}
-    except BaseException as err:  # noqa: BLE001 - every failure is reported, never raised
-        answer = {"error": [type(err).__name__, str(err)[:500]]}
-    os.write(wfd, (json.dumps(answer) + "\n").encode())
+        line = json.dumps({"ok": module.__dict__["_entry"](*request.get("args", []))})
+    except BaseException as err:  # noqa: BLE001 - every failure is reported, never raised (too deep too)
+        line = json.dumps({"error": [type(err).__name__, str(err)[:500]]})
+    os.write(wfd, (line + "\n").encode())
     os._exit(0)
 
 
@@ -100,11 +100,11 @@ def main():
         with os.fdopen(rfd, "rb") as fh:
             data = fh.read(1 << 20)
         os.waitpid(pid, 0)
+        # The model's code ran in that child and may have written to the answer pipe too: only the last
+        # line counts (the child's own answer comes last), and exactly one line goes back per request.
+        lines = data.decode(errors="replace").strip().splitlines()
         sys.stdout.write(
-            (
-                data.decode(errors="replace").strip()
-                or json.dumps({"error": ["Crashed", "the request's process died without an answer"]})
-            )
+            (lines[-1] if lines else json.dumps({"error": ["Crashed", "the request's process died without an answer"]}))
             + "\n"
         )
         sys.stdout.flush()

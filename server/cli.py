@@ -20,6 +20,7 @@ import threading
 import traceback
 from typing import Any
 
+from mlintern.sandbox.files import printable
 from mlintern.server import __version__
 from mlintern.tools import registry
 from mlintern.tools.errors import Cancelled, ToolError
@@ -167,7 +168,7 @@ class _ProgressLine:
             bar = f"[{'#' * filled}{'.' * (width - filled)}] {done:g}/{total:g}"
         else:
             bar = f"{done:g}"
-        sys.stderr.write(f"\r\033[K{bar} {message or ''}"[:200])
+        sys.stderr.write(f"\r\033[K{bar} {printable(message or '')}"[:200])
         sys.stderr.flush()
         self.shown = True
 
@@ -206,15 +207,15 @@ def main(argv: list[str] | None = None) -> int:
             face="cli",
             progress=progress,
             cancel_event=cancel,
-            log=lambda m: print(m, file=sys.stderr),
+            log=lambda m: print(printable(str(m)), file=sys.stderr),
             ask_approval=_cli_approval(bool(getattr(ns, "_yes", False) or args.get("yes"))),
         )
         result = _call_interruptibly(tool.name, args, ctx, cancel)
     except ToolError as err:
         progress.close()
-        print(f"mlintern {tool.name}: error: {err.message}", file=sys.stderr)
+        print(printable(f"mlintern {tool.name}: error: {err.message}"), file=sys.stderr)
         if err.hint:
-            print(f"  hint: {err.hint}", file=sys.stderr)
+            print(printable(f"  hint: {err.hint}"), file=sys.stderr)
         if ns._json:
             print(json.dumps(err.to_dict(), indent=2))
         return EXIT_USAGE
@@ -234,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     if ns._json:
         print(json.dumps(result, indent=2, default=str))
     else:
-        print(result.get("summary") or json.dumps(result, indent=2, default=str))
+        # text from a run (its errors, log lines) reaches the terminal: escape sequences are shown, not obeyed
+        print(printable(result.get("summary") or "") or json.dumps(result, indent=2, default=str))
     return EXIT_FAILURE if _work_failed(args, result) else EXIT_OK
 
 

@@ -15,6 +15,13 @@ from typing import Any
 from mlintern.tools.reproduce.events import Events
 
 
+def _shown(value: Any) -> str:
+    from mlintern.sandbox.files import printable
+    from rich.markup import escape
+
+    return escape(printable(str(value)))
+
+
 class Display(Events):
     def __init__(self, *, json_lines: bool = False, quiet: bool = False, stream=None) -> None:
         self.json_lines = json_lines
@@ -35,7 +42,9 @@ class Display(Events):
             return
         if self._console is None:
             return
-        text = data.get("message") or ""
+        # messages quote runs (failure reasons, log lines, fix titles): no terminal escapes, no rich markup
+        text = _shown(data.get("message") or "")
+        data = {**data, "paper": _shown(data.get("paper", "")), "step": _shown(data.get("step", ""))}
         if kind == "step":
             self._set_status(f"[bold]{data.get('paper', '')}[/] · {data.get('step')}: {text}")
         elif kind == "progress":

@@ -15,12 +15,12 @@ the dataclass defaults.
 from __future__ import annotations
 
 import ast
-import json
 import operator
 import re
 from dataclasses import dataclass
 from itertools import product
 
+from mlintern.sandbox import files
 from mlintern.tools.diagnose.source import SourceFile, Sources, config_field, const_value
 from mlintern.tools.workspace import PROJECT_CONFIG
 
@@ -64,10 +64,7 @@ def _read_run_configs(sources: Sources) -> list[dict]:
     dirs = [sources.project, *sorted({sf.path.parent for sf in sources.project_files()})]
     for d in dirs:
         path = d / PROJECT_CONFIG
-        try:
-            data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-        except (OSError, ValueError):
-            continue
+        data = files.read_json(path)  # the run may rewrite config.json: no link/FIFO, bounded, any depth
         if not isinstance(data, dict) or not isinstance(data.get("model"), dict):
             continue
         full = {k: v.get("value") if isinstance(v, dict) else v for k, v in data["model"].items()}

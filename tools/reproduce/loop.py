@@ -25,6 +25,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlintern.sandbox import files
 from mlintern.tools import registry
 from mlintern.tools.errors import Cancelled, ToolError
 from mlintern.tools.reproduce import state as st
@@ -491,7 +492,7 @@ class Agent:
         scaffold = self.s.steps["scaffold"]
         ratio = (scaffold.get("params_full") or 1) / max(scaffold.get("params_pilot") or 1, 1)
         try:
-            cfg = json.loads((self.project / "config.json").read_text(encoding="utf-8"))
+            cfg = files.read_json_object(self.project / "config.json")  # the run can rewrite it
             full_batch = (cfg["train"]["batch_size"] or {}).get("value")
             pilot_batch = cfg["pilot"]["train"].get("batch_size")
             ratio *= full_batch / pilot_batch if full_batch and pilot_batch else 1
@@ -556,7 +557,7 @@ class Agent:
     def _num_classes(self) -> int | None:
         """The classes (or vocabulary) the loss is over, for the learning check's trivial baseline."""
         try:
-            return num_classes_of(json.loads((self.project / "config.json").read_text(encoding="utf-8")))
+            return num_classes_of(files.read_json_object(self.project / "config.json"))
         except (OSError, ValueError):
             return None
 
@@ -804,7 +805,7 @@ class Agent:
     def _paper_claims(self) -> list[dict]:
         """The paper's results as the scaffolded project carries them (config.json ``paper.results``)."""
         try:
-            config = json.loads((self.project / "config.json").read_text(encoding="utf-8"))
+            config = files.read_json_object(self.project / "config.json")
             results = (config.get("paper") or {}).get("results")
         except (OSError, ValueError, AttributeError):
             from mlintern.tools.reproduce.plan import load_spec

@@ -17,6 +17,7 @@ import json
 import time
 from pathlib import Path
 
+from mlintern.sandbox import files
 from mlintern.tools.reproduce import state as st
 from mlintern.tools.reproduce.doc import Doc
 from mlintern.tools.reproduce.estimate import full_scale
@@ -230,24 +231,15 @@ def variant_text(state: LoopState) -> list[str]:
 def _steps_source(state: LoopState) -> str | None:
     """Where the project's ``train_steps`` came from: ``paper``/``table``, ``inferred`` (epochs) or ``default``."""
     path = Path((state.steps.get("scaffold") or {}).get("project") or "") / "config.json"
-    try:
-        if path.is_file() and not path.is_symlink():
-            fact = (json.loads(path.read_text(encoding="utf-8")).get("train") or {}).get("train_steps")
-            return fact.get("source") if isinstance(fact, dict) else None
-    except (OSError, ValueError, AttributeError):
-        pass
-    return None
+    try:  # written by the training code: no link, no FIFO, bounded size and depth (sandbox/files.py)
+        fact = (files.read_json_object(path).get("train") or {}).get("train_steps")
+        return fact.get("source") if isinstance(fact, dict) else None
+    except AttributeError:
+        return None
 
 
 def _project_meta(project: str | None) -> dict:
-    path = Path(project or "") / "mlintern.json"
-    try:
-        if path.is_file() and not path.is_symlink():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        pass
-    return {}
+    return files.read_json_object(Path(project or "") / "mlintern.json")  # no link/FIFO, bounded
 
 
 # ----------------------------------------------------------------------------- sections

@@ -24,7 +24,6 @@ Tolerance: ``TOLERANCE_POINTS`` (1.0) percentage points for metrics in %, and
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -76,11 +75,7 @@ def read_run(out_dir: str | Path | None) -> tuple[list[dict], dict]:
 
     out = Path(out_dir)
     rows = [r for r in read_metrics(out / "metrics.jsonl") if r.get("split") in ("val", "test")]
-    try:
-        info = json.loads(files.try_read_text(out / "data.json", limit=100_000) or "{}")
-    except ValueError:
-        info = {}
-    return rows, info if isinstance(info, dict) else {}
+    return rows, files.read_json_object(out / "data.json", limit=100_000)
 
 
 def scale_of(info: dict, evals: list[dict], reached: int | None = None) -> str:

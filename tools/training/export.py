@@ -28,6 +28,36 @@ STRIP_PREFIXES = ("module.", "_orig_mod.")
 MAX_SOURCE = 8 * files.MiB  # model.py, config.json, mlintern.json: larger ones are not the scaffold's
 
 
+def _check_size(fh, path: Path) -> None:
+    """Refuse before ``torch.load`` allocates: a checkpoint the training wrote can claim anything. torch
+    allocates what each zip member inflates to, so a few-MB file of deflated zeros took 2.3 GB of this
+    server (tests/test_hostile_unseen.py); the old pickle-only format allocates sizes its header states."""
+    sizes = files.zip_expansion(fh)
+    if sizes is None:
+        raise ToolError(
+            f"{path.name} is not a zip checkpoint (torch.save's format since PyTorch 1.6); the legacy "
+            "format allocates whatever sizes its header claims, so mlintern refuses to read it.",
+            hint="Save with a plain torch.save(...) (the scaffold's train.py does).",
+            code="unsafe_checkpoint",
+        )
+    inflated, stored = sizes
+    if inflated > 4 * stored + 64 * files.MiB:
+        raise ToolError(
+            f"{path.name} would inflate from {stored / files.MiB:,.1f} MB to {inflated / files.MiB:,.0f} MB; "
+            "torch.save writes uncompressed checkpoints, so mlintern refuses to read this one (a zip bomb).",
+            hint="Save with a plain torch.save(...) (the scaffold's train.py does).",
+            code="unsafe_checkpoint",
+        )
+    free = files.available_memory()
+    if free is not None and inflated > free // 2:
+        raise ToolError(
+            f"{path.name} needs {inflated / files.MiB:,.0f} MB of memory to read, more than half of the "
+            f"{free / files.MiB:,.0f} MB available; refusing rather than letting this server run out.",
+            hint="Free memory, or export on a machine with more of it.",
+            code="unsafe_checkpoint",
+        )
+
+
 def _load_checkpoint(path: Path, root: Path | None = None) -> dict:
     import pickle
     import warnings
@@ -36,6 +66,7 @@ def _load_checkpoint(path: Path, root: Path | None = None) -> dict:
 
     try:
         with warnings.catch_warnings(), files.open_read(path, root=root) as fh:  # never a link or a FIFO
+            _check_size(fh, path)
             # a non-default pickle protocol only warns; the safe loader decides
             warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
             ckpt = torch.load(fh, map_location="cpu", weights_only=True)

@@ -11,7 +11,7 @@ import math
 import re
 from pathlib import Path
 
-from mlintern.sandbox.files import MiB, Tail
+from mlintern.sandbox.files import MiB, Tail, printable
 
 TOTAL_RE = re.compile(rb"MLINTERN_TOTAL_STEPS=(\d+)")
 MAX_LINE = 64 * 1024  # a metrics line longer than this is not a metrics line: dropped
@@ -32,6 +32,11 @@ EVAL_METRICS = (
 )
 
 
+# Values every reader formats as numbers (``f"{loss:.4g}"``, sums, plots): anything else written under
+# these names (a string, a list, a boolean) becomes ``None``, so no reader meets a type it did not expect.
+NUMERIC = frozenset({"step", "loss", "time", "lr", "learning_rate", "epoch", *EVAL_METRICS})
+
+
 def _finite(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -47,12 +52,15 @@ def _row(line: bytes | str) -> dict | None:
         return None
     clean = {}
     for key, value in list(row.items())[:64]:
-        if isinstance(value, bool) or _finite(value):
-            clean[str(key)[:64]] = value
-        elif isinstance(value, float):  # NaN, inf: the fact that the loss diverged is kept, as null
-            clean[str(key)[:64]] = None
+        key = printable(str(key)[:64])  # names and strings reach terminals: no escape sequences
+        if key in NUMERIC:
+            clean[key] = value if _finite(value) else None  # NaN/inf: the loss diverged, kept as null
+        elif isinstance(value, bool) or _finite(value):
+            clean[key] = value
+        elif isinstance(value, float):
+            clean[key] = None
         elif isinstance(value, str):
-            clean[str(key)[:64]] = value[:200]
+            clean[key] = printable(value[:200])
     return clean
 
 

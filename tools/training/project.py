@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from mlintern.sandbox import files
 from mlintern.tools.errors import ToolError
 from mlintern.tools.workspace import PROJECT_META, TRAIN_SCRIPT
 
@@ -28,7 +29,8 @@ def check_project(project: Path) -> Path:
             code="not_found",
         )
     if not (project / PROJECT_META).is_file():
-        text = script.read_text(errors="replace")
+        # the last run may have left any train.py (a sparse 1.5 GB one took 3 GB here): a bounded, safe read
+        text = files.try_read_text(script, root=project, limit=4 * files.MiB) or ""
         if not all(flag in text for flag in CONTRACT_FLAGS):
             raise ToolError(
                 f"{project} does not look like an mlintern project: no mlintern.json, and its train.py does not "

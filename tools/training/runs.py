@@ -234,9 +234,8 @@ def _progress(ctx, meta: dict) -> None:
     step, total = meta.get("step"), meta.get("total_steps")
     if step is not None:
         loss = (meta.get("last_metrics") or {}).get("loss")
-        ctx.progress(
-            step, total, f"step {step}/{total or '?'}" + (f" loss {loss:.4g}" if loss is not None else "")
-        )
+        shown = f" loss {loss:.4g}" if isinstance(loss, int | float) else ""  # the run wrote it: any type
+        ctx.progress(step, total, f"step {step}/{total or '?'}{shown}")
 
 
 # ----------------------------------------------------------------------------- reconcile
@@ -338,7 +337,7 @@ def training_status(ctx, *, run_id: str | None = None, log_lines: int = 20) -> d
 def _tail(path: Path, n: int) -> list[str]:
     """The last ``n`` lines of a log (its last 64 kB; never the whole file, never through a link)."""
     data = files.try_read_text(path, limit=64_000, tail=True) or ""
-    return [line[:2000] for line in data.splitlines()[-n:]] if n else []
+    return [files.printable(line[:2000]) for line in data.splitlines()[-n:]] if n else []
 
 
 def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: str | None = None) -> dict:
@@ -359,7 +358,7 @@ def describe(ws: Workspace, run: dict, *, log_lines: int = 20, summary_prefix: s
         "total_steps": meta.get("total_steps"),
         "last_metrics": meta.get("last_metrics") or {},
         "eta_seconds": meta.get("eta_seconds") if run["status"] in LIVE else None,
-        "reason": run["reason"],
+        "reason": files.printable(run["reason"]) if run["reason"] else run["reason"],
         "exit_code": run["exit_code"],
         "started": run["started"],
         "ended": run["ended"],

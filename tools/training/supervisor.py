@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from mlintern.sandbox import Limits, Policy, files, prepare
+from mlintern.sandbox.disk import DiskGuard
 from mlintern.sandbox.proctree import cmdline, descendants, kill_tree, signal_quietly
 from mlintern.sandbox.reaper import MARKER
 from mlintern.tools.training import metrics as M
@@ -172,8 +173,12 @@ class Supervisor:
     def _guard(self, done: threading.Event) -> None:
         wall = self.cfg.get("wall_seconds")
         max_procs = self.cfg["max_procs"]
+        disk = DiskGuard([self.out_dir, Path(self.cfg["project"])])
         while not done.is_set() and self.proc.poll() is None:
             now = time.time()
+            full = disk.check() if self.stop_reason is None else None
+            if full:
+                self.request_stop(full, "failed")
             if self.signalled and self.stop_reason is None:
                 self._handle_signal()
             if self.stop_reason is None and wall and now - self.started > wall:
@@ -238,6 +243,7 @@ class Supervisor:
             asked = (self.ws.get_run(self.run_id) or {}).get("meta", {}).get("stop_reason")
             self.stop_reason = asked or self.stop_reason
         status, reason = self.verdict(returncode, report)
+        reason = files.printable(reason) if reason else reason  # stderr lines, daemons' command lines
         self._refresh_safely()
         if self.tb is not None:
             self.tb.close()

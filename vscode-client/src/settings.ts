@@ -117,6 +117,9 @@ export function serverEnvironment(
     }
   }
   env.PYTHONUNBUFFERED = "1";
+  // The servers start as `python -m mlintern.server` in the opened folder: without a safe path, a
+  // `mlintern/` package (or `json.py`) left there by generated training code would be imported on the host.
+  env.PYTHONSAFEPATH = "1";
   if (apiKey) {
     env.ANTHROPIC_API_KEY = apiKey;
   }
@@ -125,7 +128,7 @@ export function serverEnvironment(
 
 /** The same, for the MCP server definition: only what differs from VS Code's environment. */
 export function mcpEnvironment(apiKey: string | undefined, workspaceFolder: string): Record<string, string> {
-  const env: Record<string, string> = { PYTHONUNBUFFERED: "1", MLINTERN_WORKSPACE: workspaceFolder };
+  const env: Record<string, string> = { PYTHONUNBUFFERED: "1", PYTHONSAFEPATH: "1", MLINTERN_WORKSPACE: workspaceFolder };
   if (apiKey) {
     env.ANTHROPIC_API_KEY = apiKey;
   }

@@ -75,12 +75,19 @@ describe("environments", () => {
   });
 
   it("gives the MCP server its workspace and only the variables that differ", () => {
-    assert.deepEqual(mcpEnvironment(undefined, "/w"), { PYTHONUNBUFFERED: "1", MLINTERN_WORKSPACE: "/w" });
+    assert.deepEqual(mcpEnvironment(undefined, "/w"), { PYTHONUNBUFFERED: "1", PYTHONSAFEPATH: "1", MLINTERN_WORKSPACE: "/w" });
     assert.equal(mcpEnvironment("k", "/w").ANTHROPIC_API_KEY, "k");
   });
 
   it("redacts the key from logged text", () => {
     assert.equal(redact("env ANTHROPIC_API_KEY=sk-1 x sk-1", "sk-1"), "env ANTHROPIC_API_KEY=<redacted> x <redacted>");
     assert.equal(redact("nothing", undefined), "nothing");
+  });
+});
+
+describe("servers never import from the opened folder", () => {
+  it("both server environments set PYTHONSAFEPATH (python -m would put the folder first on sys.path)", () => {
+    assert.equal(serverEnvironment({}, undefined).PYTHONSAFEPATH, "1");
+    assert.equal(mcpEnvironment(undefined, "/w").PYTHONSAFEPATH, "1");
   });
 });
