@@ -135,3 +135,22 @@ def test_compound_scaling_is_fitted_to_a_stated_count(workspace):
         assert model["depth_multiplier"]["value"] == round(1.2 ** phi["value"], 4)
         phis.append(phi["value"])
     assert 0 < phis[0] < phis[1]
+
+
+@pytest.mark.parametrize(
+    "quote, tied",
+    [
+        ("We use untied embedding and unembedding matrices.", False),
+        ("the output layer uses weight tying with the input embedding", True),
+    ],
+)
+def test_the_paper_s_word_on_tied_embeddings_is_followed(workspace, quote, tied):
+    spec = family_spec("transformer_decoder", num_layers=2, d_model=64, vocab_size=1000)
+    base, model = scaffold(workspace, spec, "tie-default")
+    assert model["tie_embeddings"]["value"] is True and model["tie_embeddings"]["source"] == "default"
+    spec["hyperparameters"]["vocab_size"]["quote"] = quote
+    result, model = scaffold(workspace, spec, f"tie-{tied}")
+    assert model["tie_embeddings"]["value"] is tied and model["tie_embeddings"]["source"] == "inferred"
+    assert quote.split()[2] in model["tie_embeddings"]["rule"] or "tying" in model["tie_embeddings"]["rule"]
+    # an untied output projection is one more vocab x d_model matrix (the decoder's head has no bias)
+    assert result["params_full"] - base["params_full"] == (0 if tied else 1000 * 64)

@@ -161,14 +161,44 @@ def _transformer_tail(*, activation: str, norm_position: str, dropout: float, ti
         ),
         Field(
             "tie_embeddings",
-            tie if tie is not None else (lambda v: not _is_modern(v)),
-            lambda v: (
-                "shared input/output embedding (the family convention)"
-                if (tie if tie is not None else not _is_modern(v))
-                else "separate output projection (LLaMA-style)"
-            ),
-            keys=None,
+            lambda v: _tied(v, tie)[0],
+            lambda v: _tied(v, tie)[1],
+            keys=("tie_embeddings",),
+            kind=bool,
+            inferred=lambda v: _tie_evidence(v) is not None,
         ),
+    )
+
+
+# What a paper says about sharing the input embedding with the output (pre-softmax) projection.
+UNTIED = (
+    r"\buntied\b[^.]{0,40}\bembedding|\bembedding[^.]{0,60}\buntied\b|\bnot (?:tie|share)\b[^.]{0,40}\bembedding"
+    r"|\bseparate (?:input and output |output |un)?embedding (?:and unembedding )?(?:matrices|weights)"
+)
+TIED = (
+    r"\btied\b[^.]{0,40}\bembedding|\bembedding[^.]{0,60}\btied\b|\bweight tying\b|\btie the (?:input|word)"
+    r"|\bshare[sd]? the same weight matrix between the two embedding layers"
+)
+
+
+def _tie_evidence(v: dict) -> tuple[bool, str] | None:
+    text = v.get("_text", "")
+    for pattern, tied in ((UNTIED, False), (TIED, True)):
+        m = re.search(pattern, text, re.I)
+        if m:
+            return tied, m.group(0)
+    return None
+
+
+def _tied(v: dict, convention: bool | None) -> tuple[bool, str]:
+    """Tied input/output embeddings: as the paper says ("untied embedding and unembedding matrices",
+    "weight tying"), else the family convention (LLaMA-style decoders untie, GPT-style ones tie)."""
+    said = _tie_evidence(v)
+    if said is not None:
+        return said[0], f"the paper: {said[1]!r}"
+    tie = convention if convention is not None else not _is_modern(v)
+    return tie, (
+        "shared input/output embedding (the family convention)" if tie else "separate output projection (LLaMA-style)"
     )
 
 
