@@ -161,14 +161,44 @@ def _transformer_tail(*, activation: str, norm_position: str, dropout: float, ti
         ),
         Field(
             "tie_embeddings",
-            tie if tie is not None else (lambda v: not _is_modern(v)),
-            lambda v: (
-                "shared input/output embedding (the family convention)"
-                if (tie if tie is not None else not _is_modern(v))
-                else "separate output projection (LLaMA-style)"
-            ),
-            keys=None,
+            lambda v: _tied(v, tie)[0],
+            lambda v: _tied(v, tie)[1],
+            keys=("tie_embeddings",),
+            kind=bool,
+            inferred=lambda v: _tie_evidence(v) is not None,
         ),
+    )
+
+
+# What a paper says about sharing the input embedding with the output (pre-softmax) projection.
+UNTIED = (
+    r"\buntied\b[^.]{0,40}\bembedding|\bembedding[^.]{0,60}\buntied\b|\bnot (?:tie|share)\b[^.]{0,40}\bembedding"
+    r"|\bseparate (?:input and output |output |un)?embedding (?:and unembedding )?(?:matrices|weights)"
+)
+TIED = (
+    r"\btied\b[^.]{0,40}\bembedding|\bembedding[^.]{0,60}\btied\b|\bweight tying\b|\btie the (?:input|word)"
+    r"|\bshare[sd]? the same weight matrix between the two embedding layers"
+)
+
+
+def _tie_evidence(v: dict) -> tuple[bool, str] | None:
+    text = v.get("_text", "")
+    for pattern, tied in ((UNTIED, False), (TIED, True)):
+        m = re.search(pattern, text, re.I)
+        if m:
+            return tied, m.group(0)
+    return None
+
+
+def _tied(v: dict, convention: bool | None) -> tuple[bool, str]:
+    """Tied input/output embeddings: as the paper says ("untied embedding and unembedding matrices",
+    "weight tying"), else the family convention (LLaMA-style decoders untie, GPT-style ones tie)."""
+    said = _tie_evidence(v)
+    if said is not None:
+        return said[0], f"the paper: {said[1]!r}"
+    tie = convention if convention is not None else not _is_modern(v)
+    return tie, (
+        "shared input/output embedding (the family convention)" if tie else "separate output projection (LLaMA-style)"
     )
 
 
@@ -351,24 +381,59 @@ RESNET_IMAGENET = {
 }
 
 
+def _stated_stage_widths(v: dict) -> int:
+    """How many per-stage widths the paper states (0 when it states none or one)."""
+    stated = ((v.get("_spec") or {}).get("d_model") or {}).get("value")
+    return len(stated) if isinstance(stated, list) else 0
+
+
 def _resnet_cifar(v: dict) -> bool:
-    """He et al. Sec. 4.2: 6n+2 layers on 32x32 inputs, three stages of 16/32/64 filters."""
-    return v["num_layers"] not in RESNET_IMAGENET and (v["num_layers"] - 2) % 6 == 0 and v["image_size"] <= 64
+    """Three-stage residual networks on small images (He et al. Sec. 4.2 and its descendants): a depth
+    outside the ImageNet table on <= 64-pixel inputs in one of the three-stage forms (6n+2 basic, 6n+4
+    basic with counted projection shortcuts, 9n+2 bottleneck), or three stated stage widths."""
+    n = v["num_layers"]
+    if _stated_stage_widths(v) == 3:
+        return True
+    if n in RESNET_IMAGENET or v["image_size"] > 64 or _stated_stage_widths(v) == 4:
+        return False
+    return (n - 2) % 6 in (0, 2) or (n - 2) % 9 == 0
+
+
+def _cifar_bottleneck(v: dict) -> bool:
+    """9n+2 layers with bottleneck blocks when the depth is not also 6n+2 (basic blocks preferred, as in
+    He et al.), or when the paper's template is grouped (ResNeXt's "C x Wd" blocks are bottlenecks)."""
+    n = v["num_layers"]
+    if _cardinality(v)[0] > 1 and (n - 2) % 9 == 0:
+        return True
+    return (n - 2) % 9 == 0 and (n - 2) % 6 not in (0, 2)
 
 
 def _resnet_layout(v: dict) -> tuple[str, list[int]]:
     if _resnet_cifar(v):
-        return "basic", [(v["num_layers"] - 2) // 6] * 3
+        if _cifar_bottleneck(v):
+            return "bottleneck", [max(1, (v["num_layers"] - 2) // 9)] * 3
+        return "basic", [max(1, (v["num_layers"] - 2) // 6)] * 3
     depth = min(RESNET_IMAGENET, key=lambda d: abs(d - v["num_layers"]))
     return RESNET_IMAGENET[depth]
 
 
 def _resnet_reason(v: dict) -> str:
+    n = v["num_layers"]
     if _resnet_cifar(v):
-        return f"CIFAR ResNet (He et al. Sec. 4.2): {v['num_layers']} = 6n+2 layers, n = {(v['num_layers'] - 2) // 6}"
+        if _cifar_bottleneck(v):
+            return f"three-stage ResNet of bottleneck blocks: {n} = 9n+2 layers, n = {(n - 2) // 9}"
+        extra = " (the +2: 1x1 projection shortcuts counted as layers)" if (n - 2) % 6 == 2 else ""
+        return f"three-stage (CIFAR) ResNet (He et al. Sec. 4.2): {n} = 6n+2{extra} layers, n = {(n - 2) // 6}"
     depth = min(RESNET_IMAGENET, key=lambda d: abs(d - v["num_layers"]))
     exact = "" if depth == v["num_layers"] else f" (nearest to the stated {v['num_layers']})"
     return f"ResNet-{depth} row of He et al. Table 1{exact}"
+
+
+def _resnet_shortcut(v: dict) -> str:
+    """He et al.'s CIFAR option A (zero-padded identity) only for their 6n+2 basic form; projections
+    where the depth counts them (6n+4), for bottlenecks and on ImageNet (option B)."""
+    cifar = _resnet_cifar(v) and not _cifar_bottleneck(v) and (v["num_layers"] - 2) % 6 == 0
+    return "zero_pad" if cifar else "projection"
 
 
 def _resnet_widths(v: dict) -> tuple[list[int], str]:
@@ -416,9 +481,33 @@ def _se_field(placement: str) -> Field:
     )
 
 
+_TEMPLATE = r"\b(\d+)\s*[x×]\s*(\d+)\s*d\b"  # ResNeXt's "C x Wd": C groups of W channels
+_CARDINALITY = r"\bC\s*=\s*(\d+)\b|\bcardinality(?:\s+(?:of|C))?\s*=?\s*(\d+)"
+
+
+def _cardinality(v: dict) -> tuple[int, int, str]:
+    """(groups, channels per group in the first stage or 0, rule) from the chosen variant's own name and
+    quotes: a "C x Wd" template ("32x4d", "8x64d") or a stated cardinality ("C = 32"). A stated
+    ``groups``/``cardinality`` fact is read by the field itself."""
+    own = v.get("_variant_text", "")
+    m = re.search(_TEMPLATE, own)
+    if m and int(m.group(1)) > 1:
+        return int(m.group(1)), int(m.group(2)), (
+            f"the variant's {m.group(0)} template: {m.group(1)} groups of {m.group(2)} channels"
+        )
+    m = re.search(_CARDINALITY, own, re.I)
+    if m and int(m.group(1) or m.group(2)) > 1:
+        c = int(m.group(1) or m.group(2))
+        return c, 0, f"the variant's stated cardinality {m.group(0)!r}"
+    return 1, 0, "not stated; no grouped convolutions"
+
+
 def _group_width(v: dict) -> tuple[int, str]:
     """ResNeXt's "32x4d": cardinality 32, 4 channels per group in the first stage (doubling per stage)."""
-    m = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*d\b", v.get("_text", ""))
+    groups, width, rule = _cardinality(v)
+    if v["groups"] > 1 and width and groups == v["groups"]:
+        return width, rule
+    m = re.search(_TEMPLATE, v.get("_text", ""))
     if v["groups"] > 1 and m and int(m.group(1)) == v["groups"]:
         return int(
             m.group(2)
@@ -465,10 +554,10 @@ RESNET = Family(
         ),
         Field(
             "shortcut",
-            lambda v: "zero_pad" if _resnet_cifar(v) else "projection",
+            _resnet_shortcut,
             lambda v: (
                 "option A: identity shortcuts, zero-padded when widths grow (Sec. 4.2)"
-                if _resnet_cifar(v)
+                if _resnet_shortcut(v) == "zero_pad"
                 else "option B: 1x1 projections only where the shape changes (Sec. 3.3)"
             ),
             keys=None,
@@ -483,10 +572,11 @@ RESNET = Family(
         ),
         Field(
             "groups",
-            1,
-            "not stated; no grouped convolutions",
+            lambda v: _cardinality(v)[0],
+            lambda v: _cardinality(v)[2],
             keys=("groups", "cardinality"),
             kind=int,
+            inferred=lambda v: _cardinality(v)[0] > 1,
             pilot=lambda full, p: min(full["groups"], 4),
         ),
         Field(
@@ -688,6 +778,64 @@ def _mobilenet_version(spec_text: str) -> str:
     return "v1"
 
 
+# Compound scaling (Tan & Le 2019, Sec. 3.3, Eq. 3): depth alpha^phi, width beta^phi, resolution gamma^phi,
+# with the published alpha = 1.2, beta = 1.1 found for the B0 baseline by grid search.
+COMPOUND_ALPHA, COMPOUND_BETA = 1.2, 1.1
+
+
+def _compound_fields(compound: bool) -> tuple[Field, ...]:
+    """Width and depth multipliers; in a compound-scaled family both follow one coefficient phi, so a
+    variant that states only its parameter count gets phi fitted to it (see COMPOUND_FIT)."""
+    if not compound:
+        return (
+            Field("width_multiplier", 1.0, "not stated; width multiplier 1.0", kind=float, pilot=0.25),
+            Field(
+                "depth_multiplier",
+                1.0,
+                "not stated; depth multiplier 1.0",
+                keys=("depth_multiplier", "depth_coefficient"),
+                kind=float,
+                pilot=lambda full, p: 0.34,
+            ),
+        )
+    phi = "compound_coefficient"
+    return (
+        Field(
+            phi,
+            0.0,
+            "not stated; phi = 0, the baseline network",
+            keys=(phi, "phi"),
+            kind=float,
+            pilot=0.0,
+        ),
+        Field(
+            "width_multiplier",
+            lambda v: round(COMPOUND_BETA ** v[phi], 4),
+            lambda v: f"compound scaling (Tan & Le 2019, Eq. 3): width beta^phi = {COMPOUND_BETA}^{v[phi]:g}",
+            kind=float,
+            inferred=lambda v: v[phi] != 0,
+            pilot=0.25,
+        ),
+        Field(
+            "depth_multiplier",
+            lambda v: round(COMPOUND_ALPHA ** v[phi], 4),
+            lambda v: f"compound scaling (Tan & Le 2019, Eq. 3): depth alpha^phi = {COMPOUND_ALPHA}^{v[phi]:g}",
+            keys=("depth_multiplier", "depth_coefficient"),
+            kind=float,
+            inferred=lambda v: v[phi] != 0,
+            pilot=lambda full, p: 0.34,
+        ),
+    )
+
+
+COMPOUND_FIT = Fit(
+    "compound_coefficient",
+    lambda v: [round(0.02 * i, 2) for i in range(0, 501)],
+    f"compound scaling of the baseline: depth {COMPOUND_ALPHA}^phi, width {COMPOUND_BETA}^phi (Tan & Le 2019, "
+    "Eq. 3, their alpha and beta)",
+)
+
+
 def mobilenet_family(version: str) -> Family:
     defaults = {
         "v1": (0.001, "MobileNet v1 (Howard et al. 2017, Table 1)"),
@@ -708,15 +856,7 @@ def mobilenet_family(version: str) -> Family:
                 keys=None,
                 inferred=True,
             ),
-            Field("width_multiplier", 1.0, "not stated; width multiplier 1.0", kind=float, pilot=0.25),
-            Field(
-                "depth_multiplier",
-                1.0,
-                "not stated; depth multiplier 1.0 (EfficientNet scaling)",
-                keys=("depth_multiplier", "depth_coefficient"),
-                kind=float,
-                pilot=lambda full, p: 0.34,
-            ),
+            *_compound_fields(version == "efficientnet"),
             Field(
                 "dropout",
                 dropout,
@@ -749,6 +889,7 @@ def mobilenet_family(version: str) -> Family:
         ),
         f"{source}: depthwise-separable convolutions" + (", inverted residuals" if version != "v1" else ""),
         "papers round small counts; BN parameters and the classifier are often counted differently",
+        fit=(COMPOUND_FIT,) if version == "efficientnet" else None,
     )
 
 

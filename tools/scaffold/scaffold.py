@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import pprint
+import re
 import tempfile
 import textwrap
 from pathlib import Path
@@ -161,6 +162,26 @@ def spec_text(spec: dict) -> str:
     return " ".join(parts)
 
 
+def variant_text(spec: dict, variant: str | None) -> str:
+    """The chosen variant's own name and quotes: where a per-variant template ("8x64d") may be read
+    (the paper-wide text mixes every variant's rows). A quote that names another variant (a shared
+    table header or row) is not the variant's own."""
+    variants = spec.get("variants") or {}
+    facts = variants.get(variant) if variant else None
+    others = [str(o) for o in variants if o != variant and str(o) not in str(variant)]
+    parts = [str(variant or "")]
+    for fact in (facts or {}).values() if isinstance(facts, dict) else ():
+        quote = str(fact.get("quote") or "") if isinstance(fact, dict) else ""
+        if quote and not any(_names(o, quote) for o in others):
+            parts.append(quote)
+    return " ".join(parts)
+
+
+def _names(name: str, text: str) -> bool:
+    """Does ``text`` name the variant ``name`` (as a whole word, not inside a longer name)?"""
+    return bool(re.search(r"(?<![\w.-])" + re.escape(name) + r"(?![\w.-])", text))
+
+
 def count(model_py: Path, pilot_values: dict) -> tuple[int, int]:
     """Parameters of the full and the pilot configuration, built on the meta device.
 
@@ -224,7 +245,12 @@ def scaffold_model(
     family = family_for(family_name, spec_text(paper_spec) + " " + (chosen or ""))
     stated = F.spec_facts(paper_spec, chosen)
     notes: list[str] = []
-    seed = {"_spec": Reading(stated), "_text": spec_text(paper_spec), "_variant": chosen or ""}
+    seed = {
+        "_spec": Reading(stated),
+        "_text": spec_text(paper_spec),
+        "_variant": chosen or "",
+        "_variant_text": variant_text(paper_spec, chosen),
+    }
     model = resolve_fields(family.fields, stated, notes, seed=seed)
     paper_count = (stated.get("num_params") or {}).get("value")
     paper_count = int(paper_count) if isinstance(paper_count, (int, float)) and paper_count > 0 else None
