@@ -88,11 +88,22 @@ def test_a_fix_that_works_is_applied_and_reported_as_a_diff(tmp_path):
 
 @pytest.mark.slow
 def test_a_missing_package_is_not_installed_without_approval(tmp_path):
-    s = run(tmp_path, PlantBug("import mlintern_no_such_package_xyz  # noqa: F401\n"))
+    s = run(tmp_path, PlantBug("import nltk  # noqa: F401\n"))
     assert s.stop["kind"] == "declined", s.stop
+    assert s.installs == [{**s.installs[0], "package": "nltk", "approved": False, "installed": False}]
+    assert s.approvals[0]["approved"] is False and "--yes" in s.approvals[0]["how"]
+    report = (tmp_path / "auto" / "paper" / "REPORT.md").read_text()
+    assert "nltk" in report and "not approved" in report
+
+
+@pytest.mark.slow
+def test_a_package_named_only_by_generated_code_is_never_installed_even_with_yes(tmp_path):
+    # The import name is the attacker's choice: pip would run that package's install hooks on the host.
+    s = run(tmp_path, PlantBug("import mlintern_no_such_package_xyz  # noqa: F401\n"), yes=True)
+    assert s.stop["kind"] == "unknown_package", s.stop
     assert s.installs == [
         {**s.installs[0], "package": "mlintern_no_such_package_xyz", "approved": False, "installed": False}
     ]
-    assert s.approvals[0]["approved"] is False and "--yes" in s.approvals[0]["how"]
+    assert not s.approvals  # nobody was asked: the name is refused before any approval
     report = (tmp_path / "auto" / "paper" / "REPORT.md").read_text()
-    assert "mlintern_no_such_package_xyz" in report and "not approved" in report
+    assert "mlintern_no_such_package_xyz" in report and "does not install on its own" in report

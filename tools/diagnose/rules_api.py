@@ -70,6 +70,23 @@ DISTRIBUTIONS = {
     "sentencepiece": "sentencepiece",
     "fitz": "pymupdf",
 }
+# Distributions a missing import may be installed as without a person naming them: the module name comes from
+# generated code, and a package's install hooks and .pth files run on the host, so no other name is installed.
+KNOWN_DISTRIBUTIONS = frozenset(DISTRIBUTIONS.values()) | {
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "seaborn",
+    "tqdm",
+    "h5py",
+    "safetensors",
+    "tokenizers",
+    "sacrebleu",
+    "nltk",
+    "networkx",
+    "gymnasium",
+}
 IMPORTS = {
     "nn": "import torch.nn as nn",
     "F": "import torch.nn.functional as F",

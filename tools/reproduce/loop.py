@@ -27,6 +27,7 @@ from pathlib import Path
 
 from mlintern.sandbox import files
 from mlintern.tools import registry
+from mlintern.tools.diagnose.rules_api import KNOWN_DISTRIBUTIONS
 from mlintern.tools.errors import Cancelled, ToolError
 from mlintern.tools.reproduce import state as st
 from mlintern.tools.reproduce.brains.base import OfflineRules
@@ -662,14 +663,26 @@ class Agent:
         )
 
     def _install(self, package: str, record: dict) -> None:
-        """Install a missing package outside the sandbox, only with approval."""
+        """Install a missing package outside the sandbox: only a well-known one, only with approval, wheels only.
+
+        The name comes from a traceback the generated code printed; installing an arbitrary name from PyPI would
+        run its install hooks (or a ``.pth`` file it ships) on the host, so unknown names are never installed.
+        """
+        if package not in KNOWN_DISTRIBUTIONS:
+            self.s.installs.append({**record, "package": package, "approved": False, "installed": False})
+            raise Stop(
+                "unknown_package",
+                f"the run needs `{package}`, which is not a package mlintern installs on its own (the name comes "
+                f"from the generated code). If you trust it, install it yourself (`pip install {package}`) and "
+                f"run again.",
+            )
         ok = self.approver.approve("install a package outside the sandbox", f"pip install {package}")
         entry = {**record, "package": package, "approved": ok}
         if not ok:
             self.s.installs.append({**entry, "installed": False})
             raise Stop("declined", f"{package} is missing and installing it was not approved (pass --yes).")
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--", package],
+            [sys.executable, "-m", "pip", "install", "--only-binary=:all:", "--", package],
             capture_output=True,
             text=True,
             timeout=600,

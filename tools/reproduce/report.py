@@ -35,6 +35,7 @@ STOP_WORDS = {
     "no_fix": "stopped: no fix to apply",
     "declined": "stopped: a needed step was not approved",
     "install_failed": "stopped: a package could not be installed",
+    "unknown_package": "stopped: the run needs a package mlintern does not install on its own",
     "tool_error": "stopped: a tool failed",
     "internal_error": "stopped: mlintern hit a bug",
     "cancelled": "cancelled",
