@@ -19,7 +19,9 @@ def test_the_zoo_is_large_enough_and_has_multi_file_cases():
     assert sum(len(list(c.glob("*.py"))) > 1 for c in cases) >= 8
 
 
+# 70 cases, each run up to four times: 569 s on 2 cores at load ~11, near pytest's 600 s hang guard
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_bug_zoo_fix_rates(tmp_path):
     results = run_zoo(tmp_path, workers=2)
     not_failing = [r["case"] for r in results if not r["failed_before"]]
@@ -44,6 +46,7 @@ def test_the_second_zoo_reproduces_real_reports_and_checks_training():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # 365 s on 2 cores at load ~11
 def test_second_zoo_with_verified_apply(tmp_path):
     """What a user runs: diagnose-traceback LOG --apply --command "python train.py", then the script again."""
     results = run_zoo(tmp_path, workers=2, root=REAL_CASES, tool=True)

@@ -51,9 +51,11 @@ def test_export_round_trips_through_plain_torch_and_safetensors(trained):
 
     sys.path.insert(0, str(out))  # the exported folder loads on its own
     try:
+        sys.modules.pop("model", None)  # never another test's `model` module: this folder's own
         import model as exported_model
     finally:
         sys.path.remove(str(out))
+        sys.modules.pop("model", None)
     args = {k: config[k] for k in config["mlintern"]["model_args"]}
     net = exported_model.TinyMLP(exported_model.TinyConfig(**args))
     net.load_state_dict(load_file(out / "model.safetensors"), strict=True)

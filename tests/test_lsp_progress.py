@@ -41,6 +41,8 @@ def train(client: LanguageClient, **extra):
 async def test_long_command_reports_work_done_progress(client: LanguageClient, tmp_path):
     runs_seen = []
     client.feature("mlintern/runs")(lambda params: runs_seen.append(params))
+    # the list the server sends at start (empty): wait for it, or a slow first refresh may already see the run
+    await wait_until(lambda: runs_seen)
     result = await train(client, max_steps=16)  # 4 s: run-training polls the run twice a second
     assert result["state"] == "succeeded"
     (reports,) = client.progress_reports.values()

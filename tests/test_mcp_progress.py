@@ -97,6 +97,10 @@ async def test_cancelling_the_call_stops_the_training_process(root, tmp_path):
                 with anyio.fail_after(60):
                     while ws.require_run(run["id"])["status"] != "cancelled":
                         await anyio.sleep(0.2)
+                    # the server logs the stop after the run reads "cancelled" (its tool thread polls the
+                    # run): wait for that line here, before closing the session ends the server
+                    while "its work stopped" not in log.read_text():
+                        await anyio.sleep(0.2)
                 after = await session.call_tool("workspace-status", {})
     run = ws.require_run(run["id"])
     pid = run["pid"]  # the host pid of the training process (train.pid may hold a sandbox-namespace pid)

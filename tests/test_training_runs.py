@@ -223,7 +223,7 @@ def test_supervisor_killed_marks_the_run_lost_and_resumable(ws):
     assert "resume" in status["reason"]
     wait_for(
         lambda: not Path(f"/proc/{training}").exists() or "train.py" not in cmdline(training),
-        timeout=10,
+        timeout=60,
         what="the orphaned training to die with its supervisor",
     )
     resumed = call(ws, "run-training", {"project": "proj", "resume": True, "max_steps": 8, "wait": True})
