@@ -44,10 +44,17 @@ def main() -> int:
             if not r.get("dataset"):
                 how = "-"
             counts[how] += 1
-            rows.append({**{k: r.get(k) for k in ("metric", "value", "unit", "dataset", "page", "quote")},
-                         "how": how, "where": t.get("where")})
-            print(f"{pdf.stem:18} {r.get('metric')}={r.get('value')} ds={r.get('dataset')!s:24} "
-                  f"[{how}/{t.get('where')}] p{r.get('page')} {str(r.get('quote'))[:110]!r}")
+            rows.append(
+                {
+                    **{k: r.get(k) for k in ("metric", "value", "unit", "dataset", "page", "quote")},
+                    "how": how,
+                    "where": t.get("where"),
+                }
+            )
+            print(
+                f"{pdf.stem:18} {r.get('metric')}={r.get('value')} ds={r.get('dataset')!s:24} "
+                f"[{how}/{t.get('where')}] p{r.get('page')} {str(r.get('quote'))[:110]!r}"
+            )
         dump[pdf.stem] = rows
     R.TRACE = None
     print("by how:", dict(counts), "total", sum(counts.values()))

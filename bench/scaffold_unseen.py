@@ -30,7 +30,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="scaffold-unseen-") as work:
         r = subprocess.run(
             [sys.executable, args.scorer, args.gt, str(venv / "mlintern"), str(venv / "python"), work],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     text = r.stdout + (r.stderr if r.returncode not in (0, 1) else "")
     print(text, end="")

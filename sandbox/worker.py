@@ -104,7 +104,11 @@ def main():
         # line counts (the child's own answer comes last), and exactly one line goes back per request.
         lines = data.decode(errors="replace").strip().splitlines()
         sys.stdout.write(
-            (lines[-1] if lines else json.dumps({"error": ["Crashed", "the request's process died without an answer"]}))
+            (
+                lines[-1]
+                if lines
+                else json.dumps({"error": ["Crashed", "the request's process died without an answer"]})
+            )
             + "\n"
         )
         sys.stdout.flush()

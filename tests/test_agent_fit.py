@@ -97,7 +97,9 @@ def test_the_papers_variant_keeps_its_batch_with_a_smaller_micro_batch_when_only
 
 
 def test_the_persons_variant_always_wins_and_enough_memory_changes_nothing(shared_dir, tmp_path):
-    state, _, _ = _run(tmp_path / "a", shared_dir / "papers" / "convnext.pdf", memory_gb=6, variant="ConvNeXt-XL")
+    state, _, _ = _run(
+        tmp_path / "a", shared_dir / "papers" / "convnext.pdf", memory_gb=6, variant="ConvNeXt-XL"
+    )
     fitted = state.steps["fit"]
     assert fitted["variant"] == "ConvNeXt-XL" and [t["variant"] for t in fitted["tried"]] == ["ConvNeXt-XL"]
     assert fitted["message"].startswith("ran ConvNeXt-XL as asked, although it may not fit")
@@ -105,7 +107,9 @@ def test_the_persons_variant_always_wins_and_enough_memory_changes_nothing(share
     fitted = state.steps["fit"]
     assert fitted["variant"] == "ConvNeXt-XL" and fitted["micro_batch"] is None
     assert fitted["message"].startswith("ran the paper's ConvNeXt-XL: 350M params need")
-    assert "ran the paper's" not in (out / "REPORT.md").read_text().split("\n\n", 2)[1]  # nothing to say first
+    assert (
+        "ran the paper's" not in (out / "REPORT.md").read_text().split("\n\n", 2)[1]
+    )  # nothing to say first
 
 
 def test_claims_on_the_papers_variant_are_not_comparable_when_another_variant_ran():
@@ -128,8 +132,9 @@ def test_claims_on_the_papers_variant_are_not_comparable_when_another_variant_ra
 def test_the_chosen_variant_really_trains_under_the_memory_limit(shared_dir, tmp_path):
     """The whole loop: the pilot learns, the full run of ConvNeXt-L (micro batch cut to fit 6 GiB, the runs'
     address-space limit set to it) starts and is cut by the budget, not by the memory."""
-    state, _, out = _run(tmp_path, shared_dir / "papers" / "convnext.pdf", stop_after=None, memory_gb=6,
-                         budget_minutes=2.5)
+    state, _, out = _run(
+        tmp_path, shared_dir / "papers" / "convnext.pdf", stop_after=None, memory_gb=6, budget_minutes=2.5
+    )
     assert state.steps["fit"]["variant"] == "ConvNeXt-L"
     assert state.pilots and state.pilots[-1]["ok"], state.pilots
     full = state.steps.get("full") or {}
@@ -154,7 +159,9 @@ def test_the_estimate_never_follows_a_link_the_generated_code_may_have_planted(t
     with pytest.raises(ToolError):
         fit.training_memory(project, measure=False)
     (project / "config.json").unlink()
-    (project / "config.json").write_text('{"train": {"optimizer": {"value": "sgd"}, "batch_size": {"value": 8}}}')
+    (project / "config.json").write_text(
+        '{"train": {"optimizer": {"value": "sgd"}, "batch_size": {"value": 8}}}'
+    )
     mem = fit.training_memory(project, measure=False)
     assert mem["weights_grads_optimizer"] == 10 * (8 + 4) and mem["micro_batch"] == 8
     assert "at least" in fit.describe(mem)

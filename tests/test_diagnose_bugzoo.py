@@ -60,7 +60,9 @@ def test_second_zoo_with_verified_apply(tmp_path):
     assert s["edits_outside_workspace"] == 0
 
 
-HELDOUT2 = REAL_CASES.parent / "heldout2"  # 15 cases written without reading the rules (README: their reports)
+HELDOUT2 = (
+    REAL_CASES.parent / "heldout2"
+)  # 15 cases written without reading the rules (README: their reports)
 
 
 def test_the_second_heldout_set_names_its_reports_and_checks_training():
@@ -78,7 +80,9 @@ def test_second_heldout_set_with_verified_apply(tmp_path):
     from its misses working, and never a broken edit."""
     results = run_zoo(tmp_path, workers=2, root=HELDOUT2, tool=True)
     s = score(results)
-    table = "\n".join(f"{r['case']}: {r['category']} fixed_at={r['fixed_at']} {r['attempts']}" for r in results)
+    table = "\n".join(
+        f"{r['case']}: {r['category']} fixed_at={r['fixed_at']} {r['attempts']}" for r in results
+    )
     assert s["failing_cases"] == s["cases"], table
     assert s["fixed"] >= 0.9 * s["failing_cases"], table
     assert s["edited_still_failing"] == 0, table

@@ -11,7 +11,9 @@ from mlintern.tools.diagnose.apply import apply_edits
 from mlintern.tools.diagnose.engine import diagnose_text
 
 
-def _diagnose(ws, source: str, line: int, error: str, code: str | None = None, function: str = "<module>") -> dict:
+def _diagnose(
+    ws, source: str, line: int, error: str, code: str | None = None, function: str = "<module>"
+) -> dict:
     source = textwrap.dedent(source)
     (ws.root / "job.py").write_text(source)
     code = code if code is not None else source.splitlines()[line - 1].strip()
@@ -91,12 +93,18 @@ def test_padding_mask_polarity_is_read_from_where_the_mask_is_built(workspace):
     h = encoder(x, src_key_padding_mask=pad_mask)
     """
     d = _diagnose(
-        workspace, src, 4, "AssertionError: only bool and floating types of src_key_padding_mask are supported"
+        workspace,
+        src,
+        4,
+        "AssertionError: only bool and floating types of src_key_padding_mask are supported",
     )
     assert d["fixes"][0]["title"].startswith("Pass the mask as bool")  # 1 = padding already: only the dtype
     keep = src.replace("(ids == PAD)", "(ids != PAD)")
     d = _diagnose(
-        workspace, keep, 4, "AssertionError: only bool and floating types of src_key_padding_mask are supported"
+        workspace,
+        keep,
+        4,
+        "AssertionError: only bool and floating types of src_key_padding_mask are supported",
     )
     assert "src_key_padding_mask=pad_mask == 0" in _apply(workspace, d["fixes"][0])  # 1 = keep: inverted
 

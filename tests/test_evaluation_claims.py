@@ -252,7 +252,7 @@ def test_every_held_out_metric_train_py_records_is_shown_in_the_summaries(tmp_pa
     template = (
         Path(__file__).resolve().parents[1] / "tools" / "scaffold" / "templates" / "train.py.tmpl"
     ).read_text(encoding="utf-8")
-    body = template[template.index("record = {\"split\": split") : template.index("    return record")]
+    body = template[template.index('record = {"split": split') : template.index("    return record")]
     recorded = set(re.findall(r'record\["(\w+)"\]\s*=', body))
     assert {"f1", "bleu", "perplexity"} <= recorded, recorded  # the template still records them
     assert recorded <= set(EVAL_METRICS), recorded - set(EVAL_METRICS)

@@ -492,8 +492,9 @@ sys.exit(1)
     assert "\x1b" in logs(result)  # control: the raw log holds the sequences
     shown = cli(hostile1.ws, "training-status", result["run_id"])
     assert b"\x1b" not in shown.stdout + shown.stderr, shown.stdout[-2000:]
-    assert "\x1b" not in json.dumps(call(hostile1.ws, "training-status", {"run_id": result["run_id"]}),
-                                    ensure_ascii=False)
+    assert "\x1b" not in json.dumps(
+        call(hostile1.ws, "training-status", {"run_id": result["run_id"]}), ensure_ascii=False
+    )
     diagnosed = cli(hostile1.ws, "diagnose-traceback", "--run-id", result["run_id"])  # quotes the error
     assert b"\x1b" not in diagnosed.stdout + diagnosed.stderr, diagnosed.stdout[-2000:]
 
@@ -530,7 +531,9 @@ def test_editor_launch_never_imports_modules_planted_in_the_project(hostile1, tm
     properties = manifest["contributes"]["configuration"]["properties"]
     for key in ("mlintern.pythonPath", "mlintern.sandbox"):  # the interpreter; the sandbox switch (approval)
         scope = properties[key].get("scope")
-        assert scope in ("machine", "application"), f"a folder's .vscode/settings.json can set {key} ({scope})"
+        assert scope in ("machine", "application"), (
+            f"a folder's .vscode/settings.json can set {key} ({scope})"
+        )
     marker = tmp_path / "host" / "shadowed"
     marker.parent.mkdir()
     result = hostile1(f"""

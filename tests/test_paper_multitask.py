@@ -63,7 +63,9 @@ PER_TASK = (
 
 
 def test_a_per_task_table_states_no_paper_wide_value_and_becomes_a_fine_tuning_setting(tmp_path):
-    path = _pdf(tmp_path / "tasks.pdf", "Adapters for Encoders", ["We adapt an encoder to each task."], [PER_TASK])
+    path = _pdf(
+        tmp_path / "tasks.pdf", "Adapters for Encoders", ["We adapt an encoder to each task."], [PER_TASK]
+    )
     tables = settings_tables(read_pdf(path))
     assert tables and not tables[0].main  # one column per task: never the main run
     spec = _spec(path)
@@ -103,7 +105,11 @@ def test_a_settings_table_of_fine_tuning_is_a_setting_of_its_regime(tmp_path):
     assert spec["hyperparameters"]["batch_size"]["value"] == 4096
     # the table is a setting of its regime (merged into the prose's "fine-tuning" setting when there is one)
     ft = next(s["facts"] for n, s in spec["settings"].items() if n.startswith("fine-tuning"))
-    assert ft["batch_size"]["value"] == 1024 and ft["learning_rate"]["value"] == 5e-4 and ft["epochs"]["value"] == 100
+    assert (
+        ft["batch_size"]["value"] == 1024
+        and ft["learning_rate"]["value"] == 5e-4
+        and ft["epochs"]["value"] == 100
+    )
 
 
 def test_a_key_column_table_gives_each_existing_size_its_value_and_creates_none(tmp_path):
@@ -122,7 +128,10 @@ def test_a_key_column_table_gives_each_existing_size_its_value_and_creates_none(
     )
     path = _pdf(tmp_path / "rates.pdf", "Listening at Scale", [], [sizes, rates])
     rows = key_column_rows(read_pdf(path))
-    assert [(r.name, r.key, r.value) for r in rows][:2] == [("Tiny", "learning_rate", 0.0015), ("Base", "learning_rate", 0.001)]
+    assert [(r.name, r.key, r.value) for r in rows][:2] == [
+        ("Tiny", "learning_rate", 0.0015),
+        ("Base", "learning_rate", 0.001),
+    ]
     variants = _spec(path)["variants"]
     assert variants["Tiny"]["learning_rate"]["value"] == 0.0015
     assert variants["Base"]["learning_rate"]["quote"] == "Base 1 × 10−3"
@@ -152,13 +161,21 @@ def values(text: str) -> dict:
 @pytest.mark.parametrize(
     "text,key,value",
     [
-        ("Each source word is mapped to a word embedding dimensionality m of 320 before the encoder.", "embedding_dim", 320),
+        (
+            "Each source word is mapped to a word embedding dimensionality m of 320 before the encoder.",
+            "embedding_dim",
+            320,
+        ),
         ("The decoder reads 256-dimensional word embeddings and has 800 hidden units.", "embedding_dim", 256),
         ("The deep output has a maxout hidden layer of 400 units before the softmax.", "maxout_units", 400),
         ("We apply LoRA to the query projection with a rank of 16 in every layer.", "lora_rank", 16),
         ("The LoRA scaling is alpha = 32 for all adapted matrices.", "lora_alpha", 32),
         ("Our encoder has a hidden size of 800 and a 300-dimensional word embedding.", "d_model", 800),
-        ("The optimiser is Adam with a learning rate warmed up from 0 to 0.4 over 5 epochs.", "learning_rate", 0.4),
+        (
+            "The optimiser is Adam with a learning rate warmed up from 0 to 0.4 over 5 epochs.",
+            "learning_rate",
+            0.4,
+        ),
         ("We use stochastic depth with 0.9 survival probability in all blocks.", "stochastic_depth", 0.1),
         ("The model features 10 layers, 640 model dimensions, and 10 attention heads.", "num_layers", 10),
         ("The network was trained for 2M batches of 64 sequences.", "train_steps", 2_000_000),
@@ -171,8 +188,14 @@ def test_beside_keys_and_new_grammars(text, key, value):
 @pytest.mark.parametrize(
     "text,key",
     [
-        ("We compare adaptation matrices with rank r = 4 and 32 learned by LoRA.", "lora_rank"),  # a comparison
-        ("Our encoder has a character embedding dimension of 50 per symbol.", "d_model"),  # not the model width
+        (
+            "We compare adaptation matrices with rank r = 4 and 32 learned by LoRA.",
+            "lora_rank",
+        ),  # a comparison
+        (
+            "Our encoder has a character embedding dimension of 50 per symbol.",
+            "d_model",
+        ),  # not the model width
         ("The classifier uses 3 output heads for the three tasks.", "num_heads"),  # no attention heads
     ],
 )
@@ -181,7 +204,9 @@ def test_refusals(text, key):
 
 
 def test_a_searched_grid_is_a_list_and_a_single_value_is_left_to_the_other_grammars():
-    found = values("For all tasks we searched these values.\n\nBatch size: 16, 32\n\nLearning rate: 5e-5, 3e-5")
+    found = values(
+        "For all tasks we searched these values.\n\nBatch size: 16, 32\n\nLearning rate: 5e-5, 3e-5"
+    )
     assert found["batch_size"] == [16, 32] and found["learning_rate"] == [5e-5, 3e-5]
 
 

@@ -54,7 +54,15 @@ def test_what_another_paper_uses_states_nothing_about_this_one(workspace, tmp_pa
     ],
 )
 def test_a_cited_models_configuration_states_nothing_about_this_one(workspace, tmp_path, sentence):
-    lines = ["2 Related Work", "", sentence, "", "3 Method", "", "We train the models with a batch size of 512."]
+    lines = [
+        "2 Related Work",
+        "",
+        sentence,
+        "",
+        "3 Method",
+        "",
+        "We train the models with a batch size of 512.",
+    ]
     hp = spec_of(workspace, make_pdf(tmp_path / "cited.pdf", [lines]))["hyperparameters"]
     assert "patch_size" not in hp and hp["batch_size"]["value"] == 512
 

@@ -179,10 +179,34 @@ PASSAGES = [
         ],
         caption="Table 1: Pythia models: layers, model dimension, heads, batch size and learning rate.",
         variants={
-            "70M": {"num_layers": 6, "d_model": 512, "num_heads": 8, "learning_rate": 1e-3, "num_params": 70e6},
-            "160M": {"num_layers": 12, "d_model": 768, "num_heads": 12, "learning_rate": 6e-4, "num_params": 160e6},
-            "410M": {"num_layers": 24, "d_model": 1024, "num_heads": 16, "learning_rate": 3e-4, "num_params": 410e6},
-            "1.0B": {"num_layers": 16, "d_model": 2048, "num_heads": 8, "learning_rate": 3e-4, "num_params": 1e9},
+            "70M": {
+                "num_layers": 6,
+                "d_model": 512,
+                "num_heads": 8,
+                "learning_rate": 1e-3,
+                "num_params": 70e6,
+            },
+            "160M": {
+                "num_layers": 12,
+                "d_model": 768,
+                "num_heads": 12,
+                "learning_rate": 6e-4,
+                "num_params": 160e6,
+            },
+            "410M": {
+                "num_layers": 24,
+                "d_model": 1024,
+                "num_heads": 16,
+                "learning_rate": 3e-4,
+                "num_params": 410e6,
+            },
+            "1.0B": {
+                "num_layers": 16,
+                "d_model": 2048,
+                "num_heads": 8,
+                "learning_rate": 3e-4,
+                "num_params": 1e9,
+            },
         },
         not_paper_wide=("learning_rate",),
     ),
@@ -198,10 +222,34 @@ PASSAGES = [
         ],
         caption="Table 2: Model sizes of the suite.",
         variants={
-            "Pythia-125M": {"num_layers": 12, "d_model": 768, "num_heads": 12, "d_head": 64, "learning_rate": 6e-4},
-            "Pythia-350M": {"num_layers": 24, "d_model": 1024, "num_heads": 16, "d_head": 64, "learning_rate": 3e-4},
-            "Pythia-800M": {"num_layers": 16, "d_model": 2048, "num_heads": 8, "d_head": 128, "learning_rate": 3e-4},
-            "Pythia-1.3B": {"num_layers": 24, "d_model": 2048, "num_heads": 16, "d_head": 128, "learning_rate": 2e-4},
+            "Pythia-125M": {
+                "num_layers": 12,
+                "d_model": 768,
+                "num_heads": 12,
+                "d_head": 64,
+                "learning_rate": 6e-4,
+            },
+            "Pythia-350M": {
+                "num_layers": 24,
+                "d_model": 1024,
+                "num_heads": 16,
+                "d_head": 64,
+                "learning_rate": 3e-4,
+            },
+            "Pythia-800M": {
+                "num_layers": 16,
+                "d_model": 2048,
+                "num_heads": 8,
+                "d_head": 128,
+                "learning_rate": 3e-4,
+            },
+            "Pythia-1.3B": {
+                "num_layers": 24,
+                "d_model": 2048,
+                "num_heads": 16,
+                "d_head": 128,
+                "learning_rate": 2e-4,
+            },
         },
         not_paper_wide=("learning_rate",),
     ),
@@ -215,7 +263,9 @@ PASSAGES = [
             "Learning rate (Adam): 5e-5, 3e-5, 2e-5",
             "Number of epochs: 2, 3, 4",
         ],
-        settings={"fine-tuning": {"batch_size": [16, 32], "learning_rate": [5e-5, 3e-5, 2e-5], "epochs": [2, 3, 4]}},
+        settings={
+            "fine-tuning": {"batch_size": [16, 32], "learning_rate": [5e-5, 3e-5, 2e-5], "epochs": [2, 3, 4]}
+        },
         not_paper_wide=("batch_size", "learning_rate", "epochs"),
     ),
     Passage(
@@ -237,7 +287,13 @@ PASSAGES = [
             "The model employs a transformer-based architecture with 12 layers, a model dimension of 768, and 12 "
             "attention heads. It was trained with a batch size of 2M tokens and a learning rate of 6.0 x 10-4.",
         ],
-        hp={"num_layers": 12, "d_model": 768, "num_heads": 12, "batch_tokens": 2_000_000, "learning_rate": 6e-4},
+        hp={
+            "num_layers": 12,
+            "d_model": 768,
+            "num_heads": 12,
+            "batch_tokens": 2_000_000,
+            "learning_rate": 6e-4,
+        },
     ),
 ]
 
@@ -258,7 +314,13 @@ HELD_OUT = [
             "the momentum term β1 at the suggested value of 0.9 resulted in training oscillation and instability "
             "while reducing it to 0.5 helped stabilize training.",
         ],
-        hp={"batch_size": 128, "init_std": 0.02, "optimizer": "adam", "learning_rate": 0.0002, "adam_beta1": 0.5},
+        hp={
+            "batch_size": 128,
+            "init_std": 0.02,
+            "optimizer": "adam",
+            "learning_rate": 0.0002,
+            "adam_beta1": 0.5,
+        },
     ),
     Passage(
         "efficientnetv2-imagenet-settings",
@@ -386,10 +448,14 @@ def _pdf(path: Path, p: Passage) -> Path:
 
 
 def _same(a, b) -> bool:
-    if isinstance(b, tuple):  # either reading is right ("decayed by 0.97 every 2.4 epochs": step or exponential)
+    if isinstance(
+        b, tuple
+    ):  # either reading is right ("decayed by 0.97 every 2.4 epochs": step or exponential)
         return any(_same(a, x) for x in b)
     if isinstance(b, list):
-        return isinstance(a, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        return (
+            isinstance(a, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        )
     if isinstance(b, (int, float)) and not isinstance(b, bool):
         return isinstance(a, (int, float)) and math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-12)
     return a == b

@@ -109,11 +109,15 @@ FAMILY_CASES = {
     # found on architectures nobody had tuned on (bench/data/unseen_architectures.json)
     "wide_resnet_cifar": (
         "spec",
-        family_spec("resnet", image_size=32, num_classes=10, d_model=[16, 32, 64], num_layers=16, width_multiplier=2),
+        family_spec(
+            "resnet", image_size=32, num_classes=10, d_model=[16, 32, 64], num_layers=16, width_multiplier=2
+        ),
     ),
     "resnext_cifar": (
         "spec",
-        family_spec("resnet", image_size=32, num_classes=10, d_model=[256, 512, 1024], num_layers=29, cardinality=8),
+        family_spec(
+            "resnet", image_size=32, num_classes=10, d_model=[256, 512, 1024], num_layers=29, cardinality=8
+        ),
     ),
 }
 

@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--restart", action="store_true", help="forget earlier progress on the paper and start over"
     )
     p.add_argument(
-        "--variant", help="the paper's variant to run, as named (default: the paper's, or the largest that fits)"
+        "--variant",
+        help="the paper's variant to run, as named (default: the paper's, or the largest that fits)",
     )
     p.add_argument(
         "--memory-gb",

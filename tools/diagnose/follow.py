@@ -109,7 +109,11 @@ def set_value(sources: Sources, sf: SourceFile, node: ast.AST, value: int, patch
             _patch(patches, field[0]).replace_node(field[1].value, str(value))
             return f"{sf.segment(node)} = {value}"
     hidden = _bidirectional_hidden(sf, node)
-    if value % 2 == 0 and sf.segment(node) in hidden and value // 2 in (possible_values(sources, sf, node) or {value // 2}):
+    if (
+        value % 2 == 0
+        and sf.segment(node) in hidden
+        and value // 2 in (possible_values(sources, sf, node) or {value // 2})
+    ):
         text = f"2 * {wrap(sf.segment(node))}"  # a bidirectional RNN concatenates both directions
         _patch(patches, sf).replace_node(node, text)
         return text
@@ -124,7 +128,8 @@ def _bidirectional_hidden(sf: SourceFile, node: ast.AST) -> set[str]:
     out = set()
     for c in ast.walk(scope) if scope is not None else ():
         if isinstance(c, ast.Call) and any(
-            k.arg == "bidirectional" and isinstance(k.value, ast.Constant) and k.value.value is True for k in c.keywords
+            k.arg == "bidirectional" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in c.keywords
         ):
             size = call_arg(c, 1, "hidden_size")
             if size is not None:

@@ -172,7 +172,9 @@ def plateau_without_metric(a: Analysis, m) -> Finding | None:
     fixes = []
     for i, name in enumerate(ordered):
         patch = Patch(sf).replace_node(call, f"{sf.segment(call.func)}({name})")
-        fixes.append(Fix(f"Give the scheduler the monitored value: {sched}.step({name})", 0.9 - 0.2 * i, [patch]))
+        fixes.append(
+            Fix(f"Give the scheduler the monitored value: {sched}.step({name})", 0.9 - 0.2 * i, [patch])
+        )
     return Finding(
         "scheduler_metric",
         f"`{sched}` is a ReduceLROnPlateau scheduler: its step() takes the monitored value (usually the "
@@ -183,7 +185,10 @@ def plateau_without_metric(a: Analysis, m) -> Finding | None:
 
 
 # ----------------------------------------------------------------------------- autograd
-@rule("inplace_on_leaf", r"a (?:view of a )?leaf Variable that requires grad is being used in an in-place operation")
+@rule(
+    "inplace_on_leaf",
+    r"a (?:view of a )?leaf Variable that requires grad is being used in an in-place operation",
+)
 def inplace_on_parameter(a: Analysis, m) -> Finding | None:
     if not a.site:
         return None
@@ -205,7 +210,9 @@ def inplace_on_parameter(a: Analysis, m) -> Finding | None:
         return None  # inside forward the op is part of the graph: no_grad would cut it
     first, last = block.lineno, block.end_lineno or block.lineno
     indent = sf.indent(first)
-    body = "".join("    " + sf.lines[i - 1] if sf.line(i).strip() else sf.lines[i - 1] for i in range(first, last + 1))
+    body = "".join(
+        "    " + sf.lines[i - 1] if sf.line(i).strip() else sf.lines[i - 1] for i in range(first, last + 1)
+    )
     patch = Patch(sf).replace_lines(first, last, f"{indent}with torch.no_grad():\n{body}")
     what = "the loop over the parameters" if over_params else f"`{sf.line(frame.line).strip()}`"
     return Finding(
@@ -260,8 +267,10 @@ def pack_unsorted(a: Analysis, m) -> Finding | None:
 
 def _index_call(sf: SourceFile, call: ast.Call):
     """(dim node, index node, functional) of a gather/scatter call, or None."""
-    functional = isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and (
-        call.func.value.id == "torch"
+    functional = (
+        isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name)
+        and (call.func.value.id == "torch")
     )
     shift = 1 if functional else 0
     dim = call_arg(call, shift, "dim")
@@ -271,7 +280,15 @@ def _index_call(sf: SourceFile, call: ast.Call):
     return dim, index, functional
 
 
-_INDEX_OPS = ("gather", "scatter", "scatter_", "scatter_add", "scatter_add_", "scatter_reduce", "scatter_reduce_")
+_INDEX_OPS = (
+    "gather",
+    "scatter",
+    "scatter_",
+    "scatter_add",
+    "scatter_add_",
+    "scatter_reduce",
+    "scatter_reduce_",
+)
 
 
 @rule("index_rank", r"Index tensor must have the same number of dimensions as (?:input|self|src) tensor")
@@ -297,7 +314,13 @@ def index_rank(a: Analysis, m) -> Finding | None:
                 [Patch(sf).replace_node(call, f"{widened}.squeeze({d})")],
             )
         )
-    fixes.append(Fix(f"Give the index the input's rank: {wrap(idx)}.unsqueeze({d})", 0.7, [Patch(sf).replace_node(call, widened)]))
+    fixes.append(
+        Fix(
+            f"Give the index the input's rank: {wrap(idx)}.unsqueeze({d})",
+            0.7,
+            [Patch(sf).replace_node(call, widened)],
+        )
+    )
     return Finding(
         "index_rank",
         f"`{call_name(call)}` ({sf.rel}:{call.lineno}) needs an index tensor with as many dimensions as the "
@@ -320,7 +343,13 @@ def index_dtype(a: Analysis, m) -> Finding | None:
         "index_dtype",
         f"The index `{idx}` of `{call_name(call)}` ({sf.rel}:{call.lineno}) must be int64 (Long).",
         (sf, call.lineno),
-        [Fix(f"Cast the index to int64: {wrap(idx)}.long()", 0.9, [Patch(sf).replace_node(index, f"{wrap(idx)}.long()")])],
+        [
+            Fix(
+                f"Cast the index to int64: {wrap(idx)}.long()",
+                0.9,
+                [Patch(sf).replace_node(index, f"{wrap(idx)}.long()")],
+            )
+        ],
     )
 
 
@@ -381,12 +410,18 @@ def integer_mask(a: Analysis, m) -> Finding | None:
     if not found:
         return None
     sf, call, _line = found[0]
-    kw = next(k for k in call.keywords if k.arg == wanted) if any(k.arg == wanted for k in call.keywords) else next(
-        k for k in call.keywords if k.arg and k.arg.endswith("mask")
+    kw = (
+        next(k for k in call.keywords if k.arg == wanted)
+        if any(k.arg == wanted for k in call.keywords)
+        else next(k for k in call.keywords if k.arg and k.arg.endswith("mask"))
     )
     mask = sf.segment(kw.value)
     keep = None  # True: 1 = a real token (tokenizer convention); False: 1 = padding
-    name = kw.value.id if isinstance(kw.value, ast.Name) else (kw.value.attr if isinstance(kw.value, ast.Attribute) else "")
+    name = (
+        kw.value.id
+        if isinstance(kw.value, ast.Name)
+        else (kw.value.attr if isinstance(kw.value, ast.Attribute) else "")
+    )
     for _f, value in _assignments(a, name) if name else []:
         ops = [op for n in ast.walk(value) if isinstance(n, ast.Compare) for op in n.ops]
         if any(isinstance(op, ast.NotEq | ast.Gt) for op in ops):
@@ -421,8 +456,10 @@ def bag_offsets(a: Analysis, m) -> Finding | None:
     bags = _constructors(a, "EmbeddingBag")
     found = site_calls(
         a,
-        lambda sf, c: (_callee_key(c) in bags and (len(c.args) >= 2 or any(k.arg == "offsets" for k in c.keywords)))
-        or (call_name(c) == "embedding_bag" and len(c.args) >= 3),
+        lambda sf, c: (
+            (_callee_key(c) in bags and (len(c.args) >= 2 or any(k.arg == "offsets" for k in c.keywords)))
+            or (call_name(c) == "embedding_bag" and len(c.args) >= 3)
+        ),
     )
     if not found:
         return None
@@ -491,7 +528,11 @@ def loss_weight_double(a: Analysis, m) -> Finding | None:
                 break
     w = hf.segment(kw.value)
     fixes.append(
-        Fix(f"Cast the loss {kw.arg} to float32: {wrap(w)}.float()", 0.8, [Patch(hf).replace_node(kw.value, f"{wrap(w)}.float()")])
+        Fix(
+            f"Cast the loss {kw.arg} to float32: {wrap(w)}.float()",
+            0.8,
+            [Patch(hf).replace_node(kw.value, f"{wrap(w)}.float()")],
+        )
     )
     return Finding(
         "loss_weight_dtype",
@@ -550,7 +591,9 @@ def checkpoint_wrapper(a: Analysis, m) -> Finding | None:
 
 @rule("weights_only_load", r"Weights only load failed")
 def weights_only(a: Analysis, m) -> Finding | None:
-    found = site_calls(a, lambda sf, c: call_name(c) == "load" and not any(k.arg == "weights_only" for k in c.keywords))
+    found = site_calls(
+        a, lambda sf, c: call_name(c) == "load" and not any(k.arg == "weights_only" for k in c.keywords)
+    )
     if not found:
         return None
     sf, call, line = found[0]
@@ -588,7 +631,12 @@ def weights_only(a: Analysis, m) -> Finding | None:
 
 
 # ----------------------------------------------------------------------------- layouts of normalisation and decoders
-_FEATURE_LAST = {"Linear": (1, "out_features"), "Embedding": (1, "embedding_dim"), "LSTM": (1, "hidden_size"), "GRU": (1, "hidden_size")}
+_FEATURE_LAST = {
+    "Linear": (1, "out_features"),
+    "Embedding": (1, "embedding_dim"),
+    "LSTM": (1, "hidden_size"),
+    "GRU": (1, "hidden_size"),
+}
 
 
 @rule("shape_mismatch_norm", r"running_mean should contain (\d+) elements not (\d+)")
@@ -646,7 +694,9 @@ def transposed_conv_output_padding(a: Analysis, m) -> Finding | None:
             continue
         op = s + 2 * p - k  # makes the layer exactly undo a stride-s convolution: out = s * in
         if 0 < op < s:
-            patches.setdefault(sf.rel, Patch(sf)).replace_node(call, _with_keyword(sf, call, "output_padding", str(op)))
+            patches.setdefault(sf.rel, Patch(sf)).replace_node(
+                call, _with_keyword(sf, call, "output_padding", str(op))
+            )
             changed.append(f"{sf.rel}:{call.lineno}")
     if not changed:
         return None
@@ -656,5 +706,11 @@ def transposed_conv_output_padding(a: Analysis, m) -> Finding | None:
         f"of the s * n its encoder halved from; the decoder's output ({m[1]} vs {m[2]}) no longer matches its "
         f"target. output_padding adds the missing row/column ({', '.join(changed)}).",
         _location(a),
-        [Fix("Set output_padding on the strided transposed convolutions so they double exactly", 0.85, list(patches.values()))],
+        [
+            Fix(
+                "Set output_padding on the strided transposed convolutions so they double exactly",
+                0.85,
+                list(patches.values()),
+            )
+        ],
     )

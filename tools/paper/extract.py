@@ -672,7 +672,8 @@ def _split_sibling_experiments(document: Document, cands: list[Candidate]) -> No
         for sec in document.sections
         if sec.number
         and sec.number.rpartition(".")[0] == parent
-        and sec.number != next(n for n in numbers if n.rpartition(".")[0] == parent)  # the first is the paper's
+        and sec.number
+        != next(n for n in numbers if n.rpartition(".")[0] == parent)  # the first is the paper's
     }
     for c in cands:
         s = by_index[c.index]
@@ -991,7 +992,9 @@ def _match(
             sized = _SIZED_MODEL_TAIL.match(text, m.end())
             if sized and scope is None:  # "over the first 2000 steps in OPT-175B, or ...": that model's value
                 found.append(
-                    Candidate(pattern.key, value, s.page, quote, rank, penalty, s.index, ("variant", sized["name"]))
+                    Candidate(
+                        pattern.key, value, s.page, quote, rank, penalty, s.index, ("variant", sized["name"])
+                    )
                 )
                 break
             found.append(Candidate(pattern.key, value, s.page, quote, rank, penalty, s.index, scope))
@@ -1014,7 +1017,9 @@ _SEARCHED_LIST = re.compile(
 )
 
 
-def _searched_lists(document: Document, s: Sentence, text: str, offset: int, scope, penalty: int) -> list[Candidate]:
+def _searched_lists(
+    document: Document, s: Sentence, text: str, offset: int, scope, penalty: int
+) -> list[Candidate]:
     from mlintern.tools.paper.tables import _cell_value  # a cell's value with the key's bounds
 
     out: list[Candidate] = []

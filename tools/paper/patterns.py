@@ -131,7 +131,9 @@ PATTERNS: list[Pattern] = [
     # the value used in place of another: "the suggested learning rate of 0.001 ... using 0.0002 instead"
     _p(
         "learning_rate",
-        r"\blearning rate\b(?:[^.;]|\.\d){0,60}?\b(?:using|use|used|chose|choose|set it to) " + V + r" instead\b",
+        r"\blearning rate\b(?:[^.;]|\.\d){0,60}?\b(?:using|use|used|chose|choose|set it to) "
+        + V
+        + r" instead\b",
         0,
         check=between(1e-7, 10),
     ),
@@ -496,7 +498,9 @@ PATTERNS: list[Pattern] = [
     # a survival / keep probability stated for stochastic depth: "stochastic depth with 0.8 survival probability"
     _p(
         "stochastic_depth",
-        r"stochastic depth (?:with|of|using|at) (?:a |the )?(?P<keep>" + NUMBER + r") (?:survival|keep) prob(?:ability)?",
+        r"stochastic depth (?:with|of|using|at) (?:a |the )?(?P<keep>"
+        + NUMBER
+        + r") (?:survival|keep) prob(?:ability)?",
         0,
         check=prob,
         group="keep",
@@ -591,7 +595,9 @@ PATTERNS: list[Pattern] = [
     # a configuration listed after a verb of having: "It features 6 layers, 512 model dimensions, and 8 heads"
     _p(
         "num_layers",
-        r"\b(?:features?|has|have|uses?|contains?|comprises?|consists of) " + V + r" (?:transformer |hidden )?layers\b",
+        r"\b(?:features?|has|have|uses?|contains?|comprises?|consists of) "
+        + V
+        + r" (?:transformer |hidden )?layers\b",
         1,
         need=r"heads|dimension|hidden size|width|d_?model",
         check=positive_int(1, 1000),
@@ -600,7 +606,9 @@ PATTERNS: list[Pattern] = [
     # "a 16-layer model with a hidden size of 128": the depth of the model whose configuration the sentence gives
     _p(
         "num_layers",
-        r"\b(?:a|an|the|our) " + V + r"[- ]layers? (?:transformer |LSTM |recurrent |convolutional )?(?:model|network)"
+        r"\b(?:a|an|the|our) "
+        + V
+        + r"[- ]layers? (?:transformer |LSTM |recurrent |convolutional )?(?:model|network)"
         r"\b(?= with| of| has| that| consists)",
         1,
         need=r"hidden|dimension|heads|units|width|d_?model",
@@ -653,17 +661,24 @@ PATTERNS: list[Pattern] = [
         0,
         check=positive_int(8, 100000),
     ),
-    _p("embedding_dim", V + r"[- ]dim(?:ensional)? (?:word |token )?embeddings?", 0, check=positive_int(8, 100000)),
+    _p(
+        "embedding_dim",
+        V + r"[- ]dim(?:ensional)? (?:word |token )?embeddings?",
+        0,
+        check=positive_int(8, 100000),
+    ),
     _p(
         "maxout_units",
-        r"\bmaxout (?:hidden )?(?:layer|units?)\b[^.;\d]{0,40}?\b(?:is|of|=|has|with)\s*(?:[a-z]\s*=\s*)?" + V,
+        r"\bmaxout (?:hidden )?(?:layer|units?)\b[^.;\d]{0,40}?\b(?:is|of|=|has|with)\s*(?:[a-z]\s*=\s*)?"
+        + V,
         0,
         check=positive_int(2, 100000),
     ),
     _p("maxout_units", V + r" maxout (?:hidden )?units", 0, check=positive_int(2, 100000)),
     _p(
         "lora_rank",
-        r"\b(?:(?:lora|adapter|adaptation|decomposition) )?rank\s*(?:r\s*)?(?:of|=|is|to|set to)\s*(?:r\s*=\s*)?" + V,
+        r"\b(?:(?:lora|adapter|adaptation|decomposition) )?rank\s*(?:r\s*)?(?:of|=|is|to|set to)\s*(?:r\s*=\s*)?"
+        + V,
         0,
         need=r"lora|low-rank|adapter|adaptation",
         avoid=r"\d\s+(?:and|or|vs\.?|versus)\s+\d",  # "with rank r = 8 and 64": ranks compared, none chosen
@@ -680,8 +695,7 @@ PATTERNS: list[Pattern] = [
         "d_model",
         r"(?<!word )(?<!word-)(?<!character )(?<!char )(?<!position )(?<!positional )(?<!segment )"
         r"(?:hidden|model|embedding) (?:size|dimension|dimensionality|width)\s*(?:of|=|is)?\s*"
-        r"(?:d\s*=\s*)?"
-        + V,
+        r"(?:d\s*=\s*)?" + V,
         1,
         check=positive_int(8, 100000),
     ),

@@ -357,10 +357,13 @@ TRACE: list[dict] | None = None
 
 def _trace(row: dict, how: str | None, where: str) -> None:
     if TRACE is not None:
-        TRACE.append({k: row.get(k) for k in ("metric", "value", "page", "dataset", "quote")} | {
-            "how": how,
-            "where": where,
-        })
+        TRACE.append(
+            {k: row.get(k) for k in ("metric", "value", "page", "dataset", "quote")}
+            | {
+                "how": how,
+                "where": where,
+            }
+        )
 
 
 def _setting_of(text: str, variants: list[str]) -> str | None:
@@ -829,20 +832,20 @@ def flat_table_results(document, known: re.Pattern, labels: list[str], skip_page
                 if not document.verify(s.page, quote) or (pct and _number(v) > 100):
                     continue
                 flat = {
-                        "metric": _metric_name(metric.group("m")),
-                        "value": _number(v),
-                        "unit": "%" if pct else None,
-                        "dataset": columns[k] if len(columns) == len(values) else None,
-                        "split": _split_of(cap),
-                        "setting": None,
-                        "variant": s.text[row.start() : row.start("vals")].strip(),
-                        "page": s.page,
-                        "quote": quote,
-                        "table": True,
-                        "main": False,
-                        "_own": True,
-                        "_label_exact": True,
-                    }
+                    "metric": _metric_name(metric.group("m")),
+                    "value": _number(v),
+                    "unit": "%" if pct else None,
+                    "dataset": columns[k] if len(columns) == len(values) else None,
+                    "split": _split_of(cap),
+                    "setting": None,
+                    "variant": s.text[row.start() : row.start("vals")].strip(),
+                    "page": s.page,
+                    "quote": quote,
+                    "table": True,
+                    "main": False,
+                    "_own": True,
+                    "_label_exact": True,
+                }
                 _trace(flat, "header" if flat["dataset"] else None, "flat table")
                 out.append(flat)
             break

@@ -533,10 +533,7 @@ def setting_rows(document: Document, table: Table) -> dict[str, tuple[object, st
     """A settings table whose rows are keys and whose columns are regimes ("Hyperparameter | ImageNet pre-training |
     fine-tuning | ..."): the first value column is the main (pre-)training run; ``{key: (value, quote)}``.
     Only rows labelled by a training key; a cell holding one value per model size ("0.2/0.3") gives nothing."""
-    if (
-        not _SETTINGS_CAPTION.search(table.caption)
-        or _PER_TASK_CAPTION.search(table.caption)
-    ):
+    if not _SETTINGS_CAPTION.search(table.caption) or _PER_TASK_CAPTION.search(table.caption):
         return {}  # one column per downstream task: no column is the main run
     out: dict[str, tuple[object, str]] = {}
     for row in table.rows:
@@ -867,7 +864,9 @@ def _settings_table(document: Document, page: Page, lines: list[Line], run) -> S
         return None
     caption = _nearby_caption(document, page, lines, run)
     if not caption or not (_MAIN_CAPTION.search(caption) or value_col is not None):
-        return None  # a table headed "... | Value" (or "Optimal") is a settings table whatever its caption says
+        return (
+            None  # a table headed "... | Value" (or "Optimal") is a settings table whatever its caption says
+        )
     main = not _OTHER_REGIME_CAPTION.search(caption) and not _PER_TASK_CAPTION.search(caption)
     label = re.match(r"\s*((?:Table|TABLE)\s*[A-Z]?\d+)", caption)
     return SettingsTable(
@@ -901,8 +900,12 @@ def regime_name(caption: str) -> str:
 
 # the header of the column holding the value a settings table chose, and of columns that hold no value (a search
 # range, a description): "Hyperparameter | Description | Range | Value", "Parameter type | Optimal | Test range"
-_VALUE_HEADER = re.compile(r"^(?:values?|optimal|optimum|best|selected|chosen|final|used|setting|default)(?: values?)?$", re.I)
-_NOT_VALUE_HEADER = re.compile(r"range|search|grid|candidates?|description|meaning|explanation|tried|options", re.I)
+_VALUE_HEADER = re.compile(
+    r"^(?:values?|optimal|optimum|best|selected|chosen|final|used|setting|default)(?: values?)?$", re.I
+)
+_NOT_VALUE_HEADER = re.compile(
+    r"range|search|grid|candidates?|description|meaning|explanation|tried|options", re.I
+)
 
 
 def _value_column(cells: list[Cell]) -> tuple[float, float] | None:
@@ -1053,7 +1056,9 @@ def _stage_block(document: Document, page: Page, lines: list[Line], names: list[
 # size). Too narrow for the numeric-table finder (it wants two values per row), they state one value per model:
 # per-model learning rates, batch sizes or sizes listed after the model table.
 
-_NAME_HEADER = re.compile(r"^(?:model|models|method|size|model size|variant|network|architecture|config)$", re.I)
+_NAME_HEADER = re.compile(
+    r"^(?:model|models|method|size|model size|variant|network|architecture|config)$", re.I
+)
 
 
 @dataclass

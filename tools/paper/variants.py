@@ -247,7 +247,9 @@ def find_variants(document: Document) -> tuple[dict[str, dict], list[dict]]:
         if table.main and not main_done:  # the first table of the main training recipe: paper-wide (build.py)
             document.cache["main_settings_table"] = (table.label, table.caption, facts)
             main_done = True
-        elif not table.main and facts:  # fine-tuning, per-task, intermediate ... tables: settings of their own
+        elif (
+            not table.main and facts
+        ):  # fine-tuning, per-task, intermediate ... tables: settings of their own
             regimes.append((table.label, table.caption, facts))
     document.cache["regime_tables"] = regimes
     for kc in key_column_rows(document):  # "Model | Max Learning Rate": one value per existing variant
@@ -453,7 +455,8 @@ def _sized_names(document: Document, own: set[str]) -> dict[str, dict]:
             after = page.text[m.end() : m.end() + 12]
             before = page.text[max(0, m.start() - 300) : m.start()]
             if " " in name and (
-                re.match(r"\s+[+\-−]?\d", after) or re.search(r"\b(?:trainable|tunable|learnable)\b", before, re.I)
+                re.match(r"\s+[+\-−]?\d", after)
+                or re.search(r"\b(?:trainable|tunable|learnable)\b", before, re.I)
             ):
                 continue  # "LoRA 0.35M 47.1": a table row of a method's trainable parameters, not a model's size
             key = name.lower().replace(" ", "-")

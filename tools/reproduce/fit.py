@@ -97,7 +97,10 @@ def available_memory(limit_gb: float | None = None) -> dict:
 
         if torch.cuda.is_available():
             free, _ = torch.cuda.mem_get_info()
-            return {"bytes": int(free), "what": f"{free / GiB:.1f} GiB free on {torch.cuda.get_device_name()}"}
+            return {
+                "bytes": int(free),
+                "what": f"{free / GiB:.1f} GiB free on {torch.cuda.get_device_name()}",
+            }
     except Exception:  # noqa: BLE001 - no torch or no usable GPU: the RAM is what counts
         pass
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -216,7 +219,9 @@ def describe(mem: dict) -> str:
     """'632M params need ~14.2 GiB (weights, gradients, adam state 9.4 GiB + activations 3.3 GiB at micro
     batch 32 + 1.5 GiB runtime)'."""
     if mem.get("per_example"):
-        acts = f"activations {gib(mem['per_example'] * mem['micro_batch'])} at micro batch {mem['micro_batch']}"
+        acts = (
+            f"activations {gib(mem['per_example'] * mem['micro_batch'])} at micro batch {mem['micro_batch']}"
+        )
         need = f"~{gib(mem['total'])}"
     else:
         acts = f"activations {mem.get('activations_why')}"

@@ -323,7 +323,11 @@ class Agent:
 
         def try_variant(name: str | None) -> tuple[dict, dict | None]:
             # the loop owns the project folder (a resumed or restarted loop finds its own earlier files there)
-            args = {"spec": self.s.steps["parse"]["spec_path"], "output": str(self.project), "overwrite": True}
+            args = {
+                "spec": self.s.steps["parse"]["spec_path"],
+                "output": str(self.project),
+                "overwrite": True,
+            }
             if name:
                 args["variant"] = name
             res = self.call("scaffold-model", args)
@@ -347,14 +351,16 @@ class Agent:
                 if best is not None:
                     chosen, chosen_res, chosen_mem, micro = best
                     if out["tried"][-1]["variant"] != chosen:
-                        chosen_res = self.call(  # the last one tried is in the project folder: put the chosen back
-                            "scaffold-model",
-                            {
-                                "spec": self.s.steps["parse"]["spec_path"],
-                                "output": str(self.project),
-                                "variant": chosen,
-                                "overwrite": True,
-                            },
+                        chosen_res = (
+                            self.call(  # the last one tried is in the project folder: put the chosen back
+                                "scaffold-model",
+                                {
+                                    "spec": self.s.steps["parse"]["spec_path"],
+                                    "output": str(self.project),
+                                    "variant": chosen,
+                                    "overwrite": True,
+                                },
+                            )
                         )
         none_fits = micro == "none"
         if micro == "none":
@@ -368,7 +374,9 @@ class Agent:
             paper_memory=mem,
             micro_batch=micro,
             scaffold=chosen_res,
-            message=_fit_message(paper_variant, self.opts.variant, chosen, mem, chosen_mem, micro, avail, none_fits),
+            message=_fit_message(
+                paper_variant, self.opts.variant, chosen, mem, chosen_mem, micro, avail, none_fits
+            ),
         )
         out["summary_line"] = out["message"]
         if chosen != first or micro or (mem and not fit.fits(mem["total"], avail["bytes"])):
@@ -773,7 +781,11 @@ class Agent:
         evaluation = status.get("evaluation") or {r["split"]: r for r in evals}  # the last record per split
         reached = (run.get("loss") or {}).get("steps")
         fitted = self.s.steps.get("fit") or {}
-        ran = {"ran": fitted.get("variant"), "paper": fitted.get("paper_variant"), "names": fitted.get("names")}
+        ran = {
+            "ran": fitted.get("variant"),
+            "paper": fitted.get("paper_variant"),
+            "names": fitted.get("names"),
+        }
         rows = claims.compare(results, evals, info, reached, ran)  # every reason is worded there, once
         shown = "; ".join(
             f"{split} " + ", ".join(f"{k} {v:.4g}" for k, v in rec.items() if k in EVAL_KEYS)
@@ -885,7 +897,9 @@ def _fit_message(paper, requested, chosen, paper_mem, mem, micro, avail, none_fi
         return f"ran {requested} as asked, although it may not fit: {need}, {has}"
     if chosen == paper and not micro:
         return f"ran the paper's {name}: {need}, {has}" + (
-            "" if fit.fits(paper_mem["total"], avail["bytes"]) else " (it does not fit; no smaller variant is listed)"
+            ""
+            if fit.fits(paper_mem["total"], avail["bytes"])
+            else " (it does not fit; no smaller variant is listed)"
         )
     if chosen == paper:
         return (

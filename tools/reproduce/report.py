@@ -219,7 +219,7 @@ def outcome(state: LoopState) -> str:
 
 
 def variant_text(state: LoopState) -> list[str]:
-    """"ran ViT-Base instead of the paper's ViT-Huge: 632M params need ~35 GiB to train (...), this machine has
+    """ "ran ViT-Base instead of the paper's ViT-Huge: 632M params need ~35 GiB to train (...), this machine has
     17.7 GiB": said first when the run trained another variant than the paper's (the memory check chose a
     smaller one, or the person asked for one), changed its micro batch to fit, or does not fit at all."""
     fitted = state.steps.get("fit") or {}

@@ -198,7 +198,9 @@ def _tied(v: dict, convention: bool | None) -> tuple[bool, str]:
         return said[0], f"the paper: {said[1]!r}"
     tie = convention if convention is not None else not _is_modern(v)
     return tie, (
-        "shared input/output embedding (the family convention)" if tie else "separate output projection (LLaMA-style)"
+        "shared input/output embedding (the family convention)"
+        if tie
+        else "separate output projection (LLaMA-style)"
     )
 
 
@@ -423,7 +425,9 @@ def _resnet_reason(v: dict) -> str:
         if _cifar_bottleneck(v):
             return f"three-stage ResNet of bottleneck blocks: {n} = 9n+2 layers, n = {(n - 2) // 9}"
         extra = " (the +2: 1x1 projection shortcuts counted as layers)" if (n - 2) % 6 == 2 else ""
-        return f"three-stage (CIFAR) ResNet (He et al. Sec. 4.2): {n} = 6n+2{extra} layers, n = {(n - 2) // 6}"
+        return (
+            f"three-stage (CIFAR) ResNet (He et al. Sec. 4.2): {n} = 6n+2{extra} layers, n = {(n - 2) // 6}"
+        )
     depth = min(RESNET_IMAGENET, key=lambda d: abs(d - v["num_layers"]))
     exact = "" if depth == v["num_layers"] else f" (nearest to the stated {v['num_layers']})"
     return f"ResNet-{depth} row of He et al. Table 1{exact}"
@@ -492,8 +496,10 @@ def _cardinality(v: dict) -> tuple[int, int, str]:
     own = v.get("_variant_text", "")
     m = re.search(_TEMPLATE, own)
     if m and int(m.group(1)) > 1:
-        return int(m.group(1)), int(m.group(2)), (
-            f"the variant's {m.group(0)} template: {m.group(1)} groups of {m.group(2)} channels"
+        return (
+            int(m.group(1)),
+            int(m.group(2)),
+            (f"the variant's {m.group(0)} template: {m.group(1)} groups of {m.group(2)} channels"),
         )
     m = re.search(_CARDINALITY, own, re.I)
     if m and int(m.group(1) or m.group(2)) > 1:
@@ -819,7 +825,9 @@ def _compound_fields(compound: bool) -> tuple[Field, ...]:
         Field(
             "depth_multiplier",
             lambda v: round(COMPOUND_ALPHA ** v[phi], 4),
-            lambda v: f"compound scaling (Tan & Le 2019, Eq. 3): depth alpha^phi = {COMPOUND_ALPHA}^{v[phi]:g}",
+            lambda v: (
+                f"compound scaling (Tan & Le 2019, Eq. 3): depth alpha^phi = {COMPOUND_ALPHA}^{v[phi]:g}"
+            ),
             keys=("depth_multiplier", "depth_coefficient"),
             kind=float,
             inferred=lambda v: v[phi] != 0,

@@ -226,7 +226,7 @@ def _norm(name: object) -> str:
 
 
 def _other_variant(claim: dict, variant: dict | None) -> str | None:
-    """"other variant: ..." when the claim is on a variant the run did not train."""
+    """ "other variant: ..." when the claim is on a variant the run did not train."""
     if not variant or not variant.get("ran"):
         return None
     names = {_norm(n): str(n) for n in variant.get("names") or []}
