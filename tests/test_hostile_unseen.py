@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import socket
 import subprocess
 import sys
@@ -82,6 +83,30 @@ def call(ws: Workspace, name: str, arguments: dict) -> dict:
     result = registry.call(name, arguments, ToolContext(ws))
     registry.validate_output(registry.get(name), result)
     return result
+
+
+# The peak is read by a small Python in between: a child started straight from the test process inherits that
+# process's own high-water mark at exec (vfork shares its memory), which is the whole suite's, not the child's.
+PEAK_RSS = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_pid, _status, usage = os.wait4(p.pid, 0)\n"
+    "print(f'\\nPEAK_RSS_KB={usage.ru_maxrss}', flush=True)\n"
+)
+
+
+def cli_peak(ws: Workspace, *args: str) -> tuple[str, float]:
+    """Run ``mlintern ARGS --workspace WS``; its output and its own peak memory in MB."""
+    exe = Path(sys.executable).with_name("mlintern")
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(exe), *args, "--workspace", str(ws.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=ws.root,
+        timeout=300,
+    )
+    output = done.stdout.decode(errors="replace")
+    return output, int(re.findall(r"^PEAK_RSS_KB=(\d+)$", output, re.M)[-1]) / 1024
 
 
 def logs(result: dict) -> str:
@@ -585,15 +610,7 @@ def test_a_checkpoint_that_inflates_is_refused_before_it_fills_host_memory(hosti
     result = hostile1(BOMB)
     assert result["state"] == "succeeded", result["summary"]
     assert (Path(result["out_dir"]) / "ckpt.pt").stat().st_size < 16 * 2**20  # a few MB on disk
-    exe = Path(sys.executable).with_name("mlintern")
-    proc = subprocess.Popen(
-        [str(exe), "export-model", result["run_id"], "--workspace", str(hostile1.ws.root)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output = proc.stdout.read().decode(errors="replace")
-    _pid, _status, usage = os.wait4(proc.pid, 0)
-    peak_mb = usage.ru_maxrss / 1024
+    output, peak_mb = cli_peak(hostile1.ws, "export-model", result["run_id"])
     assert peak_mb < 1200, f"export grew to {peak_mb:.0f} MB reading a few-MB checkpoint"
     assert "ckpt.pt" in output and ("inflate" in output or "refus" in output.lower()), output[-1500:]
 
@@ -639,16 +656,7 @@ with open(proj + "/train.py.new", "wb") as fh:
 os.rename(proj + "/train.py.new", proj + "/train.py")
 """)
     assert result["state"] == "succeeded", result["summary"]
-    exe = Path(sys.executable).with_name("mlintern")
-    proc = subprocess.Popen(
-        [str(exe), "run-training", "proj", "--workspace", str(hostile1.ws.root)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        cwd=hostile1.ws.root,
-    )
-    output = proc.stdout.read().decode(errors="replace")
-    _pid, _status, usage = os.wait4(proc.pid, 0)
-    peak_mb = usage.ru_maxrss / 1024
+    output, peak_mb = cli_peak(hostile1.ws, "run-training", "proj")
     assert peak_mb < 800, f"run-training grew to {peak_mb:.0f} MB checking a sparse train.py"
     assert "train.py" in output, output[-1500:]
 
