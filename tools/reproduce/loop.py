@@ -421,8 +421,6 @@ class Agent:
 
     def _set_micro_batch(self, micro: int, mem: dict, avail: dict) -> None:
         """The paper's batch is kept: train.py accumulates gradients over micro batches of ``micro``."""
-        from mlintern.sandbox import files
-
         # the generated model ran (measured, sandboxed) with the project as its writable folder: read and
         # replace config.json without following a link it may have planted
         path = self.project / "config.json"
